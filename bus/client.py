@@ -1,0 +1,529 @@
+"""The asyncio bus client every process uses: publish, subscribe, request, record.
+
+Joining
+-------
+``start()`` connects a PUB socket to the broker's input and a SUB socket to
+its output, subscribes, then sends itself ``Probe`` messages until one comes
+back. A probe that returns proves that the broker forwarded our subscriptions
+and that our publisher is connected, so nothing sent afterwards is lost to the
+"slow joiner" race — the wait is on a fact, never on a sleep.
+
+Requests
+--------
+``request()`` publishes on ``req.<service>`` with a deadline and waits for the
+reply on ``rep.<instance>``. Like the ZeroMQ guide's Lazy Pirate, it re-sends
+within the deadline (same id, so the service answers a repeat from its cache
+instead of running it twice) and then gives up with ``RequestTimeout``: a
+request to a dead service fails fast and clearly, it never hangs.
+
+Recorded events: at least once to the recorder
+----------------------------------------------
+Some events are facts the telemetry service (the recorder) must store.
+``record()`` publishes them like any event, but also keeps them in an
+in-memory *outbox* keyed by the publisher's sequence number. The recorder
+writes a batch in one transaction and only after the commit publishes
+``Ack(seqs)`` on ``ack.<instance>``; the publisher then forgets those events.
+Anything not acknowledged within ``retry_after`` is sent again, oldest first,
+with the interval doubling (capped) while no acknowledgement arrives, so a
+long outage costs little traffic.
+
+This survives a SIGKILL of either party between publisher and record:
+
+* **Recorder killed**: events it had received but not committed were never
+  acknowledged, so they are re-sent and reach the restarted recorder.
+* **Broker killed**: frames in flight vanish with it; ZeroMQ reconnects every
+  socket to the restarted broker and re-sends the subscriptions, and the
+  unacknowledged events are re-sent.
+
+Re-sending makes duplicates possible (an ack lost with a killed broker, a
+commit just before a kill). Every envelope carries ``id = <instance>:<seq>``,
+unique across restarts, and the recorder stores the ids it committed in the
+same transaction as the facts, so it recognises a repeat and acknowledges it
+without recording it again: at-least-once delivery, exactly-once record.
+
+The outbox lives in the publisher's memory: a SIGKILL of the *publisher*
+loses what it had not yet had acknowledged. The publishers therefore
+reconcile on restart from the source of truth (the gateway's guild snapshot,
+the daily message's actual reactions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import assert_never
+
+import zmq
+import zmq.asyncio
+
+from bus.codec import FrameError, decode, encode
+from bus.endpoints import Endpoints, apply_client_curve
+from bus.errors import BusUnavailable, RemoteError, RequestRefused, RequestTimeout
+from bus.protocol import (
+    Ack,
+    Body,
+    ControlMessage,
+    Envelope,
+    ErrorReply,
+    Event,
+    EventMessage,
+    Probe,
+    Reply,
+    ReplyMessage,
+    Request,
+    RequestMessage,
+    tag_of,
+)
+from bus.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[Sequence[Envelope]], Awaitable[None]]
+RequestHandler = Callable[[Envelope, Request], Awaitable[Reply]]
+
+_HIGH_WATER_MARK = 200_000
+_RESEND_TICK = 0.1
+_RECENT_REQUESTS = 2_000
+
+
+@dataclass(slots=True)
+class Counters:
+    """What a process reports in its heartbeat."""
+
+    handled: int = 0
+    dropped: int = 0
+    retried: int = 0
+
+
+@dataclass(slots=True)
+class _Unacked:
+    topic: bytes
+    frame: bytes
+    sent_at: float
+
+
+class BusClient:
+    """One process's connection to the bus.
+
+    ``service`` names the process (``telemetry``); requests to it arrive on
+    ``req.<service>`` when it serves requests. Set handlers before ``start()``.
+    """
+
+    def __init__(
+        self,
+        service: str,
+        endpoints: Endpoints,
+        *,
+        retry_after: float = 1.0,
+        retry_cap: float = 8.0,
+        outbox_limit: int = 1_000_000,
+        queue_limit: int = 50_000,
+        batch_size: int = 1_000,
+    ) -> None:
+        endpoints.check()
+        self.service = service
+        self.instance = f"{service}-{os.getpid()}-{secrets.token_hex(4)}"
+        self.counters = Counters()
+        self._endpoints = endpoints
+        self._retry_base = retry_after
+        self._retry_cap = retry_cap
+        self._retry_after = retry_after
+        self._outbox_limit = outbox_limit
+        self._batch_size = batch_size
+        self._prefixes: list[str] = []
+        self._event_handler: EventHandler | None = None
+        self._request_handler: RequestHandler | None = None
+        self._seq = 0
+        self._outbox: OrderedDict[int, _Unacked] = OrderedDict()
+        self._acked_since_resend = True
+        self._pending: dict[str, asyncio.Future[ReplyMessage]] = {}
+        self._recent_requests: OrderedDict[str, tuple[bytes, bytes] | None] = OrderedDict()
+        self._events: asyncio.Queue[Envelope] = asyncio.Queue(maxsize=queue_limit)
+        self._probe_token = ""
+        self._probe_seen = asyncio.Event()
+        self._progress = asyncio.Event()  # set whenever events are handled or records acked
+        self._tasks = TaskSet()
+        self._context: zmq.asyncio.Context | None = None
+        # PUB never blocks (past its high-water mark ZeroMQ drops), so it is a
+        # plain socket; SUB is awaited, with a plain shadow to drain it.
+        self._pub: zmq.Socket[bytes] | None = None
+        self._sub: zmq.asyncio.Socket | None = None
+        self._sub_drain: zmq.Socket[bytes] | None = None
+        self._bad_frames_logged = 0
+
+    # ------------------------------------------------------------------ setup
+
+    def subscribe(self, prefix: str) -> None:
+        """Receive events whose topic starts with ``prefix`` (before or after start)."""
+        self._prefixes.append(prefix)
+        if self._sub is not None:
+            self._sub.subscribe(prefix)
+
+    def on_events(self, handler: EventHandler) -> None:
+        """Hand subscribed events to ``handler`` in order, in batches of what has arrived."""
+        self._event_handler = handler
+
+    def on_requests(self, handler: RequestHandler) -> None:
+        """Answer requests sent to this service with ``handler``."""
+        self._request_handler = handler
+
+    async def start(self, timeout: float = 10.0) -> None:
+        """Connect and wait until the broker demonstrably forwards our traffic."""
+        self._context = zmq.asyncio.Context()
+        pub: zmq.Socket[bytes] = zmq.Socket(self._context, zmq.PUB)
+        sub = self._context.socket(zmq.SUB)
+        self._sub_drain = zmq.Socket.shadow(sub.underlying)
+        for socket in (pub, self._sub_drain):
+            socket.linger = 500
+            socket.sndhwm = _HIGH_WATER_MARK
+            socket.rcvhwm = _HIGH_WATER_MARK
+            apply_client_curve(socket, self._endpoints.curve)
+        pub.connect(self._endpoints.publish)
+        sub.connect(self._endpoints.subscribe)
+        self._pub, self._sub = pub, sub
+        own_topics = [f"rep.{self.instance}", f"ack.{self.instance}"]
+        if self._request_handler is not None:
+            own_topics.append(f"req.{self.service}")
+        for prefix in [*self._prefixes, *own_topics]:
+            sub.subscribe(prefix)
+        # Subscribed last: once the probe comes back, everything above is live.
+        sub.subscribe(f"probe.{self.instance}")
+
+        self._tasks.spawn(self._receive_loop(), name=f"{self.service}.receive")
+        self._tasks.spawn(self._resend_loop(), name=f"{self.service}.resend")
+        if self._event_handler is not None:
+            self._tasks.spawn(
+                self._dispatch_loop(self._event_handler), name=f"{self.service}.events"
+            )
+        try:
+            await self._wait_for_probe(timeout)
+        except BusUnavailable:
+            await self.close()
+            raise
+
+    async def _wait_for_probe(self, timeout: float) -> None:
+        self._probe_token = secrets.token_hex(8)
+        self._probe_seen.clear()
+        deadline = time.monotonic() + timeout
+        interval = 0.01
+        while not self._probe_seen.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise BusUnavailable(
+                    f"the bus broker did not answer within {timeout:.1f} s"
+                    f" at {self._endpoints.publish}; is the bus process running?"
+                )
+            self._send_raw(
+                f"probe.{self.instance}", encode(self._envelope(Probe(token=self._probe_token)))
+            )
+            try:
+                async with asyncio.timeout(min(interval, remaining)):
+                    await self._probe_seen.wait()
+            except TimeoutError:
+                interval = min(interval * 2, 0.5)
+
+    async def close(self, drain_timeout: float = 0.0) -> None:
+        """Stop, after up to ``drain_timeout`` s for queued events and unacked records."""
+        if drain_timeout > 0:
+            try:
+                async with asyncio.timeout(drain_timeout):
+                    while self._events.qsize() or self._outbox:
+                        self._progress.clear()
+                        await self._progress.wait()
+            except TimeoutError:
+                log.warning(
+                    "stopping with %d events unhandled and %d records unacknowledged",
+                    self._events.qsize(),
+                    len(self._outbox),
+                )
+        await self._tasks.cancel_all()
+        for future in self._pending.values():
+            future.cancel()
+        for socket in (self._pub, self._sub):
+            if socket is not None:
+                socket.close(linger=200)
+        self._pub = self._sub = self._sub_drain = None
+        if self._context is not None:
+            self._context.term()
+            self._context = None
+
+    async def __aenter__(self) -> BusClient:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # ---------------------------------------------------------------- sending
+
+    @property
+    def unacked(self) -> int:
+        """Recorded events still waiting for the recorder's acknowledgement."""
+        return len(self._outbox)
+
+    @property
+    def queue_depth(self) -> int:
+        """Received events not yet handled."""
+        return self._events.qsize()
+
+    def publish(self, event: Event) -> Envelope:
+        """Publish a fact on ``<service>.<tag>``; fire and forget."""
+        envelope = self._envelope(event)
+        self._send_raw(f"{self.service}.{tag_of(event)}", encode(envelope))
+        return envelope
+
+    def record(self, event: Event) -> Envelope:
+        """Publish a fact that the recorder must store; re-sent until acknowledged."""
+        envelope = self._envelope(event, recorded=True)
+        topic = f"{self.service}.{tag_of(event)}".encode()
+        frame = encode(envelope)
+        if len(self._outbox) >= self._outbox_limit:
+            lost_seq, _ = self._outbox.popitem(last=False)
+            self.counters.dropped += 1
+            log.error(
+                "outbox full (%d); the recorder is gone: dropped event %d",
+                len(self._outbox),
+                lost_seq,
+            )
+        self._outbox[envelope.seq] = _Unacked(topic, frame, time.monotonic())
+        self._send_frames(topic, frame)
+        return envelope
+
+    def ack(self, envelopes: Iterable[Envelope]) -> None:
+        """Acknowledge recorded events once they are durably stored (recorder side)."""
+        by_instance: dict[str, list[int]] = {}
+        for envelope in envelopes:
+            if envelope.recorded:
+                by_instance.setdefault(envelope.instance, []).append(envelope.seq)
+        for instance, seqs in by_instance.items():
+            self._send_raw(f"ack.{instance}", encode(self._envelope(Ack(seqs=seqs))))
+
+    async def request[R: ReplyMessage](
+        self,
+        target: str,
+        body: Request,
+        *,
+        expect: type[R],
+        timeout: float = 2.0,
+        attempts: int = 3,
+    ) -> R:
+        """Ask ``target`` and return its reply of type ``expect``.
+
+        Raises RequestTimeout when no reply comes within ``timeout`` seconds,
+        RemoteError when the service answers with an error.
+        """
+        envelope = self._envelope(
+            body, reply_to=f"rep.{self.instance}", deadline=time.time() + timeout
+        )
+        frame = encode(envelope)
+        future: asyncio.Future[ReplyMessage] = asyncio.get_running_loop().create_future()
+        self._pending[envelope.id] = future
+        name = tag_of(body)
+        try:
+            async with asyncio.timeout(timeout):
+                for attempt in range(attempts):
+                    if attempt:
+                        self.counters.retried += 1
+                    self._send_raw(f"req.{target}", frame)
+                    try:
+                        async with asyncio.timeout(timeout / attempts):
+                            reply = await asyncio.shield(future)
+                        break
+                    except TimeoutError:
+                        continue
+                else:
+                    reply = await future
+        except TimeoutError:
+            raise RequestTimeout(target, name, timeout) from None
+        finally:
+            self._pending.pop(envelope.id, None)
+        if isinstance(reply, ErrorReply):
+            raise RemoteError(target, reply.code, reply.message)
+        if not isinstance(reply, expect):
+            raise RemoteError(target, "protocol", f"answered {tag_of(reply)!r} to {name!r}")
+        return reply
+
+    def _envelope(
+        self,
+        body: Body,
+        *,
+        recorded: bool = False,
+        reply_to: str = "",
+        correlation: str = "",
+        deadline: float = 0.0,
+    ) -> Envelope:
+        self._seq += 1
+        return Envelope(
+            id=f"{self.instance}:{self._seq}",
+            source=self.service,
+            instance=self.instance,
+            seq=self._seq,
+            time=time.time(),
+            body=body,
+            recorded=recorded,
+            reply_to=reply_to,
+            correlation=correlation,
+            deadline=deadline,
+        )
+
+    def _send_raw(self, topic: str, frame: bytes) -> None:
+        self._send_frames(topic.encode(), frame)
+
+    def _send_frames(self, topic: bytes, frame: bytes) -> None:
+        if self._pub is None:
+            raise BusUnavailable("the bus client is not started")
+        try:
+            self._pub.send_multipart([topic, frame], flags=zmq.NOBLOCK)
+        except zmq.Again:
+            # Past the high-water mark; the outbox re-sends what mattered.
+            self.counters.dropped += 1
+
+    # -------------------------------------------------------------- receiving
+
+    async def _receive_loop(self) -> None:
+        assert self._sub is not None
+        assert self._sub_drain is not None
+        sub, drain = self._sub, self._sub_drain
+        while True:
+            self._receive(await sub.recv_multipart())
+            # Drain what is already queued without a round trip through the loop.
+            for _ in range(self._batch_size):
+                try:
+                    frames = drain.recv_multipart(flags=zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                self._receive(frames)
+
+    def _receive(self, frames: list[bytes]) -> None:
+        if len(frames) != 2:
+            self._drop_frame(f"{len(frames)} frames")
+            return
+        try:
+            envelope = decode(frames[1])
+        except FrameError as error:
+            self._drop_frame(str(error))
+            return
+        body = envelope.body
+        match body:
+            case ControlMessage():
+                self._control(envelope, body)
+            case ReplyMessage():
+                future = self._pending.get(envelope.correlation)
+                if future is not None and not future.done():
+                    future.set_result(body)
+            case RequestMessage():
+                self._request(envelope, body)
+            case EventMessage():
+                try:
+                    self._events.put_nowait(envelope)
+                except asyncio.QueueFull:
+                    self.counters.dropped += 1
+            case _:
+                assert_never(body)
+
+    def _control(self, envelope: Envelope, body: ControlMessage) -> None:
+        match body:
+            case Ack(seqs=seqs):
+                for seq in seqs:
+                    self._outbox.pop(seq, None)
+                self._acked_since_resend = True
+                self._retry_after = self._retry_base
+                self._progress.set()
+            case Probe(token=token):
+                if token == self._probe_token:
+                    self._probe_seen.set()
+            case _:
+                self._drop_frame(f"unexpected control message {tag_of(body)!r}")
+
+    def _drop_frame(self, why: str) -> None:
+        self.counters.dropped += 1
+        self._bad_frames_logged += 1
+        # Loud at first, then sparse: a flood of garbage must not flood the log.
+        if self._bad_frames_logged <= 10 or self._bad_frames_logged % 1000 == 0:
+            log.warning("dropped a bad frame (%d so far): %s", self.counters.dropped, why)
+
+    # ----------------------------------------------------------------- events
+
+    async def _dispatch_loop(self, handler: EventHandler) -> None:
+        while True:
+            batch = [await self._events.get()]
+            while len(batch) < self._batch_size and not self._events.empty():
+                batch.append(self._events.get_nowait())
+            try:
+                await handler(batch)
+            except Exception:
+                # One bad batch must not stop the service; a recorded event in
+                # it stays unacknowledged and comes back.
+                self.counters.dropped += len(batch)
+                log.exception("event handler failed on %d events", len(batch))
+            else:
+                self.counters.handled += len(batch)
+            self._progress.set()
+
+    # --------------------------------------------------------------- requests
+
+    def _request(self, envelope: Envelope, request: Request) -> None:
+        if self._request_handler is None or not envelope.reply_to:
+            self._drop_frame(f"unexpected request {tag_of(envelope.body)!r}")
+            return
+        if envelope.id in self._recent_requests:
+            cached = self._recent_requests[envelope.id]
+            if cached is not None:
+                self._send_frames(*cached)
+            return
+        if envelope.deadline and envelope.deadline < time.time():
+            self.counters.dropped += 1
+            return
+        self._recent_requests[envelope.id] = None
+        while len(self._recent_requests) > _RECENT_REQUESTS:
+            self._recent_requests.popitem(last=False)
+        self._tasks.spawn(
+            self._answer(self._request_handler, envelope, request),
+            name=f"{self.service}.request.{tag_of(envelope.body)}",
+        )
+
+    async def _answer(self, handler: RequestHandler, envelope: Envelope, request: Request) -> None:
+        reply: Reply
+        try:
+            reply = await handler(envelope, request)
+        except RequestRefused as refusal:
+            reply = ErrorReply(code=refusal.code, message=refusal.message)
+        except Exception:
+            log.exception("request %s failed", tag_of(envelope.body))
+            reply = ErrorReply(code="internal", message="internal error; see the service log")
+        self.counters.handled += 1
+        frames = (
+            envelope.reply_to.encode(),
+            encode(self._envelope(reply, correlation=envelope.id)),
+        )
+        if envelope.id in self._recent_requests:
+            self._recent_requests[envelope.id] = frames
+        self._send_frames(*frames)
+
+    # ---------------------------------------------------------------- resends
+
+    async def _resend_loop(self) -> None:
+        last_round = time.monotonic()
+        while True:
+            await asyncio.sleep(_RESEND_TICK)
+            now = time.monotonic()
+            if not self._outbox or now - last_round < self._retry_after:
+                continue
+            if not self._acked_since_resend:
+                self._retry_after = min(self._retry_after * 2, self._retry_cap)
+            self._acked_since_resend = False
+            last_round = now
+            due = [
+                seq for seq, item in self._outbox.items() if now - item.sent_at >= self._retry_base
+            ]
+            for seq in due:
+                item = self._outbox[seq]
+                item.sent_at = now
+                self._send_frames(item.topic, item.frame)
+            self.counters.retried += len(due)

@@ -1,0 +1,165 @@
+"""Where the bus lives and who may reach it.
+
+By default the broker binds two ``ipc://`` sockets inside a runtime directory
+that only the bot's user can open (mode 0700): the directory's permissions
+are the access control. A multi-host set-up may use ``tcp://`` instead, and
+then only with CurveZMQ: the broker authenticates every peer against a folder
+of allowed public keys, so a client without the right keys receives nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import zmq
+import zmq.auth
+
+PUBLISH_SOCKET = "bus-in.sock"
+SUBSCRIBE_SOCKET = "bus-out.sock"
+
+
+class EndpointError(Exception):
+    """The bus cannot be set up safely as configured."""
+
+
+@dataclass(frozen=True, slots=True)
+class CurveKeys:
+    """CurveZMQ key material for one side of a TCP connection.
+
+    A client holds its own key pair and the broker's public key; the broker
+    holds its key pair and ``allowed_clients``, a folder of public key files.
+    """
+
+    public: bytes
+    secret: bytes
+    server_public: bytes = b""
+    allowed_clients: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """The broker's two addresses: publishers connect to one, subscribers to the other."""
+
+    publish: str
+    subscribe: str
+    curve: CurveKeys | None = None
+
+    @classmethod
+    def ipc(cls, runtime_dir: Path) -> Endpoints:
+        """Endpoints as ipc sockets in ``runtime_dir`` (which must be private)."""
+        return cls(
+            publish=f"ipc://{runtime_dir / PUBLISH_SOCKET}",
+            subscribe=f"ipc://{runtime_dir / SUBSCRIBE_SOCKET}",
+        )
+
+    def check(self) -> None:
+        """Refuse TCP without CurveZMQ keys: the bus carries members' data."""
+        uses_tcp = any(url.startswith("tcp://") for url in (self.publish, self.subscribe))
+        if uses_tcp and self.curve is None:
+            raise EndpointError("the bus refuses tcp:// endpoints without CurveZMQ keys")
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` as a 0700 directory owned by us, or refuse one that is not private.
+
+    An existing directory we own is tightened to 0700; one owned by somebody
+    else is refused, because they could read the bus or plant sockets in it.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.lstat()
+    if not stat.S_ISDIR(info.st_mode):
+        raise EndpointError(f"{path} is not a directory")
+    if info.st_uid != os.getuid():
+        raise EndpointError(f"{path} belongs to uid {info.st_uid}, not to us; refusing to use it")
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        path.chmod(0o700)
+    return path
+
+
+def apply_client_curve(socket: zmq.Socket[bytes], keys: CurveKeys | None) -> None:
+    """Make ``socket`` a CurveZMQ client when keys are given."""
+    if keys is None:
+        return
+    socket.curve_publickey = keys.public
+    socket.curve_secretkey = keys.secret
+    socket.curve_serverkey = keys.server_public
+
+
+def apply_server_curve(socket: zmq.Socket[bytes], keys: CurveKeys | None) -> None:
+    """Make ``socket`` a CurveZMQ server when keys are given."""
+    if keys is None:
+        return
+    socket.curve_publickey = keys.public
+    socket.curve_secretkey = keys.secret
+    socket.curve_server = True
+
+
+def runtime_dir_from_env(env: Mapping[str, str]) -> Path:
+    """The private runtime directory: ``SQUADTIME_RUNTIME_DIR``, else one per user."""
+    if configured := env.get("SQUADTIME_RUNTIME_DIR"):
+        return Path(configured)
+    if xdg := env.get("XDG_RUNTIME_DIR"):
+        return Path(xdg) / "squadtime"
+    return Path(tempfile.gettempdir()) / f"squadtime-{os.getuid()}"
+
+
+def endpoints_from_env(env: Mapping[str, str], *, role: Literal["client", "broker"]) -> Endpoints:
+    """The bus endpoints as configured in the environment.
+
+    ``SQUADTIME_BUS_PUBLISH`` / ``SQUADTIME_BUS_SUBSCRIBE`` override the ipc
+    default; ``SQUADTIME_BUS_KEYS`` names a key folder (``python -m bus keygen``)
+    and is required for tcp.
+    """
+    runtime_dir = ensure_private_dir(runtime_dir_from_env(env))
+    default = Endpoints.ipc(runtime_dir)
+    keys_dir = env.get("SQUADTIME_BUS_KEYS")
+    endpoints = Endpoints(
+        publish=env.get("SQUADTIME_BUS_PUBLISH", default.publish),
+        subscribe=env.get("SQUADTIME_BUS_SUBSCRIBE", default.subscribe),
+        curve=load_curve_keys(Path(keys_dir), role=role) if keys_dir else None,
+    )
+    endpoints.check()
+    return endpoints
+
+
+BROKER_KEY = "broker"
+CLIENT_KEY = "client"
+ALLOWED_CLIENTS = "clients"
+
+
+def create_curve_keys(folder: Path) -> None:
+    """Make a broker key pair and one client key pair that the broker allows.
+
+    Copy ``client.key_secret`` and ``broker.key`` to each other host; add
+    further clients' public keys to ``clients/``.
+    """
+    ensure_private_dir(folder)
+    allowed = ensure_private_dir(folder / ALLOWED_CLIENTS)
+    zmq.auth.create_certificates(str(folder), BROKER_KEY)
+    client_public, _ = zmq.auth.create_certificates(str(folder), CLIENT_KEY)
+    shutil.copyfile(client_public, allowed / f"{CLIENT_KEY}.key")
+
+
+def load_curve_keys(folder: Path, *, role: Literal["client", "broker"]) -> CurveKeys:
+    """Load the keys of one side from a folder made by ``create_curve_keys``."""
+    try:
+        if role == "broker":
+            public, secret = zmq.auth.load_certificate(str(folder / f"{BROKER_KEY}.key_secret"))
+            server_public = b""
+        else:
+            public, secret = zmq.auth.load_certificate(str(folder / f"{CLIENT_KEY}.key_secret"))
+            server_public, _ = zmq.auth.load_certificate(str(folder / f"{BROKER_KEY}.key"))
+    except (OSError, ValueError) as error:
+        raise EndpointError(f"cannot load the bus keys from {folder}: {error}") from error
+    if secret is None:
+        raise EndpointError(f"the bus key file in {folder} holds no secret key")
+    if role == "broker":
+        return CurveKeys(public=public, secret=secret, allowed_clients=folder / ALLOWED_CLIENTS)
+    return CurveKeys(public=public, secret=secret, server_public=server_public)

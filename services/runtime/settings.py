@@ -1,0 +1,69 @@
+"""Settings every service shares, read from the environment in ``main()``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bus.endpoints import EndpointError, Endpoints, endpoints_from_env, runtime_dir_from_env
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What a service process needs to know about its surroundings."""
+
+    service: str
+    runtime_dir: Path
+    data_dir: Path
+    endpoints: Endpoints
+    log_level: str = "INFO"
+    heartbeat_interval: float = 5.0
+    drain_timeout: float = 5.0
+    bus_timeout: float = 30.0
+
+    @classmethod
+    def from_env(cls, service: str, env: Mapping[str, str]) -> Settings:
+        """Read ``SQUADTIME_*`` variables; raise SettingsError on a bad one."""
+        try:
+            endpoints = endpoints_from_env(env, role="client")
+        except EndpointError as error:
+            raise SettingsError(str(error)) from error
+        level = env.get("SQUADTIME_LOG_LEVEL", "INFO").upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise SettingsError(f"SQUADTIME_LOG_LEVEL={level!r}: use DEBUG, INFO, WARNING or ERROR")
+        return cls(
+            service=service,
+            runtime_dir=runtime_dir_from_env(env),
+            data_dir=_data_dir(env),
+            endpoints=endpoints,
+            log_level=level,
+            heartbeat_interval=_seconds(env, "SQUADTIME_HEARTBEAT_SECONDS", 5.0),
+            drain_timeout=_seconds(env, "SQUADTIME_DRAIN_SECONDS", 5.0),
+            bus_timeout=_seconds(env, "SQUADTIME_BUS_TIMEOUT_SECONDS", 30.0),
+        )
+
+
+def _data_dir(env: Mapping[str, str]) -> Path:
+    if configured := env.get("SQUADTIME_DATA_DIR"):
+        return Path(configured)
+    xdg = env.get("XDG_DATA_HOME") or os.path.join(env.get("HOME", "/var/lib"), ".local/share")
+    return Path(xdg) / "squadtime"
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise SettingsError(f"{name}={raw!r} must be between 0 and 3600 seconds")
+    return value

@@ -1,0 +1,36 @@
+"""Small tools the tests share: bounded waits and short private directories."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+
+def run[T](coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
+    """Run ``coro`` to completion on a fresh loop, failing after ``timeout`` seconds."""
+
+    async def bounded() -> T:
+        async with asyncio.timeout(timeout):
+            return await coro
+
+    return asyncio.run(bounded())
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll ``condition`` (a fact outside this process) until true, or fail saying ``what``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+async def eventually(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """The asyncio twin of ``wait_until``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.02)

@@ -1,0 +1,149 @@
+"""The whole fleet under supervisord: every program runs, heartbeats, and stops in time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from bus.client import BusClient
+from bus.endpoints import Endpoints
+from bus.errors import RequestTimeout
+from bus.protocol import Envelope, Heartbeat, Ping, Pong
+from tests.helpers import eventually, run, wait_until
+
+pytestmark = pytest.mark.fleet
+
+REPO = Path(__file__).resolve().parents[1]
+PROGRAMS = ("bus", "telemetry", "gateway", "scheduler", "voice")
+SERVICES = ("telemetry", "gateway", "scheduler", "voice")
+STOPWAITSECS = 10
+
+
+class Fleet:
+    """supervisord running the repo's supervisord.conf in a private temporary tree."""
+
+    def __init__(self, root: Path) -> None:
+        self.runtime = root / "run"
+        self.logs = root / "log"
+        self.logs.mkdir()
+        self.env = {
+            **os.environ,
+            "SQUADTIME_RUNTIME_DIR": str(self.runtime),
+            "SQUADTIME_LOG_DIR": str(self.logs),
+            "SQUADTIME_DATA_DIR": str(root / "data"),
+            "SQUADTIME_HEARTBEAT_SECONDS": "0.3",
+        }
+        self.runtime.mkdir(mode=0o700)
+        bin_dir = Path(sys.executable).parent
+        self.supervisord = subprocess.Popen(
+            [str(bin_dir / "supervisord"), "-c", str(REPO / "supervisord.conf")],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._ctl = [str(bin_dir / "supervisorctl"), "-c", str(REPO / "supervisord.conf")]
+
+    def ctl(self, *args: str) -> str:
+        done = subprocess.run(
+            [*self._ctl, *args], env=self.env, capture_output=True, text=True, timeout=30
+        )
+        return done.stdout
+
+    def states(self) -> dict[str, tuple[str, int]]:
+        """program -> (state, pid) as supervisorctl reports it."""
+        states: dict[str, tuple[str, int]] = {}
+        for line in self.ctl("status").splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[0].startswith("squadtime:"):
+                pid = int(parts[3].rstrip(",")) if parts[1] == "RUNNING" else 0
+                states[parts[0].removeprefix("squadtime:")] = (parts[1], pid)
+        return states
+
+    def close(self) -> None:
+        self.supervisord.send_signal(signal.SIGTERM)
+        try:
+            self.supervisord.wait(30)
+        except subprocess.TimeoutExpired:
+            self.supervisord.kill()
+            self.supervisord.wait(5)
+
+
+@pytest.fixture
+def fleet(short_tmp: Path) -> Iterator[Fleet]:
+    """A running fleet; shut down afterwards whatever happened."""
+    started = Fleet(short_tmp)
+    yield started
+    started.close()
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with ``pid`` still exists (and is not a zombie)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_fleet_runs_heartbeats_and_stops(fleet: Fleet) -> None:
+    """Every program RUNNING, every service's heartbeat and Pong seen, stop all within bounds."""
+    wait_until(
+        lambda: all(fleet.states().get(p, ("", 0))[0] == "RUNNING" for p in PROGRAMS),
+        30,
+        "every program RUNNING",
+    )
+    pids = {name: pid for name, (_, pid) in fleet.states().items()}
+
+    async def observe() -> dict[str, Heartbeat]:
+        seen: dict[str, Heartbeat] = {}
+        watcher = BusClient("admin", Endpoints.ipc(fleet.runtime))
+
+        async def note(batch: Sequence[Envelope]) -> None:
+            for envelope in batch:
+                if isinstance(envelope.body, Heartbeat):
+                    seen[envelope.body.service] = envelope.body
+
+        for service in SERVICES:
+            watcher.subscribe(f"{service}.heartbeat")
+        watcher.on_events(note)
+        async with watcher:
+            await eventually(lambda: set(seen) == set(SERVICES), 20, "every service's heartbeat")
+            for service in SERVICES:
+                pong = await watcher.request(service, Ping(), expect=Pong, timeout=3)
+                assert pong.pid == pids[service]
+        return seen
+
+    heartbeats = run(observe(), timeout=60)
+    assert {hb.pid for hb in heartbeats.values()} == {pids[s] for s in SERVICES}
+    assert all(hb.rss_bytes > 0 for hb in heartbeats.values())
+
+    started = time.monotonic()
+    fleet.ctl("stop", "all")
+    assert all(fleet.states()[p][0] == "STOPPED" for p in PROGRAMS)
+    assert time.monotonic() - started < STOPWAITSECS
+    assert not any(pid_alive(pid) for pid in pids.values())
+    for program in SERVICES:
+        log = (fleet.logs / f"{program}.log").read_text()
+        assert f"{program} stopping" in log
+
+
+def test_stopped_service_fails_requests_fast(fleet: Fleet) -> None:
+    """With the telemetry program stopped, a request to it fails within its deadline."""
+    wait_until(lambda: fleet.states().get("bus", ("", 0))[0] == "RUNNING", 30, "the bus")
+    assert "stopped" in fleet.ctl("stop", "squadtime:telemetry")
+
+    async def ask() -> None:
+        async with BusClient("admin", Endpoints.ipc(fleet.runtime)) as client:
+            started = time.monotonic()
+            with pytest.raises(RequestTimeout, match="telemetry"):
+                await client.request("telemetry", Ping(), expect=Pong, timeout=1.0)
+            assert time.monotonic() - started < 2.0
+
+    run(ask(), timeout=60)
