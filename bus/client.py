@@ -10,11 +10,8 @@ and that our publisher is connected, so nothing sent afterwards is lost to the
 
 Requests
 --------
-``request()`` publishes on ``req.<service>`` with a deadline and waits for the
-reply on ``rep.<instance>``. Like the ZeroMQ guide's Lazy Pirate, it re-sends
-within the deadline (same id, so the service answers a repeat from its cache
-instead of running it twice) and then gives up with ``RequestTimeout``: a
-request to a dead service fails fast and clearly, it never hangs.
+``request()`` goes straight to the service's own socket, with a deadline, and
+fails with ``RequestTimeout`` when nobody answers in time (see ``bus.rpc``).
 
 Recorded events: at least once to the recorder
 ----------------------------------------------
@@ -63,8 +60,9 @@ import zmq
 import zmq.asyncio
 
 from bus.codec import FrameError, decode, encode
+from bus.counters import Counters
 from bus.endpoints import Endpoints, apply_client_curve
-from bus.errors import BusUnavailable, RemoteError, RequestRefused, RequestTimeout
+from bus.errors import BusUnavailable, RemoteError
 from bus.protocol import (
     Ack,
     Body,
@@ -74,31 +72,20 @@ from bus.protocol import (
     Event,
     EventMessage,
     Probe,
-    Reply,
     ReplyMessage,
     Request,
     RequestMessage,
     tag_of,
 )
+from bus.rpc import Requester, RequestHandler, RequestServer
 from bus.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[Sequence[Envelope]], Awaitable[None]]
-RequestHandler = Callable[[Envelope, Request], Awaitable[Reply]]
 
 _HIGH_WATER_MARK = 200_000
 _RESEND_TICK = 0.1
-_RECENT_REQUESTS = 2_000
-
-
-@dataclass(slots=True)
-class Counters:
-    """What a process reports in its heartbeat."""
-
-    handled: int = 0
-    dropped: int = 0
-    retried: int = 0
 
 
 @dataclass(slots=True)
@@ -111,8 +98,8 @@ class _Unacked:
 class BusClient:
     """One process's connection to the bus.
 
-    ``service`` names the process (``telemetry``); requests to it arrive on
-    ``req.<service>`` when it serves requests. Set handlers before ``start()``.
+    ``service`` names the process (``telemetry``); when it serves requests they
+    arrive at ``endpoints.request_address(service)``. Set handlers before ``start()``.
     """
 
     def __init__(
@@ -142,13 +129,13 @@ class BusClient:
         self._seq = 0
         self._outbox: OrderedDict[int, _Unacked] = OrderedDict()
         self._acked_since_resend = True
-        self._pending: dict[str, asyncio.Future[ReplyMessage]] = {}
-        self._recent_requests: OrderedDict[str, tuple[bytes, bytes] | None] = OrderedDict()
         self._events: asyncio.Queue[Envelope] = asyncio.Queue(maxsize=queue_limit)
         self._probe_token = ""
         self._probe_seen = asyncio.Event()
         self._progress = asyncio.Event()  # set whenever events are handled or records acked
         self._tasks = TaskSet()
+        self._requester: Requester | None = None
+        self._server: RequestServer | None = None
         self._context: zmq.asyncio.Context | None = None
         # PUB never blocks (past its high-water mark ZeroMQ drops), so it is a
         # plain socket; SUB is awaited, with a plain shadow to drain it.
@@ -187,11 +174,21 @@ class BusClient:
         pub.connect(self._endpoints.publish)
         sub.connect(self._endpoints.subscribe)
         self._pub, self._sub = pub, sub
-        own_topics = [f"rep.{self.instance}", f"ack.{self.instance}"]
-        if self._request_handler is not None:
-            own_topics.append(f"req.{self.service}")
-        for prefix in [*self._prefixes, *own_topics]:
+        for prefix in [*self._prefixes, f"ack.{self.instance}"]:
             sub.subscribe(prefix)
+        self._requester = Requester(self._context, self._endpoints, self._drop_frame, self.counters)
+        if self._request_handler is not None:
+            self._server = RequestServer(
+                self._context,
+                self._endpoints,
+                self.service,
+                self._request_handler,
+                lambda reply, correlation: self._envelope(reply, correlation=correlation),
+                self._drop_frame,
+                self._tasks,
+                self.counters,
+            )
+            self._server.start()
         # Subscribed last: once the probe comes back, everything above is live.
         sub.subscribe(f"probe.{self.instance}")
 
@@ -243,8 +240,10 @@ class BusClient:
                     len(self._outbox),
                 )
         await self._tasks.cancel_all()
-        for future in self._pending.values():
-            future.cancel()
+        if self._requester is not None:
+            self._requester.close()
+        if self._server is not None:
+            self._server.close()
         for socket in (self._pub, self._sub):
             if socket is not None:
                 socket.close(linger=200)
@@ -261,6 +260,11 @@ class BusClient:
         await self.close()
 
     # ---------------------------------------------------------------- sending
+
+    @property
+    def serving_at(self) -> str:
+        """The address this client answers requests at ("" when it serves none)."""
+        return self._server.address if self._server is not None else ""
 
     @property
     def unacked(self) -> int:
@@ -318,35 +322,14 @@ class BusClient:
         Raises RequestTimeout when no reply comes within ``timeout`` seconds,
         RemoteError when the service answers with an error.
         """
-        envelope = self._envelope(
-            body, reply_to=f"rep.{self.instance}", deadline=time.time() + timeout
-        )
-        frame = encode(envelope)
-        future: asyncio.Future[ReplyMessage] = asyncio.get_running_loop().create_future()
-        self._pending[envelope.id] = future
-        name = tag_of(body)
-        try:
-            async with asyncio.timeout(timeout):
-                for attempt in range(attempts):
-                    if attempt:
-                        self.counters.retried += 1
-                    self._send_raw(f"req.{target}", frame)
-                    try:
-                        async with asyncio.timeout(timeout / attempts):
-                            reply = await asyncio.shield(future)
-                        break
-                    except TimeoutError:
-                        continue
-                else:
-                    reply = await future
-        except TimeoutError:
-            raise RequestTimeout(target, name, timeout) from None
-        finally:
-            self._pending.pop(envelope.id, None)
+        if self._requester is None:
+            raise BusUnavailable("the bus client is not started")
+        envelope = self._envelope(body, deadline=time.time() + timeout)
+        reply = await self._requester.ask(target, envelope, timeout, attempts)
         if isinstance(reply, ErrorReply):
             raise RemoteError(target, reply.code, reply.message)
         if not isinstance(reply, expect):
-            raise RemoteError(target, "protocol", f"answered {tag_of(reply)!r} to {name!r}")
+            raise RemoteError(target, "protocol", f"answered {tag_of(reply)!r} to {tag_of(body)!r}")
         return reply
 
     def _envelope(
@@ -354,7 +337,6 @@ class BusClient:
         body: Body,
         *,
         recorded: bool = False,
-        reply_to: str = "",
         correlation: str = "",
         deadline: float = 0.0,
     ) -> Envelope:
@@ -367,7 +349,6 @@ class BusClient:
             time=time.time(),
             body=body,
             recorded=recorded,
-            reply_to=reply_to,
             correlation=correlation,
             deadline=deadline,
         )
@@ -413,12 +394,8 @@ class BusClient:
         match body:
             case ControlMessage():
                 self._control(envelope, body)
-            case ReplyMessage():
-                future = self._pending.get(envelope.correlation)
-                if future is not None and not future.done():
-                    future.set_result(body)
-            case RequestMessage():
-                self._request(envelope, body)
+            case ReplyMessage() | RequestMessage():
+                self._drop_frame(f"{tag_of(body)!r} published; it belongs on a request socket")
             case EventMessage():
                 try:
                     self._events.put_nowait(envelope)
@@ -465,46 +442,6 @@ class BusClient:
             else:
                 self.counters.handled += len(batch)
             self._progress.set()
-
-    # --------------------------------------------------------------- requests
-
-    def _request(self, envelope: Envelope, request: Request) -> None:
-        if self._request_handler is None or not envelope.reply_to:
-            self._drop_frame(f"unexpected request {tag_of(envelope.body)!r}")
-            return
-        if envelope.id in self._recent_requests:
-            cached = self._recent_requests[envelope.id]
-            if cached is not None:
-                self._send_frames(*cached)
-            return
-        if envelope.deadline and envelope.deadline < time.time():
-            self.counters.dropped += 1
-            return
-        self._recent_requests[envelope.id] = None
-        while len(self._recent_requests) > _RECENT_REQUESTS:
-            self._recent_requests.popitem(last=False)
-        self._tasks.spawn(
-            self._answer(self._request_handler, envelope, request),
-            name=f"{self.service}.request.{tag_of(envelope.body)}",
-        )
-
-    async def _answer(self, handler: RequestHandler, envelope: Envelope, request: Request) -> None:
-        reply: Reply
-        try:
-            reply = await handler(envelope, request)
-        except RequestRefused as refusal:
-            reply = ErrorReply(code=refusal.code, message=refusal.message)
-        except Exception:
-            log.exception("request %s failed", tag_of(envelope.body))
-            reply = ErrorReply(code="internal", message="internal error; see the service log")
-        self.counters.handled += 1
-        frames = (
-            envelope.reply_to.encode(),
-            encode(self._envelope(reply, correlation=envelope.id)),
-        )
-        if envelope.id in self._recent_requests:
-            self._recent_requests[envelope.id] = frames
-        self._send_frames(*frames)
 
     # ---------------------------------------------------------------- resends
 

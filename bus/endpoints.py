@@ -14,9 +14,9 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import zmq
 import zmq.auth
@@ -40,16 +40,35 @@ class CurveKeys:
     public: bytes
     secret: bytes
     server_public: bytes = b""
+    server_secret: bytes = b""
     allowed_clients: Path | None = None
+
+    def as_server(self) -> CurveKeys:
+        """The server side of these keys, for a service's request socket."""
+        if not self.server_secret:
+            raise EndpointError("serving requests over tcp needs the broker's secret key here")
+        return CurveKeys(
+            public=self.server_public,
+            secret=self.server_secret,
+            allowed_clients=self.allowed_clients,
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class Endpoints:
-    """The broker's two addresses: publishers connect to one, subscribers to the other."""
+    """Where the bus is.
+
+    Publishers connect to the broker's ``publish`` address and subscribers to
+    its ``subscribe`` address; a service answering requests binds
+    ``request_address(service)``: ``requests`` with ``{service}`` filled in,
+    unless ``request_overrides`` names an address for that service.
+    """
 
     publish: str
     subscribe: str
     curve: CurveKeys | None = None
+    requests: str = ""
+    request_overrides: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def ipc(cls, runtime_dir: Path) -> Endpoints:
@@ -57,12 +76,21 @@ class Endpoints:
         return cls(
             publish=f"ipc://{runtime_dir / PUBLISH_SOCKET}",
             subscribe=f"ipc://{runtime_dir / SUBSCRIBE_SOCKET}",
+            requests=f"ipc://{runtime_dir}/req-{{service}}.sock",
         )
+
+    def request_address(self, service: str) -> str:
+        """Where ``service`` answers requests."""
+        if address := self.request_overrides.get(service):
+            return address
+        if not self.requests:
+            raise EndpointError(f"no request address for {service!r}")
+        return self.requests.format(service=service)
 
     def check(self) -> None:
         """Refuse TCP without CurveZMQ keys: the bus carries members' data."""
-        uses_tcp = any(url.startswith("tcp://") for url in (self.publish, self.subscribe))
-        if uses_tcp and self.curve is None:
+        urls = [self.publish, self.subscribe, self.requests, *self.request_overrides.values()]
+        if self.curve is None and any(url.startswith("tcp://") for url in urls):
             raise EndpointError("the bus refuses tcp:// endpoints without CurveZMQ keys")
 
 
@@ -83,7 +111,7 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
-def apply_client_curve(socket: zmq.Socket[bytes], keys: CurveKeys | None) -> None:
+def apply_client_curve(socket: zmq.Socket[Any], keys: CurveKeys | None) -> None:
     """Make ``socket`` a CurveZMQ client when keys are given."""
     if keys is None:
         return
@@ -92,7 +120,7 @@ def apply_client_curve(socket: zmq.Socket[bytes], keys: CurveKeys | None) -> Non
     socket.curve_serverkey = keys.server_public
 
 
-def apply_server_curve(socket: zmq.Socket[bytes], keys: CurveKeys | None) -> None:
+def apply_server_curve(socket: zmq.Socket[Any], keys: CurveKeys | None) -> None:
     """Make ``socket`` a CurveZMQ server when keys are given."""
     if keys is None:
         return
@@ -114,16 +142,24 @@ def endpoints_from_env(env: Mapping[str, str], *, role: Literal["client", "broke
     """The bus endpoints as configured in the environment.
 
     ``SQUADTIME_BUS_PUBLISH`` / ``SQUADTIME_BUS_SUBSCRIBE`` override the ipc
-    default; ``SQUADTIME_BUS_KEYS`` names a key folder (``python -m bus keygen``)
-    and is required for tcp.
+    default, ``SQUADTIME_BUS_REQUEST_<SERVICE>`` a service's request address;
+    ``SQUADTIME_BUS_KEYS`` names a key folder (``python -m bus keygen``) and is
+    required for tcp.
     """
     runtime_dir = ensure_private_dir(runtime_dir_from_env(env))
     default = Endpoints.ipc(runtime_dir)
     keys_dir = env.get("SQUADTIME_BUS_KEYS")
+    prefix = "SQUADTIME_BUS_REQUEST_"
     endpoints = Endpoints(
         publish=env.get("SQUADTIME_BUS_PUBLISH", default.publish),
         subscribe=env.get("SQUADTIME_BUS_SUBSCRIBE", default.subscribe),
         curve=load_curve_keys(Path(keys_dir), role=role) if keys_dir else None,
+        requests=default.requests,
+        request_overrides={
+            name.removeprefix(prefix).lower(): url
+            for name, url in env.items()
+            if name.startswith(prefix)
+        },
     )
     endpoints.check()
     return endpoints
@@ -160,6 +196,18 @@ def load_curve_keys(folder: Path, *, role: Literal["client", "broker"]) -> Curve
         raise EndpointError(f"cannot load the bus keys from {folder}: {error}") from error
     if secret is None:
         raise EndpointError(f"the bus key file in {folder} holds no secret key")
+    allowed = folder / ALLOWED_CLIENTS
     if role == "broker":
-        return CurveKeys(public=public, secret=secret, allowed_clients=folder / ALLOWED_CLIENTS)
-    return CurveKeys(public=public, secret=secret, server_public=server_public)
+        return CurveKeys(public=public, secret=secret, allowed_clients=allowed)
+    # A host that serves requests over tcp holds the server key too.
+    server_secret = b""
+    if (folder / f"{BROKER_KEY}.key_secret").exists():
+        _, maybe_secret = zmq.auth.load_certificate(str(folder / f"{BROKER_KEY}.key_secret"))
+        server_secret = maybe_secret or b""
+    return CurveKeys(
+        public=public,
+        secret=secret,
+        server_public=server_public,
+        server_secret=server_secret,
+        allowed_clients=allowed if allowed.is_dir() else None,
+    )

@@ -13,8 +13,6 @@ is unknown is counted and dropped by the receiver, never fatal.
 Topics
 ------
 ``<source>.<event>``  events, e.g. ``gateway.reaction_add``; subscribe by prefix.
-``req.<service>``     requests addressed to a service.
-``rep.<instance>``    replies, addressed to the requesting process instance.
 ``ack.<instance>``    acknowledgements of recorded events (see ``bus.client``).
 ``probe.<instance>``  a process's message to itself, proving its path is open.
 """
@@ -71,8 +69,8 @@ class Note(EventMessage, frozen=True, tag="note"):
 
 
 # --------------------------------------------------------------------------
-# Requests: published on ``req.<service>``, answered on the requester's
-# ``rep.<instance>`` with a Reply or an ErrorReply.
+# Requests: sent straight to one service (see ``bus.rpc``), answered with a
+# Reply or an ErrorReply whose ``correlation`` is the request's id.
 # --------------------------------------------------------------------------
 
 
@@ -134,7 +132,6 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True):
     time: float
     body: Body
     recorded: bool = False
-    reply_to: str = ""
     correlation: str = ""
     deadline: float = 0.0
 

@@ -24,9 +24,18 @@ class TaskSet:
     def __len__(self) -> int:
         return len(self._tasks)
 
-    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
-        """Run ``coro`` in the background, logging its failure if it fails."""
-        task = asyncio.create_task(coro, name=name)
+    def spawn(
+        self, coro: Coroutine[Any, Any, Any], *, name: str, eager: bool = False
+    ) -> asyncio.Task[Any]:
+        """Run ``coro`` in the background, logging its failure if it fails.
+
+        ``eager`` runs it at once up to its first suspension (a coroutine that
+        never suspends finishes before ``spawn`` returns).
+        """
+        task = asyncio.Task(coro, loop=asyncio.get_running_loop(), name=name, eager_start=eager)
+        if task.done():
+            self._finished(task)
+            return task
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         return task

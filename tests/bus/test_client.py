@@ -189,7 +189,7 @@ def test_records_are_resent_until_acknowledged(endpoints: Endpoints) -> None:
 
 
 def test_bad_frames_are_counted_and_service_keeps_serving(endpoints: Endpoints) -> None:
-    """Garbage, unknown tags and wrong types are dropped and counted; requests still work."""
+    """Garbage, unknown tags, wrong types and misplaced messages are dropped and counted."""
 
     async def scenario() -> None:
         server = Recorder(endpoints)
@@ -200,42 +200,48 @@ def test_bad_frames_are_counted_and_service_keeps_serving(endpoints: Endpoints) 
 
         server.client.on_requests(answer)
         await server.client.start()
-        context = zmq.Context()
-        raw = context.socket(zmq.PUB)
-        raw.connect(endpoints.publish)
-        bad_frames = [
+        client = BusClient("scheduler", endpoints)
+        await client.start()
+
+        def envelope_bytes(body: dict[str, object]) -> bytes:
+            fields = {"id": "a:1", "source": "x", "instance": "a", "seq": 1, "time": 1.0}
+            return msgspec.msgpack.encode({**fields, "body": body})
+
+        published = [
             [b"evil.x", b"\xff\x00garbage"],
             [b"evil.x"],
             [b"evil.x", b"a", b"b"],
             [b"evil.x", msgspec.msgpack.encode({"id": 1})],
-            [
-                b"evil.x",
-                msgspec.msgpack.encode(
-                    {
-                        "id": "a:1",
-                        "source": "x",
-                        "instance": "a",
-                        "seq": 1,
-                        "time": 1.0,
-                        "body": {"type": "nope"},
-                    }
-                ),
-            ],
-            [b"req.telemetry", b"\x93\x01\x02"],
+            [b"evil.x", envelope_bytes({"type": "nope"})],
+            [b"evil.x", envelope_bytes({"type": "ping"})],  # a request has no place here
         ]
-        client = BusClient("scheduler", endpoints)
-        await client.start()
+        to_request_socket = [
+            [b"\x93\x01\x02"],
+            [b"one", b"two"],
+            [envelope_bytes({"type": "note", "key": "k"})],  # an event is not a request
+            [envelope_bytes({"type": "ping", "unknown": 1}) + b"trailing"],
+        ]
+        context = zmq.Context()
+        raw_pub = context.socket(zmq.PUB)
+        raw_pub.connect(endpoints.publish)
+        raw_dealer = context.socket(zmq.DEALER)
+        raw_dealer.connect(endpoints.request_address("telemetry"))
+        for frames in to_request_socket:
+            raw_dealer.send_multipart(frames)  # queued until connected: each arrives once
+        expected = len(published) + len(to_request_socket)
 
         def all_dropped() -> bool:
-            for frames in bad_frames:
-                raw.send_multipart(frames)
-            return server.client.counters.dropped >= len(bad_frames)
+            # A PUB socket's connection is not observable: send again until counted.
+            if server.client.counters.dropped < expected:
+                for frames in published:
+                    raw_pub.send_multipart(frames)
+            return server.client.counters.dropped >= expected
 
-        # The raw socket's connection is not observable: resend until all are counted.
         await eventually(all_dropped, 5, "the bad frames to be counted")
         assert server.received == []
         assert (await client.request("telemetry", Ping(), expect=Pong)).pid == 2
-        raw.close(linger=0)
+        for socket in (raw_pub, raw_dealer):
+            socket.close(linger=0)
         context.term()
         await client.close()
         await server.client.close()

@@ -14,6 +14,7 @@ import zmq.auth
 
 from bus.broker import Broker
 from bus.client import BusClient
+from bus.codec import encode
 from bus.endpoints import (
     EndpointError,
     Endpoints,
@@ -22,7 +23,7 @@ from bus.endpoints import (
     ensure_private_dir,
     load_curve_keys,
 )
-from bus.protocol import Envelope, Note
+from bus.protocol import Envelope, Note, Ping, Pong, Reply, Request
 from tests.helpers import eventually, run
 
 
@@ -125,5 +126,48 @@ def test_tcp_client_without_right_keys_receives_nothing(short_tmp: Path) -> None
     finally:
         plain.close()
         stranger.close()
+        context.term()
+        broker.stop()
+
+
+def test_tcp_requests_need_the_right_keys(short_tmp: Path) -> None:
+    """Over CurveZMQ TCP, a keyed requester is answered; a plain one never reaches the service."""
+    keys = short_tmp / "keys"
+    create_curve_keys(keys)
+    broker = Broker(
+        Endpoints("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", load_curve_keys(keys, role="broker"))
+    )
+    broker.start()
+    client_keys = load_curve_keys(keys, role="client")
+    serving = replace(
+        broker.bound, curve=client_keys, request_overrides={"telemetry": "tcp://127.0.0.1:*"}
+    )
+    context = zmq.Context()
+    plain = context.socket(zmq.DEALER)
+    plain.linger = 0
+
+    async def scenario() -> int:
+        service = BusClient("telemetry", serving)
+
+        async def answer(envelope: Envelope, request: Request) -> Reply:
+            return Pong(service="telemetry", pid=3)
+
+        service.on_requests(answer)
+        async with service:
+            asking = replace(serving, request_overrides={"telemetry": service.serving_at})
+            plain.connect(service.serving_at)
+            plain.send(
+                encode(Envelope(id="x:1", source="x", instance="x", seq=1, time=0.0, body=Ping()))
+            )
+            async with BusClient("scheduler", asking) as keyed:
+                for _ in range(3):
+                    pong = await keyed.request("telemetry", Ping(), expect=Pong, timeout=5)
+                    assert pong.pid == 3
+        return plain.poll(0)
+
+    try:
+        assert run(scenario()) == 0
+    finally:
+        plain.close()
         context.term()
         broker.stop()

@@ -1,0 +1,252 @@
+"""Requests and replies: straight from the requester to the service, not through the broker.
+
+A service that answers requests binds a ROUTER socket at its own address
+(``ipc://<runtime>/req-<service>.sock``); a requester keeps one DEALER per
+service it asks. One hop each way keeps a round trip close to plain REQ/REP,
+and requests keep working while the broker restarts.
+
+The requester follows the ZeroMQ guide's Lazy Pirate: each attempt waits a
+share of the deadline, then the same envelope (same id) is sent again; the
+service keeps its recent answers by id, so a repeat is answered from that
+cache instead of being run twice. A request to a dead service waits out its
+deadline and fails with ``RequestTimeout`` — it never hangs — and the socket
+is replaced, dropping what it had queued. A request that reaches a service
+after its deadline (queued while the service restarted) is dropped unanswered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import zmq
+import zmq.asyncio
+import zmq.auth.asyncio
+
+from bus.codec import FrameError, decode, encode
+from bus.counters import Counters
+from bus.endpoints import Endpoints, apply_client_curve, apply_server_curve
+from bus.errors import RequestRefused, RequestTimeout
+from bus.protocol import Envelope, ErrorReply, Reply, ReplyMessage, Request, RequestMessage, tag_of
+from bus.readable import SocketReader
+from bus.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+
+RequestHandler = Callable[[Envelope, Request], Awaitable[Reply]]
+ReplyFactory = Callable[[Reply, str], Envelope]
+DropCounter = Callable[[str], None]
+
+_RECENT = 2_000
+
+
+class RequestServer:
+    """Answers one service's requests on its ROUTER socket."""
+
+    def __init__(
+        self,
+        context: zmq.asyncio.Context,
+        endpoints: Endpoints,
+        service: str,
+        handler: RequestHandler,
+        make_reply: ReplyFactory,
+        drop: DropCounter,
+        tasks: TaskSet,
+        counters: Counters,
+    ) -> None:
+        self._context = context
+        self._endpoints = endpoints
+        self._counters = counters
+        self._address = endpoints.request_address(service)
+        self.address = self._address
+        self._handler = handler
+        self._make_reply = make_reply
+        self._drop = drop
+        self._tasks = tasks
+        self._recent: OrderedDict[str, bytes | None] = OrderedDict()
+        self._socket: zmq.Socket[bytes] | None = None
+        self._reader: SocketReader | None = None
+        self._auth: zmq.auth.asyncio.AsyncioAuthenticator | None = None
+
+    def start(self) -> None:
+        """Bind the service's request address (taking over a dead predecessor's ipc file)."""
+        curve = self._endpoints.curve
+        if curve is not None and curve.allowed_clients is not None:
+            self._auth = zmq.auth.asyncio.AsyncioAuthenticator(self._context)
+            self._auth.start()
+            self._auth.configure_curve(domain="*", location=str(curve.allowed_clients))
+        socket: zmq.Socket[bytes] = zmq.Socket(self._context, zmq.ROUTER)
+        socket.linger = 0
+        if curve is not None:
+            apply_server_curve(socket, curve.as_server())
+        if self._address.startswith("ipc://"):
+            Path(self._address.removeprefix("ipc://")).unlink(missing_ok=True)
+        socket.bind(self._address)
+        self._socket = socket
+        # "tcp://host:*" binds a free port: this is the address to give requesters.
+        self.address = socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        self._reader = SocketReader(socket, self._receive)
+        self._reader.start()
+
+    def _receive(self, frames: list[bytes]) -> None:
+        if len(frames) != 2:
+            self._drop(f"request with {len(frames)} frames")
+            return
+        identity, payload = frames
+        try:
+            envelope = decode(payload)
+        except FrameError as error:
+            self._drop(str(error))
+            return
+        if not isinstance(envelope.body, RequestMessage):
+            self._drop(f"{tag_of(envelope.body)!r} sent as a request")
+            return
+        self._accept(identity, envelope, envelope.body)
+
+    def _accept(self, identity: bytes, envelope: Envelope, request: Request) -> None:
+        if envelope.id in self._recent:
+            cached = self._recent[envelope.id]
+            if cached is not None:
+                self._send(identity, cached)
+            return  # still being answered: the answer will go out once
+        if envelope.deadline and envelope.deadline < time.time():
+            self._drop(f"{tag_of(request)!r} arrived after its deadline")
+            return
+        self._recent[envelope.id] = None
+        while len(self._recent) > _RECENT:
+            self._recent.popitem(last=False)
+        # Eager: a handler that needs no await answers before the loop turns.
+        self._tasks.spawn(
+            self._answer(identity, envelope, request), name=f"answer.{tag_of(request)}", eager=True
+        )
+
+    async def _answer(self, identity: bytes, envelope: Envelope, request: Request) -> None:
+        reply: Reply
+        try:
+            reply = await self._handler(envelope, request)
+        except RequestRefused as refusal:
+            reply = ErrorReply(code=refusal.code, message=refusal.message)
+        except Exception:
+            log.exception("request %s failed", tag_of(request))
+            reply = ErrorReply(code="internal", message="internal error; see the service log")
+        self._counters.handled += 1
+        payload = encode(self._make_reply(reply, envelope.id))
+        if envelope.id in self._recent:
+            self._recent[envelope.id] = payload
+        self._send(identity, payload)
+
+    def _send(self, identity: bytes, payload: bytes) -> None:
+        if self._socket is None:
+            return
+        try:
+            self._socket.send_multipart([identity, payload], flags=zmq.NOBLOCK)
+        except zmq.ZMQError as error:  # the requester went away
+            self._drop(f"reply undeliverable: {error}")
+        if self._reader is not None:
+            self._reader.poke()
+
+    def close(self) -> None:
+        """Release the socket and the authenticator."""
+        if self._reader is not None:
+            self._reader.stop()
+        if self._socket is not None:
+            self._socket.close(linger=0)
+            self._socket = None
+        if self._auth is not None:
+            self._auth.stop()
+            self._auth = None
+
+
+class Requester:
+    """Sends requests to services over one DEALER per service, matching replies by id."""
+
+    def __init__(
+        self,
+        context: zmq.asyncio.Context,
+        endpoints: Endpoints,
+        drop: DropCounter,
+        counters: Counters,
+    ) -> None:
+        self._context = context
+        self._endpoints = endpoints
+        self._drop = drop
+        self._counters = counters
+        self._dealers: dict[str, tuple[zmq.Socket[bytes], SocketReader]] = {}
+        self._pending: dict[str, asyncio.Future[Reply]] = {}
+
+    async def ask(self, target: str, envelope: Envelope, timeout: float, attempts: int) -> Reply:
+        """Send ``envelope`` to ``target`` until it answers or ``timeout`` passes."""
+        payload = encode(envelope)
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                for attempt in range(attempts):
+                    if attempt:
+                        self._counters.retried += 1
+                    # A fresh future each attempt: a timed-out await cancels its future.
+                    future: asyncio.Future[Reply] = loop.create_future()
+                    self._pending[envelope.id] = future
+                    self._send(target, payload)
+                    try:
+                        async with asyncio.timeout(timeout / attempts):
+                            return await future
+                    except TimeoutError:
+                        continue
+                future = loop.create_future()
+                self._pending[envelope.id] = future
+                return await future
+        except TimeoutError:
+            # Lazy Pirate: a fresh socket next time, without this one's queued requests.
+            self._forget(target)
+            raise RequestTimeout(target, tag_of(envelope.body), timeout) from None
+        finally:
+            self._pending.pop(envelope.id, None)
+
+    def _send(self, target: str, payload: bytes) -> None:
+        dealer, reader = self._dealer(target)
+        try:
+            dealer.send(payload, flags=zmq.NOBLOCK)
+        except zmq.Again:
+            self._drop(f"request queue to {target} is full")
+        reader.poke()
+
+    def _dealer(self, target: str) -> tuple[zmq.Socket[bytes], SocketReader]:
+        if target not in self._dealers:
+            dealer: zmq.Socket[bytes] = zmq.Socket(self._context, zmq.DEALER)
+            dealer.linger = 0
+            apply_client_curve(dealer, self._endpoints.curve)
+            dealer.connect(self._endpoints.request_address(target))
+            reader = SocketReader(dealer, self._reply)
+            reader.start()
+            self._dealers[target] = (dealer, reader)
+        return self._dealers[target]
+
+    def _reply(self, frames: list[bytes]) -> None:
+        try:
+            envelope = decode(frames[-1])
+        except FrameError as error:
+            self._drop(str(error))
+            return
+        if not isinstance(envelope.body, ReplyMessage):
+            self._drop(f"{tag_of(envelope.body)!r} sent as a reply")
+            return
+        future = self._pending.get(envelope.correlation)
+        if future is not None and not future.done():
+            future.set_result(envelope.body)
+
+    def _forget(self, target: str) -> None:
+        if target in self._dealers:
+            dealer, reader = self._dealers.pop(target)
+            reader.stop()
+            dealer.close(linger=0)
+
+    def close(self) -> None:
+        """Cancel waiting requests and release the sockets."""
+        for future in self._pending.values():
+            future.cancel()
+        for target in list(self._dealers):
+            self._forget(target)
