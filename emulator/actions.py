@@ -1,0 +1,416 @@
+"""What Discord does when something happens: change the state, then tell the gateway.
+
+REST handlers (the bot acting), interactions and the driver (members acting) all go through
+these operations, so every change is checked against Discord's rules and dispatched once.
+"""
+
+import json
+import secrets
+from dataclasses import dataclass, replace
+
+import msgspec
+
+from emulator import errors, payloads
+from emulator.bodies import AttachmentRef, MessageBody
+from emulator.components import ActionRow, number_components
+from emulator.core import Core
+from emulator.jsontypes import JSONObject, JSONValue
+from emulator.permissions import BOT_DEFAULT, EVERYONE_DEFAULT
+from emulator.rules import check_components, check_content
+from emulator.state import (
+    Attachment,
+    Channel,
+    ChannelType,
+    Emoji,
+    Guild,
+    InteractionMetadata,
+    Member,
+    Message,
+    MessageFlag,
+    Reaction,
+    Role,
+    User,
+    VoiceState,
+)
+
+SUPPRESS_EMBEDS = 1 << 2
+SUPPRESS_NOTIFICATIONS = 1 << 12
+EDITABLE_FLAGS = SUPPRESS_EMBEDS
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file sent as ``files[n]`` in a multipart body."""
+
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
+class Authorship:
+    """Who a new message is from and how it came to be."""
+
+    author_id: int
+    webhook_id: int | None = None
+    application_id: int | None = None
+    interaction: InteractionMetadata | None = None
+    visible_to: int | None = None
+    type: int = 0
+    extra_flags: int = 0
+
+
+def _raw_json(raw: msgspec.Raw) -> JSONValue:
+    value: JSONValue = json.loads(bytes(raw))
+    return value
+
+
+class Actions:
+    """State changes with their gateway events."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.world = core.world
+
+    # ------------------------------------------------------------- messages
+
+    def post_message(
+        self,
+        channel_id: int,
+        body: MessageBody,
+        uploads: dict[int, Upload],
+        authorship: Authorship,
+        *,
+        allow_empty: bool = False,
+    ) -> Message:
+        channel = self.world.channel(channel_id)
+        flags = body.flags if isinstance(body.flags, int) else 0
+        message = Message(
+            id=self.core.ids.next(),
+            channel_id=channel.id,
+            guild_id=channel.guild_id,
+            author_id=authorship.author_id,
+            content="",
+            timestamp=self.core.clock.now(),
+            flags=(flags & (SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS)) | authorship.extra_flags,
+            type=authorship.type,
+            tts=body.tts,
+            webhook_id=authorship.webhook_id,
+            application_id=authorship.application_id,
+            interaction=authorship.interaction,
+            visible_to=authorship.visible_to,
+        )
+        draft = self._compose(message, body, uploads)
+        if not allow_empty and not (
+            draft.content or draft.embeds or draft.components or draft.attachments
+        ):
+            raise errors.empty_message()
+        self.world.messages[draft.id] = draft
+        if draft.visible_to is None:
+            channel.last_message_id = draft.id
+            self.core.gateway.dispatch("MESSAGE_CREATE", self._event(draft))
+        self.core.changes.touch()
+        return draft
+
+    def edit_message(
+        self, message: Message, body: MessageBody, uploads: dict[int, Upload]
+    ) -> Message:
+        draft = self._compose(message, body, uploads)
+        if isinstance(body.flags, int):
+            draft.flags = (message.flags & ~EDITABLE_FLAGS) | (body.flags & EDITABLE_FLAGS)
+        draft.flags &= ~MessageFlag.LOADING
+        draft.edited_timestamp = self.core.clock.now()
+        self.world.messages[draft.id] = draft
+        if draft.visible_to is None:
+            self.core.gateway.dispatch("MESSAGE_UPDATE", self._event(draft))
+        self.core.changes.touch()
+        return draft
+
+    def delete_message(self, message: Message) -> None:
+        self.world.messages.pop(message.id, None)
+        if message.visible_to is None:
+            self.core.gateway.dispatch(
+                "MESSAGE_DELETE",
+                {
+                    "id": str(message.id),
+                    "channel_id": str(message.channel_id),
+                    "guild_id": str(message.guild_id),
+                },
+            )
+        self.core.changes.touch()
+
+    def _compose(self, base: Message, body: MessageBody, uploads: dict[int, Upload]) -> Message:
+        """The message after applying ``body``, checked against the rules before it is kept."""
+        rules = self.core.config.rules
+        content = base.content
+        if not isinstance(body.content, msgspec.UnsetType):
+            content = body.content or ""
+        check_content(rules, content)
+        rows: list[ActionRow] = base.components
+        if not isinstance(body.components, msgspec.UnsetType):
+            rows = number_components(body.components or [])
+            check_components(rules, rows)
+        embeds: list[JSONValue] = base.embeds
+        if not isinstance(body.embeds, msgspec.UnsetType):
+            embeds = [_raw_json(e) for e in body.embeds or []]
+        attachments = self._attachments(base, body, uploads)
+        return replace(
+            base,
+            content=content,
+            components=rows,
+            embeds=embeds,
+            attachments=attachments,
+            reactions=list(base.reactions),
+        )
+
+    def _attachments(
+        self, base: Message, body: MessageBody, uploads: dict[int, Upload]
+    ) -> list[Attachment]:
+        existing = {a.id: a for a in base.attachments}
+        if isinstance(body.attachments, msgspec.UnsetType):
+            kept = list(base.attachments)
+            wanted: list[tuple[int, AttachmentRef | None]] = [(index, None) for index in uploads]
+        else:
+            kept = [existing[int(r.id)] for r in body.attachments or [] if int(r.id) in existing]
+            wanted = [
+                (int(r.id), r)
+                for r in body.attachments or []
+                if int(r.id) not in existing and int(r.id) in uploads
+            ]
+            listed = {index for index, _ in wanted}
+            wanted += [(index, None) for index in uploads if index not in listed]
+        for index, ref in wanted:
+            upload = uploads[index]
+            kept.append(
+                Attachment(
+                    id=self.core.ids.next(),
+                    filename=(ref.filename if ref and ref.filename else upload.filename),
+                    data=upload.data,
+                    content_type=upload.content_type,
+                    description=ref.description if ref else None,
+                )
+            )
+        return kept
+
+    def _event(self, message: Message) -> JSONObject:
+        return payloads.message_event(
+            self.world, message, cdn=self.core.base_url, viewer=self.core.bot_id
+        )
+
+    # ------------------------------------------------------------ reactions
+
+    def add_reaction(self, message: Message, user_id: int, emoji: Emoji) -> None:
+        reaction = message.reaction(emoji)
+        if reaction is None:
+            if len(message.reactions) >= self.core.config.rules.max_reactions:
+                raise errors.too_many_reactions()
+            reaction = Reaction(emoji=emoji)
+            message.reactions.append(reaction)
+        if user_id in reaction.users:
+            return
+        reaction.users.append(user_id)
+        member = self.world.member(message.guild_id, user_id)
+        self.core.gateway.dispatch(
+            "MESSAGE_REACTION_ADD",
+            self._reaction_event(message, user_id, emoji)
+            | {
+                "member": payloads.member(self.world, member),
+                "message_author_id": str(message.author_id),
+            },
+        )
+        self.core.changes.touch()
+
+    def remove_reaction(self, message: Message, user_id: int, emoji: Emoji) -> None:
+        reaction = message.reaction(emoji)
+        if reaction is None or user_id not in reaction.users:
+            return
+        reaction.users.remove(user_id)
+        if not reaction.users:
+            message.reactions.remove(reaction)
+        self.core.gateway.dispatch(
+            "MESSAGE_REACTION_REMOVE", self._reaction_event(message, user_id, emoji)
+        )
+        self.core.changes.touch()
+
+    @staticmethod
+    def _reaction_event(message: Message, user_id: int, emoji: Emoji) -> JSONObject:
+        return {
+            "user_id": str(user_id),
+            "channel_id": str(message.channel_id),
+            "message_id": str(message.id),
+            "guild_id": str(message.guild_id),
+            "emoji": {"id": str(emoji.id) if emoji.id is not None else None, "name": emoji.name},
+            "burst": False,
+            "type": 0,
+        }
+
+    # ---------------------------------------------------------------- voice
+
+    def set_voice(
+        self,
+        guild_id: int,
+        user_id: int,
+        channel_id: int | None,
+        *,
+        mute: bool | None = None,
+        deaf: bool | None = None,
+        self_mute: bool | None = None,
+        self_deaf: bool | None = None,
+        session_id: str | None = None,
+    ) -> VoiceState | None:
+        """Join, move, leave (``channel_id`` None) or change mute/deaf; dispatches the new state."""
+        guild = self.world.guild(guild_id)
+        self.world.member(guild_id, user_id)
+        current = guild.voice_states.get(user_id)
+        if channel_id is None:
+            if current is None:
+                return None
+            del guild.voice_states[user_id]
+            self.core.gateway.dispatch(
+                "VOICE_STATE_UPDATE", payloads.voice_state(self.world, current, left=True)
+            )
+            self.core.changes.touch()
+            return None
+        channel = self.world.channel(channel_id)
+        if channel.guild_id != guild_id or channel.type is not ChannelType.GUILD_VOICE:
+            raise errors.unknown_channel()
+        state = current or VoiceState(
+            guild_id=guild_id,
+            user_id=user_id,
+            channel_id=channel_id,
+            session_id=session_id or secrets.token_hex(16),
+        )
+        state.channel_id = channel_id
+        state.mute = state.mute if mute is None else mute
+        state.deaf = state.deaf if deaf is None else deaf
+        state.self_mute = state.self_mute if self_mute is None else self_mute
+        state.self_deaf = state.self_deaf if self_deaf is None else self_deaf
+        guild.voice_states[user_id] = state
+        self.core.gateway.dispatch("VOICE_STATE_UPDATE", payloads.voice_state(self.world, state))
+        self.core.changes.touch()
+        return state
+
+    # ------------------------------------------------- guilds, roles, members
+
+    def add_user(self, username: str, *, global_name: str | None = None, bot: bool = False) -> User:
+        user = User(id=self.core.ids.next(), username=username, global_name=global_name, bot=bot)
+        self.world.users[user.id] = user
+        return user
+
+    def add_guild(self, name: str, owner_id: int) -> Guild:
+        guild_id = self.core.ids.next()
+        guild = Guild(id=guild_id, name=name, owner_id=owner_id)
+        guild.roles[guild_id] = Role(
+            id=guild_id, guild_id=guild_id, name="@everyone", permissions=int(EVERYONE_DEFAULT)
+        )
+        self.world.guilds[guild_id] = guild
+        now = self.core.clock.now()
+        guild.members[owner_id] = Member(user_id=owner_id, guild_id=guild_id, joined_at=now)
+        bot_role = Role(
+            id=self.core.ids.next(),
+            guild_id=guild_id,
+            name=self.world.user(self.core.bot_id).username,
+            permissions=int(BOT_DEFAULT),
+            position=1,
+            managed=True,
+        )
+        guild.roles[bot_role.id] = bot_role
+        guild.members[self.core.bot_id] = Member(
+            user_id=self.core.bot_id, guild_id=guild_id, joined_at=now, roles=[bot_role.id]
+        )
+        self.core.gateway.dispatch_guild_create(guild_id)
+        self.core.changes.touch()
+        return guild
+
+    def add_role(
+        self, guild_id: int, name: str, *, permissions: int = 0, color: int = 0, hoist: bool = False
+    ) -> Role:
+        guild = self.world.guild(guild_id)
+        role = Role(
+            id=self.core.ids.next(),
+            guild_id=guild_id,
+            name=name,
+            permissions=permissions,
+            position=len(guild.roles),
+            color=color,
+            hoist=hoist,
+        )
+        guild.roles[role.id] = role
+        self.core.gateway.dispatch(
+            "GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": payloads.role(role)}
+        )
+        self.core.changes.touch()
+        return role
+
+    def add_channel(
+        self, guild_id: int, name: str, kind: ChannelType, *, parent_id: int | None = None
+    ) -> Channel:
+        guild = self.world.guild(guild_id)
+        channel = Channel(
+            id=self.core.ids.next(),
+            guild_id=guild_id,
+            name=name,
+            type=kind,
+            position=len(guild.channels),
+            parent_id=parent_id,
+        )
+        guild.channels[channel.id] = channel
+        self.world.channels[channel.id] = channel
+        self.core.gateway.dispatch("CHANNEL_CREATE", payloads.channel(channel))
+        self.core.changes.touch()
+        return channel
+
+    def add_member(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        roles: list[int] | None = None,
+        nick: str | None = None,
+    ) -> Member:
+        guild = self.world.guild(guild_id)
+        self.world.user(user_id)
+        member = Member(
+            user_id=user_id,
+            guild_id=guild_id,
+            joined_at=self.core.clock.now(),
+            roles=list(roles or []),
+            nick=nick,
+        )
+        guild.members[user_id] = member
+        self.core.gateway.dispatch(
+            "GUILD_MEMBER_ADD", payloads.member(self.world, member) | {"guild_id": str(guild_id)}
+        )
+        self.core.changes.touch()
+        return member
+
+    def remove_member(self, guild_id: int, user_id: int) -> None:
+        guild = self.world.guild(guild_id)
+        if guild.voice_states.get(user_id) is not None:
+            self.set_voice(guild_id, user_id, None)
+        guild.members.pop(user_id, None)
+        self.core.gateway.dispatch(
+            "GUILD_MEMBER_REMOVE",
+            {"guild_id": str(guild_id), "user": payloads.user(self.world.user(user_id))},
+        )
+        self.core.changes.touch()
+
+    def update_member(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        roles: list[int] | None = None,
+        nick: str | msgspec.UnsetType | None = msgspec.UNSET,
+    ) -> Member:
+        member = self.world.member(guild_id, user_id)
+        if roles is not None:
+            member.roles = list(roles)
+        if not isinstance(nick, msgspec.UnsetType):
+            member.nick = nick
+        self.core.gateway.dispatch(
+            "GUILD_MEMBER_UPDATE",
+            payloads.member(self.world, member) | {"guild_id": str(guild_id)},
+        )
+        self.core.changes.touch()
+        return member

@@ -1,0 +1,285 @@
+"""A simulated gaming community: members who mark the hours they will play and meet in voice.
+
+The plan for a day is a pure function of the seed, the roster and the date, so the same seed
+always produces the same actions; playing them goes through the driver, paced by a
+:class:`~emulator.simclock.SimClock`. Hour marks are reactions on the bot's latest message
+in the community's text channel (its reactions are taken as consecutive hours from the
+window's first hour, unless a resolver says otherwise).
+"""
+
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from emulator.driver import Driver, Refused
+from emulator.permissions import Permission
+from emulator.seen import SeenMessage
+from emulator.simclock import SimClock
+from emulator.state import Channel, Guild, Member, Role
+
+log = logging.getLogger(__name__)
+
+FIRST_NAMES = (
+    "ash", "blaze", "cleo", "dax", "echo", "fern", "gus", "hana", "ivo", "jun", "kai", "lux",
+    "milo", "nova", "ori", "pax", "quin", "rio", "sol", "tao", "uma", "vex", "wren", "yuki",
+)  # fmt: skip
+
+type HourResolver = Callable[[SeenMessage], Mapping[int, str]]
+
+
+class Kind(StrEnum):
+    MARK = "mark"
+    UNMARK = "unmark"
+    JOIN = "join"
+    MOVE = "move"
+    LEAVE = "leave"
+    MUTE = "mute"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One thing a member does at a simulated instant."""
+
+    at: datetime
+    kind: Kind
+    member: str
+    target: str = ""
+    """Hour (``"20"``) for marks, channel name for voice."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommunitySpec:
+    """The shape of the community; ``seed`` decides everything random about it."""
+
+    members: int = 24
+    seed: int = 0
+    timezone: str = "Europe/Paris"
+    text_channel: str = "daily"
+    voice_channels: tuple[str, ...] = ("Lobby", "Ranked", "Chill")
+    ranks: tuple[str, ...] = ("Diamond", "Gold", "Silver")
+    window_start_hour: int = 14
+    window_hours: int = 10
+    post_hour: int = 12
+    group_size: tuple[int, int] = (2, 5)
+
+
+@dataclass(frozen=True, slots=True)
+class Persona:
+    """How one member plays: favourite hour, how often, with whom."""
+
+    name: str
+    favourite_hour: int
+    activity: float
+    group: int
+
+
+@dataclass(slots=True)
+class Roster:
+    """The community as built in the emulator."""
+
+    guild: Guild
+    text: Channel
+    voice: dict[str, Channel]
+    ranks: dict[str, Role]
+    admin: Member
+    members: dict[str, Member] = field(default_factory=dict)
+    personas: dict[str, Persona] = field(default_factory=dict)
+
+
+def _name(index: int) -> str:
+    base = FIRST_NAMES[index % len(FIRST_NAMES)]
+    lap = index // len(FIRST_NAMES)
+    return f"{base}{lap}" if lap else base
+
+
+def personas(spec: CommunitySpec) -> list[Persona]:
+    """The members' habits, derived from the seed only."""
+    rng = random.Random(f"{spec.seed}:personas")
+    names = [
+        FIRST_NAMES[i % len(FIRST_NAMES)]
+        + (str(i // len(FIRST_NAMES)) if i >= len(FIRST_NAMES) else "")
+        for i in range(spec.members)
+    ]
+    low, high = spec.group_size
+    people: list[Persona] = []
+    group = 0
+    index = 0
+    while index < len(names):
+        size = rng.randint(low, high)
+        for name in names[index : index + size]:
+            favourite = min(
+                spec.window_start_hour + spec.window_hours - 1,
+                max(spec.window_start_hour, round(rng.gauss(20.5, 1.5))),
+            )
+            people.append(Persona(name, favourite, round(rng.uniform(0.2, 0.9), 2), group))
+        index += size
+        group += 1
+    return people
+
+
+def plan_day(spec: CommunitySpec, day: date) -> list[Action]:
+    """Everything the community does on ``day`` (local to its timezone), in time order."""
+    zone = ZoneInfo(spec.timezone)
+    rng = random.Random(f"{spec.seed}:{day.isoformat()}")
+    people = personas(spec)
+    post = datetime.combine(day, time(spec.post_hour), zone)
+    last_hour = spec.window_start_hour + spec.window_hours - 1
+    actions: list[Action] = []
+    for person in people:
+        if rng.random() > person.activity:
+            continue
+        span = rng.choice((1, 2, 2, 3))
+        first = max(spec.window_start_hour, min(person.favourite_hour, last_hour - span + 1))
+        marked_at = post + timedelta(minutes=rng.uniform(5, 300))
+        for hour in range(first, first + span):
+            actions.append(Action(marked_at, Kind.MARK, person.name, str(hour)))
+            marked_at += timedelta(seconds=rng.uniform(1, 20))
+        if rng.random() < 0.1:
+            changed_mind = marked_at + timedelta(minutes=rng.uniform(10, 60))
+            actions.append(Action(changed_mind, Kind.UNMARK, person.name, str(first)))
+    for group in sorted({p.group for p in people}):
+        crew = [p for p in people if p.group == group]
+        if rng.random() > sum(p.activity for p in crew) / len(crew):
+            continue
+        hour = round(sum(p.favourite_hour for p in crew) / len(crew))
+        start = datetime.combine(day, time(min(hour, 23)), zone) + timedelta(
+            minutes=rng.uniform(-20, 20)
+        )
+        channel = rng.choice(spec.voice_channels)
+        length = timedelta(minutes=rng.uniform(45, 200))
+        for person in crew:
+            if rng.random() > 0.85:
+                continue
+            joined = start + timedelta(minutes=rng.uniform(0, 25))
+            left = joined + length * rng.uniform(0.5, 1.1)
+            actions.append(Action(joined, Kind.JOIN, person.name, channel))
+            if rng.random() < 0.15:
+                other = rng.choice([c for c in spec.voice_channels if c != channel] or [channel])
+                actions.append(Action(joined + (left - joined) / 2, Kind.MOVE, person.name, other))
+            if rng.random() < 0.1:
+                actions.append(Action(joined + timedelta(minutes=5), Kind.MUTE, person.name))
+            actions.append(Action(left, Kind.LEAVE, person.name))
+    return sorted(actions, key=lambda a: (a.at, a.member, a.kind))
+
+
+def consecutive_hours(spec: CommunitySpec) -> HourResolver:
+    """Read the bot's reactions as consecutive hours from the window's first hour."""
+
+    def resolve(message: SeenMessage) -> Mapping[int, str]:
+        return {spec.window_start_hour + i: r.emoji for i, r in enumerate(message.reactions)}
+
+    return resolve
+
+
+class Community:
+    """Builds the community in an emulator and plays its days."""
+
+    def __init__(
+        self,
+        driver: Driver,
+        spec: CommunitySpec,
+        clock: SimClock,
+        *,
+        hours: HourResolver | None = None,
+    ) -> None:
+        self.driver = driver
+        self.spec = spec
+        self.clock = clock
+        self.hours = hours or consecutive_hours(spec)
+        self.played: list[Action] = []
+        self.skipped: list[Action] = []
+        self._roster: Roster | None = None
+
+    @property
+    def roster(self) -> Roster:
+        if self._roster is None:
+            self._roster = self.build()
+        return self._roster
+
+    def build(self) -> Roster:
+        """Create the guild, its ranks, channels and members (once)."""
+        if self._roster is not None:
+            return self._roster
+        spec = self.spec
+        driver = self.driver
+        guild = driver.add_guild("Squad", owner="admin")
+        ranks = {name: driver.add_role(guild, name) for name in spec.ranks}
+        roster = Roster(
+            guild=guild,
+            text=driver.add_text_channel(guild, spec.text_channel),
+            voice={name: driver.add_voice_channel(guild, name) for name in spec.voice_channels},
+            ranks=ranks,
+            admin=driver.owner(guild),
+        )
+        driver.add_role(guild, "Admins", permissions=int(Permission.MANAGE_GUILD))
+        rng = random.Random(f"{spec.seed}:roles")
+        for persona in personas(spec):
+            rank = rng.choice([*spec.ranks, None])
+            roles = [ranks[rank]] if rank else []
+            roster.members[persona.name] = driver.add_member(guild, persona.name, roles=roles)
+            roster.personas[persona.name] = persona
+        self._roster = roster
+        return roster
+
+    async def play_day(self, day: date) -> list[Action]:
+        """Play ``day``'s plan up to its end; returns the actions carried out."""
+        roster = self.roster
+        done: list[Action] = []
+        for action in plan_day(self.spec, day):
+            await self.clock.sleep_until(action.at)
+            if await self._perform(roster, action):
+                done.append(action)
+                self.played.append(action)
+            else:
+                self.skipped.append(action)
+        for member in roster.members.values():
+            # Nobody stays in voice past the day's end.
+            if member.user_id in roster.guild.voice_states:
+                await self.driver.leave_voice(member)
+        return done
+
+    async def play(self, first_day: date, days: int) -> None:
+        for offset in range(days):
+            await self.play_day(first_day + timedelta(days=offset))
+
+    async def _perform(self, roster: Roster, action: Action) -> bool:
+        member = roster.members[action.member]
+        driver = self.driver
+        voice_states = roster.guild.voice_states
+        match action.kind:
+            case Kind.MARK | Kind.UNMARK:
+                daily = self._daily(roster)
+                emoji = self.hours(daily).get(int(action.target)) if daily else None
+                if daily is None or emoji is None:
+                    return False
+                try:
+                    if action.kind is Kind.MARK:
+                        await driver.react(member, daily.id, emoji)
+                    else:
+                        await driver.unreact(member, daily.id, emoji)
+                except Refused:
+                    log.info("%s could not mark hour %s", action.member, action.target)
+                    return False
+            case Kind.JOIN | Kind.MOVE:
+                await driver.join_voice(member, roster.voice[action.target])
+            case Kind.LEAVE:
+                if member.user_id not in voice_states:
+                    return False
+                await driver.leave_voice(member)
+            case Kind.MUTE:
+                if member.user_id not in voice_states:
+                    return False
+                await driver.set_voice(member, self_mute=True)
+        return True
+
+    def _daily(self, roster: Roster) -> SeenMessage | None:
+        """The bot's latest message in the text channel that carries reactions."""
+        bot = self.driver.core.bot_id
+        for message in reversed(self.driver.messages(roster.text, roster.admin)):
+            if message.author_id == bot and message.reactions and not message.ephemeral:
+                return message
+        return None

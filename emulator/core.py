@@ -1,0 +1,30 @@
+"""The pieces of one emulated Discord that REST handlers, the gateway and the driver share."""
+
+from dataclasses import dataclass
+
+from emulator.clock import Clock
+from emulator.config import EmulatorConfig
+from emulator.gateway import Gateway
+from emulator.ratelimit import RateLimiter
+from emulator.recorder import RequestLog
+from emulator.snowflakes import Snowflakes
+from emulator.state import World
+from emulator.tasks import BackgroundTasks
+from emulator.watch import Changes
+
+
+@dataclass(eq=False, slots=True)
+class Core:
+    config: EmulatorConfig
+    clock: Clock
+    world: World
+    ids: Snowflakes
+    changes: Changes
+    tasks: BackgroundTasks
+    gateway: Gateway
+    ratelimits: RateLimiter
+    requests: RequestLog
+    bot_id: int
+    application_id: int
+    base_url: str = ""
+    """``http://host:port`` once the server is bound; attachment URLs hang off it."""

@@ -1,0 +1,377 @@
+"""Acting as members, for tests and the community simulator: no HTTP involved.
+
+Builders create guilds, roles, channels and members. Member actions (react, voice, slash
+commands, autocomplete, selects, buttons) return what the member saw. Actions the Discord
+client itself would not allow (a command the member lacks permissions for, an option that
+is not in a select) raise :class:`Refused` and reach the bot not at all.
+"""
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from emulator import errors
+from emulator.actions import Actions, Authorship
+from emulator.bodies import Choice, MessageBody
+from emulator.components import Button, StringSelect
+from emulator.core import Core
+from emulator.interactions import CallbackType, Interactions, InteractionType, PendingInteraction
+from emulator.jsontypes import JSONObject
+from emulator.options import OptionError, OptionValue, command_data
+from emulator.permissions import Permission, allows
+from emulator.seen import SeenMessage, see
+from emulator.state import Channel, ChannelType, Command, Emoji, Guild, Member, Message, Role
+
+INTERACTION_FAILED = "This interaction failed"
+
+
+class Refused(Exception):
+    """The Discord client would not let the member do this; nothing reached the bot."""
+
+
+class InteractionFailed(Exception):
+    """The bot did not answer an autocomplete in time ("Loading options failed")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a member saw after a slash command, select or button."""
+
+    interaction_id: int
+    response: CallbackType | None
+    message: SeenMessage | None
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.message is not None and self.message.ephemeral
+
+
+class Driver:
+    """Members' side of the emulated Discord."""
+
+    def __init__(self, core: Core, actions: Actions, interactions: Interactions) -> None:
+        self.core = core
+        self.world = core.world
+        self.actions = actions
+        self.interactions = interactions
+
+    # ------------------------------------------------------------- building
+
+    def add_guild(self, name: str, *, owner: str = "owner") -> Guild:
+        """A guild owned by a new user named ``owner``; the bot is a member."""
+        owner_user = self.actions.add_user(owner)
+        return self.actions.add_guild(name, owner_user.id)
+
+    def add_role(self, guild: Guild, name: str, *, permissions: int = 0, color: int = 0) -> Role:
+        return self.actions.add_role(guild.id, name, permissions=permissions, color=color)
+
+    def add_text_channel(self, guild: Guild, name: str) -> Channel:
+        return self.actions.add_channel(guild.id, name, ChannelType.GUILD_TEXT)
+
+    def add_voice_channel(self, guild: Guild, name: str) -> Channel:
+        return self.actions.add_channel(guild.id, name, ChannelType.GUILD_VOICE)
+
+    def add_member(
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        roles: list[Role] | None = None,
+        nick: str | None = None,
+        global_name: str | None = None,
+    ) -> Member:
+        user = self.actions.add_user(name, global_name=global_name)
+        return self.actions.add_member(
+            guild.id, user.id, roles=[r.id for r in roles or []], nick=nick
+        )
+
+    def owner(self, guild: Guild) -> Member:
+        return self.world.member(guild.id, guild.owner_id)
+
+    def set_roles(self, member: Member, roles: list[Role]) -> Member:
+        return self.actions.update_member(
+            member.guild_id, member.user_id, roles=[r.id for r in roles]
+        )
+
+    def set_nick(self, member: Member, nick: str | None) -> Member:
+        return self.actions.update_member(member.guild_id, member.user_id, nick=nick)
+
+    def remove_member(self, member: Member) -> None:
+        self.actions.remove_member(member.guild_id, member.user_id)
+
+    # --------------------------------------------------------------- members
+
+    async def say(self, member: Member, channel: Channel, content: str) -> SeenMessage:
+        """Post a plain message as ``member``."""
+        try:
+            message = self.actions.post_message(
+                channel.id, MessageBody(content=content), {}, Authorship(author_id=member.user_id)
+            )
+        except errors.DiscordError as error:
+            raise Refused(error.message) from error
+        return see(self.world, message)
+
+    async def react(self, member: Member, message_id: int, emoji: str) -> None:
+        message = self._readable(member, message_id)
+        try:
+            self.actions.add_reaction(message, member.user_id, Emoji.parse(emoji))
+        except errors.DiscordError as error:
+            raise Refused(error.message) from error
+
+    async def unreact(self, member: Member, message_id: int, emoji: str) -> None:
+        message = self._readable(member, message_id)
+        self.actions.remove_reaction(message, member.user_id, Emoji.parse(emoji))
+
+    async def join_voice(
+        self, member: Member, channel: Channel, *, mute: bool = False, deaf: bool = False
+    ) -> None:
+        """Join (or move to) a voice channel, optionally self-muted / self-deafened."""
+        self.actions.set_voice(
+            member.guild_id, member.user_id, channel.id, self_mute=mute, self_deaf=deaf
+        )
+
+    async def move_voice(self, member: Member, channel: Channel) -> None:
+        self.actions.set_voice(member.guild_id, member.user_id, channel.id)
+
+    async def set_voice(
+        self,
+        member: Member,
+        *,
+        self_mute: bool | None = None,
+        self_deaf: bool | None = None,
+        mute: bool | None = None,
+        deaf: bool | None = None,
+    ) -> None:
+        """Change mute/deaf without moving (server ``mute``/``deaf`` or the member's own)."""
+        state = self.world.guild(member.guild_id).voice_states.get(member.user_id)
+        if state is None:
+            raise Refused("not in a voice channel")
+        self.actions.set_voice(
+            member.guild_id,
+            member.user_id,
+            state.channel_id,
+            mute=mute,
+            deaf=deaf,
+            self_mute=self_mute,
+            self_deaf=self_deaf,
+        )
+
+    async def leave_voice(self, member: Member) -> None:
+        self.actions.set_voice(member.guild_id, member.user_id, None)
+
+    # ------------------------------------------------------------ interactions
+
+    async def slash(
+        self,
+        member: Member,
+        channel: Channel,
+        command: str,
+        options: Mapping[str, OptionValue] | None = None,
+    ) -> Outcome:
+        """Run ``/command`` (``"config channel"`` for a subcommand) with ``options``."""
+        found, path = self._command(member, command)
+        data = self._data(found, path, dict(options or {}), focused=None)
+        pending = self.interactions.open(
+            InteractionType.APPLICATION_COMMAND,
+            guild_id=member.guild_id,
+            channel_id=channel.id,
+            user_id=member.user_id,
+            data=data,
+            name=command,
+        )
+        return await self._outcome(pending)
+
+    async def autocomplete(
+        self,
+        member: Member,
+        channel: Channel,
+        command: str,
+        options: Mapping[str, OptionValue],
+        *,
+        focused: str,
+    ) -> list[Choice]:
+        """Type into option ``focused``; returns the choices the bot offered."""
+        found, path = self._command(member, command)
+        data = self._data(found, path, dict(options), focused=focused)
+        pending = self.interactions.open(
+            InteractionType.AUTOCOMPLETE,
+            guild_id=member.guild_id,
+            channel_id=channel.id,
+            user_id=member.user_id,
+            data=data,
+            name=command,
+        )
+        if not await self._answered(pending):
+            raise InteractionFailed("Loading options failed")
+        return list(pending.choices)
+
+    async def select(
+        self, member: Member, message_id: int, custom_id: str, values: list[str]
+    ) -> Outcome:
+        """Pick ``values`` in the select ``custom_id`` of a message."""
+        message = self._readable(member, message_id)
+        item = self._component(message, custom_id)
+        if not isinstance(item, StringSelect):
+            raise Refused(f"{custom_id!r} is not a select menu")
+        known = {o.value for o in item.options}
+        if not set(values) <= known:
+            raise Refused(f"{sorted(set(values) - known)} are not options of {custom_id!r}")
+        if not item.min_values <= len(values) <= item.max_values:
+            raise Refused(f"pick between {item.min_values} and {item.max_values} options")
+        data: JSONObject = {"custom_id": custom_id, "component_type": 3, "values": list(values)}
+        return await self._component_interaction(member, message, data)
+
+    async def click(self, member: Member, message_id: int, custom_id: str) -> Outcome:
+        """Click the button ``custom_id`` of a message."""
+        message = self._readable(member, message_id)
+        item = self._component(message, custom_id)
+        if not isinstance(item, Button) or item.url is not None:
+            raise Refused(f"{custom_id!r} is not a button")
+        data: JSONObject = {"custom_id": custom_id, "component_type": 2}
+        return await self._component_interaction(member, message, data)
+
+    async def settle(self, outcome: Outcome, *, timeout: float) -> SeenMessage:
+        """Wait until a deferred response is filled in; returns the message then shown."""
+        pending = self.interactions.by_id[outcome.interaction_id]
+
+        def ready() -> bool:
+            message = self.world.messages.get(pending.original_message_id or 0)
+            return message is not None and not see(self.world, message).loading
+
+        await self.core.changes.wait_until(ready, timeout)
+        return see(self.world, self.world.messages[pending.original_message_id or 0])
+
+    def followups(self, outcome: Outcome) -> list[SeenMessage]:
+        pending = self.interactions.by_id[outcome.interaction_id]
+        return [
+            see(self.world, self.world.messages[i])
+            for i in pending.followup_ids
+            if i in self.world.messages
+        ]
+
+    def advance(self, seconds: float) -> None:
+        """Let time pass for interactions: tokens older than 15 minutes stop working."""
+        self.interactions.advance(seconds)
+
+    # --------------------------------------------------------------- reading
+
+    def messages(self, channel: Channel, viewer: Member) -> list[SeenMessage]:
+        """The channel as ``viewer`` sees it, oldest first (their ephemeral messages included)."""
+        return [
+            see(self.world, m)
+            for m in self.world.channel_messages(channel.id)
+            if m.visible_to in (None, viewer.user_id)
+        ]
+
+    def message(self, message_id: int, viewer: Member) -> SeenMessage:
+        return see(self.world, self._readable(viewer, message_id))
+
+    async def wait_until(self, predicate: Callable[[], bool], *, timeout: float) -> None:
+        """Wait for any condition on the emulator's state (messages, requests, sessions)."""
+        await self.core.changes.wait_until(predicate, timeout)
+
+    async def wait_for_message(
+        self,
+        channel: Channel,
+        viewer: Member,
+        predicate: Callable[[SeenMessage], bool],
+        *,
+        timeout: float,
+    ) -> SeenMessage:
+        """The first message of ``channel`` (as ``viewer`` sees it) that satisfies ``predicate``."""
+        found: list[SeenMessage] = []
+
+        def check() -> bool:
+            found[:] = [m for m in self.messages(channel, viewer) if predicate(m)]
+            return bool(found)
+
+        await self.core.changes.wait_until(check, timeout)
+        return found[0]
+
+    # -------------------------------------------------------------- helpers
+
+    def _readable(self, member: Member, message_id: int) -> Message:
+        message = self.world.messages.get(message_id)
+        if message is None or message.visible_to not in (None, member.user_id):
+            raise Refused("unknown message")
+        if message.guild_id != member.guild_id:
+            raise Refused("message is in another guild")
+        return message
+
+    @staticmethod
+    def _component(message: Message, custom_id: str) -> Button | StringSelect:
+        for row in message.components:
+            for item in row.components:
+                if item.custom_id == custom_id:
+                    if item.disabled:
+                        raise Refused(f"{custom_id!r} is disabled")
+                    return item
+        raise Refused(f"no component {custom_id!r} on message {message.id}")
+
+    async def _component_interaction(
+        self, member: Member, message: Message, data: JSONObject
+    ) -> Outcome:
+        pending = self.interactions.open(
+            InteractionType.MESSAGE_COMPONENT,
+            guild_id=member.guild_id,
+            channel_id=message.channel_id,
+            user_id=member.user_id,
+            data=data,
+            source=message,
+        )
+        return await self._outcome(pending)
+
+    async def _answered(self, pending: PendingInteraction) -> bool:
+        """Wait for the first response within the deadline; the member gives up after it."""
+        left = self.core.config.rules.interaction_deadline - (
+            self.interactions.now() - pending.created
+        )
+        try:
+            async with asyncio.timeout(max(left, 0.0)):
+                await pending.answered.wait()
+        except TimeoutError:
+            pending.abandoned = True
+            return False
+        return True
+
+    async def _outcome(self, pending: PendingInteraction) -> Outcome:
+        if not await self._answered(pending):
+            return Outcome(pending.id, None, None, error=INTERACTION_FAILED)
+        shown = self.world.messages.get(pending.original_message_id or 0)
+        return Outcome(
+            interaction_id=pending.id,
+            response=pending.response,
+            message=see(self.world, shown) if shown is not None else None,
+        )
+
+    def _command(self, member: Member, command: str) -> tuple[Command, list[str]]:
+        name, *path = command.split()
+        scoped = self.world.guild_commands(member.guild_id) + self.world.guild_commands(None)
+        found = next((c for c in scoped if c.name == name and c.type == 1), None)
+        if found is None:
+            raise Refused(f"/{name} is not a command here")
+        required = found.default_member_permissions
+        if required is not None:
+            held = self.world.permissions(member.guild_id, member.user_id)
+            enough = allows(held, required) if required else allows(held, Permission.ADMINISTRATOR)
+            if not enough:
+                raise Refused(f"missing permissions for /{name}")
+        return found, path
+
+    def _data(
+        self,
+        command: Command,
+        path: list[str],
+        values: dict[str, OptionValue],
+        *,
+        focused: str | None,
+    ) -> JSONObject:
+        try:
+            return command_data(self.world, command, path, values, focused=focused)
+        except OptionError as error:
+            raise Refused(str(error)) from error

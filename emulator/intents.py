@@ -1,0 +1,40 @@
+"""Gateway intents and the events each one gates."""
+
+from enum import IntFlag
+
+
+class Intent(IntFlag):
+    GUILDS = 1 << 0
+    GUILD_MEMBERS = 1 << 1
+    GUILD_VOICE_STATES = 1 << 7
+    GUILD_PRESENCES = 1 << 8
+    GUILD_MESSAGES = 1 << 9
+    GUILD_MESSAGE_REACTIONS = 1 << 10
+    MESSAGE_CONTENT = 1 << 15
+
+
+PRIVILEGED = Intent.GUILD_MEMBERS | Intent.GUILD_PRESENCES | Intent.MESSAGE_CONTENT
+
+EVENT_INTENTS: dict[str, Intent] = {
+    "GUILD_CREATE": Intent.GUILDS,
+    "GUILD_DELETE": Intent.GUILDS,
+    "GUILD_ROLE_CREATE": Intent.GUILDS,
+    "GUILD_ROLE_UPDATE": Intent.GUILDS,
+    "CHANNEL_CREATE": Intent.GUILDS,
+    "CHANNEL_UPDATE": Intent.GUILDS,
+    "GUILD_MEMBER_ADD": Intent.GUILD_MEMBERS,
+    "GUILD_MEMBER_UPDATE": Intent.GUILD_MEMBERS,
+    "GUILD_MEMBER_REMOVE": Intent.GUILD_MEMBERS,
+    "VOICE_STATE_UPDATE": Intent.GUILD_VOICE_STATES,
+    "MESSAGE_CREATE": Intent.GUILD_MESSAGES,
+    "MESSAGE_UPDATE": Intent.GUILD_MESSAGES,
+    "MESSAGE_DELETE": Intent.GUILD_MESSAGES,
+    "MESSAGE_REACTION_ADD": Intent.GUILD_MESSAGE_REACTIONS,
+    "MESSAGE_REACTION_REMOVE": Intent.GUILD_MESSAGE_REACTIONS,
+}
+
+
+def receives(intents: int, event: str) -> bool:
+    """Whether a session identified with ``intents`` is sent ``event``."""
+    required = EVENT_INTENTS.get(event)
+    return required is None or bool(intents & required)

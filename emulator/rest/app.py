@@ -1,0 +1,134 @@
+"""The aiohttp application: routing, authorization, rate limits, Discord's errors, the log."""
+
+import json
+import logging
+import time
+
+from aiohttp import web
+from aiohttp.web_urldispatcher import MatchInfoError
+
+from emulator import errors
+from emulator.jsontypes import JSONValue
+from emulator.ratelimit import major_of
+from emulator.recorder import RequestRecord
+from emulator.rest import commands, messages, misc, reactions, webhooks
+from emulator.rest.context import (
+    API_PREFIX,
+    SERVICES,
+    Handler,
+    Services,
+    body,
+    json_response,
+    read_body,
+)
+
+log = logging.getLogger(__name__)
+
+VIA = "1.1 google"
+UNAUTHENTICATED_PREFIXES = ("/interactions/", "/webhooks/")
+UNAUTHENTICATED_PATHS = frozenset({"/gateway"})
+
+
+def _route_of(request: web.Request) -> str | None:
+    """The matched API route template without the ``/api/v10`` prefix, if any."""
+    if isinstance(request.match_info, MatchInfoError):
+        return None
+    canonical = (
+        request.match_info.route.resource.canonical if request.match_info.route.resource else ""
+    )
+    if not canonical.startswith(API_PREFIX):
+        return None
+    return canonical.removeprefix(API_PREFIX)
+
+
+def _response_json(response: web.StreamResponse) -> JSONValue:
+    if not isinstance(response, web.Response) or response.content_type != "application/json":
+        return None
+    raw = response.body
+    if not isinstance(raw, bytes | bytearray) or not raw:
+        return None
+    parsed: JSONValue = json.loads(raw)
+    return parsed
+
+
+@web.middleware
+async def discord_semantics(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give every API request Discord's behaviour and record it."""
+    path = request.path
+    if not path.startswith(API_PREFIX + "/"):
+        return await handler(request)
+    api_path = path.removeprefix(API_PREFIX)
+    route = _route_of(request)
+    params = dict(request.match_info) if route is not None else {}
+    major = major_of(route or "", params)
+    headers: dict[str, str] = {}
+    svc = request.app[SERVICES]
+    core = svc.core
+    try:
+        await read_body(request)
+        if route is None:
+            raise errors.not_found_route()
+        token = request.headers.get("Authorization")
+        public = api_path in UNAUTHENTICATED_PATHS or api_path.startswith(UNAUTHENTICATED_PREFIXES)
+        if not public and token != f"Bot {core.config.token}":
+            raise errors.unauthorized()
+        verdict = core.ratelimits.check(f"{request.method} {route}", api_path, major, token)
+        headers = verdict.headers
+        if verdict.limited:
+            log.info(
+                "429 for %s %s (retry after %.3fs)", request.method, route, verdict.retry_after
+            )
+            response: web.StreamResponse = json_response(
+                {
+                    "code": 0,
+                    "message": "You are being rate limited.",
+                    "retry_after": round(verdict.retry_after, 3),
+                    "global": verdict.is_global,
+                },
+                status=429,
+            )
+        else:
+            response = await handler(request)
+    except errors.DiscordError as error:
+        response = json_response(error.body(), status=error.status)
+    except web.HTTPException as error:
+        response = json_response(
+            {"code": 0, "message": f"{error.status}: {error.reason}"}, status=error.status
+        )
+    response.headers.update(headers)
+    response.headers["Via"] = VIA
+    parsed_body = body(request)
+    core.requests.add(
+        RequestRecord(
+            method=request.method,
+            path=api_path,
+            route=route or api_path,
+            params=params,
+            major=major,
+            query=dict(request.query),
+            body=parsed_body.value(),
+            status=response.status,
+            response=_response_json(response),
+            content_type=parsed_body.content_type,
+            uploads=parsed_body.records(),
+            at=time.monotonic(),
+        )
+    )
+    core.changes.touch()
+    return response
+
+
+def build_app(svc: Services) -> web.Application:
+    """The REST API under ``/api/v10``, the attachment CDN and the gateway socket at ``/``."""
+    app = web.Application(middlewares=[discord_semantics], client_max_size=25 * 1024 * 1024)
+    app[SERVICES] = svc
+    table = misc.routes() + commands.routes() + messages.routes() + reactions.routes()
+    table += webhooks.routes()
+    for method, template, handler in table:
+        app.router.add_route(method, API_PREFIX + template, handler)
+    app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", misc.attachment)
+    app.router.add_get("/", svc.core.gateway.handle)
+    return app
+
+
+__all__ = ["Services", "build_app"]

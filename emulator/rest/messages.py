@@ -1,0 +1,105 @@
+"""Channel messages: list, create, get, edit, delete."""
+
+from aiohttp import web
+
+from emulator import errors, payloads
+from emulator.actions import Authorship
+from emulator.bodies import MessageBody
+from emulator.permissions import Permission
+from emulator.rest.context import (
+    RouteTable,
+    Services,
+    body,
+    decode,
+    json_response,
+    no_content,
+    require_bot_permission,
+    services,
+    snowflake,
+)
+from emulator.state import Message
+
+
+def _render(svc: Services, message: Message) -> web.Response:
+    core = svc.core
+    return json_response(
+        payloads.message(core.world, message, cdn=core.base_url, viewer=core.bot_id)
+    )
+
+
+def _visible(svc: Services, request: web.Request) -> Message:
+    message = svc.core.world.message(
+        snowflake(request, "channel_id"), snowflake(request, "message_id")
+    )
+    if message.visible_to is not None:
+        raise errors.unknown_message()
+    return message
+
+
+async def list_messages(request: web.Request) -> web.Response:
+    svc = services(request)
+    core = svc.core
+    channel = core.world.channel(snowflake(request, "channel_id"))
+    limit = min(max(int(request.query.get("limit", "50")), 1), 100)
+    before = int(request.query.get("before", "0")) or None
+    after = int(request.query.get("after", "0"))
+    found = [
+        m
+        for m in core.world.channel_messages(channel.id)
+        if m.visible_to is None and m.id > after and (before is None or m.id < before)
+    ]
+    found = found[:limit] if after else found[-limit:]
+    return json_response(
+        [
+            payloads.message(core.world, m, cdn=core.base_url, viewer=core.bot_id)
+            for m in reversed(found)
+        ]
+    )
+
+
+async def create_message(request: web.Request) -> web.Response:
+    svc = services(request)
+    channel = svc.core.world.channel(snowflake(request, "channel_id"))
+    uploads = body(request).uploads
+    needed = Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES
+    require_bot_permission(
+        svc, channel.guild_id, needed | (Permission.ATTACH_FILES if uploads else 0)
+    )
+    message = svc.actions.post_message(
+        channel.id, decode(request, MessageBody), uploads, Authorship(author_id=svc.core.bot_id)
+    )
+    return _render(svc, message)
+
+
+async def get_message(request: web.Request) -> web.Response:
+    svc = services(request)
+    return _render(svc, _visible(svc, request))
+
+
+async def edit_message(request: web.Request) -> web.Response:
+    svc = services(request)
+    message = _visible(svc, request)
+    if message.author_id != svc.core.bot_id:
+        raise errors.cannot_edit_foreign_message()
+    edited = svc.actions.edit_message(message, decode(request, MessageBody), body(request).uploads)
+    return _render(svc, edited)
+
+
+async def delete_message(request: web.Request) -> web.Response:
+    svc = services(request)
+    message = _visible(svc, request)
+    if message.author_id != svc.core.bot_id:
+        require_bot_permission(svc, message.guild_id, Permission.MANAGE_MESSAGES)
+    svc.actions.delete_message(message)
+    return no_content()
+
+
+def routes() -> RouteTable:
+    base = "/channels/{channel_id}/messages"
+    return [
+        ("GET", base, list_messages),
+        ("POST", base, create_message),
+        ("GET", base + "/{message_id}", get_message),
+        ("PATCH", base + "/{message_id}", edit_message),
+        ("DELETE", base + "/{message_id}", delete_message),
+    ]

@@ -1,0 +1,72 @@
+"""Users, the gateway address, channels, guild members and the attachment CDN."""
+
+from aiohttp import web
+
+from emulator import errors, payloads
+from emulator.rest.context import RouteTable, json_response, services, snowflake
+
+
+async def get_current_user(request: web.Request) -> web.Response:
+    core = services(request).core
+    return json_response(payloads.current_user(core.world.user(core.bot_id)))
+
+
+async def get_user(request: web.Request) -> web.Response:
+    core = services(request).core
+    return json_response(payloads.user(core.world.user(snowflake(request, "user_id"))))
+
+
+async def get_gateway(request: web.Request) -> web.Response:
+    return json_response({"url": services(request).core.gateway.url})
+
+
+async def get_gateway_bot(request: web.Request) -> web.Response:
+    core = services(request).core
+    total = core.config.identify_daily_limit
+    return json_response(
+        {
+            "url": core.gateway.url,
+            "shards": 1,
+            "session_start_limit": {
+                "total": total,
+                "remaining": max(total - core.gateway.identify_count, 0),
+                "reset_after": 86_400_000,
+                "max_concurrency": 1,
+            },
+        }
+    )
+
+
+async def get_channel(request: web.Request) -> web.Response:
+    core = services(request).core
+    return json_response(payloads.channel(core.world.channel(snowflake(request, "channel_id"))))
+
+
+async def get_member(request: web.Request) -> web.Response:
+    core = services(request).core
+    guild_id = snowflake(request, "guild_id")
+    member = core.world.member(guild_id, snowflake(request, "user_id"))
+    return json_response(payloads.member(core.world, member))
+
+
+async def attachment(request: web.Request) -> web.Response:
+    """The CDN: an uploaded file's bytes."""
+    core = services(request).core
+    wanted = snowflake(request, "attachment_id")
+    channel_id = snowflake(request, "channel_id")
+    for message in core.world.channel_messages(channel_id):
+        for file in message.attachments:
+            if file.id == wanted:
+                return web.Response(body=file.data, content_type=file.content_type)
+    raise errors.not_found_route()
+
+
+def routes() -> RouteTable:
+    return [
+        ("GET", "/users/@me", get_current_user),
+        ("GET", "/users/{user_id}", get_user),
+        ("GET", "/gateway", get_gateway),
+        ("GET", "/gateway/bot", get_gateway_bot),
+        ("GET", "/channels/{channel_id}", get_channel),
+        ("GET", "/guilds/{guild_id}/members/{user_id}", get_member),
+    ]

@@ -1,0 +1,73 @@
+"""Reactions: add and remove the bot's own, remove a member's, list who reacted."""
+
+from aiohttp import web
+
+from emulator import errors, payloads
+from emulator.permissions import Permission
+from emulator.rest.context import (
+    RouteTable,
+    Services,
+    json_response,
+    no_content,
+    require_bot_permission,
+    services,
+    snowflake,
+)
+from emulator.state import Emoji, Message
+
+
+def _target(svc: Services, request: web.Request) -> tuple[Message, Emoji]:
+    message = svc.core.world.message(
+        snowflake(request, "channel_id"), snowflake(request, "message_id")
+    )
+    if message.visible_to is not None:
+        raise errors.unknown_message()
+    return message, Emoji.parse(request.match_info["emoji_name"])
+
+
+async def add_own(request: web.Request) -> web.Response:
+    svc = services(request)
+    message, emoji = _target(svc, request)
+    if message.reaction(emoji) is None:
+        require_bot_permission(
+            svc, message.guild_id, Permission.ADD_REACTIONS | Permission.READ_MESSAGE_HISTORY
+        )
+    svc.actions.add_reaction(message, svc.core.bot_id, emoji)
+    return no_content()
+
+
+async def remove_own(request: web.Request) -> web.Response:
+    svc = services(request)
+    message, emoji = _target(svc, request)
+    svc.actions.remove_reaction(message, svc.core.bot_id, emoji)
+    return no_content()
+
+
+async def remove_user(request: web.Request) -> web.Response:
+    svc = services(request)
+    message, emoji = _target(svc, request)
+    user_id = snowflake(request, "user_id")
+    if user_id != svc.core.bot_id:
+        require_bot_permission(svc, message.guild_id, Permission.MANAGE_MESSAGES)
+    svc.actions.remove_reaction(message, user_id, emoji)
+    return no_content()
+
+
+async def list_users(request: web.Request) -> web.Response:
+    svc = services(request)
+    message, emoji = _target(svc, request)
+    reaction = message.reaction(emoji)
+    limit = min(max(int(request.query.get("limit", "25")), 1), 100)
+    after = int(request.query.get("after", "0"))
+    users = sorted(u for u in (reaction.users if reaction else []) if u > after)[:limit]
+    return json_response([payloads.user(svc.core.world.user(u)) for u in users])
+
+
+def routes() -> RouteTable:
+    base = "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}"
+    return [
+        ("GET", base, list_users),
+        ("PUT", base + "/@me", add_own),
+        ("DELETE", base + "/@me", remove_own),
+        ("DELETE", base + "/{user_id}", remove_user),
+    ]

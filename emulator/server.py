@@ -1,0 +1,185 @@
+"""The emulator: one local Discord (REST + gateway) bound to a port, plus its driver."""
+
+import logging
+from types import TracebackType
+from typing import Self
+
+from aiohttp import web
+
+from emulator.actions import Actions
+from emulator.clock import Clock, SystemClock
+from emulator.config import EmulatorConfig
+from emulator.core import Core
+from emulator.driver import Driver
+from emulator.gateway import Gateway, GatewaySession, GatewaySettings
+from emulator.interactions import Interactions
+from emulator.jsontypes import JSONObject
+from emulator.ratelimit import RateLimiter
+from emulator.recorder import RequestLog
+from emulator.rest.app import Services, build_app
+from emulator.snowflakes import Snowflakes
+from emulator.state import User, World
+from emulator.tasks import BackgroundTasks
+from emulator.voice import VoiceServer
+from emulator.watch import Changes
+
+log = logging.getLogger(__name__)
+
+
+class Emulator:
+    """A local Discord that real nextcord clients connect to.
+
+    Use ``async with Emulator() as emu:`` (or :meth:`start` / :meth:`close`). It binds port 0
+    unless told otherwise; :attr:`api_url` goes into ``nextcord.http.Route.BASE``.
+    """
+
+    def __init__(
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = config or EmulatorConfig()
+        self.host = host
+        self._port = port
+        clock = clock or SystemClock()
+        ids = Snowflakes(clock)
+        world = World()
+        bot = User(id=ids.next(), username=self.config.bot_name, bot=True)
+        world.users[bot.id] = bot
+        changes = Changes()
+        tasks = BackgroundTasks()
+        gateway = Gateway(
+            world,
+            GatewaySettings(
+                token=self.config.token,
+                bot_id=bot.id,
+                application_id=bot.id,
+                allowed_privileged=self.config.allowed_privileged_intents,
+                heartbeat_interval_ms=self.config.heartbeat_interval_ms,
+            ),
+            changes=changes,
+            tasks=tasks,
+        )
+        self.core = Core(
+            config=self.config,
+            clock=clock,
+            world=world,
+            ids=ids,
+            changes=changes,
+            tasks=tasks,
+            gateway=gateway,
+            ratelimits=RateLimiter(self.config.limits),
+            requests=RequestLog(),
+            bot_id=bot.id,
+            application_id=bot.id,
+        )
+        self.actions = Actions(self.core)
+        self.interactions = Interactions(self.core, self.actions)
+        self.driver = Driver(self.core, self.actions, self.interactions)
+        self.voice_server: VoiceServer | None = None
+        gateway.on_voice_request = self._voice_request
+        self._runner: web.AppRunner | None = None
+
+    # -------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        app = build_app(Services(self.core, self.actions, self.interactions))
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self._port)
+        await site.start()
+        self._runner = runner
+        self._port = int(runner.addresses[0][1])
+        self.core.base_url = f"http://{self.host}:{self._port}"
+        self.core.gateway.url = f"ws://{self.host}:{self._port}/"
+        log.info("emulated Discord listening on %s", self.core.base_url)
+
+    async def close(self) -> None:
+        await self.core.gateway.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.core.tasks.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # ---------------------------------------------------------------- facts
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        return self.core.base_url
+
+    @property
+    def api_url(self) -> str:
+        """The REST base for ``nextcord.http.Route.BASE``."""
+        return self.core.base_url + "/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return self.core.gateway.url
+
+    @property
+    def token(self) -> str:
+        return self.config.token
+
+    @property
+    def bot_id(self) -> int:
+        return self.core.bot_id
+
+    @property
+    def application_id(self) -> int:
+        return self.core.application_id
+
+    @property
+    def gateway(self) -> Gateway:
+        return self.core.gateway
+
+    @property
+    def ratelimits(self) -> RateLimiter:
+        return self.core.ratelimits
+
+    @property
+    def requests(self) -> RequestLog:
+        return self.core.requests
+
+    @property
+    def world(self) -> World:
+        return self.core.world
+
+    # ----------------------------------------------------------------- voice
+
+    def _voice_request(self, session: GatewaySession, data: JSONObject) -> None:
+        """The bot asked (op 4) to join, move or leave voice in a guild."""
+        guild_id = int(str(data.get("guild_id", 0)))
+        channel = data.get("channel_id")
+        if guild_id not in self.core.world.guilds:
+            return
+        self.actions.set_voice(
+            guild_id,
+            self.core.bot_id,
+            int(str(channel)) if channel is not None else None,
+            self_mute=bool(data.get("self_mute", False)),
+            self_deaf=bool(data.get("self_deaf", False)),
+            session_id=session.id,
+        )
+        if channel is not None and self.voice_server is not None:
+            self.core.gateway.dispatch(
+                "VOICE_SERVER_UPDATE", self.voice_server.server_update(guild_id, session.id)
+            )

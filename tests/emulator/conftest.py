@@ -1,0 +1,1 @@
+"""Emulator test set-up: nextcord's own warnings are filtered in pyproject.toml."""
