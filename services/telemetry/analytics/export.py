@@ -1,0 +1,60 @@
+"""Every graph of a guild written to a folder, for the admin CLI and scheduled exports."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from services.telemetry.analytics.charts import GraphKind
+from services.telemetry.analytics.options import DEFAULT_DAYS
+from services.telemetry.analytics.render import render_png
+from services.telemetry.analytics.report import GuildReport
+from services.telemetry.analytics.sessions import GuildDataset
+
+log = logging.getLogger(__name__)
+
+_SUMMARY_GRAPHS = tuple(kind for kind in GraphKind if kind is not GraphKind.TIMELINE)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderProgress:
+    """Reported after each graph is written: ``done`` of ``total`` so far."""
+
+    done: int
+    total: int
+    kind: GraphKind
+    path: Path
+
+
+def render_all(
+    dataset: GuildDataset,
+    now: datetime,
+    out_dir: Path,
+    *,
+    days: int = DEFAULT_DAYS,
+    timeline_members: Sequence[int] | None = None,
+    progress: Callable[[RenderProgress], None] | None = None,
+) -> list[Path]:
+    """Write ``<graph>.png`` per guild-wide graph and ``timeline-<user id>.png`` per member.
+
+    Timelines are drawn for ``timeline_members``, or when it is ``None`` for every member with
+    time in voice in the current local week. Returns the paths written, in order.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = GuildReport(dataset, now, days)
+    members = report.members_in_voice_this_week() if timeline_members is None else timeline_members
+    jobs: list[tuple[GraphKind, int | None, Path]] = [
+        (kind, None, out_dir / f"{kind}.png") for kind in _SUMMARY_GRAPHS
+    ]
+    jobs += [(GraphKind.TIMELINE, member, out_dir / f"timeline-{member}.png") for member in members]
+    written: list[Path] = []
+    for done, (kind, member, path) in enumerate(jobs, start=1):
+        path.write_bytes(render_png(kind, report.chart(kind, member)))
+        written.append(path)
+        log.debug("wrote %s (%d/%d)", path, done, len(jobs))
+        if progress is not None:
+            progress(RenderProgress(done, len(jobs), kind, path))
+    return written

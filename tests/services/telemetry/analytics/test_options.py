@@ -1,0 +1,80 @@
+"""Validation of the /stats options."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.telemetry.analytics.charts import GraphKind
+from services.telemetry.analytics.options import OptionsError, StatsRequest, parse_stats_options
+
+
+@pytest.mark.parametrize(
+    ("graph", "days", "member", "expected"),
+    [
+        ("network", None, None, StatsRequest(GraphKind.NETWORK, 30)),
+        ("duos", 7, None, StatsRequest(GraphKind.DUOS, 7)),
+        (" Voice-Time ", 1, None, StatsRequest(GraphKind.VOICE_TIME, 1)),
+        ("inactive", 365, None, StatsRequest(GraphKind.INACTIVE, 365)),
+        ("weekdays", None, None, StatsRequest(GraphKind.WEEKDAYS)),
+        ("months", 90, None, StatsRequest(GraphKind.MONTHS, 90)),
+        ("timeline", None, 42, StatsRequest(GraphKind.TIMELINE, member=42)),
+        (
+            "timeline",
+            None,
+            "123456789012345678",
+            StatsRequest(GraphKind.TIMELINE, member=123456789012345678),
+        ),
+    ],
+)
+def test_valid_options_give_a_typed_request(
+    graph: object, days: object, member: object, expected: StatsRequest
+) -> None:
+    """Good options become a StatsRequest with defaults filled in."""
+    assert parse_stats_options(graph, days, member) == expected
+
+
+@pytest.mark.parametrize(
+    ("graph", "days", "member", "message"),
+    [
+        ("netwrk", None, None, "There is no graph called `netwrk`. Did you mean `network`?"),
+        ("pie", None, None, "There is no graph called `pie`. Choose one of"),
+        (None, None, None, "Pick a graph:"),
+        ("", None, None, "Pick a graph:"),
+        (3, None, None, "Pick a graph:"),
+        ("duos", 0, None, "`days` must be from 1 to 365; 0 is out of range."),
+        ("duos", 366, None, "`days` must be from 1 to 365; 366 is out of range."),
+        ("duos", -5, None, "out of range"),
+        ("duos", "30", None, "`days` must be a whole number from 1 to 365."),
+        ("duos", 7.5, None, "`days` must be a whole number"),
+        ("duos", True, None, "`days` must be a whole number"),
+        ("timeline", None, None, "The timeline needs a `member`"),
+        ("timeline", 7, 42, "The timeline always shows the current week"),
+        ("timeline", None, "alice", "`member` must be a member of this server."),
+        ("timeline", None, 0, "`member` must be a member of this server."),
+        ("timeline", None, False, "`member` must be a member of this server."),
+        ("network", None, 42, "`member` only applies to the `timeline` graph, not `network`."),
+    ],
+)
+def test_bad_options_get_a_clear_message(
+    graph: object, days: object, member: object, message: str
+) -> None:
+    """Each bad option is refused with a message naming the problem."""
+    result = parse_stats_options(graph, days, member)
+    assert isinstance(result, OptionsError)
+    assert message in result.message
+
+
+def test_every_graph_name_is_accepted() -> None:
+    """Every graph kind can be asked for by its name."""
+    for kind in GraphKind:
+        member = 1 if kind is GraphKind.TIMELINE else None
+        result = parse_stats_options(kind.value, None, member)
+        assert isinstance(result, StatsRequest)
+        assert result.kind is kind
+
+
+def test_long_unknown_names_are_shortened_in_the_message() -> None:
+    """A huge bogus graph name is not echoed back in full."""
+    result = parse_stats_options("x" * 500)
+    assert isinstance(result, OptionsError)
+    assert len(result.message) < 200
