@@ -109,11 +109,207 @@ class Probe(ControlMessage, frozen=True, tag="probe"):
     token: str
 
 
-# The unions. Adding a message means adding it to its union here; the
-# receivers' ``match`` statements then fail type-checking until they handle it.
-Event = Heartbeat | Note
-Request = Ping
-Reply = Pong | ErrorReply
+# ==========================================================================
+# Facts shared by several messages (plain structs, not messages).
+# ==========================================================================
+
+
+class Fact(msgspec.Struct, frozen=True, kw_only=True):
+    """Base of the plain data carried inside messages."""
+
+
+class MemberFacts(Fact, frozen=True):
+    """What the bot knows of a guild member, so nobody has to ask Discord again."""
+
+    user_id: int
+    display_name: str
+    avatar_url: str = ""
+    role_ids: list[int] = msgspec.field(default_factory=list)
+    bot: bool = False
+    permissions: int = 0  # the member's guild-wide permission bits
+
+
+class RoleFacts(Fact, frozen=True):
+    """A guild role."""
+
+    role_id: int
+    name: str
+    position: int = 0
+    permissions: int = 0
+
+
+class ChannelFacts(Fact, frozen=True):
+    """A guild channel; ``kind`` is Discord's channel type (0 text, 2 voice, 13 stage...)."""
+
+    channel_id: int
+    name: str
+    kind: int = 0
+    position: int = 0
+    parent_id: int = 0
+
+
+class VoiceFacts(Fact, frozen=True):
+    """Where one member is in voice; ``channel_id`` 0 means not in voice."""
+
+    user_id: int
+    channel_id: int = 0
+    self_mute: bool = False
+    self_deaf: bool = False
+    mute: bool = False
+    deaf: bool = False
+
+
+class GuildConfig(Fact, frozen=True):
+    """A guild's settings, as admins set them with slash commands.
+
+    ``post_time`` is local "HH:MM" in ``timezone``; the play window is the
+    local hours ``window_start`` .. ``window_start + window_hours - 1`` (it may
+    cross midnight), one emoji per hour.
+    """
+
+    guild_id: int
+    channel_id: int = 0
+    post_time: str = "12:00"
+    timezone: str = "UTC"
+    window_start: int = 16
+    window_hours: int = 8
+    hour_emoji: list[str] = msgspec.field(default_factory=list)
+    voice_channel_ids: list[int] = msgspec.field(default_factory=list)
+    afk_channel_id: int = 0
+    rank_emoji: dict[int, str] = msgspec.field(default_factory=dict)  # role id -> emoji
+    greetings: bool = False
+
+
+# ==========================================================================
+# gateway: facts from Discord, published on ``gateway.<tag>``.
+# Voice states are recorded (telemetry acknowledges them); the rest are not,
+# because the gateway re-publishes a full snapshot on every (re)connect.
+# ==========================================================================
+
+
+class ReactionAdded(EventMessage, frozen=True, tag="reaction_add"):
+    """A member added a reaction to a message."""
+
+    guild_id: int
+    channel_id: int
+    message_id: int
+    emoji: str  # unicode emoji, or "name:id" for a custom one
+    member: MemberFacts
+    at: float  # unix seconds, when the gateway saw it
+
+
+class ReactionRemoved(EventMessage, frozen=True, tag="reaction_remove"):
+    """A member removed a reaction from a message."""
+
+    guild_id: int
+    channel_id: int
+    message_id: int
+    emoji: str
+    member: MemberFacts
+    at: float
+
+
+class VoiceChanged(EventMessage, frozen=True, tag="voice_state"):
+    """A member joined, left, moved between or changed state in voice channels.
+
+    ``before``/``after`` channel ids are 0 when not in voice: join is 0 -> c,
+    leave is c -> 0, move is a -> b, and same -> same is a mute/deafen change.
+    """
+
+    guild_id: int
+    member: MemberFacts
+    before_channel_id: int
+    after: VoiceFacts
+    at: float
+
+
+class MemberUpdated(EventMessage, frozen=True, tag="member_update"):
+    """A member's name, avatar or roles changed, or a member joined the guild."""
+
+    guild_id: int
+    member: MemberFacts
+    at: float
+
+
+class MemberLeft(EventMessage, frozen=True, tag="member_leave"):
+    """A member left or was removed from the guild."""
+
+    guild_id: int
+    user_id: int
+    at: float
+
+
+class GuildSnapshot(EventMessage, frozen=True, tag="guild_snapshot"):
+    """Everything about a guild, on ready and on availability, for reconciliation."""
+
+    guild_id: int
+    name: str
+    owner_id: int
+    members: list[MemberFacts]
+    roles: list[RoleFacts]
+    channels: list[ChannelFacts]
+    voice: list[VoiceFacts]
+    afk_channel_id: int = 0
+    at: float = 0.0
+
+
+GatewayEvent = (
+    ReactionAdded | ReactionRemoved | VoiceChanged | MemberUpdated | MemberLeft | GuildSnapshot
+)
+
+
+# ==========================================================================
+# gateway: commands (requests to ``gateway``) and their replies.
+# ==========================================================================
+
+
+class SendMessage(RequestMessage, frozen=True, tag="send_message"):
+    """Post a message in a channel; answered with MessageSent."""
+
+    channel_id: int
+    content: str
+
+
+class MessageSent(ReplyMessage, frozen=True, tag="message_sent"):
+    """The message the gateway posted."""
+
+    channel_id: int
+    message_id: int
+
+
+GatewayRequest = SendMessage
+GatewayReply = MessageSent
+
+
+# ==========================================================================
+# telemetry: requests (to ``telemetry``) and their replies.
+# ==========================================================================
+
+
+class GetGuildConfig(RequestMessage, frozen=True, tag="get_guild_config"):
+    """A guild's configuration; answered with GuildConfigReply (defaults if never set)."""
+
+    guild_id: int
+
+
+class GuildConfigReply(ReplyMessage, frozen=True, tag="guild_config"):
+    """A guild's configuration."""
+
+    config: GuildConfig
+
+
+TelemetryRequest = GetGuildConfig
+TelemetryReply = GuildConfigReply
+
+
+# ==========================================================================
+# The unions. A new message goes into its section's union above; receivers'
+# ``match`` statements then fail type-checking until they handle it.
+# ==========================================================================
+
+Event = Heartbeat | Note | GatewayEvent
+Request = Ping | GatewayRequest | TelemetryRequest
+Reply = Pong | ErrorReply | GatewayReply | TelemetryReply
 Control = Ack | Probe
 Body = Event | Request | Reply | Control
 

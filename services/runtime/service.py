@@ -110,8 +110,7 @@ async def _serve(service: Service, settings: Settings, redactor: RedactingFilter
     async def serve_request(envelope: Envelope, request: Request) -> Reply:
         if isinstance(request, Ping):
             return Pong(service=service.name, pid=os.getpid())
-        # Unreachable only while Ping is the sole request; mypy flags this ignore once not.
-        return await service.handle_request(envelope, request)  # type: ignore[unreachable]
+        return await service.handle_request(envelope, request)
 
     runtime.bus.on_requests(serve_request)
     await service.setup(runtime)
