@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from bus.tasks import TaskSet
 from emulator.clock import Clock
 from emulator.config import EmulatorConfig
 from emulator.gateway import Gateway
@@ -9,7 +10,6 @@ from emulator.ratelimit import RateLimiter
 from emulator.recorder import RequestLog
 from emulator.snowflakes import Snowflakes
 from emulator.state import World
-from emulator.tasks import BackgroundTasks
 from emulator.watch import Changes
 
 
@@ -20,7 +20,7 @@ class Core:
     world: World
     ids: Snowflakes
     changes: Changes
-    tasks: BackgroundTasks
+    tasks: TaskSet
     gateway: Gateway
     ratelimits: RateLimiter
     requests: RequestLog

@@ -18,12 +18,12 @@ from enum import IntEnum
 
 from aiohttp import WSMsgType, web
 
+from bus.tasks import TaskSet
 from emulator import payloads
 from emulator.clock import iso
 from emulator.intents import PRIVILEGED, Intent, receives
 from emulator.jsontypes import JSONObject, JSONValue, as_array, as_object
 from emulator.state import World
-from emulator.tasks import BackgroundTasks
 from emulator.watch import Changes
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class GatewaySettings:
 class Connection:
     """One WebSocket: frames are queued synchronously and written by a sender task."""
 
-    def __init__(self, ws: web.WebSocketResponse, tasks: BackgroundTasks) -> None:
+    def __init__(self, ws: web.WebSocketResponse, tasks: TaskSet) -> None:
         self.ws = ws
         self.session: GatewaySession | None = None
         self._queue: asyncio.Queue[str] = asyncio.Queue()
@@ -128,7 +128,7 @@ class Gateway:
         settings: GatewaySettings,
         *,
         changes: Changes,
-        tasks: BackgroundTasks,
+        tasks: TaskSet,
     ) -> None:
         self.world = world
         self.settings = settings

@@ -6,6 +6,7 @@ from typing import Self
 
 from aiohttp import web
 
+from bus.tasks import TaskSet
 from emulator.actions import Actions
 from emulator.clock import Clock, SystemClock
 from emulator.config import EmulatorConfig
@@ -19,7 +20,6 @@ from emulator.recorder import RequestLog
 from emulator.rest.app import Services, build_app
 from emulator.snowflakes import Snowflakes
 from emulator.state import User, World
-from emulator.tasks import BackgroundTasks
 from emulator.voice import VoiceServer
 from emulator.watch import Changes
 
@@ -50,7 +50,7 @@ class Emulator:
         bot = User(id=ids.next(), username=self.config.bot_name, bot=True)
         world.users[bot.id] = bot
         changes = Changes()
-        tasks = BackgroundTasks()
+        tasks = TaskSet()
         gateway = Gateway(
             world,
             GatewaySettings(
@@ -102,7 +102,7 @@ class Emulator:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        await self.core.tasks.close()
+        await self.core.tasks.cancel_all()
 
     async def __aenter__(self) -> Self:
         await self.start()

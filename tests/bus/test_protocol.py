@@ -77,66 +77,35 @@ def test_garbage_is_refused(payload: bytes) -> None:
     assert isinstance(decode(payload), Envelope)
 
 
+def raw_envelope(body: dict[str, object], **extra: object) -> bytes:
+    """An envelope built by hand, as a sender of another version might send it."""
+    fields = {"id": "a:1", "source": "x", "instance": "a", "seq": 1, "time": 1.0}
+    return msgspec.msgpack.encode({**fields, **extra, "body": body})
+
+
 def test_unknown_tag_is_refused() -> None:
     """A message from a newer version with a tag we do not know is a FrameError."""
-    raw = msgspec.msgpack.encode(
-        {
-            "id": "a:1",
-            "source": "x",
-            "instance": "a",
-            "seq": 1,
-            "time": 1.0,
-            "body": {"type": "from_the_future", "x": 1},
-        }
-    )
+    raw = raw_envelope({"type": "from_the_future", "x": 1})
     with pytest.raises(FrameError, match="from_the_future"):
         decode(raw)
 
 
 def test_wrong_field_type_is_refused() -> None:
     """A field of the wrong type is a FrameError, not a half-typed message."""
-    raw = msgspec.msgpack.encode(
-        {
-            "id": "a:1",
-            "source": "x",
-            "instance": "a",
-            "seq": 1,
-            "time": 1.0,
-            "body": {"type": "note", "key": 42},
-        }
-    )
+    raw = raw_envelope({"type": "note", "key": 42})
     with pytest.raises(FrameError, match="Expected `str`"):
         decode(raw)
 
 
 def test_newer_fields_are_ignored() -> None:
     """A service mid-upgrade reads a message that has fields it does not know yet."""
-    raw = msgspec.msgpack.encode(
-        {
-            "id": "a:1",
-            "source": "x",
-            "instance": "a",
-            "seq": 1,
-            "time": 1.0,
-            "future": True,
-            "body": {"type": "note", "key": "k", "added_later": [1, 2]},
-        }
-    )
+    raw = raw_envelope({"type": "note", "key": "k", "added_later": [1, 2]}, future=True)
     assert decode(raw).body == Note(key="k")
 
 
 def test_older_messages_get_defaults() -> None:
     """A message from an older sender, without the fields added since, decodes with defaults."""
-    raw = msgspec.msgpack.encode(
-        {
-            "id": "a:1",
-            "source": "x",
-            "instance": "a",
-            "seq": 1,
-            "time": 1.0,
-            "body": {"type": "heartbeat", "service": "voice", "pid": 7, "started": 0.0},
-        }
-    )
+    raw = raw_envelope({"type": "heartbeat", "service": "voice", "pid": 7, "started": 0.0})
     body = decode(raw).body
     assert isinstance(body, Heartbeat)
     assert body.unacked == 0
