@@ -260,25 +260,267 @@ GatewayEvent = (
 
 # ==========================================================================
 # gateway: commands (requests to ``gateway``) and their replies.
+#
+# Every command is answered with its reply or with ErrorReply: ``discord_<n>``
+# carries Discord's own error code and message when Discord refused the call
+# (``discord_10008`` Unknown Message...), ``bad_request`` a malformed command,
+# ``not_ready`` a gateway still logging in.
+#
+# Slash commands: each owning service sends RegisterCommands(owner, specs) on
+# every start; the gateway merges all owners' specs, uploads them to Discord
+# only when the merged set changed, and keeps the registry in its data
+# directory, so interactions keep reaching their owners across its restarts.
+# Every interaction is relayed to its owner as an Interaction request (a
+# component's owner is the prefix of its custom id: ``scheduler:pick:...``);
+# the owner answers with InteractionAnswer. An owner slower than about 2 s
+# gets the interaction deferred and its answer delivered as a follow-up; an
+# owner that is down makes the gateway answer "try again in a moment".
+# Owners may answer ``deferred`` themselves and send InteractionFollowUp later.
+#
+# Field types stay within what every bus message uses (str, int, float, bool,
+# lists, dicts, structs): optional values are empty strings or zeros, and file
+# contents travel base64-encoded.
 # ==========================================================================
+
+
+class Component(Fact, frozen=True):
+    """A message component: ``kind`` 2 is a button, 3 a string select (Discord's numbers)."""
+
+    kind: int = 2
+    custom_id: str = ""
+    label: str = ""
+    style: int = 1  # buttons: 1 primary, 2 secondary, 3 success, 4 danger, 5 link
+    emoji: str = ""
+    url: str = ""  # link buttons only
+    disabled: bool = False
+    placeholder: str = ""  # selects only
+    min_values: int = 1
+    max_values: int = 1
+    options: list[SelectChoice] = msgspec.field(default_factory=list)
+
+
+class SelectChoice(Fact, frozen=True):
+    """One option of a string select."""
+
+    label: str
+    value: str
+    description: str = ""
+    emoji: str = ""
+    default: bool = False
+
+
+class ActionRow(Fact, frozen=True):
+    """A row of up to five buttons or one select."""
+
+    components: list[Component] = msgspec.field(default_factory=list)
+
+
+class FileUpload(Fact, frozen=True):
+    """A file to attach; ``data`` is its content, base64-encoded."""
+
+    filename: str
+    data: str = ""
+    description: str = ""
+
+
+class ReactionUsers(Fact, frozen=True):
+    """One reaction of a fetched message and who reacted with it."""
+
+    emoji: str
+    count: int = 0
+    user_ids: list[int] = msgspec.field(default_factory=list)
+
+
+class Choice(Fact, frozen=True):
+    """A choice of a command option or an autocomplete answer; ``value`` as text."""
+
+    name: str
+    value: str
+
+
+class OptionSpec(Fact, frozen=True):
+    """An option of a slash command.
+
+    ``kind`` is one of string, integer, number, boolean, user, channel, role.
+    """
+
+    name: str
+    description: str
+    kind: str = "string"
+    required: bool = False
+    choices: list[Choice] = msgspec.field(default_factory=list)
+    autocomplete: bool = False
+    min_value: float = 0.0
+    max_value: float = 0.0  # both 0: no bounds
+
+
+class SubcommandSpec(Fact, frozen=True):
+    """A subcommand (``/config channel``) of a slash command."""
+
+    name: str
+    description: str
+    options: list[OptionSpec] = msgspec.field(default_factory=list)
+
+
+class CommandSpec(Fact, frozen=True):
+    """A slash command as its owner describes it.
+
+    ``admin`` commands need Manage Server (``default_member_permissions``); the
+    owner checks the member's permissions again. ``ephemeral`` says how the
+    gateway defers for a slow owner: privately or in the channel.
+    """
+
+    name: str
+    description: str
+    options: list[OptionSpec] = msgspec.field(default_factory=list)
+    subcommands: list[SubcommandSpec] = msgspec.field(default_factory=list)
+    admin: bool = False
+    ephemeral: bool = False
+
+
+class InteractionResponse(Fact, frozen=True):
+    """What to show for an interaction.
+
+    ``kind``: ``message`` (a new message; private when ``ephemeral``),
+    ``update`` (edit the message whose component was used), ``deferred``
+    (a "thinking..." placeholder; follow up later), ``deferred_update``
+    (acknowledge a component silently; follow up later) or ``autocomplete``
+    (``choices``, at most 25).
+    """
+
+    kind: str = "message"
+    content: str = ""
+    components: list[ActionRow] = msgspec.field(default_factory=list)
+    files: list[FileUpload] = msgspec.field(default_factory=list)
+    ephemeral: bool = False
+    choices: list[Choice] = msgspec.field(default_factory=list)
 
 
 class SendMessage(RequestMessage, frozen=True, tag="send_message"):
     """Post a message in a channel; answered with MessageSent."""
 
     channel_id: int
-    content: str
+    content: str = ""
+    components: list[ActionRow] = msgspec.field(default_factory=list)
+    files: list[FileUpload] = msgspec.field(default_factory=list)
 
 
-class MessageSent(ReplyMessage, frozen=True, tag="message_sent"):
-    """The message the gateway posted."""
+class EditMessage(RequestMessage, frozen=True, tag="edit_message"):
+    """Replace a bot message's content and components; answered with MessageSent.
+
+    Attachments stay unless ``files`` is given, which replaces them.
+    """
+
+    channel_id: int
+    message_id: int
+    content: str = ""
+    components: list[ActionRow] = msgspec.field(default_factory=list)
+    files: list[FileUpload] = msgspec.field(default_factory=list)
+
+
+class DeleteMessage(RequestMessage, frozen=True, tag="delete_message"):
+    """Delete a message; answered with Done."""
 
     channel_id: int
     message_id: int
 
 
-GatewayRequest = SendMessage
-GatewayReply = MessageSent
+class AddReactions(RequestMessage, frozen=True, tag="add_reactions"):
+    """Add the bot's reactions to a message, in this order; answered with Done."""
+
+    channel_id: int
+    message_id: int
+    emojis: list[str]  # unicode, or "name:id" for a custom emoji
+
+
+class FetchMessage(RequestMessage, frozen=True, tag="fetch_message"):
+    """Read a message and who reacted with what; answered with MessageFetched."""
+
+    channel_id: int
+    message_id: int
+
+
+class RegisterCommands(RequestMessage, frozen=True, tag="register_commands"):
+    """An owner's whole set of slash commands (replacing its previous set); answered with Done."""
+
+    owner: str
+    commands: list[CommandSpec]
+
+
+class InteractionFollowUp(RequestMessage, frozen=True, tag="interaction_follow_up"):
+    """Finish a deferred interaction or add to an answered one; answered with MessageSent.
+
+    ``message`` fills the "thinking..." placeholder (the first time) or posts a
+    follow-up; ``update`` edits the message the interaction came from.
+    """
+
+    interaction_id: int
+    response: InteractionResponse
+
+
+class Interaction(RequestMessage, frozen=True, tag="interaction"):
+    """A member used a slash command, autocomplete or component; sent by the gateway to its owner.
+
+    ``kind`` is ``command``, ``autocomplete`` or ``component``. ``command``
+    is the full name (``config channel``); ``options`` holds every filled-in
+    option as text (numbers and ids in decimal, booleans ``true``/``false``);
+    ``focused`` names the option being typed in. Components bring
+    ``custom_id``, the picked ``values`` and the ``message_id`` they sit on.
+    Answered with InteractionAnswer.
+    """
+
+    kind: str
+    interaction_id: int
+    guild_id: int
+    channel_id: int
+    member: MemberFacts
+    command: str = ""
+    options: dict[str, str] = msgspec.field(default_factory=dict)
+    focused: str = ""
+    custom_id: str = ""
+    values: list[str] = msgspec.field(default_factory=list)
+    message_id: int = 0
+    at: float = 0.0
+
+
+class MessageSent(ReplyMessage, frozen=True, tag="message_sent"):
+    """The message the gateway posted or edited."""
+
+    channel_id: int
+    message_id: int
+
+
+class MessageFetched(ReplyMessage, frozen=True, tag="message_fetched"):
+    """A message as Discord has it now, with the users behind each reaction."""
+
+    channel_id: int
+    message_id: int
+    author_id: int = 0
+    content: str = ""
+    reactions: list[ReactionUsers] = msgspec.field(default_factory=list)
+
+
+class Done(ReplyMessage, frozen=True, tag="done"):
+    """A command that returns nothing succeeded."""
+
+
+class InteractionAnswer(ReplyMessage, frozen=True, tag="interaction_answer"):
+    """An owner's answer to an Interaction."""
+
+    response: InteractionResponse
+
+
+GatewayRequest = (
+    SendMessage
+    | EditMessage
+    | DeleteMessage
+    | AddReactions
+    | FetchMessage
+    | RegisterCommands
+    | InteractionFollowUp
+    | Interaction
+)
+GatewayReply = MessageSent | MessageFetched | Done | InteractionAnswer
 
 
 # ==========================================================================
@@ -298,8 +540,228 @@ class GuildConfigReply(ReplyMessage, frozen=True, tag="guild_config"):
     config: GuildConfig
 
 
-TelemetryRequest = GetGuildConfig
-TelemetryReply = GuildConfigReply
+class SetGuildConfig(RequestMessage, frozen=True, tag="set_guild_config"):
+    """Replace a guild's configuration (scheduler, after an admin command).
+
+    Answered with GuildConfigReply; refused with ``bad_timezone``, ``bad_window``,
+    ``bad_hour``, ``bad_post_time`` or ``bad_emoji``.
+    """
+
+    config: GuildConfig
+
+
+class WeeklySlot(Fact, frozen=True):
+    """One hour of a weekly schedule: ``weekday`` 0 = Monday, local ``hour`` 0-23."""
+
+    weekday: int
+    hour: int
+
+
+class MemberSchedule(Fact, frozen=True):
+    """A member's usual hours in one guild."""
+
+    user_id: int
+    slots: list[WeeklySlot] = msgspec.field(default_factory=list)
+
+
+class GetSchedules(RequestMessage, frozen=True, tag="get_schedules"):
+    """The schedules of ``user_ids`` (every member when empty); answered with SchedulesReply."""
+
+    guild_id: int
+    user_ids: list[int] = msgspec.field(default_factory=list)
+
+
+class SetSchedule(RequestMessage, frozen=True, tag="set_schedule"):
+    """Replace one member's schedule; nobody else's is touched. Answered with SchedulesReply."""
+
+    guild_id: int
+    schedule: MemberSchedule
+
+
+class ClearSchedule(RequestMessage, frozen=True, tag="clear_schedule"):
+    """Remove one member's schedule; answered with SchedulesReply (empty)."""
+
+    guild_id: int
+    user_id: int
+
+
+class SchedulesReply(ReplyMessage, frozen=True, tag="schedules"):
+    """Schedules of one guild, members without one omitted."""
+
+    guild_id: int
+    schedules: list[MemberSchedule]
+
+
+class MarkFacts(Fact, frozen=True):
+    """A member in (or, ``cancelled``, explicitly out of) one local hour of a community day.
+
+    ``source`` is ``reaction``, ``schedule`` or ``voice``.
+    """
+
+    user_id: int
+    hour: int
+    source: str
+    cancelled: bool = False
+    at: float = 0.0
+
+
+class GetDayState(RequestMessage, frozen=True, tag="get_day_state"):
+    """A community day's post and marks; answered with DayStateReply.
+
+    ``date`` is the local ISO date; when empty, the community date of ``at``
+    (unix seconds) in the guild's timezone.
+    """
+
+    guild_id: int
+    date: str = ""
+    at: float = 0.0
+
+
+class RecordDailyPost(RequestMessage, frozen=True, tag="record_daily_post"):
+    """The scheduler posted a day's message; answered with DayStateReply."""
+
+    guild_id: int
+    date: str
+    channel_id: int
+    message_id: int
+    posted_at: float = 0.0
+
+
+class RecordMark(RequestMessage, frozen=True, tag="record_mark"):
+    """Add, update or cancel one mark; answered with DayStateReply."""
+
+    guild_id: int
+    date: str
+    mark: MarkFacts
+
+
+class DayStateReply(ReplyMessage, frozen=True, tag="day_state"):
+    """One community day: its post (``message_id`` 0 before posting) and its marks."""
+
+    guild_id: int
+    date: str
+    channel_id: int = 0
+    message_id: int = 0
+    posted_at: float = 0.0
+    marks: list[MarkFacts] = msgspec.field(default_factory=list)
+
+
+class GetTimezones(RequestMessage, frozen=True, tag="get_timezones"):
+    """The IANA timezones of these users; answered with TimezonesReply (unset ones omitted)."""
+
+    user_ids: list[int]
+
+
+class SetTimezone(RequestMessage, frozen=True, tag="set_timezone"):
+    """Set (or with "" forget) a user's timezone; answered with TimezonesReply."""
+
+    user_id: int
+    timezone: str
+
+
+class TimezonesReply(ReplyMessage, frozen=True, tag="timezones"):
+    """User id -> IANA timezone name."""
+
+    timezones: dict[int, str]
+
+
+class VoiceSessionFacts(Fact, frozen=True):
+    """One stay in one voice channel; ``end`` 0 while it is still open.
+
+    ``ended`` is ``left``, ``moved``, ``reconciled`` (closed by a guild snapshot
+    at the last time the member was seen) or ``opted_out``; "" while open.
+    """
+
+    channel_id: int
+    user_id: int
+    start: float
+    end: float = 0.0
+    ended: str = ""
+
+
+class GetVoiceSessions(RequestMessage, frozen=True, tag="get_voice_sessions"):
+    """Sessions overlapping ``days`` community days from local date ``first_day``.
+
+    ``user_id`` 0 means everyone. Answered with VoiceSessionsReply.
+    """
+
+    guild_id: int
+    first_day: str
+    days: int = 1
+    user_id: int = 0
+
+
+class VoiceSessionsReply(ReplyMessage, frozen=True, tag="voice_sessions"):
+    """Voice sessions of a period ``[start, end)`` in unix seconds, oldest first."""
+
+    guild_id: int
+    start: float
+    end: float
+    sessions: list[VoiceSessionFacts]
+
+
+class SetTelemetryOptOut(RequestMessage, frozen=True, tag="set_telemetry_opt_out"):
+    """Stop (or resume) recording a user's voice history; answered with PrivacyReply."""
+
+    user_id: int
+    opted_out: bool = True
+
+
+class ForgetMember(RequestMessage, frozen=True, tag="forget_member"):
+    """Delete everything stored about a user, in every guild; answered with PrivacyReply."""
+
+    user_id: int
+
+
+class PrivacyReply(ReplyMessage, frozen=True, tag="privacy"):
+    """A user's privacy choice now, and how many rows the request deleted."""
+
+    user_id: int
+    opted_out: bool
+    deleted_rows: int = 0
+
+
+class Backup(RequestMessage, frozen=True, tag="backup"):
+    """Write a consistent copy of the live database to ``path`` (absolute, not existing yet).
+
+    Answered with BackupReply; ingestion goes on while it runs.
+    """
+
+    path: str
+
+
+class BackupReply(ReplyMessage, frozen=True, tag="backup_done"):
+    """Where the backup is and its size."""
+
+    path: str
+    size_bytes: int
+
+
+TelemetryRequest = (
+    GetGuildConfig
+    | SetGuildConfig
+    | GetSchedules
+    | SetSchedule
+    | ClearSchedule
+    | GetDayState
+    | RecordDailyPost
+    | RecordMark
+    | GetTimezones
+    | SetTimezone
+    | GetVoiceSessions
+    | SetTelemetryOptOut
+    | ForgetMember
+    | Backup
+)
+TelemetryReply = (
+    GuildConfigReply
+    | SchedulesReply
+    | DayStateReply
+    | TimezonesReply
+    | VoiceSessionsReply
+    | PrivacyReply
+    | BackupReply
+)
 
 
 # ==========================================================================

@@ -1,18 +1,151 @@
-"""The gateway process: joins the bus and heartbeats; its behaviour grows here."""
+"""The gateway service: the bot's one voice to Discord.
+
+It holds the bot's gateway session (``client.py``), turns Discord events into
+bus events (``events.py``), carries out the other services' commands as REST
+calls (``commands.py``) and relays interactions to their owners
+(``interactions.py``). A token Discord refuses, or a privileged intent the
+developer portal has not enabled, ends the process with ``EXIT_CONFIG`` so
+supervisord does not restart it in a loop that spends the daily IDENTIFYs.
+"""
 
 from __future__ import annotations
 
-from services.runtime.service import RequestsNotServed, Runtime
+import asyncio
+import logging
+import time
+
+import nextcord
+from nextcord.http import Route
+
+from bus.errors import RequestRefused
+from bus.protocol import (
+    AddReactions,
+    DeleteMessage,
+    EditMessage,
+    Envelope,
+    FetchMessage,
+    Interaction,
+    InteractionFollowUp,
+    RegisterCommands,
+    Reply,
+    Request,
+    SendMessage,
+)
+from services.gateway.client import GatewayClient
+from services.gateway.commands import Commands
+from services.gateway.config import GatewayConfig
+from services.gateway.events import EventPublisher
+from services.gateway.interactions import InteractionRelay
+from services.gateway.registry import CommandRegistry
+from services.gateway.rest import Rest
+from services.runtime.service import EXIT_CONFIG, Runtime
+
+log = logging.getLogger(__name__)
+
+SETUP_DOC = "docs/discord-setup.md"
 
 
-class Gateway(RequestsNotServed):
+class Gateway:
     """squadtime's gateway: the bot's one session with Discord."""
 
     name = "gateway"
     description = "squadtime's gateway: the bot's one session with Discord."
 
+    def __init__(self, config: GatewayConfig) -> None:
+        self.config = config
+        self.exit_code = 0  # EXIT_CONFIG when Discord refused the bot's credentials
+        self.client: GatewayClient | None = None
+        self.commands: Commands | None = None
+        self.relay: InteractionRelay | None = None
+        self.ready = asyncio.Event()
+
     async def setup(self, runtime: Runtime) -> None:
-        """Nothing to subscribe to yet."""
+        """Keep the token out of the log and build the client before requests can arrive."""
+        runtime.redactor.add(self.config.token)
+        counters = runtime.bus.counters
+
+        def count_retry() -> None:
+            counters.retried += 1
+
+        client = GatewayClient(
+            guild_ready_timeout=self.config.guild_ready_timeout, on_rate_limit=count_retry
+        )
+        registry = CommandRegistry(runtime.settings.data_dir / "gateway" / "commands.json")
+        rest = Rest(client.http, 0)
+        self.relay = InteractionRelay(runtime.bus, rest, registry, self.config, runtime.tasks)
+        self.commands = Commands(rest, registry, self.relay.follow_up)
+        client.publisher = EventPublisher(runtime.bus, client)
+        client.relay = self.relay
+        self.client = client
 
     async def run(self, runtime: Runtime) -> None:
-        """Nothing to do but heartbeat yet."""
+        """Log in and hold the session until stopped; refused credentials end the process."""
+        assert self.client is not None
+        assert self.commands is not None
+        client = self.client
+        previous, Route.BASE = Route.BASE, self.config.api_base
+        try:
+            await client.login(self.config.token)
+            assert client.user is not None
+            self.commands.rest.application_id = client.application_id or client.user.id
+            connected = asyncio.create_task(client.connect(reconnect=True), name="gateway.session")
+            ready = asyncio.create_task(client.wait_until_ready(), name="gateway.ready")
+            await asyncio.wait({connected, ready}, return_when=asyncio.FIRST_COMPLETED)
+            if ready.done():
+                self.ready.set()
+                log.info("connected to Discord as %s", client.user)
+            else:
+                ready.cancel()
+            await connected
+        except nextcord.LoginFailure:
+            self._refuse(runtime, "Discord refused the bot token (check DISCORD_TOKEN)")
+        except nextcord.PrivilegedIntentsRequired:
+            self._refuse(
+                runtime,
+                "Discord refused the Server Members intent: enable it in the developer portal"
+                f" (see {SETUP_DOC})",
+            )
+        finally:
+            await asyncio.shield(self._close())
+            Route.BASE = previous
+
+    def _refuse(self, runtime: Runtime, reason: str) -> None:
+        log.error("cannot start: %s", reason)
+        self.exit_code = EXIT_CONFIG
+        runtime.stopping.set()
+
+    async def _close(self) -> None:
+        if self.client is not None and not self.client.is_closed():
+            await self.client.close()
+
+    async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
+        """Carry out a command from another service (see bus/protocol.py, gateway: commands)."""
+        assert self.commands is not None
+        match request:
+            case (
+                SendMessage()
+                | EditMessage()
+                | DeleteMessage()
+                | AddReactions()
+                | FetchMessage()
+                | RegisterCommands()
+                | InteractionFollowUp()
+                | Interaction()
+            ):
+                await self._until_ready(envelope)
+                return await self.commands.handle(request)
+            case _:
+                raise RequestRefused("unknown_request", "the gateway does not serve this request")
+
+    async def _until_ready(self, envelope: Envelope) -> None:
+        """Wait for the session, but only as long as the requester still waits for us."""
+        if self.ready.is_set():
+            return
+        left = (envelope.deadline - time.time() - 0.2) if envelope.deadline else 10.0
+        try:
+            async with asyncio.timeout(max(left, 0.0)):
+                await self.ready.wait()
+        except TimeoutError:
+            raise RequestRefused(
+                "not_ready", "the gateway is still connecting to Discord; try again"
+            ) from None

@@ -28,6 +28,14 @@ def values_of(info: msgspec.inspect.Type) -> st.SearchStrategy[Any]:
             return st.floats()
         case msgspec.inspect.BoolType():
             return st.booleans()
+        case msgspec.inspect.BytesType():
+            return st.binary(max_size=64)
+        case msgspec.inspect.NoneType():
+            return st.none()
+        case msgspec.inspect.LiteralType(values=values):
+            return st.sampled_from(values)
+        case msgspec.inspect.UnionType(types=types):
+            return st.one_of([values_of(member) for member in types])
         case msgspec.inspect.ListType(item_type=item):
             return st.lists(values_of(item), max_size=3)
         case msgspec.inspect.DictType(key_type=key, value_type=value):

@@ -1,0 +1,108 @@
+"""The nextcord client: the bot's one gateway session, wired to the bus.
+
+It asks Discord only for what the bot uses: guilds, members (privileged,
+see docs/discord-setup.md), voice states and guild message reactions. It
+never syncs application commands itself (the registry does, once, from the
+owners' specs) and hands every interaction to the relay.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import nextcord
+
+from services.gateway.events import EventPublisher
+from services.gateway.interactions import InteractionRelay
+
+log = logging.getLogger(__name__)
+
+
+def gateway_intents() -> nextcord.Intents:
+    intents = nextcord.Intents.none()
+    intents.guilds = True
+    intents.members = True
+    intents.voice_states = True
+    intents.guild_reactions = True
+    return intents
+
+
+class GatewayClient(nextcord.Client):
+    """A nextcord client whose events become bus messages."""
+
+    def __init__(self, *, guild_ready_timeout: float, on_rate_limit: Callable[[], None]) -> None:
+        super().__init__(
+            intents=gateway_intents(),
+            guild_ready_timeout=guild_ready_timeout,
+            max_messages=None,  # the bot never reads message contents: no message cache
+            # Commands are uploaded by the registry; nextcord must neither add nor delete any.
+            rollout_associate_known=False,
+            rollout_delete_unknown=False,
+            rollout_register_new=False,
+            rollout_update_known=False,
+            lazy_load_commands=False,
+        )
+        self.publisher: EventPublisher | None = None
+        self.relay: InteractionRelay | None = None
+        self._on_rate_limit = on_rate_limit
+
+    async def on_connect(self) -> None:
+        """Skip nextcord's command sync (it would GET and rewrite Discord's command list)."""
+
+    async def on_guild_available(self, guild: nextcord.Guild) -> None:
+        if self.publisher is not None:
+            self.publisher.snapshot(guild)
+
+    async def on_guild_join(self, guild: nextcord.Guild) -> None:
+        if self.publisher is not None:
+            self.publisher.snapshot(guild)
+
+    async def on_raw_reaction_add(self, payload: nextcord.RawReactionActionEvent) -> None:
+        if self.publisher is not None:
+            self.publisher.reaction(payload)
+
+    async def on_raw_reaction_remove(self, payload: nextcord.RawReactionActionEvent) -> None:
+        if self.publisher is not None:
+            self.publisher.reaction(payload)
+
+    async def on_voice_state_update(
+        self, member: nextcord.Member, before: nextcord.VoiceState, after: nextcord.VoiceState
+    ) -> None:
+        if self.publisher is not None:
+            self.publisher.voice(member, before, after)
+
+    async def on_member_join(self, member: nextcord.Member) -> None:
+        if self.publisher is not None:
+            self.publisher.member_changed(member)
+
+    async def on_member_update(self, before: nextcord.Member, after: nextcord.Member) -> None:
+        if self.publisher is not None:
+            self.publisher.member_changed(after)
+
+    async def on_user_update(self, before: nextcord.User, after: nextcord.User) -> None:
+        if self.publisher is not None:
+            self.publisher.user_changed(after)
+
+    async def on_raw_member_remove(self, payload: nextcord.RawMemberRemoveEvent) -> None:
+        if self.publisher is not None:
+            self.publisher.member_left(payload)
+
+    async def on_interaction(self, interaction: nextcord.Interaction[Any]) -> None:
+        if self.relay is not None:
+            await self.relay.relay(interaction)
+
+    async def on_http_ratelimit(self, *_: object) -> None:
+        """nextcord waited out a 429 and retries: counted for the heartbeat."""
+        self._on_rate_limit()
+
+    async def on_error(self, event_method: str, *args: object, **kwargs: object) -> None:
+        # nextcord calls this inside its except block; its default prints to stderr
+        # instead of the log. One bad event must not stop the session.
+        log.error(
+            "handling %s failed",
+            event_method,
+            exc_info=sys.exc_info(),
+        )

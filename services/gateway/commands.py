@@ -1,0 +1,147 @@
+"""Bus commands to the gateway, carried out as Discord REST calls.
+
+Each handler returns the command's typed reply or raises ``RequestRefused``
+(Discord's own code and message when Discord refused).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import assert_never
+
+from bus.errors import RequestRefused
+from bus.protocol import (
+    AddReactions,
+    DeleteMessage,
+    Done,
+    EditMessage,
+    FetchMessage,
+    GatewayReply,
+    GatewayRequest,
+    Interaction,
+    InteractionFollowUp,
+    MessageFetched,
+    MessageSent,
+    ReactionUsers,
+    RegisterCommands,
+    SendMessage,
+)
+from services.gateway.registry import CommandRegistry
+from services.gateway.rest import JSON, Rest
+
+log = logging.getLogger(__name__)
+
+REACTION_PAGE = 100  # Discord's largest page of reaction users
+
+FollowUp = Callable[[InteractionFollowUp], Awaitable[MessageSent]]
+
+
+class Commands:
+    """Carries out GatewayRequests with the gateway's REST access."""
+
+    def __init__(self, rest: Rest, registry: CommandRegistry, follow_up: FollowUp) -> None:
+        self.rest = rest
+        self.registry = registry
+        self._follow_up = follow_up
+
+    async def handle(self, request: GatewayRequest) -> GatewayReply:
+        match request:
+            case SendMessage():
+                sent = await self.rest.send(
+                    request.channel_id, request.content, request.components, request.files
+                )
+                return MessageSent(channel_id=request.channel_id, message_id=int(sent["id"]))
+            case EditMessage():
+                await self.rest.edit(
+                    request.channel_id,
+                    request.message_id,
+                    request.content,
+                    request.components,
+                    request.files,
+                )
+                return MessageSent(channel_id=request.channel_id, message_id=request.message_id)
+            case DeleteMessage():
+                await self.rest.call(
+                    "DELETE",
+                    "/channels/{channel_id}/messages/{message_id}",
+                    channel_id=request.channel_id,
+                    message_id=request.message_id,
+                )
+                return Done()
+            case AddReactions():
+                # One at a time, in order: Discord shows reactions in the order they were added.
+                for emoji in request.emojis:
+                    await self.rest.call(
+                        "PUT",
+                        "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+                        channel_id=request.channel_id,
+                        message_id=request.message_id,
+                        emoji=emoji,
+                    )
+                return Done()
+            case FetchMessage():
+                return await self._fetch(request)
+            case RegisterCommands():
+                await self.register(request)
+                return Done()
+            case InteractionFollowUp():
+                return await self._follow_up(request)
+            case Interaction():
+                raise RequestRefused("bad_request", "interactions go from the gateway to owners")
+            case _:
+                assert_never(request)
+
+    async def register(self, request: RegisterCommands) -> None:
+        self.registry.register(request.owner, request.commands)
+        if not self.registry.needs_upload():
+            return
+        await self.rest.call(
+            "PUT",
+            "/applications/{application_id}/commands",
+            body=self.registry.discord_commands(),
+            application_id=self.rest.application_id,
+        )
+        self.registry.uploaded()
+        log.info("uploaded slash commands for %s", request.owner)
+
+    async def _fetch(self, request: FetchMessage) -> MessageFetched:
+        message: JSON = await self.rest.call(
+            "GET",
+            "/channels/{channel_id}/messages/{message_id}",
+            channel_id=request.channel_id,
+            message_id=request.message_id,
+        )
+        reactions = []
+        for reaction in message.get("reactions") or []:
+            emoji = reaction["emoji"]
+            text = f"{emoji['name']}:{emoji['id']}" if emoji.get("id") else str(emoji["name"])
+            users = await self._reaction_users(request, text)
+            reactions.append(
+                ReactionUsers(emoji=text, count=int(reaction["count"]), user_ids=users)
+            )
+        return MessageFetched(
+            channel_id=request.channel_id,
+            message_id=request.message_id,
+            author_id=int(message["author"]["id"]),
+            content=str(message.get("content", "")),
+            reactions=reactions,
+        )
+
+    async def _reaction_users(self, request: FetchMessage, emoji: str) -> list[int]:
+        users: list[int] = []
+        while True:
+            params: dict[str, str | int] = {"limit": REACTION_PAGE}
+            if users:
+                params["after"] = users[-1]
+            page: list[JSON] = await self.rest.call(
+                "GET",
+                "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}",
+                params=params,
+                channel_id=request.channel_id,
+                message_id=request.message_id,
+                emoji=emoji,
+            )
+            users += [int(user["id"]) for user in page]
+            if len(page) < REACTION_PAGE:
+                return users

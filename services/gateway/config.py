@@ -1,0 +1,46 @@
+"""The gateway's own settings, read from the environment in ``main()``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from services.gateway.token import load_token
+
+API_ENV = "SQUADTIME_DISCORD_API"
+DISCORD_API = "https://discord.com/api/v10"
+
+
+class ConfigError(Exception):
+    """A gateway setting is unusable; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    """Who the bot is, where Discord is, and how patient interactions are.
+
+    ``defer_after``: how long an owner may take before the gateway defers
+    (Discord allows 3 s for the first response). ``owner_alive_within``: how
+    long a ping to the owner may take before it is considered down.
+    ``answer_within``: the longest wait for a deferred owner's answer.
+    """
+
+    token: str
+    api_base: str = DISCORD_API
+    defer_after: float = 2.0
+    owner_alive_within: float = 1.2
+    answer_within: float = 60.0
+    guild_ready_timeout: float = 2.0
+
+    def __repr__(self) -> str:
+        # A dataclass repr would print the token in any traceback or debug line.
+        return f"GatewayConfig(api_base={self.api_base!r}, token=[redacted])"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> GatewayConfig:
+        """Read the token and ``SQUADTIME_DISCORD_API``; raise TokenError/ConfigError."""
+        token = load_token(env)
+        api = env.get(API_ENV, "").strip().rstrip("/") or DISCORD_API
+        if not api.startswith(("http://", "https://")):
+            raise ConfigError(f"{API_ENV}={api!r} must be an http(s) URL ending in /api/v10")
+        return cls(token=token, api_base=api)

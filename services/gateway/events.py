@@ -1,0 +1,102 @@
+"""Discord events as bus facts: reactions, voice, members, guild snapshots.
+
+Each handler reads only nextcord's cache and the event's own payload. Raw
+events are used where the cache may be cold (a reaction on a message sent
+before this process started); the member then comes from the payload or the
+member cache, which the members intent keeps complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import nextcord
+
+from bus.client import BusClient
+from bus.protocol import (
+    MemberFacts,
+    MemberLeft,
+    MemberUpdated,
+    ReactionAdded,
+    ReactionRemoved,
+    VoiceChanged,
+)
+from services.gateway.snapshot import emoji_text, guild_snapshot, member_facts, voice_facts
+
+log = logging.getLogger(__name__)
+
+
+class EventPublisher:
+    """Publishes what happened on Discord to the bus."""
+
+    def __init__(self, bus: BusClient, client: nextcord.Client) -> None:
+        self.bus = bus
+        self.client = client
+        self.snapshots = 0
+
+    def _member(self, guild_id: int, user_id: int) -> MemberFacts:
+        guild = self.client.get_guild(guild_id)
+        member = guild.get_member(user_id) if guild is not None else None
+        if member is not None:
+            return member_facts(member)
+        user = self.client.get_user(user_id)
+        # Still no REST call: a member we cannot see is named by id, and the
+        # next snapshot (which services reconcile against) fills the gap.
+        name = user.display_name if user is not None else str(user_id)
+        return MemberFacts(user_id=user_id, display_name=name, bot=bool(user and user.bot))
+
+    def reaction(self, payload: nextcord.RawReactionActionEvent) -> None:
+        if payload.guild_id is None:
+            return
+        if payload.member is not None:
+            member = member_facts(payload.member)
+        else:
+            member = self._member(payload.guild_id, payload.user_id)
+        kind = ReactionAdded if payload.event_type == "REACTION_ADD" else ReactionRemoved
+        self.bus.publish(
+            kind(
+                guild_id=payload.guild_id,
+                channel_id=payload.channel_id,
+                message_id=payload.message_id,
+                emoji=emoji_text(payload.emoji),
+                member=member,
+                at=time.time(),
+            )
+        )
+
+    def voice(
+        self, member: nextcord.Member, before: nextcord.VoiceState, after: nextcord.VoiceState
+    ) -> None:
+        # Recorded: voice history is built from these, so telemetry must get every one.
+        self.bus.record(
+            VoiceChanged(
+                guild_id=member.guild.id,
+                member=member_facts(member),
+                before_channel_id=before.channel.id if before.channel is not None else 0,
+                after=voice_facts(member.id, after),
+                at=time.time(),
+            )
+        )
+
+    def member_changed(self, member: nextcord.Member) -> None:
+        self.bus.publish(
+            MemberUpdated(guild_id=member.guild.id, member=member_facts(member), at=time.time())
+        )
+
+    def user_changed(self, user: nextcord.User) -> None:
+        """A name or avatar change of the user behind members in every shared guild."""
+        for guild in self.client.guilds:
+            member = guild.get_member(user.id)
+            if member is not None:
+                self.member_changed(member)
+
+    def member_left(self, payload: nextcord.RawMemberRemoveEvent) -> None:
+        self.bus.publish(
+            MemberLeft(guild_id=payload.guild_id, user_id=payload.user.id, at=time.time())
+        )
+
+    def snapshot(self, guild: nextcord.Guild) -> None:
+        self.bus.publish(guild_snapshot(guild))
+        self.snapshots += 1
+        log.info("published a snapshot of %s (%d members)", guild.name, guild.member_count or 0)
