@@ -27,18 +27,29 @@ STOPWAITSECS = 10
 
 
 class Fleet:
-    """supervisord running the repo's supervisord.conf in a private temporary tree."""
+    """supervisord running the repo's supervisord.conf in a private temporary tree,
+    with the gateway logged in to an emulated Discord."""
 
     def __init__(self, root: Path) -> None:
         self.runtime = root / "run"
         self.logs = root / "log"
         self.logs.mkdir()
+        self.discord = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "--port", "0", "--token", "fleet-token"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.discord.stdout is not None
+        discord_url = self.discord.stdout.readline().strip()  # the emulator's first line
         self.env = {
             **os.environ,
             "SQUADTIME_RUNTIME_DIR": str(self.runtime),
             "SQUADTIME_LOG_DIR": str(self.logs),
             "SQUADTIME_DATA_DIR": str(root / "data"),
             "SQUADTIME_HEARTBEAT_SECONDS": "0.3",
+            "SQUADTIME_DISCORD_API": f"{discord_url}/api/v10",
+            "DISCORD_TOKEN": "fleet-token",
         }
         self.runtime.mkdir(mode=0o700)
         bin_dir = Path(sys.executable).parent
@@ -67,12 +78,15 @@ class Fleet:
         return states
 
     def close(self) -> None:
-        self.supervisord.send_signal(signal.SIGTERM)
-        try:
-            self.supervisord.wait(30)
-        except subprocess.TimeoutExpired:
-            self.supervisord.kill()
-            self.supervisord.wait(5)
+        for process in (self.supervisord, self.discord):
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        if self.discord.stdout is not None:
+            self.discord.stdout.close()
 
 
 @pytest.fixture

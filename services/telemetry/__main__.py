@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 from services.runtime.service import run_service
 from services.telemetry.service import Telemetry
 
 
 def main() -> int:
-    """Run the telemetry service until SIGTERM."""
-    return run_service(Telemetry())
+    """Run the telemetry service until SIGTERM; ``SQUADTIME_DB`` overrides the database path."""
+    database = os.environ.get("SQUADTIME_DB")
+    return run_service(Telemetry(Path(database) if database else None))
 
 
 if __name__ == "__main__":

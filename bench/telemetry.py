@@ -1,0 +1,196 @@
+"""Telemetry benchmarks: ingestion throughput against one transaction per event, and size.
+
+``python -m bench.telemetry [--events N] [--baseline-events N] [--members N] [--days N]``.
+
+* Ingestion: the recorder writes voice events in the batches the bus hands it, against a
+  baseline measured in the same run on the same kind of file: one transaction per event
+  (what a naive recorder, or a batch size of 1, would do). Both pay ``synchronous=FULL``.
+* Size: a community of ``--members`` members playing for ``--days`` days (sessions and
+  daily marks, as the scheduler records them), vacuumed, then the file's bytes per voice
+  session and per mark (measured by dropping each kind and vacuuming again).
+
+The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bus.protocol import Envelope, MarkFacts, MemberFacts, VoiceChanged, VoiceFacts
+from services.telemetry.clock import community_date, zone_or_utc
+from services.telemetry.database import connect
+from services.telemetry.days import record_mark
+from services.telemetry.ingest import Recorder
+from services.telemetry.sessions import REPAIR_WINDOW
+
+GUILD = 1
+BATCH = 1_000  # the bus client's default batch size
+
+
+def voice_events(count: int, members: int, start: float) -> list[Envelope]:
+    """``count`` joins, moves and leaves of ``members`` members, as the gateway records them."""
+    rng = random.Random(7)
+    where = dict.fromkeys(range(1, members + 1), 0)
+    events: list[Envelope] = []
+    at = start
+    for seq in range(1, count + 1):
+        user = rng.randint(1, members)
+        before = where[user]
+        after = 0 if before and rng.random() < 0.6 else rng.choice([11, 12, 13])
+        where[user] = after
+        at += rng.uniform(0.5, 5.0)
+        body = VoiceChanged(
+            guild_id=GUILD,
+            member=MemberFacts(user_id=user, display_name=f"member {user}"),
+            before_channel_id=before,
+            after=VoiceFacts(user_id=user, channel_id=after),
+            at=at,
+        )
+        events.append(
+            Envelope(
+                id=f"gateway-bench:{seq}",
+                source="gateway",
+                instance="gateway-bench",
+                seq=seq,
+                time=at,
+                body=body,
+                recorded=True,
+            )
+        )
+    return events
+
+
+def ingest_rate(path: Path, events: Sequence[Envelope], batch: int) -> float:
+    """Events per second written by the recorder in batches of ``batch``."""
+    connection = connect(path)
+    recorder = Recorder(connection)
+    now = events[-1].time if events else time.time()
+    began = time.perf_counter()
+    for offset in range(0, len(events), batch):
+        recorder.ingest(connection, events[offset : offset + batch], now)
+    elapsed = time.perf_counter() - began
+    (stored,) = connection.execute("SELECT count(*) FROM processed_events").fetchone()
+    connection.close()
+    assert stored == len(events), (stored, len(events))
+    return len(events) / elapsed
+
+
+def community(path: Path, members: int, days: int, start: float) -> tuple[int, int]:
+    """Two months of a community: sessions and marks; return (sessions, marks)."""
+    rng = random.Random(11)
+    connection = connect(path)
+    recorder = Recorder(connection)
+    zone = zone_or_utc("Europe/Paris")
+    regulars = {user: rng.random() for user in range(1, members + 1)}
+    seq = 0
+    marks = 0
+    for day in range(days):
+        evening = start + day * 86400 + 18 * 3600
+        batch: list[Envelope] = []
+        for user, keen in regulars.items():
+            if rng.random() > keen * 0.5:
+                continue
+            join = evening + rng.uniform(0, 4 * 3600)
+            leave = join + rng.uniform(600, 3 * 3600)
+            for at, before, after in ((join, 0, 11), (leave, 11, 0)):
+                seq += 1
+                body = VoiceChanged(
+                    guild_id=GUILD,
+                    member=MemberFacts(user_id=user, display_name=f"member {user}"),
+                    before_channel_id=before,
+                    after=VoiceFacts(user_id=user, channel_id=after),
+                    at=at,
+                )
+                batch.append(
+                    Envelope(
+                        id=f"gateway-bench:{seq}",
+                        source="gateway",
+                        instance="gateway-bench",
+                        seq=seq,
+                        time=at,
+                        body=body,
+                        recorded=True,
+                    )
+                )
+            for hour in range(18, 18 + rng.randint(1, 3)):
+                mark = MarkFacts(user_id=user, hour=hour, source="reaction", at=evening)
+                record_mark(connection, GUILD, community_date(evening, zone), mark)
+                marks += 1
+        batch.sort(key=lambda envelope: envelope.time)
+        recorder.ingest(connection, batch, evening + 86400)
+    # What the running service keeps: ids and transitions older than the repair window go.
+    recorder.ingest(connection, [], start + days * 86400 + REPAIR_WINDOW + 1)
+    (sessions,) = connection.execute("SELECT count(*) FROM voice_sessions").fetchone()
+    connection.close()
+    return sessions, marks
+
+
+def vacuumed_size(path: Path, drop: str = "") -> int:
+    """The file's size after deleting every row of ``drop`` (if given) and vacuuming."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    if drop:
+        connection.execute(f"DELETE FROM {drop}")  # noqa: S608 -- our own table names
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.execute("VACUUM")
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    return path.stat().st_size
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmarks and print the figures, the last line as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m bench.telemetry", description=__doc__)
+    parser.add_argument("--events", type=int, default=50_000, help="events for the batched run")
+    parser.add_argument(
+        "--baseline-events", type=int, default=2_000, help="events for one-per-transaction"
+    )
+    parser.add_argument("--members", type=int, default=100, help="members of the community")
+    parser.add_argument("--days", type=int, default=61, help="days of community life")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="sqt-bench-") as folder:
+        root = Path(folder)
+        start = time.time() - 3600.0
+        batched = ingest_rate(root / "batched.db", voice_events(args.events, 100, start), BATCH)
+        single = ingest_rate(root / "single.db", voice_events(args.baseline_events, 100, start), 1)
+        print(f"ingestion: {batched:,.0f} events/s in batches of {BATCH}")
+        print(f"baseline:  {single:,.0f} events/s with one transaction per event")
+
+        path = root / "community.db"
+        sessions, marks = community(path, args.members, args.days, time.time() - args.days * 86400)
+        total = vacuumed_size(path)
+        without_marks = vacuumed_size(path, "marks")
+        without_sessions = vacuumed_size(path, "voice_sessions")
+        per_mark = (total - without_marks) / max(marks, 1)
+        per_session = (without_marks - without_sessions) / max(sessions, 1)
+        print(
+            f"{args.members} members over {args.days} days: {sessions} sessions and {marks}"
+            f" marks in {total / 1024:,.0f} KiB ({per_session:.1f} B/session,"
+            f" {per_mark:.1f} B/mark)"
+        )
+
+    figures = {
+        "ingest_events_per_s": round(batched),
+        "baseline_events_per_s": round(single),
+        "speedup": round(batched / single, 1),
+        "bytes_per_voice_session": round(per_session, 1),
+        "bytes_per_mark": round(per_mark, 1),
+        "community_members": args.members,
+        "community_days": args.days,
+        "community_sessions": sessions,
+        "community_marks": marks,
+        "community_db_bytes": total,
+    }
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,211 @@
+"""Ingestion: a batch of bus events written in one transaction, each recorded event once.
+
+The bus hands the service batches of whatever has arrived. A batch is written in one
+transaction, together with the ids of its recorded events; only after the commit does the
+service acknowledge them (``bus.ack``), so a SIGKILL before the commit loses nothing (the
+publisher re-sends) and a re-sent event after the commit is recognised by its id and
+acknowledged again without being written twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bus.protocol import (
+    Envelope,
+    GuildSnapshot,
+    MemberLeft,
+    MemberUpdated,
+    VoiceChanged,
+)
+from services.telemetry.database import transaction
+from services.telemetry.sessions import REPAIR_WINDOW, VoiceBook
+from services.telemetry.store import (
+    ensure_guild,
+    mark_member_left,
+    opted_out_users,
+    set_opt_out,
+    upsert_member,
+)
+
+log = logging.getLogger(__name__)
+
+# Processed ids are kept as long as voice transitions: a re-send comes within seconds of
+# the lost acknowledgement (the publisher's retry interval is capped), not days later.
+PROCESSED_KEPT = REPAIR_WINDOW
+_PRUNE_EVERY = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    """What one batch did."""
+
+    written: int
+    repeats: int
+
+
+class Recorder:
+    """The telemetry's writer of facts; lives on the database thread.
+
+    Knows who opted out (loaded once, kept up to date by ``set_opt_out``) so that
+    recording them is skipped without a query per event.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.voice = VoiceBook()
+        self._opted_out = opted_out_users(connection)
+        self._guilds: set[int] = set()
+        self._pruned_at = 0.0
+
+    def is_opted_out(self, user_id: int) -> bool:
+        """Whether the user asked not to be recorded."""
+        return user_id in self._opted_out
+
+    def set_opt_out(
+        self, connection: sqlite3.Connection, user_id: int, opted_out: bool, at: float
+    ) -> None:
+        """Store the user's choice and apply it to ingestion from now on."""
+        set_opt_out(connection, user_id, opted_out, at)
+        if opted_out:
+            self._opted_out.add(user_id)
+            self.voice.forget(user_id)
+        else:
+            self._opted_out.discard(user_id)
+
+    def ingest(
+        self, connection: sqlite3.Connection, batch: Sequence[Envelope], now: float
+    ) -> Ingested:
+        """Write a batch in one transaction; the caller acknowledges after this returns.
+
+        Should the batch fail (a fact the schema refuses), its events are written one
+        transaction each and the bad one is logged and skipped, still marked processed:
+        otherwise it would come back for ever and block every event after it.
+        """
+        try:
+            return self._write(connection, batch, now, tolerate=False)
+        except sqlite3.DatabaseError:
+            self._forget_caches()
+            log.exception("a batch of %d events failed; writing them one by one", len(batch))
+        written = repeats = 0
+        for envelope in batch:
+            outcome = self._write(connection, [envelope], now, tolerate=True)
+            written += outcome.written
+            repeats += outcome.repeats
+        return Ingested(written, repeats)
+
+    def _write(
+        self,
+        connection: sqlite3.Connection,
+        batch: Sequence[Envelope],
+        now: float,
+        *,
+        tolerate: bool,
+    ) -> Ingested:
+        written = repeats = 0
+        seen: dict[int, float] = {}  # guild -> latest event time in this batch
+        with transaction(connection):
+            for envelope in batch:
+                if envelope.recorded and not _first_time(connection, envelope.id, now):
+                    repeats += 1
+                    continue
+                if not tolerate:
+                    written += self._apply(connection, envelope, seen, now)
+                    continue
+                connection.execute("SAVEPOINT one_event")
+                try:
+                    written += self._apply(connection, envelope, seen, now)
+                except sqlite3.DatabaseError:
+                    connection.execute("ROLLBACK TO one_event")
+                    self._forget_caches()
+                    log.exception("skipped event %s that cannot be stored", envelope.id)
+                connection.execute("RELEASE one_event")
+            for guild_id, at in seen.items():
+                connection.execute(
+                    "UPDATE guilds SET last_seen = max(last_seen, ?) WHERE guild_id = ?",
+                    (at, guild_id),
+                )
+            if now - self._pruned_at >= _PRUNE_EVERY:
+                self._prune(connection, now)
+        return Ingested(written, repeats)
+
+    def _forget_caches(self) -> None:
+        # What a rolled-back transaction wrote is gone: so must be what we cached of it.
+        self._guilds.clear()
+        self.voice.forget_all()
+
+    def _apply(
+        self,
+        connection: sqlite3.Connection,
+        envelope: Envelope,
+        seen: dict[int, float],
+        now: float,
+    ) -> int:
+        body = envelope.body
+        match body:
+            case VoiceChanged(guild_id=guild_id, member=member, after=after, at=at):
+                self._guild(connection, guild_id, seen, at)
+                if member.user_id in self._opted_out:
+                    return 0
+                upsert_member(connection, guild_id, member)
+                self.voice.transition(
+                    connection, (guild_id, member.user_id), after.channel_id, at, now
+                )
+            case GuildSnapshot(guild_id=guild_id):
+                at = body.at or envelope.time
+                last_seen = self._last_seen(connection, guild_id, seen)
+                self._guild(connection, guild_id, seen, 0.0)
+                for facts in body.members:
+                    upsert_member(connection, guild_id, facts)
+                connection.executemany(
+                    "INSERT OR REPLACE INTO channels VALUES (?, ?, ?, ?)",
+                    [(guild_id, c.channel_id, c.name, c.kind) for c in body.channels],
+                )
+                self.voice.reconcile(
+                    connection, guild_id, body.voice, at, last_seen, now, self._opted_out
+                )
+                seen[guild_id] = max(seen[guild_id], at)
+            case MemberUpdated(guild_id=guild_id, member=member, at=at):
+                self._guild(connection, guild_id, seen, at)
+                upsert_member(connection, guild_id, member)
+            case MemberLeft(guild_id=guild_id, user_id=user_id, at=at):
+                self._guild(connection, guild_id, seen, at)
+                mark_member_left(connection, guild_id, user_id)
+            case _:
+                return 0  # facts telemetry does not keep (reactions, heartbeats...)
+        return 1
+
+    def _guild(
+        self, connection: sqlite3.Connection, guild_id: int, seen: dict[int, float], at: float
+    ) -> None:
+        if guild_id not in self._guilds:
+            ensure_guild(connection, guild_id)
+            self._guilds.add(guild_id)
+        seen[guild_id] = max(seen.get(guild_id, 0.0), at)
+
+    def _last_seen(
+        self, connection: sqlite3.Connection, guild_id: int, seen: dict[int, float]
+    ) -> float:
+        row = connection.execute(
+            "SELECT last_seen FROM guilds WHERE guild_id = ?", (guild_id,)
+        ).fetchone()
+        stored = float(row[0]) if row is not None else 0.0
+        return max(stored, seen.get(guild_id, 0.0))
+
+    def _prune(self, connection: sqlite3.Connection, now: float) -> None:
+        ids = connection.execute(
+            "DELETE FROM processed_events WHERE received < ?", (now - PROCESSED_KEPT,)
+        ).rowcount
+        transitions = self.voice.prune(connection, now)
+        self._pruned_at = now
+        if ids or transitions:
+            log.info("pruned %d processed ids and %d voice transitions", ids, transitions)
+
+
+def _first_time(connection: sqlite3.Connection, event_id: str, now: float) -> bool:
+    cursor = connection.execute(
+        "INSERT OR IGNORE INTO processed_events VALUES (?, ?)", (event_id, now)
+    )
+    return cursor.rowcount == 1

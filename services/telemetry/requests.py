@@ -1,0 +1,248 @@
+"""The telemetry's typed request API: validation, then the store, on the database thread.
+
+Validation is pure and happens on the event loop; a bad request is refused with a
+``RequestRefused`` whose code is stable (``bad_timezone``, ``bad_window``, ``bad_hour``...).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import assert_never
+
+from bus.errors import RequestRefused
+from bus.protocol import (
+    Backup,
+    BackupReply,
+    ClearSchedule,
+    DayStateReply,
+    ForgetMember,
+    GetDayState,
+    GetGuildConfig,
+    GetSchedules,
+    GetTimezones,
+    GetVoiceSessions,
+    GuildConfig,
+    GuildConfigReply,
+    MarkFacts,
+    MemberSchedule,
+    PrivacyReply,
+    RecordDailyPost,
+    RecordMark,
+    SchedulesReply,
+    SetGuildConfig,
+    SetSchedule,
+    SetTelemetryOptOut,
+    SetTimezone,
+    TelemetryReply,
+    TelemetryRequest,
+    TimezonesReply,
+    VoiceSessionsReply,
+)
+from services.telemetry import days, schedules, store
+from services.telemetry.backup import BackupError, backup_database
+from services.telemetry.clock import (
+    community_date,
+    local_days,
+    parse_day,
+    timezone_named,
+    zone_or_utc,
+)
+from services.telemetry.database import DatabaseThread
+from services.telemetry.ingest import Recorder
+from services.telemetry.sessions import sessions_between
+
+MAX_WINDOW_HOURS = 20  # Discord allows 20 distinct reactions on a message
+MAX_PERIOD_DAYS = 366
+MARK_SOURCES = frozenset({"reaction", "schedule", "voice"})
+_POST_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+class Requests:
+    """Answers ``TelemetryRequest``s from the database."""
+
+    def __init__(
+        self,
+        db: DatabaseThread,
+        recorder: Recorder,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = db
+        self._recorder = recorder
+        self._clock = clock
+
+    async def answer(self, request: TelemetryRequest) -> TelemetryReply:
+        """The reply to ``request``; raises RequestRefused for a bad one."""
+        db = self._db
+        match request:
+            case GetGuildConfig(guild_id=guild_id):
+                return GuildConfigReply(config=await db.call(store.get_config, guild_id))
+            case SetGuildConfig(config=config):
+                check_config(config)
+                return GuildConfigReply(config=await db.call(store.set_config, config))
+            case GetSchedules(guild_id=guild_id, user_ids=user_ids):
+                found = await db.call(schedules.get_schedules, guild_id, user_ids)
+                return SchedulesReply(guild_id=guild_id, schedules=found)
+            case SetSchedule(guild_id=guild_id, schedule=schedule):
+                check_schedule(schedule)
+                saved = await db.call(schedules.set_schedule, guild_id, schedule)
+                return SchedulesReply(guild_id=guild_id, schedules=saved)
+            case ClearSchedule(guild_id=guild_id, user_id=user_id):
+                await db.call(schedules.clear_schedule, guild_id, user_id)
+                return SchedulesReply(guild_id=guild_id, schedules=[])
+            case GetDayState(guild_id=guild_id, date=text, at=at):
+                if text:
+                    day = check_day(text)
+                else:
+                    zone = zone_or_utc(await db.call(store.guild_timezone, guild_id))
+                    day = community_date(at or self._clock(), zone)
+                return _day_reply(guild_id, day, await db.call(days.get_day, guild_id, day))
+            case RecordDailyPost(guild_id=guild_id, date=text):
+                day = check_day(text)
+                if request.message_id <= 0 or request.channel_id <= 0:
+                    raise RequestRefused(
+                        "bad_request", "a daily post needs its channel and message"
+                    )
+                state = await db.call(
+                    days.record_post,
+                    guild_id,
+                    day,
+                    request.channel_id,
+                    request.message_id,
+                    request.posted_at or self._clock(),
+                )
+                return _day_reply(guild_id, day, state)
+            case RecordMark(guild_id=guild_id, date=text, mark=mark):
+                day = check_day(text)
+                check_mark(mark)
+                state = await db.call(days.record_mark, guild_id, day, mark)
+                return _day_reply(guild_id, day, state)
+            case GetTimezones(user_ids=user_ids):
+                return TimezonesReply(timezones=await db.call(store.get_timezones, user_ids))
+            case SetTimezone(user_id=user_id, timezone=name):
+                if name:
+                    check_timezone(name)
+                return TimezonesReply(timezones=await db.call(store.set_timezone, user_id, name))
+            case GetVoiceSessions(guild_id=guild_id, first_day=text, days=count, user_id=user_id):
+                first = check_day(text)
+                if not 1 <= count <= MAX_PERIOD_DAYS:
+                    raise RequestRefused(
+                        "bad_period", f"a period is 1 to {MAX_PERIOD_DAYS} days, not {count}"
+                    )
+                zone = zone_or_utc(await db.call(store.guild_timezone, guild_id))
+                start, end = local_days(first, count, zone)
+                sessions = await db.call(sessions_between, guild_id, start, end, user_id)
+                return VoiceSessionsReply(
+                    guild_id=guild_id, start=start, end=end, sessions=sessions
+                )
+            case SetTelemetryOptOut(user_id=user_id, opted_out=opted_out):
+                await db.call(self._recorder.set_opt_out, user_id, opted_out, self._clock())
+                return PrivacyReply(user_id=user_id, opted_out=opted_out)
+            case ForgetMember(user_id=user_id):
+                deleted = await db.call(self._forget, user_id)
+                return PrivacyReply(
+                    user_id=user_id,
+                    opted_out=self._recorder.is_opted_out(user_id),
+                    deleted_rows=deleted,
+                )
+            case Backup(path=path):
+                target = check_backup_path(path, db.path)
+                try:
+                    # Its own thread and connection: the database thread keeps ingesting.
+                    size = await asyncio.to_thread(backup_database, db.path, target)
+                except BackupError as error:
+                    raise RequestRefused("backup_failed", str(error)) from None
+                return BackupReply(path=str(target), size_bytes=size)
+            case _:
+                assert_never(request)
+
+    def _forget(self, connection: sqlite3.Connection, user_id: int) -> int:
+        deleted = store.forget_user(connection, user_id)
+        self._recorder.voice.forget(user_id)
+        return deleted
+
+
+def _day_reply(guild_id: int, day: date, state: days.DayState) -> DayStateReply:
+    return DayStateReply(
+        guild_id=guild_id,
+        date=day.isoformat(),
+        channel_id=state.channel_id,
+        message_id=state.message_id,
+        posted_at=state.posted_at,
+        marks=state.marks,
+    )
+
+
+def check_timezone(name: str) -> None:
+    """Refuse a name that is not an IANA timezone."""
+    if timezone_named(name) is None:
+        raise RequestRefused("bad_timezone", f"{name!r} is not an IANA timezone (Europe/Paris)")
+
+
+def check_hour(hour: int) -> None:
+    """Refuse an hour outside 0-23."""
+    if not 0 <= hour <= 23:
+        raise RequestRefused("bad_hour", f"an hour is 0 to 23, not {hour}")
+
+
+def check_day(text: str) -> date:
+    """A ``YYYY-MM-DD`` date, or a refusal."""
+    try:
+        return parse_day(text)
+    except ValueError:
+        raise RequestRefused("bad_date", f"{text!r} is not a YYYY-MM-DD date") from None
+
+
+def check_config(config: GuildConfig) -> None:
+    """Refuse a configuration the scheduler could not use."""
+    if config.guild_id <= 0:
+        raise RequestRefused("bad_request", "a configuration needs its guild")
+    check_timezone(config.timezone)
+    check_hour(config.window_start)
+    if not 1 <= config.window_hours <= MAX_WINDOW_HOURS:
+        raise RequestRefused(
+            "bad_window",
+            f"the play window is 1 to {MAX_WINDOW_HOURS} hours (one reaction per hour),"
+            f" not {config.window_hours}",
+        )
+    if not _POST_TIME.fullmatch(config.post_time):
+        raise RequestRefused("bad_post_time", f"{config.post_time!r} is not a time like 18:30")
+    emoji = config.hour_emoji
+    if emoji and (len(emoji) != config.window_hours or len(set(emoji)) != len(emoji)):
+        raise RequestRefused(
+            "bad_emoji", f"give {config.window_hours} different emoji, one per hour of the window"
+        )
+
+
+def check_schedule(schedule: MemberSchedule) -> None:
+    """Refuse weekdays outside 0-6 and hours outside 0-23."""
+    for slot in schedule.slots:
+        if not 0 <= slot.weekday <= 6:
+            raise RequestRefused("bad_weekday", f"a weekday is 0 (Monday) to 6, not {slot.weekday}")
+        check_hour(slot.hour)
+
+
+def check_mark(mark: MarkFacts) -> None:
+    """Refuse a mark with a bad hour or source."""
+    check_hour(mark.hour)
+    if mark.source not in MARK_SOURCES:
+        raise RequestRefused("bad_source", f"a mark comes from {sorted(MARK_SOURCES)}")
+
+
+def check_backup_path(path: str, live: Path) -> Path:
+    """An absolute path to a new file in an existing folder, other than the database."""
+    target = Path(path)
+    if not target.is_absolute():
+        raise RequestRefused("bad_path", f"{path!r}: give an absolute path")
+    if not target.parent.is_dir():
+        raise RequestRefused("bad_path", f"{target.parent} is not a folder")
+    if target.exists():
+        raise RequestRefused("bad_path", f"{target} already exists; choose a new file")
+    if target.resolve() == live.resolve():
+        raise RequestRefused("bad_path", "that is the live database itself")
+    return target
