@@ -46,25 +46,28 @@ def voice_events(count: int, members: int, start: float) -> list[Envelope]:
         after = 0 if before and rng.random() < 0.6 else rng.choice([11, 12, 13])
         where[user] = after
         at += rng.uniform(0.5, 5.0)
-        body = VoiceChanged(
-            guild_id=GUILD,
-            member=MemberFacts(user_id=user, display_name=f"member {user}"),
-            before_channel_id=before,
-            after=VoiceFacts(user_id=user, channel_id=after),
-            at=at,
-        )
-        events.append(
-            Envelope(
-                id=f"gateway-bench:{seq}",
-                source="gateway",
-                instance="gateway-bench",
-                seq=seq,
-                time=at,
-                body=body,
-                recorded=True,
-            )
-        )
+        events.append(voice_envelope(seq, user, before, after, at))
     return events
+
+
+def voice_envelope(seq: int, user: int, before: int, after: int, at: float) -> Envelope:
+    """A recorded voice change as the gateway would publish it."""
+    body = VoiceChanged(
+        guild_id=GUILD,
+        member=MemberFacts(user_id=user, display_name=f"member {user}"),
+        before_channel_id=before,
+        after=VoiceFacts(user_id=user, channel_id=after),
+        at=at,
+    )
+    return Envelope(
+        id=f"gateway-bench:{seq}",
+        source="gateway",
+        instance="gateway-bench",
+        seq=seq,
+        time=at,
+        body=body,
+        recorded=True,
+    )
 
 
 def ingest_rate(path: Path, events: Sequence[Envelope], batch: int) -> float:
@@ -101,24 +104,7 @@ def community(path: Path, members: int, days: int, start: float) -> tuple[int, i
             leave = join + rng.uniform(600, 3 * 3600)
             for at, before, after in ((join, 0, 11), (leave, 11, 0)):
                 seq += 1
-                body = VoiceChanged(
-                    guild_id=GUILD,
-                    member=MemberFacts(user_id=user, display_name=f"member {user}"),
-                    before_channel_id=before,
-                    after=VoiceFacts(user_id=user, channel_id=after),
-                    at=at,
-                )
-                batch.append(
-                    Envelope(
-                        id=f"gateway-bench:{seq}",
-                        source="gateway",
-                        instance="gateway-bench",
-                        seq=seq,
-                        time=at,
-                        body=body,
-                        recorded=True,
-                    )
-                )
+                batch.append(voice_envelope(seq, user, before, after, at))
             for hour in range(18, 18 + rng.randint(1, 3)):
                 mark = MarkFacts(user_id=user, hour=hour, source="reaction", at=evening)
                 record_mark(connection, GUILD, community_date(evening, zone), mark)
