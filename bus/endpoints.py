@@ -94,17 +94,18 @@ class Endpoints:
             raise EndpointError("the bus refuses tcp:// endpoints without CurveZMQ keys")
 
 
-def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` as a 0700 directory owned by us, or refuse one that is not private.
+def ensure_private_dir(path: Path, owner: int | None = None) -> Path:
+    """Create ``path`` as a 0700 directory owned by ``owner`` (default: us), or refuse it.
 
-    An existing directory we own is tightened to 0700; one owned by somebody
+    An existing directory of ours is tightened to 0700; one owned by somebody
     else is refused, because they could read the bus or plant sockets in it.
     """
+    owner = os.getuid() if owner is None else owner
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     info = path.lstat()
     if not stat.S_ISDIR(info.st_mode):
         raise EndpointError(f"{path} is not a directory")
-    if info.st_uid != os.getuid():
+    if info.st_uid != owner:
         raise EndpointError(f"{path} belongs to uid {info.st_uid}, not to us; refusing to use it")
     if stat.S_IMODE(info.st_mode) != 0o700:
         path.chmod(0o700)

@@ -42,14 +42,13 @@ def test_runtime_dir_is_tightened(short_tmp: Path) -> None:
     assert stat.S_IMODE(loose.stat().st_mode) == 0o700
 
 
-@pytest.mark.skipif(os.getuid() != 0, reason="only root can give a directory away")
 def test_foreign_runtime_dir_is_refused(short_tmp: Path) -> None:
     """A runtime directory owned by another user is refused, not used."""
-    foreign = short_tmp / "foreign"
-    foreign.mkdir(mode=0o700)
-    os.chown(foreign, 65534, 65534)
-    with pytest.raises(EndpointError, match="belongs to uid 65534"):
-        ensure_private_dir(foreign)
+    ours = short_tmp / "ours"
+    ours.mkdir(mode=0o700)
+    stranger = os.getuid() + 1  # the directory is ours, so it is foreign to this uid
+    with pytest.raises(EndpointError, match=f"belongs to uid {os.getuid()}"):
+        ensure_private_dir(ours, owner=stranger)
 
 
 def test_env_endpoints_are_ipc_in_private_dir(short_tmp: Path) -> None:

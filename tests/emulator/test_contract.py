@@ -7,7 +7,6 @@ import re
 
 import nextcord
 import pytest
-from nextcord.http import Route
 
 from emulator import Emulator
 from emulator.contract import SPEC_ENV, Contract, Violation, spec_path
@@ -18,6 +17,7 @@ from tests.emulator.support import (
     add_slash,
     commands_synced,
     make_client,
+    respond_again,
     run,
     running,
     small_community,
@@ -121,16 +121,8 @@ def install_commands(client: nextcord.Client, town: Community, codes: asyncio.Qu
 
     async def twice(interaction: nextcord.Interaction[nextcord.Client]) -> None:
         await interaction.response.send_message("once")
-        route = Route(
-            "POST",
-            "/interactions/{interaction_id}/{interaction_token}/callback",
-            interaction_id=interaction.id,
-            interaction_token=interaction.token,
-        )
-        try:
-            await client.http.request(route, json={"type": 4, "data": {"content": "twice"}})
-        except nextcord.HTTPException as error:
-            codes.put_nowait(error.code)
+        if code := await respond_again(client, interaction, "twice"):
+            codes.put_nowait(code)
 
     add_slash(client, zone, name="zone", guild=town.guild)
     add_slash(client, menu, name="menu", guild=town.guild)

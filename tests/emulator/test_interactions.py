@@ -5,7 +5,6 @@ import io
 
 import nextcord
 import pytest
-from nextcord.http import Route
 
 from emulator import INTERACTION_FAILED, Emulator, EmulatorConfig, Refused, Rules
 from emulator.interactions import CallbackType
@@ -14,6 +13,7 @@ from tests.emulator.support import (
     add_slash,
     commands_synced,
     make_client,
+    respond_again,
     run,
     running,
     small_community,
@@ -224,16 +224,8 @@ def test_second_response_is_already_acknowledged() -> None:
 
             async def twice(interaction: nextcord.Interaction[nextcord.Client]) -> None:
                 await interaction.response.send_message("first")
-                route = Route(
-                    "POST",
-                    "/interactions/{interaction_id}/{interaction_token}/callback",
-                    interaction_id=interaction.id,
-                    interaction_token=interaction.token,
-                )
-                try:
-                    await client.http.request(route, json={"type": 4, "data": {"content": "2nd"}})
-                except nextcord.HTTPException as error:
-                    errors.put_nowait(error.code)
+                if code := await respond_again(client, interaction, "2nd"):
+                    errors.put_nowait(code)
 
             add_slash(client, twice, name="twice", guild=town.guild)
             async with running(emu, client):
