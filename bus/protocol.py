@@ -440,6 +440,24 @@ class FetchMessage(RequestMessage, frozen=True, tag="fetch_message"):
     message_id: int
 
 
+class FetchRecentMessages(RequestMessage, frozen=True, tag="fetch_recent_messages"):
+    """The newest messages of a channel, newest first; answered with RecentMessages.
+
+    The scheduler reads them after a restart to find a daily message it posted
+    but did not get to record.
+    """
+
+    channel_id: int
+    limit: int = 20  # 1 to 100, Discord's page
+
+
+class FetchGuilds(RequestMessage, frozen=True, tag="fetch_guilds"):
+    """A snapshot of every guild the bot is in, from the cache; answered with GuildsFetched.
+
+    For a service that starts after the gateway and so missed its snapshots.
+    """
+
+
 class RegisterCommands(RequestMessage, frozen=True, tag="register_commands"):
     """An owner's whole set of slash commands (replacing its previous set); answered with Done."""
 
@@ -500,6 +518,27 @@ class MessageFetched(ReplyMessage, frozen=True, tag="message_fetched"):
     reactions: list[ReactionUsers] = msgspec.field(default_factory=list)
 
 
+class MessageSummary(Fact, frozen=True):
+    """One message of a channel, as FetchRecentMessages lists it."""
+
+    message_id: int
+    author_id: int
+    content: str = ""
+
+
+class RecentMessages(ReplyMessage, frozen=True, tag="recent_messages"):
+    """A channel's newest messages, newest first."""
+
+    channel_id: int
+    messages: list[MessageSummary] = msgspec.field(default_factory=list)
+
+
+class GuildsFetched(ReplyMessage, frozen=True, tag="guilds_fetched"):
+    """Every guild the gateway's cache holds, as snapshots."""
+
+    guilds: list[GuildSnapshot] = msgspec.field(default_factory=list)
+
+
 class Done(ReplyMessage, frozen=True, tag="done"):
     """A command that returns nothing succeeded."""
 
@@ -516,11 +555,15 @@ GatewayRequest = (
     | DeleteMessage
     | AddReactions
     | FetchMessage
+    | FetchRecentMessages
+    | FetchGuilds
     | RegisterCommands
     | InteractionFollowUp
     | Interaction
 )
-GatewayReply = MessageSent | MessageFetched | Done | InteractionAnswer
+GatewayReply = (
+    MessageSent | MessageFetched | RecentMessages | GuildsFetched | Done | InteractionAnswer
+)
 
 
 # ==========================================================================

@@ -95,7 +95,11 @@ class GatewayClient(nextcord.Client):
             await self.relay.relay(interaction)
 
     async def on_http_ratelimit(self, *_: object) -> None:
-        """nextcord waited out a 429 and retries: counted for the heartbeat."""
+        """Discord answered 429 for one bucket; nextcord waits it out and retries: counted."""
+        self._on_rate_limit()
+
+    async def on_global_http_ratelimit(self, *_: object) -> None:
+        """Discord answered 429 for the bot's global limit; waited out and retried: counted."""
         self._on_rate_limit()
 
     async def on_error(self, event_method: str, *args: object, **kwargs: object) -> None:

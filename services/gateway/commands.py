@@ -16,14 +16,20 @@ from bus.protocol import (
     DeleteMessage,
     Done,
     EditMessage,
+    FetchGuilds,
     FetchMessage,
+    FetchRecentMessages,
     GatewayReply,
     GatewayRequest,
+    GuildsFetched,
+    GuildSnapshot,
     Interaction,
     InteractionFollowUp,
     MessageFetched,
     MessageSent,
+    MessageSummary,
     ReactionUsers,
+    RecentMessages,
     RegisterCommands,
     SendMessage,
 )
@@ -35,15 +41,23 @@ log = logging.getLogger(__name__)
 REACTION_PAGE = 100  # Discord's largest page of reaction users
 
 FollowUp = Callable[[InteractionFollowUp], Awaitable[MessageSent]]
+Snapshots = Callable[[], list[GuildSnapshot]]
 
 
 class Commands:
     """Carries out GatewayRequests with the gateway's REST access."""
 
-    def __init__(self, rest: Rest, registry: CommandRegistry, follow_up: FollowUp) -> None:
+    def __init__(
+        self,
+        rest: Rest,
+        registry: CommandRegistry,
+        follow_up: FollowUp,
+        snapshots: Snapshots = list,
+    ) -> None:
         self.rest = rest
         self.registry = registry
         self._follow_up = follow_up
+        self._snapshots = snapshots
 
     async def handle(self, request: GatewayRequest) -> GatewayReply:
         match request:
@@ -82,6 +96,10 @@ class Commands:
                 return Done()
             case FetchMessage():
                 return await self._fetch(request)
+            case FetchRecentMessages():
+                return await self._recent(request)
+            case FetchGuilds():
+                return GuildsFetched(guilds=self._snapshots())
             case RegisterCommands():
                 await self.register(request)
                 return Done()
@@ -126,6 +144,27 @@ class Commands:
             author_id=int(message["author"]["id"]),
             content=str(message.get("content", "")),
             reactions=reactions,
+        )
+
+    async def _recent(self, request: FetchRecentMessages) -> RecentMessages:
+        if not 1 <= request.limit <= 100:
+            raise RequestRefused("bad_request", f"limit is 1 to 100, not {request.limit}")
+        page: list[JSON] = await self.rest.call(
+            "GET",
+            "/channels/{channel_id}/messages",
+            params={"limit": request.limit},
+            channel_id=request.channel_id,
+        )
+        return RecentMessages(
+            channel_id=request.channel_id,
+            messages=[
+                MessageSummary(
+                    message_id=int(message["id"]),
+                    author_id=int(message["author"]["id"]),
+                    content=str(message.get("content", "")),
+                )
+                for message in page
+            ],
         )
 
     async def _reaction_users(self, request: FetchMessage, emoji: str) -> list[int]:

@@ -12,6 +12,8 @@ interaction failed". For every interaction the gateway asks the owner (an
   follow-up when it comes — or "try again" if it never does.
 
 Autocomplete cannot be deferred: a slow or absent owner yields no choices.
+The tokens that follow-ups need are kept on disk (``pending.py``), so a
+follow-up still reaches the member after a gateway restart.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -38,6 +39,7 @@ from bus.protocol import (
 )
 from bus.tasks import TaskSet
 from services.gateway.config import GatewayConfig
+from services.gateway.pending import OpenInteractions
 from services.gateway.registry import SUBCOMMAND, CommandRegistry
 from services.gateway.rest import EPHEMERAL, Rest, choice_value, message_json
 from services.gateway.snapshot import user_facts
@@ -46,7 +48,6 @@ log = logging.getLogger(__name__)
 
 TRY_AGAIN = "squadtime is catching its breath; try again in a moment."
 UNAVAILABLE = "This command is not available right now; try again in a moment."
-TOKEN_LIFETIME = 15 * 60.0  # Discord's interaction tokens work this long
 
 APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE = 2, 3, 4
 CHANNEL_MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = (
@@ -67,16 +68,6 @@ class Unroutable(Exception):
     """No service owns this interaction."""
 
 
-@dataclass(slots=True)
-class _Open:
-    """An interaction whose token still works, for follow-ups."""
-
-    token: str
-    channel_id: int
-    created: float
-    placeholder: bool = False  # a "thinking..." message waits to be filled
-
-
 class InteractionRelay:
     """Relays interactions to owners and their answers back to Discord."""
 
@@ -87,13 +78,14 @@ class InteractionRelay:
         registry: CommandRegistry,
         config: GatewayConfig,
         tasks: TaskSet,
+        pending: OpenInteractions,
     ) -> None:
         self.bus = bus
         self.rest = rest
         self.registry = registry
         self.config = config
         self.tasks = tasks
-        self._open: dict[int, _Open] = {}
+        self.pending = pending
 
     # ---------------------------------------------------------------- relay
 
@@ -103,7 +95,8 @@ class InteractionRelay:
         kind = KINDS.get(int(interaction.type.value))
         if kind is None or interaction.guild_id is None:
             return  # pings, modals and DMs are not part of the bot
-        self._remember(interaction)
+        if kind != "autocomplete":  # autocomplete is answered once, never followed up
+            self.pending.add(interaction.id, interaction.token or "", interaction.channel_id or 0)
         try:
             owner, request = self._request(interaction, kind, data)
         except Unroutable as why:
@@ -250,8 +243,15 @@ class InteractionRelay:
                     interaction_id, token, UPDATE_MESSAGE, body, response.files
                 )
             case "deferred":
-                await self.rest.callback(interaction_id, token, DEFERRED_MESSAGE, {"flags": flags})
-                self._placeholder(interaction_id)
+                # Noted first: a restart right after the callback must still fill the placeholder.
+                self.pending.set_placeholder(interaction_id, True)
+                try:
+                    await self.rest.callback(
+                        interaction_id, token, DEFERRED_MESSAGE, {"flags": flags}
+                    )
+                except RequestRefused:
+                    self.pending.set_placeholder(interaction_id, False)
+                    raise
             case "deferred_update":
                 await self.rest.callback(interaction_id, token, DEFERRED_UPDATE)
             case "autocomplete":
@@ -295,30 +295,18 @@ class InteractionRelay:
 
     async def follow_up(self, request: InteractionFollowUp) -> MessageSent:
         """An owner's (or the gateway's own) follow-up to an acknowledged interaction."""
-        found = self._open.get(request.interaction_id)
-        if found is None or time.monotonic() - found.created > TOKEN_LIFETIME:
+        found = self.pending.get(request.interaction_id)
+        if found is None:
             raise RequestRefused("discord_50027", "Invalid Webhook Token")
         response = request.response
         if response.kind == "update" or (response.kind == "message" and found.placeholder):
-            found.placeholder = False
             message = await self.rest.edit_original(found.token, response)
+            self.pending.set_placeholder(request.interaction_id, False)
         elif response.kind == "message":
             message = await self.rest.followup(found.token, response)
         else:
             raise RequestRefused("bad_request", f"a follow-up cannot be {response.kind!r}")
         return MessageSent(channel_id=found.channel_id, message_id=int(message["id"]))
-
-    def _remember(self, interaction: nextcord.Interaction[Any]) -> None:
-        now = time.monotonic()
-        for stale in [i for i, o in self._open.items() if now - o.created > TOKEN_LIFETIME]:
-            del self._open[stale]
-        self._open[interaction.id] = _Open(
-            token=interaction.token or "", channel_id=interaction.channel_id or 0, created=now
-        )
-
-    def _placeholder(self, interaction_id: int) -> None:
-        if interaction_id in self._open:
-            self._open[interaction_id].placeholder = True
 
 
 def _apology(kind: str, text: str) -> InteractionResponse:

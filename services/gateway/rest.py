@@ -228,6 +228,7 @@ class Rest:
             "/webhooks/{application_id}/{interaction_token}",
             body=body,
             files=response.files,
+            params={"wait": "true"},  # without it Discord answers 204 and no message id
             application_id=self.application_id,
             interaction_token=token,
         )

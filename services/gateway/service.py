@@ -23,7 +23,9 @@ from bus.protocol import (
     DeleteMessage,
     EditMessage,
     Envelope,
+    FetchGuilds,
     FetchMessage,
+    FetchRecentMessages,
     Interaction,
     InteractionFollowUp,
     RegisterCommands,
@@ -36,8 +38,11 @@ from services.gateway.commands import Commands
 from services.gateway.config import GatewayConfig
 from services.gateway.events import EventPublisher
 from services.gateway.interactions import InteractionRelay
+from services.gateway.pending import OpenInteractions
+from services.gateway.redact import redact_interaction_tokens
 from services.gateway.registry import CommandRegistry
 from services.gateway.rest import Rest
+from services.gateway.snapshot import guild_snapshot
 from services.runtime.service import EXIT_CONFIG, Runtime
 
 log = logging.getLogger(__name__)
@@ -60,8 +65,9 @@ class Gateway:
         self.ready = asyncio.Event()
 
     async def setup(self, runtime: Runtime) -> None:
-        """Keep the token out of the log and build the client before requests can arrive."""
+        """Keep tokens out of the log and build the client before requests can arrive."""
         runtime.redactor.add(self.config.token)
+        redact_interaction_tokens(logging.getLogger())
         counters = runtime.bus.counters
 
         def count_retry() -> None:
@@ -71,9 +77,14 @@ class Gateway:
             guild_ready_timeout=self.config.guild_ready_timeout, on_rate_limit=count_retry
         )
         registry = CommandRegistry(runtime.settings.data_dir / "gateway" / "commands.json")
+        pending = OpenInteractions(runtime.settings.data_dir / "gateway" / "interactions.json")
         rest = Rest(client.http, 0)
-        self.relay = InteractionRelay(runtime.bus, rest, registry, self.config, runtime.tasks)
-        self.commands = Commands(rest, registry, self.relay.follow_up)
+        self.relay = InteractionRelay(
+            runtime.bus, rest, registry, self.config, runtime.tasks, pending
+        )
+        self.commands = Commands(
+            rest, registry, self.relay.follow_up, lambda: [guild_snapshot(g) for g in client.guilds]
+        )
         client.publisher = EventPublisher(runtime.bus, client)
         client.relay = self.relay
         self.client = client
@@ -128,6 +139,8 @@ class Gateway:
                 | DeleteMessage()
                 | AddReactions()
                 | FetchMessage()
+                | FetchRecentMessages()
+                | FetchGuilds()
                 | RegisterCommands()
                 | InteractionFollowUp()
                 | Interaction()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,33 @@ async def running_gateway(
         await asyncio.wait({work, ready}, timeout=STEP)
         await runtime.bus.close()
         await runtime.tasks.cancel_all(timeout=STEP)
+
+
+async def gateway_process(
+    runtime_dir: Path, emu: Emulator, token: str, **env: str
+) -> asyncio.subprocess.Process:
+    """``python -m services.gateway`` on the bus under ``runtime_dir``, against ``emu``.
+
+    Its log (DEBUG, stdout and stderr together) is the process's stdout pipe;
+    ``env`` adds or overrides variables.
+    """
+    environment = {
+        **os.environ,
+        "SQUADTIME_RUNTIME_DIR": str(runtime_dir),
+        "SQUADTIME_DATA_DIR": str(runtime_dir / "data"),
+        "SQUADTIME_LOG_LEVEL": "DEBUG",
+        "SQUADTIME_DISCORD_API": emu.api_url,
+        "DISCORD_TOKEN": token,
+        **env,
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.gateway",
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
 
 
 type Answer = Callable[[Envelope, Request], Awaitable[Reply]]

@@ -16,6 +16,7 @@ from bus.protocol import (
     VoiceChanged,
 )
 from emulator import Emulator
+from emulator.intents import Intent
 from tests.emulator.support import run, small_community
 from tests.services.gateway.support import STEP, peer, running_gateway
 
@@ -140,5 +141,42 @@ def test_member_join_update_and_leave(endpoints: Endpoints, short_tmp: Path) -> 
                 emu.driver.remove_member(carol)
                 [left] = await seen.wait_for(MemberLeft)
                 assert (left.guild_id, left.user_id) == (town.guild.id, carol.user_id)
+
+    run(scenario())
+
+
+def test_new_session_publishes_a_fresh_snapshot(endpoints: Endpoints, short_tmp: Path) -> None:
+    """When Discord ends the session, the guilds that come back are published again in full."""
+
+    async def scenario() -> None:
+        async with Emulator() as emu:
+            town = small_community(emu)
+            async with peer(endpoints) as seen, running_gateway(emu, endpoints, short_tmp):
+                [first] = await seen.wait_for(GuildSnapshot)
+                await emu.gateway.invalidate_sessions(resumable=False)
+                _, second = await seen.wait_for(GuildSnapshot, count=2)
+                assert second.guild_id == town.guild.id
+                assert {m.user_id for m in second.members} == {m.user_id for m in first.members}
+                assert second.at > first.at
+
+    run(scenario())
+
+
+def test_session_asks_only_for_the_intents_the_bot_uses(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """Guilds, members, voice states and reactions: no messages, contents or presences."""
+
+    async def scenario() -> None:
+        async with Emulator() as emu:
+            small_community(emu)
+            async with running_gateway(emu, endpoints, short_tmp):
+                [session] = emu.gateway.sessions.values()
+                assert Intent(session.intents) == (
+                    Intent.GUILDS
+                    | Intent.GUILD_MEMBERS
+                    | Intent.GUILD_VOICE_STATES
+                    | Intent.GUILD_MESSAGE_REACTIONS
+                )
 
     run(scenario())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import signal
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +20,7 @@ from bus.protocol import (
     Done,
     Envelope,
     ErrorReply,
+    GuildSnapshot,
     Interaction,
     InteractionAnswer,
     InteractionFollowUp,
@@ -35,9 +38,17 @@ from bus.protocol import (
 )
 from emulator import Emulator
 from emulator.interactions import CallbackType
+from emulator.recorder import RequestRecord
 from services.gateway.interactions import TRY_AGAIN
 from tests.emulator.support import Community, run, small_community
-from tests.services.gateway.support import STEP, Peer, peer, running_gateway
+from tests.emulator.test_contract import load_contract, unexplained
+from tests.services.gateway.support import (
+    STEP,
+    Peer,
+    gateway_process,
+    peer,
+    running_gateway,
+)
 
 COMMANDS = [
     CommandSpec(
@@ -61,6 +72,10 @@ COMMANDS = [
     CommandSpec(name="slow", description="Takes its time"),
     CommandSpec(name="later", description="Answers in two steps"),
 ]
+
+
+BULK_PERMISSIONS = re.compile(r"^\$\[\d+\]\.default_member_permissions$")
+"""The known string-bitfield gap (tests/emulator/test_contract.py), in the bulk command upload."""
 
 
 class Owner:
@@ -257,3 +272,167 @@ def test_dead_owner_gets_a_clear_private_answer_in_time(
                 assert outcome.ephemeral
 
     run(scenario())
+
+
+def test_follow_up_after_a_gateway_restart_reaches_the_member(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """A gateway restarted between the defer and the owner's follow-up still fills "thinking..."."""
+
+    async def scenario() -> None:
+        async with Emulator() as emu:
+            town = small_community(emu)
+            async with peer(endpoints, "scheduler", Owner().answer) as me:
+                async with running_gateway(emu, endpoints, short_tmp):
+                    await me.client.request(
+                        "gateway",
+                        RegisterCommands(owner="scheduler", commands=COMMANDS),
+                        expect=Done,
+                        timeout=STEP,
+                    )
+                    outcome = await emu.driver.slash(town.alice, town.text, "later")
+                    assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
+                saved = short_tmp / "gateway" / "interactions.json"
+                assert saved.stat().st_mode & 0o777 == 0o600
+                async with running_gateway(emu, endpoints, short_tmp):
+                    await me.client.request(
+                        "gateway",
+                        InteractionFollowUp(
+                            interaction_id=outcome.interaction_id,
+                            response=InteractionResponse(content="here it is, after all"),
+                        ),
+                        expect=MessageSent,
+                        timeout=STEP,
+                    )
+                    shown = await emu.driver.settle(outcome, timeout=STEP)
+                    assert shown.content == "here it is, after all"
+                    assert emu.driver.followups(outcome) == []  # the placeholder was filled
+
+    run(scenario())
+
+
+async def _stopped(process: asyncio.subprocess.Process, log: asyncio.Task[bytes]) -> str:
+    """SIGTERM ``process`` and return its whole log once it has exited cleanly."""
+    process.send_signal(signal.SIGTERM)
+    code = await asyncio.wait_for(process.wait(), STEP)
+    assert code == 0
+    return (await asyncio.wait_for(log, STEP)).decode()
+
+
+def test_interaction_tokens_never_appear_in_the_log(endpoints: Endpoints, short_tmp: Path) -> None:
+    """Two DEBUG gateway processes, deferring then following up across a restart, never print it."""
+
+    async def scenario() -> None:
+        async with Emulator() as emu:
+            town = small_community(emu)
+            async with peer(endpoints, "scheduler", Owner().answer) as me:
+                logs: list[str] = []
+                for start in (1, 2):
+                    process = await gateway_process(short_tmp, emu, emu.token)
+                    assert process.stdout is not None
+                    log = asyncio.create_task(process.stdout.read())
+                    try:
+                        await me.wait_for(GuildSnapshot, count=start)
+                        if start == 1:
+                            await me.client.request(
+                                "gateway",
+                                RegisterCommands(owner="scheduler", commands=COMMANDS),
+                                expect=Done,
+                                timeout=STEP,
+                            )
+                            outcome = await emu.driver.slash(town.alice, town.text, "later")
+                            assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
+                        else:
+                            await me.client.request(
+                                "gateway",
+                                InteractionFollowUp(
+                                    interaction_id=outcome.interaction_id,
+                                    response=InteractionResponse(content="here it is"),
+                                ),
+                                expect=MessageSent,
+                                timeout=STEP,
+                            )
+                            shown = await emu.driver.settle(outcome, timeout=STEP)
+                            assert shown.content == "here it is"
+                        logs.append(await _stopped(process, log))
+                    finally:
+                        if process.returncode is None:
+                            process.kill()
+                            await process.wait()
+                        log.cancel()
+            token = emu.driver.interactions.by_id[outcome.interaction_id].token
+            output = "\n".join(logs)
+            assert "INTERACTION_CREATE" in output  # the raw event was logged, token and all
+            assert f"/interactions/{outcome.interaction_id}/[redacted]/callback" in output
+            assert token not in output
+            assert token[-16:] not in output
+
+    run(scenario())
+
+
+def test_every_interaction_response_matches_discords_description(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """Answers, private answers, choices, updates, defers and follow-ups all validate."""
+    contract = load_contract()
+
+    async def scenario() -> list[RequestRecord]:
+        owner = Owner()
+        async with (
+            Emulator() as emu,
+            owned(emu, endpoints, short_tmp, owner, defer_after=0.5) as (town, me),
+        ):
+            await emu.driver.autocomplete(
+                town.alice, town.text, "timezone", {"zone": "Eu"}, focused="zone"
+            )
+            await emu.driver.slash(town.admin, town.text, "config window", {"hours": 8})
+            pick = Component(
+                kind=3,
+                custom_id="scheduler:pick",
+                options=[SelectChoice(label="16:00", value="16")],
+            )
+            sent = await me.client.request(
+                "gateway",
+                SendMessage(
+                    channel_id=town.text.id,
+                    content="Your schedule",
+                    components=[ActionRow(components=[pick])],
+                ),
+                expect=MessageSent,
+                timeout=STEP,
+            )
+            await emu.driver.select(town.bob, sent.message_id, "scheduler:pick", ["16"])
+            later = await emu.driver.slash(town.alice, town.text, "later")
+            for text in ("first", "second"):  # fills the placeholder, then posts a follow-up
+                await me.client.request(
+                    "gateway",
+                    InteractionFollowUp(
+                        interaction_id=later.interaction_id,
+                        response=InteractionResponse(content=text, ephemeral=True),
+                    ),
+                    expect=MessageSent,
+                    timeout=STEP,
+                )
+            slow = await emu.driver.slash(town.alice, town.text, "slow")
+            owner.release.set()
+            await emu.driver.settle(slow, timeout=STEP)
+            assert [m.content for m in emu.driver.followups(later)] == ["second"]
+            return list(emu.requests.records)
+
+    records = run(scenario())
+    routes = {r.route for r in records}
+    assert "/interactions/{interaction_id}/{interaction_token}/callback" in routes
+    assert "/webhooks/{webhook_id}/{webhook_token}" in routes
+    assert "/webhooks/{webhook_id}/{webhook_token}/messages/@original" in routes
+    callbacks = {
+        r.body["type"]
+        for r in records
+        if r.route.startswith("/interactions/") and isinstance(r.body, dict)
+    }
+    assert callbacks == {4, 5, 7, 8}
+    violations = [
+        v
+        for v in unexplained([v for r in records for v in contract.check(r)])
+        if not (v.part == "request" and BULK_PERMISSIONS.match(v.where))
+    ]
+    assert not violations, "\n".join(str(v) for v in violations)

@@ -13,7 +13,7 @@ from bus.protocol import GuildSnapshot, MessageSent, ReactionAdded, SendMessage
 from emulator import Emulator, EmulatorConfig
 from services.runtime.service import EXIT_CONFIG
 from tests.emulator.support import run, small_community
-from tests.services.gateway.support import STEP, peer, running_gateway
+from tests.services.gateway.support import STEP, gateway_process, peer, running_gateway
 
 EMOJIS = [chr(0x1F600 + i) for i in range(20)]
 SECRET = "MTIzNDU2Nzg5MDEy.squadtime-test.very-secret-token-value"
@@ -65,33 +65,12 @@ def test_restart_publishes_a_fresh_snapshot(endpoints: Endpoints, short_tmp: Pat
     run(scenario())
 
 
-async def _gateway_process(
-    endpoints: Endpoints, runtime_dir: Path, emu: Emulator, token: str
-) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "SQUADTIME_RUNTIME_DIR": str(runtime_dir),
-        "SQUADTIME_DATA_DIR": str(runtime_dir / "data"),
-        "SQUADTIME_LOG_LEVEL": "DEBUG",
-        "SQUADTIME_DISCORD_API": emu.api_url,
-        "DISCORD_TOKEN": token,
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "services.gateway",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-
-
 def test_bad_token_exits_with_config_code(endpoints: Endpoints, short_tmp: Path) -> None:
     """A token Discord refuses ends the process with code 2 and a one-line reason."""
 
     async def scenario() -> tuple[int, str]:
         async with Emulator() as emu:
-            process = await _gateway_process(endpoints, short_tmp, emu, "not-the-token")
+            process = await gateway_process(short_tmp, emu, "not-the-token")
             output, _ = await asyncio.wait_for(process.communicate(), 30)
             return process.returncode or 0, output.decode()
 
@@ -109,7 +88,7 @@ def test_missing_members_intent_exits_with_config_code(
     async def scenario() -> tuple[int, str]:
         async with Emulator(EmulatorConfig(allowed_privileged_intents=0)) as emu:
             small_community(emu)
-            process = await _gateway_process(endpoints, short_tmp, emu, emu.token)
+            process = await gateway_process(short_tmp, emu, emu.token)
             output, _ = await asyncio.wait_for(process.communicate(), 30)
             return process.returncode or 0, output.decode()
 
@@ -150,7 +129,7 @@ def test_token_never_appears_in_the_log(endpoints: Endpoints, short_tmp: Path) -
         async with Emulator(EmulatorConfig(token=SECRET)) as emu:
             town = small_community(emu)
             async with peer(endpoints) as seen:
-                process = await _gateway_process(endpoints, short_tmp, emu, SECRET)
+                process = await gateway_process(short_tmp, emu, SECRET)
                 try:
                     await seen.wait_for(GuildSnapshot)
                     await seen.client.request(
