@@ -67,7 +67,8 @@ def load_dataset(path: Path, guild_id: int) -> GuildDataset:
         )
         names = dict(
             connection.execute(
-                "SELECT channel_id, name FROM channels WHERE guild_id = ?", (guild_id,)
+                "SELECT channel_id, name FROM channels WHERE guild_id = ? AND name != ''",
+                (guild_id,),
             ).fetchall()
         )
     clock = GuildClock(guild_id, zone_or_utc(timezone), afk or None)

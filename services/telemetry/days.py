@@ -1,7 +1,16 @@
-"""Community days: the daily post and the marks of each day (the scheduler's record)."""
+"""Community days: the daily post and the marks of each day (the scheduler's record).
+
+A member's marks of one day from one source are stored as one row with one bit per hour
+(marked, and taken back), which is what keeps two months of a community in a few dozen
+kilobytes. The row's ``at`` is the time of its latest change, in whole seconds, and is
+what each of its marks reports. A change older than the row's ``at`` (a re-sent request
+overtaken by a newer one) is applied only to an hour the row knows nothing of yet: what
+it holds for its other hours may be newer, and a re-send must not undo it.
+"""
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
@@ -9,7 +18,11 @@ from datetime import date
 from bus.protocol import MarkFacts
 from services.telemetry.clock import day_number
 from services.telemetry.database import transaction
+from services.telemetry.sessions import member_ref
 from services.telemetry.store import ensure_guild
+
+SOURCES = ("reaction", "schedule", "voice")  # a mark's source, by stored code
+_HOURS = range(24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +42,26 @@ def get_day(connection: sqlite3.Connection, guild_id: int, day: date) -> DayStat
         "SELECT channel_id, message_id, posted_at FROM daily_posts WHERE guild_id = ? AND day = ?",
         (guild_id, number),
     ).fetchone()
-    marks = [
-        MarkFacts(user_id=user, hour=hour, source=source, cancelled=bool(cancelled), at=at)
-        for hour, user, source, cancelled, at in connection.execute(
-            "SELECT hour, user_id, source, cancelled, at FROM marks"
-            " WHERE guild_id = ? AND day = ? ORDER BY hour, user_id, source",
-            (guild_id, number),
-        )
-    ]
+    marks = sorted(
+        (
+            MarkFacts(
+                user_id=user,
+                hour=hour,
+                source=SOURCES[source],
+                cancelled=bool(cancelled >> hour & 1),
+                at=float(at),
+            )
+            for user, source, hours, cancelled, at in connection.execute(
+                "SELECT members.user_id, marks.source, marks.hours, marks.cancelled, marks.at"
+                " FROM marks JOIN members ON members.id = marks.member"
+                " WHERE marks.day = ? AND members.guild_id = ?",
+                (number, guild_id),
+            )
+            for hour in _HOURS
+            if hours >> hour & 1
+        ),
+        key=lambda mark: (mark.hour, mark.user_id, SOURCES.index(mark.source)),
+    )
     if post is None:
         return DayState(marks=marks)
     channel_id, message_id, posted_at = post
@@ -64,21 +89,18 @@ def record_post(
 def record_mark(
     connection: sqlite3.Connection, guild_id: int, day: date, mark: MarkFacts
 ) -> DayState:
-    """Add or update one mark (validated by the caller); a later ``at`` wins."""
+    """Add, update or cancel one mark (validated by the caller); a later ``at`` wins."""
+    number, bit, at = day_number(day), 1 << mark.hour, math.floor(mark.at)
+    cancelled = bit if mark.cancelled else 0
     with transaction(connection):
         ensure_guild(connection, guild_id)
+        key = (number, member_ref(connection, guild_id, mark.user_id), SOURCES.index(mark.source))
         connection.execute(
-            "INSERT INTO marks VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (guild_id, day, hour, user_id, source) DO UPDATE SET"
-            " cancelled = excluded.cancelled, at = excluded.at WHERE excluded.at >= marks.at",
-            (
-                guild_id,
-                day_number(day),
-                mark.hour,
-                mark.user_id,
-                mark.source,
-                int(mark.cancelled),
-                mark.at,
-            ),
+            "INSERT INTO marks VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+            " hours = hours | excluded.hours,"
+            " cancelled = (cancelled & ~excluded.hours) | excluded.cancelled,"
+            " at = max(at, excluded.at)"
+            " WHERE excluded.at >= at OR (hours & excluded.hours) = 0",
+            (*key, bit, cancelled, at),
         )
     return get_day(connection, guild_id, day)

@@ -120,7 +120,7 @@ class Requests:
             case RecordMark(guild_id=guild_id, date=text, mark=mark):
                 day = check_day(text)
                 check_mark(mark)
-                state = await db.call(days.record_mark, guild_id, day, mark)
+                state = await db.call(self._record_mark, guild_id, day, mark)
                 return _day_reply(guild_id, day, state)
             case GetTimezones(user_ids=user_ids):
                 return TimezonesReply(timezones=await db.call(store.get_timezones, user_ids))
@@ -161,9 +161,29 @@ class Requests:
             case _:
                 assert_never(request)
 
+    def _record_mark(
+        self, connection: sqlite3.Connection, guild_id: int, day: date, mark: MarkFacts
+    ) -> days.DayState:
+        """RecordMark: store one mark of a daily message, unless it is telemetry of an opt-out.
+
+        A ``voice`` mark is added by the bot from the member's presence in voice: it is
+        telemetry about the member, so for a member who opted out it is refused with the
+        code ``opted_out`` and nothing is stored. ``reaction`` and ``schedule`` marks are
+        the member's own answers to the daily message, which needs them to list who
+        plays: they are stored whatever the choice. Marks stored before the member opted
+        out stay, like their voice history; ForgetMember deletes every mark and schedule.
+        Runs on the database thread, where opt-outs are applied, so a mark can never slip
+        in after the choice was recorded.
+        """
+        if mark.source == "voice" and self._recorder.is_opted_out(mark.user_id):
+            raise RequestRefused(
+                "opted_out", f"user {mark.user_id} opted out of telemetry: no voice marks"
+            )
+        return days.record_mark(connection, guild_id, day, mark)
+
     def _forget(self, connection: sqlite3.Connection, user_id: int) -> int:
         deleted = store.forget_user(connection, user_id)
-        self._recorder.voice.forget(user_id)
+        self._recorder.forget(user_id)
         return deleted
 
 

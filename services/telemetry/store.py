@@ -7,11 +7,13 @@ in a caller's transaction (``ensure_guild``, ``upsert_member``) do not.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Iterable
 
 from bus.protocol import GuildConfig, MemberFacts
 from services.telemetry.database import transaction
+from services.telemetry.sessions import ENDINGS
 
 
 def ensure_guild(connection: sqlite3.Connection, guild_id: int) -> None:
@@ -147,7 +149,8 @@ def opted_out_users(connection: sqlite3.Connection) -> set[int]:
 
 
 def set_opt_out(connection: sqlite3.Connection, user_id: int, opted_out: bool, at: float) -> None:
-    """Record a user's privacy choice; opting out closes the sessions they have open now."""
+    """Record a user's privacy choice; opting out closes the stays they have open now."""
+    second = math.floor(at)
     with transaction(connection):
         connection.execute(
             "INSERT INTO users (user_id, telemetry_opt_out) VALUES (?, ?)"
@@ -155,32 +158,38 @@ def set_opt_out(connection: sqlite3.Connection, user_id: int, opted_out: bool, a
             (user_id, int(opted_out)),
         )
         if opted_out:
+            # Closed now, in whole seconds; a stay opened within this second has no time.
             connection.execute(
-                "UPDATE voice_sessions SET \"end\" = max(start, ?), ended = 'opted_out'"
-                ' WHERE user_id = ? AND "end" IS NULL',
-                (at, user_id),
+                "DELETE FROM voice_stays WHERE seconds IS NULL AND start >= ?"
+                " AND member IN (SELECT id FROM members WHERE user_id = ?)",
+                (second, user_id),
+            )
+            connection.execute(
+                "UPDATE voice_stays SET seconds = ? - start, ended = ? WHERE seconds IS NULL"
+                " AND member IN (SELECT id FROM members WHERE user_id = ?)",
+                (second, ENDINGS.index("opted_out"), user_id),
             )
             connection.execute("DELETE FROM voice_events WHERE user_id = ?", (user_id,))
-
-
-_PERSONAL_TABLES = ("voice_sessions", "voice_events", "marks", "schedules", "members")
 
 
 def forget_user(connection: sqlite3.Connection, user_id: int) -> int:
     """Delete every row about the user in every guild; return how many went.
 
     The privacy choice itself stays when the user opted out: forgetting it would start
-    recording them again.
+    recording them again. Marks and stays are deleted before the member rows they refer
+    to, so that they are counted (rows deleted by a cascade are not).
     """
+    statements = (
+        "DELETE FROM voice_stays WHERE member IN (SELECT id FROM members WHERE user_id = ?)",
+        "DELETE FROM marks WHERE member IN (SELECT id FROM members WHERE user_id = ?)",
+        "DELETE FROM voice_events WHERE user_id = ?",
+        "DELETE FROM schedules WHERE user_id = ?",
+        "DELETE FROM members WHERE user_id = ?",
+        "DELETE FROM users WHERE user_id = ? AND NOT telemetry_opt_out",
+    )
     deleted = 0
     with transaction(connection):
-        for table in _PERSONAL_TABLES:
-            deleted += connection.execute(
-                f"DELETE FROM {table} WHERE user_id = ?",  # noqa: S608 -- fixed table names
-                (user_id,),
-            ).rowcount
-        deleted += connection.execute(
-            "DELETE FROM users WHERE user_id = ? AND NOT telemetry_opt_out", (user_id,)
-        ).rowcount
+        for statement in statements:
+            deleted += connection.execute(statement, (user_id,)).rowcount
         connection.execute("UPDATE users SET timezone = '' WHERE user_id = ?", (user_id,))
     return deleted

@@ -31,10 +31,12 @@ def test_backup_while_writing(db_path: Path, short_tmp: Path) -> None:
                 nonlocal written
                 n = 0
                 while not stop.is_set():
+                    # One-second stays: shorter ones add no time and are not kept.
+                    at = T + 2 * n
                     batch = [
-                        envelope(voice(user, 0, 11, T + n + user * 0.001)) for user in range(50)
-                    ] + [envelope(voice(user, 11, 0, T + n + 0.5)) for user in range(50)]
-                    await served.db.call(served.recorder.ingest, batch, T + n + 1)
+                        envelope(voice(user, 0, 11, at + user * 0.001)) for user in range(50)
+                    ] + [envelope(voice(user, 11, 0, at + 1)) for user in range(50)]
+                    await served.db.call(served.recorder.ingest, batch, at + 2)
                     written += 50
                     n += 1
 

@@ -1,11 +1,15 @@
-"""Privacy: opting out stops voice recording; forgetting deletes every row about the member."""
+"""Privacy: opting out stops voice recording and voice marks; forgetting deletes every row."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+from bus.errors import RequestRefused
 from bus.protocol import (
+    DayStateReply,
     ForgetMember,
+    GetDayState,
     GetSchedules,
     GetTimezones,
     MarkFacts,
@@ -101,3 +105,94 @@ def test_forget_deletes_the_members_rows_only(db_path: Path) -> None:
     assert [schedule.user_id for schedule in left.schedules] == [2]
     assert zones.timezones == {2: "Europe/Paris"}
     assert sessions == 1
+
+
+def _mark(user: int, hour: int, source: str, date: str = "2027-01-15") -> RecordMark:
+    return RecordMark(
+        guild_id=GUILD, date=date, mark=MarkFacts(user_id=user, hour=hour, source=source, at=T)
+    )
+
+
+def test_opted_out_member_gets_no_voice_marks(db_path: Path) -> None:
+    """After opting out, a voice mark is refused and not stored; the member's own marks are."""
+
+    async def scenario() -> tuple[RequestRefused, int, list[tuple[int, str]]]:
+        async with serving(db_path, now=T) as served:
+            answer = served.requests.answer
+            await answer(SetTelemetryOptOut(user_id=1))
+            try:
+                await answer(_mark(1, 20, "voice"))
+            except RequestRefused as refused:
+                refusal = refused
+            else:
+                raise AssertionError("a voice mark of an opted-out member was accepted")
+            stored = await served.db.call(_mark_rows, 1)
+            await answer(_mark(1, 20, "reaction"))
+            await answer(_mark(1, 21, "schedule"))
+            await answer(_mark(2, 20, "voice"))  # someone who did not opt out
+            day = await answer(GetDayState(guild_id=GUILD, date="2027-01-15"))
+        assert isinstance(day, DayStateReply)
+        return refusal, stored, [(mark.user_id, mark.source) for mark in day.marks]
+
+    refusal, stored, marks = run(scenario(), timeout=10)
+    assert refusal.code == "opted_out"
+    assert stored == 0
+    assert marks == [(1, "reaction"), (2, "voice"), (1, "schedule")]
+
+
+def test_voice_marks_come_back_with_opting_in(db_path: Path) -> None:
+    """A member who opts back in has their voice marks stored again."""
+
+    async def scenario() -> int:
+        async with serving(db_path, now=T) as served:
+            answer = served.requests.answer
+            await answer(SetTelemetryOptOut(user_id=1))
+            await answer(SetTelemetryOptOut(user_id=1, opted_out=False))
+            await answer(_mark(1, 20, "voice"))
+            return await served.db.call(_mark_rows, 1)
+
+    assert run(scenario(), timeout=10) == 1
+
+
+def test_forget_deletes_every_mark_and_schedule(db_path: Path) -> None:
+    """Delete my data removes the member's marks of every day and source, and their schedule."""
+
+    async def scenario() -> tuple[int, int, int, int]:
+        async with serving(db_path, now=T) as served:
+            answer = served.requests.answer
+            for user in (1, 2):
+                slots = [WeeklySlot(weekday=day, hour=21) for day in range(7)]
+                await answer(
+                    SetSchedule(guild_id=GUILD, schedule=MemberSchedule(user_id=user, slots=slots))
+                )
+                for date in ("2027-01-14", "2027-01-15"):
+                    for hour, source in ((20, "reaction"), (21, "schedule"), (22, "voice")):
+                        await answer(_mark(user, hour, source, date))
+            await answer(SetTelemetryOptOut(user_id=1))
+            await answer(ForgetMember(user_id=1))
+            counts = await served.db.call(_mark_rows, 1), await served.db.call(_mark_rows, 2)
+            schedules = (
+                await served.db.call(_schedule_rows, 1),
+                await served.db.call(_schedule_rows, 2),
+            )
+        return (*counts, *schedules)
+
+    assert run(scenario(), timeout=10) == (0, 6, 0, 7)
+
+
+def _mark_rows(connection: sqlite3.Connection, user_id: int) -> int:
+    """How many mark rows (one per day and source) the user has in the database."""
+    (count,) = connection.execute(
+        "SELECT count(*) FROM marks JOIN members ON members.id = marks.member"
+        " WHERE members.user_id = ?",
+        (user_id,),
+    ).fetchone()
+    return int(count)
+
+
+def _schedule_rows(connection: sqlite3.Connection, user_id: int) -> int:
+    """How many schedule rows the user has in the database."""
+    (count,) = connection.execute(
+        "SELECT count(*) FROM schedules WHERE user_id = ?", (user_id,)
+    ).fetchone()
+    return int(count)

@@ -24,7 +24,8 @@ def feed(recorder: Recorder, connection: sqlite3.Connection, *events: Envelope) 
 def sessions(connection: sqlite3.Connection) -> list[Row]:
     """(user, channel, start, end, ended) of every session, oldest first."""
     return connection.execute(
-        'SELECT user_id, channel_id, start, "end", ended FROM voice_sessions ORDER BY start, id'
+        'SELECT user_id, channel_id, start, "end", ended FROM voice_sessions'
+        " ORDER BY start, user_id"
     ).fetchall()
 
 
@@ -176,3 +177,43 @@ def test_late_event_beyond_repair_window_is_ignored(
     feed(recorder, connection, envelope(voice(1, 0, B, T - 10 * 86400)))
     assert sessions(connection) == [(1, A, T - 100, None, None)]
     assert recorder.voice.ignored == 1
+
+
+def test_stays_are_kept_in_whole_seconds(
+    recorder: Recorder, connection: sqlite3.Connection
+) -> None:
+    """Both bounds of a stay are rounded down to the second; one under a second is not kept."""
+    feed(
+        recorder,
+        connection,
+        envelope(voice(1, 0, A, T - 300.7)),
+        envelope(voice(1, A, B, T - 200.2)),
+        envelope(voice(1, B, A, T - 200.1)),  # in B for a tenth of a second
+        envelope(voice(1, A, 0, T - 99.5)),
+    )
+    assert sessions(connection) == [
+        (1, A, T - 301, T - 201, "moved"),
+        (1, A, T - 201, T - 100, "left"),
+    ]
+
+
+def test_late_join_within_the_same_second_leaves_nothing_open(
+    recorder: Recorder, connection: sqlite3.Connection
+) -> None:
+    """A join re-sent after its leave of the same second is ordered by its exact instant."""
+    feed(recorder, connection, envelope(voice(1, A, 0, T - 100.2)))
+    feed(recorder, connection, envelope(voice(1, 0, A, T - 100.7)))
+    feed(recorder, connection, envelope(voice(1, 0, B, T - 50)))
+    assert sessions(connection) == [(1, B, T - 50, None, None)]
+    invariants(connection)
+
+
+def test_late_move_in_the_second_a_stay_began(
+    recorder: Recorder, connection: sqlite3.Connection
+) -> None:
+    """A late move in the first second of a stay replaces it: the time was spent in B."""
+    feed(recorder, connection, envelope(voice(1, 0, A, T - 300.9)))
+    feed(recorder, connection, envelope(voice(1, B, 0, T - 100)))
+    feed(recorder, connection, envelope(voice(1, A, B, T - 300.2)))
+    assert sessions(connection) == [(1, B, T - 301, T - 100, "left")]
+    invariants(connection)
