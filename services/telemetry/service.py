@@ -2,8 +2,8 @@
 
 It is the only process that opens the database. It records the facts other services
 publish (voice states, recorded at least once and stored exactly once; guild snapshots
-and member updates, to keep names fresh and reconcile voice sessions) and answers typed
-requests for what is stored.
+and member updates, to keep names fresh and reconcile voice sessions), answers typed
+requests for what is stored, and owns the ``/stats`` command (see ``stats``).
 """
 
 from __future__ import annotations
@@ -14,11 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bus.errors import RequestRefused
-from bus.protocol import Envelope, Reply, Request, TelemetryRequest
+from bus.protocol import Envelope, Interaction, Reply, Request, TelemetryRequest
+from services.runtime.commands import offer_commands
 from services.runtime.service import Runtime
+from services.telemetry.analytics.worker import GraphWorker
 from services.telemetry.database import DB_FILE, DatabaseThread
 from services.telemetry.ingest import Recorder
 from services.telemetry.requests import Requests
+from services.telemetry.stats import StatsCommand, stats_command
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,8 @@ class Telemetry:
         self._database = database
         self._db: DatabaseThread | None = None
         self._requests: Requests | None = None
+        self._stats: StatsCommand | None = None
+        self._worker = GraphWorker()
 
     async def setup(self, runtime: Runtime) -> None:
         """Open the database and subscribe to the gateway's facts."""
@@ -48,6 +53,7 @@ class Telemetry:
         self._requests = Requests(db, recorder)
         log.info("recording to %s", path)
         bus = runtime.bus
+        self._stats = StatsCommand(bus, path, self._worker, runtime.tasks)
 
         async def record(batch: Sequence[Envelope]) -> None:
             outcome = await db.call(recorder.ingest, batch, time.time())
@@ -60,17 +66,23 @@ class Telemetry:
         bus.on_events(record)
 
     async def run(self, runtime: Runtime) -> None:
-        """Serve until stopped, then close the database."""
+        """Offer ``/stats`` to the gateway, serve until stopped, then close the worker and DB."""
+        runtime.tasks.spawn(
+            offer_commands(runtime.bus, self.name, [stats_command()]), name="offer-commands"
+        )
         try:
             await runtime.stopping.wait()
         finally:
+            await self._worker.aclose()
             if self._db is not None:
                 await self._db.close()
 
     async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
-        """Answer a telemetry request."""
-        if self._requests is None:
+        """Answer a telemetry request or a ``/stats`` interaction."""
+        if self._requests is None or self._stats is None:
             raise RequestRefused("unavailable", "telemetry is starting; try again")
+        if isinstance(request, Interaction):
+            return await self._stats.answer(request)
         if not isinstance(request, TelemetryRequest):
             raise RequestRefused("unknown_request", "telemetry does not serve this request")
         return await self._requests.answer(request)

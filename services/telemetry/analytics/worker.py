@@ -102,6 +102,14 @@ class GraphWorker:
             self._discard(pool)
             raise RenderError(f"drawing {what} took longer than {self._timeout:.0f} s") from error
 
+    async def call[*Ts, R](self, what: str, job: Callable[[*Ts], R], *args: *Ts) -> R:
+        """Run ``job(*args)`` in the worker; ``job`` must be a module-level function.
+
+        ``what`` names the work in errors and logs. For jobs that belong to the service rather
+        than to the analytics, such as reading the guild's data from the database file.
+        """
+        return await self._call(what, job, *args)
+
     async def render(self, kind: GraphKind, chart: Chart) -> bytes:
         """PNG bytes of ``chart`` drawn as ``kind``."""
         return await self._call(str(kind), render_png, kind, chart)

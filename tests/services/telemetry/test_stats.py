@@ -1,0 +1,543 @@
+"""``/stats``: moderators get a PNG of the live data; others and bad options get clear refusals."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import os
+import random
+import statistics
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bus.client import BusClient
+from bus.endpoints import Endpoints
+from bus.protocol import (
+    Done,
+    Envelope,
+    ErrorReply,
+    GetGuildConfig,
+    GuildConfig,
+    GuildConfigReply,
+    GuildSnapshot,
+    Interaction,
+    InteractionAnswer,
+    InteractionFollowUp,
+    InteractionResponse,
+    MemberFacts,
+    MessageSent,
+    Ping,
+    Pong,
+    RegisterCommands,
+    Reply,
+    Request,
+    VoiceChanged,
+    VoiceFacts,
+)
+from bus.tasks import TaskSet
+from emulator import Emulator
+from emulator.driver import Refused
+from emulator.interactions import CallbackType
+from services.runtime.service import Runtime
+from services.telemetry.analytics.charts import GraphKind, VoiceTimeChart
+from services.telemetry.analytics.options import OptionsError, StatsRequest
+from services.telemetry.analytics.render import PIXEL_SIZES
+from services.telemetry.analytics.report import build_chart
+from services.telemetry.analytics.sessions import GuildDataset
+from services.telemetry.analytics.worker import GraphWorker
+from services.telemetry.database import connect
+from services.telemetry.dataset import load_dataset
+from services.telemetry.ingest import Recorder
+from services.telemetry.service import Telemetry
+from services.telemetry.stats import (
+    NO_DATA,
+    NOT_ALLOWED,
+    StatsCommand,
+    load_live_dataset,
+    may_see_stats,
+    parse_interaction,
+    stats_command,
+)
+from services.telemetry.store import set_config
+from tests.emulator.support import commands_synced, run, small_community
+from tests.helpers import eventually
+from tests.services.gateway.support import STEP, running_gateway
+from tests.services.inprocess import running
+from tests.services.telemetry.analytics.pngs import assert_png
+from tests.services.telemetry.events import envelope
+
+log = logging.getLogger(__name__)
+
+RENDER_WAIT = 90.0
+"""Upper bound for a graph, worker start-up included, on a busy two-core machine."""
+
+MODERATOR = 1 << 5
+DAY = 86400.0
+
+
+# ------------------------------------------------------------------ builders
+
+
+def fill(path: Path, guild_id: int, users: Sequence[int], sessions: int, now: float) -> None:
+    """Record about ``sessions`` voice sessions of ``users`` in the 300 days before ``now``.
+
+    Two to four members meet in one of two channels; meet-ups never overlap in time, so
+    nobody is in two places at once, and the last one ends before ``now``.
+    """
+    rng = random.Random(7)
+    sizes: list[int] = []
+    while sum(sizes) < sessions:
+        sizes.append(min(len(users), rng.randint(2, 4)))
+    gap = 300 * DAY / len(sizes)
+    first = now - 300 * DAY
+    members = [MemberFacts(user_id=user, display_name=f"Player {user}") for user in users]
+    batch = [envelope(_snapshot(guild_id, members, first - 60), recorded=False)]
+    for index, size in enumerate(sizes):
+        meet = first + index * gap
+        channel = rng.choice((10, 11))
+        for user in rng.sample(list(users), k=size):
+            start = meet + rng.uniform(0, gap / 4)
+            end = start + rng.uniform(gap / 8, gap / 2)
+            batch.append(envelope(_voice(guild_id, user, 0, channel, start)))
+            batch.append(envelope(_voice(guild_id, user, channel, 0, end)))
+    batch.sort(key=lambda sent: sent.time)
+    connection = connect(path)
+    try:
+        recorder = Recorder(connection)
+        set_config(connection, GuildConfig(guild_id=guild_id, timezone="Europe/Paris"))
+        for start in range(0, len(batch), 5000):
+            recorder.ingest(connection, batch[start : start + 5000], now)
+    finally:
+        connection.close()
+
+
+def _snapshot(guild_id: int, members: list[MemberFacts], at: float) -> GuildSnapshot:
+    return GuildSnapshot(
+        guild_id=guild_id,
+        name="squad",
+        owner_id=1,
+        members=members,
+        roles=[],
+        channels=[],
+        voice=[],
+        at=at,
+    )
+
+
+def _voice(guild_id: int, user: int, before: int, after: int, at: float) -> VoiceChanged:
+    return VoiceChanged(
+        guild_id=guild_id,
+        member=MemberFacts(user_id=user, display_name=f"Player {user}"),
+        before_channel_id=before,
+        after=VoiceFacts(user_id=user, channel_id=after),
+        at=at,
+    )
+
+
+def stats_interaction(
+    options: dict[str, str], *, guild_id: int, interaction_id: int = 1, permissions: int = MODERATOR
+) -> Interaction:
+    """A ``/stats`` interaction as the gateway relays it."""
+    return Interaction(
+        kind="command",
+        interaction_id=interaction_id,
+        guild_id=guild_id,
+        channel_id=5,
+        member=MemberFacts(user_id=42, display_name="mod", permissions=permissions),
+        command="stats",
+        options=options,
+        at=time.time(),
+    )
+
+
+# ------------------------------------------------------------------ services
+
+
+def running_telemetry(
+    endpoints: Endpoints, data_dir: Path, database: Path
+) -> contextlib.AbstractAsyncContextManager[Runtime]:
+    """The telemetry service in this process, recording to ``database``."""
+    return running(Telemetry(database), endpoints, data_dir)
+
+
+@dataclass
+class FakeGateway:
+    """The gateway's side of the bus: accepts commands, keeps follow-ups, publishes voice."""
+
+    client: BusClient
+    follow_ups: list[InteractionFollowUp] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def answer(self, envelope: Envelope, request: Request) -> Reply:
+        match request:
+            case Ping():
+                return Pong(service="gateway", pid=os.getpid())
+            case RegisterCommands():
+                return Done()
+            case InteractionFollowUp():
+                self.follow_ups.append(request)
+                self.arrived.set()
+                return MessageSent(channel_id=5, message_id=len(self.follow_ups))
+            case _:
+                return ErrorReply(code="unknown_request", message="not for this test")
+
+    async def follow_up(self) -> InteractionResponse:
+        """The first follow-up, once it has come."""
+        async with asyncio.timeout(RENDER_WAIT):
+            await self.arrived.wait()
+        return self.follow_ups[0].response
+
+
+@contextlib.asynccontextmanager
+async def fake_gateway(endpoints: Endpoints) -> AsyncIterator[FakeGateway]:
+    """A started bus client named ``gateway`` answering as :class:`FakeGateway`."""
+    gateway = FakeGateway(BusClient("gateway", endpoints))
+    gateway.client.on_requests(gateway.answer)
+    await gateway.client.start(timeout=STEP)
+    try:
+        yield gateway
+    finally:
+        await gateway.client.close()
+
+
+def png_of(response: InteractionResponse) -> bytes:
+    """The one PNG attached to a follow-up."""
+    (upload,) = response.files
+    return base64.b64decode(upload.data)
+
+
+# --------------------------------------------------------------- the command
+
+
+def test_the_command_offers_the_seven_graphs_to_moderators() -> None:
+    """/stats is an admin command whose graph choices are exactly the seven graphs."""
+    spec = stats_command()
+    assert spec.admin
+    graph, days, member = spec.options
+    assert graph.required
+    assert [choice.value for choice in graph.choices] == [kind.value for kind in GraphKind]
+    assert (days.kind, days.min_value, days.max_value) == ("integer", 1, 365)
+    assert member.kind == "user"
+
+
+@pytest.mark.parametrize(
+    ("permissions", "allowed"),
+    [
+        (1 << 5, True),  # Manage Server
+        (1 << 3, True),  # Administrator
+        ((1 << 5) | (1 << 10), True),
+        (0, False),
+        ((1 << 4) | (1 << 13) | (1 << 28), False),  # Manage Channels, Messages, Roles
+    ],
+)
+def test_only_manage_server_or_administrator_may_see_stats(permissions: int, allowed: bool) -> None:
+    """The service's own check reads the member's permission bits."""
+    member = MemberFacts(user_id=1, display_name="someone", permissions=permissions)
+    assert may_see_stats(member) is allowed
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"graph": "duos", "days": "7"}, StatsRequest(GraphKind.DUOS, 7)),
+        ({"graph": "timeline", "member": "123"}, StatsRequest(GraphKind.TIMELINE, member=123)),
+        ({"graph": "months", "days": "-3"}, OptionsError("`days` must be from 1 to 365;")),
+        ({"graph": "months", "days": "7.5"}, OptionsError("`days` must be a whole number")),
+        ({"graph": "duos", "days": "99999999999999999999"}, OptionsError("out of range")),
+        ({"days": "7"}, OptionsError("Pick a graph:")),
+    ],
+)
+def test_options_arrive_as_text_and_are_checked(
+    options: dict[str, str], expected: StatsRequest | OptionsError
+) -> None:
+    """Decimal text becomes numbers; anything else gets the validation's message."""
+    parsed = parse_interaction(stats_interaction(options, guild_id=1))
+    if isinstance(expected, StatsRequest):
+        assert parsed == expected
+    else:
+        assert isinstance(parsed, OptionsError)
+        assert expected.message in parsed.message
+
+
+def test_members_still_in_voice_count_until_now(short_tmp: Path) -> None:
+    """Someone in voice for two hours with no event since shows two hours on a live graph."""
+    now = 1_800_000_000.0
+    database = short_tmp / "telemetry.db"
+    fill(database, 1000, [1, 2], sessions=10, now=now - 3 * DAY)
+    connection = connect(database)
+    try:
+        joined = envelope(_voice(1000, 3, 0, 11, now - 7200))
+        Recorder(connection).ingest(connection, [joined], now - 7200)
+    finally:
+        connection.close()
+    instant = datetime.fromtimestamp(now, UTC)
+
+    def hours_of_player_3(dataset: GuildDataset) -> float:
+        chart = build_chart(StatsRequest(GraphKind.VOICE_TIME, 1), dataset, instant)
+        assert isinstance(chart, VoiceTimeChart)
+        return sum(alone + together for name, together, alone in chart.rows if name == "Player 3")
+
+    assert hours_of_player_3(load_live_dataset(database, 1000, instant)) == pytest.approx(2.0)
+    assert hours_of_player_3(load_dataset(database, 1000)) == 0.0  # a backup's view: last seen
+
+
+# --------------------------------------------------------------- end to end
+
+
+def test_stats_community_network_answers_with_a_png(endpoints: Endpoints, short_tmp: Path) -> None:
+    """A moderator's /stats network (and a member's timeline) comes back as a private PNG."""
+
+    async def scenario() -> None:
+        async with Emulator() as emu:
+            town = small_community(emu)
+            carol = emu.driver.add_member(town.guild, "carol")
+            users = [town.admin.user_id, town.alice.user_id, town.bob.user_id, carol.user_id]
+            database = short_tmp / "data" / "telemetry.db"
+            fill(database, town.guild.id, users, sessions=300, now=time.time())
+            async with (
+                running_gateway(emu, endpoints, short_tmp / "gateway"),
+                running_telemetry(endpoints, short_tmp, database),
+            ):
+                await commands_synced(emu, "stats")
+                outcome = await emu.driver.slash(
+                    town.admin, town.text, "stats", {"graph": "network", "days": 365}
+                )
+                assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
+                assert outcome.ephemeral
+                shown = await emu.driver.settle(outcome, timeout=RENDER_WAIT)
+                assert shown.content == "Community network, the last 365 days."
+                assert shown.ephemeral
+                (picture,) = shown.attachments
+                assert picture.filename == "network.png"
+                assert_png(picture.data, PIXEL_SIZES[GraphKind.NETWORK])
+
+                outcome = await emu.driver.slash(
+                    town.admin,
+                    town.text,
+                    "stats",
+                    {"graph": "timeline", "member": town.alice.user_id},
+                )
+                shown = await emu.driver.settle(outcome, timeout=RENDER_WAIT)
+                (picture,) = shown.attachments
+                assert picture.filename == f"timeline-{town.alice.user_id}.png"
+                assert_png(picture.data, PIXEL_SIZES[GraphKind.TIMELINE])
+                seen_by_alice = emu.driver.messages(town.text, town.alice)
+                assert not any(message.attachments for message in seen_by_alice)
+
+    run(scenario(), timeout=240)
+
+
+def test_non_moderators_are_refused_by_discord_and_by_telemetry(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """Discord hides /stats from members; opened up by the owner, telemetry still refuses."""
+
+    async def scenario() -> None:
+        async with Emulator() as emu:
+            town = small_community(emu)
+            database = short_tmp / "data" / "telemetry.db"
+            async with (
+                running_gateway(emu, endpoints, short_tmp / "gateway"),
+                running_telemetry(endpoints, short_tmp, database),
+            ):
+                await commands_synced(emu, "stats")
+                (command,) = [c for c in emu.world.commands.values() if c.name == "stats"]
+                assert command.default_member_permissions == MODERATOR
+                with pytest.raises(Refused, match="missing permissions"):
+                    await emu.driver.slash(town.alice, town.text, "stats", {"graph": "network"})
+
+                # The server owner lets everyone use the command (Integrations settings).
+                command.default_member_permissions = None
+                outcome = await emu.driver.slash(
+                    town.alice, town.text, "stats", {"graph": "network"}
+                )
+                assert outcome.response is CallbackType.CHANNEL_MESSAGE
+                assert outcome.message is not None
+                assert outcome.message.content == NOT_ALLOWED
+                assert outcome.ephemeral
+                assert not outcome.message.attachments
+                assert emu.driver.messages(town.text, town.bob) == []
+
+    run(scenario(), timeout=120)
+
+
+async def _tampered(endpoints: Endpoints, options: dict[str, str], guild_id: int) -> str:
+    """What telemetry answers to a /stats payload that did not come from Discord's client."""
+    async with BusClient("tamper", endpoints) as tamper:
+        answer = await tamper.request(
+            "telemetry",
+            stats_interaction(options, guild_id=guild_id),
+            expect=InteractionAnswer,
+            timeout=STEP,
+        )
+    assert answer.response.kind == "message"
+    assert answer.response.ephemeral
+    assert answer.response.files == []
+    return answer.response.content
+
+
+def test_bad_options_get_clear_private_errors(endpoints: Endpoints, short_tmp: Path) -> None:
+    """Out-of-range days, a timeline without member and an unknown graph are explained."""
+
+    async def scenario() -> None:
+        async with Emulator() as emu:
+            town = small_community(emu)
+            database = short_tmp / "data" / "telemetry.db"
+            async with (
+                running_gateway(emu, endpoints, short_tmp / "gateway"),
+                running_telemetry(endpoints, short_tmp, database),
+            ):
+                await commands_synced(emu, "stats")
+                cases: list[tuple[dict[str, str | int], str]] = [
+                    (
+                        {"graph": "timeline"},
+                        "The timeline needs a `member`: whose week should it show?",
+                    ),
+                    (
+                        {"graph": "network", "member": town.bob.user_id},
+                        "`member` only applies to the `timeline` graph, not `network`.",
+                    ),
+                    (
+                        {"graph": "timeline", "days": 7, "member": town.bob.user_id},
+                        "The timeline always shows the current week: leave `days` out for this"
+                        " graph.",
+                    ),
+                ]
+                for options, message in cases:
+                    outcome = await emu.driver.slash(town.admin, town.text, "stats", options)
+                    assert outcome.message is not None, options
+                    assert outcome.message.content == message
+                    assert outcome.ephemeral
+                    assert not outcome.message.attachments
+
+                # Discord's client keeps days within the declared bounds and the graph among
+                # the choices...
+                refused: list[tuple[dict[str, str | int], str]] = [
+                    ({"graph": "duos", "days": 0}, "at least 1"),
+                    ({"graph": "months", "days": 10000}, "at most 365"),
+                    ({"graph": "pie"}, "not a choice"),
+                ]
+                for options, why in refused:
+                    with pytest.raises(Refused, match=why):
+                        await emu.driver.slash(town.admin, town.text, "stats", options)
+                # ...and telemetry refuses a tampered payload that goes past them.
+                guild = town.guild.id
+                assert await _tampered(endpoints, {"graph": "duos", "days": "0"}, guild) == (
+                    "`days` must be from 1 to 365; 0 is out of range."
+                )
+                assert await _tampered(endpoints, {"graph": "months", "days": "10000"}, guild) == (
+                    "`days` must be from 1 to 365; 10000 is out of range."
+                )
+                unknown = await _tampered(endpoints, {"graph": "pie"}, guild)
+                assert unknown.startswith("There is no graph called `pie`. Choose one of")
+                assert emu.driver.messages(town.text, town.bob) == []  # all private
+
+    run(scenario(), timeout=120)
+
+
+# ------------------------------------------------------------------ failures
+
+
+def test_drawing_failures_are_told_never_swallowed(endpoints: Endpoints, short_tmp: Path) -> None:
+    """A guild with no data, or a graph that overruns, fills the placeholder with why."""
+
+    async def scenario() -> None:
+        database = short_tmp / "data" / "telemetry.db"
+        fill(database, 1000, [1, 2, 3], sessions=30, now=time.time())
+        tasks = TaskSet()
+        async with fake_gateway(endpoints) as gateway, BusClient("telemetry", endpoints) as bus:
+            async with GraphWorker() as worker:
+                stats = StatsCommand(bus, database, worker, tasks)
+                answer = await stats.answer(stats_interaction({"graph": "duos"}, guild_id=999))
+                assert answer.response.kind == "deferred"
+                response = await gateway.follow_up()
+                assert (response.content, response.files) == (NO_DATA, [])
+                assert response.ephemeral
+            gateway.follow_ups.clear()
+            gateway.arrived.clear()
+            async with GraphWorker(timeout=0.01) as hasty:
+                stats = StatsCommand(bus, database, hasty, tasks)
+                await stats.answer(stats_interaction({"graph": "network"}, guild_id=1000))
+                response = await gateway.follow_up()
+                assert response.content.startswith("The graph could not be drawn: drawing")
+                assert "Try again in a moment." in response.content
+                assert response.files == []
+        await tasks.cancel_all(timeout=STEP)
+
+    run(scenario(), timeout=180)
+
+
+# --------------------------------------------------------------- ingestion
+
+
+async def _ingestion_latency(gateway: BusClient, user: int, channel: int) -> float:
+    """Seconds from recording a voice change to telemetry's acknowledgement (after commit)."""
+    began = time.perf_counter()
+    gateway.record(_voice(1000, user, 0 if channel else 11, channel, time.time()))
+    await eventually(lambda: not gateway.unacked, STEP, "telemetry's acknowledgement")
+    return time.perf_counter() - began
+
+
+async def _request_latency(gateway: BusClient) -> float:
+    """Seconds for telemetry to answer a request that reads the database."""
+    began = time.perf_counter()
+    await gateway.request("telemetry", GetGuildConfig(guild_id=1000), expect=GuildConfigReply)
+    return time.perf_counter() - began
+
+
+def test_ingestion_and_requests_stay_quick_while_a_graph_renders(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """Voice changes are committed and requests answered well within a heavy render's time."""
+
+    async def scenario() -> None:
+        database = short_tmp / "data" / "telemetry.db"
+        fill(database, 1000, list(range(100, 160)), sessions=12_000, now=time.time())
+        async with (
+            fake_gateway(endpoints) as gateway,
+            running_telemetry(endpoints, short_tmp, database),
+        ):
+            bus = gateway.client
+            idle = [await _ingestion_latency(bus, 7, channel) for channel in (11, 0) * 5]
+            began = time.perf_counter()
+            answer = await bus.request(
+                "telemetry",
+                stats_interaction({"graph": "network", "days": "365"}, guild_id=1000),
+                expect=InteractionAnswer,
+                timeout=STEP,
+            )
+            assert answer.response.kind == "deferred"
+            ingestion: list[float] = []
+            requests: list[float] = []
+            while not gateway.follow_ups:
+                channel = 11 if len(ingestion) % 2 == 0 else 0
+                ingestion.append(await _ingestion_latency(bus, 8, channel))
+                requests.append(await _request_latency(bus))
+            rendering = time.perf_counter() - began
+            response = await gateway.follow_up()
+        assert_png(png_of(response), PIXEL_SIZES[GraphKind.NETWORK])
+        assert rendering > 1.0, "the render was too quick to prove anything"
+        assert len(ingestion) >= 5
+        bound = min(1.0, rendering / 3)
+        assert max(ingestion) < bound, (max(ingestion), rendering)
+        assert max(requests) < bound, (max(requests), rendering)
+        log.info(
+            "render %.2f s; ingestion idle median %.1f ms; while rendering median %.1f ms,"
+            " max %.1f ms over %d; requests median %.1f ms, max %.1f ms",
+            rendering,
+            statistics.median(idle) * 1e3,
+            statistics.median(ingestion) * 1e3,
+            max(ingestion) * 1e3,
+            len(ingestion),
+            statistics.median(requests) * 1e3,
+            max(requests) * 1e3,
+        )
+
+    run(scenario(), timeout=240)
