@@ -57,6 +57,8 @@ class CommandOption(msgspec.Struct, kw_only=True):
     autocomplete: bool = False
     choices: list[Choice] | None = None
     options: list["CommandOption"] | None = None
+    min_value: int | float | None = None
+    max_value: int | float | None = None
 
 
 class CommandBody(msgspec.Struct, kw_only=True):

@@ -136,4 +136,10 @@ def _option_value(spec: CommandOption, value: OptionValue, resolved: _Resolved) 
             raise OptionError(f"option type {spec.type} is not supported by the emulator")
     if spec.choices and not spec.autocomplete and value not in {c.value for c in spec.choices}:
         raise OptionError(f"{value!r} is not a choice of {spec.name!r}")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # The client will not send a number outside the option's declared bounds.
+        if spec.min_value is not None and value < spec.min_value:
+            raise OptionError(f"{spec.name!r} is at least {spec.min_value}")
+        if spec.max_value is not None and value > spec.max_value:
+            raise OptionError(f"{spec.name!r} is at most {spec.max_value}")
     return value
