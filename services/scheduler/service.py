@@ -1,18 +1,129 @@
-"""The scheduler process: joins the bus and heartbeats; its behaviour grows here."""
+"""The scheduler process: the daily message, marks, schedules, admin setup and timezones.
+
+It keeps a roster of each guild from the gateway's events, ticks the daily messages
+(posting, reconciling, voice hours) and answers the interactions the gateway relays for
+its slash commands and components. Everything it must remember is in telemetry.
+"""
 
 from __future__ import annotations
 
-from services.runtime.service import RequestsNotServed, Runtime
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from bus.errors import BusError, RequestRefused
+from bus.protocol import (
+    Envelope,
+    FetchGuilds,
+    GuildsFetched,
+    GuildSnapshot,
+    Interaction,
+    InteractionAnswer,
+    MemberLeft,
+    MemberUpdated,
+    ReactionAdded,
+    ReactionRemoved,
+    Reply,
+    Request,
+    VoiceChanged,
+)
+from services.runtime.commands import offer_commands
+from services.runtime.service import Runtime
+from services.scheduler.answers import Context
+from services.scheduler.clock import Clock, SystemClock
+from services.scheduler.commands import COMMANDS
+from services.scheduler.daily import Days
+from services.scheduler.interactions import answer
+from services.scheduler.roster import Roster
+
+log = logging.getLogger(__name__)
+
+RETRY = 5.0
 
 
-class Scheduler(RequestsNotServed):
+class Scheduler:
     """squadtime's scheduler: the daily message, marks, schedules and configuration."""
 
     name = "scheduler"
     description = "squadtime's scheduler: the daily message, marks, schedules and configuration."
 
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or SystemClock()
+        self.roster = Roster()
+        self.days: Days | None = None
+        self._context: Context | None = None
+
     async def setup(self, runtime: Runtime) -> None:
-        """Nothing to subscribe to yet."""
+        """Subscribe to the gateway's facts."""
+        self.days = Days(runtime.bus, self.roster, runtime.tasks, self.clock)
+        self._context = Context(self.days, self.roster, self.clock)
+        runtime.bus.subscribe("gateway.")
+        runtime.bus.on_events(self._events)
 
     async def run(self, runtime: Runtime) -> None:
-        """Nothing to do but heartbeat yet."""
+        """Offer the commands, learn the guilds, then keep every daily message on time."""
+        days = self.days
+        assert days is not None
+        runtime.tasks.spawn(offer_commands(runtime.bus, self.name, COMMANDS), name="commands")
+        await self._learn_guilds(runtime)
+        while not runtime.stopping.is_set():
+            days.changed.clear()
+            try:
+                wake = await days.tick()
+            except Exception:
+                log.exception("the daily tick failed; trying again in %.0f s", RETRY)
+                wake = self.clock.now() + RETRY
+            await self.clock.sleep(wake - self.clock.now(), days.changed)
+
+    async def _learn_guilds(self, runtime: Runtime) -> None:
+        """The gateway's guilds, for a scheduler that started after its snapshots."""
+        delay = 0.5
+        while not runtime.stopping.is_set():
+            try:
+                found = await runtime.bus.request(
+                    "gateway", FetchGuilds(), expect=GuildsFetched, timeout=5.0
+                )
+            except BusError as error:
+                log.info("%s; asking for the guilds again in %.1f s", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            for snapshot in found.guilds:
+                await self._snapshot(snapshot)
+            return
+
+    async def _snapshot(self, snapshot: GuildSnapshot) -> None:
+        assert self.days is not None
+        self.roster.apply(snapshot)
+        await self.days.load(snapshot.guild_id)
+        self.days.reconnected(snapshot.guild_id)
+
+    async def _events(self, batch: Sequence[Envelope]) -> None:
+        days = self.days
+        assert days is not None
+        for envelope in batch:
+            event = envelope.body
+            try:
+                match event:
+                    case GuildSnapshot():
+                        await self._snapshot(event)
+                    case ReactionAdded() | ReactionRemoved():
+                        self.roster.apply(event)
+                        await days.on_reaction(event)
+                    case VoiceChanged():
+                        self.roster.apply(event)
+                        await days.on_voice(event)
+                    case MemberUpdated() | MemberLeft():
+                        self.roster.apply(event)
+                    case _:
+                        pass
+            except BusError as error:
+                log.warning("%s not handled: %s", type(event).__name__, error)
+
+    async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
+        """Answer the interactions the gateway relays."""
+        if self._context is None:
+            raise RequestRefused("unavailable", "the scheduler is starting; try again")
+        if not isinstance(request, Interaction):
+            raise RequestRefused("unknown_request", "the scheduler serves interactions only")
+        return InteractionAnswer(response=await answer(self._context, request))

@@ -1,0 +1,154 @@
+"""``/config``: the admins' setup of a server, saved in telemetry, shown back in plain words."""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from bus.protocol import GuildConfig, GuildConfigReply, Interaction, InteractionResponse
+from bus.protocol import SetGuildConfig as SaveConfig
+from services.scheduler.answers import (
+    Context,
+    Refusal,
+    bool_option,
+    id_option,
+    int_option,
+    private,
+    require_admin,
+    text_option,
+)
+from services.scheduler.roster import TEXT_CHANNELS, VOICE_CHANNELS, GuildView
+from services.scheduler.slots import MAX_WINDOW_HOURS, hour_emoji, timezone_names
+
+_TIME = re.compile(r"([01]?\d|2[0-3])[:h.]([0-5]\d)")
+_CUSTOM_EMOJI = re.compile(r"<a?:(\w{2,32}):(\d{1,20})>")
+MAX_EMOJI_LENGTH = 16  # a unicode emoji with modifiers and joiners stays well under this
+
+
+def parse_time(text: str) -> str:
+    """``9:30``, ``09:30``, ``9h30`` -> ``09:30``."""
+    found = _TIME.fullmatch(text.strip())
+    if found is None:
+        raise Refusal(f"{text!r} is not a time: use HH:MM, e.g. 18:00.")
+    return f"{int(found[1]):02d}:{found[2]}"
+
+
+def parse_emoji(token: str) -> str:
+    """One emoji as typed in Discord: unicode as is, ``<:name:id>`` as ``name:id``."""
+    custom = _CUSTOM_EMOJI.fullmatch(token)
+    if custom is not None:
+        return f"{custom[1]}:{custom[2]}"
+    if len(token) > MAX_EMOJI_LENGTH or all(ord(ch) < 0x80 for ch in token):
+        raise Refusal(f"{token!r} is not an emoji.")
+    return token
+
+
+def parse_hour_emoji(text: str, hours: int) -> list[str]:
+    """One distinct emoji per hour, separated by spaces; empty text means the default letters."""
+    if not text.strip():
+        return []
+    emoji = [parse_emoji(token) for token in text.split()]
+    if len(emoji) != hours:
+        raise Refusal(f"Give {hours} emoji, one per hour of the window, not {len(emoji)}.")
+    if len(set(emoji)) != len(emoji):
+        raise Refusal("Each hour needs a different emoji.")
+    return emoji
+
+
+def describe(config: GuildConfig, view: GuildView) -> str:
+    """The setup in plain words."""
+
+    def channel(channel_id: int) -> str:
+        return f"<#{channel_id}>" if channel_id else "not set"
+
+    last = (config.window_start + config.window_hours) % 24
+    ranks = ", ".join(
+        f"{emoji} {view.roles[role].name if role in view.roles else role}"
+        for role, emoji in sorted(config.rank_emoji.items())
+    )
+    voice = ", ".join(channel(c) for c in config.voice_channel_ids)
+    return "\n".join(
+        [
+            "**squadtime setup**",
+            f"Daily message: {channel(config.channel_id)}"
+            f" at {config.post_time} ({config.timezone})",
+            f"Play window: {config.window_start:02d}:00 to {last:02d}:00,"
+            f" {config.window_hours} hours: {' '.join(hour_emoji(config))}",
+            f"Counted voice channels: {voice or 'none'}",
+            f"Rank emoji: {ranks or 'none'}",
+            f"Voice greetings: {'on' if config.greetings else 'off'}",
+        ]
+    )
+
+
+async def configure(context: Context, interaction: Interaction) -> InteractionResponse:
+    """Answer ``/config <subcommand>``."""
+    view = context.view(interaction)
+    require_admin(interaction, view)
+    sub = interaction.command.partition(" ")[2]
+    options = interaction.options
+    guild = await context.days.load(interaction.guild_id)
+    config = guild.config
+    replace = msgspec.structs.replace
+    match sub:
+        case "show":
+            return private(describe(config, view))
+        case "post-now":
+            try:
+                posted, link = await context.days.post_now(interaction.guild_id)
+            except LookupError as error:
+                raise Refusal(f"Cannot post: {error}.") from None
+            return private(
+                f"Posted today's message: {link}"
+                if posted
+                else f"Today's message is already posted: {link}"
+            )
+        case "channel":
+            channel = id_option(options, "channel")
+            if view.channels and view.channels.get(channel, None) is None:
+                raise Refusal("That channel is not in this server.")
+            if channel in view.channels and view.channels[channel].kind not in TEXT_CHANNELS:
+                raise Refusal("The daily message needs a text channel.")
+            new = replace(config, channel_id=channel)
+        case "time":
+            new = replace(config, post_time=parse_time(text_option(options, "time")))
+        case "timezone":
+            name = text_option(options, "zone")
+            if name not in timezone_names():
+                raise Refusal(f"{name!r} is not a timezone: pick one of the suggestions.")
+            new = replace(config, timezone=name)
+        case "window":
+            start = int_option(options, "start", 0, 23)
+            hours = int_option(options, "hours", 1, MAX_WINDOW_HOURS)
+            emoji = parse_hour_emoji(options.get("emoji", ""), hours)
+            new = replace(config, window_start=start, window_hours=hours, hour_emoji=emoji)
+        case "voice":
+            channel = id_option(options, "channel")
+            if channel in view.channels and view.channels[channel].kind not in VOICE_CHANNELS:
+                raise Refusal("That is not a voice channel.")
+            counted = set(config.voice_channel_ids)
+            if bool_option(options, "counted"):
+                counted.add(channel)
+            else:
+                counted.discard(channel)
+            new = replace(config, voice_channel_ids=sorted(counted))
+        case "rank":
+            role = id_option(options, "role")
+            if view.roles and role not in view.roles:
+                raise Refusal("That role is not in this server.")
+            ranks = dict(config.rank_emoji)
+            if raw := text_option(options, "emoji", required=False):
+                ranks[role] = parse_emoji(raw)
+            else:
+                ranks.pop(role, None)
+            new = replace(config, rank_emoji=ranks)
+        case "greetings":
+            new = replace(config, greetings=bool_option(options, "enabled"))
+        case "reset":
+            new = GuildConfig(guild_id=interaction.guild_id)
+        case _:
+            raise Refusal(f"Unknown setting {sub!r}.")
+    saved = await context.days.ask("telemetry", SaveConfig(config=new), GuildConfigReply)
+    context.days.set_config(saved.config)
+    return private(f"Saved.\n{describe(saved.config, view)}")

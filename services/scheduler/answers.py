@@ -1,0 +1,106 @@
+"""What every interaction handler shares: private answers, refusals, options and the admin check.
+
+Options arrive as text (the gateway relays what Discord sent); they are parsed here
+again, because a member's client can send anything: Discord's own checks are not trusted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bus.protocol import ActionRow, Interaction, InteractionResponse
+from services.scheduler.clock import Clock
+from services.scheduler.daily import Days
+from services.scheduler.roster import GuildView, Roster
+
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
+
+
+class Refusal(Exception):
+    """The member asked for something that cannot be done; the message says why, to them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the handlers work with."""
+
+    days: Days
+    roster: Roster
+    clock: Clock
+    _locks: defaultdict[tuple[int, int], asyncio.Lock] = field(
+        default_factory=lambda: defaultdict(asyncio.Lock)
+    )
+
+    def member_lock(self, guild_id: int, user_id: int) -> asyncio.Lock:
+        """One change at a time to a member's schedule (two menus open, clicked together)."""
+        return self._locks[guild_id, user_id]
+
+    def view(self, interaction: Interaction) -> GuildView:
+        """The interaction's guild."""
+        return self.roster.guild(interaction.guild_id)
+
+
+def private(content: str, components: list[ActionRow] | None = None) -> InteractionResponse:
+    """An answer only the member sees."""
+    return InteractionResponse(content=content, components=components or [], ephemeral=True)
+
+
+def update(content: str, components: list[ActionRow] | None = None) -> InteractionResponse:
+    """Replace the (private) message whose component was used."""
+    return InteractionResponse(kind="update", content=content, components=components or [])
+
+
+def is_admin(interaction: Interaction, view: GuildView) -> bool:
+    """Manage Server or Administrator, from the member's permissions in this interaction."""
+    member = interaction.member
+    return bool(member.permissions & (MANAGE_GUILD | ADMINISTRATOR)) or (
+        view.owner_id != 0 and member.user_id == view.owner_id
+    )
+
+
+def require_admin(interaction: Interaction, view: GuildView) -> None:
+    """Refuse members without Manage Server."""
+    if not is_admin(interaction, view):
+        raise Refusal("Only members with the Manage Server permission can do this.")
+
+
+def text_option(options: Mapping[str, str], name: str, *, required: bool = True) -> str:
+    """A text option, stripped; a missing required one is refused."""
+    value = options.get(name, "").strip()
+    if required and not value:
+        raise Refusal(f"Please fill in `{name}`.")
+    return value
+
+
+def int_option(options: Mapping[str, str], name: str, low: int, high: int) -> int:
+    """A whole number between ``low`` and ``high``."""
+    raw = text_option(options, name)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Refusal(f"`{name}` must be a whole number, not {raw!r}.") from None
+    if not low <= value <= high:
+        raise Refusal(f"`{name}` must be between {low} and {high}, not {value}.")
+    return value
+
+
+def bool_option(options: Mapping[str, str], name: str) -> bool:
+    """``true`` or ``false``."""
+    raw = text_option(options, name)
+    if raw not in ("true", "false"):
+        raise Refusal(f"`{name}` must be true or false.")
+    return raw == "true"
+
+
+def id_option(options: Mapping[str, str], name: str, *, required: bool = True) -> int:
+    """A Discord id (user, channel, role); 0 when optional and missing."""
+    raw = text_option(options, name, required=required)
+    if not raw and not required:
+        return 0
+    if not raw.isdigit() or not 0 < int(raw) < 1 << 64:
+        raise Refusal(f"`{name}` is not a valid id.")
+    return int(raw)

@@ -1,0 +1,121 @@
+"""The scheduler's slash commands, as it describes them to the gateway.
+
+``/config`` is for admins (Manage Server): Discord hides it from others through
+``default_member_permissions`` and the scheduler checks the member's permissions again.
+Discord sets permissions per top-level command, so ``/timezone set-for`` (admin) sits
+under the everyone-command ``/timezone`` and is guarded by the scheduler's check alone.
+"""
+
+from __future__ import annotations
+
+from bus.protocol import CommandSpec, OptionSpec, SubcommandSpec
+from services.scheduler.slots import MAX_WINDOW_HOURS
+
+ZONE = OptionSpec(
+    name="zone", description="IANA timezone, e.g. Europe/Paris", required=True, autocomplete=True
+)
+
+
+def _sub(name: str, description: str, *options: OptionSpec) -> SubcommandSpec:
+    return SubcommandSpec(name=name, description=description, options=list(options))
+
+
+CONFIG = CommandSpec(
+    name="config",
+    description="Set up squadtime for this server",
+    admin=True,
+    ephemeral=True,
+    subcommands=[
+        _sub("show", "Show the current setup"),
+        _sub(
+            "channel",
+            "Where the daily message is posted",
+            OptionSpec(name="channel", description="A text channel", kind="channel", required=True),
+        ),
+        _sub(
+            "time",
+            "When the daily message is posted (community time)",
+            OptionSpec(name="time", description="HH:MM, e.g. 18:00", required=True),
+        ),
+        _sub("timezone", "The community's timezone", ZONE),
+        _sub(
+            "window",
+            "The hours members can pick (community time)",
+            OptionSpec(
+                name="start",
+                description="First hour, 0-23",
+                kind="integer",
+                required=True,
+                min_value=0,
+                max_value=23,
+            ),
+            OptionSpec(
+                name="hours",
+                description=f"How many hours, 1-{MAX_WINDOW_HOURS}",
+                kind="integer",
+                required=True,
+                min_value=1,
+                max_value=MAX_WINDOW_HOURS,
+            ),
+            OptionSpec(
+                name="emoji",
+                description="One emoji per hour, separated by spaces (default: letters)",
+            ),
+        ),
+        _sub(
+            "voice",
+            "Count (or stop counting) a voice channel",
+            OptionSpec(
+                name="channel", description="A voice channel", kind="channel", required=True
+            ),
+            OptionSpec(name="counted", description="Count it?", kind="boolean", required=True),
+        ),
+        _sub(
+            "rank",
+            "Show an emoji before the names of a role's members",
+            OptionSpec(name="role", description="The role", kind="role", required=True),
+            OptionSpec(name="emoji", description="The emoji; leave out to remove"),
+        ),
+        _sub(
+            "greetings",
+            "Voice greetings on or off",
+            OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
+        ),
+        _sub("post-now", "Post today's message now"),
+        _sub("reset", "Forget this server's setup (schedules and timezones stay)"),
+    ],
+)
+
+SCHEDULE = CommandSpec(
+    name="schedule",
+    description="Your usual playing hours",
+    ephemeral=True,
+    subcommands=[
+        _sub("edit", "Pick your usual hours, day by day"),
+        _sub("show", "Show your usual hours"),
+        _sub("clear", "Forget your usual hours"),
+    ],
+)
+
+TIMEZONE = CommandSpec(
+    name="timezone",
+    description="Members' timezones",
+    ephemeral=True,
+    subcommands=[
+        _sub("set", "Set your timezone", ZONE),
+        _sub(
+            "set-for",
+            "Set a member's timezone (admins)",
+            OptionSpec(name="member", description="The member", kind="user", required=True),
+            ZONE,
+        ),
+        _sub(
+            "show",
+            "Show a member's timezone and local time",
+            OptionSpec(name="member", description="The member (default: you)", kind="user"),
+        ),
+        _sub("voice", "Local time of everyone in your voice channel"),
+    ],
+)
+
+COMMANDS = [CONFIG, SCHEDULE, TIMEZONE]

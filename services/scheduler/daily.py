@@ -1,0 +1,519 @@
+"""Each guild's daily message: posted once per community day, always showing who is in.
+
+The telemetry service holds the record (configuration, schedules, the day's post and
+marks); this module keeps a copy of what the current message needs and asks the gateway
+to post, edit and react.
+
+Never two posts for one day, whatever crashes: before posting, the day's record is read,
+and when it has no post the channel's newest messages are searched for one of ours that
+names the day (its last line, see ``render.day_marker``) — a crash between posting and
+recording leaves exactly that. Marks from reactions are reconciled with the message's
+actual reactions whenever a post is (re)adopted: at start, after the gateway reconnects,
+and after telemetry missed a mark.
+
+The current message of a guild is its latest post: yesterday's stays current (reactions
+on it count) until today's is posted. Reactions on any other message, and reactions
+that are not one of the hours, are ignored: they are conversation, not marks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from bus.client import BusClient
+from bus.errors import BusError, RemoteError, RequestTimeout
+from bus.protocol import (
+    ActionRow,
+    AddReactions,
+    Component,
+    DayStateReply,
+    Done,
+    EditMessage,
+    FetchMessage,
+    FetchRecentMessages,
+    GetDayState,
+    GetGuildConfig,
+    GetSchedules,
+    GuildConfig,
+    GuildConfigReply,
+    MarkFacts,
+    MemberFacts,
+    MemberSchedule,
+    MessageFetched,
+    MessageSent,
+    ReactionAdded,
+    ReactionRemoved,
+    RecentMessages,
+    RecordDailyPost,
+    RecordMark,
+    ReplyMessage,
+    Request,
+    SchedulesReply,
+    SendMessage,
+    VoiceChanged,
+)
+from bus.tasks import TaskSet
+from services.scheduler.board import How, attendance, scheduled_hours
+from services.scheduler.clock import Clock
+from services.scheduler.coalesce import Coalescer
+from services.scheduler.render import daily_text, day_marker
+from services.scheduler.roster import Roster
+from services.scheduler.slots import (
+    Slot,
+    community_date,
+    day_slots,
+    due_day,
+    next_hour_start,
+    next_post,
+    slot_at,
+)
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 2.0  # a request's deadline: telemetry and the gateway answer in milliseconds
+UNKNOWN_MESSAGE = "discord_10008"
+NOT_TODAY = "scheduler:day:off"
+OPEN_SCHEDULE = "scheduler:sched:open"
+IDLE_WAKE = 300.0
+REACTION_PACE = (
+    1.1  # seconds per reaction: nextcord waits out Discord's reaction bucket by whole seconds
+)
+
+DAY_BUTTONS = [
+    ActionRow(
+        components=[
+            Component(custom_id=OPEN_SCHEDULE, label="My usual hours", style=2, emoji="📅"),
+            Component(custom_id=NOT_TODAY, label="Not today", style=2, emoji="🚫"),
+        ]
+    )
+]
+
+
+@dataclass(slots=True)
+class GuildDay:
+    """One guild: its configuration, schedules and current daily message."""
+
+    config: GuildConfig
+    schedules: dict[int, set[tuple[int, int]]] = field(default_factory=dict)
+    day: date | None = None
+    channel_id: int = 0
+    message_id: int = 0
+    marks: list[MarkFacts] = field(default_factory=list)
+    shown: str = ""  # the text Discord shows now
+    stale: bool = False  # the marks may miss reactions: reconcile at the next tick
+    missed: bool = False  # telemetry did not answer: skip reactions until reconciled
+    voice_slot: tuple[date, int] | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    coalescer: Coalescer | None = None
+
+    @property
+    def guild_id(self) -> int:
+        return self.config.guild_id
+
+    def slots(self) -> list[Slot]:
+        return day_slots(self.day, self.config) if self.day else []
+
+    def usual_hours(self, user_id: int, day: date) -> list[int]:
+        """The member's scheduled hours of ``day`` that are in its window, in window order."""
+        hours = scheduled_hours(self.schedules.get(user_id, ()), day.weekday())
+        return [slot.hour for slot in day_slots(day, self.config) if slot.hour in hours]
+
+
+class Days:
+    """Every guild's daily message; see the module docstring."""
+
+    def __init__(self, bus: BusClient, roster: Roster, tasks: TaskSet, clock: Clock) -> None:
+        self._bus = bus
+        self._roster = roster
+        self._tasks = tasks
+        self._clock = clock
+        self.guilds: dict[int, GuildDay] = {}
+        self.changed = asyncio.Event()  # wakes the ticking loop early
+
+    # ------------------------------------------------------------- peers
+
+    async def ask[R: ReplyMessage](
+        self, target: str, request: Request, expect: type[R], *, timeout: float = TIMEOUT
+    ) -> R:
+        """One request to ``target`` with the scheduler's deadline."""
+        return await self._bus.request(target, request, expect=expect, timeout=timeout)
+
+    async def _react(self, channel_id: int, message_id: int, emojis: list[str]) -> None:
+        # Discord lets a bot add about four reactions a second in a channel.
+        request = AddReactions(channel_id=channel_id, message_id=message_id, emojis=emojis)
+        await self.ask("gateway", request, Done, timeout=TIMEOUT + REACTION_PACE * len(emojis))
+
+    # ------------------------------------------------------------- loading
+
+    async def load(self, guild_id: int) -> GuildDay:
+        """The guild's state, read from telemetry the first time."""
+        known = self.guilds.get(guild_id)
+        if known is not None:
+            return known
+        config = await self.ask("telemetry", GetGuildConfig(guild_id=guild_id), GuildConfigReply)
+        schedules = await self.ask("telemetry", GetSchedules(guild_id=guild_id), SchedulesReply)
+        guild = self.guilds.get(guild_id)  # another task may have loaded it meanwhile
+        if guild is not None:
+            return guild
+        guild = GuildDay(config.config, stale=True)
+        guild.schedules = {s.user_id: _slot_set(s) for s in schedules.schedules}
+        guild.coalescer = Coalescer(
+            lambda: self._flush(guild), self._tasks, name=f"edit.{guild_id}"
+        )
+        self.guilds[guild_id] = guild
+        self.changed.set()
+        return guild
+
+    def set_config(self, config: GuildConfig) -> None:
+        """Use a new configuration (already stored); the message follows."""
+        guild = self.guilds.get(config.guild_id)
+        if guild is None:
+            return
+        guild.config = config
+        guild.stale = True  # new hours may need their reactions
+        self.changed.set()
+
+    def set_schedule(self, guild_id: int, schedule: MemberSchedule) -> None:
+        """Use a member's new schedule (already stored); the message follows."""
+        guild = self.guilds.get(guild_id)
+        if guild is None:
+            return
+        guild.schedules[schedule.user_id] = _slot_set(schedule)
+        if not guild.schedules[schedule.user_id]:
+            del guild.schedules[schedule.user_id]
+        self._touch(guild)
+
+    def reconnected(self, guild_id: int) -> None:
+        """The gateway reconnected: reactions may have been missed meanwhile."""
+        guild = self.guilds.get(guild_id)
+        if guild is not None:
+            guild.stale = True
+            self.changed.set()
+
+    # ------------------------------------------------------------- the clock
+
+    async def tick(self) -> float:
+        """Post what is due, reconcile what is stale, mark voice hours; the next instant to wake."""
+        wake = self._clock.now() + IDLE_WAKE
+        for guild in list(self.guilds.values()):
+            now = self._clock.now()
+            try:
+                await self._tick_guild(guild, now)
+            except BusError as error:
+                log.warning("guild %d: %s; trying again soon", guild.guild_id, error)
+                wake = min(wake, now + 5.0)
+            config = guild.config
+            wake = min(wake, next_post(now, config), next_hour_start(now, config))
+        return wake
+
+    async def _tick_guild(self, guild: GuildDay, now: float) -> None:
+        async with guild.lock:
+            due = due_day(now, guild.config) if guild.config.channel_id else None
+            if due is not None and guild.day != due:
+                await self._ensure_post(guild, due)
+            elif guild.stale:
+                if not guild.message_id:
+                    await self._adopt_latest(guild, now)
+                await self._check_message(guild)
+        await self._voice_hour(guild, now)
+
+    async def post_now(self, guild_id: int) -> tuple[bool, str]:
+        """Post today's message if it is not posted yet: (newly posted?, link to it)."""
+        guild = await self.load(guild_id)
+        if not guild.config.channel_id:
+            raise LookupError("no channel is set: use /config channel first")
+        today = community_date(self._clock.now(), guild.config)
+        async with guild.lock:
+            posted_before = guild.day == today and bool(guild.message_id)
+            await self._ensure_post(guild, today)
+        return not posted_before, self.link(guild)
+
+    def link(self, guild: GuildDay) -> str:
+        """A link to the guild's current message."""
+        return (
+            f"https://discord.com/channels/{guild.guild_id}/{guild.channel_id}/{guild.message_id}"
+        )
+
+    # ------------------------------------------------------------- posting
+
+    async def _adopt_latest(self, guild: GuildDay, now: float) -> None:
+        """After a start: today's post if it exists, else yesterday's, stays the current one."""
+        today = community_date(now, guild.config)
+        for day in (today, today - timedelta(days=1)):
+            state = await self._day_state(guild, day)
+            if state.message_id:
+                self._adopt(guild, day, state)
+                return
+
+    async def _ensure_post(self, guild: GuildDay, day: date) -> None:
+        """Make ``day``'s message the current one: adopt it when it exists, else post it."""
+        state = await self._day_state(guild, day)
+        if state.message_id:
+            self._adopt(guild, day, state)
+            if await self._check_message(guild):
+                return
+            log.warning(
+                "guild %d: the %s message was deleted; posting it again", guild.guild_id, day
+            )
+        elif (found := await self._find_posted(guild, day)) is not None:
+            log.info("guild %d: found the %s message posted before a restart", guild.guild_id, day)
+            state = await self._record_post(guild, day, guild.config.channel_id, found)
+            self._adopt(guild, day, state)
+            await self._check_message(guild)
+            return
+        self._adopt(guild, day, state)
+        guild.message_id = 0
+        channel_id = guild.config.channel_id
+        text = self.text(guild)
+        sent = await self.ask(
+            "gateway",
+            SendMessage(channel_id=channel_id, content=text, components=DAY_BUTTONS),
+            MessageSent,
+        )
+        state = await self._record_post(guild, day, channel_id, sent.message_id)
+        self._adopt(guild, day, state)
+        guild.shown = text
+        self._touch(guild)  # a change made while posting shows in the first edit
+        log.info("guild %d: posted the %s message", guild.guild_id, day)
+        await self._react(channel_id, sent.message_id, [slot.emoji for slot in guild.slots()])
+        # Members may click before the post is recorded here: read what they did.
+        await self._check_message(guild)
+
+    async def _day_state(self, guild: GuildDay, day: date) -> DayStateReply:
+        request = GetDayState(guild_id=guild.guild_id, date=day.isoformat())
+        return await self.ask("telemetry", request, DayStateReply)
+
+    async def _record_post(
+        self, guild: GuildDay, day: date, channel_id: int, message_id: int
+    ) -> DayStateReply:
+        request = RecordDailyPost(
+            guild_id=guild.guild_id,
+            date=day.isoformat(),
+            channel_id=channel_id,
+            message_id=message_id,
+            posted_at=self._clock.now(),
+        )
+        return await self.ask("telemetry", request, DayStateReply)
+
+    def _adopt(self, guild: GuildDay, day: date, state: DayStateReply) -> None:
+        if guild.day != day or guild.message_id != state.message_id:
+            guild.shown = ""
+        guild.day = day
+        guild.channel_id = state.channel_id
+        guild.message_id = state.message_id
+        guild.marks = state.marks
+
+    async def _find_posted(self, guild: GuildDay, day: date) -> int | None:
+        """Our message for ``day`` among the channel's newest, posted but never recorded."""
+        channel_id = guild.config.channel_id
+        recent = await self.ask(
+            "gateway", FetchRecentMessages(channel_id=channel_id, limit=20), RecentMessages
+        )
+        marker = day_marker(day)
+        for message in recent.messages:
+            if message.content.rpartition("\n")[2].startswith(marker):
+                return message.message_id
+        return None
+
+    async def _check_message(self, guild: GuildDay) -> bool:
+        """Add missing hour reactions and reconcile marks with the reactions; False if deleted."""
+        if not guild.message_id or guild.day is None:
+            guild.stale = False
+            return True
+        guild.missed = False  # reactions from now on are recorded; earlier ones are fetched
+        try:
+            message = await self.ask(
+                "gateway",
+                FetchMessage(channel_id=guild.channel_id, message_id=guild.message_id),
+                MessageFetched,
+            )
+        except RemoteError as error:
+            if error.code != UNKNOWN_MESSAGE:
+                raise
+            guild.message_id = 0
+            guild.stale = False
+            return False
+        slots = guild.slots()
+        reactions = {r.emoji: r.user_ids for r in message.reactions}
+        bot = message.author_id
+        missing = [s.emoji for s in slots if bot not in reactions.get(s.emoji, [])]
+        if missing:
+            await self._react(guild.channel_id, guild.message_id, missing)
+        for slot in slots:
+            reacted = {user for user in reactions.get(slot.emoji, []) if user != bot}
+            marked = {
+                m.user_id
+                for m in guild.marks
+                if m.hour == slot.hour and m.source == How.REACTED and not m.cancelled
+            }
+            for user in sorted(reacted - marked):
+                await self._mark(
+                    guild, guild.day, MarkFacts(user_id=user, hour=slot.hour, source=How.REACTED)
+                )
+            for user in sorted(marked - reacted):
+                await self._mark(
+                    guild,
+                    guild.day,
+                    MarkFacts(user_id=user, hour=slot.hour, source=How.REACTED, cancelled=True),
+                )
+        guild.stale = False
+        guild.shown = message.content
+        self._touch(guild)
+        return True
+
+    # ------------------------------------------------------------- marks
+
+    async def _mark(self, guild: GuildDay, day: date, mark: MarkFacts) -> None:
+        stamped = MarkFacts(
+            user_id=mark.user_id,
+            hour=mark.hour,
+            source=mark.source,
+            cancelled=mark.cancelled,
+            at=self._clock.now(),
+        )
+        request = RecordMark(guild_id=guild.guild_id, date=day.isoformat(), mark=stamped)
+        state = await self.ask("telemetry", request, DayStateReply)
+        if guild.day == day:
+            guild.marks = state.marks
+            self._touch(guild)
+
+    async def on_reaction(self, event: ReactionAdded | ReactionRemoved) -> None:
+        """A member clicked (or un-clicked) an hour of the current message."""
+        guild = self.guilds.get(event.guild_id)
+        if guild is None or guild.day is None or event.member.bot:
+            return
+        if event.message_id != guild.message_id or guild.missed:
+            return
+        hour = next((s.hour for s in guild.slots() if s.emoji == event.emoji), None)
+        if hour is None:
+            return
+        mark = MarkFacts(
+            user_id=event.member.user_id,
+            hour=hour,
+            source=How.REACTED,
+            cancelled=isinstance(event, ReactionRemoved),
+        )
+        try:
+            await self._mark(guild, guild.day, mark)
+        except RequestTimeout as error:
+            log.warning(
+                "guild %d: a reaction was not recorded (%s); reconciling", guild.guild_id, error
+            )
+            guild.stale = guild.missed = True
+            self.changed.set()
+
+    async def on_voice(self, event: VoiceChanged) -> None:
+        """A member joining a counted voice channel is in the current hour."""
+        channel = event.after.channel_id
+        if event.member.bot or not channel or channel == event.before_channel_id:
+            return
+        guild = self.guilds.get(event.guild_id)
+        if guild is None or channel not in guild.config.voice_channel_ids:
+            return
+        await self._voice_marks(guild, [event.member.user_id], self._clock.now())
+
+    async def _voice_hour(self, guild: GuildDay, now: float) -> None:
+        """At each new hour, members still in counted voice channels are in it too."""
+        where = slot_at(now, guild.config)
+        if where == guild.voice_slot:
+            return
+        guild.voice_slot = where
+        view = self._roster.guild(guild.guild_id)
+        counted = set(guild.config.voice_channel_ids)
+        users = [
+            user
+            for user, channel in view.voice.items()
+            if channel in counted and not _is_bot(view.members.get(user))
+        ]
+        await self._voice_marks(guild, users, now)
+
+    async def _voice_marks(self, guild: GuildDay, users: Iterable[int], now: float) -> None:
+        where = slot_at(now, guild.config)
+        if where is None:
+            return
+        day, hour = where
+        for user in users:
+            try:
+                await self._mark(guild, day, MarkFacts(user_id=user, hour=hour, source=How.VOICE))
+            except RemoteError as error:
+                # Telemetry refuses voice marks for members who opted out: nothing to show.
+                log.debug("voice mark for %d not kept: %s", user, error)
+
+    async def not_today(self, guild_id: int, user_id: int) -> list[int]:
+        """Take the member's usual hours of the current day back; the hours taken back."""
+        guild = self.guilds.get(guild_id)
+        if guild is None or guild.day is None:
+            return []
+        day = guild.day
+        hours = guild.usual_hours(user_id, day)
+        for hour in hours:
+            mark = MarkFacts(user_id=user_id, hour=hour, source=How.SCHEDULED, cancelled=True)
+            await self._mark(guild, day, mark)
+        return hours
+
+    # ------------------------------------------------------------- the text
+
+    def text(self, guild: GuildDay) -> str:
+        """The current message's text, from the state now."""
+        assert guild.day is not None
+        config = guild.config
+        weekday = guild.day.weekday()
+        scheduled = {u: scheduled_hours(s, weekday) for u, s in guild.schedules.items()}
+        lines = attendance(guild.slots(), guild.marks, scheduled)
+        view = self._roster.guild(guild.guild_id)
+        return daily_text(
+            guild.day,
+            lines,
+            lambda user: view.label(user, config.rank_emoji),
+            timezone=config.timezone,
+        )
+
+    def _touch(self, guild: GuildDay) -> None:
+        if guild.coalescer is not None and guild.message_id:
+            guild.coalescer.poke()
+
+    async def _flush(self, guild: GuildDay) -> bool:
+        """Edit the message if its text changed; False to be called again later."""
+        if not guild.message_id or guild.day is None:
+            return True
+        text = self.text(guild)
+        if text == guild.shown:
+            return True
+        try:
+            await self.ask(
+                "gateway",
+                EditMessage(
+                    channel_id=guild.channel_id,
+                    message_id=guild.message_id,
+                    content=text,
+                    components=DAY_BUTTONS,
+                ),
+                MessageSent,
+            )
+        except RemoteError as error:
+            if error.code == UNKNOWN_MESSAGE:
+                log.warning("guild %d: the daily message was deleted", guild.guild_id)
+                guild.message_id = 0
+                return True
+            log.warning("guild %d: could not edit the daily message: %s", guild.guild_id, error)
+            return False
+        except RequestTimeout as error:
+            log.warning("guild %d: %s", guild.guild_id, error)
+            return False
+        guild.shown = text
+        log.debug(
+            "guild %d: the daily message now shows %d marks", guild.guild_id, len(guild.marks)
+        )
+        return True
+
+
+def _slot_set(schedule: MemberSchedule) -> set[tuple[int, int]]:
+    return {(slot.weekday, slot.hour) for slot in schedule.slots}
+
+
+def _is_bot(member: MemberFacts | None) -> bool:
+    return member is not None and member.bot

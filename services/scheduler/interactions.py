@@ -1,0 +1,81 @@
+"""Interactions the gateway relays to the scheduler: routed to their handler, always answered.
+
+A refusal (bad option, tampered custom id, non-admin) is answered privately with its
+reason; telemetry or the gateway being unreachable is answered with "try again"; a
+refusal from telemetry carries telemetry's own words. The member never sees a failure
+without a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bus.errors import RemoteError, RequestTimeout
+from bus.protocol import Interaction, InteractionResponse
+from services.scheduler import admin, schedules, timezones
+from services.scheduler.answers import Context, Refusal, private
+from services.scheduler.daily import NOT_TODAY, OPEN_SCHEDULE
+
+log = logging.getLogger(__name__)
+
+BUSY = "squadtime is busy or restarting: try again in a moment."
+OLD_MESSAGE = "This is not the current daily message any more."
+
+
+async def answer(context: Context, interaction: Interaction) -> InteractionResponse:
+    """The response to one interaction."""
+    try:
+        return await _route(context, interaction)
+    except Refusal as refusal:
+        return private(f"⚠️ {refusal}")
+    except RemoteError as error:
+        if error.code.startswith(("bad_", "discord_")):
+            return private(f"⚠️ {error.message}")
+        log.warning(
+            "interaction %s failed: %s", interaction.command or interaction.custom_id, error
+        )
+        return private(BUSY)
+    except RequestTimeout as error:
+        log.warning("interaction %s: %s", interaction.command or interaction.custom_id, error)
+        return private(BUSY)
+
+
+async def _route(context: Context, interaction: Interaction) -> InteractionResponse:
+    if interaction.guild_id == 0:
+        raise Refusal("squadtime works in servers only.")
+    top = interaction.command.partition(" ")[0]
+    match interaction.kind:
+        case "autocomplete":
+            return timezones.autocomplete(interaction)
+        case "command" if top == "config":
+            return await admin.configure(context, interaction)
+        case "command" if top == "schedule":
+            return await schedules.command(context, interaction)
+        case "command" if top == "timezone":
+            return await timezones.command(context, interaction)
+        case "component":
+            return await _component(context, interaction)
+        case _:
+            raise Refusal(f"squadtime does not know {interaction.command or interaction.kind!r}.")
+
+
+async def _component(context: Context, interaction: Interaction) -> InteractionResponse:
+    custom_id = interaction.custom_id
+    if custom_id in (NOT_TODAY, OPEN_SCHEDULE):
+        guild = await context.days.load(interaction.guild_id)
+        if not interaction.message_id or interaction.message_id != guild.message_id:
+            raise Refusal(OLD_MESSAGE)
+        user = interaction.member.user_id
+        if custom_id == OPEN_SCHEDULE:
+            return schedules.open_editor(context, guild, user)
+        hours = await context.days.not_today(interaction.guild_id, user)
+        if not hours:
+            return private(
+                "You have no usual hours today. To leave an hour you picked, remove its reaction."
+            )
+        shown = ", ".join(f"{hour:02d}:00" for hour in hours)
+        return private(
+            f"You are off today's list for your usual hours ({shown})."
+            " React with an hour to be back in it."
+        )
+    return await schedules.component(context, interaction)

@@ -1,0 +1,89 @@
+"""The daily message's text, from who is in each hour: pure, and always within Discord's limit.
+
+Hour labels are Discord timestamps (``<t:UNIX:t>``) so every reader sees their own local
+time. The last line carries the community date in ISO form: after a crash the scheduler
+recognises its own message by it (see ``daily.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from services.scheduler.board import HourLine, How
+
+MAX_CONTENT = 2000  # Discord's limit for a message's content
+MARKERS = {How.VOICE: "🎧", How.REACTED: "👍", How.SCHEDULED: "📅"}
+_MARKDOWN = re.compile(r"([\\*_~|`<>\[\]])")
+
+type Label = Callable[[int], tuple[str, str]]
+"""A member's (rank emoji or "", display name)."""
+
+
+def escape(name: str) -> str:
+    """A display name shown as typed: markdown, mentions and timestamps neutralised."""
+    return _MARKDOWN.sub(r"\\\1", name)
+
+
+def day_marker(day: date) -> str:
+    """The last line's start, which names the community day."""
+    return f"-# squadtime · {day.isoformat()}"
+
+
+def header(day: date) -> str:
+    """The message's title line."""
+    return f"## Who plays today? {day:%A} {day.day} {day:%B}"
+
+
+def _player(user: int, how: How, label: Label) -> str:
+    rank, name = label(user)
+    shown = f"{rank} {escape(name)}" if rank else escape(name)
+    return f"{shown} {MARKERS[how]}"
+
+
+def _hour(line: HourLine, label: Label, limit: int | None) -> str:
+    start = f"{line.slot.emoji} <t:{int(line.slot.start)}:t>"
+    if not line.players:
+        return f"{start} · nobody yet"
+    order = list(How)
+    ordered = sorted(line.players, key=lambda p: (order.index(p[1]), label(p[0])[1].casefold()))
+    shown = ordered if limit is None else ordered[:limit]
+    names = ", ".join(_player(user, how, label) for user, how in shown)
+    more = len(ordered) - len(shown)
+    if more:
+        names = f"{names} +{more} more" if names else f"+{more} more"
+    return f"{start} · **{len(ordered)}** · {names}"
+
+
+def daily_text(
+    day: date, lines: Sequence[HourLine], label: Label, *, timezone: str, note: str = ""
+) -> str:
+    """The whole message; past 2,000 characters each hour names fewer members, then "+N more"."""
+
+    def compose(limit: int | None) -> str:
+        parts = [
+            header(day),
+            "React with the hours you will play. "
+            f"{MARKERS[How.REACTED]} reacted · {MARKERS[How.SCHEDULED]} usual hours"
+            f" · {MARKERS[How.VOICE]} in voice",
+            "",
+            *(_hour(line, label, limit) for line in lines),
+        ]
+        if note:
+            parts += ["", note]
+        parts.append(f"{day_marker(day)} · {timezone} · times are shown in your own timezone")
+        return "\n".join(parts)
+
+    text = compose(None)
+    if len(text) <= MAX_CONTENT:
+        return text
+    most = max((len(line.players) for line in lines), default=0)
+    low, high = 0, most  # compose(low) fits: every name is then "+N more"
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(compose(middle)) <= MAX_CONTENT:
+            low = middle
+        else:
+            high = middle - 1
+    return compose(low)

@@ -1,0 +1,121 @@
+"""The play window of a community day, in the community's timezone: pure time maths.
+
+A community day ``D`` has one slot per local hour of its window: the window starts at
+local hour ``window_start`` of ``D`` and lasts ``window_hours`` hours, so it may run past
+midnight into ``D + 1`` (a window from 22:00 for 4 hours holds 22, 23, 0 and 1). A slot is
+named by its local hour, which stays unique because the window is shorter than a day.
+
+Daylight saving: an hour skipped by a spring-forward has no slot that day (it never
+happens on the wall clock), and an hour repeated by a fall-back has one slot, starting
+at its first occurrence. Every function takes the instant it reasons about.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from bus.protocol import GuildConfig
+
+MAX_WINDOW_HOURS = 20  # Discord allows 20 distinct reactions on a message
+DEFAULT_HOUR_EMOJI = tuple(chr(0x1F1E6 + n) for n in range(MAX_WINDOW_HOURS))  # 🇦 .. 🇹
+"""Letters, not clock faces: readers see each hour in their own timezone, so a clock face
+drawn in the community's time would show the wrong hour to half of them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One hour of a community day's window."""
+
+    hour: int  # the local hour, 0-23, that names the slot
+    start: float  # unix seconds of its first instant
+    emoji: str
+
+
+@functools.cache
+def timezone_names() -> tuple[str, ...]:
+    """Every IANA timezone name this machine knows, sorted."""
+    return tuple(sorted(available_timezones()))
+
+
+def zone(name: str) -> ZoneInfo:
+    """The community's zone; a name that stopped existing (tzdata update) means UTC."""
+    return ZoneInfo(name) if name in _known() else ZoneInfo("UTC")
+
+
+@functools.cache
+def _known() -> frozenset[str]:
+    return frozenset(timezone_names())
+
+
+def hour_emoji(config: GuildConfig) -> list[str]:
+    """The reaction of each hour of the window, in order."""
+    return list(config.hour_emoji) or list(DEFAULT_HOUR_EMOJI[: config.window_hours])
+
+
+def _wall(day: date, offset_hours: int, tz: ZoneInfo) -> datetime | None:
+    """Local ``day`` plus ``offset_hours`` o'clock, or None when that wall time is skipped."""
+    moment = datetime.combine(day + timedelta(days=offset_hours // 24), time(offset_hours % 24))
+    local = moment.replace(tzinfo=tz)
+    round_trip = local.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    return local if round_trip == moment else None
+
+
+def day_slots(day: date, config: GuildConfig) -> list[Slot]:
+    """The slots of community day ``day``, in window order."""
+    tz = zone(config.timezone)
+    emoji = hour_emoji(config)
+    slots = []
+    for index in range(config.window_hours):
+        offset = config.window_start + index
+        wall = _wall(day, offset, tz)
+        if wall is not None:
+            slots.append(Slot(hour=offset % 24, start=wall.timestamp(), emoji=emoji[index]))
+    return slots
+
+
+def slot_at(at: float, config: GuildConfig) -> tuple[date, int] | None:
+    """The community day and hour whose slot holds instant ``at``, or None outside the window."""
+    local = datetime.fromtimestamp(at, zone(config.timezone))
+    for days_back in (0, 1):
+        offset = days_back * 24 + local.hour
+        if config.window_start <= offset < config.window_start + config.window_hours:
+            return local.date() - timedelta(days=days_back), local.hour
+    return None
+
+
+def next_hour_start(at: float, config: GuildConfig) -> float:
+    """The first instant of the local hour after the one holding ``at``."""
+    local = datetime.fromtimestamp(at, zone(config.timezone))
+    return local.replace(minute=0, second=0, microsecond=0).timestamp() + 3600.0
+
+
+def post_instant(day: date, config: GuildConfig) -> float:
+    """When community day ``day``'s message is due (a post time in a DST gap comes after it)."""
+    hours, minutes = (int(part) for part in config.post_time.split(":"))
+    tz = zone(config.timezone)
+    wall = datetime.combine(day, time(hours, minutes))
+    return wall.replace(tzinfo=tz).timestamp()
+
+
+def community_date(at: float, config: GuildConfig) -> date:
+    """The local date of ``at`` in the community's timezone."""
+    return datetime.fromtimestamp(at, zone(config.timezone)).date()
+
+
+def due_day(at: float, config: GuildConfig) -> date | None:
+    """The day whose message should exist at ``at``: today once its post time has passed."""
+    today = community_date(at, config)
+    return today if at >= post_instant(today, config) else None
+
+
+def next_post(at: float, config: GuildConfig) -> float:
+    """The next post instant strictly after ``at``."""
+    today = community_date(at, config)
+    for day in (today, today + timedelta(days=1), today + timedelta(days=2)):
+        instant = post_instant(day, config)
+        if instant > at:
+            return instant
+    raise AssertionError("a post time recurs every day")  # pragma: no cover

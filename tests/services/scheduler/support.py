@@ -1,0 +1,186 @@
+"""The scheduler end to end: the emulator, the real gateway, telemetry and the scheduler in-process.
+
+The scheduler's clock is a ``ManualClock`` the test moves; everything else runs in real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bus.client import BusClient
+from bus.endpoints import Endpoints
+from emulator import Emulator
+from emulator.driver import Outcome
+from emulator.options import OptionValue
+from emulator.seen import SeenMessage
+from emulator.state import Member
+from services.scheduler.service import Scheduler
+from services.telemetry.service import Telemetry
+from tests.emulator.support import Community, small_community
+from tests.helpers import eventually
+from tests.services.gateway.support import running_gateway
+from tests.services.inprocess import STEP, running
+
+PARIS = ZoneInfo("Europe/Paris")
+TUESDAY_EVENING = datetime(2026, 3, 10, 17, 30, tzinfo=PARIS).timestamp()
+
+
+class ManualClock:
+    """A clock that moves only when the test says so."""
+
+    def __init__(self, start: float) -> None:
+        self.t = start
+        self._moved = asyncio.Event()
+
+    def now(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward, waking whoever sleeps."""
+        self.t += seconds
+        self._moved.set()
+        self._moved = asyncio.Event()
+
+    def set(self, at: float) -> None:
+        self.advance(at - self.t)
+
+    async def sleep(self, seconds: float, wake: asyncio.Event) -> None:
+        target = self.t + seconds
+        while self.t < target and not wake.is_set():
+            waiters = {
+                asyncio.ensure_future(self._moved.wait()),
+                asyncio.ensure_future(wake.wait()),
+            }
+            _, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in pending:
+                waiter.cancel()
+
+
+@dataclass
+class World:
+    """A running community with the whole bot."""
+
+    emu: Emulator
+    town: Community
+    clock: ManualClock
+    scheduler: Scheduler
+    endpoints: Endpoints
+    data: Path
+
+    async def slash(
+        self,
+        member: Member,
+        command: str,
+        options: Mapping[str, OptionValue] | None = None,
+    ) -> Outcome:
+        """Run a slash command in the text channel; fail the test if the member saw no answer."""
+        outcome = await self.emu.driver.slash(member, self.town.text, command, options)
+        assert not outcome.failed, outcome.error
+        return outcome
+
+    async def say(self, who: Member, command: str, /, **options: OptionValue) -> str:
+        """The text of the (private) answer to a slash command."""
+        outcome = await self.slash(who, command, options)
+        assert outcome.message is not None
+        return outcome.message.content
+
+    async def configure(self, **settings: OptionValue) -> None:
+        """Set up the daily message as an admin, posting when the channel is set last."""
+        admin = self.town.admin
+        town = self.town
+        await self.say(admin, "config timezone", zone=str(settings.get("zone", "Europe/Paris")))
+        await self.say(
+            admin,
+            "config window",
+            start=settings.get("start", 18),
+            hours=settings.get("hours", 4),
+        )
+        await self.say(admin, "config time", time=str(settings.get("time", "12:00")))
+        await self.say(admin, "config channel", channel=town.text.id)
+
+    def daily(self) -> SeenMessage | None:
+        """The newest daily message as members see it, if any."""
+        found = [
+            m
+            for m in self.emu.driver.messages(self.town.text, self.town.alice)
+            if m.content.startswith("## Who plays today?")
+            and m.author_id != self.town.alice.user_id
+        ]
+        return found[-1] if found else None
+
+    async def daily_posted(self) -> SeenMessage:
+        """Wait for a daily message with all its hour reactions."""
+        await self.until(lambda: self.daily() is not None, "the daily message")
+        return self._daily()
+
+    def _daily(self) -> SeenMessage:
+        found = self.daily()
+        assert found is not None
+        return found
+
+    async def daily_says(self, *parts: str) -> SeenMessage:
+        """Wait until the daily message contains every one of ``parts``."""
+        await self.until(
+            lambda: (m := self.daily()) is not None and all(p in m.content for p in parts),
+            f"the daily message to say {parts}",
+        )
+        return self._daily()
+
+    @contextlib.asynccontextmanager
+    async def scheduler_running(self) -> AsyncIterator[Scheduler]:
+        """A fresh scheduler (a restarted process) until the block ends."""
+        self.scheduler = Scheduler(self.clock)
+        async with running(self.scheduler, self.endpoints, self.data):
+            await _commands_registered(self.emu)
+            yield self.scheduler
+
+    async def until(self, condition: Callable[[], bool], what: str) -> None:
+        await eventually(condition, STEP, what)
+
+    @contextlib.asynccontextmanager
+    async def peer(self) -> AsyncIterator[BusClient]:
+        """Another client on the bus, to talk to the services directly."""
+        client = BusClient("test-peer", self.endpoints)
+        await client.start(timeout=STEP)
+        try:
+            yield client
+        finally:
+            await client.close()
+
+
+@contextlib.asynccontextmanager
+async def world(
+    endpoints: Endpoints, data: Path, *, start: float = TUESDAY_EVENING, scheduler: bool = True
+) -> AsyncIterator[World]:
+    """The emulator with a small community, and the gateway, telemetry and scheduler on the bus.
+
+    With ``scheduler=False`` the test starts (and restarts) schedulers with
+    ``World.scheduler_running``.
+    """
+    clock = ManualClock(start)
+    async with Emulator() as emu:
+        town = small_community(emu)
+        async with (
+            running(Telemetry(data / "telemetry.db"), endpoints, data),
+            running_gateway(emu, endpoints, data),
+        ):
+            w = World(emu, town, clock, Scheduler(clock), endpoints, data)
+            if not scheduler:
+                yield w
+                return
+            async with w.scheduler_running():
+                yield w
+
+
+async def _commands_registered(emu: Emulator) -> None:
+    await eventually(
+        lambda: "config" in {c.name for c in emu.world.commands.values()},
+        STEP,
+        "the scheduler's commands",
+    )

@@ -1,0 +1,59 @@
+"""The daily message's text: labels, order, escaping, and Discord's 2,000 characters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.scheduler.board import HourLine, How
+from services.scheduler.render import MAX_CONTENT, daily_text, day_marker, escape
+from services.scheduler.slots import Slot
+
+DAY = date(2026, 3, 10)
+
+
+def _label(user: int) -> tuple[str, str]:
+    return ("👑", "Zed") if user == 1 else ("", f"player{user:04d}")
+
+
+def test_each_hour_lists_its_players_strongest_first_then_by_name() -> None:
+    """Voice, then reacted, then usual hours; names alphabetical within each; rank emoji first."""
+    line = HourLine(
+        Slot(hour=18, start=1_773_162_000.0, emoji="🇦"),
+        [(3, How.SCHEDULED), (2, How.REACTED), (1, How.REACTED), (4, How.VOICE)],
+    )
+    text = daily_text(DAY, [line], _label, timezone="Europe/Paris")
+    assert (
+        "🇦 <t:1773162000:t> · **4** · player0004 🎧, player0002 👍, 👑 Zed 👍, player0003 📅"
+        in text.splitlines()
+    )
+    assert text.splitlines()[-1].startswith(day_marker(DAY))
+
+
+def test_names_cannot_inject_markdown_mentions_or_timestamps() -> None:
+    """A display name is shown as typed: no bold, no mention, no fake timestamp."""
+    assert escape("**boss** <@1> <t:0> [x](y) a_b") == (
+        r"\*\*boss\*\* \<@1\> \<t:0\> \[x\](y) a\_b"
+    )
+
+
+def test_a_huge_community_fits_in_2000_characters_with_more_counts() -> None:
+    """20 hours of 300 members each stay within Discord's limit, naming as many as fit."""
+    lines = [
+        HourLine(
+            Slot(hour=h, start=h * 3600.0, emoji=f"e{h}"), [(u, How.REACTED) for u in range(2, 302)]
+        )
+        for h in range(20)
+    ]
+    text = daily_text(DAY, lines, _label, timezone="UTC")
+    assert len(text) <= MAX_CONTENT
+    hour_lines = [line for line in text.splitlines() if line.startswith("e")]
+    assert len(hour_lines) == 20
+    assert all("**300**" in line and "more" in line for line in hour_lines)
+    named = hour_lines[0].count("player")
+    assert named + int(hour_lines[0].rsplit("+", 1)[1].split()[0]) == 300
+
+
+def test_a_quiet_day_says_nobody_yet() -> None:
+    """Empty hours read "nobody yet", never an empty count."""
+    line = HourLine(Slot(hour=18, start=0.0, emoji="🇦"), [])
+    assert "🇦 <t:0:t> · nobody yet" in daily_text(DAY, [line], _label, timezone="UTC")
