@@ -30,7 +30,7 @@ class Fleet:
     """supervisord running the repo's supervisord.conf in a private temporary tree,
     with the gateway logged in to an emulated Discord."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, **overrides: str) -> None:
         self.runtime = root / "run"
         self.logs = root / "log"
         self.logs.mkdir()
@@ -50,6 +50,7 @@ class Fleet:
             "SQUADTIME_HEARTBEAT_SECONDS": "0.3",
             "SQUADTIME_DISCORD_API": f"{discord_url}/api/v10",
             "DISCORD_TOKEN": "fleet-token",
+            **overrides,
         }
         self.runtime.mkdir(mode=0o700)
         bin_dir = Path(sys.executable).parent
@@ -161,3 +162,22 @@ def test_stopped_service_fails_requests_fast(fleet: Fleet) -> None:
             assert time.monotonic() - started < 2.0
 
     run(ask(), timeout=60)
+
+
+def test_a_refused_token_stops_the_gateway_once(short_tmp: Path) -> None:
+    """Discord refuses the token: one start, one clear line, and supervisord leaves it down."""
+    fleet = Fleet(short_tmp, DISCORD_TOKEN="not-the-token")
+    try:
+        wait_until(
+            lambda: fleet.states().get("gateway", ("", 0))[0] == "EXITED", 30, "the gateway to exit"
+        )
+        wait_until(
+            lambda: fleet.states().get("scheduler", ("", 0))[0] == "RUNNING", 30, "the scheduler"
+        )
+        log = (fleet.logs / "gateway.log").read_text()
+        assert log.count("cannot start: Discord refused the bot token") == 1
+        supervisor_log = (fleet.logs / "supervisord.log").read_text()
+        assert supervisor_log.count("spawned: 'gateway'") == 1
+        assert "exited: gateway (exit status 2; expected)" in supervisor_log
+    finally:
+        fleet.close()
