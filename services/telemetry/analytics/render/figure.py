@@ -19,18 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 
 from services.telemetry.analytics.charts import GraphKind, Header
-
-DPI = 100
-PIXEL_SIZES: dict[GraphKind, tuple[int, int]] = {
-    GraphKind.NETWORK: (1200, 1000),
-    GraphKind.DUOS: (1200, 800),
-    GraphKind.VOICE_TIME: (1200, 800),
-    GraphKind.INACTIVE: (1200, 800),
-    GraphKind.WEEKDAYS: (1200, 800),
-    GraphKind.MONTHS: (1200, 800),
-    GraphKind.TIMELINE: (1200, 700),
-}
-"""Width x height in pixels; Discord shows up to about 1200 px wide before scaling down."""
+from services.telemetry.analytics.render.sizes import DPI, PIXEL_SIZES
 
 FONT_FAMILY = "DejaVu Sans"
 MAX_LABEL = 22
