@@ -24,11 +24,12 @@ from services.telemetry.schema import migrate
 
 DB_FILE = "telemetry.db"
 _PRIVATE = 0o600
-# The smallest pages: each table and index takes at least one page of its own, and a
-# community's whole database is a few dozen kilobytes. Measured with bench/telemetry.py
-# (two months of 100 members, schema 4): 139,264 bytes with SQLite's default 4,096-byte
-# pages, 87,040 with 1,024 and 78,848 with 512, at the same ingestion rate.
-PAGE_SIZE = 512
+# Small pages: each table and index takes at least one page of its own, and a community's
+# whole database is a few dozen kilobytes. Measured with bench/telemetry.py (two months of
+# 100 members, schema 4): 139,264 bytes with SQLite's default 4,096-byte pages, 88,064 with
+# 1,024 and 78,848 with 512; but 512-byte pages deepen the trees enough to slow ingestion
+# below 20,000 events/s here (19,500), where 1,024 gives 22,000 to 28,000.
+PAGE_SIZE = 1024
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -34,6 +34,8 @@ from services.telemetry.store import (
 
 log = logging.getLogger(__name__)
 
+_LOOKUP_CHUNK = 500  # ids per look-up, well under SQLite's limit on bound parameters
+
 # Processed ids are kept as long as voice transitions: a re-send comes within seconds of
 # the lost acknowledgement (the publisher's retry interval is capped), not days later.
 PROCESSED_KEPT = REPAIR_WINDOW
@@ -116,10 +118,12 @@ class Recorder:
         written = repeats = 0
         seen: dict[int, float] = {}  # guild -> latest event time in this batch
         with transaction(connection):
+            fresh = _first_times(connection, batch, now)
             for envelope in batch:
-                if envelope.recorded and not _first_time(connection, envelope.id, now):
+                if envelope.recorded and envelope.id not in fresh:
                     repeats += 1
                     continue
+                fresh.discard(envelope.id)  # the same event twice in one batch: once
                 if not tolerate:
                     written += self._apply(connection, envelope, seen, now)
                     continue
@@ -224,8 +228,26 @@ class Recorder:
             log.info("pruned %d processed ids and %d voice transitions", ids, transitions)
 
 
-def _first_time(connection: sqlite3.Connection, event_id: str, now: float) -> bool:
-    cursor = connection.execute(
-        "INSERT OR IGNORE INTO processed_events VALUES (?, ?)", (event_id, now)
+def _first_times(connection: sqlite3.Connection, batch: Sequence[Envelope], now: float) -> set[str]:
+    """The recorded events of ``batch`` never processed before, now noted as processed.
+
+    One look-up and one insert for the whole batch: a statement per event costs a third
+    of the ingestion time.
+    """
+    ids = list(dict.fromkeys(envelope.id for envelope in batch if envelope.recorded))
+    known: set[str] = set()
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        chunk = ids[start : start + _LOOKUP_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        known.update(
+            event_id
+            for (event_id,) in connection.execute(
+                f"SELECT id FROM processed_events WHERE id IN ({marks})",  # noqa: S608 -- placeholders only
+                chunk,
+            )
+        )
+    fresh = [event_id for event_id in ids if event_id not in known]
+    connection.executemany(
+        "INSERT INTO processed_events VALUES (?, ?)", [(event_id, now) for event_id in fresh]
     )
-    return cursor.rowcount == 1
+    return set(fresh)
