@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 TRY_AGAIN = "squadtime is catching its breath; try again in a moment."
 UNAVAILABLE = "This command is not available right now; try again in a moment."
+FIRST_RESPONSE_WAIT = 5.0  # past Discord's 3-second deadline: the first response is out by then
 
 APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE = 2, 3, 4
 CHANNEL_MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = (
@@ -86,6 +87,8 @@ class InteractionRelay:
         self.config = config
         self.tasks = tasks
         self.pending = pending
+        # Interactions whose first response is not sent yet: a follow-up waits for it.
+        self._unanswered: dict[int, asyncio.Event] = {}
 
     # ---------------------------------------------------------------- relay
 
@@ -97,6 +100,7 @@ class InteractionRelay:
             return  # pings, modals and DMs are not part of the bot
         if kind != "autocomplete":  # autocomplete is answered once, never followed up
             self.pending.add(interaction.id, interaction.token or "", interaction.channel_id or 0)
+            self._unanswered[interaction.id] = asyncio.Event()
         try:
             owner, request = self._request(interaction, kind, data)
         except Unroutable as why:
@@ -211,6 +215,20 @@ class InteractionRelay:
         request: Interaction | None,
     ) -> None:
         """The first response; a response Discord refuses becomes a private apology."""
+        try:
+            await self._first_or_apology(interaction, kind, response, request)
+        finally:
+            sent = self._unanswered.pop(interaction.id, None)
+            if sent is not None:
+                sent.set()
+
+    async def _first_or_apology(
+        self,
+        interaction: nextcord.Interaction[Any],
+        kind: str,
+        response: InteractionResponse,
+        request: Interaction | None,
+    ) -> None:
         token = interaction.token or ""
         try:
             await self._callback(interaction.id, token, response, request)
@@ -294,7 +312,21 @@ class InteractionRelay:
     # ------------------------------------------------------------ follow-ups
 
     async def follow_up(self, request: InteractionFollowUp) -> MessageSent:
-        """An owner's (or the gateway's own) follow-up to an acknowledged interaction."""
+        """An owner's (or the gateway's own) follow-up to an acknowledged interaction.
+
+        An owner may follow up before its own "deferred" answer has reached Discord
+        (it sends both at once): the follow-up then waits for that first response,
+        or it would post beside a "thinking..." placeholder that never goes away.
+        """
+        first = self._unanswered.get(request.interaction_id)
+        if first is not None:
+            try:
+                async with asyncio.timeout(FIRST_RESPONSE_WAIT):
+                    await first.wait()
+            except TimeoutError:
+                raise RequestRefused(
+                    "not_acknowledged", "the interaction was never acknowledged"
+                ) from None
         found = self.pending.get(request.interaction_id)
         if found is None:
             raise RequestRefused("discord_50027", "Invalid Webhook Token")

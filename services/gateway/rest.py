@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import mimetypes
 from collections.abc import Sequence
 from typing import Any
 
@@ -254,7 +255,8 @@ def _multipart(
                 "name": f"files[{index}]",
                 "value": upload.fp,
                 "filename": filename,
-                "content_type": "application/octet-stream",
+                # Discord shows an image inline only when its part says it is one.
+                "content_type": mimetypes.guess_type(filename)[0] or "application/octet-stream",
             }
         )
     message = {**message, "attachments": attachments}

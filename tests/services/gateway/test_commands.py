@@ -60,6 +60,7 @@ def test_message_commands_reach_discord(endpoints: Endpoints, short_tmp: Path) -
                 shown = emu.driver.message(sent.message_id, town.alice)
                 assert shown.content == "Who plays today?"
                 assert [a.filename for a in shown.attachments] == ["g.png"]
+                assert [a.content_type for a in shown.attachments] == ["image/png"]
                 c, m = town.text.id, sent.message_id
                 await ask(
                     "gateway",

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bus.client import BusClient
 from bus.endpoints import Endpoints
 from bus.protocol import (
     ActionRow,
@@ -71,6 +72,7 @@ COMMANDS = [
     ),
     CommandSpec(name="slow", description="Takes its time"),
     CommandSpec(name="later", description="Answers in two steps"),
+    CommandSpec(name="hasty", description="Follows up before its deferral is out"),
 ]
 
 
@@ -84,6 +86,8 @@ class Owner:
     def __init__(self) -> None:
         self.seen: list[Interaction] = []
         self.release = asyncio.Event()
+        self.client: BusClient | None = None
+        self.follow_ups: list[asyncio.Task[MessageSent]] = []
 
     async def answer(self, envelope: Envelope, request: Request) -> Reply:
         if isinstance(request, Ping):
@@ -104,6 +108,19 @@ class Owner:
                 return InteractionAnswer(response=InteractionResponse(content="worth the wait"))
             case "command", "later":
                 return InteractionAnswer(response=InteractionResponse(kind="deferred"))
+            case "command", "hasty":
+                assert self.client is not None
+                follow_up = InteractionFollowUp(
+                    interaction_id=request.interaction_id,
+                    response=InteractionResponse(content="already done"),
+                )
+                self.follow_ups.append(
+                    asyncio.create_task(
+                        self.client.request("gateway", follow_up, expect=MessageSent, timeout=STEP)
+                    )
+                )
+                await asyncio.sleep(0)  # let the follow-up leave first, as a hasty owner's would
+                return InteractionAnswer(response=InteractionResponse(kind="deferred"))
             case "component", _:
                 picked = ", ".join(request.values)
                 return InteractionAnswer(
@@ -123,6 +140,7 @@ async def owned(
         running_gateway(emu, endpoints, data, **overrides),
         peer(endpoints, "scheduler", owner.answer) as me,
     ):
+        owner.client = me.client
         await me.client.request(
             "gateway",
             RegisterCommands(owner="scheduler", commands=COMMANDS),
@@ -138,7 +156,7 @@ def test_commands_are_registered_as_described(endpoints: Endpoints, short_tmp: P
     async def scenario() -> None:
         async with Emulator() as emu, owned(emu, endpoints, short_tmp, Owner()):
             commands = {c.name: c for c in emu.world.commands.values()}
-            assert set(commands) == {"timezone", "config", "slow", "later"}
+            assert set(commands) == {"timezone", "config", "slow", "later", "hasty"}
             assert commands["config"].default_member_permissions == 1 << 5
             assert commands["timezone"].default_member_permissions is None
 
@@ -243,6 +261,24 @@ def test_owner_may_defer_and_follow_up_itself(endpoints: Endpoints, short_tmp: P
             )
             shown = await emu.driver.settle(outcome, timeout=STEP)
             assert shown.content == "here it is"
+
+    run(scenario())
+
+
+def test_a_follow_up_sent_with_the_deferral_fills_the_placeholder(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """An owner that follows up before its deferral reached Discord: one message, no "thinking"."""
+
+    async def scenario() -> None:
+        owner = Owner()
+        async with Emulator() as emu, owned(emu, endpoints, short_tmp, owner) as (town, _):
+            outcome = await emu.driver.slash(town.alice, town.text, "hasty")
+            assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
+            await asyncio.wait_for(asyncio.gather(*owner.follow_ups), STEP)
+            shown = await emu.driver.settle(outcome, timeout=STEP)
+            assert shown.content == "already done"
+            assert emu.driver.followups(outcome) == []
 
     run(scenario())
 
