@@ -15,7 +15,7 @@ from typing import ClassVar
 class GraphKind(StrEnum):
     """A graph the bot can draw; the value is its name in ``/stats`` and in file names."""
 
-    NETWORK = "network"
+    NETWORK = "community"
     DUOS = "duos"
     VOICE_TIME = "voice-time"
     INACTIVE = "inactive"

@@ -45,6 +45,6 @@ def test_render_database(db_path: Path, connection: sqlite3.Connection, recorder
     out = db_path.parent / "graphs"
     written = render_database(db_path, out, datetime.fromtimestamp(T, UTC))
     assert {path.parent for path in written} == {out / str(GUILD)}
-    assert "network.png" in {path.name for path in written}
+    assert "community.png" in {path.name for path in written}
     for path in written:
         assert path.read_bytes().startswith(b"\x89PNG")

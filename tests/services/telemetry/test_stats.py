@@ -292,7 +292,7 @@ def test_members_still_in_voice_count_until_now(short_tmp: Path) -> None:
 
 
 def test_stats_community_network_answers_with_a_png(endpoints: Endpoints, short_tmp: Path) -> None:
-    """A moderator's /stats network (and a member's timeline) comes back as a private PNG."""
+    """A moderator's /stats community (and a member's timeline) comes back as a private PNG."""
 
     async def scenario() -> None:
         async with Emulator() as emu:
@@ -307,7 +307,7 @@ def test_stats_community_network_answers_with_a_png(endpoints: Endpoints, short_
             ):
                 await commands_synced(emu, "stats")
                 outcome = await emu.driver.slash(
-                    town.admin, town.text, "stats", {"graph": "network", "days": 365}
+                    town.admin, town.text, "stats", {"graph": "community", "days": 365}
                 )
                 assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
                 assert outcome.ephemeral
@@ -315,7 +315,7 @@ def test_stats_community_network_answers_with_a_png(endpoints: Endpoints, short_
                 assert shown.content == "Community network, the last 365 days."
                 assert shown.ephemeral
                 (picture,) = shown.attachments
-                assert picture.filename == "network.png"
+                assert picture.filename == "community.png"
                 assert_png(picture.data, PIXEL_SIZES[GraphKind.NETWORK])
 
                 outcome = await emu.driver.slash(
@@ -351,12 +351,12 @@ def test_non_moderators_are_refused_by_discord_and_by_telemetry(
                 (command,) = [c for c in emu.world.commands.values() if c.name == "stats"]
                 assert command.default_member_permissions == MODERATOR
                 with pytest.raises(Refused, match="missing permissions"):
-                    await emu.driver.slash(town.alice, town.text, "stats", {"graph": "network"})
+                    await emu.driver.slash(town.alice, town.text, "stats", {"graph": "community"})
 
                 # The server owner lets everyone use the command (Integrations settings).
                 command.default_member_permissions = None
                 outcome = await emu.driver.slash(
-                    town.alice, town.text, "stats", {"graph": "network"}
+                    town.alice, town.text, "stats", {"graph": "community"}
                 )
                 assert outcome.response is CallbackType.CHANNEL_MESSAGE
                 assert outcome.message is not None
@@ -401,8 +401,8 @@ def test_bad_options_get_clear_private_errors(endpoints: Endpoints, short_tmp: P
                         "The timeline needs a `member`: whose week should it show?",
                     ),
                     (
-                        {"graph": "network", "member": town.bob.user_id},
-                        "`member` only applies to the `timeline` graph, not `network`.",
+                        {"graph": "community", "member": town.bob.user_id},
+                        "`member` only applies to the `timeline` graph, not `community`.",
                     ),
                     (
                         {"graph": "timeline", "days": 7, "member": town.bob.user_id},
@@ -464,7 +464,7 @@ def test_drawing_failures_are_told_never_swallowed(endpoints: Endpoints, short_t
             gateway.arrived.clear()
             async with GraphWorker(timeout=0.01) as hasty:
                 stats = StatsCommand(bus, database, hasty, tasks)
-                await stats.answer(stats_interaction({"graph": "network"}, guild_id=1000))
+                await stats.answer(stats_interaction({"graph": "community"}, guild_id=1000))
                 response = await gateway.follow_up()
                 assert response.content.startswith("The graph could not be drawn: drawing")
                 assert "Try again in a moment." in response.content
@@ -509,7 +509,7 @@ def test_ingestion_and_requests_stay_quick_while_a_graph_renders(
             began = time.perf_counter()
             answer = await bus.request(
                 "telemetry",
-                stats_interaction({"graph": "network", "days": "365"}, guild_id=1000),
+                stats_interaction({"graph": "community", "days": "365"}, guild_id=1000),
                 expect=InteractionAnswer,
                 timeout=STEP,
             )

@@ -25,7 +25,7 @@ def test_render_all_writes_seven_graphs_with_progress(tmp_path: Path) -> None:
     )
     names = [path.name for path in written]
     assert names == [
-        "network.png",
+        "community.png",
         "duos.png",
         "voice-time.png",
         "inactive.png",

@@ -11,7 +11,7 @@ from services.telemetry.analytics.options import OptionsError, StatsRequest, par
 @pytest.mark.parametrize(
     ("graph", "days", "member", "expected"),
     [
-        ("network", None, None, StatsRequest(GraphKind.NETWORK, 30)),
+        ("community", None, None, StatsRequest(GraphKind.NETWORK, 30)),
         ("duos", 7, None, StatsRequest(GraphKind.DUOS, 7)),
         (" Voice-Time ", 1, None, StatsRequest(GraphKind.VOICE_TIME, 1)),
         ("inactive", 365, None, StatsRequest(GraphKind.INACTIVE, 365)),
@@ -36,7 +36,7 @@ def test_valid_options_give_a_typed_request(
 @pytest.mark.parametrize(
     ("graph", "days", "member", "message"),
     [
-        ("netwrk", None, None, "There is no graph called `netwrk`. Did you mean `network`?"),
+        ("comunity", None, None, "There is no graph called `comunity`. Did you mean `community`?"),
         ("pie", None, None, "There is no graph called `pie`. Choose one of"),
         (None, None, None, "Pick a graph:"),
         ("", None, None, "Pick a graph:"),
@@ -52,7 +52,7 @@ def test_valid_options_give_a_typed_request(
         ("timeline", None, "alice", "`member` must be a member of this server."),
         ("timeline", None, 0, "`member` must be a member of this server."),
         ("timeline", None, False, "`member` must be a member of this server."),
-        ("network", None, 42, "`member` only applies to the `timeline` graph, not `network`."),
+        ("community", None, 42, "`member` only applies to the `timeline` graph, not `community`."),
     ],
 )
 def test_bad_options_get_a_clear_message(

@@ -100,7 +100,7 @@ def test_labels_are_made_safe(name: str, shown: str) -> None:
 def test_mismatched_kind_and_data_is_refused() -> None:
     """Asking for one graph with another graph's data is a programming error, said clearly."""
     chart = DuoChart(Header("t", "s"), ())
-    with pytest.raises(TypeError, match="DuoChart is data for duos, not for network"):
+    with pytest.raises(TypeError, match="DuoChart is data for duos, not for community"):
         render_png(GraphKind.NETWORK, chart)
 
 

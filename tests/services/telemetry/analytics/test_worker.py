@@ -58,7 +58,7 @@ def test_errors_come_back_and_a_dead_worker_is_replaced() -> None:
 
     async def scenario() -> None:
         async with GraphWorker() as worker:
-            with pytest.raises(TypeError, match="not for network"):
+            with pytest.raises(TypeError, match="not for community"):
                 await worker.render(GraphKind.NETWORK, DuoChart(Header("t", "s"), ()))
             first = await worker.peak_rss_bytes()
             assert first > 10 * 2**20
