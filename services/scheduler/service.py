@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 
 from bus.errors import BusError, RequestRefused
@@ -17,6 +18,7 @@ from bus.protocol import (
     FetchGuilds,
     GuildsFetched,
     GuildSnapshot,
+    Heartbeat,
     Interaction,
     InteractionAnswer,
     MemberLeft,
@@ -34,6 +36,7 @@ from services.scheduler.clock import Clock, SystemClock
 from services.scheduler.commands import COMMANDS
 from services.scheduler.daily import Days
 from services.scheduler.interactions import answer
+from services.scheduler.pulse import Pulse
 from services.scheduler.roster import Roster
 
 log = logging.getLogger(__name__)
@@ -52,11 +55,13 @@ class Scheduler:
         self.roster = Roster()
         self.days: Days | None = None
         self._context: Context | None = None
+        self._pulse = Pulse(interval=5.0)
 
     async def setup(self, runtime: Runtime) -> None:
         """Subscribe to the gateway's facts."""
         self.days = Days(runtime.bus, self.roster, runtime.tasks, self.clock)
         self._context = Context(self.days, self.roster, self.clock)
+        self._pulse = Pulse(interval=runtime.settings.heartbeat_interval)
         runtime.bus.subscribe("gateway.")
         runtime.bus.on_events(self._events)
 
@@ -115,6 +120,11 @@ class Scheduler:
                         await days.on_voice(event)
                     case MemberUpdated() | MemberLeft():
                         self.roster.apply(event)
+                    case Heartbeat(service="gateway", started=started):
+                        if self._pulse.beat(time.monotonic(), started):
+                            log.info("gateway events may have been missed; reconciling")
+                            for guild_id in list(days.guilds):
+                                days.reconnected(guild_id)
                     case _:
                         pass
             except BusError as error:
