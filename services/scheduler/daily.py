@@ -360,6 +360,8 @@ class Days:
                     guild.day,
                     MarkFacts(user_id=user, hour=slot.hour, source=How.REACTED, cancelled=True),
                 )
+        # Joins missed meanwhile: whoever is in a counted channel now is in this hour.
+        await self._voice_marks(guild, self._in_counted_voice(guild), self._clock.now())
         guild.stale = False
         guild.shown = message.content
         self._touch(guild)
@@ -422,21 +424,32 @@ class Days:
         if where == guild.voice_slot:
             return
         guild.voice_slot = where
+        await self._voice_marks(guild, self._in_counted_voice(guild), now)
+
+    def _in_counted_voice(self, guild: GuildDay) -> list[int]:
+        """The members (not bots) in the guild's counted voice channels now."""
         view = self._roster.guild(guild.guild_id)
         counted = set(guild.config.voice_channel_ids)
-        users = [
+        return [
             user
             for user, channel in view.voice.items()
             if channel in counted and not _is_bot(view.members.get(user))
         ]
-        await self._voice_marks(guild, users, now)
 
     async def _voice_marks(self, guild: GuildDay, users: Iterable[int], now: float) -> None:
+        """Mark ``users`` in voice for the hour holding ``now`` (once: known marks are skipped)."""
         where = slot_at(now, guild.config)
         if where is None:
             return
         day, hour = where
+        known = {
+            m.user_id
+            for m in guild.marks
+            if guild.day == day and m.hour == hour and m.source == How.VOICE and not m.cancelled
+        }
         for user in users:
+            if user in known:
+                continue
             try:
                 await self._mark(guild, day, MarkFacts(user_id=user, hour=hour, source=How.VOICE))
             except RemoteError as error:
