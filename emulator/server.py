@@ -20,7 +20,8 @@ from emulator.recorder import RequestLog
 from emulator.rest.app import Services, build_app
 from emulator.snowflakes import Snowflakes
 from emulator.state import User, World
-from emulator.voice import VoiceServer
+from emulator.tls import CertificateError
+from emulator.voice import EmulatedVoice, VoiceServer
 from emulator.watch import Changes
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class Emulator:
         self.actions = Actions(self.core)
         self.interactions = Interactions(self.core, self.actions)
         self.driver = Driver(self.core, self.actions, self.interactions)
+        self.voice = EmulatedVoice(world, changes, host=host)
         self.voice_server: VoiceServer | None = None
         gateway.on_voice_request = self._voice_request
         self._runner: web.AppRunner | None = None
@@ -96,8 +98,15 @@ class Emulator:
         self.core.base_url = f"http://{self.host}:{self._port}"
         self.core.gateway.url = f"ws://{self.host}:{self._port}/"
         log.info("emulated Discord listening on %s", self.core.base_url)
+        try:
+            await self.voice.start()
+        except CertificateError as error:
+            log.warning("no emulated voice: %s", error)
+        else:
+            self.voice_server = self.voice
 
     async def close(self) -> None:
+        await self.voice.close()
         await self.core.gateway.close()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -179,7 +188,11 @@ class Emulator:
             self_deaf=bool(data.get("self_deaf", False)),
             session_id=session.id,
         )
-        if channel is not None and self.voice_server is not None:
-            self.core.gateway.dispatch(
-                "VOICE_SERVER_UPDATE", self.voice_server.server_update(guild_id, session.id)
-            )
+        if self.voice_server is None:
+            return
+        if channel is None:
+            self.voice_server.left(guild_id, self.core.bot_id)
+            return
+        # Only the session that asked learns where to connect, as on Discord.
+        update = self.voice_server.server_update(guild_id, session.id)
+        session.push("VOICE_SERVER_UPDATE", update, self.core.gateway.settings.backlog)

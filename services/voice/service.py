@@ -1,8 +1,42 @@
-"""The voice process: joins the bus and heartbeats; its behaviour grows here."""
+"""The voice process: greets the first person in a counted voice channel, out loud.
+
+Facts come from the bus: the gateway's guild snapshots and voice/member events, and
+telemetry's answers (config, schedules, today's marks). The process's own Discord session
+(``client.py``) only carries the voice connection; ``greeter.py`` decides and speaks.
+"""
 
 from __future__ import annotations
 
-from services.runtime.service import RequestsNotServed, Runtime
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+
+import nextcord
+from nextcord.http import Route
+
+from bus.errors import BusError
+from bus.protocol import (
+    Envelope,
+    FetchGuilds,
+    GuildsFetched,
+    GuildSnapshot,
+    MemberLeft,
+    MemberUpdated,
+    VoiceChanged,
+)
+from services.runtime.service import EXIT_CONFIG, RequestsNotServed, Runtime
+from services.voice.client import VoiceSessionClient
+from services.voice.config import VoiceConfig
+from services.voice.facts import Facts
+from services.voice.greeter import Greeter
+from services.voice.speech import Voice as SpeakingVoice
+
+log = logging.getLogger(__name__)
+
+SEEN_LIMIT = 4096
+"""Envelope ids remembered to drop redelivered events (the bus delivers at least once)."""
 
 
 class Voice(RequestsNotServed):
@@ -11,8 +45,97 @@ class Voice(RequestsNotServed):
     name = "voice"
     description = "squadtime's voice: says in voice who is expected this hour."
 
+    def __init__(self, config: VoiceConfig, *, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.facts = Facts()
+        self.client: VoiceSessionClient | None = None
+        self.greeter: Greeter | None = None
+        self.ready = asyncio.Event()
+        self.exit_code = 0
+        self._seen: deque[str] = deque(maxlen=SEEN_LIMIT)
+        self._seen_ids: set[str] = set()
+
     async def setup(self, runtime: Runtime) -> None:
-        """Nothing to subscribe to yet."""
+        """Subscribe to the gateway's facts; build the session client and the greeter."""
+        runtime.redactor.add(self.config.token)
+        runtime.bus.subscribe("gateway.")
+        runtime.bus.on_events(self._events)
+        self.client = VoiceSessionClient(
+            guild_ready_timeout=self.config.guild_ready_timeout, ca_file=self.config.ca_file
+        )
+        self.greeter = Greeter(
+            runtime.bus,
+            self.facts,
+            self.client,
+            SpeakingVoice(self.config.espeak, self.config.voice, self.config.speed),
+            cooldown=self.config.cooldown,
+            connect_timeout=self.config.connect_timeout,
+            clock=self.clock,
+            tasks=runtime.tasks,
+        )
 
     async def run(self, runtime: Runtime) -> None:
-        """Nothing to do but heartbeat yet."""
+        """Catch up on the guilds, log the voice session in and hold it until stopped."""
+        assert self.client is not None
+        await self._catch_up(runtime)
+        client = self.client
+        previous, Route.BASE = Route.BASE, self.config.api_base
+        try:
+            await client.login(self.config.token)
+            connected = asyncio.create_task(client.connect(reconnect=True), name="voice.session")
+            ready = asyncio.create_task(client.wait_until_ready(), name="voice.ready")
+            await asyncio.wait({connected, ready}, return_when=asyncio.FIRST_COMPLETED)
+            if ready.done():
+                self.ready.set()
+                log.info("voice session ready as %s", client.user)
+            else:
+                ready.cancel()
+            await connected
+        except nextcord.LoginFailure:
+            log.error("cannot start: Discord refused the bot token (check DISCORD_TOKEN)")  # noqa: TRY400
+            self.exit_code = EXIT_CONFIG
+            runtime.stopping.set()
+        finally:
+            await asyncio.shield(self._close())
+            Route.BASE = previous
+
+    async def _close(self) -> None:
+        if self.client is None or self.client.is_closed():
+            return
+        for connection in list(self.client.voice_clients):
+            await connection.disconnect(force=True)
+        await self.client.close()
+
+    async def _catch_up(self, runtime: Runtime) -> None:
+        """Snapshots of every guild, for a voice service started after the gateway."""
+        try:
+            reply = await runtime.bus.request("gateway", FetchGuilds(), expect=GuildsFetched)
+        except BusError as error:
+            log.warning("no guild facts yet (%s): waiting for the gateway's snapshots", error)
+            return
+        for snapshot in reply.guilds:
+            if snapshot.guild_id not in self.facts.guilds:
+                self.facts.snapshot(snapshot)
+
+    async def _events(self, envelopes: Sequence[Envelope]) -> None:
+        assert self.greeter is not None
+        for envelope in envelopes:
+            if envelope.id in self._seen_ids:
+                continue
+            if len(self._seen) == self._seen.maxlen:
+                self._seen_ids.discard(self._seen[0])
+            self._seen.append(envelope.id)
+            self._seen_ids.add(envelope.id)
+            match envelope.body:
+                case GuildSnapshot() as snapshot:
+                    self.facts.snapshot(snapshot)
+                case VoiceChanged() as event:
+                    self.facts.voice(event)
+                    self.greeter.voice_changed(event)
+                case MemberUpdated() as event:
+                    self.facts.member(event)
+                case MemberLeft() as event:
+                    self.facts.member_left(event)
+                case _:
+                    pass

@@ -1,0 +1,248 @@
+"""Voice benchmark: delay from a member's join to the greeting's first audio packet; voice RSS.
+
+``python -m bench.voice [--greetings N]``. A local emulator (with its voice server), an
+in-process broker and the real gateway, telemetry and voice processes are started. The
+community's play window holds the present hour and two members usually play now, so every
+first person in a counted channel is greeted. N members join one after the other, each into
+an empty lobby of its own; each join is timed from the emulator's voice-state change to the
+first RTP packet its voice server receives, and the voice process's resident memory is read
+while it speaks. The baseline, measured in
+the same run, is a plain nextcord client in this process that joins and plays a tone at once:
+the ratio is what deciding and synthesising add. The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import nextcord
+from nextcord.http import Route
+
+from bus.broker import Broker
+from bus.client import BusClient
+from bus.endpoints import Endpoints
+from bus.protocol import (
+    GuildConfig,
+    GuildConfigReply,
+    MemberSchedule,
+    SchedulesReply,
+    SetGuildConfig,
+    SetSchedule,
+    WeeklySlot,
+)
+from emulator import Emulator
+from emulator.state import Channel, Guild, Member
+
+STEP = 20.0
+TONE = b"".join(
+    (8000 if (n // 55) % 2 else -8000).to_bytes(2, "little", signed=True) * 2 for n in range(48_000)
+)
+"""One second of a square wave, 16-bit stereo at 48 kHz."""
+
+
+def rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def process(
+    module: str, runtime: Path, env: dict[str, str]
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``python -m <module>`` until the block ends (SIGTERM, bounded wait)."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        module,
+        env={
+            **os.environ,
+            "SQUADTIME_RUNTIME_DIR": str(runtime),
+            "SQUADTIME_DATA_DIR": str(runtime / "data"),
+            "SQUADTIME_LOG_LEVEL": "WARNING",
+            **env,
+        },
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        yield child
+    finally:
+        if child.returncode is None:
+            child.terminate()
+        await asyncio.wait_for(child.wait(), STEP)
+
+
+async def baseline(emu: Emulator, guild: Guild, channel: Channel) -> float:
+    """Seconds from a plain client's join request to its first packet heard."""
+    intents = nextcord.Intents.none()
+    intents.guilds = intents.voice_states = True
+    connector = aiohttp.TCPConnector(ssl=emu.voice.certificate.client_context())
+    client = nextcord.Client(intents=intents, guild_ready_timeout=0.1, connector=connector)
+    Route.BASE = emu.api_url
+    task = asyncio.create_task(client.start(emu.token))
+    try:
+        async with asyncio.timeout(STEP):
+            await client.wait_until_ready()
+        target = client.get_channel(channel.id)
+        assert isinstance(target, nextcord.VoiceChannel)
+        started = time.monotonic()
+        voice = await target.connect(timeout=STEP, cls=nextcord.VoiceClient)
+        voice.play(nextcord.PCMAudio(io.BytesIO(TONE)))
+        await emu.driver.wait_until(
+            lambda: emu.voice.heard(guild.id, channel.id).first_packet_at is not None,
+            timeout=STEP,
+        )
+        first = emu.voice.heard(guild.id, channel.id).first_packet_at
+        assert first is not None
+        voice.stop()
+        await voice.disconnect(force=True)
+        return first - started
+    finally:
+        await client.close()
+        await asyncio.wait({task}, timeout=STEP)
+
+
+async def configure(
+    endpoints: Endpoints, guild: Guild, lobbies: list[Channel], regulars: list[Member]
+) -> None:
+    """Greetings on, the lobbies counted, a UTC window holding now, regulars scheduled now."""
+    now = datetime.now(UTC)
+    peer = BusClient("bench", endpoints)
+    await peer.start(timeout=STEP)
+    try:
+        config = GuildConfig(
+            guild_id=guild.id,
+            timezone="UTC",
+            window_start=now.hour,
+            window_hours=2,
+            voice_channel_ids=[c.id for c in lobbies],
+            greetings=True,
+        )
+        await peer.request(
+            "telemetry", SetGuildConfig(config=config), expect=GuildConfigReply, timeout=STEP
+        )
+        slot = WeeklySlot(weekday=now.weekday(), hour=now.hour)
+        for member in regulars:
+            await peer.request(
+                "telemetry",
+                SetSchedule(
+                    guild_id=guild.id,
+                    schedule=MemberSchedule(user_id=member.user_id, slots=[slot]),
+                ),
+                expect=SchedulesReply,
+                timeout=STEP,
+            )
+    finally:
+        await peer.close()
+
+
+async def greet_once(
+    emu: Emulator, member: Member, channel: Channel, voice_pid: int
+) -> tuple[float, int]:
+    """One greeting: seconds from join to first packet, and the voice process's peak RSS."""
+    guild_id = member.guild_id
+    started = time.monotonic()
+    await emu.driver.join_voice(member, channel)
+    await emu.driver.wait_until(
+        lambda: emu.voice.heard(guild_id, channel.id).first_packet_at is not None, timeout=STEP
+    )
+    first = emu.voice.heard(guild_id, channel.id).first_packet_at
+    assert first is not None
+    peak = rss_bytes(voice_pid)
+    deadline = time.monotonic() + STEP
+    while emu.bot_id in emu.world.guild(guild_id).voice_states and time.monotonic() < deadline:
+        peak = max(peak, rss_bytes(voice_pid))
+        await asyncio.sleep(0.1)  # sampling memory while it speaks, not synchronising
+    await emu.driver.leave_voice(member)
+    return first - started, peak
+
+
+async def measure(greetings: int, runtime: Path) -> dict[str, Any]:
+    endpoints = Endpoints.ipc(runtime)
+    broker = Broker(endpoints)
+    broker.start()
+    try:
+        async with Emulator() as emu:
+            driver = emu.driver
+            guild = driver.add_guild("Bench")
+            lobbies = [driver.add_voice_channel(guild, f"Lobby {i}") for i in range(greetings)]
+            quiet = driver.add_voice_channel(guild, "Baseline")
+            regulars = [driver.add_member(guild, name) for name in ("bob", "carol")]
+            joiners = [driver.add_member(guild, f"player{i}") for i in range(greetings)]
+            base = await baseline(emu, guild, quiet)
+            env = {"SQUADTIME_DISCORD_API": emu.api_url, "DISCORD_TOKEN": emu.token}
+            voice_env = env | {"SQUADTIME_VOICE_CA_FILE": str(emu.voice.certificate.cert_file)}
+            sessions = len(emu.gateway.live_sessions)
+            async with (
+                process("services.telemetry", runtime, env),
+                process("services.gateway", runtime, env),
+            ):
+                await driver.wait_until(
+                    lambda: len(emu.gateway.live_sessions) >= sessions + 1, timeout=STEP
+                )
+                await configure(endpoints, guild, lobbies, regulars)
+                async with process("services.voice", runtime, voice_env) as voice:
+                    await driver.wait_until(
+                        lambda: len(emu.gateway.live_sessions) >= sessions + 2, timeout=STEP
+                    )
+                    await asyncio.sleep(2.0)  # let the new process settle before reading memory
+                    idle = rss_bytes(voice.pid)
+                    delays, peaks = [], []
+                    for member, lobby in zip(joiners, lobbies, strict=True):
+                        delay, peak = await greet_once(emu, member, lobby, voice.pid)
+                        delays.append(delay)
+                        peaks.append(peak)
+    finally:
+        broker.stop()
+    ms = 1000.0
+    return {
+        "bench": "voice",
+        "greetings": greetings,
+        "join_to_first_packet_p50_ms": round(statistics.median(delays) * ms, 1),
+        "join_to_first_packet_max_ms": round(max(delays) * ms, 1),
+        "baseline_connect_to_first_packet_ms": round(base * ms, 1),
+        "p50_ratio": round(statistics.median(delays) / base, 2),
+        "voice_idle_rss_mb": round(idle / 2**20, 1),
+        "voice_speaking_rss_mb": round(max(peaks) / 2**20, 1),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the figures; the last line is JSON."""
+    parser = argparse.ArgumentParser(prog="python -m bench.voice", description=__doc__)
+    parser.add_argument("--greetings", type=int, default=3, help="greetings to time (default 3)")
+    args = parser.parse_args(argv)
+    if args.greetings < 1:
+        parser.error("--greetings must be at least 1")
+    with tempfile.TemporaryDirectory(prefix="sqt-bench-", dir="/tmp") as raw:
+        runtime = Path(raw)
+        runtime.chmod(0o700)  # the bus's sockets live here: private, as in production
+        figures = asyncio.run(measure(args.greetings, runtime))
+    print(
+        f"join -> first packet p50 {figures['join_to_first_packet_p50_ms']} ms"
+        f" (plain client connect -> first packet {figures['baseline_connect_to_first_packet_ms']}"
+        f" ms); voice RSS idle {figures['voice_idle_rss_mb']} MiB,"
+        f" speaking {figures['voice_speaking_rss_mb']} MiB"
+    )
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
