@@ -23,6 +23,7 @@ from pathlib import Path
 import zmq
 import zmq.asyncio
 
+from bench.common import rss_bytes
 from bus.client import BusClient
 from bus.endpoints import Endpoints, endpoints_from_env
 from bus.protocol import Envelope, Note, Ping, Pong, Reply, Request
@@ -125,12 +126,6 @@ async def record_throughput(endpoints: Endpoints, count: int) -> float:
         return count / (time.perf_counter() - started)
 
 
-def rss_of(pid: int) -> int:
-    """Resident set size of a process, in bytes."""
-    with open(f"/proc/{pid}/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
 def fleet_idle_rss(root: Path) -> dict[str, int]:
     """Start the fleet under supervisord, let it settle, read each program's RSS."""
     run_dir, log_dir = root / "fleet-run", root / "fleet-log"
@@ -165,7 +160,7 @@ def fleet_idle_rss(root: Path) -> dict[str, int]:
                 if " RUNNING " in line
             }
         time.sleep(3)  # idle means: after start-up work is done
-        return {name: rss_of(pid) for name, pid in pids.items()}
+        return {name: rss_bytes(pid) for name, pid in pids.items()}
     finally:
         supervisord.terminate()
         supervisord.wait(30)

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import Any
 import nextcord
 from nextcord.http import Route
 
+from bench.common import in_private_dir, percentile, report, rss_bytes
 from bus.broker import Broker
 from bus.client import BusClient
 from bus.endpoints import Endpoints
@@ -37,19 +36,6 @@ from emulator.state import Member
 
 STEP = 15.0
 EMOJIS = [chr(0x1F600 + i) for i in range(20)]
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 class _Arrivals:
@@ -200,17 +186,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.reactions < 1:
         parser.error("--reactions must be at least 1")
-    with tempfile.TemporaryDirectory(prefix="sqt-bench-", dir="/tmp") as raw:
-        runtime = Path(raw)
-        runtime.chmod(0o700)  # the bus's sockets live here: private, as in production
-        figures = asyncio.run(measure(args.reactions, runtime))
-    print(
+    figures = in_private_dir(lambda runtime: measure(args.reactions, runtime))
+    return report(
         f"relay p50 {figures['relay_p50_ms']} ms, p99 {figures['relay_p99_ms']} ms"
         f" (plain nextcord client: p50 {figures['baseline_p50_ms']} ms);"
-        f" gateway idle RSS {figures['gateway_idle_rss_mb']} MiB"
+        f" gateway idle RSS {figures['gateway_idle_rss_mb']} MiB",
+        figures,
     )
-    print(json.dumps(figures))
-    return 0
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ broker and the real gateway, telemetry and scheduler processes are started; an a
 up the daily message, then N members each click two hours within S seconds. The figures:
 how many edits of the daily message the emulator received for the burst, against the one
 edit per click a naive bot would make (the baseline, counted in the same run), the delay
-from the last click to the last edit, and whether the final text lists everyone. The
-scheduler's resident memory is read from /proc once it has idled. The last line printed
+from the last click to the last edit (the run waits until the final text lists everyone).
+The scheduler's resident memory is read from /proc once it has idled. The last line printed
 is one JSON object with the figures.
 """
 
@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.common import in_private_dir, report, rss_bytes
 from bus.broker import Broker
 from bus.endpoints import Endpoints
 from emulator import Emulator
@@ -33,14 +32,6 @@ STEP = 30.0
 EDIT_ROUTE = "/channels/{channel_id}/messages/{message_id}"
 SERVICES = ("telemetry", "gateway", "scheduler")
 HOURS = ("🇦", "🇧", "🇨", "🇩")
-
-
-def rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 async def _answer(emu: Emulator, admin: Member, text: Channel, command: str, **options: Any) -> str:
@@ -153,18 +144,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--members must be at least 1")
     if args.spread <= 0:
         parser.error("--spread must be positive")
-    with tempfile.TemporaryDirectory(prefix="sqt-bench-", dir="/tmp") as raw:
-        runtime = Path(raw)
-        runtime.chmod(0o700)  # the bus's sockets live here: private, as in production
-        figures = asyncio.run(measure(args.members, args.spread, runtime))
-    print(
+    figures = in_private_dir(lambda runtime: measure(args.members, args.spread, runtime))
+    return report(
         f"{figures['clicks']} clicks in {figures['burst_seconds']} s -> {figures['edits']} edits"
         f" (one per click: {figures['baseline_edits']}); last edit"
         f" {figures['last_click_to_last_edit_s']} s after the last click;"
-        f" scheduler idle RSS {figures['scheduler_idle_rss_mb']} MiB"
+        f" scheduler idle RSS {figures['scheduler_idle_rss_mb']} MiB",
+        figures,
     )
-    print(json.dumps(figures))
-    return 0
 
 
 if __name__ == "__main__":

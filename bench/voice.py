@@ -17,11 +17,9 @@ import argparse
 import asyncio
 import contextlib
 import io
-import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
@@ -32,6 +30,7 @@ import aiohttp
 import nextcord
 from nextcord.http import Route
 
+from bench.common import in_private_dir, report, rss_bytes
 from bus.broker import Broker
 from bus.client import BusClient
 from bus.endpoints import Endpoints
@@ -52,14 +51,6 @@ TONE = b"".join(
     (8000 if (n // 55) % 2 else -8000).to_bytes(2, "little", signed=True) * 2 for n in range(48_000)
 )
 """One second of a square wave, 16-bit stereo at 48 kHz."""
-
-
-def rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 @contextlib.asynccontextmanager
@@ -230,18 +221,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.greetings < 1:
         parser.error("--greetings must be at least 1")
-    with tempfile.TemporaryDirectory(prefix="sqt-bench-", dir="/tmp") as raw:
-        runtime = Path(raw)
-        runtime.chmod(0o700)  # the bus's sockets live here: private, as in production
-        figures = asyncio.run(measure(args.greetings, runtime))
-    print(
+    figures = in_private_dir(lambda runtime: measure(args.greetings, runtime))
+    return report(
         f"join -> first packet p50 {figures['join_to_first_packet_p50_ms']} ms"
         f" (plain client connect -> first packet {figures['baseline_connect_to_first_packet_ms']}"
         f" ms); voice RSS idle {figures['voice_idle_rss_mb']} MiB,"
-        f" speaking {figures['voice_speaking_rss_mb']} MiB"
+        f" speaking {figures['voice_speaking_rss_mb']} MiB",
+        figures,
     )
-    print(json.dumps(figures))
-    return 0
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 from services.gateway.config import ConfigError, GatewayConfig
 from services.gateway.service import Gateway
-from services.gateway.token import TokenError
 from services.runtime.logs import configure_logging
 from services.runtime.service import EXIT_CONFIG, run_service
+from services.runtime.token import TokenError
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.gateway.token import load_token
+from services.runtime.token import load_token
 
 API_ENV = "SQUADTIME_DISCORD_API"
 DISCORD_API = "https://discord.com/api/v10"

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.runtime.token import TokenError, load_token
+
 DISCORD_API = "https://discord.com/api/v10"
 
 
@@ -60,19 +62,10 @@ class VoiceConfig:
 
 
 def _token(env: Mapping[str, str]) -> str:
-    token = env.get("DISCORD_TOKEN", "").strip()
-    if token:
-        return token
-    file = env.get("DISCORD_TOKEN_FILE", "").strip()
-    if not file:
-        raise VoiceConfigError("no bot token: set DISCORD_TOKEN or DISCORD_TOKEN_FILE")
     try:
-        token = Path(file).read_text(encoding="utf-8").strip()
-    except OSError as error:
-        raise VoiceConfigError(f"DISCORD_TOKEN_FILE={file!r} cannot be read: {error}") from None
-    if not token:
-        raise VoiceConfigError(f"DISCORD_TOKEN_FILE={file!r} is empty")
-    return token
+        return load_token(env)
+    except TokenError as error:
+        raise VoiceConfigError(str(error)) from None
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:

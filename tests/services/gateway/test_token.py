@@ -10,7 +10,7 @@ from bus.errors import RequestRefused
 from bus.protocol import CommandSpec, OptionSpec
 from services.gateway.config import ConfigError, GatewayConfig
 from services.gateway.registry import CommandRegistry
-from services.gateway.token import TokenError, load_token
+from services.runtime.token import TokenError, load_token
 
 
 def test_variable_wins_over_file(tmp_path: Path) -> None:

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +17,7 @@ from tests.emulator.support import small_community
 from tests.helpers import eventually, run
 from tests.services.gateway.support import running_gateway
 from tests.services.inprocess import STEP, running
+from tests.services.processes import ServiceProcess
 from tests.services.scheduler.support import World, world
 
 A, B, C, D = "🇦", "🇧", "🇨", "🇩"
@@ -92,37 +89,6 @@ def test_a_post_made_but_not_recorded_is_found_after_a_crash(
     run(scenario())
 
 
-class SchedulerProcess:
-    """``python -m services.scheduler`` as supervisord runs it, killable."""
-
-    def __init__(self, runtime_dir: Path) -> None:
-        self.runtime_dir = runtime_dir
-        self.env = {
-            **os.environ,
-            "SQUADTIME_RUNTIME_DIR": str(runtime_dir),
-            "SQUADTIME_DATA_DIR": str(runtime_dir / "data"),
-        }
-        self.process = self._spawn()
-
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        # This test is about what survives a kill, not about the crash-loop back-off.
-        (self.runtime_dir / "scheduler.starts").unlink(missing_ok=True)
-        return subprocess.Popen([sys.executable, "-m", "services.scheduler"], env=self.env)
-
-    def kill_and_restart(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(5)
-        self.process = self._spawn()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-
-
 @pytest.mark.fleet
 def test_sigkill_at_any_moment_leaves_one_post_with_the_right_text(
     endpoints: Endpoints, short_tmp: Path
@@ -138,7 +104,7 @@ def test_sigkill_at_any_moment_leaves_one_post_with_the_right_text(
                 running(Telemetry(short_tmp / "telemetry.db"), endpoints, short_tmp),
                 running_gateway(emu, endpoints, short_tmp),
             ):
-                process = SchedulerProcess(short_tmp)
+                process = ServiceProcess("scheduler", short_tmp, short_tmp / "data")
                 try:
                     await eventually(
                         lambda: "config" in {c.name for c in emu.world.commands.values()},

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +13,7 @@ import pytest
 from bus.client import BusClient
 from bus.endpoints import Endpoints
 from tests.helpers import eventually, run
+from tests.services.processes import ServiceProcess
 from tests.services.telemetry.events import voice
 
 pytestmark = pytest.mark.fleet
@@ -25,39 +22,10 @@ TOTAL = 10_000
 MEMBERS = 50
 
 
-class TelemetryProcess:
-    """``python -m services.telemetry`` as supervisord would run it, killable."""
-
-    def __init__(self, runtime_dir: Path, data_dir: Path) -> None:
-        self.env = {
-            **os.environ,
-            "SQUADTIME_RUNTIME_DIR": str(runtime_dir),
-            "SQUADTIME_DATA_DIR": str(data_dir),
-        }
-        self.db = data_dir / "telemetry.db"
-        self.process = self._spawn()
-
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "services.telemetry"], env=self.env)
-
-    def kill_and_restart(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(5)
-        self.process = self._spawn()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-
-
 @pytest.fixture
-def telemetry(endpoints: Endpoints, short_tmp: Path) -> Iterator[TelemetryProcess]:
+def telemetry(endpoints: Endpoints, short_tmp: Path) -> Iterator[ServiceProcess]:
     """A telemetry process on the test's broker."""
-    started = TelemetryProcess(short_tmp, short_tmp / "data")
+    started = ServiceProcess("telemetry", short_tmp, short_tmp / "data")
     yield started
     started.stop()
 
@@ -74,7 +42,7 @@ def counts(db: Path) -> tuple[int, int, int]:
 
 
 def test_sigkill_mid_stream_stores_every_voice_event_once(
-    telemetry: TelemetryProcess, endpoints: Endpoints
+    telemetry: ServiceProcess, endpoints: Endpoints
 ) -> None:
     """10,000 joins and leaves with telemetry SIGKILLed mid-stream: each session stored once."""
 
@@ -87,7 +55,11 @@ def test_sigkill_mid_stream_stores_every_voice_event_once(
             user = n % MEMBERS
             at = start + n * 10
             if n == TOTAL // 4:
-                await eventually(lambda: telemetry.db.exists(), 30, "the database created")
+                await eventually(
+                    lambda: (telemetry.data_dir / "telemetry.db").exists(),
+                    30,
+                    "the database created",
+                )
                 telemetry.kill_and_restart()
             gateway.record(voice(user, 0, 10 + user % 3, at))
             gateway.record(voice(user, 10 + user % 3, 0, at + 5))
@@ -98,9 +70,9 @@ def test_sigkill_mid_stream_stores_every_voice_event_once(
         return gateway
 
     gateway = run(scenario(), timeout=110)
-    assert counts(telemetry.db) == (TOTAL // 2, TOTAL // 2, TOTAL)
+    assert counts(telemetry.data_dir / "telemetry.db") == (TOTAL // 2, TOTAL // 2, TOTAL)
     assert gateway.counters.retried > 0  # the kill really cost deliveries
-    with sqlite3.connect(telemetry.db) as connection:
+    with sqlite3.connect(telemetry.data_dir / "telemetry.db") as connection:
         (bad,) = connection.execute(
             'SELECT count(*) FROM voice_sessions WHERE "end" - start != 5'
         ).fetchone()

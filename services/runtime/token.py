@@ -2,6 +2,7 @@
 
 Production and test bots differ only by this token, so it is read at start
 and never written anywhere: the caller registers it with the log redactor.
+The gateway and the voice service each open a session of their own with it.
 """
 
 from __future__ import annotations
