@@ -8,6 +8,7 @@ import msgspec
 
 from bus.protocol import GuildConfig, GuildConfigReply, Interaction, InteractionResponse
 from bus.protocol import SetGuildConfig as SaveConfig
+from services.runtime.playtime import timezone_names
 from services.scheduler.answers import (
     Context,
     Refusal,
@@ -19,7 +20,7 @@ from services.scheduler.answers import (
     text_option,
 )
 from services.scheduler.roster import TEXT_CHANNELS, VOICE_CHANNELS, GuildView
-from services.scheduler.slots import MAX_WINDOW_HOURS, hour_emoji, timezone_names
+from services.scheduler.slots import MAX_WINDOW_HOURS, hour_emoji
 
 _TIME = re.compile(r"([01]?\d|2[0-3])[:h.]([0-5]\d)")
 _CUSTOM_EMOJI = re.compile(r"<a?:(\w{2,32}):(\d{1,20})>")

@@ -57,7 +57,8 @@ from bus.protocol import (
     VoiceChanged,
 )
 from bus.tasks import TaskSet
-from services.scheduler.board import How, attendance, scheduled_hours
+from services.runtime.playtime import How, window_hour
+from services.scheduler.board import attendance, scheduled_hours
 from services.scheduler.clock import Clock
 from services.scheduler.coalesce import Coalescer
 from services.scheduler.render import daily_text, day_marker
@@ -69,7 +70,6 @@ from services.scheduler.slots import (
     due_day,
     next_hour_start,
     next_post,
-    slot_at,
 )
 
 log = logging.getLogger(__name__)
@@ -420,7 +420,7 @@ class Days:
 
     async def _voice_hour(self, guild: GuildDay, now: float) -> None:
         """At each new hour, members still in counted voice channels are in it too."""
-        where = slot_at(now, guild.config)
+        where = window_hour(now, guild.config)
         if where == guild.voice_slot:
             return
         guild.voice_slot = where
@@ -438,7 +438,7 @@ class Days:
 
     async def _voice_marks(self, guild: GuildDay, users: Iterable[int], now: float) -> None:
         """Mark ``users`` in voice for the hour holding ``now`` (once: known marks are skipped)."""
-        where = slot_at(now, guild.config)
+        where = window_hour(now, guild.config)
         if where is None:
             return
         day, hour = where

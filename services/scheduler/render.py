@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from services.scheduler.board import HourLine, How
+from services.runtime.playtime import STRENGTH, How
+from services.scheduler.board import HourLine
 
 MAX_CONTENT = 2000  # Discord's limit for a message's content
 MARKERS = {How.VOICE: "🎧", How.REACTED: "👍", How.SCHEDULED: "📅"}
@@ -46,8 +47,7 @@ def _hour(line: HourLine, label: Label, limit: int | None) -> str:
     start = f"{line.slot.emoji} <t:{int(line.slot.start)}:t>"
     if not line.players:
         return f"{start} · nobody yet"
-    order = list(How)
-    ordered = sorted(line.players, key=lambda p: (order.index(p[1]), label(p[0])[1].casefold()))
+    ordered = sorted(line.players, key=lambda p: (STRENGTH.index(p[1]), label(p[0])[1].casefold()))
     shown = ordered if limit is None else ordered[:limit]
     names = ", ".join(_player(user, how, label) for user, how in shown)
     more = len(ordered) - len(shown)

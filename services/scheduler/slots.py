@@ -1,9 +1,7 @@
-"""The play window of a community day, in the community's timezone: pure time maths.
+"""The slots of a community day's play window, and its post times: pure time maths.
 
-A community day ``D`` has one slot per local hour of its window: the window starts at
-local hour ``window_start`` of ``D`` and lasts ``window_hours`` hours, so it may run past
-midnight into ``D + 1`` (a window from 22:00 for 4 hours holds 22, 23, 0 and 1). A slot is
-named by its local hour, which stays unique because the window is shorter than a day.
+A community day has one slot per local hour of its window (see ``services.runtime.playtime``
+for the window), each with the reaction members click for it.
 
 Daylight saving: an hour skipped by a spring-forward has no slot that day (it never
 happens on the wall clock), and an hour repeated by a fall-back has one slot, starting
@@ -12,12 +10,12 @@ at its first occurrence. Every function takes the instant it reasons about.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from bus.protocol import GuildConfig
+from services.runtime.playtime import zone
 
 MAX_WINDOW_HOURS = 20  # Discord allows 20 distinct reactions on a message
 DEFAULT_HOUR_EMOJI = tuple(chr(0x1F1E6 + n) for n in range(MAX_WINDOW_HOURS))  # 🇦 .. 🇹
@@ -32,22 +30,6 @@ class Slot:
     hour: int  # the local hour, 0-23, that names the slot
     start: float  # unix seconds of its first instant
     emoji: str
-
-
-@functools.cache
-def timezone_names() -> tuple[str, ...]:
-    """Every IANA timezone name this machine knows, sorted."""
-    return tuple(sorted(available_timezones()))
-
-
-def zone(name: str) -> ZoneInfo:
-    """The community's zone; a name that stopped existing (tzdata update) means UTC."""
-    return ZoneInfo(name) if name in _known() else ZoneInfo("UTC")
-
-
-@functools.cache
-def _known() -> frozenset[str]:
-    return frozenset(timezone_names())
 
 
 def hour_emoji(config: GuildConfig) -> list[str]:
@@ -74,16 +56,6 @@ def day_slots(day: date, config: GuildConfig) -> list[Slot]:
         if wall is not None:
             slots.append(Slot(hour=offset % 24, start=wall.timestamp(), emoji=emoji[index]))
     return slots
-
-
-def slot_at(at: float, config: GuildConfig) -> tuple[date, int] | None:
-    """The community day and hour whose slot holds instant ``at``, or None outside the window."""
-    local = datetime.fromtimestamp(at, zone(config.timezone))
-    for days_back in (0, 1):
-        offset = days_back * 24 + local.hour
-        if config.window_start <= offset < config.window_start + config.window_hours:
-            return local.date() - timedelta(days=days_back), local.hour
-    return None
 
 
 def next_hour_start(at: float, config: GuildConfig) -> float:

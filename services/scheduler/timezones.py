@@ -10,6 +10,7 @@ from bus.protocol import (
     SetTimezone,
     TimezonesReply,
 )
+from services.runtime.playtime import timezone_names
 from services.scheduler.answers import (
     Context,
     Refusal,
@@ -19,7 +20,6 @@ from services.scheduler.answers import (
     text_option,
 )
 from services.scheduler.render import escape
-from services.scheduler.slots import timezone_names
 from services.scheduler.zones import local_time, most_common, suggest
 
 

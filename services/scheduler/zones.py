@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
-from services.scheduler.slots import timezone_names, zone
+from services.runtime.playtime import timezone_names, zone
 
 MAX_SUGGESTIONS = 25  # Discord shows at most 25 autocomplete choices
 

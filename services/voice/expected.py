@@ -1,22 +1,17 @@
-"""Who is expected this hour and the next: pure time maths with the instant passed in.
+"""Who is expected this hour and the next, by the community's rules of play time.
 
-An hour belongs to a community day when it falls in that day's play window (which may run
-past midnight: a window from 22:00 for 4 hours holds 22, 23, 0 and 1 of the next date). A
-member is expected in an hour of day ``D`` when they reacted for it, are in voice for it, or
-usually play then (their schedule for ``D``'s weekday) and did not take it back today.
-Outside the window nobody is expected: there is no hour to sign up for.
+The window and who is in an hour are ``services.runtime.playtime``'s, the same the daily
+message shows. Outside the window nobody is expected: there is no hour to sign up for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime
 
 from bus.protocol import GuildConfig, MarkFacts, MemberSchedule
-
-SCHEDULE = "schedule"
+from services.runtime import playtime
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,23 +23,13 @@ class Hour:
     start: float
 
 
-def community_zone(config: GuildConfig) -> ZoneInfo:
-    """The community's zone; an unknown name means UTC."""
-    try:
-        return ZoneInfo(config.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def window_hour(at: float, config: GuildConfig) -> Hour | None:
     """The hour of a community day's window holding instant ``at``, or None outside windows."""
-    local = datetime.fromtimestamp(at, community_zone(config))
-    start = local.replace(minute=0, second=0, microsecond=0).timestamp()
-    for days_back in (0, 1):
-        offset = days_back * 24 + local.hour
-        if config.window_start <= offset < config.window_start + config.window_hours:
-            return Hour(local.date() - timedelta(days=days_back), local.hour, start)
-    return None
+    found = playtime.window_hour(at, config)
+    if found is None:
+        return None
+    local = datetime.fromtimestamp(at, playtime.zone(config.timezone))
+    return Hour(found[0], found[1], local.replace(minute=0, second=0, microsecond=0).timestamp())
 
 
 def this_and_next_hour(at: float, config: GuildConfig) -> list[Hour]:
@@ -67,20 +52,10 @@ def expected(
     found: dict[Hour, set[int]] = {}
     for hour in hours:
         weekday = hour.day.weekday()
-        usual = {
+        usual = [
             s.user_id
             for s in schedules
             if any(slot.weekday == weekday and slot.hour == hour.hour for slot in s.slots)
-        }
-        taken_back: set[int] = set()
-        signed_up: set[int] = set()
-        for mark in marks.get(hour.day, ()):
-            if mark.hour != hour.hour:
-                continue
-            if mark.cancelled:
-                taken_back.add(mark.user_id)
-            elif mark.source != SCHEDULE:
-                signed_up.add(mark.user_id)
-        people = (usual - taken_back) | signed_up
-        found[hour] = people
+        ]
+        found[hour] = set(playtime.players(hour.hour, marks.get(hour.day, ()), usual))
     return found

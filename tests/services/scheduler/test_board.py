@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bus.protocol import MarkFacts
-from services.scheduler.board import HourLine, How, attendance
+from services.runtime.playtime import How
+from services.scheduler.board import HourLine, attendance
 from services.scheduler.slots import Slot
 
 SLOTS = [Slot(hour=h, start=h * 3600.0, emoji=str(h)) for h in (18, 19, 20)]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.scheduler.board import HourLine, How
+from services.runtime.playtime import How
+from services.scheduler.board import HourLine
 from services.scheduler.render import MAX_CONTENT, daily_text, day_marker, escape
 from services.scheduler.slots import Slot
 

@@ -14,7 +14,6 @@ from services.scheduler.slots import (
     due_day,
     next_hour_start,
     next_post,
-    slot_at,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -72,24 +71,6 @@ def test_fall_back_keeps_one_slot_for_the_repeated_hour() -> None:
     assert [s.hour for s in slots] == [0, 1, 2, 3, 4]
     assert slots[2].start == datetime(2026, 10, 25, 0, tzinfo=UTC).timestamp()
     assert slots[3].start - slots[2].start == 7200  # the repeated hour lasts two
-
-
-@pytest.mark.parametrize(
-    ("moment", "expected"),
-    [
-        ((2026, 3, 10, 21, 59), None),
-        ((2026, 3, 10, 22, 0), (date(2026, 3, 10), 22)),
-        ((2026, 3, 10, 23, 30), (date(2026, 3, 10), 23)),
-        ((2026, 3, 11, 0, 30), (date(2026, 3, 10), 0)),
-        ((2026, 3, 11, 1, 59), (date(2026, 3, 10), 1)),
-        ((2026, 3, 11, 2, 0), None),
-    ],
-)
-def test_slot_at_wraps_midnight_into_the_previous_community_day(
-    moment: tuple[int, int, int, int, int], expected: tuple[date, int] | None
-) -> None:
-    """After midnight the hour still belongs to the day whose window started the evening before."""
-    assert slot_at(_local(*moment), _config(22, 4)) == expected
 
 
 def test_the_post_is_due_once_its_local_time_has_passed() -> None:
