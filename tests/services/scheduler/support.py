@@ -156,16 +156,24 @@ class World:
 
 @contextlib.asynccontextmanager
 async def world(
-    endpoints: Endpoints, data: Path, *, start: float = TUESDAY_EVENING, scheduler: bool = True
+    endpoints: Endpoints,
+    data: Path,
+    *,
+    start: float = TUESDAY_EVENING,
+    scheduler: bool = True,
+    crowd: int = 0,
 ) -> AsyncIterator[World]:
     """The emulator with a small community, and the gateway, telemetry and scheduler on the bus.
 
     With ``scheduler=False`` the test starts (and restarts) schedulers with
-    ``World.scheduler_running``.
+    ``World.scheduler_running``. ``crowd`` more members (``m00000``...) join the guild
+    before the bot logs in.
     """
     clock = ManualClock(start)
     async with Emulator() as emu:
         town = small_community(emu)
+        for n in range(crowd):
+            emu.driver.add_member(town.guild, f"m{n:05d}")
         async with (
             running(Telemetry(data / "telemetry.db"), endpoints, data),
             running_gateway(emu, endpoints, data),
