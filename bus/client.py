@@ -271,6 +271,10 @@ class BusClient:
         """Recorded events still waiting for the recorder's acknowledgement."""
         return len(self._outbox)
 
+    def unacked_ids(self) -> frozenset[str]:
+        """The envelope ids of the recorded events still waiting for an acknowledgement."""
+        return frozenset(f"{self.instance}:{seq}" for seq in self._outbox)
+
     @property
     def queue_depth(self) -> int:
         """Received events not yet handled."""

@@ -1,4 +1,4 @@
-"""SIGKILL any one process during a busy hour: nothing recorded is lost or doubled.
+"""SIGKILL any one process during a busy hour: nothing is lost or doubled, no secret logged.
 
 The fleet runs under supervisord as on the Pi, logged in to an emulated Discord. Members
 click hours, move between voice channels and run commands while one program is killed;
@@ -248,3 +248,8 @@ def _check(
     assert integrity(fleet.database) == "ok"
     if exact:
         assert played.failed_interactions == 0
+    # Every program logs to a file of its own: none may hold a secret.
+    secrets = [emu.token, *(p.token for p in emu.interactions.by_id.values())]
+    for log in fleet.logs.iterdir():
+        text = log.read_text(errors="replace")
+        assert not [s for s in secrets if s in text], f"a token is written in {log.name}"

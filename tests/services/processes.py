@@ -10,14 +10,16 @@ from pathlib import Path
 
 
 class ServiceProcess:
-    """``python -m services.<name>`` on the bus in ``runtime_dir``, data in ``data_dir``.
+    """``python -m services.<name>`` (or ``module``) on the bus in ``runtime_dir``, data in
+    ``data_dir``.
 
     ``kill_and_restart`` forgets the crash-loop ledger first: the tests using it are about
     what survives a kill, not about the back-off between restarts.
     """
 
-    def __init__(self, name: str, runtime_dir: Path, data_dir: Path) -> None:
+    def __init__(self, name: str, runtime_dir: Path, data_dir: Path, module: str = "") -> None:
         self.name = name
+        self.module = module or f"services.{name}"
         self.runtime_dir = runtime_dir
         self.data_dir = data_dir
         self.env = {
@@ -29,13 +31,21 @@ class ServiceProcess:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         (self.runtime_dir / f"{self.name}.starts").unlink(missing_ok=True)
-        return subprocess.Popen([sys.executable, "-m", f"services.{self.name}"], env=self.env)
+        return subprocess.Popen([sys.executable, "-m", self.module], env=self.env)
+
+    def kill(self) -> None:
+        """SIGKILL the process."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(5)
+
+    def restart(self) -> None:
+        """Start a new process."""
+        self.process = self._spawn()
 
     def kill_and_restart(self) -> None:
         """SIGKILL the process, then start a new one."""
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(5)
-        self.process = self._spawn()
+        self.kill()
+        self.restart()
 
     def stop(self) -> None:
         """SIGTERM, and SIGKILL if it does not stop in time."""
