@@ -433,6 +433,17 @@ class AddReactions(RequestMessage, frozen=True, tag="add_reactions"):
     emojis: list[str]  # unicode, or "name:id" for a custom emoji
 
 
+class RemoveReactions(RequestMessage, frozen=True, tag="remove_reactions"):
+    """Take the bot's own reactions off a message; answered with Done.
+
+    Members' reactions stay: only the bot's are removed (no Manage Messages needed).
+    """
+
+    channel_id: int
+    message_id: int
+    emojis: list[str]
+
+
 class FetchMessage(RequestMessage, frozen=True, tag="fetch_message"):
     """Read a message and who reacted with what; answered with MessageFetched."""
 
@@ -554,6 +565,7 @@ GatewayRequest = (
     | EditMessage
     | DeleteMessage
     | AddReactions
+    | RemoveReactions
     | FetchMessage
     | FetchRecentMessages
     | FetchGuilds

@@ -31,6 +31,7 @@ from bus.protocol import (
     ReactionUsers,
     RecentMessages,
     RegisterCommands,
+    RemoveReactions,
     SendMessage,
 )
 from services.gateway.registry import CommandRegistry
@@ -88,6 +89,16 @@ class Commands:
                 for emoji in request.emojis:
                     await self.rest.call(
                         "PUT",
+                        "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+                        channel_id=request.channel_id,
+                        message_id=request.message_id,
+                        emoji=emoji,
+                    )
+                return Done()
+            case RemoveReactions():
+                for emoji in request.emojis:
+                    await self.rest.call(
+                        "DELETE",
                         "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
                         channel_id=request.channel_id,
                         message_id=request.message_id,

@@ -29,6 +29,7 @@ from bus.protocol import (
     Interaction,
     InteractionFollowUp,
     RegisterCommands,
+    RemoveReactions,
     Reply,
     Request,
     SendMessage,
@@ -138,6 +139,7 @@ class Gateway:
                 | EditMessage()
                 | DeleteMessage()
                 | AddReactions()
+                | RemoveReactions()
                 | FetchMessage()
                 | FetchRecentMessages()
                 | FetchGuilds()

@@ -50,6 +50,7 @@ from bus.protocol import (
     RecentMessages,
     RecordDailyPost,
     RecordMark,
+    RemoveReactions,
     ReplyMessage,
     Request,
     SchedulesReply,
@@ -340,6 +341,13 @@ class Days:
         slots = guild.slots()
         reactions = {r.emoji: r.user_ids for r in message.reactions}
         bot = message.author_id
+        hours = {s.emoji for s in slots}
+        stale = [emoji for emoji, users in reactions.items() if bot in users and emoji not in hours]
+        if stale:  # the window changed since the post: its old hours are no longer offered
+            request = RemoveReactions(
+                channel_id=guild.channel_id, message_id=guild.message_id, emojis=stale
+            )
+            await self.ask("gateway", request, Done, timeout=TIMEOUT + REACTION_PACE * len(stale))
         missing = [s.emoji for s in slots if bot not in reactions.get(s.emoji, [])]
         if missing:
             await self._react(guild.channel_id, guild.message_id, missing)

@@ -20,6 +20,7 @@ from bus.protocol import (
     FileUpload,
     MessageFetched,
     MessageSent,
+    RemoveReactions,
     SelectChoice,
     SendMessage,
 )
@@ -86,6 +87,17 @@ def test_message_commands_reach_discord(endpoints: Endpoints, short_tmp: Path) -
                 assert users["🕔"] == {emu.bot_id, town.alice.user_id}
                 assert users["🕓"] == {emu.bot_id}
                 await ask(
+                    "gateway",
+                    RemoveReactions(channel_id=c, message_id=m, emojis=["🕔", "🕓"]),
+                    expect=Done,
+                    timeout=STEP,
+                )
+                left = emu.driver.message(m, town.alice).reactions
+                assert [(r.emoji, r.users) for r in left if r.count] == [
+                    ("🕔", (town.alice.user_id,)),
+                    ("🕕", (emu.bot_id,)),
+                ]  # only the bot's own reactions go, only those named
+                await ask(
                     "gateway", DeleteMessage(channel_id=c, message_id=m), expect=Done, timeout=STEP
                 )
                 with pytest.raises(RemoteError) as refused:
@@ -142,6 +154,12 @@ def test_every_request_body_matches_discords_description(
                     "gateway",
                     FetchMessage(channel_id=c, message_id=m),
                     expect=MessageFetched,
+                    timeout=STEP,
+                )
+                await ask(
+                    "gateway",
+                    RemoveReactions(channel_id=c, message_id=m, emojis=HOURS[:1]),
+                    expect=Done,
                     timeout=STEP,
                 )
                 await ask(

@@ -263,3 +263,29 @@ def test_guilds_are_independent(endpoints: Endpoints, short_tmp: Path) -> None:
             assert len(_hour_lines(w)) == 4
 
     run(scenario())
+
+
+def test_changing_the_window_after_the_post_updates_hours_and_reactions(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """A shorter window: its hours are shown, the bot's reactions for the others are gone."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w:
+            await w.configure(start=18, hours=4)
+            posted = await w.daily_posted()
+            await w.until(lambda: len(w._daily().reactions) == 4, "the four hour reactions")
+            await w.emu.driver.react(w.town.alice, posted.id, D)
+            await w.say(w.town.admin, "config window", start=20, hours=2)
+            await w.until(
+                lambda: (
+                    [r.emoji for r in w._daily().reactions if r.count and w.emu.bot_id in r.users]
+                    == [A, B]
+                ),
+                "the bot's reactions for the new window only",
+            )
+            await w.daily_says(f"{A} {_t(20)} · nobody yet", f"{B} {_t(21)} · nobody yet")
+            assert len(_hour_lines(w)) == 2
+            assert [r.emoji for r in w._daily().reactions if r.count] == [A, B, D]  # Alice's stays
+
+    run(scenario())
