@@ -1,0 +1,87 @@
+"""``migrate``: bring the database to this release's schema, keeping a copy to roll back to.
+
+Telemetry migrates on start too; doing it as a deploy step first means a migration that
+fails stops the deploy before anything restarts. Telemetry is the database's only user,
+so it is stopped first (the restart step starts it again), and the pre-migration copy is
+taken with SQLite's backup API. ``--restore`` puts that copy back (a rollback: the older
+release cannot read a newer schema).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+
+from admin.errors import AdminError, Exit
+from admin.fleet import Supervisor
+from services.telemetry.schema import LATEST, SchemaError, migrate, schema_version
+
+SIDE_FILES = ("-wal", "-shm")
+
+
+def database_path(env: Mapping[str, str]) -> Path:
+    """Telemetry's database file, as telemetry itself finds it."""
+    if configured := env.get("SQUADTIME_DB"):
+        return Path(configured)
+    return Path(env["SQUADTIME_DATA_DIR"]) / "telemetry.db"
+
+
+def _saved_copy(database: Path, label: str) -> Path:
+    return database.with_name(f"{database.name}.before-{label}")
+
+
+def _stop_telemetry(env: Mapping[str, str]) -> None:
+    """Stop telemetry if supervisord runs it (a first install has no fleet yet)."""
+    supervisor = Supervisor.from_env(env)
+    if not supervisor.socket.exists():
+        return
+    with contextlib.suppress(AdminError):
+        if any(p.name == "telemetry" and p.state == "RUNNING" for p in supervisor.programs()):
+            supervisor.stop("telemetry")
+
+
+def migrate_database(env: Mapping[str, str], label: str) -> dict[str, object]:
+    """Migrate; when the schema changes, first save a copy named after ``label``."""
+    database = database_path(env)
+    if not database.exists():
+        return {"database": str(database), "from": 0, "to": 0, "saved": None}
+    _stop_telemetry(env)
+    with contextlib.closing(sqlite3.connect(database, isolation_level=None)) as connection:
+        before = schema_version(connection)
+        saved = None
+        if before < LATEST:
+            copy = _saved_copy(database, label)
+            copy.unlink(missing_ok=True)
+            with contextlib.closing(sqlite3.connect(copy)) as target:
+                connection.backup(target)
+            saved = str(copy)
+        try:
+            after = migrate(connection)
+        except (SchemaError, sqlite3.Error) as error:
+            raise AdminError(f"migrating {database} failed: {error}") from None
+    return {"database": str(database), "from": before, "to": after, "saved": saved}
+
+
+def restore_database(env: Mapping[str, str], label: str) -> dict[str, object]:
+    """Put back the copy saved before ``label``'s migration, if there is one."""
+    database = database_path(env)
+    copy = _saved_copy(database, label)
+    if not copy.exists():
+        return {"database": str(database), "restored": None}
+    _stop_telemetry(env)
+    for suffix in SIDE_FILES:
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    copy.replace(database)
+    return {"database": str(database), "restored": str(copy)}
+
+
+def run_migrate(env: Mapping[str, str], label: str, *, restore: bool) -> Exit:
+    """Print what was done as one JSON line (the deploy reads it)."""
+    if not label or "/" in label:
+        raise AdminError("--label must be a plain name (the release id)", Exit.USAGE)
+    done = restore_database(env, label) if restore else migrate_database(env, label)
+    print(json.dumps(done))
+    return Exit.OK

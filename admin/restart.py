@@ -1,0 +1,19 @@
+"""``restart``: stop and start one program (or the whole fleet) through supervisord."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from admin.errors import Exit
+from admin.fleet import Supervisor, check_program
+
+
+def restart(env: Mapping[str, str], program: str) -> Exit:
+    """Restart ``program`` (``all`` for every program) and say what runs now."""
+    supervisor = Supervisor.from_env(env)
+    target = None if program == "all" else check_program(program)
+    supervisor.restart(target)
+    for state in supervisor.programs():
+        if target is None or state.name == target:
+            print(f"{state.name}: {state.state} (pid {state.pid or '-'})")
+    return Exit.OK

@@ -1,0 +1,148 @@
+"""A stand-in Raspberry Pi: an SSH server on 127.0.0.1 and an install tree in a temporary folder.
+
+The "Pi" gets its first release through ``squadtime-admin deploy`` (as after
+deploy/install.sh), then supervisord is started from ``<root>/current`` the way the systemd
+unit starts it, with the gateway logged in to an emulated Discord. The tests of this folder
+share it: status, logs, restart and backup look at its fleet, deploy replaces its release.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.admin.sshd import ALIAS, SSHServer, start_sshd
+
+REPO = Path(__file__).resolve().parents[2]
+TOKEN = "pi-token"
+
+
+@dataclass
+class Pi:
+    """The stand-in Pi and its running fleet."""
+
+    base: Path
+    root: Path
+    env_file: Path
+    settings: dict[str, str]
+    ssh: SSHServer
+    first_deploy: subprocess.CompletedProcess[str]
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def ssh_args(self) -> list[str]:
+        """The options that point a subcommand at this Pi."""
+        return [
+            "--host", ALIAS, "--ssh-config", str(self.ssh.config),
+            "--root", str(self.root), "--env-file", str(self.env_file),
+        ]  # fmt: skip
+
+    def current(self) -> str:
+        """The release ``current`` points at."""
+        return os.readlink(self.root / "current").removeprefix("releases/")
+
+    def log(self, program: str) -> str:
+        return (Path(self.settings["SQUADTIME_LOG_DIR"]) / f"{program}.log").read_text()
+
+
+def admin(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``squadtime-admin ARGS`` from the checkout, without a terminal, as a script runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "admin", *args],
+        cwd=REPO,
+        env=env if env is not None else dict(os.environ),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def here(pi: Pi) -> dict[str, str]:
+    """The environment of a shell on the Pi (its settings file loaded)."""
+    return {**os.environ, **pi.settings}
+
+
+def _make_venv(venv: Path) -> None:
+    """A virtual environment that sees this checkout's installed packages (no downloads)."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site = venv / "lib" / version / "site-packages"
+    (site / "checkout-packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+
+
+@pytest.fixture(scope="package")
+def pi() -> Iterator[Pi]:
+    """A Pi with one release deployed and its fleet running; everything stopped afterwards."""
+    base = Path(tempfile.mkdtemp(prefix="sqt-", dir="/tmp"))
+    base.chmod(0o700)
+    processes: list[subprocess.Popen[bytes]] = []
+    ssh = start_sshd(base / "ssh")
+    try:
+        discord = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "--port", "0", "--token", TOKEN],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        processes.append(discord)
+        assert discord.stdout is not None
+        url = discord.stdout.readline().decode().strip()
+        root = base / "opt"
+        root.mkdir()
+        _make_venv(root / "venv")
+        settings = {
+            "SQUADTIME_RUNTIME_DIR": str(base / "run"),
+            "SQUADTIME_DATA_DIR": str(base / "data"),
+            "SQUADTIME_LOG_DIR": str(base / "log"),
+            "SQUADTIME_HEARTBEAT_SECONDS": "0.5",
+            "SQUADTIME_DISCORD_API": f"{url}/api/v10",
+            "DISCORD_TOKEN": TOKEN,
+        }
+        for folder in ("run", "data", "log"):
+            (base / folder).mkdir(mode=0o700)
+        env_file = base / "squadtime.env"
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+        env_file.chmod(0o600)
+        first = Pi(base, root, env_file, settings, ssh, subprocess.CompletedProcess([], 0))
+        first.first_deploy = admin("deploy", "--offline", *first.ssh_args())
+        assert first.first_deploy.returncode == 0, first.first_deploy.stderr
+        supervisord = subprocess.Popen(
+            [
+                str(root / "current" / ".venv" / "bin" / "python"),
+                "-m",
+                "supervisor.supervisord",
+                "-c",
+                str(root / "current" / "supervisord.conf"),
+            ],
+            env=here(first),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        processes.insert(0, supervisord)
+        healthy = admin("status", "--wait", "60", env=here(first))
+        assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+        first.processes = processes
+        yield first
+    finally:
+        for process in processes:
+            process.terminate()
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+            if process.stdout is not None:
+                process.stdout.close()
+        ssh.close()
+        shutil.rmtree(base, ignore_errors=True)

@@ -1,0 +1,55 @@
+"""deploy/: the systemd unit and the install script agree with the layout the deploy uses."""
+
+from __future__ import annotations
+
+import configparser
+import subprocess
+
+from admin.remote import DEFAULT_ENV_FILE, DEFAULT_ROOT
+from tests.admin.conftest import REPO
+
+UNIT = REPO / "deploy" / "squadtime.service"
+INSTALL = REPO / "deploy" / "install.sh"
+
+
+def unit() -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(UNIT)
+    return parser
+
+
+def test_unit_runs_supervisord_in_the_foreground_as_the_bot() -> None:
+    """supervisord --nodaemon from the current release, as the bot's user, with its settings."""
+    service = unit()["Service"]
+    assert service["ExecStart"].startswith(f"{DEFAULT_ROOT}/current/.venv/bin/supervisord ")
+    assert "--nodaemon" in service["ExecStart"]
+    assert f"-c {DEFAULT_ROOT}/current/supervisord.conf" in service["ExecStart"]
+    assert service["User"] == "squadtime"
+    assert service["EnvironmentFile"] == DEFAULT_ENV_FILE
+    assert service["RuntimeDirectoryMode"] == "0700"
+    assert int(service["TimeoutStopSec"]) >= 5 * 10  # every program's stopwaitsecs
+
+
+def test_install_script_parses_and_explains_itself() -> None:
+    """The script is valid bash, its --help tells how to use it, and bad options fail."""
+    subprocess.run(["bash", "-n", str(INSTALL)], check=True, timeout=30)
+    shown = subprocess.run(
+        ["bash", str(INSTALL), "--help"], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert "--ssh-key FILE" in shown.stdout
+    assert "Raspberry Pi OS (64-bit)" in shown.stdout
+    wrong = subprocess.run(
+        ["bash", str(INSTALL), "--colour"], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert wrong.returncode == 1
+    assert "unknown option '--colour'" in wrong.stderr
+
+
+def test_install_script_keeps_the_token_private() -> None:
+    """The token file is made 0600 for the bot's user and the token is read without echo."""
+    script = INSTALL.read_text()
+    assert 'install -m 0600 -o "$user" -g "$user" /dev/null "$token_file"' in script
+    assert "read -r -s" in script
+    assert f"env_file=$config/{DEFAULT_ENV_FILE.rsplit('/', 1)[1]}" in script
+    assert "DISCORD_TOKEN_FILE=$token_file" in script

@@ -1,0 +1,52 @@
+"""status: each program's state, each service's heartbeat and counters, healthy or not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from admin.fleet import PROGRAMS, SERVICES
+from tests.admin.conftest import Pi, admin, here
+
+pytestmark = [pytest.mark.fleet, pytest.mark.timeout(300)]
+
+
+def test_status_lists_every_service_up_and_healthy(pi: Pi) -> None:
+    """The table has a RUNNING line per program, 'up' on the bus per service, and 'healthy'."""
+    done = admin("status", env=here(pi))
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = {line.split()[0]: line.split() for line in done.stdout.splitlines()[1:-1]}
+    assert set(lines) == set(PROGRAMS)
+    assert all(lines[name][1] == "RUNNING" for name in PROGRAMS)
+    assert all(lines[name][4] == "up" for name in SERVICES)
+    assert done.stdout.splitlines()[-1] == "healthy"
+
+
+def test_status_json_carries_the_counters(pi: Pi) -> None:
+    """--json: one object with every service's pid, heartbeat age and counters."""
+    done = admin("status", "--json", env=here(pi))
+    report = json.loads(done.stdout)
+    assert report["healthy"] is True
+    services = {s["name"]: s for s in report["services"]}
+    for name in SERVICES:
+        assert services[name]["pid"] > 0
+        assert services[name]["heartbeat_age"] < 30
+        assert services[name]["rss_bytes"] > 0
+        assert services[name]["dropped"] >= 0
+
+
+def test_status_on_the_pi_over_ssh(pi: Pi) -> None:
+    """--host runs the same status on the Pi and passes its answer and exit status back."""
+    done = admin("status", *pi.ssh_args())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "healthy"
+
+
+def test_status_without_supervisord_is_unreachable(short_tmp: Path) -> None:
+    """No supervisord: exit status 3 and how to start the bot."""
+    done = admin("status", env={"SQUADTIME_RUNTIME_DIR": str(short_tmp), "PATH": "/usr/bin"})
+    assert done.returncode == 3
+    assert "supervisord is not running" in done.stderr
+    assert "squadtime-admin run" in done.stderr
