@@ -176,7 +176,7 @@ def _consistent(stored: list[Session]) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("victim", ["bus", "telemetry", "scheduler", "gateway"])
+@pytest.mark.parametrize("victim", ["bus", "telemetry", "scheduler", "gateway", "voice"])
 def test_a_sigkill_mid_stream_costs_nothing(victim: str, short_tmp: Path) -> None:
     """Kill one program mid-stream; the message, the post and the voice record stay right."""
 

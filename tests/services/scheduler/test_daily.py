@@ -10,7 +10,7 @@ from pathlib import Path
 from bus.endpoints import Endpoints
 from services.scheduler.daily import NOT_TODAY, OPEN_SCHEDULE
 from services.scheduler.schedules import PICK_HOURS
-from tests.helpers import run
+from tests.helpers import eventually, run
 from tests.services.scheduler.support import PARIS, World, world
 
 A, B, C, D = "🇦", "🇧", "🇨", "🇩"
@@ -289,3 +289,18 @@ def test_changing_the_window_after_the_post_updates_hours_and_reactions(
             assert [r.emoji for r in w._daily().reactions if r.count] == [A, B, D]  # Alice's stays
 
     run(scenario())
+
+
+def test_a_twenty_hour_window_gets_twenty_reactions(endpoints: Endpoints, short_tmp: Path) -> None:
+    """The largest window Discord allows: 20 hours, 20 distinct reactions, 20 hour lines."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w:
+            await w.configure(start=4, hours=20)
+            await w.daily_posted()
+            await eventually(lambda: len(w._daily().reactions) == 20, 40.0, "20 reactions")
+            lines = [line for line in w._daily().content.splitlines() if "<t:" in line]
+            assert len(lines) == 20
+            assert lines[-1].startswith(f"{chr(0x1F1E6 + 19)} {_t(23)}")
+
+    run(scenario(), timeout=90.0)
