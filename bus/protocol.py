@@ -530,11 +530,12 @@ class MessageFetched(ReplyMessage, frozen=True, tag="message_fetched"):
 
 
 class MessageSummary(Fact, frozen=True):
-    """One message of a channel, as FetchRecentMessages lists it."""
+    """One message of a channel, as FetchRecentMessages lists it; ``mine``: the bot wrote it."""
 
     message_id: int
     author_id: int
     content: str = ""
+    mine: bool = False
 
 
 class RecentMessages(ReplyMessage, frozen=True, tag="recent_messages"):

@@ -34,3 +34,16 @@ async def eventually(condition: Callable[[], bool], timeout: float, what: str) -
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+def midday_zone(now: float | None = None) -> str:
+    """A fixed-offset IANA zone where it is now between 12:00 and 13:00.
+
+    Tests that run the bot on the real clock use it as the community's timezone, so that
+    the community day cannot change while they run, whatever the hour in UTC.
+    """
+    hour = time.gmtime(time.time() if now is None else now).tm_hour
+    offset = 12 - hour  # -11 .. 12; Etc/GMT names count the other way round
+    if offset == 0:
+        return "Etc/GMT"
+    return f"Etc/GMT-{offset}" if offset > 0 else f"Etc/GMT+{-offset}"

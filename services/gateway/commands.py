@@ -43,6 +43,7 @@ REACTION_PAGE = 100  # Discord's largest page of reaction users
 
 FollowUp = Callable[[InteractionFollowUp], Awaitable[MessageSent]]
 Snapshots = Callable[[], list[GuildSnapshot]]
+BotId = Callable[[], int]
 
 
 class Commands:
@@ -54,11 +55,13 @@ class Commands:
         registry: CommandRegistry,
         follow_up: FollowUp,
         snapshots: Snapshots = list,
+        bot_id: BotId = int,
     ) -> None:
         self.rest = rest
         self.registry = registry
         self._follow_up = follow_up
         self._snapshots = snapshots
+        self._bot_id = bot_id
 
     async def handle(self, request: GatewayRequest) -> GatewayReply:
         match request:
@@ -173,6 +176,7 @@ class Commands:
                     message_id=int(message["id"]),
                     author_id=int(message["author"]["id"]),
                     content=str(message.get("content", "")),
+                    mine=int(message["author"]["id"]) == self._bot_id(),
                 )
                 for message in page
             ],

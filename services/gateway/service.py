@@ -84,7 +84,11 @@ class Gateway:
             runtime.bus, rest, registry, self.config, runtime.tasks, pending
         )
         self.commands = Commands(
-            rest, registry, self.relay.follow_up, lambda: [guild_snapshot(g) for g in client.guilds]
+            rest,
+            registry,
+            self.relay.follow_up,
+            lambda: [guild_snapshot(g) for g in client.guilds],
+            lambda: client.user.id if client.user is not None else 0,
         )
         client.publisher = EventPublisher(runtime.bus, client)
         client.relay = self.relay

@@ -19,6 +19,7 @@ from services.scheduler.answers import (
     require_admin,
     text_option,
 )
+from services.scheduler.render import shown_emoji
 from services.scheduler.roster import TEXT_CHANNELS, VOICE_CHANNELS, GuildView
 from services.scheduler.slots import MAX_WINDOW_HOURS, hour_emoji
 
@@ -65,7 +66,7 @@ def describe(config: GuildConfig, view: GuildView) -> str:
 
     last = (config.window_start + config.window_hours) % 24
     ranks = ", ".join(
-        f"{emoji} {view.roles[role].name if role in view.roles else role}"
+        f"{shown_emoji(emoji)} {view.roles[role].name if role in view.roles else role}"
         for role, emoji in sorted(config.rank_emoji.items())
     )
     voice = ", ".join(channel(c) for c in config.voice_channel_ids)
@@ -75,7 +76,7 @@ def describe(config: GuildConfig, view: GuildView) -> str:
             f"Daily message: {channel(config.channel_id)}"
             f" at {config.post_time} ({config.timezone})",
             f"Play window: {config.window_start:02d}:00 to {last:02d}:00,"
-            f" {config.window_hours} hours: {' '.join(hour_emoji(config))}",
+            f" {config.window_hours} hours: {' '.join(map(shown_emoji, hour_emoji(config)))}",
             f"Counted voice channels: {voice or 'none'}",
             f"Rank emoji: {ranks or 'none'}",
             f"Voice greetings: {'on' if config.greetings else 'off'}",
@@ -152,4 +153,7 @@ async def configure(context: Context, interaction: Interaction) -> InteractionRe
             raise Refusal(f"Unknown setting {sub!r}.")
     saved = await context.days.ask("telemetry", SaveConfig(config=new), GuildConfigReply)
     context.days.set_config(saved.config)
-    return private(f"Saved.\n{describe(saved.config, view)}")
+    later = ""
+    if sub in ("window", "timezone") and guild.message_id:
+        later = "\nToday's message keeps its hours: this applies from the next daily message."
+    return private(f"Saved.{later}\n{describe(saved.config, view)}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from bus.protocol import ActionRow, Interaction, InteractionResponse
 from services.scheduler.clock import Clock
 from services.scheduler.daily import Days
+from services.scheduler.render import MAX_CONTENT
 from services.scheduler.roster import GuildView, Roster
 
 ADMINISTRATOR = 1 << 3
@@ -44,14 +45,29 @@ class Context:
         return self.roster.guild(interaction.guild_id)
 
 
+def fit(content: str) -> str:
+    """``content`` within Discord's 2,000 characters: whole lines, then how many were left out
+    (a long voice channel's list of local times, a setup with many ranks)."""
+    if len(content) <= MAX_CONTENT:
+        return content
+    lines = content.splitlines()
+    kept: list[str] = []
+    for line in lines:
+        tail = f"… and {len(lines) - len(kept) - 1} more lines"
+        if len("\n".join([*kept, line, tail])) > MAX_CONTENT:
+            break
+        kept.append(line)
+    return "\n".join([*kept, f"… and {len(lines) - len(kept)} more lines"])
+
+
 def private(content: str, components: list[ActionRow] | None = None) -> InteractionResponse:
     """An answer only the member sees."""
-    return InteractionResponse(content=content, components=components or [], ephemeral=True)
+    return InteractionResponse(content=fit(content), components=components or [], ephemeral=True)
 
 
 def update(content: str, components: list[ActionRow] | None = None) -> InteractionResponse:
     """Replace the (private) message whose component was used."""
-    return InteractionResponse(kind="update", content=content, components=components or [])
+    return InteractionResponse(kind="update", content=fit(content), components=components or [])
 
 
 def is_admin(interaction: Interaction, view: GuildView) -> bool:
@@ -101,6 +117,6 @@ def id_option(options: Mapping[str, str], name: str, *, required: bool = True) -
     raw = text_option(options, name, required=required)
     if not raw and not required:
         return 0
-    if not raw.isdigit() or not 0 < int(raw) < 1 << 64:
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 1 << 64:
         raise Refusal(f"`{name}` is not a valid id.")
     return int(raw)

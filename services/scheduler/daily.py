@@ -76,6 +76,7 @@ from services.scheduler.slots import (
 log = logging.getLogger(__name__)
 
 TIMEOUT = 2.0  # a request's deadline: telemetry and the gateway answer in milliseconds
+POST_TIMEOUT = 30.0  # posting may wait out Discord's rate limits; a retry must not overtake it
 UNKNOWN_MESSAGE = "discord_10008"
 NOT_TODAY = "scheduler:day:off"
 OPEN_SCHEDULE = "scheduler:sched:open"
@@ -110,18 +111,26 @@ class GuildDay:
     voice_slot: tuple[date, int] | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     coalescer: Coalescer | None = None
+    posted_with: GuildConfig | None = None  # whose window (and zone) the current message shows
+    clicked: set[tuple[int, int]] | None = None  # (member, hour) clicked while reconciling
 
     @property
     def guild_id(self) -> int:
         return self.config.guild_id
 
+    @property
+    def window(self) -> GuildConfig:
+        """The configuration of the current message's hours: a window changed by an admin
+        applies from the next message, so that clicks keep meaning the hour they were for."""
+        return self.posted_with or self.config
+
     def slots(self) -> list[Slot]:
-        return day_slots(self.day, self.config) if self.day else []
+        return day_slots(self.day, self.window) if self.day else []
 
     def usual_hours(self, user_id: int, day: date) -> list[int]:
         """The member's scheduled hours of ``day`` that are in its window, in window order."""
         hours = scheduled_hours(self.schedules.get(user_id, ()), day.weekday())
-        return [slot.hour for slot in day_slots(day, self.config) if slot.hour in hours]
+        return [slot.hour for slot in day_slots(day, self.window) if slot.hour in hours]
 
 
 class Days:
@@ -270,14 +279,23 @@ class Days:
         guild.message_id = 0
         channel_id = guild.config.channel_id
         text = self.text(guild)
-        sent = await self.ask(
-            "gateway",
-            SendMessage(channel_id=channel_id, content=text, components=DAY_BUTTONS),
-            MessageSent,
-        )
-        state = await self._record_post(guild, day, channel_id, sent.message_id)
+        try:
+            sent = await self.ask(
+                "gateway",
+                SendMessage(channel_id=channel_id, content=text, components=DAY_BUTTONS),
+                MessageSent,
+                timeout=POST_TIMEOUT,
+            )
+            state = await self._record_post(guild, day, channel_id, sent.message_id)
+        except BusError:
+            # Not posted, or posted but not recorded: the next tick tries again, and finds
+            # a message that did go out among the channel's newest.
+            guild.day = None
+            guild.stale = True
+            raise
         self._adopt(guild, day, state)
         guild.shown = text
+        guild.stale = True  # until the hour reactions are all there
         self._touch(guild)  # a change made while posting shows in the first edit
         log.info("guild %d: posted the %s message", guild.guild_id, day)
         await self._react(channel_id, sent.message_id, [slot.emoji for slot in guild.slots()])
@@ -303,6 +321,7 @@ class Days:
     def _adopt(self, guild: GuildDay, day: date, state: DayStateReply) -> None:
         if guild.day != day or guild.message_id != state.message_id:
             guild.shown = ""
+            guild.posted_with = guild.config
         guild.day = day
         guild.channel_id = state.channel_id
         guild.message_id = state.message_id
@@ -316,7 +335,8 @@ class Days:
         )
         marker = day_marker(day)
         for message in recent.messages:
-            if message.content.rpartition("\n")[2].startswith(marker):
+            # Only the bot's own: a member could post a look-alike to hijack the day.
+            if message.mine and message.content.rpartition("\n")[2].startswith(marker):
                 return message.message_id
         return None
 
@@ -325,7 +345,20 @@ class Days:
         if not guild.message_id or guild.day is None:
             guild.stale = False
             return True
+        # Cleared first: a reason to reconcile that comes up meanwhile brings another round.
+        guild.stale = False
         guild.missed = False  # reactions from now on are recorded; earlier ones are fetched
+        guild.clicked = set()
+        try:
+            return await self._reconcile(guild)
+        except BaseException:
+            guild.stale = True
+            raise
+        finally:
+            guild.clicked = None
+
+    async def _reconcile(self, guild: GuildDay) -> bool:
+        assert guild.day is not None
         try:
             message = await self.ask(
                 "gateway",
@@ -336,7 +369,6 @@ class Days:
             if error.code != UNKNOWN_MESSAGE:
                 raise
             guild.message_id = 0
-            guild.stale = False
             return False
         slots = guild.slots()
         reactions = {r.emoji: r.user_ids for r in message.reactions}
@@ -352,12 +384,14 @@ class Days:
         if missing:
             await self._react(guild.channel_id, guild.message_id, missing)
         for slot in slots:
-            reacted = {user for user in reactions.get(slot.emoji, []) if user != bot}
+            # A click that arrived after the message was read is newer than what was read.
+            fresh = {user for user, hour in guild.clicked or () if hour == slot.hour}
+            reacted = {user for user in reactions.get(slot.emoji, []) if user != bot} - fresh
             marked = {
                 m.user_id
                 for m in guild.marks
                 if m.hour == slot.hour and m.source == How.REACTED and not m.cancelled
-            }
+            } - fresh
             for user in sorted(reacted - marked):
                 await self._mark(
                     guild, guild.day, MarkFacts(user_id=user, hour=slot.hour, source=How.REACTED)
@@ -370,7 +404,6 @@ class Days:
                 )
         # Joins missed meanwhile: whoever is in a counted channel now is in this hour.
         await self._voice_marks(guild, self._in_counted_voice(guild), self._clock.now())
-        guild.stale = False
         guild.shown = message.content
         self._touch(guild)
         return True
@@ -401,6 +434,8 @@ class Days:
         hour = next((s.hour for s in guild.slots() if s.emoji == event.emoji), None)
         if hour is None:
             return
+        if guild.clicked is not None:
+            guild.clicked.add((event.member.user_id, hour))
         mark = MarkFacts(
             user_id=event.member.user_id,
             hour=hour,
@@ -409,7 +444,7 @@ class Days:
         )
         try:
             await self._mark(guild, guild.day, mark)
-        except RequestTimeout as error:
+        except BusError as error:
             log.warning(
                 "guild %d: a reaction was not recorded (%s); reconciling", guild.guild_id, error
             )
@@ -428,7 +463,7 @@ class Days:
 
     async def _voice_hour(self, guild: GuildDay, now: float) -> None:
         """At each new hour, members still in counted voice channels are in it too."""
-        where = window_hour(now, guild.config)
+        where = window_hour(now, guild.window)
         if where == guild.voice_slot:
             return
         guild.voice_slot = where
@@ -446,7 +481,7 @@ class Days:
 
     async def _voice_marks(self, guild: GuildDay, users: Iterable[int], now: float) -> None:
         """Mark ``users`` in voice for the hour holding ``now`` (once: known marks are skipped)."""
-        where = window_hour(now, guild.config)
+        where = window_hour(now, guild.window)
         if where is None:
             return
         day, hour = where
@@ -490,7 +525,7 @@ class Days:
             guild.day,
             lines,
             lambda user: view.label(user, config.rank_emoji),
-            timezone=config.timezone,
+            timezone=guild.window.timezone,
         )
 
     def _touch(self, guild: GuildDay) -> None:

@@ -22,6 +22,12 @@ type Label = Callable[[int], tuple[str, str]]
 """A member's (rank emoji or "", display name)."""
 
 
+def shown_emoji(emoji: str) -> str:
+    """An emoji as message text: a custom one (stored ``name:id``, as reactions name it)
+    becomes ``<:name:id>``, which Discord draws as the picture."""
+    return f"<:{emoji}>" if ":" in emoji else emoji
+
+
 def escape(name: str) -> str:
     """A display name shown as typed: markdown, mentions and timestamps neutralised."""
     return _MARKDOWN.sub(r"\\\1", name)
@@ -39,12 +45,12 @@ def header(day: date) -> str:
 
 def _player(user: int, how: How, label: Label) -> str:
     rank, name = label(user)
-    shown = f"{rank} {escape(name)}" if rank else escape(name)
+    shown = f"{shown_emoji(rank)} {escape(name)}" if rank else escape(name)
     return f"{shown} {MARKERS[how]}"
 
 
 def _hour(line: HourLine, label: Label, limit: int | None) -> str:
-    start = f"{line.slot.emoji} <t:{int(line.slot.start)}:t>"
+    start = f"{shown_emoji(line.slot.emoji)} <t:{int(line.slot.start)}:t>"
     if not line.players:
         return f"{start} · nobody yet"
     ordered = sorted(line.players, key=lambda p: (STRENGTH.index(p[1]), label(p[0])[1].casefold()))

@@ -141,7 +141,7 @@ async def component(context: Context, interaction: Interaction) -> InteractionRe
             offered = window_hours(guild)
             picked = set()
             for value in interaction.values:
-                if not value.isdigit() or int(value) not in offered:
+                if not (value.isascii() and value.isdigit()) or int(value) not in offered:
                     raise Refusal(STALE)
                 picked.add(int(value))
             kept = {
@@ -159,6 +159,6 @@ async def component(context: Context, interaction: Interaction) -> InteractionRe
 
 
 def _weekday(text: str) -> int:
-    if not text.isdigit() or not 0 <= int(text) <= 6:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 6:
         raise Refusal(STALE)
     return int(text)

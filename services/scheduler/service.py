@@ -56,6 +56,7 @@ class Scheduler:
         self.days: Days | None = None
         self._context: Context | None = None
         self._pulse = Pulse(interval=5.0)
+        self._unloaded: set[int] = set()  # guilds seen whose state telemetry has not given yet
 
     async def setup(self, runtime: Runtime) -> None:
         """Subscribe to the gateway's facts."""
@@ -73,11 +74,14 @@ class Scheduler:
         await self._learn_guilds(runtime)
         while not runtime.stopping.is_set():
             days.changed.clear()
+            await self._load_guilds()
             try:
                 wake = await days.tick()
             except Exception:
                 log.exception("the daily tick failed; trying again in %.0f s", RETRY)
                 wake = self.clock.now() + RETRY
+            if self._unloaded:
+                wake = min(wake, self.clock.now() + RETRY)
             await self.clock.sleep(wake - self.clock.now(), days.changed)
 
     async def _learn_guilds(self, runtime: Runtime) -> None:
@@ -98,10 +102,21 @@ class Scheduler:
             return
 
     async def _snapshot(self, snapshot: GuildSnapshot) -> None:
-        assert self.days is not None
         self.roster.apply(snapshot)
-        await self.days.load(snapshot.guild_id)
-        self.days.reconnected(snapshot.guild_id)
+        self._unloaded.add(snapshot.guild_id)
+        await self._load_guilds()
+
+    async def _load_guilds(self) -> None:
+        """Load the guilds telemetry could not tell about yet (it may be starting, or slow)."""
+        assert self.days is not None
+        for guild_id in sorted(self._unloaded):
+            try:
+                await self.days.load(guild_id)
+            except BusError as error:
+                log.warning("guild %d not loaded yet: %s", guild_id, error)
+                continue
+            self._unloaded.discard(guild_id)
+            self.days.reconnected(guild_id)
 
     async def _events(self, batch: Sequence[Envelope]) -> None:
         days = self.days

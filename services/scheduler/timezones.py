@@ -20,6 +20,7 @@ from services.scheduler.answers import (
     text_option,
 )
 from services.scheduler.render import escape
+from services.scheduler.roster import GuildView
 from services.scheduler.zones import local_time, most_common, suggest
 
 
@@ -28,6 +29,13 @@ def autocomplete(interaction: Interaction) -> InteractionResponse:
     typed = interaction.options.get(interaction.focused, "")
     choices = [Choice(name=name, value=name) for name in suggest(typed)]
     return InteractionResponse(kind="autocomplete", choices=choices)
+
+
+def _member(interaction: Interaction, view: GuildView, user: int) -> int:
+    """``user``, when a member of this server: timezones are kept per person, across servers."""
+    if user != interaction.member.user_id and view.members and user not in view.members:
+        raise Refusal("That member is not in this server.")
+    return user
 
 
 def _zone(interaction: Interaction) -> str:
@@ -57,12 +65,14 @@ async def command(context: Context, interaction: Interaction) -> InteractionResp
             return private(f"Your timezone is now {zone}: it is {local_time(now, zone)} there.")
         case "set-for":
             require_admin(interaction, view)
-            user = id_option(interaction.options, "member")
+            user = _member(interaction, view, id_option(interaction.options, "member"))
             zone = _zone(interaction)
             await ask("telemetry", SetTimezone(user_id=user, timezone=zone), TimezonesReply)
             return private(f"{name_of(user)}'s timezone is now {zone}.")
         case "show":
-            user = id_option(interaction.options, "member", required=False) or me
+            user = _member(
+                interaction, view, id_option(interaction.options, "member", required=False) or me
+            )
             found = await ask("telemetry", GetTimezones(user_ids=[user]), TimezonesReply)
             saved = found.timezones.get(user)
             if saved is None:

@@ -24,7 +24,7 @@ class VoiceConfig:
     """Who the bot is, where Discord is, and how the bot speaks.
 
     ``espeak``: the espeak-ng program; ``voice`` and ``speed`` (words per minute) are its
-    ``-v`` and ``-s``. ``cooldown``: seconds before the same member is greeted again in the same
+    ``-v`` and ``-s``. ``cooldown``: seconds before the same member is greeted again, in any
     channel. ``ca_file``: an extra certificate to trust for the voice gateway (the emulator's).
     """
 

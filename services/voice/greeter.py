@@ -2,7 +2,7 @@
 
 A member who joins a counted voice channel and finds nobody there is greeted when the guild
 has greetings on and someone is expected this hour or the next. The same member is not
-greeted again in the same channel within the cool-down, a guild has one greeting at a time,
+greeted again within the cool-down (in any channel), a guild has one greeting at a time,
 and a greeting stops (and the bot leaves) as soon as the member leaves the channel.
 """
 
@@ -83,7 +83,7 @@ class Greeter:
         self.decided = asyncio.Event()
         """Set (and replaced) whenever a join has been decided, for whoever waits on outcomes."""
         self._greeting: dict[int, Greeting] = {}  # guild id -> the greeting under way
-        self._last_greeted: dict[tuple[int, int, int], float] = {}
+        self._last_greeted: dict[tuple[int, int], float] = {}  # (guild, member) -> when
         self._refused: set[tuple[int, int]] = set()
 
     # -------------------------------------------------------------- deciding
@@ -101,7 +101,7 @@ class Greeter:
         if current is not None:
             self._decide("busy")
             return
-        last = self._last_greeted.get((event.guild_id, channel, user))
+        last = self._last_greeted.get((event.guild_id, user))
         if last is not None and self.clock() - last < self.cooldown:
             self._decide("cooldown")
             return
@@ -130,8 +130,15 @@ class Greeter:
             return "no_facts"
         if text is None:
             return "nobody_expected"
-        key = (greeting.guild_id, greeting.channel_id, greeting.user_id)
-        self._last_greeted[key] = self.clock()
+        now = self.clock()
+        # The same person is not greeted again within the cool-down, in whichever channel.
+        self._last_greeted = {
+            key: at for key, at in self._last_greeted.items() if now - at < self.cooldown
+        }
+        self._last_greeted[greeting.guild_id, greeting.user_id] = now
+        log.info(
+            "greeting in guild %d, channel %d: %s", greeting.guild_id, greeting.channel_id, text
+        )
         try:
             pcm = await synthesise(text, self.voice)
         except SpeechError as error:

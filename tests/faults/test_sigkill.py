@@ -34,7 +34,7 @@ from tests.faults.support import (
     sessions,
     until,
 )
-from tests.helpers import run
+from tests.helpers import midday_zone, run
 
 pytestmark = pytest.mark.fleet
 
@@ -60,9 +60,9 @@ async def _set_up(emu: Emulator, town: Town) -> SeenMessage:
         2 * STEP,
         "the scheduler's commands",
     )
-    hour = time.gmtime().tm_hour
     for command, options in (
-        ("config window", {"start": hour, "hours": len(HOURS)}),
+        ("config timezone", {"zone": midday_zone()}),
+        ("config window", {"start": 12, "hours": len(HOURS)}),
         ("config time", {"time": "00:00"}),
         ("config voice", {"channel": town.lobby.id, "counted": True}),
         ("config voice", {"channel": town.ranked.id, "counted": True}),
@@ -215,7 +215,8 @@ async def _converged(
             if s.end is None
         }
         present = {u: v.channel_id for u, v in guild.voice_states.items() if v.channel_id}
-        return clicks and len(voice) == len(played.in_voice) and open_now == present
+        voice_players = {f"player{k:02d}" for k in VOICE_PLAYERS}
+        return clicks and voice == voice_players and open_now == present
 
     await until(settled, 2 * STEP, "the message and the voice record to catch up")
 

@@ -97,6 +97,7 @@ def test_non_admins_are_refused_by_discord_and_by_the_scheduler(
         ("config timezone", {"zone": "Mars/Base"}, "'Mars/Base' is not a timezone"),
         ("config channel", {"channel": "12"}, "That channel is not in this server"),
         ("config rank", {"role": "abc", "emoji": "👑"}, "`role` is not a valid id"),
+        ("config rank", {"role": "²", "emoji": "👑"}, "`role` is not a valid id"),
         ("config greetings", {"enabled": "maybe"}, "`enabled` must be true or false"),
         ("config nonsense", {}, "Unknown setting 'nonsense'"),
     ],

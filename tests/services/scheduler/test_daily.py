@@ -7,7 +7,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from bus.endpoints import Endpoints
+from bus.errors import RequestTimeout
+from bus.protocol import FetchMessage, ReplyMessage, Request, SendMessage
 from services.scheduler.daily import NOT_TODAY, OPEN_SCHEDULE
 from services.scheduler.schedules import PICK_HOURS
 from tests.helpers import eventually, run
@@ -145,7 +149,11 @@ def test_a_burst_of_fifty_reactions_gives_at_most_three_edits(
                     await asyncio.sleep(0.04)  # pacing the burst over 2 s, not synchronising
             last_click = time.monotonic()
             await w.daily_says(f"{A} {_t(18)} · **25** ·", f"{C} {_t(20)} · **25** ·")
-            await asyncio.sleep(1.5)  # room for an edit too many to show up
+            guild = w.scheduler.days.guilds[w.town.guild.id] if w.scheduler.days else None
+            assert guild is not None
+            assert guild.coalescer is not None
+            coalescer = guild.coalescer
+            await w.until(lambda: not coalescer.pending, "no edit left to make")
             edits = w.emu.requests.matching("PATCH", EDIT.split(" ")[1])[edits_before:]
             assert 1 <= len(edits) <= 3
             assert all(e.at >= burst_start for e in edits)
@@ -265,28 +273,125 @@ def test_guilds_are_independent(endpoints: Endpoints, short_tmp: Path) -> None:
     run(scenario())
 
 
-def test_changing_the_window_after_the_post_updates_hours_and_reactions(
+def test_a_window_changed_after_the_post_applies_from_the_next_message(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
-    """A shorter window: its hours are shown, the bot's reactions for the others are gone."""
+    """Today's message keeps its hours (clicks keep their meaning); tomorrow's has the new ones."""
 
     async def scenario() -> None:
         async with world(endpoints, short_tmp) as w:
             await w.configure(start=18, hours=4)
             posted = await w.daily_posted()
             await w.until(lambda: len(w._daily().reactions) == 4, "the four hour reactions")
-            await w.emu.driver.react(w.town.alice, posted.id, D)
-            await w.say(w.town.admin, "config window", start=20, hours=2)
+            await w.emu.driver.react(w.town.alice, posted.id, A)
+            await w.daily_says(f"{A} {_t(18)} · **1** · Alice 👍")
+            said = await w.say(w.town.admin, "config window", start=20, hours=2)
+            assert "applies from the next daily message" in said
+            await w.say(w.town.admin, "config show")  # a round trip: the change is taken in
+            assert _hour_lines(w)[0] == f"{A} {_t(18)} · **1** · Alice 👍"
+            assert len(_hour_lines(w)) == 4
+            w.clock.set(_at(12, 0, day=11))
+            await w.until(lambda: w._daily().id != posted.id, "Wednesday's message")
+            await w.until(lambda: len(w._daily().reactions) == 2, "two hour reactions")
+            assert [line.split(" · ")[0] for line in _hour_lines(w)] == [
+                f"{A} {_t(20, day=11)}",
+                f"{B} {_t(21, day=11)}",
+            ]
+
+    run(scenario())
+
+
+def test_a_post_that_fails_is_posted_at_the_next_try(
+    endpoints: Endpoints, short_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first send times out: the next tick posts, once."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w:
+            days = w.scheduler.days
+            assert days is not None
+            real_ask = days.ask
+            failures: list[str] = []
+
+            async def flaky[R: ReplyMessage](
+                target: str, request: Request, expect: type[R], **kw: float
+            ) -> R:
+                if isinstance(request, SendMessage) and not failures:
+                    failures.append("send")
+                    raise RequestTimeout("gateway", "send_message", 30.0)
+                return await real_ask(target, request, expect, **kw)
+
+            monkeypatch.setattr(days, "ask", flaky)
+            await w.configure(start=18, hours=4)
+            await w.until(lambda: failures == ["send"], "the failed send")
+            assert w.daily() is None
+            w.clock.advance(6.0)  # the retry delay
+            await w.daily_posted()
+            await w.until(lambda: len(w._daily().reactions) == 4, "the four hour reactions")
+            assert _posts(w) == 1
+
+    run(scenario())
+
+
+def test_a_members_look_alike_is_not_taken_for_the_daily_message(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """A member posting the day's last line cannot make the bot adopt their message."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w:
+            await w.configure(start=19, hours=2, time="18:00")
+            fake = "## Who plays today? Tuesday 10 March\n-# squadtime · 2026-03-10 · fake"
+            await w.emu.driver.say(w.town.alice, w.town.text, fake)
+            w.clock.set(_at(18, 0))
+            await w.until(lambda: _posts(w) == 1, "the bot's own post")
+            ours = [
+                m
+                for m in w.emu.driver.messages(w.town.text, w.town.bob)
+                if m.author_id == w.emu.bot_id and m.content.startswith("## Who")
+            ]
+            assert len(ours) == 1
             await w.until(
-                lambda: (
-                    [r.emoji for r in w._daily().reactions if r.count and w.emu.bot_id in r.users]
-                    == [A, B]
-                ),
-                "the bot's reactions for the new window only",
+                lambda: len(w.emu.driver.message(ours[0].id, w.town.bob).reactions) == 2,
+                "the hour reactions on the bot's message",
             )
-            await w.daily_says(f"{A} {_t(20)} · nobody yet", f"{B} {_t(21)} · nobody yet")
-            assert len(_hour_lines(w)) == 2
-            assert [r.emoji for r in w._daily().reactions if r.count] == [A, B, D]  # Alice's stays
+
+    run(scenario())
+
+
+def test_a_click_during_a_reconciliation_is_not_undone(
+    endpoints: Endpoints, short_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member clicks while the bot reads the message's reactions: the click stands."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w:
+            await w.configure(start=18, hours=4)
+            posted = await w.daily_posted()
+            await w.until(lambda: len(w._daily().reactions) == 4, "the four hour reactions")
+            days = w.scheduler.days
+            assert days is not None
+            guild = days.guilds[w.town.guild.id]
+            await w.until(
+                lambda: guild.clicked is None and not guild.stale, "the post's own reconciliation"
+            )
+            real_ask = days.ask
+            clicked: list[int] = []
+
+            async def slow_read[R: ReplyMessage](
+                target: str, request: Request, expect: type[R], **kw: float
+            ) -> R:
+                reply = await real_ask(target, request, expect, **kw)
+                if isinstance(request, FetchMessage) and not clicked:
+                    clicked.append(1)  # Alice clicks after the reactions were read
+                    await w.emu.driver.react(w.town.alice, posted.id, B)
+                    await w.until(lambda: bool(guild.clicked), "the click to arrive")
+                return reply
+
+            monkeypatch.setattr(days, "ask", slow_read)
+            days.reconnected(w.town.guild.id)
+            await w.until(lambda: clicked == [1] and guild.clicked is None, "the reconciliation")
+            await w.daily_says(f"{B} {_t(19)} · **1** · Alice 👍")
 
     run(scenario())
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from emulator import Emulator
 from services.scheduler.daily import Days, GuildDay
 from services.telemetry.service import Telemetry
 from tests.emulator.support import small_community
-from tests.helpers import eventually, run
+from tests.helpers import eventually, midday_zone, run
 from tests.services.gateway.support import running_gateway
 from tests.services.inprocess import STEP, running
 from tests.services.processes import ServiceProcess
@@ -96,7 +95,6 @@ def test_sigkill_at_any_moment_leaves_one_post_with_the_right_text(
     """The scheduler is SIGKILLed while posting and during a burst of clicks, then restarted."""
 
     async def scenario() -> None:
-        hour = datetime.now(UTC).hour
         async with Emulator() as emu:
             town = small_community(emu)
             players = [emu.driver.add_member(town.guild, f"p{n}") for n in range(12)]
@@ -117,7 +115,8 @@ def test_sigkill_at_any_moment_leaves_one_post_with_the_right_text(
                         assert outcome.message is not None
                         assert outcome.message.content.startswith("Saved."), outcome.message
 
-                    await config("config window", start=hour, hours=4)
+                    await config("config timezone", zone=midday_zone())
+                    await config("config window", start=12, hours=4)
                     await config("config time", time="00:00")
                     await config("config channel", channel=town.text.id)
                     for delay in (0.02, 0.3):  # while posting, and while reacting

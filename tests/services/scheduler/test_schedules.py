@@ -131,6 +131,8 @@ def test_tampered_select_values_are_refused(endpoints: Endpoints, short_tmp: Pat
             assert await pick(f"{PICK_HOURS}x", ["18"]) == f"⚠️ {STALE}"
             assert await pick(f"{PICK_HOURS}1", ["3"]) == f"⚠️ {STALE}"  # window is 16-23
             assert await pick(f"{PICK_HOURS}1", ["-1"]) == f"⚠️ {STALE}"
+            assert await pick(f"{PICK_HOURS}1", ["²"]) == f"⚠️ {STALE}"  # a digit, not 0-9
+            assert await pick(f"{PICK_HOURS}²", ["18"]) == f"⚠️ {STALE}"
             assert await pick(PICK_DAY, ["7"]) == f"⚠️ {STALE}"
             assert await pick(PICK_DAY, []) == f"⚠️ {STALE}"
             assert await pick("scheduler:sched:drop-table", []) == f"⚠️ {STALE}"

@@ -57,6 +57,13 @@ def test_set_show_and_set_for(endpoints: Endpoints, short_tmp: Path) -> None:
             )
             assert said == "bob's timezone is now Europe/Paris."
             assert "Europe/Paris" in await w.say(town.bob, "timezone show")
+            stranger = w.emu.driver.add_member(w.emu.driver.add_guild("Elsewhere"), "stranger")
+            said = await w.say(town.alice, "timezone show", member=stranger.user_id)
+            assert said == "⚠️ That member is not in this server."
+            said = await w.say(
+                town.admin, "timezone set-for", member=stranger.user_id, zone="Asia/Tokyo"
+            )
+            assert said == "⚠️ That member is not in this server."
 
     run(scenario())
 

@@ -22,8 +22,10 @@ async def _greeted_and_gone(w: Town, count: int = 1) -> None:
     await w.until(lambda: not w.bot_in_voice(), "the bot to leave voice")
 
 
-def test_first_member_hears_who_is_expected(endpoints: Endpoints, short_tmp: Path) -> None:
-    """Alice alone in the Lobby, Bob and Carol due at 18:00: the bot speaks, then leaves."""
+def test_first_member_hears_who_is_expected(
+    endpoints: Endpoints, short_tmp: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Alice alone in the Lobby, Bob and Carol due at 18:00: the bot says so, then leaves."""
 
     async def scenario() -> None:
         async with town(endpoints, short_tmp) as w:
@@ -36,7 +38,10 @@ def test_first_member_hears_who_is_expected(endpoints: Endpoints, short_tmp: Pat
             assert heard.loudness_dbfs > -40.0
             assert w.emu.voice.connections == 0
 
-    run(scenario())
+    with caplog.at_level(logging.INFO, logger="services.voice.greeter"):
+        run(scenario())
+    said = [r.getMessage() for r in caplog.records if r.name == "services.voice.greeter"]
+    assert [s.partition(": ")[2] for s in said] == ["Hi Alice! bob and Carol are expected at 6 pm."]
 
 
 def test_nobody_expected_means_no_join(endpoints: Endpoints, short_tmp: Path) -> None:
@@ -100,12 +105,15 @@ def test_cool_down_is_respected(endpoints: Endpoints, short_tmp: Path) -> None:
         async with town(endpoints, short_tmp) as w:
             await w.schedule(w.town.bob, 18, 19)
             alice, lobby = w.town.alice, w.town.voice
+            await w.configure(voice_channel_ids=[lobby.id, w.lounge.id])
             await w.emu.driver.join_voice(alice, lobby)
             await _greeted_and_gone(w)
             first = w.heard().voiced_seconds
             await w.emu.driver.leave_voice(alice)
             await w.emu.driver.join_voice(alice, lobby)
             await w.decided("cooldown")
+            await w.emu.driver.move_voice(alice, w.lounge)  # another channel: the same person
+            await w.decided("cooldown", 2)
             assert w.emu.voice.identify_count == 1
             assert w.heard().voiced_seconds == first
             await w.emu.driver.leave_voice(alice)
