@@ -58,6 +58,7 @@ from typing import assert_never
 
 import zmq
 import zmq.asyncio
+from zmq.utils.monitor import parse_monitor_message
 
 from bus.codec import FrameError, decode, encode
 from bus.counters import Counters
@@ -142,6 +143,8 @@ class BusClient:
         self._pub: zmq.Socket[bytes] | None = None
         self._sub: zmq.asyncio.Socket | None = None
         self._sub_drain: zmq.Socket[bytes] | None = None
+        self._monitor: zmq.asyncio.Socket | None = None
+        self._connections = 0
         self._bad_frames_logged = 0
 
     # ------------------------------------------------------------------ setup
@@ -171,6 +174,8 @@ class BusClient:
             socket.sndhwm = _HIGH_WATER_MARK
             socket.rcvhwm = _HIGH_WATER_MARK
             apply_client_curve(socket, self._endpoints.curve)
+        # Watched before connecting, so the first connection is counted too.
+        self._monitor = sub.get_monitor_socket(zmq.EVENT_CONNECTED)
         pub.connect(self._endpoints.publish)
         sub.connect(self._endpoints.subscribe)
         self._pub, self._sub = pub, sub
@@ -193,6 +198,7 @@ class BusClient:
         sub.subscribe(f"probe.{self.instance}")
 
         self._tasks.spawn(self._receive_loop(), name=f"{self.service}.receive")
+        self._tasks.spawn(self._count_connections(), name=f"{self.service}.connections")
         self._tasks.spawn(self._resend_loop(), name=f"{self.service}.resend")
         if self._event_handler is not None:
             self._tasks.spawn(
@@ -244,6 +250,10 @@ class BusClient:
             self._requester.close()
         if self._server is not None:
             self._server.close()
+        if self._sub is not None and self._monitor is not None:
+            self._sub.disable_monitor()
+            self._monitor.close(linger=0)
+            self._monitor = None
         for socket in (self._pub, self._sub):
             if socket is not None:
                 socket.close(linger=200)
@@ -265,6 +275,21 @@ class BusClient:
     def serving_at(self) -> str:
         """The address this client answers requests at ("" when it serves none)."""
         return self._server.address if self._server is not None else ""
+
+    @property
+    def subscriber_connections(self) -> int:
+        """How often the subscriber connected to the broker: more than once after a restart
+        of the broker, when events published meanwhile were lost (plain events are not
+        re-sent); a subscriber that must not miss any reconciles when this grows."""
+        return self._connections
+
+    async def _count_connections(self) -> None:
+        assert self._monitor is not None
+        monitor = self._monitor
+        while True:
+            event = parse_monitor_message(await monitor.recv_multipart())
+            if event["event"] == zmq.EVENT_CONNECTED:
+                self._connections += 1
 
     @property
     def unacked(self) -> int:

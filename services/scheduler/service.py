@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Sequence
 
+from bus.client import BusClient
 from bus.errors import BusError, RequestRefused
 from bus.protocol import (
     Envelope,
@@ -57,12 +58,14 @@ class Scheduler:
         self._context: Context | None = None
         self._pulse = Pulse(interval=5.0)
         self._unloaded: set[int] = set()  # guilds seen whose state telemetry has not given yet
+        self._bus: BusClient | None = None
 
     async def setup(self, runtime: Runtime) -> None:
         """Subscribe to the gateway's facts."""
         self.days = Days(runtime.bus, self.roster, runtime.tasks, self.clock)
         self._context = Context(self.days, self.roster, self.clock)
         self._pulse = Pulse(interval=runtime.settings.heartbeat_interval)
+        self._bus = runtime.bus
         runtime.bus.subscribe("gateway.")
         runtime.bus.on_events(self._events)
 
@@ -136,7 +139,8 @@ class Scheduler:
                     case MemberUpdated() | MemberLeft():
                         self.roster.apply(event)
                     case Heartbeat(service="gateway", started=started):
-                        if self._pulse.beat(time.monotonic(), started):
+                        connections = self._bus.subscriber_connections if self._bus else 0
+                        if self._pulse.beat(time.monotonic(), started, connections):
                             log.info("gateway events may have been missed; reconciling")
                             for guild_id in list(days.guilds):
                                 days.reconnected(guild_id)

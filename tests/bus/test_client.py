@@ -6,11 +6,13 @@ import asyncio
 import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import msgspec
 import pytest
 import zmq
 
+from bus.broker import Broker
 from bus.client import BusClient
 from bus.endpoints import Endpoints
 from bus.errors import BusUnavailable, RemoteError, RequestRefused, RequestTimeout
@@ -258,3 +260,24 @@ def test_start_fails_clearly_without_broker(short_tmp: os.PathLike[str]) -> None
             await client.start(timeout=0.5)
 
     run(scenario())
+
+
+def test_a_restarted_broker_shows_as_a_new_connection(short_tmp: Path) -> None:
+    """The subscriber counts its connections: one at start, one more after a broker restart."""
+    endpoints = Endpoints.ipc(short_tmp)
+    broker = Broker(endpoints)
+    broker.start()
+
+    async def scenario() -> None:
+        nonlocal broker
+        async with BusClient("watcher", endpoints) as client:
+            await eventually(lambda: client.subscriber_connections == 1, 10, "the first connection")
+            broker.stop()
+            broker = Broker(endpoints)
+            broker.start()
+            await eventually(lambda: client.subscriber_connections == 2, 10, "the reconnection")
+
+    try:
+        run(scenario(), timeout=30)
+    finally:
+        broker.stop()

@@ -204,21 +204,32 @@ async def _converged(
 ) -> None:
     guild = emu.world.guild(town.guild.id)
 
+    behind: dict[str, object] = {}
+
     def settled() -> bool:
         lines = _hour_lines(emu, town, message)
         reactors = _reactors(emu, town, message)
-        clicks = all(_names(lines.get(h, ""), "👍") == reactors.get(h, set()) for h in HOURS)
+        behind.clear()
+        for hour in HOURS:
+            if (shown := _names(lines.get(hour, ""), "👍")) != reactors.get(hour, set()):
+                behind[f"clicks {hour}"] = (sorted(shown), sorted(reactors.get(hour, set())))
         voice = set().union(*(_names(line, "🎧") for line in lines.values()))
+        if voice != {f"player{k:02d}" for k in VOICE_PLAYERS}:
+            behind["in voice"] = sorted(voice)
         open_now = {
             s.user_id: s.channel_id
             for s in sessions(fleet.database, town.guild.id)
             if s.end is None
         }
         present = {u: v.channel_id for u, v in guild.voice_states.items() if v.channel_id}
-        voice_players = {f"player{k:02d}" for k in VOICE_PLAYERS}
-        return clicks and voice == voice_players and open_now == present
+        if open_now != present:
+            behind["open sessions"] = (open_now, present)
+        return not behind
 
-    await until(settled, 2 * STEP, "the message and the voice record to catch up")
+    try:
+        await until(settled, 2 * STEP, "the message and the voice record to catch up")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; still behind: {behind}") from None
 
 
 def _check(

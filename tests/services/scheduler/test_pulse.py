@@ -26,3 +26,12 @@ def test_a_restarted_gateway_is_a_gap() -> None:
     pulse = Pulse(interval=5.0)
     pulse.beat(100.0, started=1.0)
     assert pulse.beat(101.0, started=2.0)
+
+
+def test_a_subscriber_that_connected_again_is_a_gap() -> None:
+    """A broker restart quicker than the heartbeats still shows: the subscriber reconnected."""
+    pulse = Pulse(interval=5.0)
+    pulse.beat(100.0, started=1.0, connections=1)
+    assert not pulse.beat(105.0, started=1.0, connections=1)
+    assert pulse.beat(106.0, started=1.0, connections=2)
+    assert not pulse.beat(111.0, started=1.0, connections=2)
