@@ -28,6 +28,7 @@ from services.telemetry.analytics.sessions import GuildDataset
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 120.0
+IDLE_AFTER = 120.0  # seconds without a graph to draw before the worker process stops
 
 
 class RenderError(RuntimeError):
@@ -55,7 +56,8 @@ class GraphWorker:
     ``spawn`` (the default) starts a fresh interpreter that inherits nothing from the service:
     no sockets, no event loop, no threads. ``forkserver`` is the cheaper alternative on Linux.
     A worker that dies or overruns ``timeout`` is discarded with a ``RenderError``; the next call
-    starts a new one.
+    starts a new one. A worker left without work for ``idle_after`` seconds stops, giving its
+    memory back (it keeps the fleet within a small Pi's means between moderators' graphs).
     """
 
     def __init__(
@@ -63,10 +65,14 @@ class GraphWorker:
         *,
         start_method: Literal["spawn", "forkserver"] = "spawn",
         timeout: float = DEFAULT_TIMEOUT,
+        idle_after: float = IDLE_AFTER,
     ) -> None:
         self._start_method = start_method
         self._timeout = timeout
+        self._idle_after = idle_after
         self._executor: ProcessPoolExecutor | None = None
+        self._busy = 0
+        self._idle_timer: asyncio.TimerHandle | None = None
 
     @property
     def started(self) -> bool:
@@ -87,7 +93,28 @@ class GraphWorker:
             self._executor = None
         pool.shutdown(wait=False, cancel_futures=True)
 
+    def _stop_idle(self) -> None:
+        # A drawing process holds some 80 MB; moderators ask for graphs now and then.
+        self._idle_timer = None
+        pool, self._executor = self._executor, None
+        if pool is not None:
+            pool.shutdown(wait=False)
+            log.info("graph worker stopped after %.0f s without work", self._idle_after)
+
     async def _call[*Ts, R](self, what: str, job: Callable[[*Ts], R], *args: *Ts) -> R:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+        self._busy += 1
+        try:
+            return await self._run(what, job, *args)
+        finally:
+            self._busy -= 1
+            if not self._busy and self._executor is not None and self._idle_after > 0:
+                loop = asyncio.get_running_loop()
+                self._idle_timer = loop.call_later(self._idle_after, self._stop_idle)
+
+    async def _run[*Ts, R](self, what: str, job: Callable[[*Ts], R], *args: *Ts) -> R:
         pool = self._pool()
         loop = asyncio.get_running_loop()
         try:
@@ -124,6 +151,9 @@ class GraphWorker:
 
     async def aclose(self) -> None:
         """Let a running graph finish, then stop the worker process."""
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
         pool, self._executor = self._executor, None
         if pool is not None:
             # shutdown(wait=True) joins the process: off the loop, in a thread.

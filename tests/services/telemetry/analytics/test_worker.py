@@ -12,6 +12,7 @@ from services.telemetry.analytics.charts import DuoChart, GraphKind, Header
 from services.telemetry.analytics.options import StatsRequest
 from services.telemetry.analytics.render import PIXEL_SIZES
 from services.telemetry.analytics.worker import GraphWorker, RenderError
+from tests.helpers import eventually
 
 from .builders import PARIS, community, local
 from .pngs import assert_png
@@ -82,3 +83,20 @@ def test_closing_an_unused_worker_starts_nothing() -> None:
         return worker.started
 
     assert asyncio.run(scenario()) is False
+
+
+def test_an_idle_worker_stops_and_comes_back_when_needed() -> None:
+    """Left without work, the drawing process stops; the next graph starts a new one."""
+
+    async def scenario() -> None:
+        async with GraphWorker(idle_after=0.2) as worker:
+            first = await worker.peak_rss_bytes()
+            assert worker.started
+            await eventually(lambda: not worker.started, 10, "the idle worker to stop")
+            png = await worker.render(
+                GraphKind.DUOS, DuoChart(Header("t", "s"), (("a", "b", 2.0),))
+            )
+            assert_png(png, PIXEL_SIZES[GraphKind.DUOS])
+            assert first > 10 * 2**20
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=90))
