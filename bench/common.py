@@ -38,3 +38,37 @@ def report(summary: str, figures: Figures) -> int:
     print(summary)
     print(json.dumps(figures))
     return 0
+
+
+def pss_bytes(pid: int) -> int:
+    """Proportional set size of a process, in bytes: its private pages plus its share of the
+    pages it shares with others, from ``/proc/<pid>/smaps_rollup``. Summed over processes, PSS
+    counts every shared library once, which is what the machine really spends."""
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    raise ValueError(f"no Pss line in /proc/{pid}/smaps_rollup")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every living process below ``pid`` (children, their children, ...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # it exited while we looked
+            continue
+        # The command name is in parentheses and may hold spaces: the parent's pid is the
+        # second field after the last ")".
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        below = children.get(pending.pop(), [])
+        found += below
+        pending += below
+    return found

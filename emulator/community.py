@@ -246,6 +246,17 @@ class Community:
         for offset in range(days):
             await self.play_day(first_day + timedelta(days=offset))
 
+    async def perform(self, action: Action) -> bool:
+        """Carry out one action now, whatever the clock says; whether it could be done.
+
+        For callers that pace a plan themselves (the soak benchmark).
+        """
+        if await self._perform(self.roster, action):
+            self.played.append(action)
+            return True
+        self.skipped.append(action)
+        return False
+
     async def _perform(self, roster: Roster, action: Action) -> bool:
         member = roster.members[action.member]
         driver = self.driver
