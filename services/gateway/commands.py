@@ -88,26 +88,9 @@ class Commands:
                 )
                 return Done()
             case AddReactions():
-                # One at a time, in order: Discord shows reactions in the order they were added.
-                for emoji in request.emojis:
-                    await self.rest.call(
-                        "PUT",
-                        "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
-                        channel_id=request.channel_id,
-                        message_id=request.message_id,
-                        emoji=emoji,
-                    )
-                return Done()
+                return await self._own_reactions("PUT", request)
             case RemoveReactions():
-                for emoji in request.emojis:
-                    await self.rest.call(
-                        "DELETE",
-                        "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
-                        channel_id=request.channel_id,
-                        message_id=request.message_id,
-                        emoji=emoji,
-                    )
-                return Done()
+                return await self._own_reactions("DELETE", request)
             case FetchMessage():
                 return await self._fetch(request)
             case FetchRecentMessages():
@@ -159,6 +142,18 @@ class Commands:
             content=str(message.get("content", "")),
             reactions=reactions,
         )
+
+    async def _own_reactions(self, method: str, request: AddReactions | RemoveReactions) -> Done:
+        # One at a time, in order: Discord shows reactions in the order they were added.
+        for emoji in request.emojis:
+            await self.rest.call(
+                method,
+                "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+                channel_id=request.channel_id,
+                message_id=request.message_id,
+                emoji=emoji,
+            )
+        return Done()
 
     async def _recent(self, request: FetchRecentMessages) -> RecentMessages:
         if not 1 <= request.limit <= 100:
