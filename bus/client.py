@@ -277,6 +277,11 @@ class BusClient:
         return self._server.address if self._server is not None else ""
 
     @property
+    def kept_answers(self) -> int:
+        """Answers kept for requests that may be sent again (0 when this client serves none)."""
+        return self._server.kept_answers if self._server is not None else 0
+
+    @property
     def subscriber_connections(self) -> int:
         """How often the subscriber connected to the broker: more than once after a restart
         of the broker, when events published meanwhile were lost (plain events are not

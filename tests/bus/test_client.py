@@ -281,3 +281,26 @@ def test_a_restarted_broker_shows_as_a_new_connection(short_tmp: Path) -> None:
         run(scenario(), timeout=30)
     finally:
         broker.stop()
+
+
+def test_answers_are_kept_only_while_a_repeat_can_come(
+    endpoints: Endpoints, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once their deadlines pass, kept answers are dropped: a busy service's memory stays flat."""
+    monkeypatch.setattr("bus.rpc._KEPT_PAST_DEADLINE", 0.0)
+
+    async def answer(envelope: Envelope, request: Request) -> Reply:
+        return Pong(service="server", pid=os.getpid())
+
+    async def scenario() -> None:
+        server = BusClient("server", endpoints)
+        server.on_requests(answer)
+        async with server, BusClient("asker", endpoints) as asker:
+            for _ in range(50):
+                await asker.request("server", Ping(), expect=Pong, timeout=0.3)
+            assert server.kept_answers == 50
+            await asyncio.sleep(0.4)  # every deadline passes: time itself is what is tested
+            await asker.request("server", Ping(), expect=Pong, timeout=5.0)
+            assert server.kept_answers == 1
+
+    run(scenario(), timeout=30)
