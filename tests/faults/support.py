@@ -11,7 +11,6 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,15 +115,6 @@ class SupervisedFleet:
         except TimeoutError:
             self._process.kill()
             await self._process.wait()
-
-
-async def until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Wait for a fact outside this coroutine, or fail saying ``what``."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 @dataclass(frozen=True, slots=True)

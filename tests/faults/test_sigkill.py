@@ -32,9 +32,8 @@ from tests.faults.support import (
     build_town,
     integrity,
     sessions,
-    until,
 )
-from tests.helpers import midday_zone, run
+from tests.helpers import eventually, midday_zone, run
 
 pytestmark = pytest.mark.fleet
 
@@ -55,7 +54,7 @@ async def _command(emu: Emulator, town: Town, command: str, **options: object) -
 
 
 async def _set_up(emu: Emulator, town: Town) -> SeenMessage:
-    await until(
+    await eventually(
         lambda: {"config", "schedule"} <= {c.name for c in emu.world.commands.values()},
         2 * STEP,
         "the scheduler's commands",
@@ -75,9 +74,9 @@ async def _set_up(emu: Emulator, town: Town) -> SeenMessage:
             m for m in emu.driver.messages(town.text, town.admin) if m.content.startswith(HEADER)
         ]
 
-    await until(lambda: bool(daily()), STEP, "the daily message")
+    await eventually(lambda: bool(daily()), STEP, "the daily message")
     message = daily()[0]
-    await until(
+    await eventually(
         lambda: len(emu.driver.message(message.id, town.admin).reactions) == len(HOURS),
         STEP,
         "the hour reactions",
@@ -227,7 +226,7 @@ async def _converged(
         return not behind
 
     try:
-        await until(settled, 2 * STEP, "the message and the voice record to catch up")
+        await eventually(settled, 2 * STEP, "the message and the voice record to catch up")
     except AssertionError as error:
         raise AssertionError(f"{error}; still behind: {behind}") from None
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bus.client import BusClient
 from bus.endpoints import Endpoints
+from bus.protocol import Interaction, InteractionAnswer, InteractionResponse, MemberFacts
 from emulator import Emulator
 from emulator.driver import Outcome
 from emulator.options import OptionValue
@@ -142,6 +143,40 @@ class World:
 
     async def until(self, condition: Callable[[], bool], what: str) -> None:
         await eventually(condition, STEP, what)
+
+    async def relay(
+        self,
+        *,
+        kind: str = "component",
+        member: Member | None = None,
+        permissions: int = 0,
+        guild_id: int | None = None,
+        command: str = "",
+        options: dict[str, str] | None = None,
+        custom_id: str = "",
+        values: list[str] | None = None,
+        message_id: int = 0,
+    ) -> InteractionResponse:
+        """Send the scheduler an interaction directly, as a tampered client could make Discord
+        do (default: Alice, in the text channel); its answer."""
+        who = member or self.town.alice
+        interaction = Interaction(
+            kind=kind,
+            interaction_id=1,
+            guild_id=self.town.guild.id if guild_id is None else guild_id,
+            channel_id=self.town.text.id,
+            member=MemberFacts(user_id=who.user_id, display_name="member", permissions=permissions),
+            command=command,
+            options=options or {},
+            custom_id=custom_id,
+            values=values or [],
+            message_id=message_id,
+        )
+        async with self.peer() as bus:
+            answer = await bus.request(
+                "scheduler", interaction, expect=InteractionAnswer, timeout=STEP
+            )
+        return answer.response
 
     @contextlib.asynccontextmanager
     async def peer(self) -> AsyncIterator[BusClient]:

@@ -7,30 +7,22 @@ from pathlib import Path
 import pytest
 
 from bus.endpoints import Endpoints
-from bus.protocol import Interaction, InteractionAnswer, MemberFacts
 from emulator.driver import Refused
 from tests.helpers import run
 from tests.services.scheduler.support import World, world
 
 
 async def _relayed(w: World, command: str, options: dict[str, str], *, admin: bool = True) -> str:
-    """Send the scheduler an interaction directly, as a tampered client could make Discord do."""
-    member = w.town.admin if admin else w.town.alice
-    interaction = Interaction(
+    """Send the scheduler ``/command`` directly, by the admin or (not admin) by Alice."""
+    response = await w.relay(
         kind="command",
-        interaction_id=1,
-        guild_id=w.town.guild.id,
-        channel_id=w.town.text.id,
-        member=MemberFacts(
-            user_id=member.user_id, display_name="x", permissions=(1 << 5) if admin else 0
-        ),
+        member=w.town.admin if admin else w.town.alice,
+        permissions=(1 << 5) if admin else 0,
         command=command,
         options=options,
     )
-    async with w.peer() as bus:
-        answer = await bus.request("scheduler", interaction, expect=InteractionAnswer, timeout=5.0)
-    assert answer.response.ephemeral
-    return answer.response.content
+    assert response.ephemeral
+    return response.content
 
 
 def test_every_setting_is_saved_and_shown(endpoints: Endpoints, short_tmp: Path) -> None:

@@ -3,41 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bus.endpoints import Endpoints
 from bus.errors import RemoteError
-from bus.protocol import GetGuildConfig, Interaction, InteractionAnswer, MemberFacts
+from bus.protocol import GetGuildConfig, InteractionAnswer
 from services.scheduler.daily import NOT_TODAY
 from services.scheduler.interactions import OLD_MESSAGE
 from tests.helpers import run
 from tests.services.scheduler.support import World, world
 
 
-async def _ask(
-    w: World,
-    *,
-    kind: str = "component",
-    guild_id: int | None = None,
-    command: str = "",
-    custom_id: str = "",
-    message_id: int = 0,
-) -> str:
-    interaction = Interaction(
-        kind=kind,
-        interaction_id=1,
-        guild_id=w.town.guild.id if guild_id is None else guild_id,
-        channel_id=w.town.text.id,
-        member=MemberFacts(user_id=w.town.alice.user_id, display_name="Alice"),
-        command=command,
-        custom_id=custom_id,
-        message_id=message_id,
-    )
-    async with w.peer() as bus:
-        answer = await bus.request("scheduler", interaction, expect=InteractionAnswer, timeout=5.0)
-    assert answer.response.ephemeral
-    return answer.response.content
+async def _ask(w: World, **fields: Any) -> str:
+    response = await w.relay(**fields)
+    assert response.ephemeral
+    return response.content
 
 
 def test_a_button_from_another_guilds_message_is_refused(

@@ -6,7 +6,6 @@ import asyncio
 from pathlib import Path
 
 from bus.endpoints import Endpoints
-from bus.protocol import Interaction, InteractionAnswer, MemberFacts
 from emulator.seen import SeenMessage
 from services.scheduler.schedules import CLEAR, PICK_DAY, PICK_HOURS, STALE
 from tests.helpers import run
@@ -112,20 +111,7 @@ def test_tampered_select_values_are_refused(endpoints: Endpoints, short_tmp: Pat
             alice = w.town.alice
 
             async def pick(custom_id: str, values: list[str]) -> str:
-                interaction = Interaction(
-                    kind="component",
-                    interaction_id=1,
-                    guild_id=w.town.guild.id,
-                    channel_id=w.town.text.id,
-                    member=MemberFacts(user_id=alice.user_id, display_name="Alice"),
-                    custom_id=custom_id,
-                    values=values,
-                )
-                async with w.peer() as bus:
-                    answer = await bus.request(
-                        "scheduler", interaction, expect=InteractionAnswer, timeout=5.0
-                    )
-                return answer.response.content
+                return (await w.relay(custom_id=custom_id, values=values)).content
 
             assert await pick(f"{PICK_HOURS}9", ["18"]) == f"⚠️ {STALE}"
             assert await pick(f"{PICK_HOURS}x", ["18"]) == f"⚠️ {STALE}"
