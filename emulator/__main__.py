@@ -2,20 +2,33 @@
 
 The first line on stdout is the emulator's base URL (``http://host:port``); point
 ``nextcord.http.Route.BASE`` at ``<url>/api/v10``. It runs until SIGINT or SIGTERM.
+
+Its timestamps and snowflakes follow ``SQUADTIME_CLOCK`` (see ``services.runtime.clock``),
+the calendar the bot's processes read. With ``--members`` and no ``SQUADTIME_CLOCK``, the
+community plays on a clock ``--speed`` times as fast as real time from now, and the line
+to give the fleet so it shares that clock is logged.
 """
 
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 
+from emulator.clock import CalendarClock
 from emulator.community import Community, CommunitySpec
 from emulator.config import EmulatorConfig
 from emulator.server import Emulator
-from emulator.simclock import SimClock
+from services.runtime.clock import (
+    SETTING,
+    Calendar,
+    ClockSettingError,
+    Pace,
+    calendar_from_env,
+    wall_time,
+)
 
 log = logging.getLogger("emulator")
 
@@ -30,6 +43,7 @@ class Settings:
     speed: float
     days: int
     log_level: str
+    calendar: Calendar
 
 
 def parse(argv: list[str] | None = None) -> Settings:
@@ -58,6 +72,15 @@ def parse(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--days", type=int, default=1, help="days the community plays")
     parser.add_argument("--log-level", default="INFO", help="logging level (default: %(default)s)")
     args = parser.parse_args(argv)
+    try:
+        calendar = calendar_from_env(os.environ)
+    except ClockSettingError as error:
+        parser.error(str(error))
+    if args.speed <= 0:
+        parser.error("--speed must be positive")
+    if args.members > 0 and not calendar.scaled:
+        started = wall_time()
+        calendar = Calendar([Pace(started, args.speed)], at=started)
     return Settings(
         host=args.host,
         port=args.port,
@@ -67,6 +90,7 @@ def parse(argv: list[str] | None = None) -> Settings:
         speed=args.speed,
         days=args.days,
         log_level=args.log_level,
+        calendar=calendar,
     )
 
 
@@ -75,18 +99,19 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    clock = CalendarClock(settings.calendar)
     async with Emulator(
-        EmulatorConfig(token=settings.token), host=settings.host, port=settings.port
+        EmulatorConfig(token=settings.token), host=settings.host, port=settings.port, clock=clock
     ) as emu:
         print(emu.url, flush=True)
         log.info("REST %s, gateway %s", emu.api_url, emu.gateway_url)
         simulation: asyncio.Task[None] | None = None
         if settings.members > 0:
-            clock = SimClock(datetime.now(UTC), speed=settings.speed)
+            log.info("the community's clock: %s=%r", SETTING, settings.calendar.setting())
             spec = CommunitySpec(members=settings.members, seed=settings.seed)
             community = Community(emu.driver, spec, clock)
             community.build()
-            simulation = asyncio.create_task(community.play(date.today(), settings.days))
+            simulation = asyncio.create_task(community.play(clock.now().date(), settings.days))
             simulation.add_done_callback(_report)
         await stop.wait()
         if simulation is not None:

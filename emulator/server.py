@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bus.tasks import TaskSet
 from emulator.actions import Actions
-from emulator.clock import Clock, SystemClock
+from emulator.clock import CalendarClock, Clock
 from emulator.config import EmulatorConfig
 from emulator.core import Core
 from emulator.driver import Driver
@@ -45,7 +45,7 @@ class Emulator:
         self.config = config or EmulatorConfig()
         self.host = host
         self._port = port
-        clock = clock or SystemClock()
+        clock = clock or CalendarClock()
         ids = Snowflakes(clock)
         world = World()
         bot = User(id=ids.next(), username=self.config.bot_name, bot=True)

@@ -36,6 +36,7 @@ from bus.protocol import (
 )
 from services.gateway.registry import CommandRegistry
 from services.gateway.rest import JSON, Rest
+from services.runtime.clock import wall_time
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ class Commands:
         self._snapshots = snapshots
         self._bot_id = bot_id
 
-    async def handle(self, request: GatewayRequest) -> GatewayReply:
+    async def handle(self, request: GatewayRequest, deadline: float = 0.0) -> GatewayReply:
+        """Carry out ``request``; ``deadline`` (wall-clock seconds, 0 for none) is when its
+        requester stops waiting for the answer."""
         match request:
             case SendMessage():
                 sent = await self.rest.send(
@@ -88,9 +91,9 @@ class Commands:
                 )
                 return Done()
             case AddReactions():
-                return await self._own_reactions("PUT", request)
+                return await self._own_reactions("PUT", request, deadline)
             case RemoveReactions():
-                return await self._own_reactions("DELETE", request)
+                return await self._own_reactions("DELETE", request, deadline)
             case FetchMessage():
                 return await self._fetch(request)
             case FetchRecentMessages():
@@ -143,9 +146,17 @@ class Commands:
             reactions=reactions,
         )
 
-    async def _own_reactions(self, method: str, request: AddReactions | RemoveReactions) -> Done:
+    async def _own_reactions(
+        self, method: str, request: AddReactions | RemoveReactions, deadline: float
+    ) -> Done:
         # One at a time, in order: Discord shows reactions in the order they were added.
-        for emoji in request.emojis:
+        for done, emoji in enumerate(request.emojis):
+            if deadline and wall_time() >= deadline:
+                # Nobody waits for the rest: the requester gave up (a new day's message).
+                log.info(
+                    "stopped after %d of %d reactions: past the deadline", done, len(request.emojis)
+                )
+                break
             await self.rest.call(
                 method,
                 "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",

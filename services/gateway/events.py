@@ -9,7 +9,6 @@ member cache, which the members intent keeps complete.
 from __future__ import annotations
 
 import logging
-import time
 
 import nextcord
 
@@ -23,6 +22,7 @@ from bus.protocol import (
     VoiceChanged,
 )
 from services.gateway.snapshot import emoji_text, guild_snapshot, member_facts, voice_facts
+from services.runtime.clock import Calendar
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,10 @@ log = logging.getLogger(__name__)
 class EventPublisher:
     """Publishes what happened on Discord to the bus."""
 
-    def __init__(self, bus: BusClient, client: nextcord.Client) -> None:
+    def __init__(self, bus: BusClient, client: nextcord.Client, calendar: Calendar) -> None:
         self.bus = bus
         self.client = client
+        self.calendar = calendar  # what every fact is stamped with
         self.snapshots = 0
 
     def _member(self, guild_id: int, user_id: int) -> MemberFacts:
@@ -61,7 +62,7 @@ class EventPublisher:
                 message_id=payload.message_id,
                 emoji=emoji_text(payload.emoji),
                 member=member,
-                at=time.time(),
+                at=self.calendar.now(),
             )
         )
 
@@ -75,13 +76,15 @@ class EventPublisher:
                 member=member_facts(member),
                 before_channel_id=before.channel.id if before.channel is not None else 0,
                 after=voice_facts(member.id, after),
-                at=time.time(),
+                at=self.calendar.now(),
             )
         )
 
     def member_changed(self, member: nextcord.Member) -> None:
         self.bus.publish(
-            MemberUpdated(guild_id=member.guild.id, member=member_facts(member), at=time.time())
+            MemberUpdated(
+                guild_id=member.guild.id, member=member_facts(member), at=self.calendar.now()
+            )
         )
 
     def user_changed(self, user: nextcord.User) -> None:
@@ -93,10 +96,10 @@ class EventPublisher:
 
     def member_left(self, payload: nextcord.RawMemberRemoveEvent) -> None:
         self.bus.publish(
-            MemberLeft(guild_id=payload.guild_id, user_id=payload.user.id, at=time.time())
+            MemberLeft(guild_id=payload.guild_id, user_id=payload.user.id, at=self.calendar.now())
         )
 
     def snapshot(self, guild: nextcord.Guild) -> None:
-        self.bus.publish(guild_snapshot(guild))
+        self.bus.publish(guild_snapshot(guild, self.calendar.now()))
         self.snapshots += 1
         log.info("published a snapshot of %s (%d members)", guild.name, guild.member_count or 0)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 import msgspec
@@ -43,6 +42,7 @@ from services.gateway.pending import OpenInteractions
 from services.gateway.registry import SUBCOMMAND, CommandRegistry
 from services.gateway.rest import EPHEMERAL, Rest, choice_value, message_json
 from services.gateway.snapshot import user_facts
+from services.runtime.clock import Calendar
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ class InteractionRelay:
         config: GatewayConfig,
         tasks: TaskSet,
         pending: OpenInteractions,
+        calendar: Calendar,
     ) -> None:
         self.bus = bus
         self.rest = rest
@@ -87,6 +88,7 @@ class InteractionRelay:
         self.config = config
         self.tasks = tasks
         self.pending = pending
+        self.calendar = calendar  # what each relayed interaction is stamped with
         # Interactions whose first response is not sent yet: a follow-up waits for it.
         self._unanswered: dict[int, asyncio.Event] = {}
 
@@ -202,7 +204,7 @@ class InteractionRelay:
             custom_id=custom_id,
             values=[str(v) for v in data.get("values", [])],
             message_id=message.id if message is not None else 0,
-            at=time.time(),
+            at=self.calendar.now(),
         )
 
     # ------------------------------------------------------------ responses

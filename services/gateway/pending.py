@@ -17,11 +17,12 @@ import contextlib
 import logging
 import os
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
+
+from services.runtime.clock import wall_time
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class _Stored(msgspec.Struct, kw_only=True):
 class OpenInteractions:
     """Interactions whose tokens still work, persisted at ``path`` (mode 0600)."""
 
-    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: Path, clock: Callable[[], float] = wall_time) -> None:
         self._path = path
         self._clock = clock
         self._open: dict[int, OpenInteraction] = {}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 import nextcord
 from nextcord.http import Route
@@ -44,6 +43,7 @@ from services.gateway.redact import redact_interaction_tokens
 from services.gateway.registry import CommandRegistry
 from services.gateway.rest import Rest
 from services.gateway.snapshot import guild_snapshot
+from services.runtime.clock import wall_time
 from services.runtime.service import EXIT_CONFIG, Runtime
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class Gateway:
         runtime.redactor.add(self.config.token)
         redact_interaction_tokens(logging.getLogger())
         counters = runtime.bus.counters
+        calendar = runtime.settings.calendar
 
         def count_retry() -> None:
             counters.retried += 1
@@ -81,16 +82,16 @@ class Gateway:
         pending = OpenInteractions(runtime.settings.data_dir / "gateway" / "interactions.json")
         rest = Rest(client.http, 0)
         self.relay = InteractionRelay(
-            runtime.bus, rest, registry, self.config, runtime.tasks, pending
+            runtime.bus, rest, registry, self.config, runtime.tasks, pending, calendar
         )
         self.commands = Commands(
             rest,
             registry,
             self.relay.follow_up,
-            lambda: [guild_snapshot(g) for g in client.guilds],
+            lambda: [guild_snapshot(g, calendar.now()) for g in client.guilds],
             lambda: client.user.id if client.user is not None else 0,
         )
-        client.publisher = EventPublisher(runtime.bus, client)
+        client.publisher = EventPublisher(runtime.bus, client, calendar)
         client.relay = self.relay
         self.client = client
 
@@ -152,7 +153,7 @@ class Gateway:
                 | Interaction()
             ):
                 await self._until_ready(envelope)
-                return await self.commands.handle(request)
+                return await self.commands.handle(request, envelope.deadline)
             case _:
                 raise RequestRefused("unknown_request", "the gateway does not serve this request")
 
@@ -160,7 +161,7 @@ class Gateway:
         """Wait for the session, but only as long as the requester still waits for us."""
         if self.ready.is_set():
             return
-        left = (envelope.deadline - time.time() - 0.2) if envelope.deadline else 10.0
+        left = (envelope.deadline - wall_time() - 0.2) if envelope.deadline else 10.0
         try:
             async with asyncio.timeout(max(left, 0.0)):
                 await self.ready.wait()

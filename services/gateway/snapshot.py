@@ -6,8 +6,6 @@ message never costs a Discord request.
 
 from __future__ import annotations
 
-import time
-
 import nextcord
 
 from bus.protocol import ChannelFacts, GuildSnapshot, MemberFacts, RoleFacts, VoiceFacts
@@ -68,8 +66,9 @@ def channel_facts(channel: nextcord.abc.GuildChannel) -> ChannelFacts:
     )
 
 
-def guild_snapshot(guild: nextcord.Guild) -> GuildSnapshot:
-    """Everything the cache holds about ``guild``, for the services' reconciliation."""
+def guild_snapshot(guild: nextcord.Guild, at: float) -> GuildSnapshot:
+    """Everything the cache holds about ``guild`` at calendar instant ``at``, for the services'
+    reconciliation."""
     return GuildSnapshot(
         guild_id=guild.id,
         name=guild.name,
@@ -83,7 +82,7 @@ def guild_snapshot(guild: nextcord.Guild) -> GuildSnapshot:
             if m.voice is not None and m.voice.channel is not None
         ],
         afk_channel_id=guild.afk_channel.id if guild.afk_channel else 0,
-        at=time.time(),
+        at=at,
     )
 
 

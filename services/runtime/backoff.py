@@ -11,8 +11,9 @@ about 300 starts a day, well inside the allowance.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
+
+from services.runtime.clock import wall_time
 
 WINDOW = 600.0  # starts older than this no longer count
 FREE_STARTS = 3  # this many recent starts cost nothing
@@ -30,7 +31,7 @@ def start_delay(recent_starts: list[float], now: float) -> float:
 
 def note_start(ledger: Path, now: float | None = None) -> float:
     """Record a start in ``ledger`` and return how long to wait before it."""
-    now = time.time() if now is None else now
+    now = wall_time() if now is None else now
     try:
         starts = [float(t) for t in json.loads(ledger.read_text())]
     except (OSError, ValueError, TypeError):

@@ -13,7 +13,6 @@ import asyncio
 import logging
 import os
 import signal
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -23,6 +22,7 @@ from bus.errors import BusUnavailable, RequestRefused
 from bus.protocol import Envelope, Heartbeat, Ping, Pong, Reply, Request
 from bus.tasks import TaskSet
 from services.runtime.backoff import note_start
+from services.runtime.clock import wall_time
 from services.runtime.logs import RedactingFilter, configure_logging
 from services.runtime.settings import Settings, SettingsError
 
@@ -42,7 +42,7 @@ class Runtime:
     redactor: RedactingFilter
     tasks: TaskSet = field(default_factory=TaskSet)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
-    started: float = field(default_factory=time.time)
+    started: float = field(default_factory=wall_time)
 
 
 class Service(Protocol):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bus.endpoints import EndpointError, Endpoints, endpoints_from_env, runtime_dir_from_env
+from services.runtime.clock import Calendar, ClockSettingError, calendar_from_env
 
 
 class SettingsError(Exception):
@@ -26,13 +27,16 @@ class Settings:
     heartbeat_interval: float = 5.0
     drain_timeout: float = 5.0
     bus_timeout: float = 30.0
+    calendar: Calendar = field(default_factory=Calendar)
+    """Calendar time for the whole fleet (``SQUADTIME_CLOCK``; see ``services.runtime.clock``)."""
 
     @classmethod
     def from_env(cls, service: str, env: Mapping[str, str]) -> Settings:
         """Read ``SQUADTIME_*`` variables; raise SettingsError on a bad one."""
         try:
             endpoints = endpoints_from_env(env, role="client")
-        except EndpointError as error:
+            calendar = calendar_from_env(env)
+        except (EndpointError, ClockSettingError) as error:
             raise SettingsError(str(error)) from error
         level = env.get("SQUADTIME_LOG_LEVEL", "INFO").upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -46,6 +50,7 @@ class Settings:
             heartbeat_interval=_seconds(env, "SQUADTIME_HEARTBEAT_SECONDS", 5.0),
             drain_timeout=_seconds(env, "SQUADTIME_DRAIN_SECONDS", 5.0),
             bus_timeout=_seconds(env, "SQUADTIME_BUS_TIMEOUT_SECONDS", 30.0),
+            calendar=calendar,
         )
 
 

@@ -1,31 +1,22 @@
-"""The scheduler's sense of time, passed in so tests can move it."""
+"""The scheduler's sense of calendar time, passed in so tests can move it.
+
+In the fleet it is ``services.runtime.clock.Calendar`` (the real clock, or the scaled one
+the emulator's community plays on); tests give a clock they move by hand.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Protocol
 
 
 class Clock(Protocol):
-    """Now, and a sleep that a change of plans (``wake``) cuts short."""
+    """Calendar time now, and a wait for a calendar instant that ``wake`` cuts short."""
 
     def now(self) -> float: ...
 
-    async def sleep(self, seconds: float, wake: asyncio.Event) -> None: ...
+    def real_delay(self, instant: float) -> float:
+        """Real seconds until the calendar reads ``instant`` (inf for a clock moved by hand)."""
+        ...
 
-
-class SystemClock:
-    """The real time."""
-
-    def now(self) -> float:
-        """Unix seconds."""
-        return time.time()
-
-    async def sleep(self, seconds: float, wake: asyncio.Event) -> None:
-        """Wait ``seconds`` or until ``wake`` is set."""
-        try:
-            async with asyncio.timeout(max(seconds, 0.0)):
-                await wake.wait()
-        except TimeoutError:
-            pass
+    async def sleep_until(self, instant: float, wake: asyncio.Event) -> None: ...

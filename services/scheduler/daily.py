@@ -152,10 +152,16 @@ class Days:
         """One request to ``target`` with the scheduler's deadline."""
         return await self._bus.request(target, request, expect=expect, timeout=timeout)
 
-    async def _react(self, channel_id: int, message_id: int, emojis: list[str]) -> None:
-        # Discord lets a bot add about four reactions a second in a channel.
-        request = AddReactions(channel_id=channel_id, message_id=message_id, emojis=emojis)
-        await self.ask("gateway", request, Done, timeout=TIMEOUT + REACTION_PACE * len(emojis))
+    async def _react(self, guild: GuildDay, emojis: list[str]) -> None:
+        # Discord lets a bot add about four reactions a second in a channel. Not past the
+        # next day's post, though: then this message is yesterday's (on a scaled clock a day
+        # may pass sooner than ten reactions do), and the gateway stops at the deadline.
+        request = AddReactions(
+            channel_id=guild.channel_id, message_id=guild.message_id, emojis=emojis
+        )
+        timeout = TIMEOUT + REACTION_PACE * len(emojis)
+        until_next = self._clock.real_delay(next_post(self._clock.now(), guild.config))
+        await self.ask("gateway", request, Done, timeout=min(timeout, max(until_next, TIMEOUT)))
 
     # ------------------------------------------------------------- loading
 
@@ -206,19 +212,24 @@ class Days:
 
     # ------------------------------------------------------------- the clock
 
-    async def tick(self) -> float:
-        """Post what is due, reconcile what is stale, mark voice hours; the next instant to wake."""
+    async def tick(self) -> tuple[float, bool]:
+        """Post what is due, reconcile what is stale, mark voice hours.
+
+        Returns the calendar instant to tick again at, and whether a guild wants a retry
+        soon (in real seconds: a service was unreachable).
+        """
         wake = self._clock.now() + IDLE_WAKE
+        retry = False
         for guild in list(self.guilds.values()):
             now = self._clock.now()
             try:
                 await self._tick_guild(guild, now)
             except BusError as error:
                 log.warning("guild %d: %s; trying again soon", guild.guild_id, error)
-                wake = min(wake, now + 5.0)
+                retry = True
             config = guild.config
             wake = min(wake, next_post(now, config), next_hour_start(now, config))
-        return wake
+        return wake, retry
 
     async def _tick_guild(self, guild: GuildDay, now: float) -> None:
         async with guild.lock:
@@ -298,7 +309,7 @@ class Days:
         guild.stale = True  # until the hour reactions are all there
         self._touch(guild)  # a change made while posting shows in the first edit
         log.info("guild %d: posted the %s message", guild.guild_id, day)
-        await self._react(channel_id, sent.message_id, [slot.emoji for slot in guild.slots()])
+        await self._react(guild, [slot.emoji for slot in guild.slots()])
         # Members may click before the post is recorded here: read what they did.
         await self._check_message(guild)
 
@@ -382,7 +393,7 @@ class Days:
             await self.ask("gateway", request, Done, timeout=TIMEOUT + REACTION_PACE * len(stale))
         missing = [s.emoji for s in slots if bot not in reactions.get(s.emoji, [])]
         if missing:
-            await self._react(guild.channel_id, guild.message_id, missing)
+            await self._react(guild, missing)
         for slot in slots:
             # A click that arrived after the message was read is newer than what was read.
             fresh = {user for user, hour in guild.clicked or () if hour == slot.hour}

@@ -8,7 +8,9 @@ its slash commands and components. Everything it must remember is in telemetry.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import time
 from collections.abc import Sequence
 
@@ -30,10 +32,11 @@ from bus.protocol import (
     Request,
     VoiceChanged,
 )
+from services.runtime.clock import Calendar
 from services.runtime.commands import offer_commands
 from services.runtime.service import Runtime
 from services.scheduler.answers import Context
-from services.scheduler.clock import Clock, SystemClock
+from services.scheduler.clock import Clock
 from services.scheduler.commands import COMMANDS
 from services.scheduler.daily import Days
 from services.scheduler.interactions import answer
@@ -52,7 +55,8 @@ class Scheduler:
     description = "squadtime's scheduler: the daily message, marks, schedules and configuration."
 
     def __init__(self, clock: Clock | None = None) -> None:
-        self.clock = clock or SystemClock()
+        self._given_clock = clock  # calendar time; the fleet's (from the settings) unless given
+        self.clock: Clock = clock or Calendar()
         self.roster = Roster()
         self.days: Days | None = None
         self._context: Context | None = None
@@ -62,6 +66,7 @@ class Scheduler:
 
     async def setup(self, runtime: Runtime) -> None:
         """Subscribe to the gateway's facts."""
+        self.clock = self._given_clock or runtime.settings.calendar
         self.days = Days(runtime.bus, self.roster, runtime.tasks, self.clock)
         self._context = Context(self.days, self.roster, self.clock)
         self._pulse = Pulse(interval=runtime.settings.heartbeat_interval)
@@ -79,13 +84,14 @@ class Scheduler:
             days.changed.clear()
             await self._load_guilds()
             try:
-                wake = await days.tick()
+                wake, retry = await days.tick()
             except Exception:
                 log.exception("the daily tick failed; trying again in %.0f s", RETRY)
-                wake = self.clock.now() + RETRY
-            if self._unloaded:
-                wake = min(wake, self.clock.now() + RETRY)
-            await self.clock.sleep(wake - self.clock.now(), days.changed)
+                wake, retry = math.inf, True
+            # A retry is a timer (real seconds); the next post or hour is calendar time.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(RETRY if retry or self._unloaded else None):
+                    await self.clock.sleep_until(wake, days.changed)
 
     async def _learn_guilds(self, runtime: Runtime) -> None:
         """The gateway's guilds, for a scheduler that started after its snapshots."""

@@ -9,7 +9,6 @@ requests for what is stored, and owns the ``/stats`` command (see ``stats``).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,13 +49,14 @@ class Telemetry:
         await db.open()
         recorder = await db.call(Recorder)
         self._db = db
-        self._requests = Requests(db, recorder)
+        calendar = runtime.settings.calendar
+        self._requests = Requests(db, recorder, calendar.now)
         log.info("recording to %s", path)
         bus = runtime.bus
-        self._stats = StatsCommand(bus, path, self._worker, runtime.tasks)
+        self._stats = StatsCommand(bus, path, self._worker, runtime.tasks, clock=calendar.now)
 
         async def record(batch: Sequence[Envelope]) -> None:
-            outcome = await db.call(recorder.ingest, batch, time.time())
+            outcome = await db.call(recorder.ingest, batch, calendar.now())
             # Only now, after the commit: the publisher forgets what we acknowledge.
             bus.ack(batch)
             if outcome.repeats:

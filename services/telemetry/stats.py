@@ -194,7 +194,7 @@ class StatsCommand:
     """Answers ``/stats`` interactions and follows up with the graph.
 
     ``database`` is the live database file (the worker opens it read-only); ``clock`` gives
-    the current time as a UNIX timestamp.
+    the current calendar time as a UNIX timestamp.
     """
 
     def __init__(
@@ -204,7 +204,7 @@ class StatsCommand:
         worker: GraphWorker,
         tasks: TaskSet,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float],
     ) -> None:
         self._bus = bus
         self._database = database

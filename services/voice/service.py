@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
@@ -45,9 +44,9 @@ class Voice(RequestsNotServed):
     name = "voice"
     description = "squadtime's voice: says in voice who is expected this hour."
 
-    def __init__(self, config: VoiceConfig, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, config: VoiceConfig, *, clock: Callable[[], float] | None = None) -> None:
         self.config = config
-        self.clock = clock
+        self._clock = clock  # calendar time; the fleet's (from the settings) unless given
         self.facts = Facts()
         self.client: VoiceSessionClient | None = None
         self.greeter: Greeter | None = None
@@ -71,7 +70,7 @@ class Voice(RequestsNotServed):
             SpeakingVoice(self.config.espeak, self.config.voice, self.config.speed),
             cooldown=self.config.cooldown,
             connect_timeout=self.config.connect_timeout,
-            clock=self.clock,
+            clock=self._clock or runtime.settings.calendar.now,
             tasks=runtime.tasks,
         )
 

@@ -1,0 +1,195 @@
+"""The fleet's clocks: calendar time, and the real wall clock.
+
+squadtime reads two kinds of time, never mixed:
+
+- **Calendar time** says what instant it is *for the community*: the stamp of an event, the
+  ends of a voice session, when the daily message is due, which hour a click or a join
+  belongs to, the period of a graph. It comes from a :class:`Calendar`, chosen for the whole
+  fleet by one setting, ``SQUADTIME_CLOCK``: the real clock in production, or a *scaled*
+  clock against the emulator's simulated community, so that a month can be played in
+  minutes. Every process (and the emulator, for its timestamps and snowflakes) parses the
+  same setting, so they all agree on the simulated instant without talking to each other.
+- **The real wall clock** (:func:`wall_time`) is for instants another process compares
+  with its own clock, which must stay real in a simulation too: a request's deadline on
+  the bus, an interaction token's 15-minute lifetime, when a process started.
+
+Timers inside one process (a debounce, a retry, a heartbeat, Discord's 3-second rule) are
+neither: they are durations on the event loop's monotonic clock (``asyncio.sleep``,
+``loop.time()``).
+
+A scaled clock is a list of *paces*: from calendar instant ``begins`` on, calendar time runs
+``speed`` times as fast as real time. The first pace begins at the real instant ``at``;
+before it, calendar time stands still at the first pace's start. The setting reads::
+
+    SQUADTIME_CLOCK=real
+    SQUADTIME_CLOCK=scaled at=1764620000.5 from=2026-11-02T00:00:00+01:00 speed=20000
+                           from=2026-11-30T11:45:00+01:00 speed=600
+
+(one line; later ``from``/``speed`` pairs change the pace at that calendar instant).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+SETTING = "SQUADTIME_CLOCK"
+
+
+class ClockSettingError(ValueError):
+    """``SQUADTIME_CLOCK`` is malformed; the message says how."""
+
+
+def wall_time() -> float:
+    """The real wall clock, in unix seconds, for instants compared across processes."""
+    return time.time()
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """From calendar instant ``begins`` (unix seconds) on, ``speed`` calendar seconds a second."""
+
+    begins: float
+    speed: float
+
+
+class Calendar:
+    """Calendar time: the real clock, or a scaled one (see the module docstring)."""
+
+    def __init__(self, paces: Sequence[Pace] = (), *, at: float = 0.0) -> None:
+        for earlier, later in itertools.pairwise(paces):
+            if later.begins <= earlier.begins:
+                raise ClockSettingError("each 'from' must come after the one before it")
+        for pace in paces:
+            if not (math.isfinite(pace.speed) and pace.speed > 0):
+                raise ClockSettingError(f"speed {pace.speed!r} must be a positive number")
+        self.paces = tuple(paces)
+        self.at = at
+
+    @property
+    def scaled(self) -> bool:
+        return bool(self.paces)
+
+    def now(self) -> float:
+        """The calendar instant, in unix seconds."""
+        return self.calendar_at(wall_time())
+
+    def calendar_at(self, real: float) -> float:
+        """The calendar instant at real instant ``real``."""
+        if not self.paces:
+            return real
+        elapsed = real - self.at
+        if elapsed <= 0:
+            return self.paces[0].begins
+        for pace, following in zip(self.paces, self.paces[1:], strict=False):
+            lasts = (following.begins - pace.begins) / pace.speed
+            if elapsed < lasts:
+                return pace.begins + elapsed * pace.speed
+            elapsed -= lasts
+        last = self.paces[-1]
+        return last.begins + elapsed * last.speed
+
+    def real_at(self, instant: float) -> float:
+        """The real instant at which the calendar reads ``instant`` (the first, if it stands
+        still there)."""
+        if not self.paces:
+            return instant
+        real = self.at
+        if instant <= self.paces[0].begins:
+            return real
+        for pace, following in zip(self.paces, self.paces[1:], strict=False):
+            if instant <= following.begins:
+                return real + (instant - pace.begins) / pace.speed
+            real += (following.begins - pace.begins) / pace.speed
+        last = self.paces[-1]
+        return real + (instant - last.begins) / last.speed
+
+    def real_delay(self, instant: float) -> float:
+        """Real seconds from now until the calendar reads ``instant`` (0 if it has)."""
+        return max(self.real_at(instant) - wall_time(), 0.0)
+
+    async def sleep_until(self, instant: float, wake: asyncio.Event | None = None) -> None:
+        """Wait until the calendar reads ``instant``, or until ``wake`` is set."""
+        delay = self.real_delay(instant)
+        if wake is None:
+            await asyncio.sleep(delay)
+            return
+        try:
+            async with asyncio.timeout(delay):
+                await wake.wait()
+        except TimeoutError:
+            pass
+
+    async def sleep(self, seconds: float, wake: asyncio.Event | None = None) -> None:
+        """Wait ``seconds`` of calendar time, or until ``wake`` is set."""
+        await self.sleep_until(self.now() + seconds, wake)
+
+    def setting(self) -> str:
+        """This clock as ``SQUADTIME_CLOCK`` spells it."""
+        if not self.paces:
+            return "real"
+        paces = " ".join(
+            f"from={datetime.fromtimestamp(p.begins, UTC).isoformat()} speed={p.speed:g}"
+            for p in self.paces
+        )
+        return f"scaled at={self.at!r} {paces}"
+
+    def __repr__(self) -> str:
+        return f"Calendar({self.setting()!r})"
+
+
+def parse_calendar(text: str) -> Calendar:
+    """The calendar that ``SQUADTIME_CLOCK``'s value ``text`` names."""
+    words = text.split()
+    if not words or words == ["real"]:
+        return Calendar()
+    if words[0] != "scaled":
+        raise ClockSettingError(f"{SETTING} must be 'real' or 'scaled at=... from=... speed=...'")
+    at: float | None = None
+    paces: list[Pace] = []
+    begins: float | None = None
+    for word in words[1:]:
+        key, _, value = word.partition("=")
+        match key:
+            case "at" if at is None:
+                at = _number(value, "at")
+            case "from" if begins is None:
+                begins = _instant(value)
+            case "speed" if begins is not None:
+                paces.append(Pace(begins, _number(value, "speed")))
+                begins = None
+            case _:
+                raise ClockSettingError(f"{SETTING}: unexpected {word!r}")
+    if at is None or begins is not None or not paces:
+        raise ClockSettingError(f"{SETTING}: a scaled clock needs at=, then from= and speed= pairs")
+    return Calendar(paces, at=at)
+
+
+def calendar_from_env(env: Mapping[str, str]) -> Calendar:
+    """The fleet's calendar, from ``SQUADTIME_CLOCK`` (the real clock when unset)."""
+    return parse_calendar(env.get(SETTING, "real"))
+
+
+def _number(text: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ClockSettingError(f"{SETTING}: {name}={text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ClockSettingError(f"{SETTING}: {name}={text!r} is not a finite number")
+    return value
+
+
+def _instant(text: str) -> float:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ClockSettingError(f"{SETTING}: from={text!r} is not an ISO 8601 instant") from None
+    if moment.tzinfo is None:
+        raise ClockSettingError(f"{SETTING}: from={text!r} needs a UTC offset")
+    return moment.timestamp()

@@ -1,0 +1,119 @@
+"""The fleet's clocks: the setting, the scaled calendar's arithmetic, and one source of time."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from services.runtime.clock import (
+    Calendar,
+    ClockSettingError,
+    Pace,
+    calendar_from_env,
+    parse_calendar,
+    wall_time,
+)
+from services.runtime.settings import Settings, SettingsError
+from tests.helpers import run
+
+REPO = Path(__file__).resolve().parents[3]
+NOON = datetime(2026, 3, 28, 12, tzinfo=UTC).timestamp()
+
+
+def test_the_real_clock_is_the_default() -> None:
+    """Unset or 'real', calendar time is the wall clock."""
+    for env in ({}, {"SQUADTIME_CLOCK": "real"}):
+        calendar = calendar_from_env(env)
+        assert not calendar.scaled
+        before = wall_time()
+        assert before <= calendar.now() <= wall_time()
+
+
+def test_a_scaled_calendar_runs_at_each_pace_and_stands_still_before_it_starts() -> None:
+    """Calendar and real instants map both ways, through a change of pace."""
+    calendar = Calendar([Pace(NOON, 600.0), Pace(NOON + 3600, 60.0)], at=1000.0)
+    assert calendar.calendar_at(900.0) == NOON  # before the start: standing still
+    assert calendar.calendar_at(1003.0) == NOON + 1800  # 3 s at 600x
+    assert calendar.calendar_at(1006.0) == NOON + 3600  # the pace changes here
+    assert calendar.calendar_at(1016.0) == NOON + 3600 + 600  # then 10 s at 60x
+    for instant in (NOON, NOON + 1800, NOON + 3600, NOON + 4200):
+        assert calendar.calendar_at(calendar.real_at(instant)) == pytest.approx(instant)
+    assert calendar.real_at(NOON - 5) == 1000.0
+
+
+def test_the_setting_round_trips_and_every_process_reads_the_same_instant() -> None:
+    """A calendar written as its setting reads back as the same clock."""
+    calendar = Calendar([Pace(NOON, 20_000.0), Pace(NOON + 86_400, 600.0)], at=wall_time())
+    again = parse_calendar(calendar.setting())
+    assert again.paces == calendar.paces
+    assert again.at == calendar.at
+    real = wall_time()
+    assert again.calendar_at(real) == calendar.calendar_at(real)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fast",
+        "scaled",
+        "scaled at=1 speed=2",
+        "scaled at=x from=2026-03-28T12:00:00+00:00 speed=2",
+        "scaled at=1 from=2026-03-28T12:00:00 speed=2",  # no offset
+        "scaled at=1 from=2026-03-28T12:00:00+00:00 speed=0",
+        "scaled at=1 from=2026-03-28T12:00:00+00:00 speed=-3",
+        "scaled at=1 from=2026-03-28T12:00:00+00:00 speed=inf",
+        "scaled at=1 from=2026-03-28T12:00:00+00:00 speed=2 from=2026-03-28T11:00:00+00:00 speed=2",
+        "scaled at=1 from=2026-03-28T12:00:00+00:00",
+        "scaled at=1 at=2 from=2026-03-28T12:00:00+00:00 speed=2",
+    ],
+)
+def test_a_malformed_setting_is_refused_with_its_reason(text: str) -> None:
+    """The setting is parsed strictly; a service refuses to start on a bad one."""
+    with pytest.raises(ClockSettingError):
+        parse_calendar(text)
+    with pytest.raises(SettingsError, match=r"SQUADTIME_CLOCK|speed|from"):
+        Settings.from_env("scheduler", {"SQUADTIME_CLOCK": text})
+
+
+def test_sleeping_until_a_calendar_instant_takes_its_share_of_real_time() -> None:
+    """At 36,000x an hour of calendar time passes in a tenth of a second; a wake cuts it."""
+    calendar = Calendar([Pace(NOON, 36_000.0)], at=wall_time())
+
+    async def scenario() -> None:
+        target = calendar.now() + 3600
+        await calendar.sleep_until(target)
+        assert calendar.now() >= target
+        wake = asyncio.Event()
+        wake.set()
+        before = calendar.now()
+        await calendar.sleep_until(before + 86_400 * 365, wake)
+        assert calendar.now() < before + 86_400  # woken, not a year later
+
+    run(scenario(), timeout=30)
+
+
+def test_services_read_time_only_through_the_runtime_clock() -> None:
+    """No bare time.time() in services/ outside services/runtime/."""
+    found = subprocess.run(
+        ["git", "grep", "-n", r"time\.time()", "--", "services/*.py", ":!services/runtime/*"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    assert found == "", found
+    # The same for datetime's own reading of the clock.
+    bare_now = re.compile(r"datetime\.(now|utcnow|today)\(|date\.today\(")
+    offenders = [
+        f"{path}:{number}"
+        for path in (REPO / "services").rglob("*.py")
+        if "runtime" not in path.relative_to(REPO / "services").parts[:1]
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if bare_now.search(line)
+    ]
+    assert offenders == []
