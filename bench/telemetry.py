@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bus.protocol import Envelope, MarkFacts, MemberFacts, VoiceChanged, VoiceFacts
-from services.telemetry.clock import community_date, zone_or_utc
+from services.runtime.playtime import community_date
+from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry.database import PAGE_SIZE, connect
 from services.telemetry.days import record_mark
 from services.telemetry.ingest import Recorder

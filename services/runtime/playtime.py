@@ -1,8 +1,12 @@
-"""The community's play time, as the scheduler and the voice service both reason about it.
+"""Community time: the one home of the community's zone, days, hours and play window.
 
-Pure rules, with the instant always passed in:
+The scheduler, telemetry and the voice service all call these. Pure rules, with the instant
+always passed in (calendar time: see ``services.runtime.clock``):
 
 - **Zones.** A community has an IANA timezone; a name that tzdata no longer knows means UTC.
+- **Community days** are local dates in that zone, computed with ``zoneinfo``: a
+  daylight-saving day lasts 23 or 25 hours, and a wall time skipped by a spring-forward
+  does not exist that day.
 - **The play window.** Community day ``D``'s window starts at local hour ``window_start`` of
   ``D`` and lasts ``window_hours`` hours, so it may run past midnight into ``D + 1``: a window
   from 22:00 for 4 hours holds 22, 23, 0 and 1. An hour is named by its local hour, unique
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -34,6 +38,8 @@ class How(StrEnum):
 
 STRENGTH = list(How)
 
+MAX_WINDOW_HOURS = 20  # Discord allows 20 distinct reactions on a message
+
 
 @functools.cache
 def timezone_names() -> tuple[str, ...]:
@@ -46,9 +52,39 @@ def _known() -> frozenset[str]:
     return frozenset(timezone_names())
 
 
+def timezone_named(name: str) -> ZoneInfo | None:
+    """The IANA zone called ``name``, or None when there is no such zone."""
+    return ZoneInfo(name) if name in _known() else None
+
+
 def zone(name: str) -> ZoneInfo:
     """The zone called ``name``; UTC for a name tzdata does not know (any more)."""
-    return ZoneInfo(name) if name in _known() else ZoneInfo("UTC")
+    return timezone_named(name) or ZoneInfo("UTC")
+
+
+def community_date(at: float, tz: ZoneInfo) -> date:
+    """The local date of instant ``at`` (unix seconds) in zone ``tz``."""
+    return datetime.fromtimestamp(at, tz).date()
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> float:
+    """The instant local ``day`` begins. Where midnight itself is skipped (a clock that
+    jumps from 00:00 to 01:00), ``fold=0`` maps it to the jump, which is when the day begins."""
+    return datetime.combine(day, time(0), tzinfo=tz).timestamp()
+
+
+def local_wall(day: date, offset_hours: int, tz: ZoneInfo) -> datetime | None:
+    """Local ``day`` plus ``offset_hours`` o'clock (past 23 is the next days), or None when a
+    spring-forward skips that wall time."""
+    moment = datetime.combine(day + timedelta(days=offset_hours // 24), time(offset_hours % 24))
+    local = moment.replace(tzinfo=tz)
+    round_trip = local.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    return local if round_trip == moment else None
+
+
+def hour_start(at: float, tz: ZoneInfo) -> float:
+    """The first instant of the local hour holding ``at``."""
+    return datetime.fromtimestamp(at, tz).replace(minute=0, second=0, microsecond=0).timestamp()
 
 
 def window_hour(at: float, config: GuildConfig) -> tuple[date, int] | None:

@@ -8,7 +8,7 @@ import msgspec
 
 from bus.protocol import GuildConfig, GuildConfigReply, Interaction, InteractionResponse
 from bus.protocol import SetGuildConfig as SaveConfig
-from services.runtime.playtime import timezone_names
+from services.runtime.playtime import MAX_WINDOW_HOURS, timezone_names
 from services.scheduler.answers import (
     Context,
     Refusal,
@@ -21,7 +21,7 @@ from services.scheduler.answers import (
 )
 from services.scheduler.render import shown_emoji
 from services.scheduler.roster import TEXT_CHANNELS, VOICE_CHANNELS, GuildView
-from services.scheduler.slots import MAX_WINDOW_HOURS, hour_emoji
+from services.scheduler.slots import hour_emoji
 
 _TIME = re.compile(r"([01]?\d|2[0-3])[:h.]([0-5]\d)")
 _CUSTOM_EMOJI = re.compile(r"<a?:(\w{2,32}):(\d{1,20})>")

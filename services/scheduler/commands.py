@@ -9,7 +9,7 @@ under the everyone-command ``/timezone`` and is guarded by the scheduler's check
 from __future__ import annotations
 
 from bus.protocol import CommandSpec, OptionSpec, SubcommandSpec
-from services.scheduler.slots import MAX_WINDOW_HOURS
+from services.runtime.playtime import MAX_WINDOW_HOURS
 
 ZONE = OptionSpec(
     name="zone", description="IANA timezone, e.g. Europe/Paris", required=True, autocomplete=True

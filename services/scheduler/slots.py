@@ -11,13 +11,12 @@ at its first occurrence. Every function takes the instant it reasons about.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from bus.protocol import GuildConfig
-from services.runtime.playtime import zone
+from services.runtime import playtime
+from services.runtime.playtime import MAX_WINDOW_HOURS, local_wall, zone
 
-MAX_WINDOW_HOURS = 20  # Discord allows 20 distinct reactions on a message
 DEFAULT_HOUR_EMOJI = tuple(chr(0x1F1E6 + n) for n in range(MAX_WINDOW_HOURS))  # 🇦 .. 🇹
 """Letters, not clock faces: readers see each hour in their own timezone, so a clock face
 drawn in the community's time would show the wrong hour to half of them."""
@@ -37,14 +36,6 @@ def hour_emoji(config: GuildConfig) -> list[str]:
     return list(config.hour_emoji) or list(DEFAULT_HOUR_EMOJI[: config.window_hours])
 
 
-def _wall(day: date, offset_hours: int, tz: ZoneInfo) -> datetime | None:
-    """Local ``day`` plus ``offset_hours`` o'clock, or None when that wall time is skipped."""
-    moment = datetime.combine(day + timedelta(days=offset_hours // 24), time(offset_hours % 24))
-    local = moment.replace(tzinfo=tz)
-    round_trip = local.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
-    return local if round_trip == moment else None
-
-
 def day_slots(day: date, config: GuildConfig) -> list[Slot]:
     """The slots of community day ``day``, in window order."""
     tz = zone(config.timezone)
@@ -52,7 +43,7 @@ def day_slots(day: date, config: GuildConfig) -> list[Slot]:
     slots = []
     for index in range(config.window_hours):
         offset = config.window_start + index
-        wall = _wall(day, offset, tz)
+        wall = local_wall(day, offset, tz)
         if wall is not None:
             slots.append(Slot(hour=offset % 24, start=wall.timestamp(), emoji=emoji[index]))
     return slots
@@ -60,8 +51,7 @@ def day_slots(day: date, config: GuildConfig) -> list[Slot]:
 
 def next_hour_start(at: float, config: GuildConfig) -> float:
     """The first instant of the local hour after the one holding ``at``."""
-    local = datetime.fromtimestamp(at, zone(config.timezone))
-    return local.replace(minute=0, second=0, microsecond=0).timestamp() + 3600.0
+    return playtime.hour_start(at, zone(config.timezone)) + 3600.0
 
 
 def post_instant(day: date, config: GuildConfig) -> float:
@@ -74,7 +64,7 @@ def post_instant(day: date, config: GuildConfig) -> float:
 
 def community_date(at: float, config: GuildConfig) -> date:
     """The local date of ``at`` in the community's timezone."""
-    return datetime.fromtimestamp(at, zone(config.timezone)).date()
+    return playtime.community_date(at, zone(config.timezone))
 
 
 def due_day(at: float, config: GuildConfig) -> date | None:

@@ -1,14 +1,14 @@
-"""Community dates and their bounds, with ``zoneinfo``: daylight-saving days last 23 or 25 hours.
+"""How telemetry stores and asks for community days: day numbers, and ranges of days.
 
-Pure functions; the clock (an instant) is always passed in.
+Community time itself (zones, dates, local midnight) is ``services.runtime.playtime``'s.
 """
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
+
+from services.runtime.playtime import local_midnight
 
 _EPOCH_DAY = date(1970, 1, 1)
 
@@ -30,33 +30,6 @@ def parse_day(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def community_date(at: float, tz: ZoneInfo) -> date:
-    """The local date of instant ``at`` (unix seconds) in the community's timezone."""
-    return datetime.fromtimestamp(at, tz).date()
-
-
-def local_midnight(day: date, tz: ZoneInfo) -> float:
-    """The instant a local day begins (after the gap, where midnight itself is skipped)."""
-    return datetime.combine(day, time(0), tzinfo=tz).timestamp()
-
-
 def local_days(first: date, days: int, tz: ZoneInfo) -> tuple[float, float]:
     """``[start, end)`` in unix seconds of ``days`` community days from ``first``."""
     return local_midnight(first, tz), local_midnight(first + timedelta(days=days), tz)
-
-
-@functools.cache
-def _known_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def timezone_named(name: str) -> ZoneInfo | None:
-    """The IANA zone called ``name``, or None when there is no such zone."""
-    if name not in _known_timezones():
-        return None
-    return ZoneInfo(name)
-
-
-def zone_or_utc(name: str) -> ZoneInfo:
-    """The guild's zone; a name that stopped existing (tzdata update) falls back to UTC."""
-    return timezone_named(name) or ZoneInfo("UTC")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry.analytics.export import RenderProgress, render_all
 from services.telemetry.analytics.sessions import (
     GuildClock,
@@ -21,7 +22,6 @@ from services.telemetry.analytics.sessions import (
     Roster,
     VoiceSession,
 )
-from services.telemetry.clock import zone_or_utc
 
 
 def _instant(seconds: float) -> datetime:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -44,20 +43,15 @@ from bus.protocol import (
     TimezonesReply,
     VoiceSessionsReply,
 )
+from services.runtime.playtime import MAX_WINDOW_HOURS, community_date, timezone_named
+from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry import days, schedules, store
 from services.telemetry.backup import BackupError, backup_database
-from services.telemetry.clock import (
-    community_date,
-    local_days,
-    parse_day,
-    timezone_named,
-    zone_or_utc,
-)
+from services.telemetry.clock import local_days, parse_day
 from services.telemetry.database import DatabaseThread
 from services.telemetry.ingest import Recorder
 from services.telemetry.sessions import sessions_between
 
-MAX_WINDOW_HOURS = 20  # Discord allows 20 distinct reactions on a message
 MAX_PERIOD_DAYS = 366
 MARK_SOURCES = frozenset({"reaction", "schedule", "voice"})
 _POST_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -70,7 +64,7 @@ class Requests:
         self,
         db: DatabaseThread,
         recorder: Recorder,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float],
     ) -> None:
         self._db = db
         self._recorder = recorder

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from bus.protocol import GuildConfig, MarkFacts, MemberSchedule
 from services.runtime import playtime
@@ -28,8 +28,7 @@ def window_hour(at: float, config: GuildConfig) -> Hour | None:
     found = playtime.window_hour(at, config)
     if found is None:
         return None
-    local = datetime.fromtimestamp(at, playtime.zone(config.timezone))
-    return Hour(found[0], found[1], local.replace(minute=0, second=0, microsecond=0).timestamp())
+    return Hour(found[0], found[1], playtime.hour_start(at, playtime.zone(config.timezone)))
 
 
 def this_and_next_hour(at: float, config: GuildConfig) -> list[Hour]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from services.runtime.playtime import local_midnight
 from services.telemetry.analytics.sessions import Period
 
 # Every UTC offset in use is a multiple of 15 minutes, so every local hour starts on one of these.
@@ -36,15 +37,6 @@ class Buckets:
 def to_local(instant: float, tz: ZoneInfo) -> datetime:
     """The local wall time of a unix instant."""
     return datetime.fromtimestamp(instant, tz)
-
-
-def local_midnight(day: date, tz: ZoneInfo) -> float:
-    """When the local day begins, in unix seconds.
-
-    Where midnight does not exist (a clock that jumps from 00:00 to 01:00), the first
-    interpretation of ``fold=0`` maps it to the jump itself, which is when that day starts.
-    """
-    return datetime(day.year, day.month, day.day, tzinfo=tz).timestamp()
 
 
 def _buckets(tz: ZoneInfo, edges: Iterable[float]) -> Buckets:

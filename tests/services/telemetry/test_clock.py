@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bus.protocol import GetVoiceSessions, GuildConfig, SetGuildConfig, VoiceSessionsReply
-from services.telemetry.clock import community_date, local_days
+from services.runtime.playtime import community_date
+from services.telemetry.clock import local_days
 from tests.helpers import run
 from tests.services.telemetry.events import envelope, voice
 from tests.services.telemetry.serving import serving

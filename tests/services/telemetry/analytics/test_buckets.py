@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.runtime.playtime import local_midnight
 from services.telemetry.analytics.buckets import (
     last_days,
     local_days,
     local_hours,
-    local_midnight,
     local_months,
     split,
     week_of,
