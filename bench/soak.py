@@ -53,7 +53,15 @@ from admin.demo import Screen, configure, daily_message
 from admin.fleet import CONFIG, PROGRAMS, Supervisor, tool
 from bench.common import Figures, descendants, in_private_dir, pss_bytes, report, rss_bytes
 from emulator import Emulator
-from emulator.community import Action, Community, CommunitySpec, Kind, Roster, plan_day
+from emulator.community import (
+    Action,
+    Community,
+    CommunitySpec,
+    Kind,
+    Roster,
+    consecutive_hours,
+    plan_day,
+)
 from emulator.driver import Driver, Refused
 from emulator.options import OptionValue
 from emulator.simclock import SimClock
@@ -420,7 +428,8 @@ async def soak(settings: SoakSettings, root: Path) -> Figures:
     async with Emulator() as emu:
         # The days are paced here (``play_day``), not by the community's own clock.
         clock = SimClock(datetime.combine(first_day, datetime.min.time(), zone))
-        community = Community(emu.driver, spec, clock)
+        # Every simulated day falls on the real date: its message has the real date's hours.
+        community = Community(emu.driver, spec, clock, hours=consecutive_hours(spec))
         community.build()
         fleet = Fleet(root, emu)
         await fleet.start()

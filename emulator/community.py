@@ -1,24 +1,37 @@
 """A simulated gaming community: members who mark the hours they will play and meet in voice.
 
 The plan for a day is a pure function of the seed, the roster and the date, so the same seed
-always produces the same actions; playing them goes through the driver, paced by a
-:class:`~emulator.simclock.SimClock`. Hour marks are reactions on the bot's latest message
-in the community's text channel (its reactions are taken as consecutive hours from the
-window's first hour, unless a resolver says otherwise).
+always produces the same actions; playing them goes through the driver, paced by a clock
+(:class:`~emulator.simclock.SimClock` in tests, the fleet's scaled calendar in the demo).
+
+How it plays, as a community does:
+
+- **Friend groups** of 2-5 meet in one voice channel around the hours they like.
+- **A weekly rhythm**: more play on Friday and Saturday than early in the week.
+- **Usual hours**: some members have a weekly schedule (``Persona.usual``); on those days
+  they do not click, the schedule speaks for them, and they still show up in voice.
+- **Drifting away**: a few members (``Persona.drifts``) play less every week from
+  ``CommunitySpec.drift_from`` on.
+- Every action happens on a whole simulated minute.
+
+Hour marks are reactions on the bot's message of the day, read as a member reads it: each
+hour line starts with its reaction and the hour (``🇦 <t:UNIX:t>``), unless a resolver says
+otherwise. A message whose first hour is not on the day being played is not that day's.
 """
 
 import logging
 import random
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from emulator.driver import Driver, Refused
 from emulator.permissions import Permission
 from emulator.seen import SeenMessage
-from emulator.simclock import SimClock
 from emulator.state import Channel, Guild, Member, Role
 
 log = logging.getLogger(__name__)
@@ -29,6 +42,20 @@ FIRST_NAMES = (
 )  # fmt: skip
 
 type HourResolver = Callable[[SeenMessage], Mapping[int, str]]
+
+WEEKLY_RHYTHM = (0.75, 0.8, 0.9, 0.95, 1.2, 1.35, 1.05)
+"""How much more (or less) than usual members play, Monday to Sunday."""
+DRIFT_PER_WEEK = 0.5
+"""A drifting member's activity is multiplied by this for every week after ``drift_from``."""
+_HOUR_LINE = re.compile(r"^(\S+) <t:(\d+):t>", re.MULTILINE)
+
+
+class Pacer(Protocol):
+    """What the community plays on: the time, and a wait until a later time."""
+
+    def now(self) -> datetime: ...
+
+    async def sleep_until(self, moment: datetime) -> None: ...
 
 
 class Kind(StrEnum):
@@ -65,6 +92,8 @@ class CommunitySpec:
     window_hours: int = 10
     post_hour: int = 12
     group_size: tuple[int, int] = (2, 5)
+    drift_from: date | None = None
+    """From this day on, drifting members play less every week (never, when None)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +104,9 @@ class Persona:
     favourite_hour: int
     activity: float
     group: int
+    usual: tuple[tuple[int, int], ...] = ()
+    """Usual hours, as (weekday, local hour): what the member saves with /schedule."""
+    drifts: bool = False
 
 
 @dataclass(slots=True)
@@ -115,7 +147,14 @@ def personas(spec: CommunitySpec) -> list[Persona]:
                 spec.window_start_hour + spec.window_hours - 1,
                 max(spec.window_start_hour, round(rng.gauss(20.5, 1.5))),
             )
-            people.append(Persona(name, favourite, round(rng.uniform(0.2, 0.9), 2), group))
+            activity = round(rng.uniform(0.2, 0.9), 2)
+            usual: tuple[tuple[int, int], ...] = ()
+            if rng.random() < 0.3:
+                days = sorted(rng.sample(range(7), rng.randint(2, 3)))
+                end = spec.window_start_hour + spec.window_hours
+                usual = tuple((d, h) for d in days for h in (favourite, favourite + 1) if h < end)
+            drifts = rng.random() < 0.15
+            people.append(Persona(name, favourite, activity, group, usual, drifts))
         index += size
         group += 1
     return people
@@ -129,21 +168,28 @@ def plan_day(spec: CommunitySpec, day: date) -> list[Action]:
     post = datetime.combine(day, time(spec.post_hour), zone)
     last_hour = spec.window_start_hour + spec.window_hours - 1
     actions: list[Action] = []
+
+    def minute(moment: datetime) -> datetime:
+        return moment.replace(second=0, microsecond=0)
+
+    def today(person: Persona) -> float:
+        return min(0.95, person.activity * _rhythm(spec, person, day))
+
     for person in people:
-        if rng.random() > person.activity:
-            continue
+        if rng.random() > today(person) or any(d == day.weekday() for d, _ in person.usual):
+            continue  # not playing today, or their usual hours speak for them
         span = rng.choice((1, 2, 2, 3))
         first = max(spec.window_start_hour, min(person.favourite_hour, last_hour - span + 1))
-        marked_at = post + timedelta(minutes=rng.uniform(5, 300))
+        marked_at = minute(post + timedelta(minutes=rng.uniform(5, 300)))
         for hour in range(first, first + span):
             actions.append(Action(marked_at, Kind.MARK, person.name, str(hour)))
-            marked_at += timedelta(seconds=rng.uniform(1, 20))
+            marked_at += timedelta(minutes=1)
         if rng.random() < 0.1:
-            changed_mind = marked_at + timedelta(minutes=rng.uniform(10, 60))
+            changed_mind = minute(marked_at + timedelta(minutes=rng.uniform(10, 60)))
             actions.append(Action(changed_mind, Kind.UNMARK, person.name, str(first)))
     for group in sorted({p.group for p in people}):
         crew = [p for p in people if p.group == group]
-        if rng.random() > sum(p.activity for p in crew) / len(crew):
+        if rng.random() > sum(today(p) for p in crew) / len(crew):
             continue
         hour = round(sum(p.favourite_hour for p in crew) / len(crew))
         start = datetime.combine(day, time(min(hour, 23)), zone) + timedelta(
@@ -152,18 +198,73 @@ def plan_day(spec: CommunitySpec, day: date) -> list[Action]:
         channel = rng.choice(spec.voice_channels)
         length = timedelta(minutes=rng.uniform(45, 200))
         for person in crew:
-            if rng.random() > 0.85:
+            if rng.random() > 0.85 * min(1.0, _rhythm(spec, person, day)):
                 continue
-            joined = start + timedelta(minutes=rng.uniform(0, 25))
-            left = joined + length * rng.uniform(0.5, 1.1)
+            joined = minute(start + timedelta(minutes=rng.uniform(0, 25)))
+            left = minute(joined + length * rng.uniform(0.5, 1.1)) + timedelta(minutes=2)
             actions.append(Action(joined, Kind.JOIN, person.name, channel))
             if rng.random() < 0.15:
                 other = rng.choice([c for c in spec.voice_channels if c != channel] or [channel])
-                actions.append(Action(joined + (left - joined) / 2, Kind.MOVE, person.name, other))
+                moved = minute(joined + (left - joined) / 2)
+                actions.append(Action(moved, Kind.MOVE, person.name, other))
             if rng.random() < 0.1:
-                actions.append(Action(joined + timedelta(minutes=5), Kind.MUTE, person.name))
+                actions.append(Action(joined + timedelta(minutes=1), Kind.MUTE, person.name))
             actions.append(Action(left, Kind.LEAVE, person.name))
     return sorted(actions, key=lambda a: (a.at, a.member, a.kind))
+
+
+@dataclass(frozen=True, slots=True)
+class Stay:
+    """A member's time in one voice channel, as the simulator played it."""
+
+    member: str
+    channel: str
+    start: datetime
+    end: datetime
+
+
+def stays(played: Iterable[Action]) -> list[Stay]:
+    """The voice stays that ``played`` actions (in time order) make; a move ends one and
+    begins the next. Stays of no length are left out."""
+    open_stays: dict[str, tuple[str, datetime]] = {}
+    found: list[Stay] = []
+    for action in played:
+        if action.kind not in (Kind.JOIN, Kind.MOVE, Kind.LEAVE):
+            continue
+        if action.member in open_stays:
+            channel, start = open_stays.pop(action.member)
+            if action.at > start:
+                found.append(Stay(action.member, channel, start, action.at))
+        if action.kind is not Kind.LEAVE:
+            open_stays[action.member] = (action.target, action.at)
+    return found
+
+
+def _rhythm(spec: CommunitySpec, person: Persona, day: date) -> float:
+    """How much more than usual ``person`` plays on ``day``: the weekday, and drifting away."""
+    factor = WEEKLY_RHYTHM[day.weekday()]
+    if person.drifts and spec.drift_from is not None and day >= spec.drift_from:
+        factor *= DRIFT_PER_WEEK ** (1 + (day - spec.drift_from).days // 7)
+    return factor
+
+
+def hours_as_shown(spec: CommunitySpec, day: date) -> HourResolver:
+    """Read each hour's reaction off the message's lines (``🇦 <t:UNIX:t>``), as members do.
+
+    Nothing when the message's first hour is not on ``day``: it is another day's message.
+    """
+    zone = ZoneInfo(spec.timezone)
+
+    def resolve(message: SeenMessage) -> Mapping[int, str]:
+        found = [
+            (datetime.fromtimestamp(int(stamp), zone), emoji.removeprefix("<:").removesuffix(">"))
+            for emoji, stamp in _HOUR_LINE.findall(message.content)
+        ]
+        if not found or found[0][0].date() != day:
+            return {}
+        return {moment.hour: emoji for moment, emoji in found}
+
+    return resolve
 
 
 def consecutive_hours(spec: CommunitySpec) -> HourResolver:
@@ -182,14 +283,16 @@ class Community:
         self,
         driver: Driver,
         spec: CommunitySpec,
-        clock: SimClock,
+        clock: Pacer,
         *,
         hours: HourResolver | None = None,
     ) -> None:
         self.driver = driver
         self.spec = spec
         self.clock = clock
-        self.hours = hours or consecutive_hours(spec)
+        self.hours = hours
+        """How members read a message's hours; by default, as shown (``hours_as_shown``)."""
+        self._playing: date | None = None
         self.played: list[Action] = []
         self.skipped: list[Action] = []
         self._roster: Roster | None = None
@@ -229,6 +332,7 @@ class Community:
         """Play ``day``'s plan up to its end; returns the actions carried out."""
         roster = self.roster
         done: list[Action] = []
+        self._playing = day
         for action in plan_day(self.spec, day):
             await self.clock.sleep_until(action.at)
             if await self._perform(roster, action):
@@ -236,10 +340,13 @@ class Community:
                 self.played.append(action)
             else:
                 self.skipped.append(action)
-        for member in roster.members.values():
+        for name, member in roster.members.items():
             # Nobody stays in voice past the day's end.
             if member.user_id in roster.guild.voice_states:
+                left = Action(self.clock.now(), Kind.LEAVE, name)
                 await self.driver.leave_voice(member)
+                done.append(left)
+                self.played.append(left)
         return done
 
     async def play(self, first_day: date, days: int) -> None:
@@ -263,9 +370,12 @@ class Community:
         voice_states = roster.guild.voice_states
         match action.kind:
             case Kind.MARK | Kind.UNMARK:
-                daily = self._daily(roster)
-                emoji = self.hours(daily).get(int(action.target)) if daily else None
-                if daily is None or emoji is None:
+                found = self._daily(roster, action.at.astimezone(ZoneInfo(self.spec.timezone)))
+                if found is None:
+                    return False
+                daily, hours = found
+                emoji = hours.get(int(action.target))
+                if emoji is None:
                     return False
                 try:
                     if action.kind is Kind.MARK:
@@ -287,10 +397,15 @@ class Community:
                 await driver.set_voice(member, self_mute=True)
         return True
 
-    def _daily(self, roster: Roster) -> SeenMessage | None:
-        """The bot's latest message in the text channel that carries reactions."""
+    def _daily(self, roster: Roster, now: datetime) -> tuple[SeenMessage, Mapping[int, str]] | None:
+        """The bot's message of the day being played (or of ``now``'s day), and its hours."""
         bot = self.driver.core.bot_id
+        day = self._playing or now.date()
+        resolve = self.hours or hours_as_shown(self.spec, day)
         for message in reversed(self.driver.messages(roster.text, roster.admin)):
-            if message.author_id == bot and message.reactions and not message.ephemeral:
-                return message
+            if message.author_id != bot or message.ephemeral:
+                continue
+            hours = resolve(message)
+            if hours:
+                return message, hours
         return None
