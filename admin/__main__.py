@@ -32,6 +32,23 @@ def _positive(text: str) -> float:
     return value
 
 
+def _speed(text: str) -> float:
+    value = _positive(text)
+    if not 0 < value < 10_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: a speed is above 0 and below 10,000,000")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 366:
+        raise argparse.ArgumentTypeError(f"{text!r}: between 0 and 366 days")
+    return value
+
+
 def _ssh_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
     group = parser.add_argument_group("remote host (over SSH)")
     group.add_argument(
@@ -78,7 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--members", type=int, default=16, help="simulated members (demo)")
     run.add_argument("--seed", type=int, default=7, help="seed of the simulated community (demo)")
     run.add_argument(
-        "--speed", type=float, default=600.0, help="simulated seconds per second (demo)"
+        "--speed", type=_speed, default=600.0, help="today's simulated seconds per second (demo)"
+    )
+    run.add_argument(
+        "--days", type=_count, default=28, help="days the community plays before today (demo)"
+    )
+    run.add_argument(
+        "--month-speed",
+        type=_speed,
+        default=20_000.0,
+        help="simulated seconds per second while the month is played (demo)",
     )
     run.add_argument("--graphs", type=Path, help="where the demo writes graphs (var/graphs)")
 
@@ -207,7 +233,10 @@ def dispatch(args: argparse.Namespace, argv: Sequence[str]) -> Exit:
             from admin.run import run
 
             graphs = (args.graphs or args.state_dir / "graphs").absolute()
-            return run(env, DemoSettings(args.members, args.seed, args.speed, graphs))
+            settings = DemoSettings(
+                args.members, args.seed, args.speed, graphs, args.days, args.month_speed
+            )
+            return run(env, settings)
         case "status":
             from admin.status import status
 

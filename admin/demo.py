@@ -7,10 +7,17 @@ admin's own view (the daily message as members see it, the admin's slash command
 through the emulator's driver, which lives in its process. The bot itself is the real
 fleet under supervisord, pointed at the emulator by ``SQUADTIME_DISCORD_API``.
 
-One simulated day is played on an accelerated clock from the post time: members react to
-the daily message and meet in voice; the message is shown each time it changes. When the
-day is over, telemetry takes a backup and every graph of it is written to a folder. It
-runs until Ctrl-C (or SIGTERM), which stops supervisord (and with it every program) first.
+The whole fleet and the emulator share one scaled calendar (``SQUADTIME_CLOCK``, see
+``services.runtime.clock``), fixed before anything starts: it begins two days before the
+month, runs a month of days in about two minutes (``month_speed``), and slows to a
+watchable pace (``speed``) just before today's post. Meanwhile the admin sets the guild up
+(during those two days, so the month's first message is on time; a slow start only costs
+the first days their message), the members with usual hours save them with
+``/schedule edit``, and the community plays each day of the month, one line printed per
+day. Then today is played with the daily message shown each time it changes. When today's
+window is over, telemetry takes a backup and every graph is written to a folder, drawn from
+a month of play. It runs until Ctrl-C (or SIGTERM), which stops supervisord (and with it
+every program) first.
 """
 
 from __future__ import annotations
@@ -23,8 +30,8 @@ import secrets
 import signal
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, time
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -34,12 +41,15 @@ from admin.errors import AdminError, Exit
 from admin.fleet import CONFIG, tool
 from admin.stats import ProgressBar
 from emulator import Emulator
-from emulator.community import Community, CommunitySpec, Roster
+from emulator.clock import CalendarClock
+from emulator.community import Action, Community, CommunitySpec, Kind, Pacer, Roster, stays
 from emulator.config import EmulatorConfig
 from emulator.driver import Driver, Outcome, Refused
 from emulator.options import OptionValue
 from emulator.seen import SeenMessage
-from emulator.simclock import SimClock
+from emulator.state import Member
+from services.runtime.clock import SETTING as CLOCK_SETTING
+from services.runtime.clock import Calendar, Pace, wall_time
 from services.telemetry.dataset import render_database
 
 DAILY_HEADING = "## Who plays today?"
@@ -50,6 +60,11 @@ ANSWER_TIMEOUT = 30.0
 STOP_TIMEOUT = 90.0
 """supervisord stops the programs one after another, each allowed 10 s."""
 RANK_EMOJI = ("💎", "🥇", "🥈", "🥉")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SETUP_DAYS = 2
+"""Simulated days before the month, for the fleet to start and the admin to set it up."""
+TODAY_LEAD = timedelta(minutes=15)
+"""Today's pace begins this long before today's post."""
 TIMESTAMP = re.compile(r"<t:(\d+):[tTdDfFR]>")
 
 
@@ -60,7 +75,12 @@ class DemoSettings:
     members: int = 16
     seed: int = 7
     speed: float = 600.0
+    """Today's pace: simulated seconds per real second."""
     graphs: Path = Path("var/graphs")
+    days: int = 28
+    """Days played before today."""
+    month_speed: float = 20_000.0
+    """The month's pace: 28 days in about two minutes."""
 
 
 class Screen:
@@ -75,7 +95,7 @@ class Screen:
         self.out.write(line + "\n")
         self.out.flush()
 
-    def show(self, message: SeenMessage, clock: SimClock, zone: ZoneInfo) -> None:
+    def show(self, message: SeenMessage, clock: Pacer, zone: ZoneInfo) -> None:
         if message.content == self._shown:
             return
         self._shown = message.content
@@ -116,7 +136,11 @@ async def _answer(driver: Driver, outcome: Outcome) -> str:
 
 
 async def configure(driver: Driver, spec: CommunitySpec, roster: Roster, screen: Screen) -> None:
-    """Set the guild up as its admin would, with /config, then post today's message."""
+    """Set the guild up as its admin would, with /config; the channel last.
+
+    Setting the channel posts today's message when its time has passed, and otherwise
+    the scheduler posts it on time: either way once, and the answer says which.
+    """
     steps: list[tuple[str, dict[str, OptionValue]]] = [
         ("config timezone", {"zone": spec.timezone}),
         ("config window", {"start": spec.window_start_hour, "hours": spec.window_hours}),
@@ -130,7 +154,7 @@ async def configure(driver: Driver, spec: CommunitySpec, roster: Roster, screen:
         ("config rank", {"role": role.id, "emoji": emoji})
         for role, emoji in zip(roster.ranks.values(), RANK_EMOJI, strict=False)
     ]
-    steps += [("config channel", {"channel": roster.text.id}), ("config post-now", {})]
+    steps += [("config channel", {"channel": roster.text.id})]
     for command, options in steps:
         try:
             outcome = await driver.slash(roster.admin, roster.text, command, options)
@@ -153,8 +177,63 @@ async def _bot_ready(driver: Driver) -> None:
         ) from None
 
 
+async def save_usual_hours(driver: Driver, community: Community, screen: Screen) -> None:
+    """Members with usual hours save them as a member does: ``/schedule edit``, then pick
+    the weekday and the hours in the private editor, by their labels."""
+    roster = community.roster
+    saved = 0
+    for name, persona in roster.personas.items():
+        if not persona.usual:
+            continue
+        member = roster.members[name]
+        for weekday in sorted({day for day, _ in persona.usual}):
+            hours = [f"{hour:02d}:00" for day, hour in persona.usual if day == weekday]
+            try:
+                await _pick_hours(driver, roster, member, WEEKDAYS[weekday], hours)
+            except (Refused, AdminError) as error:
+                screen.say(f"{name} could not save usual hours: {error}")
+                break
+        else:
+            saved += 1
+    screen.say(f"{saved} members saved their usual hours with /schedule edit")
+
+
+async def _pick_hours(
+    driver: Driver, roster: Roster, member: Member, weekday: str, hours: list[str]
+) -> None:
+    outcome = await driver.slash(member, roster.text, "schedule edit", {})
+    editor = outcome.message
+    if outcome.failed or editor is None:
+        raise AdminError(f"/schedule edit failed: {outcome.error}")
+    day_select = _select_with(editor, {weekday})
+    picked = await driver.select(member, editor.id, day_select.custom_id, [day_select.value])
+    shown = picked.message or editor
+    hour_select = _select_with(shown, set(hours))
+    values = [hour_select.values[label] for label in hours]
+    await driver.select(member, shown.id, hour_select.custom_id, values)
+
+
+@dataclass(frozen=True, slots=True)
+class _Select:
+    custom_id: str
+    values: dict[str, str]  # label -> value
+
+    @property
+    def value(self) -> str:
+        return next(iter(self.values.values()))
+
+
+def _select_with(message: SeenMessage, labels: set[str]) -> _Select:
+    """The select menu of ``message`` that offers every one of ``labels``."""
+    for component in message.selects:
+        offered = {option.label: option.value for option in component.options}
+        if labels <= offered.keys():
+            return _Select(component.custom_id, {label: offered[label] for label in labels})
+    raise AdminError(f"no menu offers {sorted(labels)}")
+
+
 async def _watch(
-    driver: Driver, roster: Roster, screen: Screen, clock: SimClock, zone: ZoneInfo
+    driver: Driver, roster: Roster, screen: Screen, clock: Pacer, zone: ZoneInfo
 ) -> None:
     """Redraw the daily message whenever it changes, until cancelled."""
     while True:
@@ -171,20 +250,52 @@ async def _watch(
             await driver.wait_until(changed, timeout=5.0)
 
 
-async def _graphs(env: Mapping[str, str], graphs: Path, screen: Screen) -> None:
-    """Ask telemetry for a backup of the day, then render every graph from it."""
+async def _graphs(env: Mapping[str, str], graphs: Path, screen: Screen, calendar: Calendar) -> None:
+    """Ask telemetry for a backup, then render every graph from it, as of calendar now."""
     backups = Path(env["SQUADTIME_DATA_DIR"]) / "backups"
     backups.mkdir(mode=0o700, parents=True, exist_ok=True)
     reply = await request_backup(env, (backups / backup_name()).absolute())
-    screen.say(f"backup of the day: {reply.path} ({reply.size_bytes} bytes)")
+    screen.say(f"backup: {reply.path} ({reply.size_bytes} bytes)")
     written = await asyncio.to_thread(
         render_database,
         Path(reply.path),
         graphs,
-        datetime.now(ZoneInfo("UTC")),
+        datetime.fromtimestamp(calendar.now(), UTC),
         progress=ProgressBar(screen.out),
     )
-    screen.say(f"{len(written)} graphs written to {graphs}")
+    screen.say(f"{len(written)} graphs of the month written to {graphs}")
+
+
+def month_calendar(today: date, settings: DemoSettings, spec: CommunitySpec) -> Calendar:
+    """The demo's calendar, from now: two days to set up, the month, then today, watchable."""
+    zone = ZoneInfo(spec.timezone)
+    began = datetime.combine(today - timedelta(days=settings.days + SETUP_DAYS), time(0), zone)
+    slows = datetime.combine(today, time(spec.post_hour), zone) - TODAY_LEAD
+    return Calendar(
+        [Pace(began.timestamp(), settings.month_speed), Pace(slows.timestamp(), settings.speed)],
+        at=wall_time(),
+    )
+
+
+def day_line(day: date, played: list[Action], posts: int, zone: ZoneInfo) -> str:
+    """One day of the month as printed: its date, posts, clicks and hours in voice."""
+    clicks = sum(1 for action in played if action.kind is Kind.MARK)
+    seconds = sum((s.end - s.start).total_seconds() for s in stays(played))
+    players = len({s.member for s in stays(played)})
+    return (
+        f"{day:%a %d %b}: {posts} post{'s' if posts != 1 else ''}, {clicks} clicks,"
+        f" {seconds / 3600:.1f} h in voice ({players} members)"
+    )
+
+
+def posts_of(driver: Driver, roster: Roster, day: date) -> int:
+    """How many daily messages the bot posted for ``day`` (their header names the day)."""
+    heading = f"{DAILY_HEADING} {day:%A} {day.day} {day:%B}"
+    return sum(
+        1
+        for m in driver.messages(roster.text, roster.admin)
+        if m.author_id == driver.core.bot_id and m.content.startswith(heading)
+    )
 
 
 async def play(
@@ -193,27 +304,35 @@ async def play(
     community: Community,
     settings: DemoSettings,
     screen: Screen,
+    calendar: Calendar,
 ) -> None:
-    """Configure the guild, play the day while showing the message, then draw the graphs."""
+    """Set the guild up, play the month a line a day, play today live, draw the graphs."""
     spec, roster, clock = community.spec, community.roster, community.clock
+    zone = ZoneInfo(spec.timezone)
+    today = datetime.fromtimestamp(calendar.paces[-1].begins, zone).date()
+    first = today - timedelta(days=settings.days)
     screen.say("waiting for the bot to log in to the emulator and register its commands")
     await _bot_ready(driver)
     await configure(driver, spec, roster, screen)
-    try:
-        await driver.wait_until(
-            lambda: daily_message(driver, roster) is not None, timeout=POSTED_TIMEOUT
-        )
-    except TimeoutError:
-        raise AdminError(
-            "the daily message was not posted; see squadtime-admin logs scheduler"
-        ) from None
-    zone = ZoneInfo(spec.timezone)
+    await save_usual_hours(driver, community, screen)
+    ready = clock.now().astimezone(zone)
+    screen.say(f"set up at {ready:%a %d %b %H:%M} community time")
+    if ready.date() >= first:
+        screen.say("(the bot started late: the first days of the month have no message)")
+    screen.say(
+        f"{spec.members} simulated members play {settings.days} days"
+        f" at {settings.month_speed:g}x speed"
+    )
+    for offset in range(settings.days):
+        day = first + timedelta(days=offset)
+        played = await community.play_day(day)
+        screen.say(day_line(day, played, posts_of(driver, roster, day), zone))
+    screen.say(f"today, {today:%A %d %B}, at {settings.speed:g}x speed")
     watcher = asyncio.create_task(_watch(driver, roster, screen, clock, zone))
     try:
-        screen.say(f"{spec.members} simulated members play one day at {settings.speed:g}x speed")
-        await community.play_day(clock.now().date())
-        screen.say("the simulated day is over")
-        await _graphs(env, settings.graphs, screen)
+        played = await community.play_day(today)
+        screen.say(day_line(today, played, posts_of(driver, roster, today), zone))
+        await _graphs(env, settings.graphs, screen, calendar)
         screen.say("the bot keeps running; Ctrl-C stops it")
         await asyncio.Future()  # until cancelled by Ctrl-C
     finally:
@@ -245,13 +364,20 @@ async def run_demo(env: Mapping[str, str], settings: DemoSettings, out: TextIO) 
     token = secrets.token_urlsafe(24)
     spec = CommunitySpec(members=settings.members, seed=settings.seed)
     zone = ZoneInfo(spec.timezone)
-    today = datetime.now(zone).date()
-    clock = SimClock(datetime.combine(today, time(spec.post_hour), zone), speed=settings.speed)
-    async with Emulator(EmulatorConfig(token=token)) as emu:
+    today = datetime.fromtimestamp(wall_time(), zone).date()
+    spec = replace(spec, drift_from=today - timedelta(days=settings.days // 2))
+    calendar = month_calendar(today, settings, spec)
+    clock = CalendarClock(calendar)
+    async with Emulator(EmulatorConfig(token=token), clock=clock) as emu:
         community = Community(emu.driver, spec, clock)
         community.build()
         screen.say(f"no DISCORD_TOKEN: running against the local Discord emulator at {emu.url}")
-        fleet_env = {**env, "DISCORD_TOKEN": token, "SQUADTIME_DISCORD_API": emu.api_url}
+        fleet_env = {
+            **env,
+            "DISCORD_TOKEN": token,
+            "SQUADTIME_DISCORD_API": emu.api_url,
+            CLOCK_SETTING: calendar.setting(),
+        }
         if emu.voice_server is not None:
             # The emulated voice gateway speaks TLS with a certificate made at its start.
             fleet_env["SQUADTIME_VOICE_CA_FILE"] = str(emu.voice.certificate.cert_file)
@@ -267,7 +393,7 @@ async def run_demo(env: Mapping[str, str], settings: DemoSettings, out: TextIO) 
             start_new_session=True,  # Ctrl-C reaches us; we stop supervisord in order
         )
         screen.say(f"fleet started under supervisord; logs in {env['SQUADTIME_LOG_DIR']}")
-        demo = asyncio.create_task(play(env, emu.driver, community, settings, screen))
+        demo = asyncio.create_task(play(env, emu.driver, community, settings, screen, calendar))
         stopped = asyncio.create_task(stop.wait())
         exited = asyncio.create_task(supervisord.wait())
         await asyncio.wait({demo, stopped, exited}, return_when=asyncio.FIRST_COMPLETED)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from admin.demo import DemoSettings, month_calendar
+from emulator.community import CommunitySpec
 from tests.admin.conftest import REPO
 from tests.helpers import wait_until
 
@@ -40,8 +45,9 @@ class Output:
         self._stream.close()
 
 
-def test_run_without_a_token_plays_a_day_and_stops_on_ctrl_c(short_tmp: Path) -> None:
-    """The daily message is posted and shown, graphs are written, SIGINT stops all cleanly."""
+def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> None:
+    """Days of a month are played with one post each, today's message is shown, graphs are
+    written, SIGINT stops all cleanly."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_TOKEN")}
     env |= {"SQUADTIME_RUNTIME_DIR": str(short_tmp / "run"), "SQUADTIME_HEARTBEAT_SECONDS": "1"}
     process = subprocess.Popen(
@@ -54,6 +60,8 @@ def test_run_without_a_token_plays_a_day_and_stops_on_ctrl_c(short_tmp: Path) ->
             "run",
             "--members",
             "8",
+            "--days",
+            "2",
             "--speed",
             "20000",
         ],
@@ -67,7 +75,7 @@ def test_run_without_a_token_plays_a_day_and_stops_on_ctrl_c(short_tmp: Path) ->
     output = Output(process)
     try:
         wait_until(lambda: "## Who plays today?" in output.text, 180, "the daily message")
-        wait_until(lambda: "graphs written to" in output.text, 180, "the graphs")
+        wait_until(lambda: "graphs of the month written to" in output.text, 180, "the graphs")
         process.send_signal(signal.SIGINT)
         assert process.wait(120) == 0, output.text
     finally:
@@ -76,7 +84,10 @@ def test_run_without_a_token_plays_a_day_and_stops_on_ctrl_c(short_tmp: Path) ->
             process.wait(10)
         output.close()
     assert "/config channel: Saved." in output.text
-    assert "Posted today's message" in output.text
+    days = [line for line in output.lines if re.match(r"\w{3} \d\d \w{3}: ", line)]
+    assert len(days) == 3, output.text  # two days of the month, then today
+    assert all(": 1 post, " in line for line in days), output.text
+    assert "graphs of the month written to" in output.text
     assert "<t:" not in output.text  # hour labels are shown as community clock times
     graphs = list((short_tmp / "graphs").rglob("*.png"))
     assert any(p.name == "community.png" for p in graphs)
@@ -84,3 +95,43 @@ def test_run_without_a_token_plays_a_day_and_stops_on_ctrl_c(short_tmp: Path) ->
     for program in ("telemetry", "gateway", "scheduler"):
         assert f"{program} stopping" in (short_tmp / "log" / f"{program}.log").read_text()
     assert not (short_tmp / "run" / "supervisord.pid").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--days", "-1"),
+        ("--days", "two"),
+        ("--days", "400"),
+        ("--speed", "0"),
+        ("--month-speed", "x"),
+    ],
+)
+def test_run_refuses_a_bad_option_before_starting_anything(option: str, value: str) -> None:
+    """A bad number is refused with its reason and status 2; nothing is started."""
+    done = subprocess.run(
+        [sys.executable, "-m", "admin", "run", option, value],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert option in done.stderr
+    assert "emulator" not in done.stdout
+
+
+def test_the_demo_calendar_plays_the_month_fast_and_today_watchably() -> None:
+    """Two set-up days and the month at the month's pace, then today's pace before its post."""
+    settings = DemoSettings(days=28, speed=600.0, month_speed=20_000.0)
+    spec = CommunitySpec()
+    today = date(2026, 12, 1)
+    calendar = month_calendar(today, settings, spec)
+    zone = ZoneInfo(spec.timezone)
+    began = datetime.fromtimestamp(calendar.calendar_at(calendar.at), zone)
+    assert began == datetime(2026, 11, 1, tzinfo=zone)  # 28 + 2 days before today
+    post = datetime(2026, 12, 1, spec.post_hour, tzinfo=zone).timestamp()
+    month_seconds = calendar.real_at(post - 15 * 60) - calendar.at
+    assert 120 <= month_seconds <= 135  # about two minutes for the month and set-up
+    assert calendar.real_at(post) - calendar.real_at(post - 15 * 60) == pytest.approx(1.5)
