@@ -63,7 +63,7 @@ from zmq.utils.monitor import parse_monitor_message
 from bus.codec import FrameError, decode, encode
 from bus.counters import Counters
 from bus.endpoints import Endpoints, apply_client_curve
-from bus.errors import BusUnavailable, RemoteError
+from bus.errors import BusUnavailable, ErrorCode, RemoteError
 from bus.protocol import (
     Ack,
     Body,
@@ -363,7 +363,9 @@ class BusClient:
         if isinstance(reply, ErrorReply):
             raise RemoteError(target, reply.code, reply.message)
         if not isinstance(reply, expect):
-            raise RemoteError(target, "protocol", f"answered {tag_of(reply)!r} to {tag_of(body)!r}")
+            raise RemoteError(
+                target, ErrorCode.PROTOCOL, f"answered {tag_of(reply)!r} to {tag_of(body)!r}"
+            )
         return reply
 
     def _envelope(

@@ -1,6 +1,51 @@
-"""What the bus raises to the code that uses it."""
+"""What the bus raises to the code that uses it, and every error code a service answers with."""
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """The ``code`` of an ``ErrorReply``: stable, for programs (the message is for people).
+
+    Codes starting ``bad_`` (and Discord's, ``discord_<number>``) mean the request itself was
+    wrong: the person who caused it is told why. The others say a service could not serve.
+    """
+
+    BAD_REQUEST = "bad_request"  # malformed or impossible
+    BAD_DATE = "bad_date"
+    BAD_EMOJI = "bad_emoji"
+    BAD_HOUR = "bad_hour"
+    BAD_PATH = "bad_path"
+    BAD_PERIOD = "bad_period"
+    BAD_POST_TIME = "bad_post_time"
+    BAD_SOURCE = "bad_source"
+    BAD_TIMEZONE = "bad_timezone"
+    BAD_WEEKDAY = "bad_weekday"
+    BAD_WINDOW = "bad_window"
+    OPTED_OUT = "opted_out"  # the member opted out of telemetry
+    UNKNOWN_REQUEST = "unknown_request"  # the service does not serve this request
+    UNAVAILABLE = "unavailable"  # starting; try again
+    NOT_READY = "not_ready"  # the gateway is still connecting to Discord
+    BACKUP_FAILED = "backup_failed"
+    PROTOCOL = "protocol"  # the answer was not the reply the request expects
+
+
+DISCORD_PREFIX = "discord_"
+
+
+def discord_error(code: int | str) -> str:
+    """The code for Discord's error ``code`` (a JSON error code, or an HTTP status)."""
+    return f"{DISCORD_PREFIX}{code}"
+
+
+UNKNOWN_MESSAGE = discord_error(10008)  # Discord: the message was deleted
+INVALID_WEBHOOK_TOKEN = discord_error(50027)  # Discord: an interaction token expired
+
+
+def caused_by_request(code: str) -> bool:
+    """Whether ``code`` says the request was wrong (rather than a service unable to serve)."""
+    return code.startswith(("bad_", DISCORD_PREFIX))
 
 
 class BusError(Exception):
@@ -37,11 +82,11 @@ class RemoteError(BusError):
 class RequestRefused(BusError):
     """Raised by a request handler to answer with a typed error reply.
 
-    ``code`` is stable and meant for programs (``bad_request``, ``not_found``…);
-    ``message`` is meant for the person who caused the request.
+    ``code`` is an :class:`ErrorCode` (or a Discord code, :func:`discord_error`), meant for
+    programs; ``message`` is meant for the person who caused the request.
     """
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ErrorCode | str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

@@ -19,6 +19,9 @@ Topics
 
 from __future__ import annotations
 
+from enum import IntEnum
+from typing import Literal
+
 import msgspec
 
 
@@ -138,8 +141,24 @@ class RoleFacts(Fact, frozen=True):
     permissions: int = 0
 
 
+type InteractionKind = Literal["command", "autocomplete", "component"]
+"""What a member used: a slash command, an option being typed, or a component."""
+type ResponseKind = Literal["message", "update", "deferred", "deferred_update", "autocomplete"]
+"""How an interaction is answered (see ``InteractionResponse``)."""
+
+
+class ChannelType(IntEnum):
+    """The Discord channel types squadtime tells apart (``ChannelFacts.kind`` may hold others)."""
+
+    TEXT = 0
+    VOICE = 2
+    CATEGORY = 4
+    ANNOUNCEMENT = 5
+    STAGE = 13
+
+
 class ChannelFacts(Fact, frozen=True):
-    """A guild channel; ``kind`` is Discord's channel type (0 text, 2 voice, 13 stage...)."""
+    """A guild channel; ``kind`` is Discord's channel type (``ChannelType``, or another)."""
 
     channel_id: int
     name: str
@@ -283,10 +302,18 @@ GatewayEvent = (
 # ==========================================================================
 
 
-class Component(Fact, frozen=True):
-    """A message component: ``kind`` 2 is a button, 3 a string select (Discord's numbers)."""
+class ComponentType(IntEnum):
+    """Discord's component types: a row holds buttons or one select."""
 
-    kind: int = 2
+    ACTION_ROW = 1
+    BUTTON = 2
+    STRING_SELECT = 3
+
+
+class Component(Fact, frozen=True):
+    """A message component: ``kind`` is a ``ComponentType`` (a button or a string select)."""
+
+    kind: int = ComponentType.BUTTON
     custom_id: str = ""
     label: str = ""
     style: int = 1  # buttons: 1 primary, 2 secondary, 3 success, 4 danger, 5 link
@@ -388,7 +415,7 @@ class InteractionResponse(Fact, frozen=True):
     (``choices``, at most 25).
     """
 
-    kind: str = "message"
+    kind: ResponseKind = "message"
     content: str = ""
     components: list[ActionRow] = msgspec.field(default_factory=list)
     files: list[FileUpload] = msgspec.field(default_factory=list)
@@ -498,7 +525,7 @@ class Interaction(RequestMessage, frozen=True, tag="interaction"):
     Answered with InteractionAnswer.
     """
 
-    kind: str
+    kind: InteractionKind
     interaction_id: int
     guild_id: int
     channel_id: int

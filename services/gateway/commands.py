@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import assert_never
 
-from bus.errors import RequestRefused
+from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     AddReactions,
     DeleteMessage,
@@ -106,7 +106,9 @@ class Commands:
             case InteractionFollowUp():
                 return await self._follow_up(request)
             case Interaction():
-                raise RequestRefused("bad_request", "interactions go from the gateway to owners")
+                raise RequestRefused(
+                    ErrorCode.BAD_REQUEST, "interactions go from the gateway to owners"
+                )
             case _:
                 assert_never(request)
 
@@ -168,7 +170,7 @@ class Commands:
 
     async def _recent(self, request: FetchRecentMessages) -> RecentMessages:
         if not 1 <= request.limit <= 100:
-            raise RequestRefused("bad_request", f"limit is 1 to 100, not {request.limit}")
+            raise RequestRefused(ErrorCode.BAD_REQUEST, f"limit is 1 to 100, not {request.limit}")
         page: list[JSON] = await self.rest.call(
             "GET",
             "/channels/{channel_id}/messages",

@@ -5,14 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from services.runtime.settings import DISCORD_API, discord_api
 from services.runtime.token import load_token
-
-API_ENV = "SQUADTIME_DISCORD_API"
-DISCORD_API = "https://discord.com/api/v10"
-
-
-class ConfigError(Exception):
-    """A gateway setting is unusable; the message says which and why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +32,5 @@ class GatewayConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewayConfig:
-        """Read the token and ``SQUADTIME_DISCORD_API``; raise TokenError/ConfigError."""
-        token = load_token(env)
-        api = env.get(API_ENV, "").strip().rstrip("/") or DISCORD_API
-        if not api.startswith(("http://", "https://")):
-            raise ConfigError(f"{API_ENV}={api!r} must be an http(s) URL ending in /api/v10")
-        return cls(token=token, api_base=api)
+        """Read the token and ``SQUADTIME_DISCORD_API``; raise SettingsError."""
+        return cls(token=load_token(env), api_base=discord_api(env))

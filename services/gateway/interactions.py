@@ -26,11 +26,19 @@ import msgspec
 import nextcord
 
 from bus.client import BusClient
-from bus.errors import BusError, RemoteError, RequestRefused, RequestTimeout
+from bus.errors import (
+    INVALID_WEBHOOK_TOKEN,
+    BusError,
+    ErrorCode,
+    RemoteError,
+    RequestRefused,
+    RequestTimeout,
+)
 from bus.protocol import (
     Interaction,
     InteractionAnswer,
     InteractionFollowUp,
+    InteractionKind,
     InteractionResponse,
     MessageSent,
     Ping,
@@ -38,8 +46,9 @@ from bus.protocol import (
 )
 from bus.tasks import TaskSet
 from services.gateway.config import GatewayConfig
+from services.gateway.discord import CallbackType, InteractionType, OptionType
 from services.gateway.pending import OpenInteractions
-from services.gateway.registry import SUBCOMMAND, CommandRegistry
+from services.gateway.registry import CommandRegistry
 from services.gateway.rest import EPHEMERAL, Rest, choice_value, message_json
 from services.gateway.snapshot import user_facts
 from services.runtime.clock import Calendar
@@ -50,18 +59,10 @@ TRY_AGAIN = "squadtime is catching its breath; try again in a moment."
 UNAVAILABLE = "This command is not available right now; try again in a moment."
 FIRST_RESPONSE_WAIT = 5.0  # past Discord's 3-second deadline: the first response is out by then
 
-APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE = 2, 3, 4
-CHANNEL_MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = (
-    4,
-    5,
-    6,
-    7,
-    8,
-)
-KINDS = {
-    APPLICATION_COMMAND: "command",
-    MESSAGE_COMPONENT: "component",
-    AUTOCOMPLETE: "autocomplete",
+KINDS: dict[int, InteractionKind] = {
+    InteractionType.APPLICATION_COMMAND: "command",
+    InteractionType.MESSAGE_COMPONENT: "component",
+    InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE: "autocomplete",
 }
 
 
@@ -167,7 +168,7 @@ class InteractionRelay:
     # -------------------------------------------------------------- request
 
     def _request(
-        self, interaction: nextcord.Interaction[Any], kind: str, data: dict[str, Any]
+        self, interaction: nextcord.Interaction[Any], kind: InteractionKind, data: dict[str, Any]
     ) -> tuple[str, Interaction]:
         command = ""
         options: dict[str, str] = {}
@@ -212,7 +213,7 @@ class InteractionRelay:
     async def _first(
         self,
         interaction: nextcord.Interaction[Any],
-        kind: str,
+        kind: InteractionKind,
         response: InteractionResponse,
         request: Interaction | None,
     ) -> None:
@@ -227,7 +228,7 @@ class InteractionRelay:
     async def _first_or_apology(
         self,
         interaction: nextcord.Interaction[Any],
-        kind: str,
+        kind: InteractionKind,
         response: InteractionResponse,
         request: Interaction | None,
     ) -> None:
@@ -255,25 +256,34 @@ class InteractionRelay:
             case "message":
                 body = message_json(response.content, response.components, flags=flags)
                 await self.rest.callback(
-                    interaction_id, token, CHANNEL_MESSAGE, body, response.files
+                    interaction_id,
+                    token,
+                    CallbackType.CHANNEL_MESSAGE_WITH_SOURCE,
+                    body,
+                    response.files,
                 )
             case "update":
                 body = message_json(response.content, response.components)
                 await self.rest.callback(
-                    interaction_id, token, UPDATE_MESSAGE, body, response.files
+                    interaction_id, token, CallbackType.UPDATE_MESSAGE, body, response.files
                 )
             case "deferred":
                 # Noted first: a restart right after the callback must still fill the placeholder.
                 self.pending.set_placeholder(interaction_id, True)
                 try:
                     await self.rest.callback(
-                        interaction_id, token, DEFERRED_MESSAGE, {"flags": flags}
+                        interaction_id,
+                        token,
+                        CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE,
+                        {"flags": flags},
                     )
                 except RequestRefused:
                     self.pending.set_placeholder(interaction_id, False)
                     raise
             case "deferred_update":
-                await self.rest.callback(interaction_id, token, DEFERRED_UPDATE)
+                await self.rest.callback(
+                    interaction_id, token, CallbackType.DEFERRED_UPDATE_MESSAGE
+                )
             case "autocomplete":
                 option = self.registry.option(request.command, request.focused) if request else None
                 kind = option.kind if option is not None else "string"
@@ -281,13 +291,16 @@ class InteractionRelay:
                     {"name": c.name, "value": choice_value(c, kind)} for c in response.choices[:25]
                 ]
                 await self.rest.callback(
-                    interaction_id, token, AUTOCOMPLETE_RESULT, {"choices": choices}
+                    interaction_id,
+                    token,
+                    CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT,
+                    {"choices": choices},
                 )
             case other:
-                raise RequestRefused("bad_request", f"unknown response kind {other!r}")
+                raise RequestRefused(ErrorCode.BAD_REQUEST, f"unknown response kind {other!r}")
 
     async def _defer_for(
-        self, interaction: nextcord.Interaction[Any], kind: str, request: Interaction
+        self, interaction: nextcord.Interaction[Any], kind: InteractionKind, request: Interaction
     ) -> None:
         if kind == "component":
             response = InteractionResponse(kind="deferred_update")
@@ -299,7 +312,10 @@ class InteractionRelay:
         await self._first(interaction, kind, response, request)
 
     async def _late(
-        self, interaction: nextcord.Interaction[Any], kind: str, response: InteractionResponse
+        self,
+        interaction: nextcord.Interaction[Any],
+        kind: InteractionKind,
+        response: InteractionResponse,
     ) -> None:
         """Deliver an answer that came after the gateway deferred."""
         if response.kind in ("deferred", "deferred_update"):
@@ -331,7 +347,7 @@ class InteractionRelay:
                 ) from None
         found = self.pending.get(request.interaction_id)
         if found is None:
-            raise RequestRefused("discord_50027", "Invalid Webhook Token")
+            raise RequestRefused(INVALID_WEBHOOK_TOKEN, "Invalid Webhook Token")
         response = request.response
         if response.kind == "update" or (response.kind == "message" and found.placeholder):
             message = await self.rest.edit_original(found.token, response)
@@ -339,11 +355,11 @@ class InteractionRelay:
         elif response.kind == "message":
             message = await self.rest.followup(found.token, response)
         else:
-            raise RequestRefused("bad_request", f"a follow-up cannot be {response.kind!r}")
+            raise RequestRefused(ErrorCode.BAD_REQUEST, f"a follow-up cannot be {response.kind!r}")
         return MessageSent(channel_id=found.channel_id, message_id=int(message["id"]))
 
 
-def _apology(kind: str, text: str) -> InteractionResponse:
+def _apology(kind: InteractionKind, text: str) -> InteractionResponse:
     if kind == "autocomplete":
         return InteractionResponse(kind="autocomplete")
     return InteractionResponse(kind="message", content=text, ephemeral=True)
@@ -355,7 +371,10 @@ def _options(data: dict[str, Any]) -> tuple[list[str], dict[str, str], str]:
     values: dict[str, str] = {}
     focused = ""
     options: list[dict[str, Any]] = list(data.get("options") or [])
-    while options and int(options[0].get("type", 0)) in (SUBCOMMAND, 2):
+    while options and int(options[0].get("type", 0)) in (
+        OptionType.SUB_COMMAND,
+        OptionType.SUB_COMMAND_GROUP,
+    ):
         path.append(str(options[0]["name"]))
         options = list(options[0].get("options") or [])
     for option in options:

@@ -16,23 +16,23 @@ from typing import Any
 
 import msgspec
 
-from bus.errors import RequestRefused
+from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import CommandSpec, OptionSpec
+from services.gateway.discord import CommandType, OptionType
+from services.runtime.permissions import ADMIN_PERMISSIONS
 
 log = logging.getLogger(__name__)
 
-MANAGE_GUILD = 1 << 5
 
 OPTION_TYPES = {
-    "string": 3,
-    "integer": 4,
-    "boolean": 5,
-    "user": 6,
-    "channel": 7,
-    "role": 8,
-    "number": 10,
+    "string": OptionType.STRING,
+    "integer": OptionType.INTEGER,
+    "boolean": OptionType.BOOLEAN,
+    "user": OptionType.USER,
+    "channel": OptionType.CHANNEL,
+    "role": OptionType.ROLE,
+    "number": OptionType.NUMBER,
 }
-SUBCOMMAND = 1
 
 
 class _Stored(msgspec.Struct, kw_only=True):
@@ -59,11 +59,13 @@ class CommandRegistry:
         for spec in commands:
             holder = self.owner_of(spec.name)
             if holder not in (None, owner):
-                raise RequestRefused("bad_request", f"/{spec.name} already belongs to {holder}")
+                raise RequestRefused(
+                    ErrorCode.BAD_REQUEST, f"/{spec.name} already belongs to {holder}"
+                )
             _check(spec)
         names = [spec.name for spec in commands]
         if len(names) != len(set(names)):
-            raise RequestRefused("bad_request", "a command name appears twice")
+            raise RequestRefused(ErrorCode.BAD_REQUEST, "a command name appears twice")
         self._stored.owners[owner] = list(commands)
         self._save()
 
@@ -122,7 +124,7 @@ def _check(spec: CommandSpec) -> None:
     for option in options:
         if option.kind not in OPTION_TYPES:
             raise RequestRefused(
-                "bad_request",
+                ErrorCode.BAD_REQUEST,
                 f"/{spec.name} {option.name}: kind {option.kind!r} is not one of"
                 f" {', '.join(OPTION_TYPES)}",
             )
@@ -158,7 +160,7 @@ def _typed(value: str, kind: str) -> str | int | float:
 def _command_json(spec: CommandSpec) -> dict[str, Any]:
     options = [_option_json(o) for o in spec.options] + [
         {
-            "type": SUBCOMMAND,
+            "type": OptionType.SUB_COMMAND,
             "name": sub.name,
             "description": sub.description,
             "options": [_option_json(o) for o in sub.options],
@@ -166,12 +168,12 @@ def _command_json(spec: CommandSpec) -> dict[str, Any]:
         for sub in spec.subcommands
     ]
     body: dict[str, Any] = {
-        "type": 1,
+        "type": CommandType.CHAT_INPUT,
         "name": spec.name,
         "description": spec.description,
         "options": options,
         "contexts": [0],  # guild only: the bot's commands make no sense in DMs
     }
     if spec.admin:
-        body["default_member_permissions"] = str(MANAGE_GUILD)
+        body["default_member_permissions"] = str(int(ADMIN_PERMISSIONS))
     return body

@@ -1,7 +1,7 @@
 """Discord REST calls through nextcord's HTTP client (and so its rate limiter).
 
 Bus structs become Discord's JSON here; Discord's refusals become
-``RequestRefused("discord_<code>", message)`` so the commanding service sees
+``RequestRefused(discord_error(code), message)`` so the commanding service sees
 exactly what Discord said.
 """
 
@@ -17,8 +17,15 @@ from typing import Any
 import nextcord
 from nextcord.http import HTTPClient, Route
 
-from bus.errors import RequestRefused
-from bus.protocol import ActionRow, Choice, Component, FileUpload, InteractionResponse
+from bus.errors import ErrorCode, RequestRefused, discord_error
+from bus.protocol import (
+    ActionRow,
+    Choice,
+    Component,
+    ComponentType,
+    FileUpload,
+    InteractionResponse,
+)
 
 EPHEMERAL = 1 << 6
 type JSON = dict[str, Any]
@@ -27,12 +34,12 @@ type JSON = dict[str, Any]
 def refused(error: nextcord.HTTPException) -> RequestRefused:
     """Discord's refusal, as a typed bus error."""
     code = error.code or error.status
-    return RequestRefused(f"discord_{code}", error.text or f"HTTP {error.status}")
+    return RequestRefused(discord_error(code), error.text or f"HTTP {error.status}")
 
 
 def component_json(item: Component) -> JSON:
     body: JSON = {"type": item.kind}
-    if item.kind == 2:  # button
+    if item.kind == ComponentType.BUTTON:
         body["style"] = item.style
         if item.label:
             body["label"] = item.label
@@ -60,7 +67,7 @@ def component_json(item: Component) -> JSON:
         body["max_values"] = item.max_values
         if item.placeholder:
             body["placeholder"] = item.placeholder
-    if item.emoji and item.kind == 2:
+    if item.emoji and item.kind == ComponentType.BUTTON:
         body["emoji"] = _emoji_json(item.emoji)
     if item.disabled:
         body["disabled"] = True
@@ -73,7 +80,13 @@ def _emoji_json(text: str) -> JSON:
 
 
 def rows_json(rows: Sequence[ActionRow]) -> list[JSON]:
-    return [{"type": 1, "components": [component_json(c) for c in row.components]} for row in rows]
+    return [
+        {
+            "type": ComponentType.ACTION_ROW,
+            "components": [component_json(c) for c in row.components],
+        }
+        for row in rows
+    ]
 
 
 def decode_files(files: Sequence[FileUpload]) -> list[tuple[str, bytes, str]]:
@@ -84,7 +97,7 @@ def decode_files(files: Sequence[FileUpload]) -> list[tuple[str, bytes, str]]:
             data = base64.b64decode(upload.data, validate=True)
         except (binascii.Error, ValueError):
             raise RequestRefused(
-                "bad_request", f"{upload.filename!r}: data is not base64"
+                ErrorCode.BAD_REQUEST, f"{upload.filename!r}: data is not base64"
             ) from None
         decoded.append((upload.filename, data, upload.description))
     return decoded
@@ -108,7 +121,7 @@ def choice_value(choice: Choice, kind: str) -> str | int | float:
             return float(choice.value)
     except ValueError:
         raise RequestRefused(
-            "bad_request", f"choice {choice.name!r}: {choice.value!r} is not a {kind}"
+            ErrorCode.BAD_REQUEST, f"choice {choice.name!r}: {choice.value!r} is not a {kind}"
         ) from None
     return choice.value
 

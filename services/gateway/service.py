@@ -14,9 +14,8 @@ import asyncio
 import logging
 
 import nextcord
-from nextcord.http import Route
 
-from bus.errors import RequestRefused
+from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     AddReactions,
     DeleteMessage,
@@ -44,6 +43,7 @@ from services.gateway.registry import CommandRegistry
 from services.gateway.rest import Rest
 from services.gateway.snapshot import guild_snapshot
 from services.runtime.clock import wall_time
+from services.runtime.discord import hold_session
 from services.runtime.service import EXIT_CONFIG, Runtime
 
 log = logging.getLogger(__name__)
@@ -99,21 +99,21 @@ class Gateway:
         """Log in and hold the session until stopped; refused credentials end the process."""
         assert self.client is not None
         assert self.commands is not None
-        client = self.client
-        previous, Route.BASE = Route.BASE, self.config.api_base
-        try:
-            await client.login(self.config.token)
+        client, rest = self.client, self.commands.rest
+
+        def logged_in() -> None:
             assert client.user is not None
-            self.commands.rest.application_id = client.application_id or client.user.id
-            connected = asyncio.create_task(client.connect(reconnect=True), name="gateway.session")
-            ready = asyncio.create_task(client.wait_until_ready(), name="gateway.ready")
-            await asyncio.wait({connected, ready}, return_when=asyncio.FIRST_COMPLETED)
-            if ready.done():
-                self.ready.set()
-                log.info("connected to Discord as %s", client.user)
-            else:
-                ready.cancel()
-            await connected
+            rest.application_id = client.application_id or client.user.id
+
+        try:
+            await hold_session(
+                client,
+                self.config.token,
+                self.config.api_base,
+                self.ready,
+                name="gateway",
+                logged_in=logged_in,
+            )
         except nextcord.LoginFailure:
             self._refuse(runtime, "Discord refused the bot token (check DISCORD_TOKEN)")
         except nextcord.PrivilegedIntentsRequired:
@@ -124,7 +124,6 @@ class Gateway:
             )
         finally:
             await asyncio.shield(self._close())
-            Route.BASE = previous
 
     def _refuse(self, runtime: Runtime, reason: str) -> None:
         log.error("cannot start: %s", reason)
@@ -155,7 +154,9 @@ class Gateway:
                 await self._until_ready(envelope)
                 return await self.commands.handle(request, envelope.deadline)
             case _:
-                raise RequestRefused("unknown_request", "the gateway does not serve this request")
+                raise RequestRefused(
+                    ErrorCode.UNKNOWN_REQUEST, "the gateway does not serve this request"
+                )
 
     async def _until_ready(self, envelope: Envelope) -> None:
         """Wait for the session, but only as long as the requester still waits for us."""
@@ -167,5 +168,5 @@ class Gateway:
                 await self.ready.wait()
         except TimeoutError:
             raise RequestRefused(
-                "not_ready", "the gateway is still connecting to Discord; try again"
+                ErrorCode.NOT_READY, "the gateway is still connecting to Discord; try again"
             ) from None

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 
 from bus.client import BusClient
-from bus.errors import BusError, RemoteError
+from bus.errors import BusError, ErrorCode, RemoteError
 from bus.protocol import CommandSpec, Done, RegisterCommands
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ async def offer_commands(
         try:
             await bus.request("gateway", request, expect=Done, timeout=timeout, attempts=1)
         except RemoteError as error:
-            if error.code != "not_ready":
+            if error.code != ErrorCode.NOT_READY:
                 log.error("the gateway refused %s's commands: %s", owner, error)  # noqa: TRY400
                 return False
             log.info("the gateway is still logging in; offering commands again in %.1f s", delay)

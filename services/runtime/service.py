@@ -13,12 +13,13 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from bus.client import BusClient
-from bus.errors import BusUnavailable, RequestRefused
+from bus.errors import BusUnavailable, ErrorCode, RequestRefused
 from bus.protocol import Envelope, Heartbeat, Ping, Pong, Reply, Request
 from bus.tasks import TaskSet
 from services.runtime.backoff import note_start
@@ -65,7 +66,37 @@ class RequestsNotServed:
 
     async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
         """Refuse: this service serves no requests."""
-        raise RequestRefused("unknown_request", f"{self.name} does not serve this request")
+        raise RequestRefused(ErrorCode.UNKNOWN_REQUEST, f"{self.name} does not serve this request")
+
+
+class ExitsWithCode(Service, Protocol):
+    """A service that may end its process with a code of its own (a refused token: 2)."""
+
+    exit_code: int
+
+
+def run_configured[C](
+    name: str,
+    load: Callable[[Mapping[str, str]], C],
+    blank: C,
+    make: Callable[[C], ExitsWithCode],
+    argv: Sequence[str] | None = None,
+) -> int:
+    """``main()`` of a service with settings of its own: ``load`` them from the environment
+    (a ``SettingsError`` ends the process with status 2 and its reason), ``make`` the service
+    and run it. ``--help`` needs no settings: it is answered with ``blank`` ones."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    config = blank
+    if not {"-h", "--help"} & set(args):
+        try:
+            config = load(os.environ)
+        except SettingsError as error:
+            configure_logging(name, "INFO")
+            log.error("cannot start: %s", error)  # noqa: TRY400 -- the message is the whole story
+            return EXIT_CONFIG
+    service = make(config)
+    code = run_service(service, args)
+    return service.exit_code or code
 
 
 def run_service(service: Service, argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""Settings every service shares, read from the environment in ``main()``."""
+"""Settings every service shares, read from the environment in ``main()``, and the parsers
+that a service's own settings use (every bad setting is a ``SettingsError``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,33 @@ from services.runtime.clock import Calendar, ClockSettingError, calendar_from_en
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+DISCORD_API_ENV = "SQUADTIME_DISCORD_API"
+DISCORD_API = "https://discord.com/api/v10"
+
+
+def discord_api(env: Mapping[str, str]) -> str:
+    """Discord's REST base (``SQUADTIME_DISCORD_API``, e.g. the emulator's); Discord's own
+    by default."""
+    api = env.get(DISCORD_API_ENV, "").strip().rstrip("/") or DISCORD_API
+    if not api.startswith(("http://", "https://")):
+        raise SettingsError(f"{DISCORD_API_ENV}={api!r} must be an http(s) URL ending in /api/v10")
+    return api
+
+
+def number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    """The number in ``name`` (``default`` when unset or blank), between ``low`` and ``high``."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={raw!r} must be between {low:g} and {high:g}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

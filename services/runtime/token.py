@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from services.runtime.settings import SettingsError
+
 TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 -- a variable name, not a secret
 TOKEN_FILE_ENV = "DISCORD_TOKEN_FILE"  # noqa: S105
 
 
-class TokenError(Exception):
+class TokenError(SettingsError):
     """No usable token; the message says where one was looked for."""
 
 

@@ -12,13 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bus.protocol import ActionRow, Interaction, InteractionResponse
+from services.runtime import permissions
 from services.scheduler.clock import Clock
 from services.scheduler.daily import Days
 from services.scheduler.render import MAX_CONTENT
 from services.scheduler.roster import GuildView, Roster
-
-ADMINISTRATOR = 1 << 3
-MANAGE_GUILD = 1 << 5
 
 
 class Refusal(Exception):
@@ -73,9 +71,7 @@ def update(content: str, components: list[ActionRow] | None = None) -> Interacti
 def is_admin(interaction: Interaction, view: GuildView) -> bool:
     """Manage Server or Administrator, from the member's permissions in this interaction."""
     member = interaction.member
-    return bool(member.permissions & (MANAGE_GUILD | ADMINISTRATOR)) or (
-        view.owner_id != 0 and member.user_id == view.owner_id
-    )
+    return permissions.is_admin(member.permissions, user_id=member.user_id, owner_id=view.owner_id)
 
 
 def require_admin(interaction: Interaction, view: GuildView) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bus.client import BusClient
-from bus.errors import BusError, RemoteError, RequestTimeout
+from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, RequestTimeout
 from bus.protocol import (
     ActionRow,
     AddReactions,
@@ -77,7 +77,6 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = 2.0  # a request's deadline: telemetry and the gateway answer in milliseconds
 POST_TIMEOUT = 30.0  # posting may wait out Discord's rate limits; a retry must not overtake it
-UNKNOWN_MESSAGE = "discord_10008"
 NOT_TODAY = "scheduler:day:off"
 OPEN_SCHEDULE = "scheduler:sched:open"
 IDLE_WAKE = 300.0

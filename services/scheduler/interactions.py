@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from bus.errors import RemoteError, RequestTimeout
+from bus.errors import RemoteError, RequestTimeout, caused_by_request
 from bus.protocol import Interaction, InteractionResponse
 from services.scheduler import admin, schedules, timezones
 from services.scheduler.answers import Context, Refusal, private
@@ -29,7 +29,7 @@ async def answer(context: Context, interaction: Interaction) -> InteractionRespo
     except Refusal as refusal:
         return private(f"⚠️ {refusal}")
     except RemoteError as error:
-        if error.code.startswith(("bad_", "discord_")):
+        if caused_by_request(error.code):
             return private(f"⚠️ {error.message}")
         log.warning(
             "interaction %s failed: %s", interaction.command or interaction.custom_id, error

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bus.protocol import (
     ChannelFacts,
+    ChannelType,
     GuildSnapshot,
     MemberFacts,
     MemberLeft,
@@ -21,8 +22,8 @@ from bus.protocol import (
     VoiceChanged,
 )
 
-TEXT_CHANNELS = frozenset({0, 5})  # text, announcement
-VOICE_CHANNELS = frozenset({2, 13})  # voice, stage
+TEXT_CHANNELS = frozenset({ChannelType.TEXT, ChannelType.ANNOUNCEMENT})
+VOICE_CHANNELS = frozenset({ChannelType.VOICE, ChannelType.STAGE})
 
 
 @dataclass(slots=True)

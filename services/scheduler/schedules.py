@@ -14,6 +14,7 @@ from bus.protocol import (
     ActionRow,
     ClearSchedule,
     Component,
+    ComponentType,
     Interaction,
     InteractionResponse,
     MemberSchedule,
@@ -58,7 +59,7 @@ def editor(guild: GuildDay, user_id: int, weekday: int) -> list[ActionRow]:
     saved = {hour for day, hour in guild.schedules.get(user_id, set()) if day == weekday}
     hours = window_hours(guild)
     days = Component(
-        kind=3,
+        kind=ComponentType.STRING_SELECT,
         custom_id=PICK_DAY,
         placeholder="Day",
         options=[
@@ -67,7 +68,7 @@ def editor(guild: GuildDay, user_id: int, weekday: int) -> list[ActionRow]:
         ],
     )
     picks = Component(
-        kind=3,
+        kind=ComponentType.STRING_SELECT,
         custom_id=f"{PICK_HOURS}{weekday}",
         placeholder=f"Your hours on {WEEKDAYS[weekday]}s",
         min_values=0,

@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 
 from bus.client import BusClient
-from bus.errors import BusError, RequestRefused
+from bus.errors import BusError, ErrorCode, RequestRefused
 from bus.protocol import (
     Envelope,
     FetchGuilds,
@@ -158,7 +158,9 @@ class Scheduler:
     async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
         """Answer the interactions the gateway relays."""
         if self._context is None:
-            raise RequestRefused("unavailable", "the scheduler is starting; try again")
+            raise RequestRefused(ErrorCode.UNAVAILABLE, "the scheduler is starting; try again")
         if not isinstance(request, Interaction):
-            raise RequestRefused("unknown_request", "the scheduler serves interactions only")
+            raise RequestRefused(
+                ErrorCode.UNKNOWN_REQUEST, "the scheduler serves interactions only"
+            )
         return InteractionAnswer(response=await answer(self._context, request))

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import assert_never
 
-from bus.errors import RequestRefused
+from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     Backup,
     BackupReply,
@@ -100,7 +100,7 @@ class Requests:
                 day = check_day(text)
                 if request.message_id <= 0 or request.channel_id <= 0:
                     raise RequestRefused(
-                        "bad_request", "a daily post needs its channel and message"
+                        ErrorCode.BAD_REQUEST, "a daily post needs its channel and message"
                     )
                 state = await db.call(
                     days.record_post,
@@ -126,7 +126,8 @@ class Requests:
                 first = check_day(text)
                 if not 1 <= count <= MAX_PERIOD_DAYS:
                     raise RequestRefused(
-                        "bad_period", f"a period is 1 to {MAX_PERIOD_DAYS} days, not {count}"
+                        ErrorCode.BAD_PERIOD,
+                        f"a period is 1 to {MAX_PERIOD_DAYS} days, not {count}",
                     )
                 zone = zone_or_utc(await db.call(store.guild_timezone, guild_id))
                 start, end = local_days(first, count, zone)
@@ -150,7 +151,7 @@ class Requests:
                     # Its own thread and connection: the database thread keeps ingesting.
                     size = await asyncio.to_thread(backup_database, db.path, target)
                 except BackupError as error:
-                    raise RequestRefused("backup_failed", str(error)) from None
+                    raise RequestRefused(ErrorCode.BACKUP_FAILED, str(error)) from None
                 return BackupReply(path=str(target), size_bytes=size)
             case _:
                 assert_never(request)
@@ -171,7 +172,7 @@ class Requests:
         """
         if mark.source == "voice" and self._recorder.is_opted_out(mark.user_id):
             raise RequestRefused(
-                "opted_out", f"user {mark.user_id} opted out of telemetry: no voice marks"
+                ErrorCode.OPTED_OUT, f"user {mark.user_id} opted out of telemetry: no voice marks"
             )
         return days.record_mark(connection, guild_id, day, mark)
 
@@ -195,13 +196,15 @@ def _day_reply(guild_id: int, day: date, state: days.DayState) -> DayStateReply:
 def check_timezone(name: str) -> None:
     """Refuse a name that is not an IANA timezone."""
     if timezone_named(name) is None:
-        raise RequestRefused("bad_timezone", f"{name!r} is not an IANA timezone (Europe/Paris)")
+        raise RequestRefused(
+            ErrorCode.BAD_TIMEZONE, f"{name!r} is not an IANA timezone (Europe/Paris)"
+        )
 
 
 def check_hour(hour: int) -> None:
     """Refuse an hour outside 0-23."""
     if not 0 <= hour <= 23:
-        raise RequestRefused("bad_hour", f"an hour is 0 to 23, not {hour}")
+        raise RequestRefused(ErrorCode.BAD_HOUR, f"an hour is 0 to 23, not {hour}")
 
 
 def check_day(text: str) -> date:
@@ -209,27 +212,30 @@ def check_day(text: str) -> date:
     try:
         return parse_day(text)
     except ValueError:
-        raise RequestRefused("bad_date", f"{text!r} is not a YYYY-MM-DD date") from None
+        raise RequestRefused(ErrorCode.BAD_DATE, f"{text!r} is not a YYYY-MM-DD date") from None
 
 
 def check_config(config: GuildConfig) -> None:
     """Refuse a configuration the scheduler could not use."""
     if config.guild_id <= 0:
-        raise RequestRefused("bad_request", "a configuration needs its guild")
+        raise RequestRefused(ErrorCode.BAD_REQUEST, "a configuration needs its guild")
     check_timezone(config.timezone)
     check_hour(config.window_start)
     if not 1 <= config.window_hours <= MAX_WINDOW_HOURS:
         raise RequestRefused(
-            "bad_window",
+            ErrorCode.BAD_WINDOW,
             f"the play window is 1 to {MAX_WINDOW_HOURS} hours (one reaction per hour),"
             f" not {config.window_hours}",
         )
     if not _POST_TIME.fullmatch(config.post_time):
-        raise RequestRefused("bad_post_time", f"{config.post_time!r} is not a time like 18:30")
+        raise RequestRefused(
+            ErrorCode.BAD_POST_TIME, f"{config.post_time!r} is not a time like 18:30"
+        )
     emoji = config.hour_emoji
     if emoji and (len(emoji) != config.window_hours or len(set(emoji)) != len(emoji)):
         raise RequestRefused(
-            "bad_emoji", f"give {config.window_hours} different emoji, one per hour of the window"
+            ErrorCode.BAD_EMOJI,
+            f"give {config.window_hours} different emoji, one per hour of the window",
         )
 
 
@@ -237,7 +243,9 @@ def check_schedule(schedule: MemberSchedule) -> None:
     """Refuse weekdays outside 0-6 and hours outside 0-23."""
     for slot in schedule.slots:
         if not 0 <= slot.weekday <= 6:
-            raise RequestRefused("bad_weekday", f"a weekday is 0 (Monday) to 6, not {slot.weekday}")
+            raise RequestRefused(
+                ErrorCode.BAD_WEEKDAY, f"a weekday is 0 (Monday) to 6, not {slot.weekday}"
+            )
         check_hour(slot.hour)
 
 
@@ -245,18 +253,18 @@ def check_mark(mark: MarkFacts) -> None:
     """Refuse a mark with a bad hour or source."""
     check_hour(mark.hour)
     if mark.source not in MARK_SOURCES:
-        raise RequestRefused("bad_source", f"a mark comes from {sorted(MARK_SOURCES)}")
+        raise RequestRefused(ErrorCode.BAD_SOURCE, f"a mark comes from {sorted(MARK_SOURCES)}")
 
 
 def check_backup_path(path: str, live: Path) -> Path:
     """An absolute path to a new file in an existing folder, other than the database."""
     target = Path(path)
     if not target.is_absolute():
-        raise RequestRefused("bad_path", f"{path!r}: give an absolute path")
+        raise RequestRefused(ErrorCode.BAD_PATH, f"{path!r}: give an absolute path")
     if not target.parent.is_dir():
-        raise RequestRefused("bad_path", f"{target.parent} is not a folder")
+        raise RequestRefused(ErrorCode.BAD_PATH, f"{target.parent} is not a folder")
     if target.exists():
-        raise RequestRefused("bad_path", f"{target} already exists; choose a new file")
+        raise RequestRefused(ErrorCode.BAD_PATH, f"{target} already exists; choose a new file")
     if target.resolve() == live.resolve():
-        raise RequestRefused("bad_path", "that is the live database itself")
+        raise RequestRefused(ErrorCode.BAD_PATH, "that is the live database itself")
     return target

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from bus.errors import RequestRefused
+from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import Envelope, Interaction, Reply, Request, TelemetryRequest
 from services.runtime.commands import offer_commands
 from services.runtime.service import Runtime
@@ -80,9 +80,9 @@ class Telemetry:
     async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
         """Answer a telemetry request or a ``/stats`` interaction."""
         if self._requests is None or self._stats is None:
-            raise RequestRefused("unavailable", "telemetry is starting; try again")
+            raise RequestRefused(ErrorCode.UNAVAILABLE, "telemetry is starting; try again")
         if isinstance(request, Interaction):
             return await self._stats.answer(request)
         if not isinstance(request, TelemetryRequest):
-            raise RequestRefused("unknown_request", "telemetry does not serve this request")
+            raise RequestRefused(ErrorCode.UNKNOWN_REQUEST, "telemetry does not serve this request")
         return await self._requests.answer(request)

@@ -40,6 +40,7 @@ from bus.protocol import (
     OptionSpec,
 )
 from bus.tasks import TaskSet
+from services.runtime.permissions import is_admin
 from services.telemetry.analytics.charts import GraphKind
 from services.telemetry.analytics.options import (
     MAX_DAYS,
@@ -57,8 +58,6 @@ from services.telemetry.dataset import load_dataset
 log = logging.getLogger(__name__)
 
 COMMAND = "stats"
-MANAGE_GUILD = 1 << 5
-ADMINISTRATOR = 1 << 3
 FOLLOW_UP_TIMEOUT = 10.0
 
 LABELS = {
@@ -113,7 +112,7 @@ def stats_command() -> CommandSpec:
 
 def may_see_stats(member: MemberFacts) -> bool:
     """Whether the member holds Manage Server (or Administrator, which implies it)."""
-    return bool(member.permissions & (MANAGE_GUILD | ADMINISTRATOR))
+    return is_admin(member.permissions)
 
 
 def parse_interaction(interaction: Interaction) -> StatsRequest | OptionsError:

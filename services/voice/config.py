@@ -10,13 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.runtime.token import TokenError, load_token
-
-DISCORD_API = "https://discord.com/api/v10"
-
-
-class VoiceConfigError(Exception):
-    """A voice setting is unusable; the message says which and how to fix it."""
+from services.runtime.settings import DISCORD_API, SettingsError, discord_api, number
+from services.runtime.token import load_token
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,39 +38,17 @@ class VoiceConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> VoiceConfig:
-        """Read ``DISCORD_TOKEN[_FILE]`` and ``SQUADTIME_VOICE_*``; raise VoiceConfigError."""
-        api = env.get("SQUADTIME_DISCORD_API", "").strip().rstrip("/") or DISCORD_API
-        if not api.startswith(("http://", "https://")):
-            raise VoiceConfigError(f"SQUADTIME_DISCORD_API={api!r} must be an http(s) URL")
+        """Read ``DISCORD_TOKEN[_FILE]`` and ``SQUADTIME_VOICE_*``; raise SettingsError."""
+        api = discord_api(env)
         ca_file = env.get("SQUADTIME_VOICE_CA_FILE", "").strip()
         if ca_file and not Path(ca_file).is_file():
-            raise VoiceConfigError(f"SQUADTIME_VOICE_CA_FILE={ca_file!r} is not a file")
+            raise SettingsError(f"SQUADTIME_VOICE_CA_FILE={ca_file!r} is not a file")
         return cls(
-            token=_token(env),
+            token=load_token(env),
             api_base=api,
             espeak=env.get("SQUADTIME_VOICE_ESPEAK", "").strip() or "espeak-ng",
             voice=env.get("SQUADTIME_VOICE_NAME", "").strip() or "en",
-            speed=int(_number(env, "SQUADTIME_VOICE_SPEED", 160, 80, 450)),
-            cooldown=_number(env, "SQUADTIME_VOICE_COOLDOWN_SECONDS", 1800.0, 0, 86_400),
+            speed=int(number(env, "SQUADTIME_VOICE_SPEED", 160, 80, 450)),
+            cooldown=number(env, "SQUADTIME_VOICE_COOLDOWN_SECONDS", 1800.0, 0, 86_400),
             ca_file=ca_file,
         )
-
-
-def _token(env: Mapping[str, str]) -> str:
-    try:
-        return load_token(env)
-    except TokenError as error:
-        raise VoiceConfigError(str(error)) from None
-
-
-def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise VoiceConfigError(f"{name}={raw!r} is not a number") from None
-    if not low <= value <= high:
-        raise VoiceConfigError(f"{name}={raw!r} must be between {low:g} and {high:g}")
-    return value

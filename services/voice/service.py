@@ -13,7 +13,6 @@ from collections import deque
 from collections.abc import Callable, Sequence
 
 import nextcord
-from nextcord.http import Route
 
 from bus.errors import BusError
 from bus.protocol import (
@@ -25,6 +24,7 @@ from bus.protocol import (
     MemberUpdated,
     VoiceChanged,
 )
+from services.runtime.discord import hold_session
 from services.runtime.service import EXIT_CONFIG, RequestsNotServed, Runtime
 from services.voice.client import VoiceSessionClient
 from services.voice.config import VoiceConfig
@@ -78,26 +78,16 @@ class Voice(RequestsNotServed):
         """Catch up on the guilds, log the voice session in and hold it until stopped."""
         assert self.client is not None
         await self._catch_up(runtime)
-        client = self.client
-        previous, Route.BASE = Route.BASE, self.config.api_base
         try:
-            await client.login(self.config.token)
-            connected = asyncio.create_task(client.connect(reconnect=True), name="voice.session")
-            ready = asyncio.create_task(client.wait_until_ready(), name="voice.ready")
-            await asyncio.wait({connected, ready}, return_when=asyncio.FIRST_COMPLETED)
-            if ready.done():
-                self.ready.set()
-                log.info("voice session ready as %s", client.user)
-            else:
-                ready.cancel()
-            await connected
+            await hold_session(
+                self.client, self.config.token, self.config.api_base, self.ready, name="voice"
+            )
         except nextcord.LoginFailure:
             log.error("cannot start: Discord refused the bot token (check DISCORD_TOKEN)")  # noqa: TRY400
             self.exit_code = EXIT_CONFIG
             runtime.stopping.set()
         finally:
             await asyncio.shield(self._close())
-            Route.BASE = previous
 
     async def _close(self) -> None:
         if self.client is None or self.client.is_closed():

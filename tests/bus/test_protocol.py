@@ -117,3 +117,23 @@ def test_older_messages_get_defaults() -> None:
     body = decode(raw).body
     assert isinstance(body, Heartbeat)
     assert body.unacked == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "interaction_answer", "response": {"kind": "mesage"}},
+        {
+            "type": "interaction",
+            "kind": "slash",
+            "interaction_id": 1,
+            "guild_id": 2,
+            "channel_id": 3,
+            "member": {"user_id": 4, "display_name": "a"},
+        },
+    ],
+)
+def test_a_kind_that_is_not_one_of_the_known_kinds_is_refused(body: dict[str, Any]) -> None:
+    """Interaction and response kinds are checked on decode: a typo never reaches a handler."""
+    with pytest.raises(FrameError, match="Invalid enum value"):
+        decode(raw_envelope(body))

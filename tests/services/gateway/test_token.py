@@ -8,8 +8,9 @@ import pytest
 
 from bus.errors import RequestRefused
 from bus.protocol import CommandSpec, OptionSpec
-from services.gateway.config import ConfigError, GatewayConfig
+from services.gateway.config import GatewayConfig
 from services.gateway.registry import CommandRegistry
+from services.runtime.settings import SettingsError
 from services.runtime.token import TokenError, load_token
 
 
@@ -50,7 +51,7 @@ def test_config_never_shows_the_token() -> None:
 
 def test_api_base_must_be_a_url() -> None:
     """SQUADTIME_DISCORD_API must be an http(s) URL."""
-    with pytest.raises(ConfigError):
+    with pytest.raises(SettingsError, match="SQUADTIME_DISCORD_API"):
         GatewayConfig.from_env({"DISCORD_TOKEN": "t", "SQUADTIME_DISCORD_API": "discord"})
 
 

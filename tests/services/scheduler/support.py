@@ -16,7 +16,13 @@ from zoneinfo import ZoneInfo
 
 from bus.client import BusClient
 from bus.endpoints import Endpoints
-from bus.protocol import Interaction, InteractionAnswer, InteractionResponse, MemberFacts
+from bus.protocol import (
+    Interaction,
+    InteractionAnswer,
+    InteractionKind,
+    InteractionResponse,
+    MemberFacts,
+)
 from emulator import Emulator
 from emulator.driver import Outcome
 from emulator.options import OptionValue
@@ -150,7 +156,7 @@ class World:
     async def relay(
         self,
         *,
-        kind: str = "component",
+        kind: InteractionKind = "component",
         member: Member | None = None,
         permissions: int = 0,
         guild_id: int | None = None,

@@ -1,0 +1,50 @@
+"""The bot's Discord sessions, as the gateway and the voice service both hold one.
+
+Only these two processes import it (and with it nextcord): the others never talk to Discord.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import nextcord
+from nextcord.http import Route
+
+log = logging.getLogger(__name__)
+
+
+async def hold_session(
+    client: nextcord.Client,
+    token: str,
+    api_base: str,
+    ready: asyncio.Event,
+    *,
+    name: str,
+    logged_in: Callable[[], None] | None = None,
+) -> None:
+    """Log ``client`` in to the Discord at ``api_base`` and hold its gateway session (with
+    nextcord's reconnects) until it closes; ``ready`` is set once Discord's READY arrived.
+
+    Raises what nextcord raises for refused credentials (``LoginFailure``,
+    ``PrivilegedIntentsRequired``): the caller decides what that means for its process.
+    ``logged_in`` runs once the REST login succeeded, before the gateway connects.
+    """
+    # nextcord reads its REST base from a class attribute: the emulator is another Discord.
+    previous, Route.BASE = Route.BASE, api_base
+    try:
+        await client.login(token)
+        if logged_in is not None:
+            logged_in()
+        connected = asyncio.create_task(client.connect(reconnect=True), name=f"{name}.session")
+        became_ready = asyncio.create_task(client.wait_until_ready(), name=f"{name}.ready")
+        await asyncio.wait({connected, became_ready}, return_when=asyncio.FIRST_COMPLETED)
+        if became_ready.done():
+            ready.set()
+            log.info("%s session ready as %s", name, client.user)
+        else:
+            became_ready.cancel()
+        await connected
+    finally:
+        Route.BASE = previous
