@@ -1,16 +1,40 @@
-"""Fixtures every test folder may use."""
+"""Fixtures every test folder may use, and how ``async def`` tests run.
+
+An ``async def test_...`` runs on a fresh event loop of its own, bounded: 60 seconds, or
+what ``@pytest.mark.within(seconds)`` says (see ``tests.helpers.run``).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bus.broker import Broker
+from bus.client import BusClient
 from bus.endpoints import Endpoints
+from emulator import Emulator
+from tests.helpers import run
+
+ASYNC_TEST_TIMEOUT = 60.0
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run a coroutine test to completion within its bound."""
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    marker = pyfuncitem.get_closest_marker("within")
+    timeout = float(marker.args[0]) if marker is not None else ASYNC_TEST_TIMEOUT
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    run(pyfuncitem.obj(**arguments), timeout=timeout)
+    return True
 
 
 @pytest.fixture
@@ -30,3 +54,29 @@ def endpoints(short_tmp: Path) -> Iterator[Endpoints]:
     broker.start()
     yield endpoints
     broker.stop()
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_open(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every bus client and emulator a test starts is closed by its end, even when the test
+    fails; one left open fails the test that opened it (as pyzmq's ``sockets`` fixture does)."""
+    opened: dict[int, BusClient | Emulator] = {}
+    for kind in (BusClient, Emulator):
+        start, close = kind.start, kind.close
+
+        async def started(self: Any, *args: Any, _start: Any = start, **kwargs: Any) -> None:
+            opened[id(self)] = self
+            await _start(self, *args, **kwargs)
+
+        async def closed(self: Any, *args: Any, _close: Any = close, **kwargs: Any) -> None:
+            opened.pop(id(self), None)
+            await _close(self, *args, **kwargs)
+
+        monkeypatch.setattr(kind, "start", started)
+        monkeypatch.setattr(kind, "close", closed)
+    yield
+    left = list(opened.values())
+    for thing in left:
+        with contextlib.suppress(Exception):
+            run(thing.close(), timeout=10)
+    assert not left, f"left open: {', '.join(type(thing).__name__ for thing in left)}"

@@ -33,233 +33,206 @@ class Recorder:
         self.client.ack(batch)
 
 
-def test_events_reach_prefix_subscribers_only(endpoints: Endpoints) -> None:
+async def test_events_reach_prefix_subscribers_only(endpoints: Endpoints) -> None:
     """A subscriber to ``gateway.`` gets gateway events and nothing from other sources."""
 
-    async def scenario() -> None:
-        listener = Recorder(endpoints)
-        listener.client.subscribe("gateway.")
-        await listener.client.start()
-        gateway = BusClient("gateway", endpoints)
-        scheduler = BusClient("scheduler", endpoints)
-        await gateway.start()
-        await scheduler.start()
-        scheduler.publish(Note(key="not for you"))
-        gateway.publish(Note(key="hello"))
-        await eventually(lambda: len(listener.received) >= 1, 5, "the gateway event")
-        assert [e.body for e in listener.received] == [Note(key="hello")]
-        assert listener.received[0].source == "gateway"
-        for client in (gateway, scheduler, listener.client):
-            await client.close()
-
-    run(scenario())
+    listener = Recorder(endpoints)
+    listener.client.subscribe("gateway.")
+    await listener.client.start()
+    gateway = BusClient("gateway", endpoints)
+    scheduler = BusClient("scheduler", endpoints)
+    await gateway.start()
+    await scheduler.start()
+    scheduler.publish(Note(key="not for you"))
+    gateway.publish(Note(key="hello"))
+    await eventually(lambda: len(listener.received) >= 1, 5, "the gateway event")
+    assert [e.body for e in listener.received] == [Note(key="hello")]
+    assert listener.received[0].source == "gateway"
+    for client in (gateway, scheduler, listener.client):
+        await client.close()
 
 
-def test_request_gets_typed_reply(endpoints: Endpoints) -> None:
+async def test_request_gets_typed_reply(endpoints: Endpoints) -> None:
     """A request is answered by the service it names, with the reply type asked for."""
 
-    async def scenario() -> None:
-        server = BusClient("telemetry", endpoints)
+    server = BusClient("telemetry", endpoints)
 
-        async def answer(envelope: Envelope, request: Request) -> Reply:
-            return Pong(service="telemetry", pid=os.getpid())
+    async def answer(envelope: Envelope, request: Request) -> Reply:
+        return Pong(service="telemetry", pid=os.getpid())
 
-        server.on_requests(answer)
-        await server.start()
-        client = BusClient("scheduler", endpoints)
-        await client.start()
-        reply = await client.request("telemetry", Ping(), expect=Pong)
-        assert reply.service == "telemetry"
-        await client.close()
-        await server.close()
-
-    run(scenario())
+    server.on_requests(answer)
+    await server.start()
+    client = BusClient("scheduler", endpoints)
+    await client.start()
+    reply = await client.request("telemetry", Ping(), expect=Pong)
+    assert reply.service == "telemetry"
+    await client.close()
+    await server.close()
 
 
-def test_request_to_stopped_service_fails_within_deadline(endpoints: Endpoints) -> None:
+async def test_request_to_stopped_service_fails_within_deadline(endpoints: Endpoints) -> None:
     """Nobody serves ``telemetry``: the request fails after its deadline with a clear error."""
 
-    async def scenario() -> None:
-        client = BusClient("scheduler", endpoints)
-        await client.start()
-        started = time.monotonic()
-        with pytest.raises(RequestTimeout, match="telemetry service did not answer 'ping'"):
-            await client.request("telemetry", Ping(), expect=Pong, timeout=0.6)
-        assert time.monotonic() - started < 1.5
-        await client.close()
-
-    run(scenario())
+    client = BusClient("scheduler", endpoints)
+    await client.start()
+    started = time.monotonic()
+    with pytest.raises(RequestTimeout, match="telemetry service did not answer 'ping'"):
+        await client.request("telemetry", Ping(), expect=Pong, timeout=0.6)
+    assert time.monotonic() - started < 1.5
+    await client.close()
 
 
-def test_refusal_becomes_remote_error(endpoints: Endpoints) -> None:
+async def test_refusal_becomes_remote_error(endpoints: Endpoints) -> None:
     """A handler's RequestRefused reaches the requester as RemoteError with its code."""
 
-    async def scenario() -> None:
-        server = BusClient("telemetry", endpoints)
+    server = BusClient("telemetry", endpoints)
 
-        async def refuse(envelope: Envelope, request: Request) -> Reply:
-            raise RequestRefused("bad_request", "no such guild")
+    async def refuse(envelope: Envelope, request: Request) -> Reply:
+        raise RequestRefused("bad_request", "no such guild")
 
-        server.on_requests(refuse)
-        await server.start()
-        client = BusClient("scheduler", endpoints)
-        await client.start()
-        with pytest.raises(RemoteError, match="no such guild") as caught:
-            await client.request("telemetry", Ping(), expect=Pong)
-        assert caught.value.code == "bad_request"
-        await client.close()
-        await server.close()
-
-    run(scenario())
+    server.on_requests(refuse)
+    await server.start()
+    client = BusClient("scheduler", endpoints)
+    await client.start()
+    with pytest.raises(RemoteError, match="no such guild") as caught:
+        await client.request("telemetry", Ping(), expect=Pong)
+    assert caught.value.code == "bad_request"
+    await client.close()
+    await server.close()
 
 
-def test_crashing_handler_answers_internal_error(endpoints: Endpoints) -> None:
+async def test_crashing_handler_answers_internal_error(endpoints: Endpoints) -> None:
     """A bug in a handler yields an 'internal' error reply, and the service keeps serving."""
 
-    async def scenario() -> None:
-        server = BusClient("telemetry", endpoints)
-        calls = 0
+    server = BusClient("telemetry", endpoints)
+    calls = 0
 
-        async def flaky(envelope: Envelope, request: Request) -> Reply:
-            nonlocal calls
-            calls += 1
-            if calls == 1:
-                raise ZeroDivisionError
-            return Pong(service="telemetry", pid=1)
+    async def flaky(envelope: Envelope, request: Request) -> Reply:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ZeroDivisionError
+        return Pong(service="telemetry", pid=1)
 
-        server.on_requests(flaky)
-        await server.start()
-        client = BusClient("scheduler", endpoints)
-        await client.start()
-        with pytest.raises(RemoteError) as caught:
-            await client.request("telemetry", Ping(), expect=Pong)
-        assert caught.value.code == "internal"
-        assert (await client.request("telemetry", Ping(), expect=Pong)).pid == 1
-        await client.close()
-        await server.close()
-
-    run(scenario())
+    server.on_requests(flaky)
+    await server.start()
+    client = BusClient("scheduler", endpoints)
+    await client.start()
+    with pytest.raises(RemoteError) as caught:
+        await client.request("telemetry", Ping(), expect=Pong)
+    assert caught.value.code == "internal"
+    assert (await client.request("telemetry", Ping(), expect=Pong)).pid == 1
+    await client.close()
+    await server.close()
 
 
-def test_retried_request_runs_once(endpoints: Endpoints) -> None:
+async def test_retried_request_runs_once(endpoints: Endpoints) -> None:
     """A slow handler sees the re-sent request once; the requester still gets the answer."""
 
-    async def scenario() -> None:
-        server = BusClient("telemetry", endpoints)
-        calls = 0
+    server = BusClient("telemetry", endpoints)
+    calls = 0
 
-        async def slow(envelope: Envelope, request: Request) -> Reply:
-            nonlocal calls
-            calls += 1
-            await asyncio.sleep(0.5)  # longer than one attempt's share of the deadline
-            return Pong(service="telemetry", pid=calls)
+    async def slow(envelope: Envelope, request: Request) -> Reply:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.5)  # longer than one attempt's share of the deadline
+        return Pong(service="telemetry", pid=calls)
 
-        server.on_requests(slow)
-        await server.start()
-        client = BusClient("scheduler", endpoints)
-        await client.start()
-        reply = await client.request("telemetry", Ping(), expect=Pong, timeout=1.5, attempts=5)
-        assert reply.pid == 1
-        assert calls == 1
-        assert client.counters.retried >= 1
-        await client.close()
-        await server.close()
-
-    run(scenario())
+    server.on_requests(slow)
+    await server.start()
+    client = BusClient("scheduler", endpoints)
+    await client.start()
+    reply = await client.request("telemetry", Ping(), expect=Pong, timeout=1.5, attempts=5)
+    assert reply.pid == 1
+    assert calls == 1
+    assert client.counters.retried >= 1
+    await client.close()
+    await server.close()
 
 
-def test_records_are_resent_until_acknowledged(endpoints: Endpoints) -> None:
+async def test_records_are_resent_until_acknowledged(endpoints: Endpoints) -> None:
     """Records published before the recorder exists still reach it, and leave the outbox."""
 
-    async def scenario() -> None:
-        publisher = BusClient("gateway", endpoints, retry_after=0.2)
-        await publisher.start()
-        for value in range(50):
-            publisher.record(Note(key="early", value=value))
-        assert publisher.unacked == 50
-        recorder = Recorder(endpoints)
-        recorder.client.subscribe("gateway.")
-        await recorder.client.start()
-        await eventually(lambda: publisher.unacked == 0, 10, "every record acknowledged")
-        values = {e.body.value for e in recorder.received if isinstance(e.body, Note)}
-        assert values == set(range(50))
-        assert all(e.recorded for e in recorder.received)
-        await publisher.close()
-        await recorder.client.close()
-
-    run(scenario())
+    publisher = BusClient("gateway", endpoints, retry_after=0.2)
+    await publisher.start()
+    for value in range(50):
+        publisher.record(Note(key="early", value=value))
+    assert publisher.unacked == 50
+    recorder = Recorder(endpoints)
+    recorder.client.subscribe("gateway.")
+    await recorder.client.start()
+    await eventually(lambda: publisher.unacked == 0, 10, "every record acknowledged")
+    values = {e.body.value for e in recorder.received if isinstance(e.body, Note)}
+    assert values == set(range(50))
+    assert all(e.recorded for e in recorder.received)
+    await publisher.close()
+    await recorder.client.close()
 
 
-def test_bad_frames_are_counted_and_service_keeps_serving(endpoints: Endpoints) -> None:
+async def test_bad_frames_are_counted_and_service_keeps_serving(endpoints: Endpoints) -> None:
     """Garbage, unknown tags, wrong types and misplaced messages are dropped and counted."""
 
-    async def scenario() -> None:
-        server = Recorder(endpoints)
-        server.client.subscribe("evil.")
+    server = Recorder(endpoints)
+    server.client.subscribe("evil.")
 
-        async def answer(envelope: Envelope, request: Request) -> Reply:
-            return Pong(service="telemetry", pid=2)
+    async def answer(envelope: Envelope, request: Request) -> Reply:
+        return Pong(service="telemetry", pid=2)
 
-        server.client.on_requests(answer)
-        await server.client.start()
-        client = BusClient("scheduler", endpoints)
-        await client.start()
+    server.client.on_requests(answer)
+    await server.client.start()
+    client = BusClient("scheduler", endpoints)
+    await client.start()
 
-        def envelope_bytes(body: dict[str, object]) -> bytes:
-            fields = {"id": "a:1", "source": "x", "instance": "a", "seq": 1, "time": 1.0}
-            return msgspec.msgpack.encode({**fields, "body": body})
+    def envelope_bytes(body: dict[str, object]) -> bytes:
+        fields = {"id": "a:1", "source": "x", "instance": "a", "seq": 1, "time": 1.0}
+        return msgspec.msgpack.encode({**fields, "body": body})
 
-        published = [
-            [b"evil.x", b"\xff\x00garbage"],
-            [b"evil.x"],
-            [b"evil.x", b"a", b"b"],
-            [b"evil.x", msgspec.msgpack.encode({"id": 1})],
-            [b"evil.x", envelope_bytes({"type": "nope"})],
-            [b"evil.x", envelope_bytes({"type": "ping"})],  # a request has no place here
-        ]
-        to_request_socket = [
-            [b"\x93\x01\x02"],
-            [b"one", b"two"],
-            [envelope_bytes({"type": "note", "key": "k"})],  # an event is not a request
-            [envelope_bytes({"type": "ping", "unknown": 1}) + b"trailing"],
-        ]
-        context = zmq.Context()
-        raw_pub = context.socket(zmq.PUB)
-        raw_pub.connect(endpoints.publish)
-        raw_dealer = context.socket(zmq.DEALER)
-        raw_dealer.connect(endpoints.request_address("telemetry"))
-        for frames in to_request_socket:
-            raw_dealer.send_multipart(frames)  # queued until connected: each arrives once
-        expected = len(published) + len(to_request_socket)
+    published = [
+        [b"evil.x", b"\xff\x00garbage"],
+        [b"evil.x"],
+        [b"evil.x", b"a", b"b"],
+        [b"evil.x", msgspec.msgpack.encode({"id": 1})],
+        [b"evil.x", envelope_bytes({"type": "nope"})],
+        [b"evil.x", envelope_bytes({"type": "ping"})],  # a request has no place here
+    ]
+    to_request_socket = [
+        [b"\x93\x01\x02"],
+        [b"one", b"two"],
+        [envelope_bytes({"type": "note", "key": "k"})],  # an event is not a request
+        [envelope_bytes({"type": "ping", "unknown": 1}) + b"trailing"],
+    ]
+    context = zmq.Context()
+    raw_pub = context.socket(zmq.PUB)
+    raw_pub.connect(endpoints.publish)
+    raw_dealer = context.socket(zmq.DEALER)
+    raw_dealer.connect(endpoints.request_address("telemetry"))
+    for frames in to_request_socket:
+        raw_dealer.send_multipart(frames)  # queued until connected: each arrives once
+    expected = len(published) + len(to_request_socket)
 
-        def all_dropped() -> bool:
-            # A PUB socket's connection is not observable: send again until counted.
-            if server.client.counters.dropped < expected:
-                for frames in published:
-                    raw_pub.send_multipart(frames)
-            return server.client.counters.dropped >= expected
+    def all_dropped() -> bool:
+        # A PUB socket's connection is not observable: send again until counted.
+        if server.client.counters.dropped < expected:
+            for frames in published:
+                raw_pub.send_multipart(frames)
+        return server.client.counters.dropped >= expected
 
-        await eventually(all_dropped, 5, "the bad frames to be counted")
-        assert server.received == []
-        assert (await client.request("telemetry", Ping(), expect=Pong)).pid == 2
-        for socket in (raw_pub, raw_dealer):
-            socket.close(linger=0)
-        context.term()
-        await client.close()
-        await server.client.close()
-
-    run(scenario())
+    await eventually(all_dropped, 5, "the bad frames to be counted")
+    assert server.received == []
+    assert (await client.request("telemetry", Ping(), expect=Pong)).pid == 2
+    for socket in (raw_pub, raw_dealer):
+        socket.close(linger=0)
+    context.term()
+    await client.close()
+    await server.client.close()
 
 
-def test_start_fails_clearly_without_broker(short_tmp: os.PathLike[str]) -> None:
+async def test_start_fails_clearly_without_broker(short_tmp: os.PathLike[str]) -> None:
     """With no broker running, start() gives up within its timeout with a clear error."""
 
-    async def scenario() -> None:
-        client = BusClient("scheduler", Endpoints.ipc(short_tmp))  # type: ignore[arg-type]
-        with pytest.raises(BusUnavailable, match="is the bus process running"):
-            await client.start(timeout=0.5)
-
-    run(scenario())
+    client = BusClient("scheduler", Endpoints.ipc(short_tmp))  # type: ignore[arg-type]
+    with pytest.raises(BusUnavailable, match="is the bus process running"):
+        await client.start(timeout=0.5)
 
 
 def test_a_restarted_broker_shows_as_a_new_connection(short_tmp: Path) -> None:

@@ -7,7 +7,7 @@ import sys
 
 import aiohttp
 
-from tests.emulator.support import STEP, run
+from tests.emulator.support import STEP
 
 
 def test_help_describes_the_options() -> None:
@@ -20,34 +20,31 @@ def test_help_describes_the_options() -> None:
     assert "--port" in result.stdout
 
 
-def test_process_prints_url_serves_and_stops_on_sigterm() -> None:
+async def test_process_prints_url_serves_and_stops_on_sigterm() -> None:
     """The first stdout line is the URL; REST answers there; SIGTERM stops the process."""
 
-    async def scenario() -> None:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "emulator",
-            "--port",
-            "0",
-            "--members",
-            "5",
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        try:
-            assert process.stdout is not None
-            url = (await asyncio.wait_for(process.stdout.readline(), STEP)).decode().strip()
-            assert url.startswith("http://127.0.0.1:")
-            async with (
-                aiohttp.ClientSession() as session,
-                session.get(url + "/api/v10/gateway") as response,
-            ):
-                body = await asyncio.wait_for(response.json(), STEP)
-            assert body["url"].startswith("ws://127.0.0.1:")
-        finally:
-            process.send_signal(signal.SIGTERM)
-            code = await asyncio.wait_for(process.wait(), STEP)
-        assert code == 0
-
-    run(scenario())
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "emulator",
+        "--port",
+        "0",
+        "--members",
+        "5",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        url = (await asyncio.wait_for(process.stdout.readline(), STEP)).decode().strip()
+        assert url.startswith("http://127.0.0.1:")
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(url + "/api/v10/gateway") as response,
+        ):
+            body = await asyncio.wait_for(response.json(), STEP)
+        assert body["url"].startswith("ws://127.0.0.1:")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), STEP)
+    assert code == 0

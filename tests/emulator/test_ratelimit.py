@@ -7,7 +7,7 @@ import nextcord
 
 from emulator import Emulator, EmulatorConfig, RateLimitConfig, RouteLimit
 from emulator.ratelimit import RateLimiter
-from tests.emulator.support import STEP, make_client, run, running, small_community
+from tests.emulator.support import STEP, make_client, running, small_community
 
 EDIT = "PATCH /channels/{channel_id}/messages/{message_id}"
 POST = "POST /channels/{channel_id}/messages"
@@ -79,65 +79,56 @@ def test_global_limit_is_per_token_and_flagged_global() -> None:
     assert not limits.check(f"POST {callback}", callback, "1/tok", "Bot t").limited
 
 
-def test_429_carries_discord_headers_and_json_body() -> None:
+async def test_429_carries_discord_headers_and_json_body() -> None:
     """On the wire a 429 has Via, X-RateLimit-* and a JSON body with retry_after and global."""
 
-    async def scenario() -> None:
-        async with Emulator() as emu:
-            emu.ratelimits.throttle("GET /users/@me", seconds=5.0)
-            headers = {"Authorization": f"Bot {emu.token}"}
-            async with (
-                aiohttp.ClientSession() as session,
-                session.get(emu.api_url + "/users/@me", headers=headers) as response,
-            ):
-                body = await asyncio.wait_for(response.json(), STEP)
-                assert response.status == 429
-                assert response.headers["Content-Type"] == "application/json"
-                assert response.headers["Via"] == "1.1 google"
-                assert response.headers["X-RateLimit-Remaining"] == "0"
-                assert response.headers["X-RateLimit-Scope"] == "user"
-                assert {"X-RateLimit-Limit", "X-RateLimit-Reset", "X-RateLimit-Bucket"} <= set(
-                    response.headers
-                )
-                assert body["global"] is False
-                assert 4.0 < body["retry_after"] <= 5.0
-
-    run(scenario())
+    async with Emulator() as emu:
+        emu.ratelimits.throttle("GET /users/@me", seconds=5.0)
+        headers = {"Authorization": f"Bot {emu.token}"}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(emu.api_url + "/users/@me", headers=headers) as response,
+        ):
+            body = await asyncio.wait_for(response.json(), STEP)
+            assert response.status == 429
+            assert response.headers["Content-Type"] == "application/json"
+            assert response.headers["Via"] == "1.1 google"
+            assert response.headers["X-RateLimit-Remaining"] == "0"
+            assert response.headers["X-RateLimit-Scope"] == "user"
+            assert {"X-RateLimit-Limit", "X-RateLimit-Reset", "X-RateLimit-Bucket"} <= set(
+                response.headers
+            )
+            assert body["global"] is False
+            assert 4.0 < body["retry_after"] <= 5.0
 
 
-def test_client_waits_out_forced_429s_instead_of_failing() -> None:
+async def test_client_waits_out_forced_429s_instead_of_failing() -> None:
     """nextcord retries an edit that got 429 and succeeds once the channel is released."""
 
-    async def scenario() -> None:
-        async with Emulator() as emu:
-            town = small_community(emu)
-            async with running(emu, make_client()) as client:
-                channel = client.get_channel(town.text.id)
-                assert isinstance(channel, nextcord.TextChannel)
-                sent = await asyncio.wait_for(channel.send("before"), STEP)
-                emu.ratelimits.throttle(EDIT, major=town.text.id, seconds=0.5)
-                await asyncio.wait_for(sent.edit(content="after"), STEP)
-            statuses = [r.status for r in emu.requests.matching("PATCH", EDIT.split(" ")[1])]
-            assert statuses[0] == 429
-            assert statuses[-1] == 200
-            assert emu.driver.message(sent.id, town.alice).content == "after"
-
-    run(scenario())
+    async with Emulator() as emu:
+        town = small_community(emu)
+        async with running(emu, make_client()) as client:
+            channel = client.get_channel(town.text.id)
+            assert isinstance(channel, nextcord.TextChannel)
+            sent = await asyncio.wait_for(channel.send("before"), STEP)
+            emu.ratelimits.throttle(EDIT, major=town.text.id, seconds=0.5)
+            await asyncio.wait_for(sent.edit(content="after"), STEP)
+        statuses = [r.status for r in emu.requests.matching("PATCH", EDIT.split(" ")[1])]
+        assert statuses[0] == 429
+        assert statuses[-1] == 200
+        assert emu.driver.message(sent.id, town.alice).content == "after"
 
 
-def test_client_paces_itself_on_a_small_bucket() -> None:
+async def test_client_paces_itself_on_a_small_bucket() -> None:
     """With two messages per half second, five sends still all get through."""
 
-    async def scenario() -> None:
-        config = EmulatorConfig(limits=RateLimitConfig(routes={POST: RouteLimit(2, 0.5)}))
-        async with Emulator(config) as emu:
-            town = small_community(emu)
-            async with running(emu, make_client()) as client:
-                channel = client.get_channel(town.text.id)
-                assert isinstance(channel, nextcord.TextChannel)
-                for n in range(5):
-                    await asyncio.wait_for(channel.send(f"message {n}"), STEP)
-            contents = [m.content for m in emu.driver.messages(town.text, town.alice)]
-            assert contents == [f"message {n}" for n in range(5)]
-
-    run(scenario())
+    config = EmulatorConfig(limits=RateLimitConfig(routes={POST: RouteLimit(2, 0.5)}))
+    async with Emulator(config) as emu:
+        town = small_community(emu)
+        async with running(emu, make_client()) as client:
+            channel = client.get_channel(town.text.id)
+            assert isinstance(channel, nextcord.TextChannel)
+            for n in range(5):
+                await asyncio.wait_for(channel.send(f"message {n}"), STEP)
+        contents = [m.content for m in emu.driver.messages(town.text, town.alice)]
+        assert contents == [f"message {n}" for n in range(5)]

@@ -16,7 +16,7 @@ import pytest
 from bus.endpoints import Endpoints
 from services.scheduler.render import MAX_CONTENT
 from tests.faults.support import sessions
-from tests.helpers import eventually, run
+from tests.helpers import eventually
 from tests.services.scheduler.support import PARIS, World, world
 
 EVENING = datetime(2026, 3, 10, 18, 30, tzinfo=PARIS).timestamp()  # inside the 18-22 window
@@ -42,92 +42,85 @@ async def _ready(w: World) -> int:
     await w.say(town.admin, "config voice", channel=town.voice.id, counted=True)
     await w.configure(start=18, hours=4)
     posted = await w.daily_posted()
-    await w.until(lambda: len(w._daily().reactions) == 4, "the hour reactions")
+    await w.until(lambda: len(w.posted().reactions) == 4, "the hour reactions")
     return posted.id
 
 
 @pytest.mark.parametrize("trouble", ["reconnect", "invalid_session", "outage"])
-def test_the_bot_catches_up_after_gateway_trouble(
+async def test_the_bot_catches_up_after_gateway_trouble(
     trouble: str, endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Clicks and voice moves made while the session was away show once it is back."""
 
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp, start=EVENING) as w:
-            town, driver, gateway = w.town, w.emu.driver, w.emu.gateway
-            message = await _ready(w)
-            await driver.react(town.alice, message, A)
-            await driver.join_voice(town.admin, town.voice)
-            await w.daily_says("Alice 👍", "admin 🎧")
-            match trouble:
-                case "reconnect":
-                    gateway.request_reconnect()
+    async with world(endpoints, short_tmp, start=EVENING) as w:
+        town, driver, gateway = w.town, w.emu.driver, w.emu.gateway
+        message = await _ready(w)
+        await driver.react(town.alice, message, A)
+        await driver.join_voice(town.admin, town.voice)
+        await w.daily_says("Alice 👍", "admin 🎧")
+        match trouble:
+            case "reconnect":
+                gateway.request_reconnect()
+                await driver.react(town.bob, message, B)
+            case "invalid_session":
+                await gateway.invalidate_sessions(resumable=False)
+                await driver.react(town.bob, message, B)
+            case "outage":
+                async with gateway.outage():
                     await driver.react(town.bob, message, B)
-                case "invalid_session":
-                    await gateway.invalidate_sessions(resumable=False)
-                    await driver.react(town.bob, message, B)
-                case "outage":
-                    async with gateway.outage():
-                        await driver.react(town.bob, message, B)
-                        await driver.unreact(town.alice, message, A)
-                        await driver.leave_voice(town.admin)
-                        await driver.join_voice(town.bob, town.voice)
-                        await asyncio.sleep(3.0)  # a long enough outage to miss everything
-            await w.daily_says("bob 👍")
-            if trouble == "outage":
-                await w.until(lambda: "Alice" not in w._daily().content, "Alice's click undone")
-            await w.until(lambda: _open_sessions(w) == _in_voice(w), "voice sessions to match")
-
-    run(scenario())
+                    await driver.unreact(town.alice, message, A)
+                    await driver.leave_voice(town.admin)
+                    await driver.join_voice(town.bob, town.voice)
+                    await asyncio.sleep(3.0)  # a long enough outage to miss everything
+        await w.daily_says("bob 👍")
+        if trouble == "outage":
+            await w.until(lambda: "Alice" not in w.posted().content, "Alice's click undone")
+        await w.until(lambda: _open_sessions(w) == _in_voice(w), "voice sessions to match")
 
 
-def test_a_storm_of_429s_on_edits_ends_with_the_right_text(
+@pytest.mark.within(120.0)
+async def test_a_storm_of_429s_on_edits_ends_with_the_right_text(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Edits refused for 30 s: clicks keep coming, nothing loops, the last text is right."""
 
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp, start=EVENING) as w:
-            town, driver = w.town, w.emu.driver
-            message = await _ready(w)
-            w.emu.ratelimits.throttle(EDIT, seconds=30.0)
-            storm_start = time.monotonic()
-            for member, emoji in ((town.alice, A), (town.bob, B), (town.admin, C)):
-                await driver.react(member, message, emoji)
-                await asyncio.sleep(5.0)  # clicks spread over the storm
-            await driver.unreact(town.bob, message, B)
+    async with world(endpoints, short_tmp, start=EVENING) as w:
+        town, driver = w.town, w.emu.driver
+        message = await _ready(w)
+        w.emu.ratelimits.throttle(EDIT, seconds=30.0)
+        storm_start = time.monotonic()
+        for member, emoji in ((town.alice, A), (town.bob, B), (town.admin, C)):
+            await driver.react(member, message, emoji)
+            await asyncio.sleep(5.0)  # clicks spread over the storm
+        await driver.unreact(town.bob, message, B)
 
-            def right() -> bool:
-                content = w._daily().content
-                return "Alice 👍" in content and "admin 👍" in content and "bob" not in content
+        def right() -> bool:
+            content = w.posted().content
+            return "Alice 👍" in content and "admin 👍" in content and "bob" not in content
 
-            await eventually(right, 40.0, "the final text once the storm is over")
-            assert time.monotonic() - storm_start >= 30.0
-            refused = [
-                r for r in w.emu.requests.matching("PATCH", EDIT.split(" ")[1]) if r.status == 429
-            ]
-            assert 1 <= len(refused) <= 15  # waits out each Retry-After: no hammering
-
-    run(scenario(), timeout=120.0)
+        await eventually(right, 40.0, "the final text once the storm is over")
+        assert time.monotonic() - storm_start >= 30.0
+        refused = [
+            r for r in w.emu.requests.matching("PATCH", EDIT.split(" ")[1]) if r.status == 429
+        ]
+        assert 1 <= len(refused) <= 15  # waits out each Retry-After: no hammering
 
 
-def test_a_ten_thousand_member_guild(endpoints: Endpoints, short_tmp: Path) -> None:
+@pytest.mark.within(180.0)
+async def test_a_ten_thousand_member_guild(endpoints: Endpoints, short_tmp: Path) -> None:
     """10,000 members: the snapshot goes through, 600 clicks on one hour fit in the message."""
 
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp, start=EVENING, crowd=10_000) as w:
-            await w.until(
-                lambda: len(w.scheduler.roster.guild(w.town.guild.id).members) > 10_000,
-                "the whole roster",
-            )
-            message = await _ready(w)
-            crowd = list(w.emu.world.guild(w.town.guild.id).members.values())[-600:]
-            for member in crowd:
-                await w.emu.driver.react(member, message, A)
-            shown = await w.daily_says(f"{A} <t:")
-            await w.until(lambda: "**600**" in w._daily().content, "600 players in the first hour")
-            shown = w._daily()
-            assert len(shown.content) <= MAX_CONTENT
-            assert " more" in shown.content
-
-    run(scenario(), timeout=180.0)
+    async with world(endpoints, short_tmp, start=EVENING, crowd=10_000) as w:
+        await w.until(
+            lambda: len(w.scheduler.roster.guild(w.town.guild.id).members) > 10_000,
+            "the whole roster",
+        )
+        message = await _ready(w)
+        crowd = list(w.emu.world.guild(w.town.guild.id).members.values())[-600:]
+        for member in crowd:
+            await w.emu.driver.react(member, message, A)
+        shown = await w.daily_says(f"{A} <t:")
+        await w.until(lambda: "**600**" in w.posted().content, "600 players in the first hour")
+        shown = w.posted()
+        assert len(shown.content) <= MAX_CONTENT
+        assert " more" in shown.content

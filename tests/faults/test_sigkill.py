@@ -33,7 +33,7 @@ from tests.faults.support import (
     integrity,
     sessions,
 )
-from tests.helpers import eventually, midday_zone, run
+from tests.helpers import eventually, midday_zone
 
 pytestmark = pytest.mark.fleet
 
@@ -176,26 +176,24 @@ def _consistent(stored: list[Session]) -> list[str]:
 
 
 @pytest.mark.parametrize("victim", ["bus", "telemetry", "scheduler", "gateway", "voice"])
-def test_a_sigkill_mid_stream_costs_nothing(victim: str, short_tmp: Path) -> None:
+@pytest.mark.within(240.0)
+async def test_a_sigkill_mid_stream_costs_nothing(victim: str, short_tmp: Path) -> None:
     """Kill one program mid-stream; the message, the post and the voice record stay right."""
 
-    async def scenario() -> None:
-        async with Emulator() as emu:
-            town = build_town(emu)
-            fleet = SupervisedFleet(short_tmp, emu)
-            await fleet.start()
-            try:
-                message = await _set_up(emu, town)
-                before = await fleet.pid(victim)
-                played = await _busy_hour(emu, town, message, lambda: fleet.kill(victim))
-                restarted = await fleet.pid(victim)
-                assert restarted not in (0, before), f"{victim} was not restarted"
-                await _converged(emu, town, message, fleet, played)
-                _check(emu, town, message, fleet, played, exact=victim != "gateway")
-            finally:
-                await fleet.close()
-
-    run(scenario(), timeout=240.0)
+    async with Emulator() as emu:
+        town = build_town(emu)
+        fleet = SupervisedFleet(short_tmp, emu)
+        await fleet.start()
+        try:
+            message = await _set_up(emu, town)
+            before = await fleet.pid(victim)
+            played = await _busy_hour(emu, town, message, lambda: fleet.kill(victim))
+            restarted = await fleet.pid(victim)
+            assert restarted not in (0, before), f"{victim} was not restarted"
+            await _converged(emu, town, message, fleet, played)
+            _check(emu, town, message, fleet, played, exact=victim != "gateway")
+        finally:
+            await fleet.close()
 
 
 async def _converged(

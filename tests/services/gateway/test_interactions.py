@@ -150,201 +150,179 @@ async def owned(
         yield town, me
 
 
-def test_commands_are_registered_as_described(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_commands_are_registered_as_described(endpoints: Endpoints, short_tmp: Path) -> None:
     """The owners' specs become Discord commands; admin ones need Manage Server."""
 
-    async def scenario() -> None:
-        async with Emulator() as emu, owned(emu, endpoints, short_tmp, Owner()):
-            commands = {c.name: c for c in emu.world.commands.values()}
-            assert set(commands) == {"timezone", "config", "slow", "later", "hasty"}
-            assert commands["config"].default_member_permissions == 1 << 5
-            assert commands["timezone"].default_member_permissions is None
-
-    run(scenario())
+    async with Emulator() as emu, owned(emu, endpoints, short_tmp, Owner()):
+        commands = {c.name: c for c in emu.world.commands.values()}
+        assert set(commands) == {"timezone", "config", "slow", "later", "hasty"}
+        assert commands["config"].default_member_permissions == 1 << 5
+        assert commands["timezone"].default_member_permissions is None
 
 
-def test_slash_command_and_autocomplete_reach_the_owner(
+async def test_slash_command_and_autocomplete_reach_the_owner(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """The owner gets member, guild, channel and options; the member sees its answer."""
 
-    async def scenario() -> None:
-        owner = Owner()
-        async with Emulator() as emu, owned(emu, endpoints, short_tmp, owner) as (town, _):
-            choices = await emu.driver.autocomplete(
-                town.alice, town.text, "timezone", {"zone": "Europe/"}, focused="zone"
-            )
-            assert [c.value for c in choices] == ["Europe/Paris", "Europe/Berlin"]
-            outcome = await emu.driver.slash(town.admin, town.text, "config window", {"hours": 8})
-            assert outcome.message is not None
-            assert outcome.message.content == "config window {'hours': '8'}"
-            assert outcome.ephemeral
-            asked = owner.seen[-1]
-            assert (asked.guild_id, asked.channel_id) == (town.guild.id, town.text.id)
-            assert asked.member.user_id == town.admin.user_id
-            assert asked.member.role_ids == [town.admins.id]
-            assert asked.member.permissions & (1 << 5)
-            assert owner.seen[0].focused == "zone"
-
-    run(scenario())
+    owner = Owner()
+    async with Emulator() as emu, owned(emu, endpoints, short_tmp, owner) as (town, _):
+        choices = await emu.driver.autocomplete(
+            town.alice, town.text, "timezone", {"zone": "Europe/"}, focused="zone"
+        )
+        assert [c.value for c in choices] == ["Europe/Paris", "Europe/Berlin"]
+        outcome = await emu.driver.slash(town.admin, town.text, "config window", {"hours": 8})
+        assert outcome.message is not None
+        assert outcome.message.content == "config window {'hours': '8'}"
+        assert outcome.ephemeral
+        asked = owner.seen[-1]
+        assert (asked.guild_id, asked.channel_id) == (town.guild.id, town.text.id)
+        assert asked.member.user_id == town.admin.user_id
+        assert asked.member.role_ids == [town.admins.id]
+        assert asked.member.permissions & (1 << 5)
+        assert owner.seen[0].focused == "zone"
 
 
-def test_component_is_relayed_by_custom_id_prefix(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_component_is_relayed_by_custom_id_prefix(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
     """A select whose custom id starts with ``scheduler:`` reaches the scheduler."""
 
-    async def scenario() -> None:
-        owner = Owner()
-        async with Emulator() as emu, owned(emu, endpoints, short_tmp, owner) as (town, me):
-            pick = Component(
-                kind=3,
-                custom_id="scheduler:pick",
-                max_values=2,
-                options=[SelectChoice(label=f"{h}:00", value=str(h)) for h in (16, 17, 18)],
-            )
-            sent = await me.client.request(
-                "gateway",
-                SendMessage(
-                    channel_id=town.text.id,
-                    content="Your schedule",
-                    components=[ActionRow(components=[pick])],
-                ),
-                expect=MessageSent,
-                timeout=STEP,
-            )
-            outcome = await emu.driver.select(
-                town.bob, sent.message_id, "scheduler:pick", ["16", "18"]
-            )
-            assert not outcome.failed
-            assert emu.driver.message(sent.message_id, town.bob).content == "picked 16, 18"
-            asked = owner.seen[-1]
-            assert (asked.custom_id, asked.values) == ("scheduler:pick", ["16", "18"])
-            assert asked.message_id == sent.message_id
-
-    run(scenario())
+    owner = Owner()
+    async with Emulator() as emu, owned(emu, endpoints, short_tmp, owner) as (town, me):
+        pick = Component(
+            kind=3,
+            custom_id="scheduler:pick",
+            max_values=2,
+            options=[SelectChoice(label=f"{h}:00", value=str(h)) for h in (16, 17, 18)],
+        )
+        sent = await me.client.request(
+            "gateway",
+            SendMessage(
+                channel_id=town.text.id,
+                content="Your schedule",
+                components=[ActionRow(components=[pick])],
+            ),
+            expect=MessageSent,
+            timeout=STEP,
+        )
+        outcome = await emu.driver.select(town.bob, sent.message_id, "scheduler:pick", ["16", "18"])
+        assert not outcome.failed
+        assert emu.driver.message(sent.message_id, town.bob).content == "picked 16, 18"
+        asked = owner.seen[-1]
+        assert (asked.custom_id, asked.values) == ("scheduler:pick", ["16", "18"])
+        assert asked.message_id == sent.message_id
 
 
-def test_slow_owner_is_deferred_then_followed_up(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_slow_owner_is_deferred_then_followed_up(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
     """An owner slower than the defer delay gets a "thinking" placeholder filled in later."""
 
-    async def scenario() -> None:
-        owner = Owner()
-        async with (
-            Emulator() as emu,
-            owned(emu, endpoints, short_tmp, owner, defer_after=0.5) as (town, _),
-        ):
-            outcome = await emu.driver.slash(town.alice, town.text, "slow")
-            assert not outcome.failed
-            assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
-            owner.release.set()
-            shown = await emu.driver.settle(outcome, timeout=STEP)
-            assert shown.content == "worth the wait"
-
-    run(scenario())
+    owner = Owner()
+    async with (
+        Emulator() as emu,
+        owned(emu, endpoints, short_tmp, owner, defer_after=0.5) as (town, _),
+    ):
+        outcome = await emu.driver.slash(town.alice, town.text, "slow")
+        assert not outcome.failed
+        assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
+        owner.release.set()
+        shown = await emu.driver.settle(outcome, timeout=STEP)
+        assert shown.content == "worth the wait"
 
 
-def test_owner_may_defer_and_follow_up_itself(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_owner_may_defer_and_follow_up_itself(endpoints: Endpoints, short_tmp: Path) -> None:
     """An owner that answers "deferred" fills the placeholder with InteractionFollowUp."""
 
-    async def scenario() -> None:
-        owner = Owner()
-        async with Emulator() as emu, owned(emu, endpoints, short_tmp, owner) as (town, me):
-            outcome = await emu.driver.slash(town.alice, town.text, "later")
-            assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
-            await me.client.request(
-                "gateway",
-                InteractionFollowUp(
-                    interaction_id=outcome.interaction_id,
-                    response=InteractionResponse(content="here it is"),
-                ),
-                expect=MessageSent,
-                timeout=STEP,
-            )
-            shown = await emu.driver.settle(outcome, timeout=STEP)
-            assert shown.content == "here it is"
-
-    run(scenario())
+    owner = Owner()
+    async with Emulator() as emu, owned(emu, endpoints, short_tmp, owner) as (town, me):
+        outcome = await emu.driver.slash(town.alice, town.text, "later")
+        assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
+        await me.client.request(
+            "gateway",
+            InteractionFollowUp(
+                interaction_id=outcome.interaction_id,
+                response=InteractionResponse(content="here it is"),
+            ),
+            expect=MessageSent,
+            timeout=STEP,
+        )
+        shown = await emu.driver.settle(outcome, timeout=STEP)
+        assert shown.content == "here it is"
 
 
-def test_a_follow_up_sent_with_the_deferral_fills_the_placeholder(
+async def test_a_follow_up_sent_with_the_deferral_fills_the_placeholder(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """An owner that follows up before its deferral reached Discord: one message, no "thinking"."""
 
-    async def scenario() -> None:
-        owner = Owner()
-        async with Emulator() as emu, owned(emu, endpoints, short_tmp, owner) as (town, _):
-            outcome = await emu.driver.slash(town.alice, town.text, "hasty")
-            assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
-            await asyncio.wait_for(asyncio.gather(*owner.follow_ups), STEP)
-            shown = await emu.driver.settle(outcome, timeout=STEP)
-            assert shown.content == "already done"
-            assert emu.driver.followups(outcome) == []
-
-    run(scenario())
+    owner = Owner()
+    async with Emulator() as emu, owned(emu, endpoints, short_tmp, owner) as (town, _):
+        outcome = await emu.driver.slash(town.alice, town.text, "hasty")
+        assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
+        await asyncio.wait_for(asyncio.gather(*owner.follow_ups), STEP)
+        shown = await emu.driver.settle(outcome, timeout=STEP)
+        assert shown.content == "already done"
+        assert emu.driver.followups(outcome) == []
 
 
-def test_dead_owner_gets_a_clear_private_answer_in_time(
+async def test_dead_owner_gets_a_clear_private_answer_in_time(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """With the owner down, the member reads "try again" privately, within 3 s."""
 
-    async def scenario() -> None:
-        async with Emulator() as emu:
-            town = small_community(emu)
-            async with running_gateway(emu, endpoints, short_tmp):
-                async with peer(endpoints, "voice") as gone:
-                    await gone.client.request(
-                        "gateway",
-                        RegisterCommands(owner="voice", commands=COMMANDS[:1]),
-                        expect=Done,
-                        timeout=STEP,
-                    )
-                started = time.monotonic()
-                outcome = await emu.driver.slash(town.alice, town.text, "timezone", {"zone": "UTC"})
-                assert time.monotonic() - started < 3.0
-                assert not outcome.failed
-                assert outcome.message is not None
-                assert outcome.message.content == TRY_AGAIN
-                assert outcome.ephemeral
-
-    run(scenario())
+    async with Emulator() as emu:
+        town = small_community(emu)
+        async with running_gateway(emu, endpoints, short_tmp):
+            async with peer(endpoints, "voice") as gone:
+                await gone.client.request(
+                    "gateway",
+                    RegisterCommands(owner="voice", commands=COMMANDS[:1]),
+                    expect=Done,
+                    timeout=STEP,
+                )
+            started = time.monotonic()
+            outcome = await emu.driver.slash(town.alice, town.text, "timezone", {"zone": "UTC"})
+            assert time.monotonic() - started < 3.0
+            assert not outcome.failed
+            assert outcome.message is not None
+            assert outcome.message.content == TRY_AGAIN
+            assert outcome.ephemeral
 
 
-def test_follow_up_after_a_gateway_restart_reaches_the_member(
+async def test_follow_up_after_a_gateway_restart_reaches_the_member(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """A gateway restarted between the defer and the owner's follow-up still fills "thinking..."."""
 
-    async def scenario() -> None:
-        async with Emulator() as emu:
-            town = small_community(emu)
-            async with peer(endpoints, "scheduler", Owner().answer) as me:
-                async with running_gateway(emu, endpoints, short_tmp):
-                    await me.client.request(
-                        "gateway",
-                        RegisterCommands(owner="scheduler", commands=COMMANDS),
-                        expect=Done,
-                        timeout=STEP,
-                    )
-                    outcome = await emu.driver.slash(town.alice, town.text, "later")
-                    assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
-                saved = short_tmp / "gateway" / "interactions.json"
-                assert saved.stat().st_mode & 0o777 == 0o600
-                async with running_gateway(emu, endpoints, short_tmp):
-                    await me.client.request(
-                        "gateway",
-                        InteractionFollowUp(
-                            interaction_id=outcome.interaction_id,
-                            response=InteractionResponse(content="here it is, after all"),
-                        ),
-                        expect=MessageSent,
-                        timeout=STEP,
-                    )
-                    shown = await emu.driver.settle(outcome, timeout=STEP)
-                    assert shown.content == "here it is, after all"
-                    assert emu.driver.followups(outcome) == []  # the placeholder was filled
-
-    run(scenario())
+    async with Emulator() as emu:
+        town = small_community(emu)
+        async with peer(endpoints, "scheduler", Owner().answer) as me:
+            async with running_gateway(emu, endpoints, short_tmp):
+                await me.client.request(
+                    "gateway",
+                    RegisterCommands(owner="scheduler", commands=COMMANDS),
+                    expect=Done,
+                    timeout=STEP,
+                )
+                outcome = await emu.driver.slash(town.alice, town.text, "later")
+                assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
+            saved = short_tmp / "gateway" / "interactions.json"
+            assert saved.stat().st_mode & 0o777 == 0o600
+            async with running_gateway(emu, endpoints, short_tmp):
+                await me.client.request(
+                    "gateway",
+                    InteractionFollowUp(
+                        interaction_id=outcome.interaction_id,
+                        response=InteractionResponse(content="here it is, after all"),
+                    ),
+                    expect=MessageSent,
+                    timeout=STEP,
+                )
+                shown = await emu.driver.settle(outcome, timeout=STEP)
+                assert shown.content == "here it is, after all"
+                assert emu.driver.followups(outcome) == []  # the placeholder was filled
 
 
 async def _stopped(process: asyncio.subprocess.Process, log: asyncio.Task[bytes]) -> str:
@@ -355,55 +333,54 @@ async def _stopped(process: asyncio.subprocess.Process, log: asyncio.Task[bytes]
     return (await asyncio.wait_for(log, STEP)).decode()
 
 
-def test_interaction_tokens_never_appear_in_the_log(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_interaction_tokens_never_appear_in_the_log(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
     """Two DEBUG gateway processes, deferring then following up across a restart, never print it."""
 
-    async def scenario() -> None:
-        async with Emulator() as emu:
-            town = small_community(emu)
-            async with peer(endpoints, "scheduler", Owner().answer) as me:
-                logs: list[str] = []
-                for start in (1, 2):
-                    process = await gateway_process(short_tmp, emu, emu.token)
-                    assert process.stdout is not None
-                    log = asyncio.create_task(process.stdout.read())
-                    try:
-                        await me.wait_for(GuildSnapshot, count=start)
-                        if start == 1:
-                            await me.client.request(
-                                "gateway",
-                                RegisterCommands(owner="scheduler", commands=COMMANDS),
-                                expect=Done,
-                                timeout=STEP,
-                            )
-                            outcome = await emu.driver.slash(town.alice, town.text, "later")
-                            assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
-                        else:
-                            await me.client.request(
-                                "gateway",
-                                InteractionFollowUp(
-                                    interaction_id=outcome.interaction_id,
-                                    response=InteractionResponse(content="here it is"),
-                                ),
-                                expect=MessageSent,
-                                timeout=STEP,
-                            )
-                            shown = await emu.driver.settle(outcome, timeout=STEP)
-                            assert shown.content == "here it is"
-                        logs.append(await _stopped(process, log))
-                    finally:
-                        if process.returncode is None:
-                            process.kill()
-                            await process.wait()
-                        log.cancel()
-            token = emu.driver.interactions.by_id[outcome.interaction_id].token
-            output = "\n".join(logs)
-            assert "INTERACTION_CREATE" in output  # the raw event was logged, token and all
-            assert f"/interactions/{outcome.interaction_id}/[redacted]/callback" in output
-            assert token not in output
-            assert token[-16:] not in output
-
-    run(scenario())
+    async with Emulator() as emu:
+        town = small_community(emu)
+        async with peer(endpoints, "scheduler", Owner().answer) as me:
+            logs: list[str] = []
+            for start in (1, 2):
+                process = await gateway_process(short_tmp, emu, emu.token)
+                assert process.stdout is not None
+                log = asyncio.create_task(process.stdout.read())
+                try:
+                    await me.wait_for(GuildSnapshot, count=start)
+                    if start == 1:
+                        await me.client.request(
+                            "gateway",
+                            RegisterCommands(owner="scheduler", commands=COMMANDS),
+                            expect=Done,
+                            timeout=STEP,
+                        )
+                        outcome = await emu.driver.slash(town.alice, town.text, "later")
+                        assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
+                    else:
+                        await me.client.request(
+                            "gateway",
+                            InteractionFollowUp(
+                                interaction_id=outcome.interaction_id,
+                                response=InteractionResponse(content="here it is"),
+                            ),
+                            expect=MessageSent,
+                            timeout=STEP,
+                        )
+                        shown = await emu.driver.settle(outcome, timeout=STEP)
+                        assert shown.content == "here it is"
+                    logs.append(await _stopped(process, log))
+                finally:
+                    if process.returncode is None:
+                        process.kill()
+                        await process.wait()
+                    log.cancel()
+        token = emu.driver.interactions.by_id[outcome.interaction_id].token
+        output = "\n".join(logs)
+        assert "INTERACTION_CREATE" in output  # the raw event was logged, token and all
+        assert f"/interactions/{outcome.interaction_id}/[redacted]/callback" in output
+        assert token not in output
+        assert token[-16:] not in output
 
 
 def test_every_interaction_response_matches_discords_description(

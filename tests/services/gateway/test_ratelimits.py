@@ -12,7 +12,7 @@ from bus.endpoints import Endpoints
 from bus.protocol import EditMessage, GuildSnapshot, Heartbeat, MessageSent, SendMessage
 from emulator import Emulator, EmulatorConfig, RateLimitConfig, RouteLimit
 from emulator.recorder import RequestRecord
-from tests.emulator.support import run, small_community
+from tests.emulator.support import small_community
 from tests.services.gateway.support import STEP, Peer, gateway_process, peer
 
 EDIT = "PATCH /channels/{channel_id}/messages/{message_id}"
@@ -121,62 +121,58 @@ async def _retried_reaches(seen: Peer, count: int) -> int:
     return _heartbeats(seen)[-1].retried
 
 
-def test_edit_burst_waits_out_429s_and_counts_them(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_edit_burst_waits_out_429s_and_counts_them(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
     """Edits into two throttled, small buckets all land; each 429 shows once in `retried`."""
 
-    async def scenario() -> None:
-        limits = RateLimitConfig()
-        limits.routes[EDIT] = RouteLimit(2, 0.5)
-        async with Emulator(EmulatorConfig(limits=limits)) as emu:
-            town = small_community(emu)
-            plans = emu.driver.add_text_channel(town.guild, "plans")
-            async with _gateway_on_the_bus(emu, endpoints, short_tmp) as seen:
-                posted = await _post_one_each(seen, [town.text.id, plans.id])
-                assert _heartbeats(seen)[-1].retried == 0
-                # Discord answers 429 to each channel's edits for a while.
-                emu.ratelimits.throttle(EDIT, major=town.text.id, seconds=0.7)
-                emu.ratelimits.throttle(EDIT, major=plans.id, seconds=1.3)
-                await _edit_all(seen, posted)
+    limits = RateLimitConfig()
+    limits.routes[EDIT] = RouteLimit(2, 0.5)
+    async with Emulator(EmulatorConfig(limits=limits)) as emu:
+        town = small_community(emu)
+        plans = emu.driver.add_text_channel(town.guild, "plans")
+        async with _gateway_on_the_bus(emu, endpoints, short_tmp) as seen:
+            posted = await _post_one_each(seen, [town.text.id, plans.id])
+            assert _heartbeats(seen)[-1].retried == 0
+            # Discord answers 429 to each channel's edits for a while.
+            emu.ratelimits.throttle(EDIT, major=town.text.id, seconds=0.7)
+            emu.ratelimits.throttle(EDIT, major=plans.id, seconds=1.3)
+            await _edit_all(seen, posted)
 
-                refused = 0
-                for channel_id, message_id in posted.items():
-                    calls = [
-                        r
-                        for r in emu.requests.matching("PATCH", EDIT_PATH)
-                        if r.params["channel_id"] == str(channel_id)
-                    ]
-                    statuses = [r.status for r in calls]
-                    assert statuses.count(200) == EDITS
-                    assert 429 in statuses, f"channel {channel_id} was never refused"
-                    assert set(statuses) == {200, 429}
-                    assert _early_calls(calls) == []
-                    refused += statuses.count(429)
-                    last = calls[-1].body
-                    assert isinstance(last, dict)
-                    shown = emu.driver.message(message_id, town.alice).content
-                    assert shown == last["content"]
-                assert await _retried_reaches(seen, refused) == refused
-
-    run(scenario())
+            refused = 0
+            for channel_id, message_id in posted.items():
+                calls = [
+                    r
+                    for r in emu.requests.matching("PATCH", EDIT_PATH)
+                    if r.params["channel_id"] == str(channel_id)
+                ]
+                statuses = [r.status for r in calls]
+                assert statuses.count(200) == EDITS
+                assert 429 in statuses, f"channel {channel_id} was never refused"
+                assert set(statuses) == {200, 429}
+                assert _early_calls(calls) == []
+                refused += statuses.count(429)
+                last = calls[-1].body
+                assert isinstance(last, dict)
+                shown = emu.driver.message(message_id, town.alice).content
+                assert shown == last["content"]
+            assert await _retried_reaches(seen, refused) == refused
 
 
-def test_global_limit_is_waited_out_and_counted(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_global_limit_is_waited_out_and_counted(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
     """Past Discord's global limit the gateway pauses every call, then goes on; 429s are counted."""
 
-    async def scenario() -> None:
-        limits = RateLimitConfig(global_per_second=4)
-        async with Emulator(EmulatorConfig(limits=limits)) as emu:
-            town = small_community(emu)
-            async with _gateway_on_the_bus(emu, endpoints, short_tmp) as seen:
-                posted = await _post_one_each(seen, [town.text.id])
-                await _edit_all(seen, posted)
-                calls = list(emu.requests.records)
-                refused = [r for r in calls if r.status == 429]
-                assert refused, "the global limit never answered 429"
-                assert all(
-                    r.response.get("global") for r in refused if isinstance(r.response, dict)
-                )
-                assert _early_calls(calls) == []
-                assert await _retried_reaches(seen, len(refused)) == len(refused)
-
-    run(scenario())
+    limits = RateLimitConfig(global_per_second=4)
+    async with Emulator(EmulatorConfig(limits=limits)) as emu:
+        town = small_community(emu)
+        async with _gateway_on_the_bus(emu, endpoints, short_tmp) as seen:
+            posted = await _post_one_each(seen, [town.text.id])
+            await _edit_all(seen, posted)
+            calls = list(emu.requests.records)
+            refused = [r for r in calls if r.status == 429]
+            assert refused, "the global limit never answered 429"
+            assert all(r.response.get("global") for r in refused if isinstance(r.response, dict))
+            assert _early_calls(calls) == []
+            assert await _retried_reaches(seen, len(refused)) == len(refused)

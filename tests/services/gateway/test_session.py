@@ -19,50 +19,46 @@ EMOJIS = [chr(0x1F600 + i) for i in range(20)]
 SECRET = "MTIzNDU2Nzg5MDEy.squadtime-test.very-secret-token-value"
 
 
-def test_a_thousand_reactions_cost_no_rest_call(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_a_thousand_reactions_cost_no_rest_call(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
     """1,000 reactions become 1,000 bus events and not a single Discord request."""
 
-    async def scenario() -> None:
-        async with Emulator() as emu:
-            town = small_community(emu)
-            members = [emu.driver.add_member(town.guild, f"m{i}") for i in range(50)]
-            async with peer(endpoints) as seen, running_gateway(emu, endpoints, short_tmp):
-                sent = await seen.client.request(
-                    "gateway",
-                    SendMessage(channel_id=town.text.id, content="Who plays today?"),
-                    expect=MessageSent,
-                    timeout=STEP,
-                )
-                before = len(emu.requests)
-                for member in members:
-                    for emoji in EMOJIS:
-                        await emu.driver.react(member, sent.message_id, emoji)
-                events = await seen.wait_for(ReactionAdded, count=1000)
-                assert len(events) == 1000
-                assert {e.member.display_name for e in events} == {f"m{i}" for i in range(50)}
-                assert len(emu.requests) == before
-
-    run(scenario())
+    async with Emulator() as emu:
+        town = small_community(emu)
+        members = [emu.driver.add_member(town.guild, f"m{i}") for i in range(50)]
+        async with peer(endpoints) as seen, running_gateway(emu, endpoints, short_tmp):
+            sent = await seen.client.request(
+                "gateway",
+                SendMessage(channel_id=town.text.id, content="Who plays today?"),
+                expect=MessageSent,
+                timeout=STEP,
+            )
+            before = len(emu.requests)
+            for member in members:
+                for emoji in EMOJIS:
+                    await emu.driver.react(member, sent.message_id, emoji)
+            events = await seen.wait_for(ReactionAdded, count=1000)
+            assert len(events) == 1000
+            assert {e.member.display_name for e in events} == {f"m{i}" for i in range(50)}
+            assert len(emu.requests) == before
 
 
-def test_restart_publishes_a_fresh_snapshot(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_restart_publishes_a_fresh_snapshot(endpoints: Endpoints, short_tmp: Path) -> None:
     """Each start of the gateway publishes the guild again, with what changed meanwhile."""
 
-    async def scenario() -> None:
-        async with Emulator() as emu:
-            town = small_community(emu)
-            async with peer(endpoints) as seen:
-                async with running_gateway(emu, endpoints, short_tmp):
-                    [first] = await seen.wait_for(GuildSnapshot)
-                carol = emu.driver.add_member(town.guild, "carol")
-                async with running_gateway(emu, endpoints, short_tmp):
-                    _, second = await seen.wait_for(GuildSnapshot, count=2)
-                before = {m.user_id for m in first.members}
-                after = {m.user_id for m in second.members}
-                assert after - before == {carol.user_id}
-                assert second.at > first.at
-
-    run(scenario())
+    async with Emulator() as emu:
+        town = small_community(emu)
+        async with peer(endpoints) as seen:
+            async with running_gateway(emu, endpoints, short_tmp):
+                [first] = await seen.wait_for(GuildSnapshot)
+            carol = emu.driver.add_member(town.guild, "carol")
+            async with running_gateway(emu, endpoints, short_tmp):
+                _, second = await seen.wait_for(GuildSnapshot, count=2)
+            before = {m.user_id for m in first.members}
+            after = {m.user_id for m in second.members}
+            assert after - before == {carol.user_id}
+            assert second.at > first.at
 
 
 def test_bad_token_exits_with_config_code(endpoints: Endpoints, short_tmp: Path) -> None:

@@ -127,9 +127,10 @@ class World:
     async def daily_posted(self) -> SeenMessage:
         """Wait for a daily message with all its hour reactions."""
         await self.until(lambda: self.daily() is not None, "the daily message")
-        return self._daily()
+        return self.posted()
 
-    def _daily(self) -> SeenMessage:
+    def posted(self) -> SeenMessage:
+        """The current daily message; the test fails when there is none."""
         found = self.daily()
         assert found is not None
         return found
@@ -140,7 +141,7 @@ class World:
             lambda: (m := self.daily()) is not None and all(p in m.content for p in parts),
             f"the daily message to say {parts}",
         )
-        return self._daily()
+        return self.posted()
 
     @contextlib.asynccontextmanager
     async def scheduler_running(self) -> AsyncIterator[Scheduler]:

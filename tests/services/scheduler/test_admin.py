@@ -8,7 +8,6 @@ import pytest
 
 from bus.endpoints import Endpoints
 from emulator.driver import Refused
-from tests.helpers import run
 from tests.services.scheduler.support import World, world
 
 
@@ -25,55 +24,49 @@ async def _relayed(w: World, command: str, options: dict[str, str], *, admin: bo
     return response.content
 
 
-def test_every_setting_is_saved_and_shown(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_every_setting_is_saved_and_shown(endpoints: Endpoints, short_tmp: Path) -> None:
     """Each /config subcommand changes what /config show says."""
 
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w:
-            town, admin = w.town, w.town.admin
-            assert "Daily message: not set at 12:00 (UTC)" in await w.say(admin, "config show")
-            await w.say(admin, "config channel", channel=town.text.id)
-            await w.say(admin, "config time", time="9h05")
-            await w.say(admin, "config timezone", zone="Europe/Paris")
-            await w.say(admin, "config window", start=20, hours=3, emoji="🎮 🕹️ 👾")
-            await w.say(admin, "config voice", channel=town.voice.id, counted=True)
-            await w.say(admin, "config rank", role=town.admins.id, emoji="👑")
-            saved = await w.say(admin, "config greetings", enabled=True)
-            assert saved.startswith("Saved.")
-            shown = await w.say(admin, "config show")
-            assert shown.splitlines() == [
-                "**squadtime setup**",
-                f"Daily message: <#{town.text.id}> at 09:05 (Europe/Paris)",
-                "Play window: 20:00 to 23:00, 3 hours: 🎮 🕹️ 👾",
-                f"Counted voice channels: <#{town.voice.id}>",
-                "Rank emoji: 👑 Admins",
-                "Voice greetings: on",
-            ]
-            await w.say(admin, "config voice", channel=town.voice.id, counted=False)
-            await w.say(admin, "config rank", role=town.admins.id)
-            shown = await w.say(admin, "config show")
-            assert "Counted voice channels: none" in shown
-            assert "Rank emoji: none" in shown
-            await w.say(admin, "config reset")
-            assert "Daily message: not set at 12:00 (UTC)" in await w.say(admin, "config show")
-
-    run(scenario())
+    async with world(endpoints, short_tmp) as w:
+        town, admin = w.town, w.town.admin
+        assert "Daily message: not set at 12:00 (UTC)" in await w.say(admin, "config show")
+        await w.say(admin, "config channel", channel=town.text.id)
+        await w.say(admin, "config time", time="9h05")
+        await w.say(admin, "config timezone", zone="Europe/Paris")
+        await w.say(admin, "config window", start=20, hours=3, emoji="🎮 🕹️ 👾")
+        await w.say(admin, "config voice", channel=town.voice.id, counted=True)
+        await w.say(admin, "config rank", role=town.admins.id, emoji="👑")
+        saved = await w.say(admin, "config greetings", enabled=True)
+        assert saved.startswith("Saved.")
+        shown = await w.say(admin, "config show")
+        assert shown.splitlines() == [
+            "**squadtime setup**",
+            f"Daily message: <#{town.text.id}> at 09:05 (Europe/Paris)",
+            "Play window: 20:00 to 23:00, 3 hours: 🎮 🕹️ 👾",
+            f"Counted voice channels: <#{town.voice.id}>",
+            "Rank emoji: 👑 Admins",
+            "Voice greetings: on",
+        ]
+        await w.say(admin, "config voice", channel=town.voice.id, counted=False)
+        await w.say(admin, "config rank", role=town.admins.id)
+        shown = await w.say(admin, "config show")
+        assert "Counted voice channels: none" in shown
+        assert "Rank emoji: none" in shown
+        await w.say(admin, "config reset")
+        assert "Daily message: not set at 12:00 (UTC)" in await w.say(admin, "config show")
 
 
-def test_non_admins_are_refused_by_discord_and_by_the_scheduler(
+async def test_non_admins_are_refused_by_discord_and_by_the_scheduler(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Discord hides /config from members; a member who gets through anyway is refused."""
 
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w:
-            with pytest.raises(Refused, match="missing permissions"):
-                await w.emu.driver.slash(w.town.alice, w.town.text, "config show")
-            answer = await _relayed(w, "config time", {"time": "10:00"}, admin=False)
-            assert answer == "⚠️ Only members with the Manage Server permission can do this."
-            assert "12:00" in await w.say(w.town.admin, "config show")
-
-    run(scenario())
+    async with world(endpoints, short_tmp) as w:
+        with pytest.raises(Refused, match="missing permissions"):
+            await w.emu.driver.slash(w.town.alice, w.town.text, "config show")
+        answer = await _relayed(w, "config time", {"time": "10:00"}, admin=False)
+        assert answer == "⚠️ Only members with the Manage Server permission can do this."
+        assert "12:00" in await w.say(w.town.admin, "config show")
 
 
 @pytest.mark.parametrize(
@@ -94,49 +87,38 @@ def test_non_admins_are_refused_by_discord_and_by_the_scheduler(
         ("config nonsense", {}, "Unknown setting 'nonsense'"),
     ],
 )
-def test_bad_values_get_a_clear_private_answer(
+async def test_bad_values_get_a_clear_private_answer(
     endpoints: Endpoints, short_tmp: Path, command: str, options: dict[str, str], reason: str
 ) -> None:
     """Values Discord would let through (or a tampered client sends) are refused with a reason."""
 
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w:
-            answer = await _relayed(w, command, options)
-            assert answer.startswith("⚠️ ")
-            assert reason in answer
-            assert "Play window: 16:00 to 00:00, 8 hours" in await w.say(
-                w.town.admin, "config show"
-            )
-
-    run(scenario())
+    async with world(endpoints, short_tmp) as w:
+        answer = await _relayed(w, command, options)
+        assert answer.startswith("⚠️ ")
+        assert reason in answer
+        assert "Play window: 16:00 to 00:00, 8 hours" in await w.say(w.town.admin, "config show")
 
 
-def test_discord_refuses_a_21_hour_window_before_the_bot_sees_it(
+async def test_discord_refuses_a_21_hour_window_before_the_bot_sees_it(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """The option's declared maximum is 20, so the client cannot even send 21."""
 
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w:
-            with pytest.raises(Refused):
-                await w.emu.driver.slash(
-                    w.town.admin, w.town.text, "config window", {"start": 18, "hours": 21}
-                )
-
-    run(scenario())
+    async with world(endpoints, short_tmp) as w:
+        with pytest.raises(Refused):
+            await w.emu.driver.slash(
+                w.town.admin, w.town.text, "config window", {"start": 18, "hours": 21}
+            )
 
 
-def test_the_channel_must_be_a_text_channel_and_voice_a_voice_channel(
+async def test_the_channel_must_be_a_text_channel_and_voice_a_voice_channel(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Mixing up channel kinds is refused with a reason."""
 
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w:
-            admin, town = w.town.admin, w.town
-            said = await w.say(admin, "config channel", channel=town.voice.id)
-            assert said == "⚠️ The daily message needs a text channel."
-            said = await w.say(admin, "config voice", channel=town.text.id, counted=True)
-            assert said == "⚠️ That is not a voice channel."
-
-    run(scenario())
+    async with world(endpoints, short_tmp) as w:
+        admin, town = w.town.admin, w.town
+        said = await w.say(admin, "config channel", channel=town.voice.id)
+        assert said == "⚠️ The daily message needs a text channel."
+        said = await w.say(admin, "config voice", channel=town.text.id, counted=True)
+        assert said == "⚠️ That is not a voice channel."

@@ -13,7 +13,7 @@ from emulator import Emulator
 from services.scheduler.daily import Days, GuildDay
 from services.telemetry.service import Telemetry
 from tests.emulator.support import small_community
-from tests.helpers import eventually, midday_zone, run
+from tests.helpers import eventually, midday_zone
 from tests.services.gateway.support import running_gateway
 from tests.services.inprocess import STEP, running
 from tests.services.processes import ServiceProcess
@@ -31,128 +31,120 @@ def _dailies(w: World) -> list[str]:
     ]
 
 
-def test_a_restart_mid_day_posts_nothing_twice_and_catches_up(
+async def test_a_restart_mid_day_posts_nothing_twice_and_catches_up(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Clicks made while the scheduler was down show once it is back; no second post."""
 
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp, scheduler=False) as w:
-            town, driver = w.town, w.emu.driver
-            async with w.scheduler_running():
-                await w.configure(start=18, hours=4)
-                posted = await w.daily_posted()
-                await w.until(lambda: len(w._daily().reactions) == 4, "the hour reactions")
-                await driver.react(town.alice, posted.id, B)
-                await w.daily_says("Alice 👍")
-            await driver.react(town.bob, posted.id, C)
-            await driver.unreact(town.alice, posted.id, B)
-            async with w.scheduler_running():
-                shown = await w.daily_says("bob 👍")
-                assert "Alice" not in shown.content
-                assert len(_dailies(w)) == 1
-
-    run(scenario())
+    async with world(endpoints, short_tmp, scheduler=False) as w:
+        town, driver = w.town, w.emu.driver
+        async with w.scheduler_running():
+            await w.configure(start=18, hours=4)
+            posted = await w.daily_posted()
+            await w.until(lambda: len(w.posted().reactions) == 4, "the hour reactions")
+            await driver.react(town.alice, posted.id, B)
+            await w.daily_says("Alice 👍")
+        await driver.react(town.bob, posted.id, C)
+        await driver.unreact(town.alice, posted.id, B)
+        async with w.scheduler_running():
+            shown = await w.daily_says("bob 👍")
+            assert "Alice" not in shown.content
+            assert len(_dailies(w)) == 1
 
 
-def test_a_post_made_but_not_recorded_is_found_after_a_crash(
+async def test_a_post_made_but_not_recorded_is_found_after_a_crash(
     endpoints: Endpoints, short_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A crash between posting and recording: the next scheduler adopts the message it finds."""
 
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp, scheduler=False) as w:
-            crashed = asyncio.Event()
+    async with world(endpoints, short_tmp, scheduler=False) as w:
+        crashed = asyncio.Event()
 
-            async def crash(*_: object) -> DayStateReply:
-                crashed.set()
-                await asyncio.Event().wait()  # frozen here until the process is killed
-                raise AssertionError("unreachable")
+        async def crash(*_: object) -> DayStateReply:
+            crashed.set()
+            await asyncio.Event().wait()  # frozen here until the process is killed
+            raise AssertionError("unreachable")
 
-            async with w.scheduler_running() as first:
-                days = first.days
-                assert isinstance(days, Days)
-                monkeypatch.setattr(days, "_record_post", crash)
-                await w.say(w.town.admin, "config channel", channel=w.town.text.id)
-                await asyncio.wait_for(crashed.wait(), STEP)
-            assert len(_dailies(w)) == 1
-            async with w.scheduler_running() as second:
-                await w.until(lambda: len(w._daily().reactions) == 8, "the hour reactions")
-                await w.emu.driver.react(w.town.alice, w._daily().id, A)
-                await w.daily_says("Alice 👍")
-                guild = second.days.guilds[w.town.guild.id] if second.days else None
-                assert isinstance(guild, GuildDay)
-                assert guild.message_id == w._daily().id
-            assert len(_dailies(w)) == 1
-
-    run(scenario())
+        async with w.scheduler_running() as first:
+            days = first.days
+            assert isinstance(days, Days)
+            monkeypatch.setattr(days, "_record_post", crash)
+            await w.say(w.town.admin, "config channel", channel=w.town.text.id)
+            await asyncio.wait_for(crashed.wait(), STEP)
+        assert len(_dailies(w)) == 1
+        async with w.scheduler_running() as second:
+            await w.until(lambda: len(w.posted().reactions) == 8, "the hour reactions")
+            await w.emu.driver.react(w.town.alice, w.posted().id, A)
+            await w.daily_says("Alice 👍")
+            guild = second.days.guilds[w.town.guild.id] if second.days else None
+            assert isinstance(guild, GuildDay)
+            assert guild.message_id == w.posted().id
+        assert len(_dailies(w)) == 1
 
 
 @pytest.mark.fleet
-def test_sigkill_at_any_moment_leaves_one_post_with_the_right_text(
+@pytest.mark.within(120.0)
+async def test_sigkill_at_any_moment_leaves_one_post_with_the_right_text(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """The scheduler is SIGKILLed while posting and during a burst of clicks, then restarted."""
 
-    async def scenario() -> None:
-        async with Emulator() as emu:
-            town = small_community(emu)
-            players = [emu.driver.add_member(town.guild, f"p{n}") for n in range(12)]
-            async with (
-                running(Telemetry(short_tmp / "telemetry.db"), endpoints, short_tmp),
-                running_gateway(emu, endpoints, short_tmp),
-            ):
-                process = ServiceProcess("scheduler", short_tmp, short_tmp / "data")
-                try:
-                    await eventually(
-                        lambda: "config" in {c.name for c in emu.world.commands.values()},
-                        STEP,
-                        "the scheduler's commands",
-                    )
+    async with Emulator() as emu:
+        town = small_community(emu)
+        players = [emu.driver.add_member(town.guild, f"p{n}") for n in range(12)]
+        async with (
+            running(Telemetry(short_tmp / "telemetry.db"), endpoints, short_tmp),
+            running_gateway(emu, endpoints, short_tmp),
+        ):
+            process = ServiceProcess("scheduler", short_tmp, short_tmp / "data")
+            try:
+                await eventually(
+                    lambda: "config" in {c.name for c in emu.world.commands.values()},
+                    STEP,
+                    "the scheduler's commands",
+                )
 
-                    async def config(command: str, **options: int | str) -> None:
-                        outcome = await emu.driver.slash(town.admin, town.text, command, options)
-                        assert outcome.message is not None
-                        assert outcome.message.content.startswith("Saved."), outcome.message
+                async def config(command: str, **options: int | str) -> None:
+                    outcome = await emu.driver.slash(town.admin, town.text, command, options)
+                    assert outcome.message is not None
+                    assert outcome.message.content.startswith("Saved."), outcome.message
 
-                    await config("config timezone", zone=midday_zone())
-                    await config("config window", start=12, hours=4)
-                    await config("config time", time="00:00")
-                    await config("config channel", channel=town.text.id)
-                    for delay in (0.02, 0.3):  # while posting, and while reacting
-                        await asyncio.sleep(delay)
+                await config("config timezone", zone=midday_zone())
+                await config("config window", start=12, hours=4)
+                await config("config time", time="00:00")
+                await config("config channel", channel=town.text.id)
+                for delay in (0.02, 0.3):  # while posting, and while reacting
+                    await asyncio.sleep(delay)
+                    process.kill_and_restart()
+
+                def daily_ids() -> list[int]:
+                    return [
+                        m.id
+                        for m in emu.driver.messages(town.text, town.admin)
+                        if m.content.startswith(HEADER)
+                    ]
+
+                await eventually(lambda: len(daily_ids()) == 1, STEP, "the daily message")
+                message = daily_ids()[0]
+                await eventually(
+                    lambda: len(emu.driver.message(message, town.admin).reactions) == 4,
+                    3 * STEP,
+                    "the four hour reactions",
+                )
+                for index, player in enumerate(players):
+                    await emu.driver.react(player, message, (A, B, C, D)[index % 4])
+                    if index == 5:
                         process.kill_and_restart()
-
-                    def daily_ids() -> list[int]:
-                        return [
-                            m.id
-                            for m in emu.driver.messages(town.text, town.admin)
-                            if m.content.startswith(HEADER)
-                        ]
-
-                    await eventually(lambda: len(daily_ids()) == 1, STEP, "the daily message")
-                    message = daily_ids()[0]
-                    await eventually(
-                        lambda: len(emu.driver.message(message, town.admin).reactions) == 4,
-                        3 * STEP,
-                        "the four hour reactions",
-                    )
-                    for index, player in enumerate(players):
-                        await emu.driver.react(player, message, (A, B, C, D)[index % 4])
-                        if index == 5:
-                            process.kill_and_restart()
-                        await asyncio.sleep(0.05)  # pacing the clicks around the kill
-                    await eventually(
-                        lambda: all(
-                            "· **3** ·" in line
-                            for line in emu.driver.message(message, town.admin).content.splitlines()
-                            if line[:1] in (A, B, C, D)
-                        ),
-                        3 * STEP,
-                        "three players in each hour",
-                    )
-                    assert len(daily_ids()) == 1
-                finally:
-                    process.stop()
-
-    run(scenario(), timeout=120.0)
+                    await asyncio.sleep(0.05)  # pacing the clicks around the kill
+                await eventually(
+                    lambda: all(
+                        "· **3** ·" in line
+                        for line in emu.driver.message(message, town.admin).content.splitlines()
+                        if line[:1] in (A, B, C, D)
+                    ),
+                    3 * STEP,
+                    "three players in each hour",
+                )
+                assert len(daily_ids()) == 1
+            finally:
+                process.stop()

@@ -293,81 +293,77 @@ def test_members_still_in_voice_count_until_now(short_tmp: Path) -> None:
 # --------------------------------------------------------------- end to end
 
 
-def test_stats_community_network_answers_with_a_png(endpoints: Endpoints, short_tmp: Path) -> None:
+@pytest.mark.within(240)
+async def test_stats_community_network_answers_with_a_png(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
     """A moderator's /stats community (and a member's timeline) comes back as a private PNG."""
 
-    async def scenario() -> None:
-        async with Emulator() as emu:
-            town = small_community(emu)
-            carol = emu.driver.add_member(town.guild, "carol")
-            users = [town.admin.user_id, town.alice.user_id, town.bob.user_id, carol.user_id]
-            database = short_tmp / "data" / "telemetry.db"
-            fill(database, town.guild.id, users, sessions=300, now=time.time())
-            async with (
-                running_gateway(emu, endpoints, short_tmp / "gateway"),
-                running_telemetry(endpoints, short_tmp, database),
-            ):
-                await commands_synced(emu, "stats")
-                outcome = await emu.driver.slash(
-                    town.admin, town.text, "stats", {"graph": "community", "days": 365}
-                )
-                assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
-                assert outcome.ephemeral
-                shown = await emu.driver.settle(outcome, timeout=RENDER_WAIT)
-                assert shown.content == "Community network, the last 365 days."
-                assert shown.ephemeral
-                (picture,) = shown.attachments
-                assert picture.filename == "community.png"
-                assert_png(picture.data, PIXEL_SIZES[GraphKind.NETWORK])
+    async with Emulator() as emu:
+        town = small_community(emu)
+        carol = emu.driver.add_member(town.guild, "carol")
+        users = [town.admin.user_id, town.alice.user_id, town.bob.user_id, carol.user_id]
+        database = short_tmp / "data" / "telemetry.db"
+        fill(database, town.guild.id, users, sessions=300, now=time.time())
+        async with (
+            running_gateway(emu, endpoints, short_tmp / "gateway"),
+            running_telemetry(endpoints, short_tmp, database),
+        ):
+            await commands_synced(emu, "stats")
+            outcome = await emu.driver.slash(
+                town.admin, town.text, "stats", {"graph": "community", "days": 365}
+            )
+            assert outcome.response is CallbackType.DEFERRED_CHANNEL_MESSAGE
+            assert outcome.ephemeral
+            shown = await emu.driver.settle(outcome, timeout=RENDER_WAIT)
+            assert shown.content == "Community network, the last 365 days."
+            assert shown.ephemeral
+            (picture,) = shown.attachments
+            assert picture.filename == "community.png"
+            assert_png(picture.data, PIXEL_SIZES[GraphKind.NETWORK])
 
-                outcome = await emu.driver.slash(
-                    town.admin,
-                    town.text,
-                    "stats",
-                    {"graph": "timeline", "member": town.alice.user_id},
-                )
-                shown = await emu.driver.settle(outcome, timeout=RENDER_WAIT)
-                (picture,) = shown.attachments
-                assert picture.filename == f"timeline-{town.alice.user_id}.png"
-                assert_png(picture.data, PIXEL_SIZES[GraphKind.TIMELINE])
-                seen_by_alice = emu.driver.messages(town.text, town.alice)
-                assert not any(message.attachments for message in seen_by_alice)
-
-    run(scenario(), timeout=240)
+            outcome = await emu.driver.slash(
+                town.admin,
+                town.text,
+                "stats",
+                {"graph": "timeline", "member": town.alice.user_id},
+            )
+            shown = await emu.driver.settle(outcome, timeout=RENDER_WAIT)
+            (picture,) = shown.attachments
+            assert picture.filename == f"timeline-{town.alice.user_id}.png"
+            assert_png(picture.data, PIXEL_SIZES[GraphKind.TIMELINE])
+            seen_by_alice = emu.driver.messages(town.text, town.alice)
+            assert not any(message.attachments for message in seen_by_alice)
 
 
-def test_non_moderators_are_refused_by_discord_and_by_telemetry(
+@pytest.mark.within(120)
+async def test_non_moderators_are_refused_by_discord_and_by_telemetry(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Discord hides /stats from members; opened up by the owner, telemetry still refuses."""
 
-    async def scenario() -> None:
-        async with Emulator() as emu:
-            town = small_community(emu)
-            database = short_tmp / "data" / "telemetry.db"
-            async with (
-                running_gateway(emu, endpoints, short_tmp / "gateway"),
-                running_telemetry(endpoints, short_tmp, database),
-            ):
-                await commands_synced(emu, "stats")
-                (command,) = [c for c in emu.world.commands.values() if c.name == "stats"]
-                assert command.default_member_permissions == MODERATOR
-                with pytest.raises(Refused, match="missing permissions"):
-                    await emu.driver.slash(town.alice, town.text, "stats", {"graph": "community"})
+    async with Emulator() as emu:
+        town = small_community(emu)
+        database = short_tmp / "data" / "telemetry.db"
+        async with (
+            running_gateway(emu, endpoints, short_tmp / "gateway"),
+            running_telemetry(endpoints, short_tmp, database),
+        ):
+            await commands_synced(emu, "stats")
+            (command,) = [c for c in emu.world.commands.values() if c.name == "stats"]
+            assert command.default_member_permissions == MODERATOR
+            with pytest.raises(Refused, match="missing permissions"):
+                await emu.driver.slash(town.alice, town.text, "stats", {"graph": "community"})
 
-                # The server owner lets everyone use the command (Integrations settings).
-                command.default_member_permissions = None
-                outcome = await emu.driver.slash(
-                    town.alice, town.text, "stats", {"graph": "community"}
-                )
-                assert outcome.response is CallbackType.CHANNEL_MESSAGE
-                assert outcome.message is not None
-                assert outcome.message.content == NOT_ALLOWED
-                assert outcome.ephemeral
-                assert not outcome.message.attachments
-                assert emu.driver.messages(town.text, town.bob) == []
-
-    run(scenario(), timeout=120)
+            # The server owner lets everyone use the command (Integrations settings).
+            command.default_member_permissions = None
+            outcome = await emu.driver.slash(town.alice, town.text, "stats", {"graph": "community"})
+            assert outcome.response is CallbackType.CHANNEL_MESSAGE
+            assert outcome.message is not None
+            assert outcome.message.content == NOT_ALLOWED
+            assert outcome.ephemeral
+            assert not outcome.message.attachments
+            assert emu.driver.messages(town.text, town.bob) == []
 
 
 async def _tampered(endpoints: Endpoints, options: dict[str, str], guild_id: int) -> str:
@@ -385,95 +381,92 @@ async def _tampered(endpoints: Endpoints, options: dict[str, str], guild_id: int
     return answer.response.content
 
 
-def test_bad_options_get_clear_private_errors(endpoints: Endpoints, short_tmp: Path) -> None:
+@pytest.mark.within(120)
+async def test_bad_options_get_clear_private_errors(endpoints: Endpoints, short_tmp: Path) -> None:
     """Out-of-range days, a timeline without member and an unknown graph are explained."""
 
-    async def scenario() -> None:
-        async with Emulator() as emu:
-            town = small_community(emu)
-            database = short_tmp / "data" / "telemetry.db"
-            async with (
-                running_gateway(emu, endpoints, short_tmp / "gateway"),
-                running_telemetry(endpoints, short_tmp, database),
-            ):
-                await commands_synced(emu, "stats")
-                cases: list[tuple[dict[str, str | int], str]] = [
-                    (
-                        {"graph": "timeline"},
-                        "The timeline needs a `member`: whose week should it show?",
-                    ),
-                    (
-                        {"graph": "community", "member": town.bob.user_id},
-                        "`member` only applies to the `timeline` graph, not `community`.",
-                    ),
-                    (
-                        {"graph": "timeline", "days": 7, "member": town.bob.user_id},
-                        "The timeline always shows the current week: leave `days` out for this"
-                        " graph.",
-                    ),
-                ]
-                for options, message in cases:
-                    outcome = await emu.driver.slash(town.admin, town.text, "stats", options)
-                    assert outcome.message is not None, options
-                    assert outcome.message.content == message
-                    assert outcome.ephemeral
-                    assert not outcome.message.attachments
+    async with Emulator() as emu:
+        town = small_community(emu)
+        database = short_tmp / "data" / "telemetry.db"
+        async with (
+            running_gateway(emu, endpoints, short_tmp / "gateway"),
+            running_telemetry(endpoints, short_tmp, database),
+        ):
+            await commands_synced(emu, "stats")
+            cases: list[tuple[dict[str, str | int], str]] = [
+                (
+                    {"graph": "timeline"},
+                    "The timeline needs a `member`: whose week should it show?",
+                ),
+                (
+                    {"graph": "community", "member": town.bob.user_id},
+                    "`member` only applies to the `timeline` graph, not `community`.",
+                ),
+                (
+                    {"graph": "timeline", "days": 7, "member": town.bob.user_id},
+                    "The timeline always shows the current week: leave `days` out for this graph.",
+                ),
+            ]
+            for options, message in cases:
+                outcome = await emu.driver.slash(town.admin, town.text, "stats", options)
+                assert outcome.message is not None, options
+                assert outcome.message.content == message
+                assert outcome.ephemeral
+                assert not outcome.message.attachments
 
-                # Discord's client keeps days within the declared bounds and the graph among
-                # the choices...
-                refused: list[tuple[dict[str, str | int], str]] = [
-                    ({"graph": "duos", "days": 0}, "at least 1"),
-                    ({"graph": "months", "days": 10000}, "at most 365"),
-                    ({"graph": "pie"}, "not a choice"),
-                ]
-                for options, why in refused:
-                    with pytest.raises(Refused, match=why):
-                        await emu.driver.slash(town.admin, town.text, "stats", options)
-                # ...and telemetry refuses a tampered payload that goes past them.
-                guild = town.guild.id
-                assert await _tampered(endpoints, {"graph": "duos", "days": "0"}, guild) == (
-                    "`days` must be from 1 to 365; 0 is out of range."
-                )
-                assert await _tampered(endpoints, {"graph": "months", "days": "10000"}, guild) == (
-                    "`days` must be from 1 to 365; 10000 is out of range."
-                )
-                unknown = await _tampered(endpoints, {"graph": "pie"}, guild)
-                assert unknown.startswith("There is no graph called `pie`. Choose one of")
-                assert emu.driver.messages(town.text, town.bob) == []  # all private
-
-    run(scenario(), timeout=120)
+            # Discord's client keeps days within the declared bounds and the graph among
+            # the choices...
+            refused: list[tuple[dict[str, str | int], str]] = [
+                ({"graph": "duos", "days": 0}, "at least 1"),
+                ({"graph": "months", "days": 10000}, "at most 365"),
+                ({"graph": "pie"}, "not a choice"),
+            ]
+            for options, why in refused:
+                with pytest.raises(Refused, match=why):
+                    await emu.driver.slash(town.admin, town.text, "stats", options)
+            # ...and telemetry refuses a tampered payload that goes past them.
+            guild = town.guild.id
+            assert await _tampered(endpoints, {"graph": "duos", "days": "0"}, guild) == (
+                "`days` must be from 1 to 365; 0 is out of range."
+            )
+            assert await _tampered(endpoints, {"graph": "months", "days": "10000"}, guild) == (
+                "`days` must be from 1 to 365; 10000 is out of range."
+            )
+            unknown = await _tampered(endpoints, {"graph": "pie"}, guild)
+            assert unknown.startswith("There is no graph called `pie`. Choose one of")
+            assert emu.driver.messages(town.text, town.bob) == []  # all private
 
 
 # ------------------------------------------------------------------ failures
 
 
-def test_drawing_failures_are_told_never_swallowed(endpoints: Endpoints, short_tmp: Path) -> None:
+@pytest.mark.within(180)
+async def test_drawing_failures_are_told_never_swallowed(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
     """A guild with no data, or a graph that overruns, fills the placeholder with why."""
 
-    async def scenario() -> None:
-        database = short_tmp / "data" / "telemetry.db"
-        fill(database, 1000, [1, 2, 3], sessions=30, now=time.time())
-        tasks = TaskSet()
-        async with fake_gateway(endpoints) as gateway, BusClient("telemetry", endpoints) as bus:
-            async with GraphWorker() as worker:
-                stats = StatsCommand(bus, database, worker, tasks, clock=time.time)
-                answer = await stats.answer(stats_interaction({"graph": "duos"}, guild_id=999))
-                assert answer.response.kind == "deferred"
-                response = await gateway.follow_up()
-                assert (response.content, response.files) == (NO_DATA, [])
-                assert response.ephemeral
-            gateway.follow_ups.clear()
-            gateway.arrived.clear()
-            async with GraphWorker(timeout=0.01) as hasty:
-                stats = StatsCommand(bus, database, hasty, tasks, clock=time.time)
-                await stats.answer(stats_interaction({"graph": "community"}, guild_id=1000))
-                response = await gateway.follow_up()
-                assert response.content.startswith("The graph could not be drawn: drawing")
-                assert "Try again in a moment." in response.content
-                assert response.files == []
-        await tasks.cancel_all(timeout=STEP)
-
-    run(scenario(), timeout=180)
+    database = short_tmp / "data" / "telemetry.db"
+    fill(database, 1000, [1, 2, 3], sessions=30, now=time.time())
+    tasks = TaskSet()
+    async with fake_gateway(endpoints) as gateway, BusClient("telemetry", endpoints) as bus:
+        async with GraphWorker() as worker:
+            stats = StatsCommand(bus, database, worker, tasks, clock=time.time)
+            answer = await stats.answer(stats_interaction({"graph": "duos"}, guild_id=999))
+            assert answer.response.kind == "deferred"
+            response = await gateway.follow_up()
+            assert (response.content, response.files) == (NO_DATA, [])
+            assert response.ephemeral
+        gateway.follow_ups.clear()
+        gateway.arrived.clear()
+        async with GraphWorker(timeout=0.01) as hasty:
+            stats = StatsCommand(bus, database, hasty, tasks, clock=time.time)
+            await stats.answer(stats_interaction({"graph": "community"}, guild_id=1000))
+            response = await gateway.follow_up()
+            assert response.content.startswith("The graph could not be drawn: drawing")
+            assert "Try again in a moment." in response.content
+            assert response.files == []
+    await tasks.cancel_all(timeout=STEP)
 
 
 # --------------------------------------------------------------- ingestion

@@ -44,125 +44,109 @@ def test_first_member_hears_who_is_expected(
     assert [s.partition(": ")[2] for s in said] == ["Hi Alice! bob and Carol are expected at 6 pm."]
 
 
-def test_nobody_expected_means_no_join(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_nobody_expected_means_no_join(endpoints: Endpoints, short_tmp: Path) -> None:
     """With nobody scheduled or signed up, the bot stays out of voice and says nothing."""
 
-    async def scenario() -> None:
-        async with town(endpoints, short_tmp) as w:
-            await w.schedule(w.town.bob, 21, weekday=4)  # Friday only
-            await w.emu.driver.join_voice(w.town.alice, w.town.voice)
-            await w.decided("nobody_expected")
-            assert w.emu.voice.identify_count == 0
-            assert w.heard().packets == 0
-            assert not w.bot_in_voice()
-
-    run(scenario())
+    async with town(endpoints, short_tmp) as w:
+        await w.schedule(w.town.bob, 21, weekday=4)  # Friday only
+        await w.emu.driver.join_voice(w.town.alice, w.town.voice)
+        await w.decided("nobody_expected")
+        assert w.emu.voice.identify_count == 0
+        assert w.heard().packets == 0
+        assert not w.bot_in_voice()
 
 
-def test_greetings_off_or_uncounted_channel_means_no_join(
+async def test_greetings_off_or_uncounted_channel_means_no_join(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Greetings switched off, or a channel that does not count: no greeting."""
 
-    async def scenario() -> None:
-        async with town(endpoints, short_tmp) as w:
-            await w.schedule(w.town.bob, 18)
-            await w.configure(voice_channel_ids=[w.lounge.id])
-            await w.emu.driver.join_voice(w.town.alice, w.town.voice)
-            await w.decided("nobody_expected")
-            await w.configure(greetings=False)
-            await w.emu.driver.join_voice(w.carol, w.lounge)
-            await w.decided("nobody_expected", 2)
-            assert w.emu.voice.identify_count == 0
-
-    run(scenario())
+    async with town(endpoints, short_tmp) as w:
+        await w.schedule(w.town.bob, 18)
+        await w.configure(voice_channel_ids=[w.lounge.id])
+        await w.emu.driver.join_voice(w.town.alice, w.town.voice)
+        await w.decided("nobody_expected")
+        await w.configure(greetings=False)
+        await w.emu.driver.join_voice(w.carol, w.lounge)
+        await w.decided("nobody_expected", 2)
+        assert w.emu.voice.identify_count == 0
 
 
-def test_only_the_first_person_in_a_channel_is_greeted(
+async def test_only_the_first_person_in_a_channel_is_greeted(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Someone joining a channel where a member already is gets no greeting."""
 
-    async def scenario() -> None:
-        async with town(endpoints, short_tmp) as w:
-            await w.schedule(w.town.bob, 18)
-            await w.schedule(w.carol, 18)
-            await w.emu.driver.join_voice(w.town.alice, w.town.voice)
-            await _greeted_and_gone(w)
-            await w.emu.driver.join_voice(w.town.bob, w.town.voice)
-            await w.emu.driver.join_voice(w.carol, w.lounge)  # a later join that is decided
-            await w.decided("greeted", 2)
-            assert w.emu.voice.identify_count == 2
-            assert w.heard(w.lounge).voiced_seconds >= 1.0
-
-    run(scenario())
+    async with town(endpoints, short_tmp) as w:
+        await w.schedule(w.town.bob, 18)
+        await w.schedule(w.carol, 18)
+        await w.emu.driver.join_voice(w.town.alice, w.town.voice)
+        await _greeted_and_gone(w)
+        await w.emu.driver.join_voice(w.town.bob, w.town.voice)
+        await w.emu.driver.join_voice(w.carol, w.lounge)  # a later join that is decided
+        await w.decided("greeted", 2)
+        assert w.emu.voice.identify_count == 2
+        assert w.heard(w.lounge).voiced_seconds >= 1.0
 
 
-def test_cool_down_is_respected(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_cool_down_is_respected(endpoints: Endpoints, short_tmp: Path) -> None:
     """Alice rejoining within the cool-down is not greeted again; after it, she is."""
 
-    async def scenario() -> None:
-        async with town(endpoints, short_tmp) as w:
-            await w.schedule(w.town.bob, 18, 19)
-            alice, lobby = w.town.alice, w.town.voice
-            await w.configure(voice_channel_ids=[lobby.id, w.lounge.id])
-            await w.emu.driver.join_voice(alice, lobby)
-            await _greeted_and_gone(w)
-            first = w.heard().voiced_seconds
-            await w.emu.driver.leave_voice(alice)
-            await w.emu.driver.join_voice(alice, lobby)
-            await w.decided("cooldown")
-            await w.emu.driver.move_voice(alice, w.lounge)  # another channel: the same person
-            await w.decided("cooldown", 2)
-            assert w.emu.voice.identify_count == 1
-            assert w.heard().voiced_seconds == first
-            await w.emu.driver.leave_voice(alice)
-            w.clock.t += 601.0  # 17:40: Bob is still due at 18:00
-            await w.emu.driver.join_voice(alice, lobby)
-            await _greeted_and_gone(w, 2)
-            assert w.emu.voice.identify_count == 2
-            assert w.heard().voiced_seconds >= first + 1.5
-
-    run(scenario())
+    async with town(endpoints, short_tmp) as w:
+        await w.schedule(w.town.bob, 18, 19)
+        alice, lobby = w.town.alice, w.town.voice
+        await w.configure(voice_channel_ids=[lobby.id, w.lounge.id])
+        await w.emu.driver.join_voice(alice, lobby)
+        await _greeted_and_gone(w)
+        first = w.heard().voiced_seconds
+        await w.emu.driver.leave_voice(alice)
+        await w.emu.driver.join_voice(alice, lobby)
+        await w.decided("cooldown")
+        await w.emu.driver.move_voice(alice, w.lounge)  # another channel: the same person
+        await w.decided("cooldown", 2)
+        assert w.emu.voice.identify_count == 1
+        assert w.heard().voiced_seconds == first
+        await w.emu.driver.leave_voice(alice)
+        w.clock.t += 601.0  # 17:40: Bob is still due at 18:00
+        await w.emu.driver.join_voice(alice, lobby)
+        await _greeted_and_gone(w, 2)
+        assert w.emu.voice.identify_count == 2
+        assert w.heard().voiced_seconds >= first + 1.5
 
 
-def test_member_leaving_mid_sentence_stops_the_bot(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_member_leaving_mid_sentence_stops_the_bot(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
     """When Alice leaves while the bot is talking, it stops at once and leaves too."""
 
-    async def scenario() -> None:
-        async with town(endpoints, short_tmp, speed=90) as w:
-            await w.schedule(w.town.bob, 18)
-            await w.schedule(w.carol, 18)
-            await w.emu.driver.join_voice(w.town.alice, w.town.voice)
-            await w.until(lambda: w.heard().voiced_seconds >= 0.5, "the bot to start talking")
-            await w.emu.driver.leave_voice(w.town.alice)
-            await w.decided("member_left")
-            await w.until(lambda: not w.bot_in_voice(), "the bot to leave voice")
-            said = await synthesise(
-                "Hi Alice! Bob and Carol are expected at 6 pm.", SpeakingVoice(speed=90)
-            )
-            assert w.heard().seconds < len(said) / PCM_BYTES_PER_SECOND - 1.0
-
-    run(scenario())
+    async with town(endpoints, short_tmp, speed=90) as w:
+        await w.schedule(w.town.bob, 18)
+        await w.schedule(w.carol, 18)
+        await w.emu.driver.join_voice(w.town.alice, w.town.voice)
+        await w.until(lambda: w.heard().voiced_seconds >= 0.5, "the bot to start talking")
+        await w.emu.driver.leave_voice(w.town.alice)
+        await w.decided("member_left")
+        await w.until(lambda: not w.bot_in_voice(), "the bot to leave voice")
+        said = await synthesise(
+            "Hi Alice! Bob and Carol are expected at 6 pm.", SpeakingVoice(speed=90)
+        )
+        assert w.heard().seconds < len(said) / PCM_BYTES_PER_SECOND - 1.0
 
 
-def test_speech_failure_is_logged_and_the_service_keeps_serving(
+async def test_speech_failure_is_logged_and_the_service_keeps_serving(
     endpoints: Endpoints, short_tmp: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A missing espeak-ng is logged, nobody joins voice, and later joins are still handled."""
 
-    async def scenario() -> None:
-        async with town(endpoints, short_tmp, espeak=str(short_tmp / "no-espeak-ng")) as w:
-            await w.schedule(w.town.bob, 18)
-            with caplog.at_level(logging.WARNING, logger="services.voice"):
-                await w.emu.driver.join_voice(w.town.alice, w.town.voice)
-                await w.decided("speech_failed")
-                await w.emu.driver.join_voice(w.carol, w.lounge)
-                await w.decided("speech_failed", 2)
-            failures = [r for r in caplog.records if "cannot say a greeting" in r.getMessage()]
-            assert len(failures) == 2
-            assert w.emu.voice.identify_count == 0
-            pong = await w.peer.request("voice", Ping(), expect=Pong)
-            assert pong.service == "voice"
-
-    run(scenario())
+    async with town(endpoints, short_tmp, espeak=str(short_tmp / "no-espeak-ng")) as w:
+        await w.schedule(w.town.bob, 18)
+        with caplog.at_level(logging.WARNING, logger="services.voice"):
+            await w.emu.driver.join_voice(w.town.alice, w.town.voice)
+            await w.decided("speech_failed")
+            await w.emu.driver.join_voice(w.carol, w.lounge)
+            await w.decided("speech_failed", 2)
+        failures = [r for r in caplog.records if "cannot say a greeting" in r.getMessage()]
+        assert len(failures) == 2
+        assert w.emu.voice.identify_count == 0
+        pong = await w.peer.request("voice", Ping(), expect=Pong)
+        assert pong.service == "voice"
