@@ -42,7 +42,7 @@ async def hold_session(
         await asyncio.wait({connected, became_ready}, return_when=asyncio.FIRST_COMPLETED)
         if became_ready.done():
             ready.set()
-            log.info("%s session ready as %s", name, client.user)
+            log.info("%s connected to Discord as %s", name, client.user)
         else:
             became_ready.cancel()
         await connected
