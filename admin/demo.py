@@ -53,6 +53,7 @@ from services.runtime.clock import Calendar, Pace, wall_time
 from services.telemetry.dataset import render_database
 
 DAILY_HEADING = "## Who plays today?"
+SETUP_SUMMARY = "**squadtime setup**"  # where /config's answers begin describing the setup
 BOT_READY_TIMEOUT = 120.0
 """From supervisord's start to the scheduler's commands at the emulator (a Pi is slow)."""
 POSTED_TIMEOUT = 60.0
@@ -65,7 +66,7 @@ SETUP_DAYS = 2
 """Simulated days before the month, for the fleet to start and the admin to set it up."""
 TODAY_LEAD = timedelta(minutes=15)
 """Today's pace begins this long before today's post."""
-TIMESTAMP = re.compile(r"<t:(\d+):[tTdDfFR]>")
+TIMESTAMP = re.compile(r"<t:(\d+):([tTdDfFR])>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +109,14 @@ class Screen:
 
 
 def local_times(content: str, zone: ZoneInfo) -> str:
-    """Discord's ``<t:UNIX:t>`` hour labels as the community's clock shows them."""
+    """Discord's timestamps (``<t:UNIX:t>``) as the community's clock shows them; a relative
+    one (``:R``) as "at 12:00 on Mon 02 Nov"."""
 
     def label(match: re.Match[str]) -> str:
-        return f"{datetime.fromtimestamp(int(match.group(1)), zone):%H:%M}"
+        moment = datetime.fromtimestamp(int(match.group(1)), zone)
+        if match.group(2) == "R":
+            return f"at {moment:%H:%M on %a %d %b}"
+        return f"{moment:%H:%M}"
 
     return TIMESTAMP.sub(label, content)
 
@@ -126,13 +131,17 @@ def daily_message(driver: Driver, roster: Roster) -> SeenMessage | None:
     return found[-1] if found else None
 
 
-async def _answer(driver: Driver, outcome: Outcome) -> str:
+async def _answer(driver: Driver, outcome: Outcome, zone: ZoneInfo) -> str:
+    """What the admin reads first in an answer: its lines before the setup summary."""
     if outcome.failed:
         return f"failed: {outcome.error}"
     message = outcome.message
     if message is not None and message.loading:
         message = await driver.settle(outcome, timeout=ANSWER_TIMEOUT)
-    return message.content.splitlines()[0] if message is not None and message.content else "ok"
+    if message is None or not message.content:
+        return "ok"
+    lines = message.content.split(SETUP_SUMMARY, 1)[0].strip().splitlines()
+    return local_times(" ".join(lines), zone)
 
 
 async def configure(driver: Driver, spec: CommunitySpec, roster: Roster, screen: Screen) -> None:
@@ -161,7 +170,7 @@ async def configure(driver: Driver, spec: CommunitySpec, roster: Roster, screen:
         except Refused as refused:
             screen.say(f"/{command}: refused ({refused})")
             continue
-        screen.say(f"/{command}: {await _answer(driver, outcome)}")
+        screen.say(f"/{command}: {await _answer(driver, outcome, ZoneInfo(spec.timezone))}")
 
 
 async def _bot_ready(driver: Driver) -> None:

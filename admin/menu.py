@@ -1,18 +1,20 @@
 """The interactive menu: pick an action by number, answer a question or two, see the result.
 
 Choices and answers are read line by line from a stream (stdin), so a script or a test can
-drive the menu without a terminal. Each action runs exactly as its subcommand would.
+drive the menu without a terminal. The entries are the registered commands that have a
+menu line (``admin/commands/``), numbered in the registry's order; each asks its own
+questions and runs exactly as its subcommand would.
 """
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
+from admin.commands import COMMANDS
+from admin.commands.base import Command
 from admin.errors import Exit
-from admin.fleet import PROGRAMS
 
 type Runner = Callable[[Sequence[str]], int]
 
@@ -24,19 +26,14 @@ class _EndOfInput(Exception):
 @dataclass(frozen=True, slots=True)
 class Item:
     key: str
-    name: str
-    help: str
+    command: Command
+    line: str
 
 
-ITEMS = (
-    Item("1", "status", "each service's state, heartbeat and counters"),
-    Item("2", "logs", "the end of one service's log"),
-    Item("3", "restart", "restart one service, or all"),
-    Item("4", "test", "run the tests"),
-    Item("5", "backup", "a consistent backup of the live database (here or from the Pi)"),
-    Item("6", "stats", "every graph of a database file, into a folder"),
-    Item("7", "deploy", "ship this checkout to the Pi, check health, roll back if unhealthy"),
-)
+def items() -> tuple[Item, ...]:
+    """The menu's entries: ``1)`` for the first registered command with a menu line, and so on."""
+    listed = [(c, c.menu) for c in COMMANDS if c.menu is not None]
+    return tuple(Item(str(n), command, line) for n, (command, line) in enumerate(listed, 1))
 
 
 class Menu:
@@ -44,6 +41,7 @@ class Menu:
         self.stdin = stdin
         self.stdout = stdout
         self.runner = runner
+        self.items = items()
 
     def ask(self, question: str, default: str = "") -> str:
         suffix = f" [{default}]" if default else ""
@@ -54,54 +52,26 @@ class Menu:
             raise _EndOfInput
         return line.strip() or default
 
-    def arguments(self, name: str) -> list[str] | None:
-        """The subcommand's argv from the answers; None when an answer is missing."""
-        match name:
-            case "status":
-                return ["status", *self._host()]
-            case "logs":
-                service = self.ask(f"service ({', '.join(PROGRAMS)})")
-                return ["logs", service, "--lines", self.ask("lines", "40"), *self._host()]
-            case "restart":
-                return ["restart", self.ask(f"service (all, {', '.join(PROGRAMS)})", "all")]
-            case "test":
-                return ["test", *shlex.split(self.ask("pytest arguments (empty: every test)"))]
-            case "backup":
-                destination = self.ask("save to (file or folder; empty: the default)")
-                return ["backup", *([destination] if destination else []), *self._host()]
-            case "stats":
-                database = self.ask("database file (a backup)")
-                if not database:
-                    return None
-                return ["stats", database, self.ask("folder for the graphs", "graphs")]
-            case "deploy":
-                host = self.ask("host (user@host)")
-                return ["deploy", "--host", host] if host else None
-        return None
-
-    def _host(self) -> list[str]:
-        host = self.ask("host (empty: this machine)")
-        return ["--host", host] if host else []
-
     def show(self) -> None:
         self.stdout.write("\nsquadtime admin\n")
-        for item in ITEMS:
-            self.stdout.write(f"  {item.key}) {item.name:<8} {item.help}\n")
+        for item in self.items:
+            self.stdout.write(f"  {item.key}) {item.command.name:<8} {item.line}\n")
         self.stdout.write("  q) quit\n")
 
     def loop(self) -> Exit:
-        names = {item.key: item.name for item in ITEMS} | {item.name: item.name for item in ITEMS}
+        chosen = {item.key: item for item in self.items}
+        chosen |= {item.command.name: item for item in self.items}
         while True:
             self.show()
             try:
                 choice = self.ask("choice").lower()
                 if choice in {"q", "quit", "exit"}:
                     return Exit.OK
-                name = names.get(choice)
-                if name is None:
+                item = chosen.get(choice)
+                if item is None:
                     self.stdout.write(f"no such choice: {choice!r}\n")
                     continue
-                argv = self.arguments(name)
+                argv = item.command.answers(self.ask)
             except _EndOfInput:
                 self.stdout.write("\n")
                 return Exit.OK
@@ -110,6 +80,7 @@ class Menu:
                 continue
             self.stdout.flush()
             status = self.runner(argv)
+            name = item.command.name
             self.stdout.write(f"{name}: {'done' if status == 0 else f'exit status {status}'}\n")
 
 

@@ -3,12 +3,17 @@
 Only the OpenSSH client is used, in batch mode (keys, never a password prompt), so the
 owner's own ``~/.ssh/config``, agent and known hosts apply. A connection failure
 (ssh's status 255) becomes an "unreachable" error with ssh's own reason.
+
+The commands that reach a host take the same options (``ssh_options``); status, logs and
+restart run their own command line there (``on_host``), minus those options.
 """
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +24,8 @@ from admin.errors import AdminError, Exit
 SSH_UNREACHABLE = 255
 DEFAULT_ROOT = "/opt/squadtime"
 DEFAULT_ENV_FILE = "/etc/squadtime/squadtime.env"
+SSH_OPTIONS = ("--host", "--port", "--identity", "--ssh-config", "--root", "--env-file")
+"""What ``ssh_options`` adds; every one takes a value."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +111,61 @@ class RemoteFailed(AdminError):
         super().__init__(f"{target}: {detail or f'failed with status {status}'}", code)
         self.status = status
         self.output = output
+
+
+def ssh_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    """Add ``--host`` and how to reach it (the options ``host_of`` reads)."""
+    group = parser.add_argument_group("remote host (over SSH)")
+    group.add_argument(
+        "--host", required=required, help="user@host (or an SSH config alias) of the Pi"
+    )
+    group.add_argument("--port", type=int, help="SSH port (default: ssh's own)")
+    group.add_argument("--identity", type=Path, help="SSH private key file")
+    group.add_argument("--ssh-config", type=Path, help="SSH config file to use (ssh -F)")
+    group.add_argument(
+        "--root", default=DEFAULT_ROOT, help="install directory on the host (default: %(default)s)"
+    )
+    group.add_argument(
+        "--env-file",
+        default=DEFAULT_ENV_FILE,
+        help="the bot's settings file on the host (default: %(default)s)",
+    )
+
+
+def host_of(args: argparse.Namespace) -> Host:
+    """The host named by ``ssh_options``' options."""
+    return Host(
+        target=args.host,
+        port=args.port,
+        identity=args.identity,
+        ssh_config=args.ssh_config,
+        root=args.root,
+        env_file=args.env_file,
+    )
+
+
+def forwarded(argv: Sequence[str]) -> list[str]:
+    """The command line without the SSH options, to run the same command on the host."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in SSH_OPTIONS:
+            skip = "=" not in arg
+            continue
+        kept.append(arg)
+    return kept
+
+
+def on_host(host: Host, argv: Sequence[str]) -> Exit:
+    """Run the same subcommand on the host, its output streamed here."""
+    host.check()
+    sys.stdout.flush()
+    try:
+        host.run(host.admin_command(argv), timeout=24 * 3600, stdout=sys.stdout.buffer)
+    except RemoteFailed as failed:
+        return failed.code
+    return Exit.OK

@@ -8,9 +8,14 @@ from admin.errors import Exit
 from admin.fleet import Supervisor, check_program
 
 
-def restart(env: Mapping[str, str], program: str) -> Exit:
-    """Restart ``program`` (``all`` for every program) and say what runs now."""
+def restart(env: Mapping[str, str], program: str, *, reload: bool = False) -> Exit:
+    """Restart ``program`` (``all`` for every program) and say what runs now.
+
+    ``reload`` has supervisord re-read its config first (after an update).
+    """
     supervisor = Supervisor.from_env(env)
+    if reload:
+        supervisor.reload()
     target = None if program == "all" else check_program(program)
     supervisor.restart(target)
     for state in supervisor.programs():

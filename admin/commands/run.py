@@ -1,0 +1,71 @@
+"""``squadtime-admin run`` (what ``./dev run`` runs); the work is in ``admin/run.py``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from pathlib import Path
+
+from admin.commands.base import Command, positive
+from admin.errors import Exit
+
+
+def _speed(text: str) -> float:
+    value = positive(text)
+    if not 0 < value < 10_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: a speed is above 0 and below 10,000,000")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 366:
+        raise argparse.ArgumentTypeError(f"{text!r}: between 0 and 366 days")
+    return value
+
+
+class RunCommand(Command):
+    """run the whole fleet in the foreground (the emulator demo without a token)
+
+    Run the fleet under supervisord until Ctrl-C. Without DISCORD_TOKEN or
+    DISCORD_TOKEN_FILE the bot runs against a local Discord emulator with a simulated
+    community, shows the daily message as it changes, and writes the day's graphs.
+    """
+
+    name = "run"
+
+    def arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--members", type=int, default=16, help="simulated members (demo)")
+        parser.add_argument(
+            "--seed", type=int, default=7, help="seed of the simulated community (demo)"
+        )
+        parser.add_argument(
+            "--speed",
+            type=_speed,
+            default=600.0,
+            help="today's simulated seconds per second (demo)",
+        )
+        parser.add_argument(
+            "--days", type=_count, default=28, help="days the community plays before today (demo)"
+        )
+        parser.add_argument(
+            "--month-speed",
+            type=_speed,
+            default=20_000.0,
+            help="simulated seconds per second while the month is played (demo)",
+        )
+        parser.add_argument("--graphs", type=Path, help="where the demo writes graphs (var/graphs)")
+
+    def run(self, args: argparse.Namespace, env: Mapping[str, str]) -> Exit:
+        # The demo brings the emulator and matplotlib: imported only when it is run.
+        from admin.demo import DemoSettings
+        from admin.run import run
+
+        graphs = (args.graphs or args.state_dir / "graphs").absolute()
+        settings = DemoSettings(
+            args.members, args.seed, args.speed, graphs, args.days, args.month_speed
+        )
+        return run(env, settings)
