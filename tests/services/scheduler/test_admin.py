@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bus.endpoints import Endpoints
 from emulator.driver import Refused
 from tests.services.scheduler.support import World, world
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 async def _relayed(w: World, command: str, options: dict[str, str], *, admin: bool = True) -> str:
@@ -78,6 +82,8 @@ async def test_non_admins_are_refused_by_discord_and_by_the_scheduler(
         ("config window", {"start": "18", "hours": "2", "emoji": "🎮"}, "Give 2 emoji"),
         ("config window", {"start": "18", "hours": "2", "emoji": "🎮 🎮"}, "different emoji"),
         ("config window", {"start": "18", "hours": "2", "emoji": "a b"}, "'a' is not an emoji"),
+        # Non-ASCII is not enough: Discord answers 10014 Unknown Emoji to a reaction with "é".
+        ("config window", {"start": "18", "hours": "2", "emoji": "é ü"}, "'é' is not an emoji"),
         ("config time", {"time": "25:00"}, "'25:00' is not a time"),
         ("config timezone", {"zone": "Mars/Base"}, "'Mars/Base' is not a timezone"),
         ("config channel", {"channel": "12"}, "That channel is not in this server"),
@@ -122,3 +128,37 @@ async def test_the_channel_must_be_a_text_channel_and_voice_a_voice_channel(
         assert said == "⚠️ The daily message needs a text channel."
         said = await w.say(admin, "config voice", channel=town.text.id, counted=True)
         assert said == "⚠️ That is not a voice channel."
+
+
+async def test_setting_the_channel_says_when_the_daily_message_comes(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """Before the post time, the answer says when the first message comes, and none is posted."""
+    async with world(endpoints, short_tmp) as w:
+        admin = w.town.admin
+        await w.say(admin, "config timezone", zone="Europe/Paris")
+        await w.say(admin, "config time", time="23:30")
+        answer = await w.say(admin, "config channel", channel=w.town.text.id)
+        today = datetime.fromtimestamp(w.clock.now(), PARIS).date()
+        due = datetime.combine(today, time(23, 30), PARIS)
+        assert f"The next daily message is posted <t:{int(due.timestamp())}:R>." in answer
+        assert w.daily() is None
+
+
+async def test_setting_the_channel_after_the_post_time_posts_today_once(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """After the post time, the answer says today's message is posted now, and it is, once."""
+    async with world(endpoints, short_tmp) as w:
+        admin = w.town.admin
+        await w.say(admin, "config timezone", zone="Europe/Paris")
+        await w.say(admin, "config time", time="09:00")
+        answer = await w.say(admin, "config channel", channel=w.town.text.id)
+        assert "Today's message is posted now." in answer
+        await w.daily_posted()
+        posts = [
+            m
+            for m in w.emu.driver.messages(w.town.text, admin)
+            if m.content.startswith("## Who plays today?")
+        ]
+        assert len(posts) == 1
