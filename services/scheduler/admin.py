@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import emoji as unicode_emoji
 import msgspec
 
 from bus.protocol import GuildConfig, GuildConfigReply, Interaction, InteractionResponse
@@ -26,7 +25,7 @@ from services.scheduler.slots import due_day, hour_emoji, next_post
 
 _TIME = re.compile(r"([01]?\d|2[0-3])[:h.]([0-5]\d)")
 _CUSTOM_EMOJI = re.compile(r"<a?:(\w{2,32}):(\d{1,20})>")
-_REGIONAL_INDICATORS = range(0x1F1E6, 0x1F1FF + 1)  # 🇦 .. 🇿: Discord's letter emoji
+MAX_EMOJI_LENGTH = 16  # a unicode emoji with modifiers and joiners stays well under this
 
 
 def parse_time(text: str) -> str:
@@ -42,9 +41,7 @@ def parse_emoji(token: str) -> str:
     custom = _CUSTOM_EMOJI.fullmatch(token)
     if custom is not None:
         return f"{custom[1]}:{custom[2]}"
-    # Discord refuses a reaction that is not one of Unicode's emoji (10014 Unknown Emoji).
-    letter = len(token) == 1 and ord(token) in _REGIONAL_INDICATORS
-    if not (letter or unicode_emoji.is_emoji(token)):
+    if len(token) > MAX_EMOJI_LENGTH or all(ord(ch) < 0x80 for ch in token):
         raise Refusal(f"{token!r} is not an emoji.")
     return token
 
