@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import emoji as unicode_emoji
 import msgspec
 
 from bus.protocol import GuildConfig, GuildConfigReply, Interaction, InteractionResponse
@@ -25,7 +26,7 @@ from services.scheduler.slots import due_day, hour_emoji, next_post
 
 _TIME = re.compile(r"([01]?\d|2[0-3])[:h.]([0-5]\d)")
 _CUSTOM_EMOJI = re.compile(r"<a?:(\w{2,32}):(\d{1,20})>")
-MAX_EMOJI_LENGTH = 16  # a unicode emoji with modifiers and joiners stays well under this
+_REGIONAL_INDICATORS = range(0x1F1E6, 0x1F1FF + 1)  # 🇦 .. 🇿: Discord's letter emoji
 
 
 def parse_time(text: str) -> str:
@@ -41,7 +42,9 @@ def parse_emoji(token: str) -> str:
     custom = _CUSTOM_EMOJI.fullmatch(token)
     if custom is not None:
         return f"{custom[1]}:{custom[2]}"
-    if len(token) > MAX_EMOJI_LENGTH or all(ord(ch) < 0x80 for ch in token):
+    # Discord refuses a reaction that is not one of Unicode's emoji (10014 Unknown Emoji).
+    letter = len(token) == 1 and ord(token) in _REGIONAL_INDICATORS
+    if not (letter or unicode_emoji.is_emoji(token)):
         raise Refusal(f"{token!r} is not an emoji.")
     return token
 
