@@ -4,7 +4,6 @@ REST handlers (the bot acting), interactions and the driver (members acting) all
 these operations, so every change is checked against Discord's rules and dispatched once.
 """
 
-import json
 import secrets
 from dataclasses import dataclass, replace
 
@@ -12,17 +11,21 @@ import msgspec
 
 from emulator import errors, payloads
 from emulator.bodies import AttachmentRef, MessageBody
-from emulator.components import ActionRow, number_components
+from emulator.components import ActionRow, PartialEmoji, check_rows, number_components
 from emulator.core import Core
-from emulator.jsontypes import JSONObject, JSONValue
+from emulator.embeds import Embed, check_embeds
+from emulator.emoji import is_unicode_emoji, usable
+from emulator.errors import FormErrors
+from emulator.jsontypes import JSONObject
 from emulator.permissions import BOT_DEFAULT, EVERYONE_DEFAULT
-from emulator.rules import check_components, check_content
+from emulator.rules import check_content
 from emulator.state import (
     Attachment,
     Channel,
     ChannelType,
     Emoji,
     Guild,
+    GuildEmoji,
     InteractionMetadata,
     Member,
     Message,
@@ -60,9 +63,14 @@ class Authorship:
     extra_flags: int = 0
 
 
-def _raw_json(raw: msgspec.Raw) -> JSONValue:
-    value: JSONValue = json.loads(bytes(raw))
-    return value
+def _attachment_id(ref: AttachmentRef, index: int) -> int:
+    """An attachment's id: a kept attachment's snowflake or an upload's ``files[n]`` index."""
+    text = str(ref.id)
+    if not (text.isascii() and text.isdigit() and len(text) <= 20):
+        raise errors.invalid_form(
+            ("attachments", index, "id"), "NUMBER_TYPE_COERCE", f'Value "{text}" is not snowflake.'
+        )
+    return int(text)
 
 
 class Actions:
@@ -94,7 +102,7 @@ class Actions:
             timestamp=self.core.clock.now(),
             flags=(flags & (SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS)) | authorship.extra_flags,
             type=authorship.type,
-            tts=body.tts,
+            tts=bool(body.tts),
             webhook_id=authorship.webhook_id,
             application_id=authorship.application_id,
             interaction=authorship.interaction,
@@ -142,17 +150,19 @@ class Actions:
     def _compose(self, base: Message, body: MessageBody, uploads: dict[int, Upload]) -> Message:
         """The message after applying ``body``, checked against the rules before it is kept."""
         rules = self.core.config.rules
+        found = FormErrors()
         content = base.content
         if not isinstance(body.content, msgspec.UnsetType):
             content = body.content or ""
-        check_content(rules, content)
+            check_content(rules, content, found)
         rows: list[ActionRow] = base.components
         if not isinstance(body.components, msgspec.UnsetType):
             rows = number_components(body.components or [])
-            check_components(rules, rows)
-        embeds: list[JSONValue] = base.embeds
+            check_rows(rules, rows, self._known_emoji, found)
+        embeds: list[Embed] = base.embeds
         if not isinstance(body.embeds, msgspec.UnsetType):
-            embeds = [_raw_json(e) for e in body.embeds or []]
+            embeds = check_embeds(body.embeds or [], found)
+        found.raise_if_any()
         attachments = self._attachments(base, body, uploads)
         return replace(
             base,
@@ -171,12 +181,9 @@ class Actions:
             kept = list(base.attachments)
             wanted: list[tuple[int, AttachmentRef | None]] = [(index, None) for index in uploads]
         else:
-            kept = [existing[int(r.id)] for r in body.attachments or [] if int(r.id) in existing]
-            wanted = [
-                (int(r.id), r)
-                for r in body.attachments or []
-                if int(r.id) not in existing and int(r.id) in uploads
-            ]
+            refs = [(_attachment_id(r, i), r) for i, r in enumerate(body.attachments or [])]
+            kept = [existing[i] for i, _ in refs if i in existing]
+            wanted = [(i, r) for i, r in refs if i not in existing and i in uploads]
             listed = {index for index, _ in wanted}
             wanted += [(index, None) for index in uploads if index not in listed]
         for index, ref in wanted:
@@ -191,6 +198,13 @@ class Actions:
                 )
             )
         return kept
+
+    def _known_emoji(self, emoji: PartialEmoji) -> bool:
+        """A component's emoji: Unicode, or a custom emoji of a guild the bot is in."""
+        custom = emoji.custom_id
+        if custom is None:
+            return emoji.id is None and emoji.name is not None and is_unicode_emoji(emoji.name)
+        return usable(self.world, self.core.bot_id, Emoji(name=emoji.name or "", id=custom))
 
     def _event(self, message: Message) -> JSONObject:
         return payloads.message_event(
@@ -321,6 +335,21 @@ class Actions:
         self.core.gateway.dispatch_guild_create(guild_id)
         self.core.changes.touch()
         return guild
+
+    def add_emoji(self, guild_id: int, name: str, *, animated: bool = False) -> GuildEmoji:
+        """Upload a custom emoji to a guild (GUILD_EMOJIS_UPDATE)."""
+        guild = self.world.guild(guild_id)
+        emoji = GuildEmoji(id=self.core.ids.next(), guild_id=guild_id, name=name, animated=animated)
+        guild.emojis[emoji.id] = emoji
+        self.core.gateway.dispatch(
+            "GUILD_EMOJIS_UPDATE",
+            {
+                "guild_id": str(guild_id),
+                "emojis": [payloads.guild_emoji(e) for e in guild.emojis.values()],
+            },
+        )
+        self.core.changes.touch()
+        return emoji
 
     def add_role(
         self, guild_id: int, name: str, *, permissions: int = 0, color: int = 0, hoist: bool = False

@@ -1,8 +1,13 @@
-"""Typed request bodies, decoded and type-checked with msgspec before a handler acts on them."""
+"""Typed request bodies, decoded and type-checked with msgspec before a handler acts on them.
+
+Fields Discord's OpenAPI description marks nullable (``MessageCreateRequest.tts``...) take an
+explicit ``null`` as absent; unknown keys are ignored, as Discord ignores them.
+"""
 
 import msgspec
 
 from emulator.components import ActionRow
+from emulator.embeds import Embed
 
 
 class AttachmentRef(msgspec.Struct, kw_only=True):
@@ -20,8 +25,8 @@ class MessageBody(msgspec.Struct, kw_only=True):
     """
 
     content: str | msgspec.UnsetType | None = msgspec.UNSET
-    tts: bool = False
-    embeds: list[msgspec.Raw] | msgspec.UnsetType | None = msgspec.UNSET
+    tts: bool | None = None
+    embeds: list[Embed] | msgspec.UnsetType | None = msgspec.UNSET
     components: list[ActionRow] | msgspec.UnsetType | None = msgspec.UNSET
     attachments: list[AttachmentRef] | msgspec.UnsetType | None = msgspec.UNSET
     flags: int | msgspec.UnsetType | None = msgspec.UNSET
@@ -32,6 +37,7 @@ class Choice(msgspec.Struct, kw_only=True):
 
     name: str
     value: str | int | float
+    name_localizations: dict[str, str] | None = None
 
 
 class CallbackData(MessageBody, kw_only=True):
@@ -45,28 +51,3 @@ class CallbackBody(msgspec.Struct, kw_only=True):
 
     type: int
     data: CallbackData | None = None
-
-
-class CommandOption(msgspec.Struct, kw_only=True):
-    """An application command option (or subcommand) as registered by the bot."""
-
-    type: int
-    name: str
-    description: str = ""
-    required: bool = False
-    autocomplete: bool = False
-    choices: list[Choice] | None = None
-    options: list["CommandOption"] | None = None
-    min_value: int | float | None = None
-    max_value: int | float | None = None
-
-
-class CommandBody(msgspec.Struct, kw_only=True):
-    """An application command as the bot creates or overwrites it."""
-
-    name: str
-    type: int = 1
-    description: str = ""
-    options: list[CommandOption] | None = None
-    default_member_permissions: str | int | None = None
-    id: str | int | None = None

@@ -235,7 +235,7 @@ def _coerce(text: str, schema: JSONObject) -> JSONValue:
     """Query strings are text; compare them with the described type."""
     kinds = schema.get("type")
     names = {kinds} if isinstance(kinds, str) else {str(k) for k in as_array(kinds)}
-    if "integer" in names and text.lstrip("-").isdigit():
+    if "integer" in names and text.lstrip("-").isascii() and text.lstrip("-").isdigit():
         return int(text)
     if "boolean" in names and text.lower() in ("true", "false", "1", "0"):
         return text.lower() in ("true", "1")

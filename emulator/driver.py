@@ -15,12 +15,22 @@ from emulator.actions import Actions, Authorship
 from emulator.bodies import Choice, MessageBody
 from emulator.components import Button, StringSelect
 from emulator.core import Core
+from emulator.emoji import reaction_emoji
 from emulator.interactions import CallbackType, Interactions, InteractionType, PendingInteraction
 from emulator.jsontypes import JSONObject
 from emulator.options import OptionError, OptionValue, command_data
 from emulator.permissions import Permission, allows
 from emulator.seen import SeenMessage, see
-from emulator.state import Channel, ChannelType, Command, Emoji, Guild, Member, Message, Role
+from emulator.state import (
+    Channel,
+    ChannelType,
+    Command,
+    Guild,
+    GuildEmoji,
+    Member,
+    Message,
+    Role,
+)
 
 INTERACTION_FAILED = "This interaction failed"
 
@@ -66,6 +76,10 @@ class Driver:
         """A guild owned by a new user named ``owner``; the bot is a member."""
         owner_user = self.actions.add_user(owner)
         return self.actions.add_guild(name, owner_user.id)
+
+    def add_emoji(self, guild: Guild, name: str) -> GuildEmoji:
+        """A custom emoji of ``guild``; react with it as ``f"{name}:{emoji.id}"``."""
+        return self.actions.add_emoji(guild.id, name)
 
     def add_role(self, guild: Guild, name: str, *, permissions: int = 0, color: int = 0) -> Role:
         return self.actions.add_role(guild.id, name, permissions=permissions, color=color)
@@ -117,15 +131,21 @@ class Driver:
         return see(self.world, message)
 
     async def react(self, member: Member, message_id: int, emoji: str) -> None:
+        """React with ``👍`` or a custom ``name:id`` of one of the member's guilds."""
         message = self._readable(member, message_id)
         try:
-            self.actions.add_reaction(message, member.user_id, Emoji.parse(emoji))
+            picked = reaction_emoji(self.world, member.user_id, emoji)
+            self.actions.add_reaction(message, member.user_id, picked)
         except errors.DiscordError as error:
             raise Refused(error.message) from error
 
     async def unreact(self, member: Member, message_id: int, emoji: str) -> None:
         message = self._readable(member, message_id)
-        self.actions.remove_reaction(message, member.user_id, Emoji.parse(emoji))
+        try:
+            picked = reaction_emoji(self.world, member.user_id, emoji)
+        except errors.DiscordError as error:
+            raise Refused(error.message) from error
+        self.actions.remove_reaction(message, member.user_id, picked)
 
     async def join_voice(
         self, member: Member, channel: Channel, *, mute: bool = False, deaf: bool = False
@@ -221,8 +241,8 @@ class Driver:
         known = {o.value for o in item.options}
         if not set(values) <= known:
             raise Refused(f"{sorted(set(values) - known)} are not options of {custom_id!r}")
-        if not item.min_values <= len(values) <= item.max_values:
-            raise Refused(f"pick between {item.min_values} and {item.max_values} options")
+        if not item.fewest <= len(values) <= item.most:
+            raise Refused(f"pick between {item.fewest} and {item.most} options")
         data: JSONObject = {"custom_id": custom_id, "component_type": 3, "values": list(values)}
         return await self._component_interaction(member, message, data)
 
@@ -308,7 +328,7 @@ class Driver:
         for row in message.components:
             for item in row.components:
                 if item.custom_id == custom_id:
-                    if item.disabled:
+                    if item.is_disabled:
                         raise Refused(f"{custom_id!r} is disabled")
                     return item
         raise Refused(f"no component {custom_id!r} on message {message.id}")

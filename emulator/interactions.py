@@ -139,7 +139,7 @@ class Interactions:
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild_id)},
             "context": 0,
-            "attachment_size_limit": 10 * 1024 * 1024,
+            "attachment_size_limit": self.core.config.rules.max_upload_bytes,
         }
         if source is not None:
             event["message"] = payloads.message(

@@ -1,7 +1,7 @@
 """Slash command options as a member fills them in: checked, typed and resolved."""
 
 from emulator import payloads
-from emulator.bodies import CommandOption
+from emulator.commands import CommandOption
 from emulator.jsontypes import JSONArray, JSONObject, JSONValue
 from emulator.permissions import Permission
 from emulator.state import Command, World

@@ -1,14 +1,19 @@
 """Records rendered as Discord's JSON, shared by REST responses and gateway events."""
 
+import msgspec
+
 from emulator.clock import iso
+from emulator.commands import CommandOption
 from emulator.components import ActionRow, Button, PartialEmoji, RowItem, SelectOption
-from emulator.jsontypes import JSONArray, JSONObject
+from emulator.embeds import Embed
+from emulator.jsontypes import JSONArray, JSONObject, JSONValue
 from emulator.state import (
     Attachment,
     Channel,
     ChannelType,
     Command,
     Guild,
+    GuildEmoji,
     Member,
     Message,
     Reaction,
@@ -149,7 +154,7 @@ def guild_create(world: World, record: Guild, *, joined_at: str) -> JSONObject:
         "preferred_locale": "en-US",
         "features": [],
         "roles": [role(r) for r in record.roles.values()],
-        "emojis": [],
+        "emojis": [guild_emoji(e) for e in record.emojis.values()],
         "stickers": [],
         "joined_at": joined_at,
         "large": False,
@@ -168,14 +173,34 @@ def guild_create(world: World, record: Guild, *, joined_at: str) -> JSONObject:
     }
 
 
-def _emoji(emoji: PartialEmoji | None) -> JSONObject | None:
-    if emoji is None:
-        return None
-    return {"id": emoji.id, "name": emoji.name, "animated": emoji.animated}
+def guild_emoji(record: GuildEmoji) -> JSONObject:
+    return {
+        "id": str(record.id),
+        "name": record.name,
+        "roles": [],
+        "require_colons": True,
+        "managed": False,
+        "animated": record.animated,
+        "available": True,
+    }
+
+
+def _emoji(emoji: PartialEmoji) -> JSONObject:
+    """A component's emoji: ``name`` always, ``id`` only for a custom one."""
+    body: JSONObject = {"name": emoji.name or ""}
+    if emoji.custom_id is not None:
+        body["id"] = str(emoji.custom_id)
+    if emoji.animated:
+        body["animated"] = True
+    return body
 
 
 def _option(option: SelectOption) -> JSONObject:
-    body: JSONObject = {"label": option.label, "value": option.value, "default": option.default}
+    body: JSONObject = {
+        "label": option.label,
+        "value": option.value,
+        "default": bool(option.default),
+    }
     if option.description is not None:
         body["description"] = option.description
     if option.emoji is not None:
@@ -189,9 +214,14 @@ def _row_item(item: RowItem) -> JSONObject:
             "type": 2,
             "id": item.id,
             "style": item.style,
-            "disabled": item.disabled,
+            "disabled": item.is_disabled,
         }
-        for key, value in (("label", item.label), ("custom_id", item.custom_id), ("url", item.url)):
+        for key, value in (
+            ("label", item.label),
+            ("custom_id", item.custom_id),
+            ("url", item.url),
+            ("sku_id", item.sku_id),
+        ):
             if value is not None:
                 body[key] = value
         if item.emoji is not None:
@@ -202,9 +232,9 @@ def _row_item(item: RowItem) -> JSONObject:
         "id": item.id,
         "custom_id": item.custom_id,
         "options": [_option(o) for o in item.options],
-        "min_values": item.min_values,
-        "max_values": item.max_values,
-        "disabled": item.disabled,
+        "min_values": item.fewest,
+        "max_values": item.most,
+        "disabled": item.is_disabled,
     }
     if item.placeholder is not None:
         select["placeholder"] = item.placeholder
@@ -262,7 +292,7 @@ def message(world: World, record: Message, *, cdn: str, viewer: int) -> JSONObje
         "attachments": [
             attachment(a, cdn=cdn, channel_id=record.channel_id) for a in record.attachments
         ],
-        "embeds": list(record.embeds),
+        "embeds": [embed(e) for e in record.embeds],
         "components": components(record.components),
         "pinned": False,
         "flags": record.flags,
@@ -294,25 +324,95 @@ def message_event(world: World, record: Message, *, cdn: str, viewer: int) -> JS
     return body
 
 
+def embed(record: Embed) -> JSONObject:
+    """A stored (normalised) embed: only the fields it has, images with their proxy URL."""
+    body = _present(msgspec.to_builtins(record))
+    for key in ("image", "thumbnail", "video"):
+        media = body.get(key)
+        if isinstance(media, dict) and isinstance(media.get("url"), str):
+            media["proxy_url"] = media["url"]
+    footer = body.get("footer")
+    if isinstance(footer, dict) and isinstance(footer.get("icon_url"), str):
+        footer["proxy_icon_url"] = footer["icon_url"]
+    body["content_scan_version"] = 0
+    return body
+
+
+def _present(value: JSONObject) -> JSONObject:
+    """``value`` without its null members, all the way down."""
+
+    def clean(item: JSONValue) -> JSONValue:
+        if isinstance(item, dict):
+            return {k: clean(v) for k, v in item.items() if v is not None}
+        if isinstance(item, list):
+            return [clean(v) for v in item]
+        return item
+
+    cleaned = clean(value)
+    assert isinstance(cleaned, dict)
+    return cleaned
+
+
+def _command_option(option: CommandOption) -> JSONObject:
+    """An option as Discord answers it: localisations always (null when none), ``required``
+    and ``autocomplete`` only when true, the other fields only when set."""
+    body: JSONObject = {
+        "type": option.type,
+        "name": option.name,
+        "name_localizations": dict(option.name_localizations or {}) or None,
+        "description": option.description,
+        "description_localizations": dict(option.description_localizations or {}) or None,
+    }
+    if option.required:
+        body["required"] = True
+    if option.choices:
+        body["choices"] = [
+            {
+                "name": c.name,
+                "name_localizations": dict(c.name_localizations or {}) or None,
+                "value": c.value,
+            }
+            for c in option.choices
+        ]
+    if option.channel_types:
+        body["channel_types"] = list(option.channel_types)
+    for key in ("min_value", "max_value", "min_length", "max_length"):
+        value = getattr(option, key)
+        if value is not None:
+            body[key] = value
+    if option.autocomplete:
+        body["autocomplete"] = True
+    if option.options:
+        body["options"] = [_command_option(o) for o in option.options]
+    return body
+
+
 def command(record: Command) -> JSONObject:
-    """An application command: what the bot sent, completed with Discord's fields."""
-    body: JSONObject = dict(record.raw)
-    body |= {
+    """An application command as Discord returns it: every field of its object, defaults filled
+    (``nsfw`` false, ``integration_types`` [0]), nothing the bot sent that Discord does not keep."""
+    spec = record.spec
+    body: JSONObject = {
         "id": str(record.id),
         "application_id": str(record.application_id),
         "version": str(record.version),
-        "type": record.type,
-        "name": record.name,
-        "description": record.description,
         "default_member_permissions": (
             str(record.default_member_permissions)
             if record.default_member_permissions is not None
             else None
         ),
+        "type": record.type,
+        "name": record.name,
+        "name_localizations": dict(spec.name_localizations or {}) or None,
+        "description": record.description,
+        "description_localizations": dict(spec.description_localizations or {}) or None,
+        "nsfw": bool(spec.nsfw),
+        "integration_types": list(spec.integration_types or [0]),
+        "contexts": list(spec.contexts) if spec.contexts is not None else None,
     }
     if record.guild_id is not None:
         body["guild_id"] = str(record.guild_id)
     else:
-        body.pop("guild_id", None)
-    body.setdefault("nsfw", False)
+        body["dm_permission"] = spec.dm_permission is not False
+    if record.options:
+        body["options"] = [_command_option(o) for o in record.options]
     return body

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from emulator import payloads
 from emulator.components import ActionRow, Button, RowItem, StringSelect
 from emulator.jsontypes import JSONValue
 from emulator.state import Message, MessageFlag, World
@@ -34,6 +35,7 @@ class SeenMessage:
     reactions: tuple[SeenReaction, ...]
     attachments: tuple[SeenAttachment, ...]
     embeds: tuple[JSONValue, ...]
+    """As Discord renders them (``type: "rich"``...)."""
     ephemeral: bool
     edited: bool
     loading: bool
@@ -79,7 +81,7 @@ def see(world: World, message: Message) -> SeenMessage:
             SeenAttachment(a.filename, len(a.data), a.content_type, a.data)
             for a in message.attachments
         ),
-        embeds=tuple(message.embeds),
+        embeds=tuple(payloads.embed(e) for e in message.embeds),
         ephemeral=bool(message.flags & MessageFlag.EPHEMERAL),
         edited=message.edited_timestamp is not None,
         loading=bool(message.flags & MessageFlag.LOADING),

@@ -5,9 +5,9 @@ from datetime import datetime
 from enum import IntEnum
 
 from emulator import errors
-from emulator.bodies import CommandOption
+from emulator.commands import CommandBody, CommandOption
 from emulator.components import ActionRow
-from emulator.jsontypes import JSONObject, JSONValue
+from emulator.embeds import Embed
 from emulator.permissions import guild_permissions
 
 
@@ -77,6 +77,16 @@ class VoiceState:
     self_deaf: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class GuildEmoji:
+    """A custom emoji uploaded to a guild."""
+
+    id: int
+    guild_id: int
+    name: str
+    animated: bool = False
+
+
 @dataclass(slots=True)
 class Guild:
     id: int
@@ -86,6 +96,7 @@ class Guild:
     members: dict[int, Member] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     voice_states: dict[int, VoiceState] = field(default_factory=dict)
+    emojis: dict[int, GuildEmoji] = field(default_factory=dict)
 
     @property
     def everyone(self) -> Role:
@@ -105,7 +116,7 @@ class Emoji:
         """Read the ``{emoji}`` path segment: ``👍`` or ``name:id``."""
         name, _, raw_id = text.partition(":")
         if raw_id:
-            if not raw_id.isdigit():
+            if not (raw_id.isascii() and raw_id.isdigit()):
                 raise errors.unknown_emoji()
             return cls(name=name, id=int(raw_id))
         if not name:
@@ -147,7 +158,7 @@ class Message:
     content: str
     timestamp: datetime
     components: list[ActionRow] = field(default_factory=list)
-    embeds: list[JSONValue] = field(default_factory=list)
+    embeds: list[Embed] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     reactions: list[Reaction] = field(default_factory=list)
     edited_timestamp: datetime | None = None
@@ -169,18 +180,30 @@ class Message:
 
 @dataclass(slots=True)
 class Command:
-    """An application command; ``raw`` is what the bot sent, echoed back as Discord does."""
+    """An application command; ``spec`` is what the bot sent, normalised as Discord keeps it."""
 
     id: int
     application_id: int
-    name: str
-    type: int
-    description: str
-    raw: JSONObject
+    spec: CommandBody
     guild_id: int | None = None
-    options: list[CommandOption] = field(default_factory=list)
     default_member_permissions: int | None = None
     version: int = 1
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def type(self) -> int:
+        return self.spec.kind
+
+    @property
+    def description(self) -> str:
+        return self.spec.description or ""
+
+    @property
+    def options(self) -> list[CommandOption]:
+        return self.spec.options or []
 
 
 class World:
@@ -242,6 +265,13 @@ class World:
         if member is not None and member.nick:
             return member.nick
         return user.global_name or user.username
+
+    def custom_emoji(self, emoji_id: int) -> GuildEmoji | None:
+        """The custom emoji ``emoji_id`` of whichever guild has it."""
+        for guild in self.guilds.values():
+            if emoji_id in guild.emojis:
+                return guild.emojis[emoji_id]
+        return None
 
     def guild_commands(self, guild_id: int | None) -> list[Command]:
         return [c for c in self.commands.values() if c.guild_id == guild_id]

@@ -41,6 +41,15 @@ def _route_of(request: web.Request) -> str | None:
     return canonical.removeprefix(API_PREFIX)
 
 
+def _no_route(request: web.Request) -> errors.DiscordError:
+    """A known path with another method is 405 ("The HTTP method used is not valid for the
+    location specified": Discord's docs, Opcodes and Status Codes); anything else 404."""
+    match = request.match_info
+    if isinstance(match, MatchInfoError) and match.http_exception.status == 405:
+        return errors.method_not_allowed()
+    return errors.not_found_route()
+
+
 def _response_json(response: web.StreamResponse) -> JSONValue:
     if not isinstance(response, web.Response) or response.content_type != "application/json":
         return None
@@ -65,13 +74,15 @@ async def discord_semantics(request: web.Request, handler: Handler) -> web.Strea
     svc = request.app[SERVICES]
     core = svc.core
     try:
-        await read_body(request)
+        read = await read_body(request, core.config.rules.max_upload_bytes)
         if route is None:
-            raise errors.not_found_route()
+            raise _no_route(request)
         token = request.headers.get("Authorization")
         public = api_path in UNAUTHENTICATED_PATHS or api_path.startswith(UNAUTHENTICATED_PREFIXES)
         if not public and token != f"Bot {core.config.token}":
             raise errors.unauthorized()
+        if read.problem is not None:
+            raise read.problem
         verdict = core.ratelimits.check(f"{request.method} {route}", api_path, major, token)
         headers = verdict.headers
         if verdict.limited:

@@ -1,27 +1,32 @@
-"""Application commands, global and per guild: list, create (upsert), overwrite, edit, delete."""
+"""Application commands, global and per guild: list, create (upsert), overwrite, edit, delete.
 
-import re
+What Discord accepts and how it keeps a command is :mod:`emulator.commands`; a bulk overwrite
+is checked whole before anything changes, so one bad command leaves the old set in place.
+"""
 
 import msgspec
 from aiohttp import web
 
 from emulator import errors, payloads
-from emulator.bodies import CommandBody
-from emulator.jsontypes import JSONObject, as_array, as_object
+from emulator.commands import (
+    CommandBody,
+    check_command,
+    check_overwrite,
+    normalised,
+    permission_bits,
+)
+from emulator.errors import FormErrors
 from emulator.rest.context import (
     RouteTable,
     Services,
-    body,
     decode,
     json_response,
     no_content,
     services,
     snowflake,
+    validation_error,
 )
 from emulator.state import Command
-
-NAME = re.compile(r"^[-_\w]{1,32}$")
-MAX_OPTIONS = 25
 
 
 def _scope(svc: Services, request: web.Request) -> int | None:
@@ -32,52 +37,19 @@ def _scope(svc: Services, request: web.Request) -> int | None:
     return svc.core.world.guild(snowflake(request, "guild_id")).id
 
 
-def _check(spec: CommandBody, path: tuple[str | int, ...]) -> None:
-    if not NAME.match(spec.name) or spec.name != spec.name.lower():
-        raise errors.invalid_form(
-            (*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"
-        )
-    if spec.type == 1 and not 1 <= len(spec.description) <= 100:
-        raise errors.invalid_form(
-            (*path, "description"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
-        )
-    if len(spec.options or []) > MAX_OPTIONS:
-        raise errors.invalid_form(
-            (*path, "options"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
-        )
-
-
-def _permissions(value: str | int | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise errors.invalid_form(
-            ("default_member_permissions",), "NUMBER_TYPE_COERCE", f'Value "{value}" is not int.'
-        ) from None
-
-
-def _store(
-    svc: Services, spec: CommandBody, raw: JSONObject, guild_id: int | None
-) -> tuple[Command, bool]:
+def _store(svc: Services, spec: CommandBody, guild_id: int | None) -> tuple[Command, bool]:
     """Create or replace the command named ``spec.name`` in its scope; True when created."""
     world = svc.core.world
     existing = next(
-        (c for c in world.guild_commands(guild_id) if c.name == spec.name and c.type == spec.type),
+        (c for c in world.guild_commands(guild_id) if c.name == spec.name and c.type == spec.kind),
         None,
     )
-    kept = {k: v for k, v in raw.items() if k not in ("id", "application_id", "version")}
     command = Command(
         id=existing.id if existing else svc.core.ids.next(),
         application_id=svc.core.application_id,
-        name=spec.name,
-        type=spec.type,
-        description=spec.description,
-        raw=kept,
+        spec=normalised(spec),
         guild_id=guild_id,
-        options=list(spec.options or []),
-        default_member_permissions=_permissions(spec.default_member_permissions),
+        default_member_permissions=permission_bits(spec),
         version=(existing.version + 1) if existing else 1,
     )
     world.commands[command.id] = command
@@ -95,8 +67,10 @@ async def create_command(request: web.Request) -> web.Response:
     svc = services(request)
     scope = _scope(svc, request)
     spec = decode(request, CommandBody)
-    _check(spec, ())
-    command, created = _store(svc, spec, as_object(body(request).value()), scope)
+    found = FormErrors()
+    check_command(spec, (), found)
+    found.raise_if_any()
+    command, created = _store(svc, spec, scope)
     return json_response(payloads.command(command), status=201 if created else 200)
 
 
@@ -104,15 +78,15 @@ async def overwrite_commands(request: web.Request) -> web.Response:
     svc = services(request)
     scope = _scope(svc, request)
     specs = decode(request, list[CommandBody])
-    raws = as_array(body(request).value())
-    for index, spec in enumerate(specs):
-        _check(spec, (index,))
+    found = FormErrors()
+    check_overwrite(specs, found)
+    found.raise_if_any()
     world = svc.core.world
-    wanted = {(s.name, s.type) for s in specs}
+    wanted = {(s.name, s.kind) for s in specs}
     for old in world.guild_commands(scope):
         if (old.name, old.type) not in wanted:
             del world.commands[old.id]
-    stored = [_store(svc, s, as_object(r), scope)[0] for s, r in zip(specs, raws, strict=True)]
+    stored = [_store(svc, s, scope)[0] for s in specs]
     return json_response([payloads.command(c) for c in stored])
 
 
@@ -132,18 +106,20 @@ async def get_command(request: web.Request) -> web.Response:
 async def edit_command(request: web.Request) -> web.Response:
     svc = services(request)
     command = _command(svc, request)
-    merged = command.raw | as_object(body(request).value())
-    fields = {k: v for k, v in merged.items() if k in CommandBody.__struct_fields__}
+    patch = decode(request, dict[str, msgspec.Raw])
+    current = msgspec.to_builtins(command.spec) | {
+        "default_member_permissions": command.default_member_permissions
+    }
+    merged = current | {k: msgspec.json.decode(v) for k, v in patch.items()}
     try:
-        spec = msgspec.convert(fields, CommandBody)
+        spec = msgspec.convert(merged, CommandBody)
     except msgspec.ValidationError as error:
-        raise errors.invalid_form(("_root",), "BASE_TYPE_BAD", str(error)) from None
-    _check(spec, ())
-    command.raw = merged
-    command.name = spec.name
-    command.description = spec.description
-    command.options = list(spec.options or [])
-    command.default_member_permissions = _permissions(spec.default_member_permissions)
+        raise validation_error(error) from None
+    found = FormErrors()
+    check_command(spec, (), found)
+    found.raise_if_any()
+    command.spec = normalised(spec)
+    command.default_member_permissions = permission_bits(spec)
     command.version += 1
     svc.core.changes.touch()
     return json_response(payloads.command(command))

@@ -1,12 +1,16 @@
 """What REST handlers reach through the application, and how they read bodies and answer."""
 
 import json
+import re
+import warnings
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import msgspec
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.multipart import BadContentDispositionHeader
 
 from emulator import errors
 from emulator.actions import Actions, Upload
@@ -39,6 +43,9 @@ class Body:
     raw: bytes = b""
     uploads: dict[int, Upload] = field(default_factory=dict)
     content_type: str = ""
+    problem: errors.DiscordError | None = None
+    """Why the body could not be taken (malformed multipart, a file over the limit): answered
+    once the request is known to be authorised, as Discord checks the token first."""
 
     def value(self) -> JSONValue:
         if not self.raw:
@@ -75,60 +82,109 @@ def body(request: web.Request) -> Body:
     return _BODY.get() or Body()
 
 
-async def read_body(request: web.Request) -> Body:
-    """Read JSON or multipart (``payload_json`` + ``files[n]``) once, for handler and log."""
-    content_type = request.content_type
-    if content_type.startswith("multipart/"):
-        parsed = Body(content_type=content_type)
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader):
-                continue
-            name = part.name or ""
-            data = await part.read()
-            if name == "payload_json":
-                parsed.raw = bytes(data)
-            elif name == "file" or (name.startswith("files[") and name.endswith("]")):
-                index = 0 if name == "file" else int(name[6:-1])
-                parsed.uploads[index] = Upload(
-                    filename=part.filename or f"file{index}",
-                    data=bytes(data),
-                    content_type=part.headers.get("Content-Type", "application/octet-stream"),
-                )
-    else:
-        parsed = Body(raw=await request.read(), content_type=content_type)
+FILE_FIELD = re.compile(r"files\[(\d{1,20})\]")
+"""``files[n]``: "Each file parameter must be uniquely named in the format files[n]" (Discord's
+docs, Reference > Uploading Files)."""
+
+
+async def read_body(request: web.Request, max_upload_bytes: int) -> Body:
+    """Read JSON or multipart (``payload_json`` + ``files[n]``) once, for handler and log.
+
+    Never raises: what Discord would refuse is kept as :attr:`Body.problem`.
+    """
+    parsed = Body(content_type=request.content_type)
     _BODY.set(parsed)
+    try:
+        if parsed.content_type.startswith("multipart/"):
+            await _read_parts(request, parsed, max_upload_bytes)
+        else:
+            parsed.raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        parsed.problem = errors.entity_too_large()
+    except (ValueError, HttpProcessingError, BadContentDispositionHeader):
+        parsed.problem = errors.invalid_multipart()
     return parsed
+
+
+async def _read_parts(request: web.Request, parsed: Body, max_upload_bytes: int) -> None:
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            parsed.problem = errors.invalid_multipart()  # a multipart inside the multipart
+            return
+        with warnings.catch_warnings():
+            # aiohttp warns (and carries on) on a malformed Content-Disposition: refuse it.
+            warnings.simplefilter("error", BadContentDispositionHeader)
+            name, filename = part.name or "", part.filename
+        data = bytes(await part.read())
+        if name == "payload_json":
+            parsed.raw = data
+            continue
+        found = FILE_FIELD.fullmatch(name)
+        if name != "file" and found is None:
+            if name.startswith("file"):
+                parsed.problem = errors.invalid_multipart()  # files[x], files[]...
+                return
+            continue  # other fields are not Discord's business here
+        if len(data) > max_upload_bytes:
+            parsed.problem = errors.entity_too_large()
+        index = int(found[1]) if found is not None else 0
+        parsed.uploads[index] = Upload(
+            filename=filename or f"file{index}",
+            data=data,
+            content_type=part.headers.get("Content-Type", "application/octet-stream"),
+        )
 
 
 def decode[T](request: web.Request, kind: type[T]) -> T:
     """The body decoded as ``kind``; malformed input is Discord's 50035 / 50109."""
     raw = body(request).raw
     if not raw:
-        raise errors.DiscordError(400, 50109, "The request body contains invalid JSON.")
+        raise errors.invalid_json()
     try:
         return msgspec.json.decode(raw, type=kind)
     except msgspec.ValidationError as error:
-        raise errors.invalid_form(_error_path(str(error)), "BASE_TYPE_BAD", str(error)) from None
+        raise validation_error(error) from None
     except msgspec.DecodeError:
-        raise errors.DiscordError(400, 50109, "The request body contains invalid JSON.") from None
+        raise errors.invalid_json() from None
 
 
-def _error_path(message: str) -> tuple[str | int, ...]:
-    """``... - at `$.components[0].type``` → ("components", 0, "type")."""
-    _, _, where = message.partition(" - at `$")
+def validation_error(error: msgspec.ValidationError) -> errors.DiscordError:
+    """msgspec's ``Expected `object`, got `int` - at `$.embeds[0]``` as Discord says it."""
+    what, _, where = str(error).partition(" - at `$")
+    path = _error_path(where)
+    missing = re.fullmatch(r"Object missing required field `(.+)`", what)
+    if missing is not None:
+        field = (*path, missing[1])
+        return errors.invalid_form(field, "BASE_TYPE_REQUIRED", "This field is required")
+    if what.startswith("Expected `object"):
+        return errors.invalid_form(
+            path, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType"
+        )
+    return errors.invalid_form(path, "BASE_TYPE_BAD", what)
+
+
+def _error_path(where: str) -> errors.FieldPath:
+    """``.components[0].type``` → ("components", 0, "type")."""
     path: list[str | int] = []
     for piece in where.rstrip("`").replace("[", ".").replace("]", "").split("."):
         if piece:
-            path.append(int(piece) if piece.isdigit() else piece)
-    return tuple(path) or ("_root",)
+            path.append(int(piece) if piece.isascii() and piece.isdigit() else piece)
+    return tuple(path)
+
+
+SNOWFLAKE_MAX = 2**64 - 1
 
 
 def snowflake(request: web.Request, name: str) -> int:
-    """A snowflake path parameter; anything else is a 404 like Discord's."""
-    value = request.match_info[name]
-    if not value.isdigit():
-        raise errors.not_found_route()
+    """A snowflake path parameter; anything else (``abc``, ``³``) is Discord's 50035
+    ``NUMBER_TYPE_COERCE`` ("Value "abc" is not snowflake.")."""
+    return parse_snowflake(name, request.match_info[name])
+
+
+def parse_snowflake(name: str, value: str) -> int:
+    if not (value.isascii() and value.isdigit() and len(value) <= 20) or int(value) > SNOWFLAKE_MAX:
+        raise errors.not_a_snowflake(name, value)
     return int(value)
 
 

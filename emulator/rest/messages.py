@@ -17,6 +17,7 @@ from emulator.rest.context import (
     services,
     snowflake,
 )
+from emulator.rest.query import limit_param, snowflake_param
 from emulator.state import Message
 
 
@@ -37,18 +38,27 @@ def _visible(svc: Services, request: web.Request) -> Message:
 
 
 async def list_messages(request: web.Request) -> web.Response:
+    """Newest first (Discord's docs, Message resource > Get Channel Messages): ``limit`` 1-100
+    (default 50) and at most one of ``around``, ``before``, ``after``."""
     svc = services(request)
     core = svc.core
     channel = core.world.channel(snowflake(request, "channel_id"))
-    limit = min(max(int(request.query.get("limit", "50")), 1), 100)
-    before = int(request.query.get("before", "0")) or None
-    after = int(request.query.get("after", "0"))
-    found = [
-        m
-        for m in core.world.channel_messages(channel.id)
-        if m.visible_to is None and m.id > after and (before is None or m.id < before)
-    ]
-    found = found[:limit] if after else found[-limit:]
+    limit = limit_param(request, default=50)
+    around = snowflake_param(request, "around")
+    before = snowflake_param(request, "before")
+    after = snowflake_param(request, "after")
+    shown = [m for m in core.world.channel_messages(channel.id) if m.visible_to is None]
+    if around is not None:
+        # Centred on ``around``: the message itself and the older half, then the newer half.
+        newer = [m for m in shown if m.id > around][: limit // 2]
+        older = [m for m in shown if m.id <= around][-(limit - len(newer)) :]
+        found = older + newer
+    elif before is not None:
+        found = [m for m in shown if m.id < before][-limit:]
+    elif after is not None:
+        found = [m for m in shown if m.id > after][:limit]
+    else:
+        found = shown[-limit:]
     return json_response(
         [
             payloads.message(core.world, m, cdn=core.base_url, viewer=core.bot_id)

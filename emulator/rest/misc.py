@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from emulator import errors, payloads
+from emulator import payloads
 from emulator.rest.context import RouteTable, json_response, services, snowflake
 
 
@@ -50,15 +50,15 @@ async def get_member(request: web.Request) -> web.Response:
 
 
 async def attachment(request: web.Request) -> web.Response:
-    """The CDN: an uploaded file's bytes."""
+    """The CDN: an uploaded file's bytes (a plain 404 for anything else, as a CDN answers)."""
     core = services(request).core
-    wanted = snowflake(request, "attachment_id")
-    channel_id = snowflake(request, "channel_id")
-    for message in core.world.channel_messages(channel_id):
-        for file in message.attachments:
-            if file.id == wanted:
-                return web.Response(body=file.data, content_type=file.content_type)
-    raise errors.not_found_route()
+    wanted, channel_id = (request.match_info[k] for k in ("attachment_id", "channel_id"))
+    if all(v.isascii() and v.isdigit() and len(v) <= 20 for v in (wanted, channel_id)):
+        for message in core.world.channel_messages(int(channel_id)):
+            for file in message.attachments:
+                if file.id == int(wanted):
+                    return web.Response(body=file.data, content_type=file.content_type)
+    raise web.HTTPNotFound()
 
 
 def routes() -> RouteTable:

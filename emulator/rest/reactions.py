@@ -3,6 +3,7 @@
 from aiohttp import web
 
 from emulator import errors, payloads
+from emulator.emoji import reaction_emoji
 from emulator.permissions import Permission
 from emulator.rest.context import (
     RouteTable,
@@ -13,16 +14,18 @@ from emulator.rest.context import (
     services,
     snowflake,
 )
+from emulator.rest.query import limit_param, snowflake_param
 from emulator.state import Emoji, Message
 
 
 def _target(svc: Services, request: web.Request) -> tuple[Message, Emoji]:
-    message = svc.core.world.message(
-        snowflake(request, "channel_id"), snowflake(request, "message_id")
-    )
+    """The message and the emoji of a reaction route; an emoji Discord does not know is
+    10014 Unknown Emoji, whichever route it is on (Message resource, Create/Delete Reaction)."""
+    world = svc.core.world
+    message = world.message(snowflake(request, "channel_id"), snowflake(request, "message_id"))
     if message.visible_to is not None:
         raise errors.unknown_message()
-    return message, Emoji.parse(request.match_info["emoji_name"])
+    return message, reaction_emoji(world, svc.core.bot_id, request.match_info["emoji_name"])
 
 
 async def add_own(request: web.Request) -> web.Response:
@@ -57,8 +60,9 @@ async def list_users(request: web.Request) -> web.Response:
     svc = services(request)
     message, emoji = _target(svc, request)
     reaction = message.reaction(emoji)
-    limit = min(max(int(request.query.get("limit", "25")), 1), 100)
-    after = int(request.query.get("after", "0"))
+    # Message resource > Get Reactions: ``after`` a user id, ``limit`` 1-100 (default 25).
+    limit = limit_param(request, default=25)
+    after = snowflake_param(request, "after") or 0
     users = sorted(u for u in (reaction.users if reaction else []) if u > after)[:limit]
     return json_response([payloads.user(svc.core.world.user(u)) for u in users])
 

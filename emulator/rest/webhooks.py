@@ -31,7 +31,7 @@ async def callback(request: web.Request) -> web.Response:
 
 def _pending(svc: Services, request: web.Request) -> PendingInteraction:
     webhook_id = request.match_info["webhook_id"]
-    if not webhook_id.isdigit():
+    if not (webhook_id.isascii() and webhook_id.isdigit()):
         raise errors.unknown_webhook()
     return svc.interactions.by_token(int(webhook_id), request.match_info["webhook_token"])
 

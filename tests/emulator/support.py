@@ -1,10 +1,14 @@
-"""Helpers for emulator tests: run a coroutine with a time limit, run a nextcord client."""
+"""Helpers for emulator tests: run a coroutine with a time limit, run a nextcord client, call
+the REST API raw (to send what nextcord would not, and read Discord's exact answer)."""
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
+import aiohttp
 import nextcord
 from nextcord.http import Route
 
@@ -122,3 +126,72 @@ def small_community(emu: Emulator) -> Community:
     alice = driver.add_member(guild, "alice", global_name="Alice")
     bob = driver.add_member(guild, "bob")
     return Community(guild, admins, text, voice, admin, alice, bob)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A raw REST answer: the status and the JSON body (None when there is none)."""
+
+    status: int
+    body: Any
+
+    @property
+    def code(self) -> int | None:
+        return self.body.get("code") if isinstance(self.body, dict) else None
+
+    def field_codes(self) -> dict[str, list[str]]:
+        """Discord's ``errors`` tree flattened: ``{"components.0.custom_id": ["..."]}``."""
+        found: dict[str, list[str]] = {}
+
+        def walk(node: object, path: tuple[str, ...]) -> None:
+            if not isinstance(node, dict):
+                return
+            for key, value in node.items():
+                if key == "_errors":
+                    found[".".join(path)] = [e["code"] for e in value]
+                else:
+                    walk(value, (*path, key))
+
+        walk(self.body.get("errors") if isinstance(self.body, dict) else None, ())
+        return found
+
+
+class Api:
+    """The emulator's REST API as the bot calls it, byte for byte what a test sends."""
+
+    def __init__(self, session: aiohttp.ClientSession, emu: Emulator) -> None:
+        self.session = session
+        self.emu = emu
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: object = None,
+        data: bytes | aiohttp.FormData | None = None,
+        headers: dict[str, str] | None = None,
+        token: str | None = None,
+    ) -> Answer:
+        """``method`` ``/api/v10{path}`` with the bot's token (or ``token``); bounded by STEP."""
+        sent = {"Authorization": f"Bot {token or self.emu.token}"} | (headers or {})
+        if json_body is not None:
+            data = json.dumps(json_body).encode()
+            sent.setdefault("Content-Type", "application/json")
+        async with asyncio.timeout(STEP):
+            async with self.session.request(
+                method, self.emu.api_url + path, data=data, headers=sent
+            ) as response:
+                raw = await response.read()
+                body = json.loads(raw) if raw else None
+                return Answer(response.status, body)
+
+    async def post_message(self, channel_id: int, body: object) -> Answer:
+        return await self.call("POST", f"/channels/{channel_id}/messages", json_body=body)
+
+
+@contextlib.asynccontextmanager
+async def api(emu: Emulator) -> AsyncIterator[Api]:
+    """A raw REST client for ``emu``, closed afterwards."""
+    async with aiohttp.ClientSession() as session:
+        yield Api(session, emu)

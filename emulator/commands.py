@@ -1,0 +1,209 @@
+"""Application commands as a bot registers them: their shape, Discord's rules, and the command
+Discord keeps (defaults filled, unknown keys dropped).
+
+Sources: Discord's docs, Interactions > Application Commands (``docs.discord.com/developers/
+interactions/application-commands``): "Application Command Naming", the Application Command
+and Option structures, "Bulk Overwrite ..." and the note that "command names must be unique
+per application, per type, and within each scope"; the OpenAPI description's
+``ApplicationCommandCreateRequest`` (which fields are nullable) and
+``ApplicationCommandResponse`` (what comes back).
+"""
+
+import unicodedata
+
+import msgspec
+
+from emulator.bodies import Choice
+from emulator.errors import FieldPath, FormErrors
+
+
+class CommandOption(msgspec.Struct, kw_only=True):
+    """An application command option (or subcommand) as registered by the bot."""
+
+    type: int
+    name: str
+    description: str
+    name_localizations: dict[str, str] | None = None
+    description_localizations: dict[str, str] | None = None
+    required: bool | None = None
+    autocomplete: bool | None = None
+    choices: list[Choice] | None = None
+    options: list["CommandOption"] | None = None
+    channel_types: list[int] | None = None
+    min_value: int | float | None = None
+    max_value: int | float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+
+
+class CommandBody(msgspec.Struct, kw_only=True):
+    """An application command as the bot creates or overwrites it."""
+
+    name: str
+    type: int | None = None
+    description: str | None = None
+    name_localizations: dict[str, str] | None = None
+    description_localizations: dict[str, str] | None = None
+    options: list[CommandOption] | None = None
+    default_member_permissions: str | int | None = None
+    dm_permission: bool | None = None
+    default_permission: bool | None = None
+    nsfw: bool | None = None
+    contexts: list[int] | None = None
+    integration_types: list[int] | None = None
+    handler: int | None = None
+    id: str | int | None = None
+
+    @property
+    def kind(self) -> int:
+        """CHAT_INPUT (1) unless told otherwise."""
+        return self.type if self.type is not None else CHAT_INPUT
+
+
+CHAT_INPUT, USER, MESSAGE, PRIMARY_ENTRY_POINT = 1, 2, 3, 4
+COMMAND_TYPES = (CHAT_INPUT, USER, MESSAGE, PRIMARY_ENTRY_POINT)
+OPTION_TYPES = tuple(range(1, 12))  # SUB_COMMAND (1) .. ATTACHMENT (11)
+SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
+CHOICE_TYPES = (3, 4, 10)  # STRING, INTEGER, NUMBER: "choices?" applies to these only
+NAME_LENGTH = 32
+DESCRIPTION_LENGTH = 100
+MAX_OPTIONS = 25
+MAX_CHOICES = 25
+CHOICE_NAME_LENGTH = 100
+CHOICE_VALUE_LENGTH = 100  # "Value for the choice, up to 100 characters if string"
+
+
+def _name_character(character: str) -> bool:
+    """One character of ``^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]$`` (Application Command
+    Naming); Devanagari and Thai are accepted whole, their combining signs included."""
+    point = ord(character)
+    return (
+        character in "-_'"
+        or unicodedata.category(character)[0] in "LN"
+        or 0x0900 <= point <= 0x097F
+        or 0x0E00 <= point <= 0x0E7F
+    )
+
+
+def check_chat_name(name: str, path: FieldPath, found: FormErrors) -> None:
+    """A CHAT_INPUT command or option name: the regex, and lowercase wherever a letter has one."""
+    if not 1 <= len(name) <= NAME_LENGTH:
+        found.bad_length(path, 1, NAME_LENGTH)
+    elif not all(_name_character(c) for c in name):
+        found.add(path, "STRING_TYPE_REGEX", "String value did not match validation regex.")
+    elif name != name.lower():
+        found.add(path, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+
+
+def permission_bits(spec: CommandBody) -> int | None:
+    """``default_member_permissions`` as a number ("0" is admins only); None if absent or bad."""
+    value = spec.default_member_permissions
+    text = "" if value is None else str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 20 else None
+
+
+def check_command(spec: CommandBody, path: FieldPath, found: FormErrors) -> None:
+    """Every rule one command breaks, added to ``found`` under ``path``."""
+    value = spec.default_member_permissions
+    if value is not None and permission_bits(spec) is None:
+        # A bit set sent as a string or a number; Discord answers it as a string.
+        where = (*path, "default_member_permissions")
+        found.add(where, "NUMBER_TYPE_COERCE", f'Value "{value}" is not int.')
+    if spec.kind not in COMMAND_TYPES:
+        found.choices((*path, "type"), COMMAND_TYPES)
+        return
+    if spec.kind == CHAT_INPUT:
+        check_chat_name(spec.name, (*path, "name"), found)
+        if not 1 <= len(spec.description or "") <= DESCRIPTION_LENGTH:
+            found.bad_length((*path, "description"), 1, DESCRIPTION_LENGTH)
+    elif not 1 <= len(spec.name) <= NAME_LENGTH:
+        # "USER and MESSAGE commands may be mixed case and can include spaces."
+        found.bad_length((*path, "name"), 1, NAME_LENGTH)
+    _check_options(spec.options or [], (*path, "options"), found)
+
+
+def _check_options(options: list[CommandOption], path: FieldPath, found: FormErrors) -> None:
+    if len(options) > MAX_OPTIONS:
+        found.max_length(path, MAX_OPTIONS)
+    names: set[str] = set()
+    optional_seen = False
+    for index, option in enumerate(options):
+        where = (*path, index)
+        if option.type not in OPTION_TYPES:
+            found.choices((*where, "type"), OPTION_TYPES)
+            continue
+        check_chat_name(option.name, (*where, "name"), found)
+        # "name must be unique within an array of application command options"
+        if option.name in names:
+            found.add(
+                (*where, "name"),
+                "APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME",
+                "Application command option names must be unique",
+            )
+        names.add(option.name)
+        if not 1 <= len(option.description) <= DESCRIPTION_LENGTH:
+            found.bad_length((*where, "description"), 1, DESCRIPTION_LENGTH)
+        if option.type not in (SUB_COMMAND, SUB_COMMAND_GROUP):
+            # "Required options must be listed before optional options"
+            if option.required and optional_seen:
+                found.add(
+                    where,
+                    "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                    "Required options must be placed before non-required options",
+                )
+            optional_seen = optional_seen or not option.required
+        _check_choices(option, where, found)
+        if option.options:
+            _check_options(option.options, (*where, "options"), found)
+
+
+def _check_choices(option: CommandOption, path: FieldPath, found: FormErrors) -> None:
+    choices = option.choices or []
+    if len(choices) > MAX_CHOICES:
+        found.max_length((*path, "choices"), MAX_CHOICES)
+    for index, choice in enumerate(choices):
+        where = (*path, "choices", index)
+        if not 1 <= len(choice.name) <= CHOICE_NAME_LENGTH:
+            found.bad_length((*where, "name"), 1, CHOICE_NAME_LENGTH)
+        if isinstance(choice.value, str) and len(choice.value) > CHOICE_VALUE_LENGTH:
+            found.max_length((*where, "value"), CHOICE_VALUE_LENGTH)
+
+
+def check_overwrite(specs: list[CommandBody], found: FormErrors) -> None:
+    """A bulk overwrite: each command, and no two of one type with the same name."""
+    seen: set[tuple[str, int]] = set()
+    for index, spec in enumerate(specs):
+        check_command(spec, (index,), found)
+        key = (spec.name, spec.kind)
+        if key in seen:
+            found.add(
+                (index,),
+                "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                "Application command names must be unique",
+            )
+        seen.add(key)
+
+
+def _normalised_option(option: CommandOption) -> CommandOption:
+    return msgspec.structs.replace(
+        option,
+        required=True if option.required else None,
+        autocomplete=True if option.autocomplete else None,
+        choices=option.choices or None,
+        options=[_normalised_option(o) for o in option.options or []] or None,
+        channel_types=sorted(set(option.channel_types)) if option.channel_types else None,
+    )
+
+
+def normalised(spec: CommandBody) -> CommandBody:
+    """The command as Discord keeps it: typed, ``description`` "" for USER and MESSAGE commands
+    ("Empty string for USER and MESSAGE commands"), options only on CHAT_INPUT ones."""
+    chat = spec.kind == CHAT_INPUT
+    return msgspec.structs.replace(
+        spec,
+        type=spec.kind,
+        description=(spec.description or "") if chat else "",
+        options=[_normalised_option(o) for o in spec.options or []] if chat else None,
+        nsfw=bool(spec.nsfw),
+        id=None,
+    )

@@ -1,0 +1,79 @@
+"""Reactions take a Unicode emoji or a custom emoji of a guild; anything else is 10014."""
+
+import pytest
+
+from emulator import Emulator, Refused
+from tests.emulator.support import Api, api, small_community
+
+
+def reaction_path(channel_id: int, message_id: int, emoji: str) -> str:
+    return f"/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"
+
+
+async def posted(rest: Api, channel_id: int) -> int:
+    answer = await rest.post_message(channel_id, {"content": "18h?"})
+    assert answer.status == 200
+    return int(answer.body["id"])
+
+
+@pytest.mark.parametrize(
+    "emoji", ["thumbsup", ":thumbsup:", "é", "a", "blob:123", "👍🎮", "blob:³", "blob:x", ""]
+)
+async def test_an_emoji_discord_does_not_know_is_unknown_emoji(emoji: str) -> None:
+    """The bot's reaction is 400 10014 Unknown Emoji; members cannot pick it either."""
+    async with Emulator() as emu, api(emu) as rest:
+        town = small_community(emu)
+        message_id = await posted(rest, town.text.id)
+        answer = await rest.call("PUT", reaction_path(town.text.id, message_id, emoji))
+        if emoji:
+            assert (answer.status, answer.code) == (400, 10014)
+        else:
+            assert answer.status == 404  # no emoji segment at all: no such route
+        with pytest.raises(Refused, match="Unknown Emoji"):
+            await emu.driver.react(town.alice, message_id, emoji)
+        assert emu.driver.message(message_id, town.alice).reactions == ()
+
+
+@pytest.mark.parametrize("emoji", ["👍", "👍🏽", "🕹️", "🕹", "❤", "🇦", "1️⃣", "👨‍👩‍👧"])
+async def test_unicode_emoji_are_accepted(emoji: str) -> None:
+    """Any emoji of Unicode's list (qualified or not) and Discord's regional letters: 204."""
+    async with Emulator() as emu, api(emu) as rest:
+        town = small_community(emu)
+        message_id = await posted(rest, town.text.id)
+        answer = await rest.call("PUT", reaction_path(town.text.id, message_id, emoji))
+        assert answer.status == 204, answer.body
+        await emu.driver.react(town.alice, message_id, emoji)
+        reaction = emu.driver.message(message_id, town.alice).reaction(emoji)
+        assert reaction is not None
+        assert reaction.users == (emu.bot_id, town.alice.user_id)
+
+
+async def test_a_custom_emoji_of_the_guild_is_accepted_under_its_own_name() -> None:
+    """``name:id`` of the guild's emoji works; Discord goes by the id, so ``_:id`` is the same."""
+    async with Emulator() as emu, api(emu) as rest:
+        town = small_community(emu)
+        party = emu.driver.add_emoji(town.guild, "party")
+        message_id = await posted(rest, town.text.id)
+        answer = await rest.call(
+            "PUT", reaction_path(town.text.id, message_id, f"party:{party.id}")
+        )
+        assert answer.status == 204, answer.body
+        await emu.driver.react(town.alice, message_id, f"_:{party.id}")
+        reaction = emu.driver.message(message_id, town.alice).reaction(f"party:{party.id}")
+        assert reaction is not None
+        assert reaction.users == (emu.bot_id, town.alice.user_id)
+        listed = await rest.call(
+            "GET", f"/channels/{town.text.id}/messages/{message_id}/reactions/party:{party.id}"
+        )
+        assert [u["id"] for u in listed.body] == [str(emu.bot_id), str(town.alice.user_id)]
+
+
+async def test_a_members_custom_emoji_must_come_from_one_of_their_guilds() -> None:
+    """Alice cannot react with an emoji of a server she is not in."""
+    async with Emulator() as emu, api(emu) as rest:
+        town = small_community(emu)
+        elsewhere = emu.driver.add_guild("Elsewhere")
+        theirs = emu.driver.add_emoji(elsewhere, "theirs")
+        message_id = await posted(rest, town.text.id)
+        with pytest.raises(Refused, match="Unknown Emoji"):
+            await emu.driver.react(town.alice, message_id, f"theirs:{theirs.id}")
