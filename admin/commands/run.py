@@ -17,14 +17,22 @@ def _speed(text: str) -> float:
     return value
 
 
-def _count(text: str) -> int:
+def _whole(text: str, low: int, high: int, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value <= 366:
-        raise argparse.ArgumentTypeError(f"{text!r}: between 0 and 366 days")
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{text!r}: between {low} and {high} {what}")
     return value
+
+
+def _count(text: str) -> int:
+    return _whole(text, 0, 366, "days")
+
+
+def _members(text: str) -> int:
+    return _whole(text, 1, 500, "members")
 
 
 class RunCommand(Command):
@@ -32,13 +40,14 @@ class RunCommand(Command):
 
     Run the fleet under supervisord until Ctrl-C. Without DISCORD_TOKEN or
     DISCORD_TOKEN_FILE the bot runs against a local Discord emulator with a simulated
-    community, shows the daily message as it changes, and writes the day's graphs.
+    community: a month of play, then today with the daily message shown as it changes,
+    then the month's graphs.
     """
 
     name = "run"
 
     def arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--members", type=int, default=16, help="simulated members (demo)")
+        parser.add_argument("--members", type=_members, default=16, help="simulated members (demo)")
         parser.add_argument(
             "--seed", type=int, default=7, help="seed of the simulated community (demo)"
         )

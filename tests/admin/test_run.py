@@ -111,6 +111,8 @@ def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> 
         ("--days", "400"),
         ("--speed", "0"),
         ("--month-speed", "x"),
+        ("--members", "0"),
+        ("--members", "many"),
     ],
 )
 def test_run_refuses_a_bad_option_before_starting_anything(option: str, value: str) -> None:
