@@ -22,11 +22,22 @@ from services.scheduler.answers import (
 )
 from services.scheduler.render import shown_emoji
 from services.scheduler.roster import TEXT_CHANNELS, VOICE_CHANNELS, GuildView
-from services.scheduler.slots import due_day, hour_emoji, next_post
+from services.scheduler.slots import due_day, hour_emoji, next_post, posts_after_window
 
 _TIME = re.compile(r"([01]?\d|2[0-3])[:h.]([0-5]\d)")
 _CUSTOM_EMOJI = re.compile(r"<a?:(\w{2,32}):(\d{1,20})>")
 _REGIONAL_INDICATORS = range(0x1F1E6, 0x1F1FF + 1)  # 🇦 .. 🇿: Discord's letter emoji
+
+
+def _too_late(config: GuildConfig) -> str:
+    """Why a post time after the window is refused, and what to do instead."""
+    start, end = config.window_start, config.window_start + config.window_hours
+    return (
+        f"A daily message at {config.post_time} would come after the play window"
+        f" ({start:02d}:00-{end % 24:02d}:00) is over: every hour would have passed."
+        f" Pick a post time before {end % 24:02d}:00 (/config time), or a window that"
+        " ends later (/config window)."
+    )
 
 
 def parse_time(text: str) -> str:
@@ -154,6 +165,8 @@ async def configure(context: Context, interaction: Interaction) -> InteractionRe
             new = GuildConfig(guild_id=interaction.guild_id)
         case _:
             raise Refusal(f"Unknown setting {sub!r}.")
+    if sub in ("time", "window") and posts_after_window(new):
+        raise Refusal(_too_late(new))
     saved = await context.days.ask("telemetry", SaveConfig(config=new), GuildConfigReply)
     context.days.set_config(saved.config)
     later = ""

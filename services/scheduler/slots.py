@@ -54,6 +54,18 @@ def next_hour_start(at: float, config: GuildConfig) -> float:
     return playtime.hour_start(at, zone(config.timezone)) + 3600.0
 
 
+def posts_after_window(config: GuildConfig) -> bool:
+    """Whether the daily message would come when every hour of its window is over.
+
+    A window that runs past midnight always ends after the day's post; one that ends the
+    same day must end after the post time. (Posting *during* the window is fine: the hours
+    still to come can be picked.)
+    """
+    hours, minutes = (int(part) for part in config.post_time.split(":"))
+    window_end = (config.window_start + config.window_hours) * 60
+    return window_end <= 24 * 60 and hours * 60 + minutes >= window_end
+
+
 def post_instant(day: date, config: GuildConfig) -> float:
     """When community day ``day``'s message is due (a post time in a DST gap comes after it)."""
     hours, minutes = (int(part) for part in config.post_time.split(":"))

@@ -105,13 +105,14 @@ class World:
         admin = self.town.admin
         town = self.town
         await self.say(admin, "config timezone", zone=str(settings.get("zone", "Europe/Paris")))
+        # The time first: a window is refused when the post time would come after it.
+        await self.say(admin, "config time", time=str(settings.get("time", "12:00")))
         await self.say(
             admin,
             "config window",
             start=settings.get("start", 18),
             hours=settings.get("hours", 4),
         )
-        await self.say(admin, "config time", time=str(settings.get("time", "12:00")))
         await self.say(admin, "config channel", channel=town.text.id)
 
     def daily(self) -> SeenMessage | None:

@@ -162,3 +162,22 @@ async def test_setting_the_channel_after_the_post_time_posts_today_once(
             if m.content.startswith("## Who plays today?")
         ]
         assert len(posts) == 1
+
+
+async def test_a_post_time_after_the_window_is_refused_and_says_what_to_change(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """23:30 for a window of 00:00-04:00 (or the window, for the time) is refused, unsaved."""
+    async with world(endpoints, short_tmp) as w:
+        admin = w.town.admin
+        await w.say(admin, "config time", time="01:00")
+        assert (await w.say(admin, "config window", start=0, hours=4)).startswith("Saved.")
+        refused = await w.say(admin, "config time", time="23:30")
+        assert "would come after the play window (00:00-04:00) is over" in refused
+        assert "Pick a post time before 04:00" in refused
+        assert "at 01:00" in await w.say(admin, "config show")
+        assert (await w.say(admin, "config window", start=18, hours=4)).startswith("Saved.")
+        assert (await w.say(admin, "config time", time="20:00")).startswith("Saved.")
+        refused = await w.say(admin, "config window", start=10, hours=2)
+        assert "A daily message at 20:00 would come after the play window (10:00-12:00)" in refused
+        assert "Play window: 18:00 to 22:00" in await w.say(admin, "config show")

@@ -235,7 +235,7 @@ async def test_guilds_are_independent(endpoints: Endpoints, short_tmp: Path) -> 
             assert outcome.message is not None
             assert outcome.message.content.startswith("Saved.")
 
-        await other_says("config window", start=10, hours=2)
+        await other_says("config window", start=10, hours=10)
         await other_says("config channel", channel=lounge.id)
         theirs = await driver.wait_for_message(
             lounge, boss, lambda m: m.content.startswith("## Who plays"), timeout=10.0

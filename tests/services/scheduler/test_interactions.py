@@ -72,7 +72,7 @@ async def test_post_now_posts_once_and_then_links_to_the_message(
         admin = w.town.admin
         said = await w.say(admin, "config post-now")
         assert said == "⚠️ Cannot post: no channel is set: use /config channel first."
-        await w.configure(start=19, hours=2, time="23:00")
+        await w.configure(start=19, hours=2, time="20:00")
         assert w.daily() is None
         said = await w.say(admin, "config post-now")
         posted = w.posted()

@@ -14,6 +14,7 @@ from services.scheduler.slots import (
     due_day,
     next_hour_start,
     next_post,
+    posts_after_window,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -102,3 +103,23 @@ def test_an_unknown_zone_name_falls_back_to_utc() -> None:
     """A zone removed from tzdata does not crash the scheduler."""
     slots = day_slots(date(2026, 3, 10), _config(18, 1, zone="Mars/Olympus_Mons"))
     assert slots[0].start == datetime(2026, 3, 10, 18, tzinfo=UTC).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("post", "start", "hours", "too_late"),
+    [
+        ("23:30", 0, 4, True),  # the issue's example: every hour of 00:00-04:00 is over
+        ("04:00", 0, 4, True),  # at the end itself: nothing left to pick
+        ("03:59", 0, 4, False),  # one hour still to come
+        ("20:00", 18, 4, False),  # during the window: the hours to come can be picked
+        ("23:30", 22, 4, False),  # a window past midnight always ends after the post
+        ("12:00", 4, 20, False),  # ends at midnight
+        ("12:00", 10, 2, True),
+    ],
+)
+def test_a_post_after_its_window_is_told_apart(
+    post: str, start: int, hours: int, too_late: bool
+) -> None:
+    """posts_after_window: the day's message would come when all its hours are over."""
+    config = GuildConfig(guild_id=1, post_time=post, window_start=start, window_hours=hours)
+    assert posts_after_window(config) is too_late
