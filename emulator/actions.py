@@ -10,14 +10,16 @@ from dataclasses import dataclass, replace
 import msgspec
 
 from emulator import errors, payloads
-from emulator.bodies import AttachmentRef, MessageBody
+from emulator.bodies import AllowedMentions, AttachmentRef, CreateMessageBody, MessageBody
 from emulator.components import ActionRow, PartialEmoji, check_rows, number_components
 from emulator.core import Core
 from emulator.embeds import Embed, check_embeds
 from emulator.emoji import is_unicode_emoji, usable
 from emulator.errors import FormErrors
 from emulator.jsontypes import JSONObject
-from emulator.permissions import BOT_DEFAULT, EVERYONE_DEFAULT
+from emulator.mentions import Mentions, check_allowed_mentions, compute
+from emulator.permissions import ALL_PERMISSIONS, BOT_DEFAULT, EVERYONE_DEFAULT, Overwrite
+from emulator.replies import REPLY, check_nonce, referenced, same_nonce
 from emulator.rules import check_content
 from emulator.state import (
     Attachment,
@@ -82,6 +84,35 @@ class Actions:
 
     # ------------------------------------------------------------- messages
 
+    def create_message(
+        self,
+        channel_id: int,
+        body: CreateMessageBody,
+        uploads: dict[int, Upload],
+        authorship: Authorship,
+    ) -> Message:
+        """Create Message: ``post_message`` with a reply's reference and a nonce.
+
+        With ``enforce_nonce``, the author's message of the last minutes with the same nonce
+        is answered instead of a new one (Message resource, Create Message).
+        """
+        found = FormErrors()
+        check_nonce(body.nonce, found)
+        reference = None
+        if body.message_reference is not None:
+            reference = referenced(self.world, channel_id, body.message_reference, found)
+        found.raise_if_any()
+        if body.nonce is not None and body.enforce_nonce:
+            now = self.core.clock.now()
+            earlier = same_nonce(self.world, channel_id, authorship.author_id, body.nonce, now)
+            if earlier is not None:
+                return earlier
+        if reference is not None:
+            authorship = replace(authorship, type=REPLY)
+        return self.post_message(
+            channel_id, body, uploads, authorship, reference=reference, nonce=body.nonce
+        )
+
     def post_message(
         self,
         channel_id: int,
@@ -90,6 +121,8 @@ class Actions:
         authorship: Authorship,
         *,
         allow_empty: bool = False,
+        reference: Message | None = None,
+        nonce: int | str | None = None,
     ) -> Message:
         channel = self.world.channel(channel_id)
         flags = body.flags if isinstance(body.flags, int) else 0
@@ -107,8 +140,13 @@ class Actions:
             application_id=authorship.application_id,
             interaction=authorship.interaction,
             visible_to=authorship.visible_to,
+            reference_id=reference.id if reference is not None else None,
+            nonce=nonce,
         )
-        draft = self._compose(message, body, uploads)
+        # "replied_user ... (default false)"; without allowed_mentions a reply pings its author.
+        allowed = body.allowed_mentions
+        pings_author = allowed is None or bool(allowed.replied_user)
+        draft = self._compose(message, body, uploads, replied_ping=pings_author)
         if not allow_empty and not (
             draft.content or draft.embeds or draft.components or draft.attachments
         ):
@@ -116,14 +154,20 @@ class Actions:
         self.world.messages[draft.id] = draft
         if draft.visible_to is None:
             channel.last_message_id = draft.id
-            self.core.gateway.dispatch("MESSAGE_CREATE", self._event(draft))
+            self.core.gateway.dispatch("MESSAGE_CREATE", self._event(draft, created=True))
         self.core.changes.touch()
         return draft
 
     def edit_message(
         self, message: Message, body: MessageBody, uploads: dict[int, Upload]
     ) -> Message:
-        draft = self._compose(message, body, uploads)
+        replied = self.world.messages.get(message.reference_id or 0)
+        allowed = body.allowed_mentions
+        if allowed is not None and allowed.replied_user is not None:
+            pings_author = allowed.replied_user
+        else:
+            pings_author = replied is not None and replied.author_id in message.mentions
+        draft = self._compose(message, body, uploads, replied_ping=pings_author)
         if isinstance(body.flags, int):
             draft.flags = (message.flags & ~EDITABLE_FLAGS) | (body.flags & EDITABLE_FLAGS)
         draft.flags &= ~MessageFlag.LOADING
@@ -147,7 +191,14 @@ class Actions:
             )
         self.core.changes.touch()
 
-    def _compose(self, base: Message, body: MessageBody, uploads: dict[int, Upload]) -> Message:
+    def _compose(
+        self,
+        base: Message,
+        body: MessageBody,
+        uploads: dict[int, Upload],
+        *,
+        replied_ping: bool,
+    ) -> Message:
         """The message after applying ``body``, checked against the rules before it is kept."""
         rules = self.core.config.rules
         found = FormErrors()
@@ -162,15 +213,47 @@ class Actions:
         embeds: list[Embed] = base.embeds
         if not isinstance(body.embeds, msgspec.UnsetType):
             embeds = check_embeds(body.embeds or [], found)
+        if body.allowed_mentions is not None:
+            check_allowed_mentions(body.allowed_mentions, found)
         found.raise_if_any()
         attachments = self._attachments(base, body, uploads)
+        mentions = Mentions(base.mentions, base.mention_roles, base.mention_everyone)
+        new = base.id not in self.world.messages
+        rewritten = not isinstance(body.content, msgspec.UnsetType)
+        if new or rewritten or body.allowed_mentions is not None:
+            mentions = self._mentions(base, content, body.allowed_mentions, replied_ping)
         return replace(
             base,
+            mentions=mentions.users,
+            mention_roles=mentions.roles,
+            mention_everyone=mentions.everyone,
             content=content,
             components=rows,
             embeds=embeds,
             attachments=attachments,
             reactions=list(base.reactions),
+        )
+
+    def _mentions(
+        self, base: Message, content: str, allowed: AllowedMentions | None, replied_ping: bool
+    ) -> Mentions:
+        """Whom ``content`` pings, with the author's permissions in the channel."""
+        guild = self.world.guild(base.guild_id)
+        if base.author_id in guild.members and base.webhook_id is None:
+            held = self.world.channel_permissions(base.channel_id, base.author_id)
+        else:
+            held = ALL_PERMISSIONS  # a webhook is not a member: its mentions are not limited
+        replied = self.world.messages.get(base.reference_id or 0)
+        replied_author = None
+        if replied_ping and replied is not None and replied.author_id != base.author_id:
+            replied_author = replied.author_id
+        return compute(
+            self.world,
+            guild,
+            content,
+            allowed,
+            author_permissions=held,
+            replied_author=replied_author,
         )
 
     def _attachments(
@@ -206,9 +289,9 @@ class Actions:
             return emoji.id is None and emoji.name is not None and is_unicode_emoji(emoji.name)
         return usable(self.world, self.core.bot_id, Emoji(name=emoji.name or "", id=custom))
 
-    def _event(self, message: Message) -> JSONObject:
+    def _event(self, message: Message, *, created: bool = False) -> JSONObject:
         return payloads.message_event(
-            self.world, message, cdn=self.core.base_url, viewer=self.core.bot_id
+            self.world, message, cdn=self.core.base_url, viewer=self.core.bot_id, created=created
         )
 
     # ------------------------------------------------------------ reactions
@@ -386,6 +469,17 @@ class Actions:
         guild.channels[channel.id] = channel
         self.world.channels[channel.id] = channel
         self.core.gateway.dispatch("CHANNEL_CREATE", payloads.channel(channel))
+        self.core.changes.touch()
+        return channel
+
+    def set_overwrite(
+        self, channel_id: int, overwrite: Overwrite | None, *, target: int
+    ) -> Channel:
+        """Set (or, with None, delete) the channel's overwrite for role or member ``target``."""
+        channel = self.world.channel(channel_id)
+        kept = [o for o in channel.overwrites if o.id != target]
+        channel.overwrites = kept if overwrite is None else [*kept, overwrite]
+        self.core.gateway.dispatch("CHANNEL_UPDATE", payloads.channel(channel))
         self.core.changes.touch()
         return channel
 

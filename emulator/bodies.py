@@ -18,6 +18,16 @@ class AttachmentRef(msgspec.Struct, kw_only=True):
     description: str | None = None
 
 
+class AllowedMentions(msgspec.Struct, kw_only=True):
+    """``allowed_mentions`` as sent (OpenAPI ``MessageAllowedMentionsRequest``, all nullable);
+    its rules are in ``emulator.mentions``."""
+
+    parse: list[str] | None = None
+    users: list[str | int] | None = None
+    roles: list[str | int] | None = None
+    replied_user: bool | None = None
+
+
 class MessageBody(msgspec.Struct, kw_only=True):
     """The message fields shared by create, edit, webhook and interaction-callback bodies.
 
@@ -30,6 +40,25 @@ class MessageBody(msgspec.Struct, kw_only=True):
     components: list[ActionRow] | msgspec.UnsetType | None = msgspec.UNSET
     attachments: list[AttachmentRef] | msgspec.UnsetType | None = msgspec.UNSET
     flags: int | msgspec.UnsetType | None = msgspec.UNSET
+    allowed_mentions: AllowedMentions | None = None
+
+
+class MessageReference(msgspec.Struct, kw_only=True):
+    """``message_reference`` (OpenAPI ``MessageReferenceRequest``): a reply names its message."""
+
+    message_id: int | str
+    channel_id: int | str | None = None
+    guild_id: int | str | None = None
+    fail_if_not_exists: bool | None = None
+    type: int | None = None
+
+
+class CreateMessageBody(MessageBody, kw_only=True):
+    """``POST /channels/{id}/messages``: a message, plus a reply's reference and a nonce."""
+
+    message_reference: MessageReference | None = None
+    nonce: int | str | None = None
+    enforce_nonce: bool | None = None
 
 
 class Choice(msgspec.Struct, kw_only=True):

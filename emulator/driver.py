@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 from emulator import errors
 from emulator.actions import Actions, Authorship
-from emulator.bodies import Choice, MessageBody
+from emulator.bodies import Choice, CreateMessageBody, MessageReference
 from emulator.components import Button, StringSelect
 from emulator.core import Core
 from emulator.emoji import reaction_emoji
 from emulator.interactions import CallbackType, Interactions, InteractionType, PendingInteraction
 from emulator.jsontypes import JSONObject
 from emulator.options import OptionError, OptionValue, command_data
-from emulator.permissions import Permission, allows
+from emulator.permissions import Overwrite, OverwriteType, Permission, allows
 from emulator.seen import SeenMessage, see
 from emulator.state import (
     Channel,
@@ -107,6 +107,10 @@ class Driver:
     def owner(self, guild: Guild) -> Member:
         return self.world.member(guild.id, guild.owner_id)
 
+    def bot(self, guild: Guild) -> Member:
+        """The bot's own member in ``guild``."""
+        return self.world.member(guild.id, self.core.bot_id)
+
     def set_roles(self, member: Member, roles: list[Role]) -> Member:
         return self.actions.update_member(
             member.guild_id, member.user_id, roles=[r.id for r in roles]
@@ -118,13 +122,39 @@ class Driver:
     def remove_member(self, member: Member) -> None:
         self.actions.remove_member(member.guild_id, member.user_id)
 
+    def set_overwrite(
+        self, channel: Channel, target: Role | Member, *, allow: int = 0, deny: int = 0
+    ) -> Channel:
+        """As an admin editing the channel: allow and deny bits for a role or a member there
+        (:meth:`bot` for the bot, ``guild.everyone`` for everyone)."""
+        if isinstance(target, Role):
+            overwrite = Overwrite(target.id, OverwriteType.ROLE, allow=allow, deny=deny)
+        else:
+            overwrite = Overwrite(target.user_id, OverwriteType.MEMBER, allow=allow, deny=deny)
+        return self.actions.set_overwrite(channel.id, overwrite, target=overwrite.id)
+
+    def remove_overwrite(self, channel: Channel, target: Role | Member) -> Channel:
+        target_id = target.id if isinstance(target, Role) else target.user_id
+        return self.actions.set_overwrite(channel.id, None, target=target_id)
+
+    def channel_permissions(self, channel: Channel, member: Member) -> Permission:
+        """What ``member`` may do in ``channel`` (Discord's computation, overwrites applied)."""
+        return Permission(self.world.channel_permissions(channel.id, member.user_id))
+
     # --------------------------------------------------------------- members
 
-    async def say(self, member: Member, channel: Channel, content: str) -> SeenMessage:
-        """Post a plain message as ``member``."""
+    async def say(
+        self, member: Member, channel: Channel, content: str, *, reply_to: int | None = None
+    ) -> SeenMessage:
+        """Post a plain message as ``member`` (a reply to message ``reply_to``)."""
+        needed = Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES
+        reference = MessageReference(message_id=reply_to) if reply_to is not None else None
+        body = CreateMessageBody(content=content, message_reference=reference)
         try:
-            message = self.actions.post_message(
-                channel.id, MessageBody(content=content), {}, Authorship(author_id=member.user_id)
+            if not allows(self.world.channel_permissions(channel.id, member.user_id), needed):
+                raise Refused(f"missing Send Messages permission in {channel.name}")
+            message = self.actions.create_message(
+                channel.id, body, {}, Authorship(author_id=member.user_id)
             )
         except errors.DiscordError as error:
             raise Refused(error.message) from error
@@ -151,11 +181,13 @@ class Driver:
         self, member: Member, channel: Channel, *, mute: bool = False, deaf: bool = False
     ) -> None:
         """Join (or move to) a voice channel, optionally self-muted / self-deafened."""
+        self._may_connect(member, channel)
         self.actions.set_voice(
             member.guild_id, member.user_id, channel.id, self_mute=mute, self_deaf=deaf
         )
 
     async def move_voice(self, member: Member, channel: Channel) -> None:
+        self._may_connect(member, channel)
         self.actions.set_voice(member.guild_id, member.user_id, channel.id)
 
     async def set_voice(
@@ -314,6 +346,12 @@ class Driver:
         return found[0]
 
     # -------------------------------------------------------------- helpers
+
+    def _may_connect(self, member: Member, channel: Channel) -> None:
+        """The Discord client greys out a voice channel the member cannot connect to."""
+        needed = Permission.VIEW_CHANNEL | Permission.CONNECT
+        if not allows(self.world.channel_permissions(channel.id, member.user_id), needed):
+            raise Refused(f"missing Connect permission in {channel.name}")
 
     def _readable(self, member: Member, message_id: int) -> Message:
         message = self.world.messages.get(message_id)

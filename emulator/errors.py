@@ -29,6 +29,8 @@ type FieldCode = Literal[
     "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
     "DATE_TIME_TYPE_PARSE",
     "MAX_EMBED_SIZE_EXCEEDED",
+    "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+    "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
     "MODEL_TYPE_CONVERT",
     "NUMBER_TYPE_COERCE",
     "NUMBER_TYPE_MAX",
@@ -209,6 +211,10 @@ def cannot_edit_foreign_message() -> DiscordError:
 
 def empty_message() -> DiscordError:
     return DiscordError(400, 50006, "Cannot send an empty message")
+
+
+def missing_access() -> DiscordError:
+    return DiscordError(403, 50001, "Missing Access")
 
 
 def missing_permissions() -> DiscordError:

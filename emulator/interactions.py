@@ -128,11 +128,14 @@ class Interactions:
             "guild_id": str(guild_id),
             "channel_id": str(channel_id),
             "channel": payloads.channel(channel),
-            "member": payloads.member_with_permissions(world, member),
+            "member": payloads.member_with_permissions(world, member, channel_id=channel_id),
             "token": pending.token,
             "version": 1,
+            # "permissions the app has within the channel the interaction was sent from"
             "app_permissions": str(
-                world.permissions(guild_id, self.core.bot_id) if self.core.bot_id else BOT_DEFAULT
+                world.channel_permissions(channel_id, self.core.bot_id)
+                if self.core.bot_id
+                else BOT_DEFAULT
             ),
             "locale": "en-US",
             "guild_locale": "en-US",

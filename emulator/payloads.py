@@ -81,9 +81,15 @@ def member(world: World, record: Member) -> JSONObject:
     }
 
 
-def member_with_permissions(world: World, record: Member) -> JSONObject:
-    """The ``member`` of an interaction, carrying the member's computed permissions."""
-    permissions = world.permissions(record.guild_id, record.user_id)
+def member_with_permissions(
+    world: World, record: Member, *, channel_id: int | None = None
+) -> JSONObject:
+    """The ``member`` of an interaction, carrying the member's computed permissions: "in the
+    channel, including overwrites" (Guild Member Object) when the channel is known."""
+    if channel_id is None:
+        permissions = world.permissions(record.guild_id, record.user_id)
+    else:
+        permissions = world.channel_permissions(channel_id, record.user_id)
     return member(world, record) | {"permissions": str(permissions)}
 
 
@@ -96,7 +102,10 @@ def channel(record: Channel) -> JSONObject:
         "position": record.position,
         "flags": 0,
         "parent_id": str(record.parent_id) if record.parent_id else None,
-        "permission_overwrites": [],
+        "permission_overwrites": [
+            {"id": str(o.id), "type": int(o.type), "allow": str(o.allow), "deny": str(o.deny)}
+            for o in record.overwrites
+        ],
         "nsfw": False,
     }
     if record.type is ChannelType.GUILD_TEXT:
@@ -275,8 +284,14 @@ def _reaction(record: Reaction, viewer: int) -> JSONObject:
     }
 
 
-def message(world: World, record: Message, *, cdn: str, viewer: int) -> JSONObject:
-    """A message as ``viewer`` sees it (``me`` on reactions)."""
+def message(
+    world: World, record: Message, *, cdn: str, viewer: int, nested: bool = False
+) -> JSONObject:
+    """A message as ``viewer`` sees it (``me`` on reactions).
+
+    A reply carries ``message_reference`` and the message it replies to (``null`` once that
+    is deleted), which itself comes without its own ``referenced_message`` (``nested``).
+    """
     body: JSONObject = {
         "id": str(record.id),
         "channel_id": str(record.channel_id),
@@ -286,9 +301,9 @@ def message(world: World, record: Message, *, cdn: str, viewer: int) -> JSONObje
         "timestamp": iso(record.timestamp),
         "edited_timestamp": iso(record.edited_timestamp) if record.edited_timestamp else None,
         "tts": record.tts,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
+        "mention_everyone": record.mention_everyone,
+        "mentions": [user(world.user(u)) for u in record.mentions if u in world.users],
+        "mention_roles": [str(r) for r in record.mention_roles],
         "attachments": [
             attachment(a, cdn=cdn, channel_id=record.channel_id) for a in record.attachments
         ],
@@ -299,6 +314,18 @@ def message(world: World, record: Message, *, cdn: str, viewer: int) -> JSONObje
     }
     if record.reactions:
         body["reactions"] = [_reaction(r, viewer) for r in record.reactions]
+    if record.reference_id is not None:
+        body["message_reference"] = {
+            "type": 0,
+            "message_id": str(record.reference_id),
+            "channel_id": str(record.channel_id),
+            "guild_id": str(record.guild_id),
+        }
+        if not nested:
+            replied = world.messages.get(record.reference_id)
+            body["referenced_message"] = (
+                message(world, replied, cdn=cdn, viewer=viewer, nested=True) if replied else None
+            )
     if record.webhook_id is not None:
         body["webhook_id"] = str(record.webhook_id)
     if record.application_id is not None:
@@ -315,9 +342,13 @@ def message(world: World, record: Message, *, cdn: str, viewer: int) -> JSONObje
     return body
 
 
-def message_event(world: World, record: Message, *, cdn: str, viewer: int) -> JSONObject:
+def message_event(
+    world: World, record: Message, *, cdn: str, viewer: int, created: bool = False
+) -> JSONObject:
     """MESSAGE_CREATE / MESSAGE_UPDATE: the message plus ``guild_id`` and the author's member."""
     body = message(world, record, cdn=cdn, viewer=viewer) | {"guild_id": str(record.guild_id)}
+    if created and record.nonce is not None:
+        body["nonce"] = record.nonce  # only MESSAGE_CREATE and the create answer echo it
     author = world.guild(record.guild_id).members.get(record.author_id)
     if author is not None and record.webhook_id is None:
         body["member"] = {k: v for k, v in member(world, author).items() if k != "user"}

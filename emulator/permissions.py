@@ -1,6 +1,7 @@
-"""Discord permission bits and how a member's guild permissions are computed."""
+"""Discord permission bits and how a member's guild and channel permissions are computed."""
 
-from enum import IntFlag
+from dataclasses import dataclass
+from enum import IntEnum, IntFlag
 
 
 class Permission(IntFlag):
@@ -16,6 +17,7 @@ class Permission(IntFlag):
     VIEW_AUDIT_LOG = 1 << 7
     VIEW_CHANNEL = 1 << 10
     SEND_MESSAGES = 1 << 11
+    SEND_TTS_MESSAGES = 1 << 12
     MANAGE_MESSAGES = 1 << 13
     EMBED_LINKS = 1 << 14
     ATTACH_FILES = 1 << 15
@@ -34,6 +36,13 @@ class Permission(IntFlag):
 
 
 ALL_PERMISSIONS = (1 << 51) - 1
+
+NEEDS_SEND_MESSAGES = (
+    Permission.MENTION_EVERYONE
+    | Permission.SEND_TTS_MESSAGES
+    | Permission.EMBED_LINKS
+    | Permission.ATTACH_FILES
+)
 
 EVERYONE_DEFAULT = (
     Permission.CREATE_INSTANT_INVITE
@@ -75,3 +84,59 @@ def guild_permissions(*, is_owner: bool, role_permissions: list[int]) -> int:
 def allows(held: int, required: int) -> bool:
     """Whether ``held`` covers every bit of ``required`` (administrators hold all)."""
     return bool(held & Permission.ADMINISTRATOR) or held & required == required
+
+
+class OverwriteType(IntEnum):
+    ROLE = 0
+    MEMBER = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Overwrite:
+    """A channel's permission overwrite for a role (``type`` 0) or a member (``type`` 1)."""
+
+    id: int
+    type: OverwriteType
+    allow: int = 0
+    deny: int = 0
+
+
+def channel_permissions(
+    base: int,
+    *,
+    guild_id: int,
+    user_id: int,
+    roles: list[int],
+    overwrites: list[Overwrite],
+) -> int:
+    """A member's permissions in a channel, from their guild permissions ``base``.
+
+    Discord's documentation, "Permissions" > "Permission Overwrites" (its
+    ``compute_overwrites``): administrators keep everything; then the @everyone overwrite
+    (its id is the guild's), then the member's role overwrites combined (all denies, then all
+    allows), then the member's own. "Implicit Permissions" on the same page: without View
+    Channel nothing else holds in the channel, and without Send Messages neither do Mention
+    Everyone, Send TTS, Embed Links nor Attach Files.
+    """
+    if base & Permission.ADMINISTRATOR:
+        return ALL_PERMISSIONS
+    by_target = {(o.type, o.id): o for o in overwrites}
+    held = base
+    everyone = by_target.get((OverwriteType.ROLE, guild_id))
+    if everyone is not None:
+        held = (held & ~everyone.deny) | everyone.allow
+    allow = deny = 0
+    for role_id in roles:
+        found = by_target.get((OverwriteType.ROLE, role_id))
+        if found is not None:
+            allow |= found.allow
+            deny |= found.deny
+    held = (held & ~deny) | allow
+    member = by_target.get((OverwriteType.MEMBER, user_id))
+    if member is not None:
+        held = (held & ~member.deny) | member.allow
+    if not held & Permission.VIEW_CHANNEL:
+        return 0
+    if not held & Permission.SEND_MESSAGES:
+        held &= ~NEEDS_SEND_MESSAGES
+    return held

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from emulator import payloads
 from emulator.components import ActionRow, Button, RowItem, StringSelect
 from emulator.jsontypes import JSONValue
+from emulator.permissions import Permission, allows
 from emulator.state import Message, MessageFlag, World
 
 
@@ -40,6 +41,14 @@ class SeenMessage:
     edited: bool
     loading: bool
     """A deferred response still showing "<bot> is thinking..."."""
+    mentions: tuple[int, ...] = ()
+    """Users the message pings by name (Discord's ``mentions``; a suppressed ``<@id>`` is not)."""
+    mention_roles: tuple[int, ...] = ()
+    mention_everyone: bool = False
+    pinged: frozenset[int] = frozenset()
+    """Every member notified: named, holding a pinged role, or @everyone; all can see it."""
+    reply_to: int | None = None
+    """The message this one replies to."""
 
     def reaction(self, emoji: str) -> SeenReaction | None:
         return next((r for r in self.reactions if r.emoji == emoji), None)
@@ -85,4 +94,29 @@ def see(world: World, message: Message) -> SeenMessage:
         ephemeral=bool(message.flags & MessageFlag.EPHEMERAL),
         edited=message.edited_timestamp is not None,
         loading=bool(message.flags & MessageFlag.LOADING),
+        mentions=tuple(message.mentions),
+        mention_roles=tuple(message.mention_roles),
+        mention_everyone=message.mention_everyone,
+        pinged=_pinged(world, message),
+        reply_to=message.reference_id,
     )
+
+
+def _pinged(world: World, message: Message) -> frozenset[int]:
+    """Who gets a notification: Discord notifies only members who can see the channel."""
+    guild = world.guilds.get(message.guild_id)
+    if guild is None:
+        return frozenset()
+    roles = set(message.mention_roles)
+    found = set()
+    for member in guild.members.values():
+        named = member.user_id in message.mentions
+        if message.mention_everyone or named or roles.intersection(member.roles):
+            found.add(member.user_id)
+    found.discard(message.author_id)
+    viewers = {
+        u
+        for u in found
+        if allows(world.channel_permissions(message.channel_id, u), Permission.VIEW_CHANNEL)
+    }
+    return frozenset(viewers)

@@ -15,6 +15,7 @@ from emulator.driver import Driver
 from emulator.gateway import Gateway, GatewaySession, GatewaySettings
 from emulator.interactions import Interactions
 from emulator.jsontypes import JSONObject
+from emulator.permissions import Permission, allows
 from emulator.ratelimit import RateLimiter
 from emulator.recorder import RequestLog
 from emulator.rest.app import Services, build_app
@@ -174,11 +175,22 @@ class Emulator:
 
     # ----------------------------------------------------------------- voice
 
+    def _may_connect(self, channel_id: int) -> bool:
+        """Discord ignores a join to a channel the bot cannot see or lacks Connect in: no
+        VOICE_STATE_UPDATE, no VOICE_SERVER_UPDATE, so the client's connect times out."""
+        world = self.core.world
+        if channel_id not in world.channels:
+            return True  # set_voice refuses it as Discord does
+        needed = Permission.VIEW_CHANNEL | Permission.CONNECT
+        return allows(world.channel_permissions(channel_id, self.core.bot_id), needed)
+
     def _voice_request(self, session: GatewaySession, data: JSONObject) -> None:
         """The bot asked (op 4) to join, move or leave voice in a guild."""
         guild_id = int(str(data.get("guild_id", 0)))
         channel = data.get("channel_id")
         if guild_id not in self.core.world.guilds:
+            return
+        if channel is not None and not self._may_connect(int(str(channel))):
             return
         self.actions.set_voice(
             guild_id,

@@ -8,7 +8,7 @@ from emulator import errors
 from emulator.commands import CommandBody, CommandOption
 from emulator.components import ActionRow
 from emulator.embeds import Embed
-from emulator.permissions import guild_permissions
+from emulator.permissions import Overwrite, channel_permissions, guild_permissions
 
 
 class ChannelType(IntEnum):
@@ -63,6 +63,7 @@ class Channel:
     parent_id: int | None = None
     topic: str | None = None
     last_message_id: int | None = None
+    overwrites: list[Overwrite] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -170,6 +171,13 @@ class Message:
     interaction: InteractionMetadata | None = None
     visible_to: int | None = None
     """Ephemeral messages are seen only by this user."""
+    mentions: list[int] = field(default_factory=list)
+    """Users the message pings (see ``emulator.mentions``); also roles and @everyone below."""
+    mention_roles: list[int] = field(default_factory=list)
+    mention_everyone: bool = False
+    reference_id: int | None = None
+    """The message this one replies to (``message_reference``), in the same channel."""
+    nonce: int | str | None = None
 
     def reaction(self, emoji: Emoji) -> Reaction | None:
         for reaction in self.reactions:
@@ -258,6 +266,18 @@ class World:
         bits = [guild.everyone.permissions]
         bits += [guild.roles[r].permissions for r in member.roles if r in guild.roles]
         return guild_permissions(is_owner=guild.owner_id == user_id, role_permissions=bits)
+
+    def channel_permissions(self, channel_id: int, user_id: int) -> int:
+        """A member's permissions in a channel: their guild's, then the channel's overwrites."""
+        channel = self.channel(channel_id)
+        member = self.member(channel.guild_id, user_id)
+        return channel_permissions(
+            self.permissions(channel.guild_id, user_id),
+            guild_id=channel.guild_id,
+            user_id=user_id,
+            roles=member.roles,
+            overwrites=channel.overwrites,
+        )
 
     def display_name(self, guild_id: int, user_id: int) -> str:
         user = self.user(user_id)

@@ -23,6 +23,7 @@ from aiohttp import WSMsgType, web
 
 from emulator.hearing import MODES, Heard, Stream, Undecodable
 from emulator.jsontypes import JSONObject, JSONValue, as_object
+from emulator.permissions import Permission, allows
 from emulator.state import World
 from emulator.tls import Certificate, self_signed
 from emulator.watch import Changes
@@ -375,6 +376,10 @@ class EmulatedVoice:
         state = guild.voice_states.get(stream.user_id) if guild is not None else None
         if state is None:
             self.rejected_packets += 1  # audio from someone not in a channel reaches nobody
+            return
+        speaks = self.world.channel_permissions(state.channel_id, stream.user_id)
+        if not allows(speaks, Permission.SPEAK):
+            self.rejected_packets += 1  # Discord forwards no audio from a member without Speak
             return
         key = (stream.guild_id, state.channel_id)
         self._heard.setdefault(key, Heard()).add(pcm, channels, time.monotonic())

@@ -17,7 +17,7 @@ from emulator.actions import Actions, Upload
 from emulator.core import Core
 from emulator.interactions import Interactions
 from emulator.jsontypes import JSONValue
-from emulator.permissions import allows
+from emulator.permissions import Permission, allows
 from emulator.recorder import UploadRecord
 
 API_PREFIX = "/api/v10"
@@ -67,9 +67,16 @@ _BODY: ContextVar["Body | None"] = ContextVar("request_body", default=None)
 """The body of the request being handled (set by the middleware, read by handlers)."""
 
 
-def require_bot_permission(svc: Services, guild_id: int, permission: int) -> None:
-    """Discord's 50013 when the bot's roles lack ``permission`` in the guild."""
-    if not allows(svc.core.world.permissions(guild_id, svc.core.bot_id), permission):
+def require_channel_permission(svc: Services, channel_id: int, permission: int) -> None:
+    """The bot's permissions in a channel, its overwrites applied (see ``channel_permissions``).
+
+    A channel the bot cannot see is 403 50001 Missing Access, whatever was asked; one it sees
+    but where it lacks ``permission`` is 403 50013 Missing Permissions.
+    """
+    held = svc.core.world.channel_permissions(channel_id, svc.core.bot_id)
+    if not held & Permission.VIEW_CHANNEL:
+        raise errors.missing_access()
+    if not allows(held, permission):
         raise errors.missing_permissions()
 
 

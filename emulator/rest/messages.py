@@ -4,8 +4,8 @@ from aiohttp import web
 
 from emulator import errors, payloads
 from emulator.actions import Authorship
-from emulator.bodies import MessageBody
-from emulator.permissions import Permission
+from emulator.bodies import CreateMessageBody, MessageBody
+from emulator.permissions import Permission, allows
 from emulator.rest.context import (
     RouteTable,
     Services,
@@ -13,12 +13,14 @@ from emulator.rest.context import (
     decode,
     json_response,
     no_content,
-    require_bot_permission,
+    require_channel_permission,
     services,
     snowflake,
 )
 from emulator.rest.query import limit_param, snowflake_param
 from emulator.state import Message
+
+HISTORY = Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY
 
 
 def _render(svc: Services, message: Message) -> web.Response:
@@ -43,11 +45,14 @@ async def list_messages(request: web.Request) -> web.Response:
     svc = services(request)
     core = svc.core
     channel = core.world.channel(snowflake(request, "channel_id"))
+    require_channel_permission(svc, channel.id, Permission.VIEW_CHANNEL)
     limit = limit_param(request, default=50)
     around = snowflake_param(request, "around")
     before = snowflake_param(request, "before")
     after = snowflake_param(request, "after")
     shown = [m for m in core.world.channel_messages(channel.id) if m.visible_to is None]
+    if not allows(core.world.channel_permissions(channel.id, core.bot_id), HISTORY):
+        shown = []  # Discord answers an empty list without Read Message History
     if around is not None:
         # Centred on ``around``: the message itself and the older half, then the newer half.
         newer = [m for m in shown if m.id > around][: limit // 2]
@@ -71,18 +76,24 @@ async def create_message(request: web.Request) -> web.Response:
     svc = services(request)
     channel = svc.core.world.channel(snowflake(request, "channel_id"))
     uploads = body(request).uploads
-    needed = Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES
-    require_bot_permission(
-        svc, channel.guild_id, needed | (Permission.ATTACH_FILES if uploads else 0)
+    needed = Permission.SEND_MESSAGES | (Permission.ATTACH_FILES if uploads else 0)
+    require_channel_permission(svc, channel.id, needed)
+    message = svc.actions.create_message(
+        channel.id,
+        decode(request, CreateMessageBody),
+        uploads,
+        Authorship(author_id=svc.core.bot_id),
     )
-    message = svc.actions.post_message(
-        channel.id, decode(request, MessageBody), uploads, Authorship(author_id=svc.core.bot_id)
-    )
-    return _render(svc, message)
+    core = svc.core
+    rendered = payloads.message(core.world, message, cdn=core.base_url, viewer=core.bot_id)
+    if message.nonce is not None:
+        rendered["nonce"] = message.nonce
+    return json_response(rendered)
 
 
 async def get_message(request: web.Request) -> web.Response:
     svc = services(request)
+    require_channel_permission(svc, snowflake(request, "channel_id"), HISTORY)
     return _render(svc, _visible(svc, request))
 
 
@@ -99,7 +110,7 @@ async def delete_message(request: web.Request) -> web.Response:
     svc = services(request)
     message = _visible(svc, request)
     if message.author_id != svc.core.bot_id:
-        require_bot_permission(svc, message.guild_id, Permission.MANAGE_MESSAGES)
+        require_channel_permission(svc, message.channel_id, Permission.MANAGE_MESSAGES)
     svc.actions.delete_message(message)
     return no_content()
 

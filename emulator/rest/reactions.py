@@ -10,7 +10,7 @@ from emulator.rest.context import (
     Services,
     json_response,
     no_content,
-    require_bot_permission,
+    require_channel_permission,
     services,
     snowflake,
 )
@@ -32,8 +32,8 @@ async def add_own(request: web.Request) -> web.Response:
     svc = services(request)
     message, emoji = _target(svc, request)
     if message.reaction(emoji) is None:
-        require_bot_permission(
-            svc, message.guild_id, Permission.ADD_REACTIONS | Permission.READ_MESSAGE_HISTORY
+        require_channel_permission(
+            svc, message.channel_id, Permission.ADD_REACTIONS | Permission.READ_MESSAGE_HISTORY
         )
     svc.actions.add_reaction(message, svc.core.bot_id, emoji)
     return no_content()
@@ -51,7 +51,7 @@ async def remove_user(request: web.Request) -> web.Response:
     message, emoji = _target(svc, request)
     user_id = snowflake(request, "user_id")
     if user_id != svc.core.bot_id:
-        require_bot_permission(svc, message.guild_id, Permission.MANAGE_MESSAGES)
+        require_channel_permission(svc, message.channel_id, Permission.MANAGE_MESSAGES)
     svc.actions.remove_reaction(message, user_id, emoji)
     return no_content()
 

@@ -7,6 +7,7 @@ import nextcord
 import pytest
 
 from emulator import Emulator, Refused
+from emulator.permissions import Permission
 from tests.emulator.support import STEP, make_client, running, small_community
 
 
@@ -141,10 +142,11 @@ async def test_bot_without_permission_gets_missing_permissions() -> None:
     async with Emulator() as emu:
         town = small_community(emu)
         guild = emu.world.guild(town.guild.id)
-        guild.everyone.permissions = 0
+        # It still sees the channel: a channel it cannot see is 50001 Missing Access.
+        guild.everyone.permissions = Permission.VIEW_CHANNEL
         for role in guild.roles.values():
             if role.managed:
-                role.permissions = 0
+                role.permissions = Permission.VIEW_CHANNEL
         async with running(emu, make_client()) as client:
             channel = await text_channel(client, town.text.id)
             with pytest.raises(nextcord.Forbidden) as refused:
