@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bus.client import BusClient
-from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, RequestTimeout
+from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, RequestTimeout, discord_error
 from bus.protocol import (
     ActionRow,
     AddReactions,
@@ -75,6 +75,8 @@ from services.scheduler.slots import (
 
 log = logging.getLogger(__name__)
 
+NOT_ALLOWED = {discord_error(50001), discord_error(50013)}  # Missing Access, Missing Permissions
+
 TIMEOUT = 2.0  # a request's deadline: telemetry and the gateway answer in milliseconds
 POST_TIMEOUT = 30.0  # posting may wait out Discord's rate limits; a retry must not overtake it
 NOT_TODAY = "scheduler:day:off"
@@ -112,6 +114,7 @@ class GuildDay:
     coalescer: Coalescer | None = None
     posted_with: GuildConfig | None = None  # whose window (and zone) the current message shows
     clicked: set[tuple[int, int]] | None = None  # (member, hour) clicked while reconciling
+    refused_in: int = 0  # the channel Discord refused the post in, already told to the admin
 
     @property
     def guild_id(self) -> int:
@@ -130,6 +133,10 @@ class GuildDay:
         """The member's scheduled hours of ``day`` that are in its window, in window order."""
         hours = scheduled_hours(self.schedules.get(user_id, ()), day.weekday())
         return [slot.hour for slot in day_slots(day, self.window) if slot.hour in hours]
+
+
+class PostRefused(BusError):
+    """Discord refused the daily post for want of a permission; logged once, retried."""
 
 
 class Days:
@@ -223,6 +230,8 @@ class Days:
             now = self._clock.now()
             try:
                 await self._tick_guild(guild, now)
+            except PostRefused:
+                retry = True  # said once when first refused: an admin must grant it
             except BusError as error:
                 log.warning("guild %d: %s; trying again soon", guild.guild_id, error)
                 retry = True
@@ -297,12 +306,20 @@ class Days:
                 timeout=POST_TIMEOUT,
             )
             state = await self._record_post(guild, day, channel_id, sent.message_id)
-        except BusError:
+        except BusError as error:
             # Not posted, or posted but not recorded: the next tick tries again, and finds
             # a message that did go out among the channel's newest.
             guild.day = None
             guild.stale = True
+            if isinstance(error, RemoteError) and error.code in NOT_ALLOWED:
+                self._refused(guild, channel_id, error)
+                raise PostRefused(str(error)) from error
             raise
+        if guild.refused_in:
+            log.info(
+                "guild %d: channel %d accepts the daily message again", guild.guild_id, channel_id
+            )
+            guild.refused_in = 0
         self._adopt(guild, day, state)
         guild.shown = text
         guild.stale = True  # until the hour reactions are all there
@@ -311,6 +328,24 @@ class Days:
         await self._react(guild, [slot.emoji for slot in guild.slots()])
         # Members may click before the post is recorded here: read what they did.
         await self._check_message(guild)
+
+    @staticmethod
+    def _refused(guild: GuildDay, channel_id: int, error: RemoteError) -> None:
+        """Say once per channel what the admin must fix; the retries every few seconds
+        would otherwise repeat it hundreds of times an hour."""
+        if guild.refused_in == channel_id:
+            log.debug(
+                "guild %d: channel %d still refuses the post: %s", guild.guild_id, channel_id, error
+            )
+            return
+        guild.refused_in = channel_id
+        log.warning(
+            "guild %d: Discord refuses the daily message in channel %d (%s): the bot needs"
+            " View Channel, Send Messages and Add Reactions there; trying again until it may",
+            guild.guild_id,
+            channel_id,
+            error.message,
+        )
 
     async def _day_state(self, guild: GuildDay, day: date) -> DayStateReply:
         request = GetDayState(guild_id=guild.guild_id, date=day.isoformat())

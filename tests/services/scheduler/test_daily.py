@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from bus.endpoints import Endpoints
 from bus.errors import RequestTimeout
 from bus.protocol import FetchMessage, ReplyMessage, Request, SendMessage
+from emulator.permissions import Permission
 from services.scheduler.daily import NOT_TODAY, OPEN_SCHEDULE
 from services.scheduler.schedules import PICK_HOURS
 from tests.helpers import eventually
@@ -374,3 +376,38 @@ async def test_a_twenty_hour_window_gets_twenty_reactions(
         lines = [line for line in w.posted().content.splitlines() if "<t:" in line]
         assert len(lines) == 20
         assert lines[-1].startswith(f"{chr(0x1F1E6 + 19)} {_t(23)}")
+
+
+async def test_a_channel_the_bot_cannot_post_in_is_retried_and_said_once(
+    endpoints: Endpoints, short_tmp: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Send Messages denied in the daily channel: refused with 50013, one clear warning, no
+    crash; once an admin grants it, the day's message is posted, once, at the next try."""
+
+    async with world(endpoints, short_tmp) as w:
+        driver = w.emu.driver
+        bot = driver.bot(w.town.guild)
+        driver.set_overwrite(w.town.text, bot, deny=Permission.SEND_MESSAGES)
+
+        def answers() -> list[tuple[int, object]]:
+            sent = w.emu.requests.matching("POST", "/channels/{channel_id}/messages")
+            return [
+                (r.status, isinstance(r.response, dict) and r.response.get("code")) for r in sent
+            ]
+
+        with caplog.at_level(logging.INFO, logger="services.scheduler"):
+            await w.configure(start=18, hours=4)
+            await w.until(lambda: len(answers()) >= 2, "a refused post and its retry")
+            assert set(answers()) == {(403, 50013)}
+            assert w.daily() is None
+            driver.remove_overwrite(w.town.text, bot)
+            await w.daily_posted()
+            await w.until(lambda: len(w.posted().reactions) == 4, "the four hour reactions")
+        assert [status for status, _ in answers() if status != 403] == [200]
+        warned = [
+            r.getMessage()
+            for r in caplog.records
+            if r.levelno >= logging.WARNING and "Missing Permissions" in r.getMessage()
+        ]
+        assert len(warned) == 1, warned
+        assert str(w.town.text.id) in warned[0]

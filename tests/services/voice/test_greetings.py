@@ -9,6 +9,8 @@ import pytest
 
 from bus.endpoints import Endpoints
 from bus.protocol import Ping, Pong
+from emulator.permissions import Permission
+from emulator.state import Member, Role
 from services.voice.speech import Voice as SpeakingVoice
 from services.voice.speech import synthesise
 from tests.helpers import run
@@ -150,3 +152,45 @@ async def test_speech_failure_is_logged_and_the_service_keeps_serving(
         assert w.emu.voice.identify_count == 0
         pong = await w.peer.request("voice", Ping(), expect=Pong)
         assert pong.service == "voice"
+
+
+@pytest.mark.parametrize("missing", ["connect", "speak"])
+def test_missing_connect_or_speak_is_logged_once_and_other_channels_still_work(
+    endpoints: Endpoints, short_tmp: Path, caplog: pytest.LogCaptureFixture, missing: str
+) -> None:
+    """Denied Connect (for the bot) or Speak (for its role) in the Lobby: no join there, one
+    warning for two joins, the Lounge still greeted; granted again, the Lobby is greeted."""
+
+    async def scenario() -> None:
+        async with town(endpoints, short_tmp) as w:
+            driver, guild = w.emu.driver, w.town.guild
+            bot = driver.bot(guild)
+            if missing == "connect":
+                target: Member | Role = bot
+                driver.set_overwrite(w.town.voice, bot, deny=Permission.CONNECT)
+            else:
+                target = guild.roles[bot.roles[0]]
+                driver.set_overwrite(w.town.voice, target, deny=Permission.SPEAK)
+            await w.schedule(w.town.bob, 18)
+            await w.schedule(w.carol, 18)
+            for count, member in enumerate([w.town.alice, w.town.bob], start=1):
+                await driver.join_voice(member, w.town.voice)
+                await w.decided("no_permission", count)
+                await driver.leave_voice(member)
+            assert w.emu.voice.identify_count == 0
+            assert w.heard().packets == 0
+            await driver.join_voice(w.carol, w.lounge)
+            await _greeted_and_gone(w)
+            assert w.heard(w.lounge).voiced_seconds >= 1.5
+            await driver.leave_voice(w.carol)
+            driver.remove_overwrite(w.town.voice, target)
+            w.clock.t += 601  # past Alice's ten-minute cool-down
+            await driver.join_voice(w.town.alice, w.town.voice)
+            await _greeted_and_gone(w, 2)
+            assert w.heard().voiced_seconds >= 1.5
+
+    with caplog.at_level(logging.WARNING, logger="services.voice.greeter"):
+        run(scenario())
+    refused = [r for r in caplog.records if "missing Connect or Speak" in r.getMessage()]
+    assert len(refused) == 1
+    assert "Lobby" in refused[0].getMessage()
