@@ -71,6 +71,11 @@ MAX_OPTIONS = 25
 MAX_CHOICES = 25
 CHOICE_NAME_LENGTH = 100
 CHOICE_VALUE_LENGTH = 100  # "Value for the choice, up to 100 characters if string"
+# Interaction Context Types (GUILD, BOT_DM, PRIVATE_CHANNEL) and Application Integration Types
+# (GUILD_INSTALL, USER_INSTALL): Discord's docs and the OpenAPI schemas InteractionContextType and
+# ApplicationIntegrationType; any other value is 50035 BASE_TYPE_CHOICES.
+CONTEXT_TYPES = (0, 1, 2)
+INTEGRATION_TYPES = (0, 1)
 
 
 def _name_character(character: str) -> bool:
@@ -109,6 +114,13 @@ def check_command(spec: CommandBody, path: FieldPath, found: FormErrors) -> None
         # A bit set sent as a string or a number; Discord answers it as a string.
         where = (*path, "default_member_permissions")
         found.add(where, "NUMBER_TYPE_COERCE", f'Value "{value}" is not int.')
+    for name, values, allowed in (
+        ("contexts", spec.contexts, CONTEXT_TYPES),
+        ("integration_types", spec.integration_types, INTEGRATION_TYPES),
+    ):
+        for index, kind in enumerate(values or []):
+            if kind not in allowed:
+                found.choices((*path, name, index), allowed)
     if spec.kind not in COMMAND_TYPES:
         found.choices((*path, "type"), COMMAND_TYPES)
         return

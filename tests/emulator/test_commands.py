@@ -63,6 +63,9 @@ async def stored_names(rest: Api, guild_id: int) -> list[str]:
         ([chat("p" * 33)], "0.name", "BASE_TYPE_BAD_LENGTH"),
         ([{"type": 2, "name": "x" * 33}], "0.name", "BASE_TYPE_BAD_LENGTH"),
         ([chat("plan", option("when", type=12))], "0.options.0.type", "BASE_TYPE_CHOICES"),
+        # Found by the fuzzer (test_fuzz.py): stored, then answered outside Discord's schema.
+        ([chat("plan", contexts=[0, 2147483648])], "0.contexts.1", "BASE_TYPE_CHOICES"),
+        ([chat("plan", integration_types=[2])], "0.integration_types.0", "BASE_TYPE_CHOICES"),
         (
             [chat("plan", default_member_permissions="admins")],
             "0.default_member_permissions",

@@ -1,0 +1,280 @@
+"""Schemathesis fuzzes every operation the emulator implements with Discord's own description."""
+
+import asyncio
+import os
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import Case, GenerationMode
+from schemathesis.core.result import Ok
+from schemathesis.schemas import APIOperation
+
+from emulator import Emulator
+from emulator.config import EmulatorConfig
+from emulator.contract import SPEC_ENV, Contract, Violation, spec_path
+from emulator.interactions import InteractionType, PendingInteraction
+from emulator.ratelimit import RateLimitConfig, RouteLimit
+from emulator.rest import commands, messages, misc, reactions, webhooks
+from tests.emulator.support import STEP, api, small_community
+
+EXAMPLES_PER_OPERATION = 25
+"""Generated cases per operation and generation mode (positive, then negative)."""
+TIME_BUDGET = 90.0
+"""Seconds of fuzzing in all; operations left when it runs out get one case each."""
+EMOJI = "👍"
+
+type Operation = APIOperation[Any, Any, Any, Any]
+
+KNOWN_SPEC_ERRORS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"^\$\.errors(\.|$)"),
+        "Discord's per-field error codes are strings such as BASE_TYPE_MAX_LENGTH; the "
+        "description reuses its top-level error object, whose code is an integer",
+    ),
+]
+"""Response parts where Discord's preview description contradicts what Discord sends."""
+
+
+def load_contract() -> Contract:
+    """Discord's description: a test failure in CI when it is missing, a skip elsewhere."""
+    path = spec_path()
+    if not path.is_file():
+        reason = f"Discord's OpenAPI description not found at {path} (set {SPEC_ENV})"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return Contract.load(path)
+
+
+def implemented() -> set[tuple[str, str]]:
+    """(method, template) of every route the emulator serves."""
+    table = misc.routes() + commands.routes() + messages.routes() + reactions.routes()
+    table += webhooks.routes()
+    return {(method.upper(), template) for method, template, _ in table}
+
+
+@contextmanager
+def background(emu: Emulator) -> Iterator[asyncio.AbstractEventLoop]:
+    """``emu`` started on a loopback port in its own thread's event loop; closed afterwards."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="fuzzed-emulator", daemon=True)
+    thread.start()
+    try:
+        asyncio.run_coroutine_threadsafe(emu.start(), loop).result(timeout=STEP)
+        try:
+            yield loop
+        finally:
+            asyncio.run_coroutine_threadsafe(emu.close(), loop).result(timeout=STEP)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=STEP)
+        loop.close()
+
+
+async def populate(emu: Emulator) -> dict[str, str]:
+    """A small guild, a message of the bot's with a reaction, a command: their ids by name."""
+    community = small_community(emu)
+    bound = {
+        "guild_id": str(community.guild.id),
+        "channel_id": str(community.text.id),
+        "application_id": str(emu.core.application_id),
+        "user_id": str(community.alice.user_id),
+        "emoji_name": EMOJI,
+        "webhook_id": str(emu.core.application_id),
+        "member_id": str(community.alice.user_id),
+    }
+    await restore(emu, bound)
+    return bound
+
+
+FRESH = 2.0
+"""Seconds an unanswered interaction is offered to the callback: Discord allows three."""
+
+
+def open_interaction(emu: Emulator, bound: dict[str, str]) -> PendingInteraction:
+    """Alice runs /fuzz in the guild's text channel."""
+    return emu.interactions.open(
+        InteractionType.APPLICATION_COMMAND,
+        guild_id=int(bound["guild_id"]),
+        channel_id=int(bound["channel_id"]),
+        user_id=int(bound["member_id"]),
+        data={"id": bound["guild_command_id"], "name": "fuzz", "type": 1},
+        name="fuzz",
+    )
+
+
+async def restore(emu: Emulator, bound: dict[str, str]) -> None:
+    """Post the bot's message (with a reaction) and the commands again if a case deleted them."""
+    channel_id = bound["channel_id"]
+    commands_path = f"/applications/{emu.core.application_id}"
+    guild_commands_path = f"{commands_path}/guilds/{bound['guild_id']}/commands"
+    gone = {
+        key
+        for key, kept in (
+            ("message_id", emu.world.messages),
+            ("global_command_id", emu.world.commands),
+            ("guild_command_id", emu.world.commands),
+        )
+        if int(bound.get(key, "0")) not in kept
+    }
+    unanswered = emu.interactions.by_id.get(int(bound.get("interaction_id", "0")))
+    if (
+        unanswered is None
+        or unanswered.response is not None
+        or emu.interactions.now() - unanswered.created > FRESH
+    ):
+        gone.add("interaction_id")
+    answered = emu.interactions.by_id.get(int(bound.get("answered_id", "0")))
+    if answered is None or answered.original_message_id not in emu.world.messages:
+        gone.add("answered_id")
+    if not gone:
+        return
+    async with api(emu) as rest:
+        if "message_id" in gone:
+            posted = await rest.post_message(int(channel_id), {"content": "fuzz me"})
+            assert posted.status == 200, posted.body
+            bound["message_id"] = str(posted.body["id"])
+            added = await rest.call(
+                "PUT",
+                f"/channels/{channel_id}/messages/{bound['message_id']}/reactions/{EMOJI}/@me",
+            )
+            assert added.status == 204, added.body
+        for key, where in (
+            ("global_command_id", f"{commands_path}/commands"),
+            ("guild_command_id", guild_commands_path),
+        ):
+            if key in gone:
+                body = {"name": "fuzz", "description": "A fuzzed command"}
+                command = await rest.call("POST", where, json_body=body)
+                assert command.status in (200, 201), command.body
+                bound[key] = str(command.body["id"])
+        if "interaction_id" in gone:
+            fresh = open_interaction(emu, bound)
+            bound |= {"interaction_id": str(fresh.id), "interaction_token": fresh.token}
+        if "answered_id" in gone:
+            # Its token serves the webhook routes: @original and its id exist.
+            done = open_interaction(emu, bound)
+            reply = {"type": 4, "data": {"content": "fuzzed"}}
+            called = await rest.call(
+                "POST", f"/interactions/{done.id}/{done.token}/callback", json_body=reply
+            )
+            assert called.status == 204, called.body
+            assert done.original_message_id is not None
+            bound |= {
+                "answered_id": str(done.id),
+                "webhook_token": done.token,
+                "original_id": str(done.original_message_id),
+            }
+
+
+def binding(path: str, names: Iterable[str], bound: dict[str, str]) -> dict[str, str]:
+    """The existing ids for the path parameters ``names`` of operation ``path``."""
+    ids = bound | {
+        "command_id": bound["guild_command_id" if "/guilds/" in path else "global_command_id"]
+    }
+    if path.startswith("/webhooks/"):
+        ids["message_id"] = bound["original_id"]
+    return {name: ids[name] for name in names if name in ids}
+
+
+@dataclass(slots=True)
+class Findings:
+    server_errors: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    cases: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, Counter[int]] = field(default_factory=dict)
+
+
+def unexplained(violations: list[Violation]) -> list[Violation]:
+    return [
+        v
+        for v in violations
+        if not (v.part == "response" and any(p.match(v.where) for p, _ in KNOWN_SPEC_ERRORS))
+    ]
+
+
+def fuzz_operation(
+    operation: Operation,
+    mode: GenerationMode,
+    examples: int,
+    exercise: Callable[[Case[Any]], None],
+) -> None:
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def fuzz(case: Case[Any]) -> None:
+        exercise(case)
+
+    try:
+        fuzz()
+    except Unsatisfiable:
+        # Negative mode: nothing of this operation can be made invalid (GET /users/@me).
+        if mode is GenerationMode.POSITIVE:
+            raise
+
+
+@pytest.mark.timeout(TIME_BUDGET + 90)
+def test_fuzzing_finds_no_5xx_and_no_answer_outside_the_description() -> None:
+    """Schemathesis's cases for every implemented operation: no 5xx, every answer as described."""
+    contract = load_contract()
+    schema = schemathesis.openapi.from_dict(contract.spec)
+    wanted = implemented()
+    operations: list[Operation] = []
+    for result in schema.get_all_operations():
+        assert isinstance(result, Ok), f"the description does not load: {result.err()}"
+        operation = result.ok()
+        if (operation.method.upper(), operation.path) in wanted:
+            operations.append(operation)
+    assert {(o.method.upper(), o.path) for o in operations} == wanted, "described operations"
+    unlimited = RouteLimit(1_000_000, 1.0)
+    config = EmulatorConfig(
+        limits=RateLimitConfig(routes={}, default=unlimited, global_per_second=1_000_000)
+    )
+    emu = Emulator(config)
+    findings = Findings()
+    started = time.monotonic()
+    with background(emu) as loop:
+        bound = asyncio.run_coroutine_threadsafe(populate(emu), loop).result(timeout=STEP)
+        headers = {"Authorization": f"Bot {emu.token}"}
+
+        def exercise(case: Case[Any]) -> None:
+            label = f"{case.method.upper()} {case.operation.path}"
+            findings.cases[label] = findings.cases.get(label, 0) + 1
+            case.path_parameters = binding(case.operation.path, case.path_parameters or {}, bound)
+            before = len(emu.core.requests)
+            response = case.call(base_url=emu.api_url, headers=headers, timeout=STEP)
+            findings.statuses.setdefault(label, Counter())[response.status_code] += 1
+            if response.status_code >= 500:
+                sent = case.as_curl_command(headers, base_url=emu.api_url)
+                findings.server_errors.append(f"{response.status_code}: {sent[:600]}")
+            for record in emu.core.requests.records[before:]:
+                findings.violations += [
+                    v for v in contract.check(record) if v.part in ("response", "route")
+                ]
+            asyncio.run_coroutine_threadsafe(restore(emu, bound), loop).result(timeout=STEP)
+
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            for operation in operations:
+                spent = time.monotonic() - started
+                examples = EXAMPLES_PER_OPERATION if spent < TIME_BUDGET else 1
+                fuzz_operation(operation, mode, examples, exercise)
+    assert not findings.server_errors, "\n".join(findings.server_errors[:20])
+    left = unexplained(findings.violations)
+    assert not left, "\n".join(str(v) for v in left[:20])
+    assert len(findings.cases) == len(wanted), findings.cases
