@@ -4,15 +4,18 @@ the REST API raw (to send what nextcord would not, and read Discord's exact answ
 import asyncio
 import contextlib
 import json
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import nextcord
+import pytest
 from nextcord.http import Route
 
 from emulator import Emulator
+from emulator.contract import SPEC_ENV, Contract, spec_path
 from emulator.state import Channel, Guild, Member, Role
 from tests.helpers import run as run  # the emulator tests' bounded runner
 
@@ -195,3 +198,14 @@ async def api(emu: Emulator) -> AsyncIterator[Api]:
     """A raw REST client for ``emu``, closed afterwards."""
     async with aiohttp.ClientSession() as session:
         yield Api(session, emu)
+
+
+def load_contract() -> Contract:
+    """Discord's description: a test failure in CI when it is missing, a skip elsewhere."""
+    path = spec_path()
+    if not path.is_file():
+        reason = f"Discord's OpenAPI description not found at {path} (set {SPEC_ENV})"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return Contract.load(path)

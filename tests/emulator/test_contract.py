@@ -2,20 +2,20 @@
 
 import asyncio
 import io
-import os
 import re
 
 import nextcord
 import pytest
 
 from emulator import Emulator
-from emulator.contract import SPEC_ENV, Contract, Violation, spec_path
+from emulator.contract import SPEC_ENV, Violation
 from emulator.recorder import RequestRecord
 from tests.emulator.support import (
     STEP,
     Community,
     add_slash,
     commands_synced,
+    load_contract,
     make_client,
     respond_again,
     run,
@@ -52,17 +52,6 @@ def unexplained(violations: list[Violation]) -> list[Violation]:
         for v in violations
         if not any(v.part == part and pattern.match(v.where) for part, pattern, _ in KNOWN_GAPS)
     ]
-
-
-def load_contract() -> Contract:
-    """Discord's description: a test failure in CI when it is missing, a skip elsewhere."""
-    path = spec_path()
-    if not path.is_file():
-        reason = f"Discord's OpenAPI description not found at {path} (set {SPEC_ENV})"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return Contract.load(path)
 
 
 class Picker(nextcord.ui.StringSelect[nextcord.ui.View]):

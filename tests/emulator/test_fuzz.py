@@ -1,7 +1,6 @@
 """Schemathesis fuzzes every operation the emulator implements with Discord's own description."""
 
 import asyncio
-import os
 import re
 import threading
 import time
@@ -21,11 +20,11 @@ from schemathesis.schemas import APIOperation
 
 from emulator import Emulator
 from emulator.config import EmulatorConfig
-from emulator.contract import SPEC_ENV, Contract, Violation, spec_path
+from emulator.contract import Violation
 from emulator.interactions import InteractionType, PendingInteraction
 from emulator.ratelimit import RateLimitConfig, RouteLimit
 from emulator.rest import commands, messages, misc, reactions, webhooks
-from tests.emulator.support import STEP, api, small_community
+from tests.emulator.support import STEP, api, load_contract, small_community
 
 EXAMPLES_PER_OPERATION = 25
 """Generated cases per operation and generation mode (positive, then negative)."""
@@ -43,17 +42,6 @@ KNOWN_SPEC_ERRORS: list[tuple[re.Pattern[str], str]] = [
     ),
 ]
 """Response parts where Discord's preview description contradicts what Discord sends."""
-
-
-def load_contract() -> Contract:
-    """Discord's description: a test failure in CI when it is missing, a skip elsewhere."""
-    path = spec_path()
-    if not path.is_file():
-        reason = f"Discord's OpenAPI description not found at {path} (set {SPEC_ENV})"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return Contract.load(path)
 
 
 def implemented() -> set[tuple[str, str]]:

@@ -26,8 +26,8 @@ from bus.protocol import (
 )
 from emulator import Emulator
 from emulator.recorder import RequestRecord
-from tests.emulator.support import run, small_community
-from tests.emulator.test_contract import load_contract, unexplained
+from tests.emulator.support import load_contract, run, small_community
+from tests.emulator.test_contract import unexplained
 from tests.services.gateway.support import STEP, peer, running_gateway
 
 HOURS = ["🕓", "🕔", "🕕"]

@@ -41,8 +41,8 @@ from emulator import Emulator
 from emulator.interactions import CallbackType
 from emulator.recorder import RequestRecord
 from services.gateway.interactions import TRY_AGAIN
-from tests.emulator.support import Community, run, small_community
-from tests.emulator.test_contract import load_contract, unexplained
+from tests.emulator.support import Community, load_contract, run, small_community
+from tests.emulator.test_contract import unexplained
 from tests.services.gateway.support import (
     STEP,
     Peer,
