@@ -641,10 +641,17 @@ class WeeklySlot(Fact, frozen=True):
 
 
 class MemberSchedule(Fact, frozen=True):
-    """A member's usual hours in one guild."""
+    """A member's usual hours in one guild, on the clock ``zone`` names.
+
+    ``zone`` is an IANA timezone (the member's own when they picked the hours: each slot is
+    a local weekday and hour there), or "" for the community's time, where the weekday is
+    the community day's for every hour of its window (how schedules were kept before
+    members planned in their own time; such rows keep meaning what they meant).
+    """
 
     user_id: int
     slots: list[WeeklySlot] = msgspec.field(default_factory=list)
+    zone: str = ""
 
 
 class GetSchedules(RequestMessage, frozen=True, tag="get_schedules"):
@@ -700,6 +707,16 @@ class GetDayState(RequestMessage, frozen=True, tag="get_day_state"):
     at: float = 0.0
 
 
+class PostWindow(Fact, frozen=True):
+    """The play window (and zone, and hour emoji) a daily message was posted with: its
+    reactions keep meaning these hours even when an admin changes the window that day."""
+
+    timezone: str
+    window_start: int
+    window_hours: int
+    hour_emoji: list[str] = msgspec.field(default_factory=list)
+
+
 class RecordDailyPost(RequestMessage, frozen=True, tag="record_daily_post"):
     """The scheduler posted a day's message; answered with DayStateReply."""
 
@@ -708,6 +725,7 @@ class RecordDailyPost(RequestMessage, frozen=True, tag="record_daily_post"):
     channel_id: int
     message_id: int
     posted_at: float = 0.0
+    window: PostWindow | None = None
 
 
 class RecordMark(RequestMessage, frozen=True, tag="record_mark"):
@@ -719,7 +737,11 @@ class RecordMark(RequestMessage, frozen=True, tag="record_mark"):
 
 
 class DayStateReply(ReplyMessage, frozen=True, tag="day_state"):
-    """One community day: its post (``message_id`` 0 before posting) and its marks."""
+    """One community day: its post (``message_id`` 0 before posting) and its marks.
+
+    ``window`` is the window the post was made with; None before posting, and for posts
+    recorded before windows were kept (those show the configuration's window).
+    """
 
     guild_id: int
     date: str
@@ -727,6 +749,7 @@ class DayStateReply(ReplyMessage, frozen=True, tag="day_state"):
     message_id: int = 0
     posted_at: float = 0.0
     marks: list[MarkFacts] = msgspec.field(default_factory=list)
+    window: PostWindow | None = None
 
 
 class GetTimezones(RequestMessage, frozen=True, tag="get_timezones"):

@@ -11,21 +11,27 @@ always passed in (calendar time: see ``services.runtime.clock``):
   ``D`` and lasts ``window_hours`` hours, so it may run past midnight into ``D + 1``: a window
   from 22:00 for 4 hours holds 22, 23, 0 and 1. An hour is named by its local hour, unique
   within a window shorter than a day.
+- **Usual hours.** A schedule on a member's own zone holds local weekdays and hours there:
+  each community day, the window hours that start at one of them, read with ``zoneinfo``
+  for that date, are the member's. An hour that does not exist for the member that day (a
+  spring-forward) or falls outside the window is not theirs that day; nothing is moved.
+  A schedule on the community's time (zone "") holds the community day's weekday for
+  every hour of its window, also those after midnight.
 - **Who is in an hour.** A member is in when they are *in voice* then (that wins: they are
-  playing), or *reacted* with the hour, or usually play then (their schedule for ``D``'s
-  weekday) and did not take it back today, by removing the hour's reaction or with "Not
-  today" (a cancelled ``schedule`` mark).
+  playing), or *reacted* with the hour, or usually play then and did not take it back
+  today, by removing the hour's reaction or with "Not today" (a cancelled ``schedule`` mark).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, available_timezones
 
-from bus.protocol import GuildConfig, MarkFacts
+from bus.protocol import GuildConfig, MarkFacts, MemberSchedule, PostWindow, WeeklySlot
 
 
 class How(StrEnum):
@@ -85,6 +91,66 @@ def local_wall(day: date, offset_hours: int, tz: ZoneInfo) -> datetime | None:
 def hour_start(at: float, tz: ZoneInfo) -> float:
     """The first instant of the local hour holding ``at``."""
     return datetime.fromtimestamp(at, tz).replace(minute=0, second=0, microsecond=0).timestamp()
+
+
+@dataclass(frozen=True, slots=True)
+class WindowHour:
+    """One hour of a community day's window: its local hour (which names it) and first instant."""
+
+    hour: int
+    start: float
+
+
+def window_of(day: date, config: GuildConfig | PostWindow) -> list[WindowHour]:
+    """The hours of community day ``day``'s window, in order (a skipped wall time has none)."""
+    tz = zone(config.timezone)
+    hours = []
+    for index in range(config.window_hours):
+        offset = config.window_start + index
+        wall = local_wall(day, offset, tz)
+        if wall is not None:
+            hours.append(WindowHour(offset % 24, wall.timestamp()))
+    return hours
+
+
+def weekly_hour(at: float, tz: ZoneInfo) -> tuple[int, int] | None:
+    """The local (weekday, hour) of instant ``at`` in ``tz``; None for the second pass of an
+    hour a fall-back repeats, so that a usual hour is one hour of play, not two."""
+    local = datetime.fromtimestamp(at, tz)
+    return None if local.fold else (local.weekday(), local.hour)
+
+
+def _holds(
+    schedule: MemberSchedule, day: date, window: Sequence[WindowHour]
+) -> Iterable[WindowHour]:
+    slots = {(slot.weekday, slot.hour) for slot in schedule.slots}
+    if not schedule.zone:
+        weekday = day.weekday()
+        return [hour for hour in window if (weekday, hour.hour) in slots]
+    tz = zone(schedule.zone)
+    return [hour for hour in window if weekly_hour(hour.start, tz) in slots]
+
+
+def usual_hours(schedule: MemberSchedule, day: date, window: Sequence[WindowHour]) -> set[int]:
+    """The hours of community day ``day`` (its ``window``, see ``window_of``) that the
+    member's usual hours hold."""
+    return {hour.hour for hour in _holds(schedule, day, window)}
+
+
+def convert(
+    schedule: MemberSchedule, to_zone: str, days: Iterable[date], config: GuildConfig
+) -> MemberSchedule:
+    """The same window hours of ``days`` (usually the coming week), on the clock of ``to_zone``
+    ("" for the community's time); hours outside the window do not carry over."""
+    slots: set[tuple[int, int]] = set()
+    tz = zone(to_zone) if to_zone else None
+    for day in days:
+        for hour in _holds(schedule, day, window_of(day, config)):
+            key = (day.weekday(), hour.hour) if tz is None else weekly_hour(hour.start, tz)
+            if key is not None:
+                slots.add(key)
+    found = [WeeklySlot(weekday=d, hour=h) for d, h in sorted(slots)]
+    return MemberSchedule(user_id=schedule.user_id, slots=found, zone=to_zone)
 
 
 def window_hour(at: float, config: GuildConfig) -> tuple[date, int] | None:

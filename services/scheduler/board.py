@@ -1,8 +1,5 @@
-"""Who is in, hour by hour, for one community day (the rules: ``services.runtime.playtime``).
-
-The weekday of a schedule is the community day's, for every hour of its window, also the
-hours after midnight: a member who usually plays "Friday 22:00 to 02:00" picks Friday.
-"""
+"""Who is in, hour by hour, for one community day (the rules: ``services.runtime.playtime``,
+which also says which hours of a day a member's usual hours hold)."""
 
 from __future__ import annotations
 
@@ -20,11 +17,6 @@ class HourLine:
 
     slot: Slot
     players: list[tuple[int, How]]
-
-
-def scheduled_hours(slots: Iterable[tuple[int, int]], weekday: int) -> set[int]:
-    """The hours of ``weekday`` among a member's (weekday, hour) schedule slots."""
-    return {hour for day, hour in slots if day == weekday}
 
 
 def attendance(

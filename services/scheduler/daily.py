@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import msgspec
+
 from bus.client import BusClient
 from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, RequestTimeout, discord_error
 from bus.protocol import (
@@ -45,6 +47,7 @@ from bus.protocol import (
     MemberSchedule,
     MessageFetched,
     MessageSent,
+    PostWindow,
     ReactionAdded,
     ReactionRemoved,
     RecentMessages,
@@ -58,8 +61,8 @@ from bus.protocol import (
     VoiceChanged,
 )
 from bus.tasks import TaskSet
-from services.runtime.playtime import How, window_hour
-from services.scheduler.board import attendance, scheduled_hours
+from services.runtime.playtime import How, usual_hours, window_hour
+from services.scheduler.board import attendance
 from services.scheduler.clock import Clock
 from services.scheduler.coalesce import Coalescer
 from services.scheduler.render import daily_text, day_marker
@@ -101,7 +104,7 @@ class GuildDay:
     """One guild: its configuration, schedules and current daily message."""
 
     config: GuildConfig
-    schedules: dict[int, set[tuple[int, int]]] = field(default_factory=dict)
+    schedules: dict[int, MemberSchedule] = field(default_factory=dict)  # members with usual hours
     day: date | None = None
     channel_id: int = 0
     message_id: int = 0
@@ -130,9 +133,13 @@ class GuildDay:
         return day_slots(self.day, self.window) if self.day else []
 
     def usual_hours(self, user_id: int, day: date) -> list[int]:
-        """The member's scheduled hours of ``day`` that are in its window, in window order."""
-        hours = scheduled_hours(self.schedules.get(user_id, ()), day.weekday())
-        return [slot.hour for slot in day_slots(day, self.window) if slot.hour in hours]
+        """The hours of ``day``'s window the member's usual hours hold, in window order."""
+        schedule = self.schedules.get(user_id)
+        if schedule is None:
+            return []
+        window = day_slots(day, self.window)
+        held = usual_hours(schedule, day, window)
+        return [hour.hour for hour in window if hour.hour in held]
 
 
 class PostRefused(BusError):
@@ -182,7 +189,7 @@ class Days:
         if guild is not None:
             return guild
         guild = GuildDay(config.config, stale=True)
-        guild.schedules = {s.user_id: _slot_set(s) for s in schedules.schedules}
+        guild.schedules = {s.user_id: s for s in schedules.schedules if s.slots}
         guild.coalescer = Coalescer(
             lambda: self._flush(guild), self._tasks, name=f"edit.{guild_id}"
         )
@@ -204,9 +211,10 @@ class Days:
         guild = self.guilds.get(guild_id)
         if guild is None:
             return
-        guild.schedules[schedule.user_id] = _slot_set(schedule)
-        if not guild.schedules[schedule.user_id]:
-            del guild.schedules[schedule.user_id]
+        if schedule.slots:
+            guild.schedules[schedule.user_id] = schedule
+        else:
+            guild.schedules.pop(schedule.user_id, None)
         self._touch(guild)
 
     def reconnected(self, guild_id: int) -> None:
@@ -290,7 +298,9 @@ class Days:
             )
         elif (found := await self._find_posted(guild, day)) is not None:
             log.info("guild %d: found the %s message posted before a restart", guild.guild_id, day)
-            state = await self._record_post(guild, day, guild.config.channel_id, found)
+            state = await self._record_post(
+                guild, day, guild.config.channel_id, found, guild.config
+            )
             self._adopt(guild, day, state)
             await self._check_message(guild)
             return
@@ -305,7 +315,7 @@ class Days:
                 MessageSent,
                 timeout=POST_TIMEOUT,
             )
-            state = await self._record_post(guild, day, channel_id, sent.message_id)
+            state = await self._record_post(guild, day, channel_id, sent.message_id, guild.window)
         except BusError as error:
             # Not posted, or posted but not recorded: the next tick tries again, and finds
             # a message that did go out among the channel's newest.
@@ -352,21 +362,25 @@ class Days:
         return await self.ask("telemetry", request, DayStateReply)
 
     async def _record_post(
-        self, guild: GuildDay, day: date, channel_id: int, message_id: int
+        self, guild: GuildDay, day: date, channel_id: int, message_id: int, shown: GuildConfig
     ) -> DayStateReply:
+        """Record the day's message and ``shown``, the configuration whose window it shows."""
         request = RecordDailyPost(
             guild_id=guild.guild_id,
             date=day.isoformat(),
             channel_id=channel_id,
             message_id=message_id,
             posted_at=self._clock.now(),
+            window=PostWindow(
+                shown.timezone, shown.window_start, shown.window_hours, shown.hour_emoji
+            ),
         )
         return await self.ask("telemetry", request, DayStateReply)
 
     def _adopt(self, guild: GuildDay, day: date, state: DayStateReply) -> None:
         if guild.day != day or guild.message_id != state.message_id:
             guild.shown = ""
-            guild.posted_with = guild.config
+            guild.posted_with = _posted_with(guild.config, state.window)
         guild.day = day
         guild.channel_id = state.channel_id
         guild.message_id = state.message_id
@@ -562,9 +576,9 @@ class Days:
         """The current message's text, from the state now."""
         assert guild.day is not None
         config = guild.config
-        weekday = guild.day.weekday()
-        scheduled = {u: scheduled_hours(s, weekday) for u, s in guild.schedules.items()}
-        lines = attendance(guild.slots(), guild.marks, scheduled)
+        slots = guild.slots()
+        scheduled = {u: usual_hours(s, guild.day, slots) for u, s in guild.schedules.items()}
+        lines = attendance(slots, guild.marks, scheduled)
         view = self._roster.guild(guild.guild_id)
         return daily_text(
             guild.day,
@@ -612,8 +626,18 @@ class Days:
         return True
 
 
-def _slot_set(schedule: MemberSchedule) -> set[tuple[int, int]]:
-    return {(slot.weekday, slot.hour) for slot in schedule.slots}
+def _posted_with(config: GuildConfig, window: PostWindow | None) -> GuildConfig:
+    """The configuration whose hours a posted message shows: the window it was posted with
+    (kept with the post), else, for a post recorded before windows were kept, today's."""
+    if window is None:
+        return config
+    return msgspec.structs.replace(
+        config,
+        timezone=window.timezone,
+        window_start=window.window_start,
+        window_hours=window.window_hours,
+        hour_emoji=window.hour_emoji,
+    )
 
 
 def _is_bot(member: MemberFacts | None) -> bool:

@@ -67,15 +67,18 @@ async def _component(context: Context, interaction: Interaction) -> InteractionR
             raise Refusal(OLD_MESSAGE)
         user = interaction.member.user_id
         if custom_id == OPEN_SCHEDULE:
-            return schedules.open_editor(context, guild, user)
+            return await schedules.open_editor(context, guild, user)
         hours = await context.days.not_today(interaction.guild_id, user)
         if not hours:
             return private(
                 "You have no usual hours today. To leave an hour you picked, remove its reaction."
             )
-        shown = ", ".join(f"{hour:02d}:00" for hour in hours)
+        starts = {slot.hour: slot.start for slot in guild.slots()}
+        shown = ", ".join(f"<t:{int(starts[hour])}:t>" for hour in hours if hour in starts)
         return private(
             f"You are off today's list for your usual hours ({shown})."
             " React with an hour to be back in it."
         )
+    if custom_id in (timezones.KEEP_LOCAL, timezones.KEEP_COMMUNITY):
+        return await timezones.keep(context, interaction)
     return await schedules.component(context, interaction)

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from bus.protocol import GuildConfig
 from services.runtime import playtime
-from services.runtime.playtime import MAX_WINDOW_HOURS, local_wall, zone
+from services.runtime.playtime import MAX_WINDOW_HOURS, WindowHour, zone
 
 DEFAULT_HOUR_EMOJI = tuple(chr(0x1F1E6 + n) for n in range(MAX_WINDOW_HOURS))  # 🇦 .. 🇹
 """Letters, not clock faces: readers see each hour in their own timezone, so a clock face
@@ -23,11 +23,9 @@ drawn in the community's time would show the wrong hour to half of them."""
 
 
 @dataclass(frozen=True, slots=True)
-class Slot:
-    """One hour of a community day's window."""
+class Slot(WindowHour):
+    """One hour of a community day's window, with the reaction members click for it."""
 
-    hour: int  # the local hour, 0-23, that names the slot
-    start: float  # unix seconds of its first instant
     emoji: str
 
 
@@ -38,15 +36,13 @@ def hour_emoji(config: GuildConfig) -> list[str]:
 
 def day_slots(day: date, config: GuildConfig) -> list[Slot]:
     """The slots of community day ``day``, in window order."""
-    tz = zone(config.timezone)
-    emoji = hour_emoji(config)
-    slots = []
-    for index in range(config.window_hours):
-        offset = config.window_start + index
-        wall = local_wall(day, offset, tz)
-        if wall is not None:
-            slots.append(Slot(hour=offset % 24, start=wall.timestamp(), emoji=emoji[index]))
-    return slots
+    emoji = dict(zip(window_hours(config), hour_emoji(config), strict=True))
+    return [Slot(h.hour, h.start, emoji[h.hour]) for h in playtime.window_of(day, config)]
+
+
+def window_hours(config: GuildConfig) -> list[int]:
+    """The local hours of the play window, in order."""
+    return [(config.window_start + i) % 24 for i in range(config.window_hours)]
 
 
 def next_hour_start(at: float, config: GuildConfig) -> float:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from bus.protocol import (
+    ActionRow,
     Choice,
+    Component,
     GetTimezones,
+    GuildConfig,
     Interaction,
     InteractionResponse,
+    MemberSchedule,
+    SchedulesReply,
+    SetSchedule,
     SetTimezone,
     TimezonesReply,
 )
@@ -18,10 +26,64 @@ from services.scheduler.answers import (
     private,
     require_admin,
     text_option,
+    update,
 )
 from services.scheduler.render import escape
 from services.scheduler.roster import GuildView
+from services.scheduler.schedules import member_clock
+from services.scheduler.week import on_clock, week_text
 from services.scheduler.zones import local_time, most_common, suggest
+
+KEEP_LOCAL = "scheduler:tz:keep-local"
+KEEP_COMMUNITY = "scheduler:tz:keep-community"
+KEEP_ROWS = [
+    ActionRow(
+        components=[
+            Component(custom_id=KEEP_LOCAL, label="Same local hours", style=1),
+            Component(custom_id=KEEP_COMMUNITY, label="Same community hours", style=2),
+        ]
+    )
+]
+
+
+def _keep_question(stored: MemberSchedule, zone: str, config: GuildConfig) -> str:
+    where = stored.zone or f"the community's time ({config.timezone})"
+    return (
+        f"Your usual hours in this server are saved in {where}. Keep the same local hours"
+        f" (the same clock times, now in {zone}), or the same community hours (the hours"
+        " the community plays them, read on your new clock)? Until you choose, they keep"
+        " meaning what they meant."
+    )
+
+
+async def keep(context: Context, interaction: Interaction) -> InteractionResponse:
+    """The answer to "same local or same community hours?" after a timezone change."""
+    guild = await context.days.load(interaction.guild_id)
+    user = interaction.member.user_id
+    now = context.clock.now()
+    async with context.member_lock(guild.guild_id, user):
+        clock = await member_clock(context, user)
+        stored = guild.schedules.get(user)
+        if not clock or stored is None or not stored.slots or stored.zone == clock:
+            raise Refusal("Nothing to change: your usual hours are on your clock already.")
+        if interaction.custom_id == KEEP_LOCAL:
+            # The same clock times; hours saved on the community's clock are first read as
+            # the community's local weekday and hour (its 01:00 after a Friday is Saturday's).
+            base = stored
+            if not stored.zone:
+                base = on_clock(stored, guild.config.timezone, guild.config, now)
+            moved = msgspec.structs.replace(base, zone=clock)
+            said = "Kept your local hours"
+        elif interaction.custom_id == KEEP_COMMUNITY:
+            moved = on_clock(stored, clock, guild.config, now)
+            said = "Kept the community hours"
+        else:
+            raise Refusal("That button is out of date.")
+        await context.days.ask(
+            "telemetry", SetSchedule(guild_id=guild.guild_id, schedule=moved), SchedulesReply
+        )
+        context.days.set_schedule(guild.guild_id, moved)
+    return update(f"{said}.\n{week_text(moved, guild.config, now)}")
 
 
 def autocomplete(interaction: Interaction) -> InteractionResponse:
@@ -62,7 +124,12 @@ async def command(context: Context, interaction: Interaction) -> InteractionResp
         case "set":
             zone = _zone(interaction)
             await ask("telemetry", SetTimezone(user_id=me, timezone=zone), TimezonesReply)
-            return private(f"Your timezone is now {zone}: it is {local_time(now, zone)} there.")
+            said = f"Your timezone is now {zone}: it is {local_time(now, zone)} there."
+            guild = await context.days.load(interaction.guild_id)
+            stored = guild.schedules.get(me)
+            if stored is None or not stored.slots or stored.zone == zone:
+                return private(said)
+            return private(f"{said}\n\n{_keep_question(stored, zone, guild.config)}", KEEP_ROWS)
         case "set-for":
             require_admin(interaction, view)
             user = _member(interaction, view, id_option(interaction.options, "member"))

@@ -10,12 +10,13 @@ it holds for its other hours may be newer, and a re-send must not undo it.
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 
-from bus.protocol import MarkFacts
+from bus.protocol import MarkFacts, PostWindow
 from services.telemetry.clock import day_number
 from services.telemetry.database import transaction
 from services.telemetry.sessions import member_ref
@@ -33,13 +34,15 @@ class DayState:
     message_id: int = 0
     posted_at: float = 0.0
     marks: list[MarkFacts] = field(default_factory=list)
+    window: PostWindow | None = None  # None before posting, and for posts older than windows
 
 
 def get_day(connection: sqlite3.Connection, guild_id: int, day: date) -> DayState:
     """The day's post (zeros before posting) and marks, by hour then member."""
     number = day_number(day)
     post = connection.execute(
-        "SELECT channel_id, message_id, posted_at FROM daily_posts WHERE guild_id = ? AND day = ?",
+        "SELECT channel_id, message_id, posted_at, timezone, window_start, window_hours,"
+        " hour_emoji FROM daily_posts WHERE guild_id = ? AND day = ?",
         (guild_id, number),
     ).fetchone()
     marks = sorted(
@@ -64,8 +67,11 @@ def get_day(connection: sqlite3.Connection, guild_id: int, day: date) -> DayStat
     )
     if post is None:
         return DayState(marks=marks)
-    channel_id, message_id, posted_at = post
-    return DayState(channel_id, message_id, posted_at, marks)
+    channel_id, message_id, posted_at, timezone, start, hours, emoji = post
+    window = None
+    if timezone is not None:
+        window = PostWindow(timezone, start, hours, json.loads(emoji))
+    return DayState(channel_id, message_id, posted_at, marks, window)
 
 
 def record_post(
@@ -75,13 +81,24 @@ def record_post(
     channel_id: int,
     message_id: int,
     posted_at: float,
+    window: PostWindow | None = None,
 ) -> DayState:
-    """Store (or, after a reset, replace) the day's message."""
+    """Store (or, after a reset, replace) the day's message and the window it shows."""
+    kept: tuple[str | None, int | None, int | None, str | None] = (None, None, None, None)
+    if window is not None:
+        kept = (
+            window.timezone,
+            window.window_start,
+            window.window_hours,
+            json.dumps(window.hour_emoji, ensure_ascii=False),
+        )
     with transaction(connection):
         ensure_guild(connection, guild_id)
         connection.execute(
-            "INSERT OR REPLACE INTO daily_posts VALUES (?, ?, ?, ?, ?)",
-            (guild_id, day_number(day), channel_id, message_id, posted_at),
+            "INSERT OR REPLACE INTO daily_posts (guild_id, day, channel_id, message_id,"
+            " posted_at, timezone, window_start, window_hours, hour_emoji)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, day_number(day), channel_id, message_id, posted_at, *kept),
         )
     return get_day(connection, guild_id, day)
 

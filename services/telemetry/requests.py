@@ -30,6 +30,7 @@ from bus.protocol import (
     GuildConfigReply,
     MarkFacts,
     MemberSchedule,
+    PostWindow,
     PrivacyReply,
     RecordDailyPost,
     RecordMark,
@@ -102,6 +103,8 @@ class Requests:
                     raise RequestRefused(
                         ErrorCode.BAD_REQUEST, "a daily post needs its channel and message"
                     )
+                if request.window is not None:
+                    check_window(request.window)
                 state = await db.call(
                     days.record_post,
                     guild_id,
@@ -109,6 +112,7 @@ class Requests:
                     request.channel_id,
                     request.message_id,
                     request.posted_at or self._clock(),
+                    request.window,
                 )
                 return _day_reply(guild_id, day, state)
             case RecordMark(guild_id=guild_id, date=text, mark=mark):
@@ -190,6 +194,7 @@ def _day_reply(guild_id: int, day: date, state: days.DayState) -> DayStateReply:
         message_id=state.message_id,
         posted_at=state.posted_at,
         marks=state.marks,
+        window=state.window,
     )
 
 
@@ -219,28 +224,37 @@ def check_config(config: GuildConfig) -> None:
     """Refuse a configuration the scheduler could not use."""
     if config.guild_id <= 0:
         raise RequestRefused(ErrorCode.BAD_REQUEST, "a configuration needs its guild")
-    check_timezone(config.timezone)
-    check_hour(config.window_start)
-    if not 1 <= config.window_hours <= MAX_WINDOW_HOURS:
-        raise RequestRefused(
-            ErrorCode.BAD_WINDOW,
-            f"the play window is 1 to {MAX_WINDOW_HOURS} hours (one reaction per hour),"
-            f" not {config.window_hours}",
-        )
+    check_window(
+        PostWindow(config.timezone, config.window_start, config.window_hours, config.hour_emoji)
+    )
     if not _POST_TIME.fullmatch(config.post_time):
         raise RequestRefused(
             ErrorCode.BAD_POST_TIME, f"{config.post_time!r} is not a time like 18:30"
         )
-    emoji = config.hour_emoji
-    if emoji and (len(emoji) != config.window_hours or len(set(emoji)) != len(emoji)):
+
+
+def check_window(window: PostWindow) -> None:
+    """Refuse a play window (zone, hours, emoji) the scheduler could not use."""
+    check_timezone(window.timezone)
+    check_hour(window.window_start)
+    if not 1 <= window.window_hours <= MAX_WINDOW_HOURS:
+        raise RequestRefused(
+            ErrorCode.BAD_WINDOW,
+            f"the play window is 1 to {MAX_WINDOW_HOURS} hours (one reaction per hour),"
+            f" not {window.window_hours}",
+        )
+    emoji = window.hour_emoji
+    if emoji and (len(emoji) != window.window_hours or len(set(emoji)) != len(emoji)):
         raise RequestRefused(
             ErrorCode.BAD_EMOJI,
-            f"give {config.window_hours} different emoji, one per hour of the window",
+            f"give {window.window_hours} different emoji, one per hour of the window",
         )
 
 
 def check_schedule(schedule: MemberSchedule) -> None:
-    """Refuse weekdays outside 0-6 and hours outside 0-23."""
+    """Refuse weekdays outside 0-6, hours outside 0-23 and a zone tzdata does not know."""
+    if schedule.zone:
+        check_timezone(schedule.zone)
     for slot in schedule.slots:
         if not 0 <= slot.weekday <= 6:
             raise RequestRefused(

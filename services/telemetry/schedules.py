@@ -1,4 +1,5 @@
-"""Members' weekly schedules: one row per member, weekday and hour.
+"""Members' weekly schedules: one row per member, weekday and hour, each with the zone of
+the clock it is on (one zone for all of a member's rows in a guild; '' the community's).
 
 Saving a schedule deletes and inserts only that member's rows, so two members saving at
 the same moment never overwrite each other.
@@ -20,14 +21,18 @@ def get_schedules(
     """Schedules of ``user_ids`` (every member when empty), by user id then slot."""
     wanted = set(user_ids)
     slots: dict[int, list[WeeklySlot]] = {}
-    for user_id, weekday, hour in connection.execute(
-        "SELECT user_id, weekday, hour FROM schedules WHERE guild_id = ?"
+    zones: dict[int, str] = {}
+    for user_id, weekday, hour, zone in connection.execute(
+        "SELECT user_id, weekday, hour, zone FROM schedules WHERE guild_id = ?"
         " ORDER BY user_id, weekday, hour",
         (guild_id,),
     ):
         if not wanted or user_id in wanted:
             slots.setdefault(user_id, []).append(WeeklySlot(weekday=weekday, hour=hour))
-    return [MemberSchedule(user_id=user, slots=found) for user, found in slots.items()]
+            zones[user_id] = zone
+    return [
+        MemberSchedule(user_id=user, slots=found, zone=zones[user]) for user, found in slots.items()
+    ]
 
 
 def set_schedule(
@@ -41,8 +46,12 @@ def set_schedule(
             "DELETE FROM schedules WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
         )
         connection.executemany(
-            "INSERT OR IGNORE INTO schedules VALUES (?, ?, ?, ?)",
-            [(guild_id, user_id, slot.weekday, slot.hour) for slot in schedule.slots],
+            "INSERT OR IGNORE INTO schedules (guild_id, user_id, weekday, hour, zone)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (guild_id, user_id, slot.weekday, slot.hour, schedule.zone)
+                for slot in schedule.slots
+            ],
         )
     return get_schedules(connection, guild_id, [user_id])
 

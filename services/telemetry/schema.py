@@ -217,11 +217,23 @@ CREATE VIEW voice_sessions AS
         JOIN channels ON channels.id = voice_stays.channel;
 """
 
+# Version 5: members plan in their own time. A schedule's rows say whose clock they are on
+# ('' is the community's, which every row saved before this version is on, and stays on);
+# a daily post keeps the window it was made with (NULL for posts made before).
+_V5_OWN_TIME = """
+ALTER TABLE schedules ADD COLUMN zone TEXT NOT NULL DEFAULT '';
+ALTER TABLE daily_posts ADD COLUMN timezone TEXT;
+ALTER TABLE daily_posts ADD COLUMN window_start INTEGER CHECK (window_start BETWEEN 0 AND 23);
+ALTER TABLE daily_posts ADD COLUMN window_hours INTEGER CHECK (window_hours BETWEEN 1 AND 20);
+ALTER TABLE daily_posts ADD COLUMN hour_emoji TEXT;  -- JSON list, as in guilds
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
     _V3_PRIVACY,
     _V4_COMPACT,
+    _V5_OWN_TIME,
 )
 LATEST = len(MIGRATIONS)
 

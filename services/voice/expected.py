@@ -50,11 +50,7 @@ def expected(
     schedules = list(schedules)
     found: dict[Hour, set[int]] = {}
     for hour in hours:
-        weekday = hour.day.weekday()
-        usual = [
-            s.user_id
-            for s in schedules
-            if any(slot.weekday == weekday and slot.hour == hour.hour for slot in s.slots)
-        ]
+        window = [playtime.WindowHour(hour.hour, hour.start)]
+        usual = [s.user_id for s in schedules if playtime.usual_hours(s, hour.day, window)]
         found[hour] = set(playtime.players(hour.hour, marks.get(hour.day, ()), usual))
     return found

@@ -15,7 +15,7 @@ from bus.errors import RequestTimeout
 from bus.protocol import FetchMessage, ReplyMessage, Request, SendMessage
 from emulator.permissions import Permission
 from services.scheduler.daily import NOT_TODAY, OPEN_SCHEDULE
-from services.scheduler.schedules import PICK_HOURS
+from services.scheduler.schedules import hours_id
 from tests.helpers import eventually
 from tests.services.scheduler.support import PARIS, World, world
 
@@ -53,7 +53,7 @@ async def test_scripted_day_shows_exactly_who_is_in(endpoints: Endpoints, short_
         assert [r.emoji for r in w.posted().reactions] == [A, B, C, D]
         editor = (await w.slash(town.bob, "schedule edit")).message
         assert editor is not None
-        await driver.select(town.bob, editor.id, f"{PICK_HOURS}1", ["20", "21"])
+        await driver.select(town.bob, editor.id, hours_id(1), ["20", "21"])
         await driver.react(town.alice, posted.id, B)
         await driver.react(town.bob, posted.id, B)
         await driver.react(town.alice, posted.id, C)
@@ -164,12 +164,12 @@ async def test_not_today_takes_usual_hours_back(endpoints: Endpoints, short_tmp:
         opened = await driver.click(town.bob, posted.id, OPEN_SCHEDULE)
         assert opened.message is not None
         assert opened.ephemeral
-        await driver.select(town.bob, opened.message.id, f"{PICK_HOURS}1", ["18", "19"])
+        await driver.select(town.bob, opened.message.id, hours_id(1), ["18", "19"])
         await w.daily_says(f"{B} {_t(19)} · **1** · bob 📅")
         off = await driver.click(town.bob, posted.id, NOT_TODAY)
         assert off.message is not None
         assert off.message.content == (
-            "You are off today's list for your usual hours (18:00, 19:00)."
+            f"You are off today's list for your usual hours ({_t(18)}, {_t(19)})."
             " React with an hour to be back in it."
         )
         await driver.react(town.bob, posted.id, B)

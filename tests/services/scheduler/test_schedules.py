@@ -7,10 +7,16 @@ from pathlib import Path
 
 from bus.endpoints import Endpoints
 from emulator.seen import SeenMessage
-from services.scheduler.schedules import CLEAR, PICK_DAY, PICK_HOURS, STALE
+from emulator.state import Member
+from services.scheduler.schedules import CLEAR, PICK_DAY, PICK_HOURS, STALE, hours_id
 from tests.services.scheduler.support import World, world
 
-TUESDAY = "1"
+TUESDAY = 1
+
+
+async def _week(w: World, member: Member) -> str:
+    """The weekly part of /schedule show (the 14 days' preview follows it)."""
+    return (await w.say(member, "schedule show")).partition("\n\n")[0]
 
 
 async def _editor(w: World, member_name: str = "alice") -> SeenMessage:
@@ -29,18 +35,18 @@ async def test_picking_hours_saves_them_and_the_editor_shows_them(
     async with world(endpoints, short_tmp) as w:
         await w.configure(start=18, hours=4)
         editor = await _editor(w)
-        assert "You have no usual hours yet (times in Europe/Paris)." in editor.content
-        picked = await w.emu.driver.select(
-            w.town.alice, editor.id, f"{PICK_HOURS}{TUESDAY}", ["19", "20"]
-        )
+        assert "You have no usual hours yet (the community's time, Europe/Paris)." in editor.content
+        picked = await w.emu.driver.select(w.town.alice, editor.id, hours_id(TUESDAY), ["19", "20"])
         assert picked.message is not None
         assert "Tuesday: 19:00, 20:00" in picked.message.content
         reopened = await _editor(w)
-        hours = reopened.component(f"{PICK_HOURS}{TUESDAY}")
+        hours = reopened.component(hours_id(TUESDAY))
         assert hours is not None
         assert [o.value for o in hours.options if o.default] == ["19", "20"]  # type: ignore[union-attr]
-        shown = await w.say(w.town.alice, "schedule show")
-        assert shown == "Your usual hours (Europe/Paris):\nTuesday: 19:00, 20:00"
+        shown = await _week(w, w.town.alice)
+        assert (
+            shown == "Your usual hours (the community's time, Europe/Paris):\nTuesday: 19:00, 20:00"
+        )
         await w.daily_says("Alice 📅")
         text = w.posted().content.splitlines()
         assert [line.endswith("Alice 📅") for line in text[3:7]] == [False, True, True, False]
@@ -54,14 +60,16 @@ async def test_switching_days_and_clearing(endpoints: Endpoints, short_tmp: Path
         editor = await _editor(w)
         switched = await w.emu.driver.select(alice, editor.id, PICK_DAY, ["4"])
         assert switched.message is not None
-        assert switched.message.component(f"{PICK_HOURS}4") is not None
-        await w.emu.driver.select(alice, editor.id, f"{PICK_HOURS}4", ["20"])
-        assert await w.say(alice, "schedule show") == ("Your usual hours (UTC):\nFriday: 20:00")
+        assert switched.message.component(hours_id(4)) is not None
+        await w.emu.driver.select(alice, editor.id, hours_id(4), ["20"])
+        assert (
+            await _week(w, alice) == "Your usual hours (the community's time, UTC):\nFriday: 20:00"
+        )
         cleared = await w.emu.driver.click(alice, editor.id, CLEAR)
         assert cleared.message is not None
         assert "no usual hours yet" in cleared.message.content
         editor = await _editor(w)  # opens on today, a Tuesday
-        await w.emu.driver.select(alice, editor.id, f"{PICK_HOURS}{TUESDAY}", ["21"])
+        await w.emu.driver.select(alice, editor.id, hours_id(TUESDAY), ["21"])
         assert "Tuesday: 21:00" in await w.say(alice, "schedule show")
         assert await w.say(alice, "schedule clear") == "Your usual hours are cleared."
         assert "no usual hours yet" in await w.say(alice, "schedule show")
@@ -81,14 +89,17 @@ async def test_two_members_saving_at_the_same_time_keep_both(
         await driver.select(town.alice, alice_wednesday.id, PICK_DAY, ["2"])
         await driver.select(town.bob, bob_monday.id, PICK_DAY, ["0"])
         await asyncio.gather(
-            driver.select(town.alice, alice_monday.id, f"{PICK_HOURS}0", ["18"]),
-            driver.select(town.bob, bob_monday.id, f"{PICK_HOURS}0", ["21"]),
-            driver.select(town.alice, alice_wednesday.id, f"{PICK_HOURS}2", ["19"]),
+            driver.select(town.alice, alice_monday.id, hours_id(0), ["18"]),
+            driver.select(town.bob, bob_monday.id, hours_id(0), ["21"]),
+            driver.select(town.alice, alice_wednesday.id, hours_id(2), ["19"]),
         )
-        assert await w.say(town.alice, "schedule show") == (
-            "Your usual hours (UTC):\nMonday: 18:00\nWednesday: 19:00"
+        assert await _week(w, town.alice) == (
+            "Your usual hours (the community's time, UTC):\nMonday: 18:00\nWednesday: 19:00"
         )
-        assert await w.say(town.bob, "schedule show") == ("Your usual hours (UTC):\nMonday: 21:00")
+        assert (
+            await _week(w, town.bob)
+            == "Your usual hours (the community's time, UTC):\nMonday: 21:00"
+        )
 
 
 async def test_tampered_select_values_are_refused(endpoints: Endpoints, short_tmp: Path) -> None:

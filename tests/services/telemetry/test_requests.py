@@ -21,6 +21,7 @@ from bus.protocol import (
     GuildConfigReply,
     MarkFacts,
     MemberSchedule,
+    PostWindow,
     RecordDailyPost,
     RecordMark,
     Reply,
@@ -87,6 +88,27 @@ def test_saving_one_schedule_leaves_others(db_path: Path) -> None:
     )
     assert replies[3] == SchedulesReply(guild_id=GUILD, schedules=[again, two])
     assert replies[5] == SchedulesReply(guild_id=GUILD, schedules=[two])
+
+
+def test_a_schedule_keeps_its_clock_and_a_post_its_window(db_path: Path) -> None:
+    """A schedule saved in a member's zone comes back in it; a post keeps the window it
+    was made with, emoji included."""
+    paris = MemberSchedule(user_id=1, slots=[WeeklySlot(weekday=5, hour=3)], zone="Europe/Paris")
+    window = PostWindow("America/New_York", 22, 3, ["🌙", "⭐", "🌟"])
+    replies = run(
+        ask(
+            db_path,
+            SetSchedule(guild_id=GUILD, schedule=paris),
+            RecordDailyPost(
+                guild_id=GUILD, date="2026-03-29", channel_id=5, message_id=99, window=window
+            ),
+            GetDayState(guild_id=GUILD, date="2026-03-29"),
+        ),
+        timeout=10,
+    )
+    assert replies[0] == SchedulesReply(guild_id=GUILD, schedules=[paris])
+    assert isinstance(replies[2], DayStateReply)
+    assert replies[2].window == window
 
 
 def test_day_state_post_and_marks(db_path: Path) -> None:
@@ -185,6 +207,23 @@ BAD = [
             guild_id=GUILD, date="2026-01-01", mark=MarkFacts(user_id=1, hour=1, source="dm")
         ),
         "bad_source",
+    ),
+    (
+        SetSchedule(
+            guild_id=GUILD,
+            schedule=MemberSchedule(user_id=1, slots=[], zone="Europe/Pariss"),
+        ),
+        "bad_timezone",
+    ),
+    (
+        RecordDailyPost(
+            guild_id=GUILD,
+            date="2026-01-01",
+            channel_id=5,
+            message_id=9,
+            window=PostWindow("Europe/Paris", 18, 21),
+        ),
+        "bad_window",
     ),
     (GetDayState(guild_id=GUILD, date="29/03/2026"), "bad_date"),
     (RecordDailyPost(guild_id=GUILD, date="2026-01-01", channel_id=5, message_id=0), "bad_request"),

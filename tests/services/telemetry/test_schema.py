@@ -26,13 +26,16 @@ def _at_version(path: Path, version: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = sqlite3.connect(path, isolation_level=None)
     raw.execute("PRAGMA page_size = 4096")  # what every database had before schema 4
-    migrate(raw, version)
-    if version >= 1:  # a configured guild, a schedule, a member and marks
+    # Later versions get their rows the way a real database did: stored at version 3, then
+    # carried by the migrations.
+    migrate(raw, min(version, 3))
+    if version >= 1:  # a configured guild, a schedule, a member, marks and a post
         raw.execute(
             "INSERT INTO guilds (guild_id, configured, timezone) VALUES (?, 1, 'Asia/Tokyo')",
             (GUILD,),
         )
         raw.execute("INSERT INTO schedules VALUES (?, ?, 4, 21)", (GUILD, ANN))
+        raw.execute("INSERT INTO daily_posts VALUES (?, ?, ?, 99, ?)", (GUILD, DAY, CHANNEL, T))
         raw.execute(
             "INSERT INTO members (guild_id, user_id, display_name) VALUES (?, ?, 'Ann')",
             (GUILD, ANN),
@@ -61,6 +64,7 @@ def _at_version(path: Path, version: int) -> None:
         raw.execute("INSERT INTO processed_events VALUES ('gateway-1:1', ?)", (T,))
     if version >= 3:
         raw.execute("INSERT INTO users (user_id, telemetry_opt_out) VALUES (?, 1)", (BOB,))
+    migrate(raw, version)
     raw.close()
 
 
@@ -116,8 +120,12 @@ def test_upgrade_keeps_every_row(short_tmp: Path) -> None:
     _at_version(path, 3)
     upgraded = connect(path)
     assert get_config(upgraded, GUILD).timezone == "Asia/Tokyo"
-    assert upgraded.execute("SELECT * FROM schedules").fetchall() == [(GUILD, ANN, 4, 21)]
-    marks = get_day(upgraded, GUILD, date(2027, 1, 15)).marks
+    # Schedules saved before members had their own time stay on the community's clock ('').
+    assert upgraded.execute("SELECT * FROM schedules").fetchall() == [(GUILD, ANN, 4, 21, "")]
+    day = get_day(upgraded, GUILD, date(2027, 1, 15))
+    # A post made before windows were kept has none: the scheduler shows today's config.
+    assert (day.channel_id, day.message_id, day.window) == (CHANNEL, 99, None)
+    marks = day.marks
     # One row per member, day and source now: each mark reports its row's latest second.
     assert [(m.user_id, m.hour, m.source, m.cancelled, m.at) for m in marks] == [
         (ANN, 20, "reaction", False, T + 9),
