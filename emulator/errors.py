@@ -15,6 +15,8 @@ type FieldCode = Literal[
     "APPLICATION_COMMAND_INVALID_NAME",
     "APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME",
     "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+    "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+    "APPLICATION_COMMAND_TOO_LARGE",
     "BASE_TYPE_BAD",
     "BASE_TYPE_BAD_LENGTH",
     "BASE_TYPE_CHOICES",
@@ -28,6 +30,7 @@ type FieldCode = Literal[
     "COMPONENT_CUSTOM_ID_DUPLICATED",
     "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
     "DATE_TIME_TYPE_PARSE",
+    "FORWARD_CONTAINS_UNSUPPORTED_CONTENT",
     "MAX_EMBED_SIZE_EXCEEDED",
     "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
     "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
@@ -195,6 +198,10 @@ def unknown_command() -> DiscordError:
 
 def unknown_interaction() -> DiscordError:
     return DiscordError(404, 10062, "Unknown interaction")
+
+
+def too_many_commands(limit: int) -> DiscordError:
+    return DiscordError(400, 30032, f"Maximum number of application commands reached ({limit})")
 
 
 def too_many_reactions() -> DiscordError:
