@@ -148,6 +148,13 @@ def invalid_multipart() -> DiscordError:
     return DiscordError(400, 50035, "Invalid Form Body")
 
 
+def invalid_content_type() -> DiscordError:
+    """A body that is neither JSON, a urlencoded form nor form-data, or a form that is not text:
+    50035 "Invalid form body (returned for both application/json and multipart/form-data
+    bodies), or invalid Content-Type provided" (JSON Error Codes)."""
+    return DiscordError(400, 50035, "Invalid Form Body")
+
+
 def method_not_allowed() -> DiscordError:
     return DiscordError(405, 0, "405: Method Not Allowed")
 
