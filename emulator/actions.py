@@ -440,15 +440,25 @@ class Actions:
         guild = self.world.guild(guild_id)
         emoji = GuildEmoji(id=self.core.ids.next(), guild_id=guild_id, name=name, animated=animated)
         guild.emojis[emoji.id] = emoji
+        self._emojis_changed(guild)
+        return emoji
+
+    def remove_emoji(self, guild_id: int, emoji_id: int) -> None:
+        """Delete a guild's custom emoji (GUILD_EMOJIS_UPDATE, without it)."""
+        guild = self.world.guild(guild_id)
+        if guild.emojis.pop(emoji_id, None) is not None:
+            self._emojis_changed(guild)
+
+    def _emojis_changed(self, guild: Guild) -> None:
+        """GUILD_EMOJIS_UPDATE carries all of the guild's emoji (Gateway Events)."""
         self.core.gateway.dispatch(
             "GUILD_EMOJIS_UPDATE",
             {
-                "guild_id": str(guild_id),
+                "guild_id": str(guild.id),
                 "emojis": [payloads.guild_emoji(e) for e in guild.emojis.values()],
             },
         )
         self.core.changes.touch()
-        return emoji
 
     def add_role(
         self, guild_id: int, name: str, *, permissions: int = 0, color: int = 0, hoist: bool = False
