@@ -43,8 +43,10 @@ type FieldCode = Literal[
 ]
 """Per-field error codes, as Discord spells them in ``_errors[].code``.
 
-Each was read in a Discord answer quoted in public bug reports, except four whose 50035 is
-documented but whose code string we have not seen: ``APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME``,
+Each was read in a Discord answer quoted in public bug reports or in public code that matches
+on it (``APPLICATION_COMMAND_OPTIONS_TYPE_INVALID``, ``APPLICATION_COMMAND_TOO_LARGE``,
+``FORWARD_CONTAINS_UNSUPPORTED_CONTENT``), except four whose 50035 is documented but whose code
+string we have not seen: ``APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME``,
 ``BUTTON_COMPONENT_URL_REQUIRED``, ``BUTTON_COMPONENT_SKU_ID_REQUIRED`` and ``BASE_TYPE_BAD`` (a
 body msgspec cannot type, where Discord would name a more precise code).
 """
