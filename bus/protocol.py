@@ -141,6 +141,16 @@ class RoleFacts(Fact, frozen=True):
     permissions: int = 0
 
 
+class EmojiFacts(Fact, frozen=True):
+    """A custom emoji of a guild (``<:name:id>``, ``<a:name:id>`` when animated); ``available``
+    is false when the guild lost it with its Server Boosts."""
+
+    emoji_id: int
+    name: str
+    animated: bool = False
+    available: bool = True
+
+
 type InteractionKind = Literal["command", "autocomplete", "component"]
 """What a member used: a slash command, an option being typed, or a component."""
 type ResponseKind = Literal["message", "update", "deferred", "deferred_update", "autocomplete"]
@@ -270,10 +280,25 @@ class GuildSnapshot(EventMessage, frozen=True, tag="guild_snapshot"):
     voice: list[VoiceFacts]
     afk_channel_id: int = 0
     at: float = 0.0
+    emojis: list[EmojiFacts] = msgspec.field(default_factory=list)
+
+
+class EmojisUpdated(EventMessage, frozen=True, tag="emojis_update"):
+    """A guild's custom emoji changed (one added, renamed or removed): all of them now."""
+
+    guild_id: int
+    emojis: list[EmojiFacts]
+    at: float
 
 
 GatewayEvent = (
-    ReactionAdded | ReactionRemoved | VoiceChanged | MemberUpdated | MemberLeft | GuildSnapshot
+    ReactionAdded
+    | ReactionRemoved
+    | VoiceChanged
+    | MemberUpdated
+    | MemberLeft
+    | GuildSnapshot
+    | EmojisUpdated
 )
 
 

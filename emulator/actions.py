@@ -19,13 +19,14 @@ from emulator.errors import FormErrors
 from emulator.jsontypes import JSONObject
 from emulator.mentions import Mentions, check_allowed_mentions, compute
 from emulator.permissions import ALL_PERMISSIONS, BOT_DEFAULT, EVERYONE_DEFAULT, Overwrite
-from emulator.replies import REPLY, check_nonce, referenced, same_nonce
+from emulator.replies import FORWARD, REPLY, check_nonce, forwarded, referenced, same_nonce
 from emulator.rules import check_content
 from emulator.state import (
     Attachment,
     Channel,
     ChannelType,
     Emoji,
+    Forward,
     Guild,
     GuildEmoji,
     InteractionMetadata,
@@ -91,16 +92,20 @@ class Actions:
         uploads: dict[int, Upload],
         authorship: Authorship,
     ) -> Message:
-        """Create Message: ``post_message`` with a reply's reference and a nonce.
+        """Create Message: ``post_message`` with a reply's or a forward's reference and a nonce.
 
         With ``enforce_nonce``, the author's message of the last minutes with the same nonce
-        is answered instead of a new one (Message resource, Create Message).
+        is answered instead of a new one (Message resource, Create Message). A forward is a
+        DEFAULT message flagged HAS_SNAPSHOT, whose only content is the snapshot.
         """
         found = FormErrors()
         check_nonce(body.nonce, found)
-        reference = None
-        if body.message_reference is not None:
-            reference = referenced(self.world, channel_id, body.message_reference, found)
+        reference = forward = None
+        asked = body.message_reference
+        if asked is not None and asked.type == FORWARD:
+            forward = forwarded(self.world, authorship.author_id, asked, body, bool(uploads), found)
+        elif asked is not None:
+            reference = referenced(self.world, channel_id, asked, found)
         found.raise_if_any()
         if body.nonce is not None and body.enforce_nonce:
             now = self.core.clock.now()
@@ -109,8 +114,17 @@ class Actions:
                 return earlier
         if reference is not None:
             authorship = replace(authorship, type=REPLY)
+        if forward is not None:
+            flags = authorship.extra_flags | MessageFlag.HAS_SNAPSHOT
+            authorship = replace(authorship, extra_flags=flags)
         return self.post_message(
-            channel_id, body, uploads, authorship, reference=reference, nonce=body.nonce
+            channel_id,
+            body,
+            uploads,
+            authorship,
+            reference=reference,
+            forward=forward,
+            nonce=body.nonce,
         )
 
     def post_message(
@@ -122,6 +136,7 @@ class Actions:
         *,
         allow_empty: bool = False,
         reference: Message | None = None,
+        forward: Forward | None = None,
         nonce: int | str | None = None,
     ) -> Message:
         channel = self.world.channel(channel_id)
@@ -142,13 +157,14 @@ class Actions:
             visible_to=authorship.visible_to,
             reference_id=reference.id if reference is not None else None,
             nonce=nonce,
+            forward=forward,
         )
         # "replied_user ... (default false)"; without allowed_mentions a reply pings its author.
         allowed = body.allowed_mentions
         pings_author = allowed is None or bool(allowed.replied_user)
         draft = self._compose(message, body, uploads, replied_ping=pings_author)
         if not allow_empty and not (
-            draft.content or draft.embeds or draft.components or draft.attachments
+            draft.content or draft.embeds or draft.components or draft.attachments or forward
         ):
             raise errors.empty_message()
         self.world.messages[draft.id] = draft
@@ -424,15 +440,25 @@ class Actions:
         guild = self.world.guild(guild_id)
         emoji = GuildEmoji(id=self.core.ids.next(), guild_id=guild_id, name=name, animated=animated)
         guild.emojis[emoji.id] = emoji
+        self._emojis_changed(guild)
+        return emoji
+
+    def remove_emoji(self, guild_id: int, emoji_id: int) -> None:
+        """Delete a guild's custom emoji (GUILD_EMOJIS_UPDATE, without it)."""
+        guild = self.world.guild(guild_id)
+        if guild.emojis.pop(emoji_id, None) is not None:
+            self._emojis_changed(guild)
+
+    def _emojis_changed(self, guild: Guild) -> None:
+        """GUILD_EMOJIS_UPDATE carries all of the guild's emoji (Gateway Events)."""
         self.core.gateway.dispatch(
             "GUILD_EMOJIS_UPDATE",
             {
-                "guild_id": str(guild_id),
+                "guild_id": str(guild.id),
                 "emojis": [payloads.guild_emoji(e) for e in guild.emojis.values()],
             },
         )
         self.core.changes.touch()
-        return emoji
 
     def add_role(
         self, guild_id: int, name: str, *, permissions: int = 0, color: int = 0, hoist: bool = False

@@ -4,12 +4,15 @@ Discord keeps (defaults filled, unknown keys dropped).
 Sources: Discord's docs, Interactions > Application Commands (``docs.discord.com/developers/
 interactions/application-commands``): "Application Command Naming", the Application Command
 and Option structures, "Bulk Overwrite ..." and the note that "command names must be unique
-per application, per type, and within each scope"; the OpenAPI description's
-``ApplicationCommandCreateRequest`` (which fields are nullable) and
-``ApplicationCommandResponse`` (what comes back).
+per application, per type, and within each scope"; "Registering a Command" (how many commands
+of each type), "Slash Commands" (8000 characters), "Subcommands and Subcommand Groups" (the
+one kind of nesting supported); the OpenAPI description's ``ApplicationCommandCreateRequest``
+(which fields are nullable) and ``ApplicationCommandResponse`` (what comes back).
 """
 
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 
 import msgspec
 
@@ -64,6 +67,17 @@ CHAT_INPUT, USER, MESSAGE, PRIMARY_ENTRY_POINT = 1, 2, 3, 4
 COMMAND_TYPES = (CHAT_INPUT, USER, MESSAGE, PRIMARY_ENTRY_POINT)
 OPTION_TYPES = tuple(range(1, 12))  # SUB_COMMAND (1) .. ATTACHMENT (11)
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
+SUBCOMMANDS = (SUB_COMMAND, SUB_COMMAND_GROUP)
+VALUE_TYPES = tuple(range(3, 12))  # STRING (3) .. ATTACHMENT (11): what a user fills in
+MAX_COMMANDS = {CHAT_INPUT: 100, USER: 15, MESSAGE: 15, PRIMARY_ENTRY_POINT: 1}
+"""Commands of each type an app may have globally, and again in each guild ("An app can have
+the following number of commands: 100 global CHAT_INPUT commands, 15 global USER commands, 15
+global MESSAGE commands, 1 global PRIMARY_ENTRY_POINT command ... you can have the same amount
+of guild-specific commands per guild")."""
+MAX_COMMAND_SIZE = 8000
+"""'Slash commands can have a maximum of 8000 characters for combined name, description, and
+value properties for each command, its options (including subcommands and groups), and
+choices', counting only the longest localization of each field."""
 CHOICE_TYPES = (3, 4, 10)  # STRING, INTEGER, NUMBER: "choices?" applies to these only
 NAME_LENGTH = 32
 DESCRIPTION_LENGTH = 100
@@ -128,15 +142,44 @@ def check_command(spec: CommandBody, path: FieldPath, found: FormErrors) -> None
         check_chat_name(spec.name, (*path, "name"), found)
         if not 1 <= len(spec.description or "") <= DESCRIPTION_LENGTH:
             found.bad_length((*path, "description"), 1, DESCRIPTION_LENGTH)
+        if command_size(spec) > MAX_COMMAND_SIZE:
+            # Seen in Discord's answers as the body's own error, with no field named
+            # (``{"_errors": [...]}``, or under the command's index in a bulk overwrite).
+            found.add(
+                path,
+                "APPLICATION_COMMAND_TOO_LARGE",
+                f"Command exceeds maximum size ({MAX_COMMAND_SIZE})",
+            )
     elif not 1 <= len(spec.name) <= NAME_LENGTH:
         # "USER and MESSAGE commands may be mixed case and can include spaces."
         found.bad_length((*path, "name"), 1, NAME_LENGTH)
     _check_options(spec.options or [], (*path, "options"), found)
 
 
-def _check_options(options: list[CommandOption], path: FieldPath, found: FormErrors) -> None:
+def _check_options(
+    options: list[CommandOption], path: FieldPath, found: FormErrors, parent: int | None = None
+) -> None:
+    """The options of a command (``parent`` None), of a subcommand group or of a subcommand.
+
+    Nesting: "your top level command can contain subcommand groups, and those groups can contain
+    subcommands. That is the only kind of nesting supported." So a group holds subcommands only,
+    a subcommand holds only options a user fills in, and the command's own options are either
+    all subcommands and groups or none of them. The last rule's answer is the one seen from
+    Discord (``APPLICATION_COMMAND_OPTIONS_TYPE_INVALID`` on that ``options``); an option type a
+    level does not take is answered as Discord answers any value outside its allowed set
+    (``BASE_TYPE_CHOICES`` on the option's ``type``), which we have not seen for this case.
+    """
     if len(options) > MAX_OPTIONS:
         found.max_length(path, MAX_OPTIONS)
+    allowed = {None: OPTION_TYPES, SUB_COMMAND_GROUP: (SUB_COMMAND,), SUB_COMMAND: VALUE_TYPES}
+    takes = allowed.get(parent, VALUE_TYPES)
+    if parent is None and len({o.type in SUBCOMMANDS for o in options}) > 1:
+        found.add(
+            path,
+            "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+            "Sub-command and sub-command group option types are mutually exclusive to all"
+            " other types",
+        )
     names: set[str] = set()
     optional_seen = False
     for index, option in enumerate(options):
@@ -144,6 +187,8 @@ def _check_options(options: list[CommandOption], path: FieldPath, found: FormErr
         if option.type not in OPTION_TYPES:
             found.choices((*where, "type"), OPTION_TYPES)
             continue
+        if option.type not in takes:
+            found.choices((*where, "type"), takes)
         check_chat_name(option.name, (*where, "name"), found)
         # "name must be unique within an array of application command options"
         if option.name in names:
@@ -155,7 +200,7 @@ def _check_options(options: list[CommandOption], path: FieldPath, found: FormErr
         names.add(option.name)
         if not 1 <= len(option.description) <= DESCRIPTION_LENGTH:
             found.bad_length((*where, "description"), 1, DESCRIPTION_LENGTH)
-        if option.type not in (SUB_COMMAND, SUB_COMMAND_GROUP):
+        if option.type not in SUBCOMMANDS:
             # "Required options must be listed before optional options"
             if option.required and optional_seen:
                 found.add(
@@ -165,8 +210,8 @@ def _check_options(options: list[CommandOption], path: FieldPath, found: FormErr
                 )
             optional_seen = optional_seen or not option.required
         _check_choices(option, where, found)
-        if option.options:
-            _check_options(option.options, (*where, "options"), found)
+        if option.options and option.type in SUBCOMMANDS and option.type in takes:
+            _check_options(option.options, (*where, "options"), found, option.type)
 
 
 def _check_choices(option: CommandOption, path: FieldPath, found: FormErrors) -> None:
@@ -179,6 +224,42 @@ def _check_choices(option: CommandOption, path: FieldPath, found: FormErrors) ->
             found.bad_length((*where, "name"), 1, CHOICE_NAME_LENGTH)
         if isinstance(choice.value, str) and len(choice.value) > CHOICE_VALUE_LENGTH:
             found.max_length((*where, "value"), CHOICE_VALUE_LENGTH)
+
+
+def _longest(text: str | None, localizations: dict[str, str] | None) -> int:
+    return max([len(text or ""), *(len(t) for t in (localizations or {}).values())])
+
+
+def _option_size(option: CommandOption) -> int:
+    size = _longest(option.name, option.name_localizations)
+    size += _longest(option.description, option.description_localizations)
+    for choice in option.choices or []:
+        size += _longest(choice.name, choice.name_localizations) + len(str(choice.value))
+    return size + sum(_option_size(o) for o in option.options or [])
+
+
+def command_size(spec: CommandBody) -> int:
+    """The characters Discord counts against :data:`MAX_COMMAND_SIZE`.
+
+    A number choice's value counts as its digits: the docs say "value properties" without
+    saying how a number counts, and counting it keeps the emulator on the strict side.
+    """
+    size = _longest(spec.name, spec.name_localizations)
+    size += _longest(spec.description, spec.description_localizations)
+    return size + sum(_option_size(o) for o in spec.options or [])
+
+
+def count_limit(kinds: Iterable[int]) -> int | None:
+    """The limit of :data:`MAX_COMMANDS` that ``kinds`` (one per command of a scope) exceed.
+
+    Discord answers ``400 30032 Maximum number of application commands reached (100)``, as
+    quoted from bots that hit it (the "JSON Error Codes" table names 30032).
+    """
+    for kind, count in Counter(kinds).items():
+        limit = MAX_COMMANDS.get(kind)
+        if limit is not None and count > limit:
+            return limit
+    return None
 
 
 def check_overwrite(specs: list[CommandBody], found: FormErrors) -> None:
@@ -202,7 +283,12 @@ def _normalised_option(option: CommandOption) -> CommandOption:
         required=True if option.required else None,
         autocomplete=True if option.autocomplete else None,
         choices=option.choices or None,
-        options=[_normalised_option(o) for o in option.options or []] or None,
+        # "options?" is valid for SUB_COMMAND and SUB_COMMAND_GROUP only.
+        options=(
+            [_normalised_option(o) for o in option.options or []] or None
+            if option.type in SUBCOMMANDS
+            else None
+        ),
         channel_types=sorted(set(option.channel_types)) if option.channel_types else None,
     )
 

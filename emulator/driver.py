@@ -77,9 +77,13 @@ class Driver:
         owner_user = self.actions.add_user(owner)
         return self.actions.add_guild(name, owner_user.id)
 
-    def add_emoji(self, guild: Guild, name: str) -> GuildEmoji:
+    def add_emoji(self, guild: Guild, name: str, *, animated: bool = False) -> GuildEmoji:
         """A custom emoji of ``guild``; react with it as ``f"{name}:{emoji.id}"``."""
-        return self.actions.add_emoji(guild.id, name)
+        return self.actions.add_emoji(guild.id, name, animated=animated)
+
+    def remove_emoji(self, emoji: GuildEmoji) -> None:
+        """Delete a custom emoji from its guild, as an admin in the server settings."""
+        self.actions.remove_emoji(emoji.guild_id, emoji.id)
 
     def add_role(self, guild: Guild, name: str, *, permissions: int = 0, color: int = 0) -> Role:
         return self.actions.add_role(guild.id, name, permissions=permissions, color=color)

@@ -15,6 +15,8 @@ type FieldCode = Literal[
     "APPLICATION_COMMAND_INVALID_NAME",
     "APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME",
     "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+    "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+    "APPLICATION_COMMAND_TOO_LARGE",
     "BASE_TYPE_BAD",
     "BASE_TYPE_BAD_LENGTH",
     "BASE_TYPE_CHOICES",
@@ -28,6 +30,7 @@ type FieldCode = Literal[
     "COMPONENT_CUSTOM_ID_DUPLICATED",
     "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
     "DATE_TIME_TYPE_PARSE",
+    "FORWARD_CONTAINS_UNSUPPORTED_CONTENT",
     "MAX_EMBED_SIZE_EXCEEDED",
     "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
     "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
@@ -40,8 +43,10 @@ type FieldCode = Literal[
 ]
 """Per-field error codes, as Discord spells them in ``_errors[].code``.
 
-Each was read in a Discord answer quoted in public bug reports, except four whose 50035 is
-documented but whose code string we have not seen: ``APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME``,
+Each was read in a Discord answer quoted in public bug reports or in public code that matches
+on it (``APPLICATION_COMMAND_OPTIONS_TYPE_INVALID``, ``APPLICATION_COMMAND_TOO_LARGE``,
+``FORWARD_CONTAINS_UNSUPPORTED_CONTENT``), except four whose 50035 is documented but whose code
+string we have not seen: ``APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME``,
 ``BUTTON_COMPONENT_URL_REQUIRED``, ``BUTTON_COMPONENT_SKU_ID_REQUIRED`` and ``BASE_TYPE_BAD`` (a
 body msgspec cannot type, where Discord would name a more precise code).
 """
@@ -145,6 +150,13 @@ def invalid_multipart() -> DiscordError:
     return DiscordError(400, 50035, "Invalid Form Body")
 
 
+def invalid_content_type() -> DiscordError:
+    """A body that is neither JSON, a urlencoded form nor form-data, or a form that is not text:
+    50035 "Invalid form body (returned for both application/json and multipart/form-data
+    bodies), or invalid Content-Type provided" (JSON Error Codes)."""
+    return DiscordError(400, 50035, "Invalid Form Body")
+
+
 def method_not_allowed() -> DiscordError:
     return DiscordError(405, 0, "405: Method Not Allowed")
 
@@ -195,6 +207,10 @@ def unknown_command() -> DiscordError:
 
 def unknown_interaction() -> DiscordError:
     return DiscordError(404, 10062, "Unknown interaction")
+
+
+def too_many_commands(limit: int) -> DiscordError:
+    return DiscordError(400, 30032, f"Maximum number of application commands reached ({limit})")
 
 
 def too_many_reactions() -> DiscordError:

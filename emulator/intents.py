@@ -1,4 +1,4 @@
-"""Gateway intents and the events each one gates."""
+"""Gateway intents and the events each one gates (Discord's docs, Gateway > List of Intents)."""
 
 from enum import IntFlag
 
@@ -6,6 +6,7 @@ from enum import IntFlag
 class Intent(IntFlag):
     GUILDS = 1 << 0
     GUILD_MEMBERS = 1 << 1
+    GUILD_EXPRESSIONS = 1 << 3
     GUILD_VOICE_STATES = 1 << 7
     GUILD_PRESENCES = 1 << 8
     GUILD_MESSAGES = 1 << 9
@@ -22,6 +23,7 @@ EVENT_INTENTS: dict[str, Intent] = {
     "GUILD_ROLE_UPDATE": Intent.GUILDS,
     "CHANNEL_CREATE": Intent.GUILDS,
     "CHANNEL_UPDATE": Intent.GUILDS,
+    "GUILD_EMOJIS_UPDATE": Intent.GUILD_EXPRESSIONS,
     "GUILD_MEMBER_ADD": Intent.GUILD_MEMBERS,
     "GUILD_MEMBER_UPDATE": Intent.GUILD_MEMBERS,
     "GUILD_MEMBER_REMOVE": Intent.GUILD_MEMBERS,

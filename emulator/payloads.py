@@ -284,13 +284,30 @@ def _reaction(record: Reaction, viewer: int) -> JSONObject:
     }
 
 
+SNAPSHOT_FIELDS = (
+    "type",
+    "content",
+    "embeds",
+    "attachments",
+    "timestamp",
+    "edited_timestamp",
+    "flags",
+    "mentions",
+    "mention_roles",
+    "components",
+)
+"""A snapshot's "minimal subset of fields" (Message Snapshot Structure; the emulator keeps no
+stickers, the rest of the list)."""
+
+
 def message(
     world: World, record: Message, *, cdn: str, viewer: int, nested: bool = False
 ) -> JSONObject:
     """A message as ``viewer`` sees it (``me`` on reactions).
 
     A reply carries ``message_reference`` and the message it replies to (``null`` once that
-    is deleted), which itself comes without its own ``referenced_message`` (``nested``).
+    is deleted), which itself comes without its own ``referenced_message`` (``nested``). A
+    forward carries a FORWARD ``message_reference`` and its one ``message_snapshots`` entry.
     """
     body: JSONObject = {
         "id": str(record.id),
@@ -326,6 +343,16 @@ def message(
             body["referenced_message"] = (
                 message(world, replied, cdn=cdn, viewer=viewer, nested=True) if replied else None
             )
+    if record.forward is not None:
+        forward = record.forward
+        body["message_reference"] = {
+            "type": 1,
+            "message_id": str(forward.message_id),
+            "channel_id": str(forward.channel_id),
+            "guild_id": str(forward.guild_id),
+        }
+        copy = message(world, forward.snapshot, cdn=cdn, viewer=viewer, nested=True)
+        body["message_snapshots"] = [{"message": {k: copy[k] for k in SNAPSHOT_FIELDS}}]
     if record.webhook_id is not None:
         body["webhook_id"] = str(record.webhook_id)
     if record.application_id is not None:

@@ -49,6 +49,8 @@ class SeenMessage:
     """Every member notified: named, holding a pinged role, or @everyone; all can see it."""
     reply_to: int | None = None
     """The message this one replies to."""
+    forwarded: "SeenMessage | None" = None
+    """A forward's snapshot: the forwarded message as it was when forwarded."""
 
     def reaction(self, emoji: str) -> SeenReaction | None:
         return next((r for r in self.reactions if r.emoji == emoji), None)
@@ -99,6 +101,7 @@ def see(world: World, message: Message) -> SeenMessage:
         mention_everyone=message.mention_everyone,
         pinged=_pinged(world, message),
         reply_to=message.reference_id,
+        forwarded=see(world, message.forward.snapshot) if message.forward is not None else None,
     )
 
 

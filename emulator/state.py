@@ -20,6 +20,8 @@ class ChannelType(IntEnum):
 class MessageFlag(IntEnum):
     EPHEMERAL = 1 << 6
     LOADING = 1 << 7
+    HAS_SNAPSHOT = 1 << 14
+    """"this message has a snapshot (via Message Forwarding)" (Message Object > Message Flags)."""
 
 
 @dataclass(slots=True)
@@ -178,12 +180,25 @@ class Message:
     reference_id: int | None = None
     """The message this one replies to (``message_reference``), in the same channel."""
     nonce: int | str | None = None
+    forward: "Forward | None" = None
+    """What this message forwards (``message_reference`` type FORWARD), with its snapshot."""
 
     def reaction(self, emoji: Emoji) -> Reaction | None:
         for reaction in self.reactions:
             if reaction.emoji == emoji:
                 return reaction
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """The message a forward points at, and the copy of it taken when the forward was sent:
+    "message_snapshots are taken the moment a forward message is created, and are immutable"."""
+
+    message_id: int
+    channel_id: int
+    guild_id: int
+    snapshot: Message
 
 
 @dataclass(slots=True)

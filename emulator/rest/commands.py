@@ -1,7 +1,9 @@
 """Application commands, global and per guild: list, create (upsert), overwrite, edit, delete.
 
 What Discord accepts and how it keeps a command is :mod:`emulator.commands`; a bulk overwrite
-is checked whole before anything changes, so one bad command leaves the old set in place.
+is checked whole before anything changes, so one bad command leaves the old set in place. A
+create that would add a command past its type's limit in the scope, or an overwrite holding
+more than that many, is 30032 (an upsert of a command already there adds none).
 """
 
 import msgspec
@@ -12,6 +14,7 @@ from emulator.commands import (
     CommandBody,
     check_command,
     check_overwrite,
+    count_limit,
     normalised,
     permission_bits,
 )
@@ -70,6 +73,11 @@ async def create_command(request: web.Request) -> web.Response:
     found = FormErrors()
     check_command(spec, (), found)
     found.raise_if_any()
+    kept = svc.core.world.guild_commands(scope)
+    if not any(c.name == spec.name and c.type == spec.kind for c in kept):
+        limit = count_limit([*(c.type for c in kept), spec.kind])
+        if limit is not None:
+            raise errors.too_many_commands(limit)
     command, created = _store(svc, spec, scope)
     return json_response(payloads.command(command), status=201 if created else 200)
 
@@ -81,6 +89,9 @@ async def overwrite_commands(request: web.Request) -> web.Response:
     found = FormErrors()
     check_overwrite(specs, found)
     found.raise_if_any()
+    limit = count_limit(s.kind for s in specs)
+    if limit is not None:
+        raise errors.too_many_commands(limit)
     world = svc.core.world
     wanted = {(s.name, s.kind) for s in specs}
     for old in world.guild_commands(scope):

@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
 
 import msgspec
 from aiohttp import BodyPartReader, web
@@ -36,20 +37,36 @@ class Services:
 SERVICES = web.AppKey("services", Services)
 
 
+FORM = "application/x-www-form-urlencoded"
+BODY_TYPES = ("application/json", FORM, "multipart/form-data")
+"""'Clients using the HTTP API must provide a valid Content-Type header, either
+application/json, application/x-www-form-urlencoded, or multipart/form-data ... Failing to do so
+will result in a 50035 "Invalid form body" error' (Discord's docs, Reference > HTTP API >
+Content Type). The OpenAPI description lists all three for message, webhook and interaction
+callback bodies."""
+
+
 @dataclass(slots=True)
 class Body:
-    """A request body: its JSON (or ``payload_json``) and any uploaded ``files[n]``."""
+    """A request body: its JSON (or ``payload_json``), its form fields, any ``files[n]``.
+
+    Form fields come from an ``application/x-www-form-urlencoded`` body, or from the parts of a
+    ``multipart/form-data`` one other than ``payload_json`` and files ("This example
+    demonstrates usage of the endpoint without payload_json": ``content`` and ``tts`` as parts,
+    Reference > Uploading Files). They are the body when there is no JSON.
+    """
 
     raw: bytes = b""
     uploads: dict[int, Upload] = field(default_factory=dict)
     content_type: str = ""
+    form: dict[str, str] = field(default_factory=dict)
     problem: errors.DiscordError | None = None
     """Why the body could not be taken (malformed multipart, a file over the limit): answered
     once the request is known to be authorised, as Discord checks the token first."""
 
     def value(self) -> JSONValue:
         if not self.raw:
-            return None
+            return dict(self.form) if self.form else None
         try:
             parsed: JSONValue = json.loads(self.raw)
         except ValueError:
@@ -104,8 +121,13 @@ async def read_body(request: web.Request, max_upload_bytes: int) -> Body:
     try:
         if parsed.content_type.startswith("multipart/"):
             await _read_parts(request, parsed, max_upload_bytes)
+        elif parsed.content_type == FORM:
+            text = (await request.read()).decode()
+            parsed.form = dict(parse_qsl(text, keep_blank_values=True))
         else:
             parsed.raw = await request.read()
+    except UnicodeDecodeError:
+        parsed.problem = errors.invalid_content_type()
     except web.HTTPRequestEntityTooLarge:
         parsed.problem = errors.entity_too_large()
     except (ValueError, HttpProcessingError, BadContentDispositionHeader):
@@ -132,7 +154,12 @@ async def _read_parts(request: web.Request, parsed: Body, max_upload_bytes: int)
             if name.startswith("file"):
                 parsed.problem = errors.invalid_multipart()  # files[x], files[]...
                 return
-            continue  # other fields are not Discord's business here
+            try:
+                parsed.form[name] = data.decode()  # a field of the body, without payload_json
+            except UnicodeDecodeError:
+                parsed.problem = errors.invalid_content_type()
+                return
+            continue
         if len(data) > max_upload_bytes:
             parsed.problem = errors.entity_too_large()
         index = int(found[1]) if found is not None else 0
@@ -144,8 +171,22 @@ async def _read_parts(request: web.Request, parsed: Body, max_upload_bytes: int)
 
 
 def decode[T](request: web.Request, kind: type[T]) -> T:
-    """The body decoded as ``kind``; malformed input is Discord's 50035 / 50109."""
-    raw = body(request).raw
+    """The body decoded as ``kind``; malformed input is Discord's 50035 / 50109.
+
+    Form fields are text: ``tts=true`` or ``flags=4`` are read as the boolean or the number they
+    spell (Discord's own answer to a value that does not convert is 50035, e.g.
+    ``NUMBER_TYPE_COERCE``), and a field that wants an object or a list cannot be given in a form.
+    JSON that does not parse is 50109, only where the body claims to be JSON.
+    """
+    got = body(request)
+    if not got.content_type.startswith(BODY_TYPES):
+        raise errors.invalid_content_type()
+    raw = got.raw
+    if got.content_type == FORM or (not raw and got.form):
+        try:
+            return msgspec.convert(got.form, type=kind, strict=False)
+        except msgspec.ValidationError as error:
+            raise validation_error(error) from None
     if not raw:
         raise errors.invalid_json()
     try:
@@ -175,7 +216,7 @@ def _error_path(where: str) -> errors.FieldPath:
     """``.components[0].type``` → ("components", 0, "type")."""
     path: list[str | int] = []
     for piece in where.rstrip("`").replace("[", ".").replace("]", "").split("."):
-        if piece:
+        if piece and piece != "...":  # "$[...]": a value of a mapping, named by no key
             path.append(int(piece) if piece.isascii() and piece.isdigit() else piece)
     return tuple(path)
 

@@ -1,7 +1,8 @@
 """The nextcord client: the bot's one gateway session, wired to the bus.
 
 It asks Discord only for what the bot uses: guilds, members (privileged,
-see docs/discord-setup.md), voice states and guild message reactions. It
+see docs/discord-setup.md), voice states, guild message reactions and guild
+expressions (GUILD_EMOJIS_UPDATE: the hour emoji must be the guild's). It
 never syncs application commands itself (the registry does, once, from the
 owners' specs) and hands every interaction to the relay.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import nextcord
@@ -27,6 +28,9 @@ def gateway_intents() -> nextcord.Intents:
     intents.members = True
     intents.voice_states = True
     intents.guild_reactions = True
+    # GUILD_EXPRESSIONS (1 << 3) carries GUILD_EMOJIS_UPDATE (Discord's docs, Gateway >
+    # List of Intents); GUILD_CREATE brings each guild's emoji whatever the intents.
+    intents.emojis_and_stickers = True
     return intents
 
 
@@ -59,6 +63,15 @@ class GatewayClient(nextcord.Client):
     async def on_guild_join(self, guild: nextcord.Guild) -> None:
         if self.publisher is not None:
             self.publisher.snapshot(guild)
+
+    async def on_guild_emojis_update(
+        self,
+        guild: nextcord.Guild,
+        before: Sequence[nextcord.Emoji],
+        after: Sequence[nextcord.Emoji],
+    ) -> None:
+        if self.publisher is not None:
+            self.publisher.emojis_changed(guild)
 
     async def on_raw_reaction_add(self, payload: nextcord.RawReactionActionEvent) -> None:
         if self.publisher is not None:

@@ -14,6 +14,7 @@ import nextcord
 
 from bus.client import BusClient
 from bus.protocol import (
+    EmojisUpdated,
     MemberFacts,
     MemberLeft,
     MemberUpdated,
@@ -21,7 +22,13 @@ from bus.protocol import (
     ReactionRemoved,
     VoiceChanged,
 )
-from services.gateway.snapshot import emoji_text, guild_snapshot, member_facts, voice_facts
+from services.gateway.snapshot import (
+    emoji_facts,
+    emoji_text,
+    guild_snapshot,
+    member_facts,
+    voice_facts,
+)
 from services.runtime.clock import Calendar
 
 log = logging.getLogger(__name__)
@@ -97,6 +104,16 @@ class EventPublisher:
     def member_left(self, payload: nextcord.RawMemberRemoveEvent) -> None:
         self.bus.publish(
             MemberLeft(guild_id=payload.guild_id, user_id=payload.user.id, at=self.calendar.now())
+        )
+
+    def emojis_changed(self, guild: nextcord.Guild) -> None:
+        """The guild's custom emoji after GUILD_EMOJIS_UPDATE (nextcord's cache holds them)."""
+        self.bus.publish(
+            EmojisUpdated(
+                guild_id=guild.id,
+                emojis=[emoji_facts(e) for e in guild.emojis],
+                at=self.calendar.now(),
+            )
         )
 
     def snapshot(self, guild: nextcord.Guild) -> None:

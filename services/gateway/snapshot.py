@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import nextcord
 
-from bus.protocol import ChannelFacts, GuildSnapshot, MemberFacts, RoleFacts, VoiceFacts
+from bus.protocol import (
+    ChannelFacts,
+    EmojiFacts,
+    GuildSnapshot,
+    MemberFacts,
+    RoleFacts,
+    VoiceFacts,
+)
 
 
 def member_facts(member: nextcord.Member) -> MemberFacts:
@@ -66,6 +73,12 @@ def channel_facts(channel: nextcord.abc.GuildChannel) -> ChannelFacts:
     )
 
 
+def emoji_facts(emoji: nextcord.Emoji) -> EmojiFacts:
+    return EmojiFacts(
+        emoji_id=emoji.id, name=emoji.name, animated=emoji.animated, available=emoji.available
+    )
+
+
 def guild_snapshot(guild: nextcord.Guild, at: float) -> GuildSnapshot:
     """Everything the cache holds about ``guild`` at calendar instant ``at``, for the services'
     reconciliation."""
@@ -83,6 +96,7 @@ def guild_snapshot(guild: nextcord.Guild, at: float) -> GuildSnapshot:
         ],
         afk_channel_id=guild.afk_channel.id if guild.afk_channel else 0,
         at=at,
+        emojis=[emoji_facts(e) for e in guild.emojis],
     )
 
 

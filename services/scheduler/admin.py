@@ -72,6 +72,38 @@ def parse_hour_emoji(text: str, hours: int) -> list[str]:
     return emoji
 
 
+def the_guilds_own(emoji: list[str], view: GuildView) -> list[str]:
+    """The hour emoji, each custom one checked against the guild's own and named as the guild
+    names it (reactions come back under that name).
+
+    Discord refuses a reaction with a custom emoji it does not know (10014 Unknown Emoji), and
+    one of another server is no better: it takes USE_EXTERNAL_EMOJIS ("Allows the usage of
+    custom emojis from other servers", Discord's docs, Permissions) and, for a member, Discord
+    Nitro, so most members could not click that hour.
+    """
+    custom = [e for e in emoji if ":" in e]
+    if not custom:
+        return emoji
+    if view.emojis is None:
+        raise Refusal("I do not know this server's emoji yet: try again in a moment.")
+    named: dict[str, str] = {}
+    for text in custom:
+        name, _, emoji_id = text.rpartition(":")
+        known = view.emojis.get(int(emoji_id))
+        if known is None:
+            raise Refusal(
+                f"<:{name}:{emoji_id}> is not an emoji of this server: use the server's own"
+                " emoji or standard ones, so that members can click them."
+            )
+        if not known.available:
+            raise Refusal(
+                f"<:{known.name}:{emoji_id}> cannot be used in this server any more"
+                " (it went with the server's boosts)."
+            )
+        named[text] = f"{known.name}:{known.emoji_id}"
+    return [named.get(e, e) for e in emoji]
+
+
 def describe(config: GuildConfig, view: GuildView) -> str:
     """The setup in plain words."""
 
@@ -137,7 +169,7 @@ async def configure(context: Context, interaction: Interaction) -> InteractionRe
         case "window":
             start = int_option(options, "start", 0, 23)
             hours = int_option(options, "hours", 1, MAX_WINDOW_HOURS)
-            emoji = parse_hour_emoji(options.get("emoji", ""), hours)
+            emoji = the_guilds_own(parse_hour_emoji(options.get("emoji", ""), hours), view)
             new = replace(config, window_start=start, window_hours=hours, hour_emoji=emoji)
         case "voice":
             channel = id_option(options, "channel")

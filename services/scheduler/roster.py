@@ -1,7 +1,8 @@
 """What the scheduler knows of each guild, kept from the gateway's facts: no Discord call needed.
 
 Names, roles and permissions come with every snapshot, member update, reaction and voice
-event; voice presence comes from snapshots and voice events.
+event; voice presence comes from snapshots and voice events; the guild's custom emoji from
+snapshots and emoji updates.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from bus.protocol import (
     ChannelFacts,
     ChannelType,
+    EmojiFacts,
+    EmojisUpdated,
     GuildSnapshot,
     MemberFacts,
     MemberLeft,
@@ -38,6 +41,8 @@ class GuildView:
     roles: dict[int, RoleFacts] = field(default_factory=dict)
     channels: dict[int, ChannelFacts] = field(default_factory=dict)
     voice: dict[int, int] = field(default_factory=dict)  # user id -> voice channel id
+    emojis: dict[int, EmojiFacts] | None = None
+    """The guild's custom emoji by id; None until the gateway has said (no snapshot yet)."""
 
     def label(self, user_id: int, rank_emoji: Mapping[int, str]) -> tuple[str, str]:
         """(rank emoji of the member's highest mapped role or "", display name)."""
@@ -75,7 +80,8 @@ class Roster:
         | MemberLeft
         | ReactionAdded
         | ReactionRemoved
-        | VoiceChanged,
+        | VoiceChanged
+        | EmojisUpdated,
     ) -> None:
         """Update the view of the event's guild."""
         view = self.guild(event.guild_id)
@@ -87,6 +93,9 @@ class Roster:
                 view.roles = {r.role_id: r for r in event.roles}
                 view.channels = {c.channel_id: c for c in event.channels}
                 view.voice = {v.user_id: v.channel_id for v in event.voice if v.channel_id}
+                view.emojis = {e.emoji_id: e for e in event.emojis}
+            case EmojisUpdated():
+                view.emojis = {e.emoji_id: e for e in event.emojis}
             case MemberLeft():
                 view.members.pop(event.user_id, None)
                 view.voice.pop(event.user_id, None)

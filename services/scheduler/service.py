@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from bus.client import BusClient
 from bus.errors import BusError, ErrorCode, RequestRefused
 from bus.protocol import (
+    EmojisUpdated,
     Envelope,
     FetchGuilds,
     GuildsFetched,
@@ -142,7 +143,7 @@ class Scheduler:
                     case VoiceChanged():
                         self.roster.apply(event)
                         await days.on_voice(event)
-                    case MemberUpdated() | MemberLeft():
+                    case MemberUpdated() | MemberLeft() | EmojisUpdated():
                         self.roster.apply(event)
                     case Heartbeat(service="gateway", started=started):
                         connections = self._bus.subscriber_connections if self._bus else 0

@@ -1,9 +1,11 @@
 """Reactions take a Unicode emoji or a custom emoji of a guild; anything else is 10014."""
 
+import nextcord
 import pytest
 
 from emulator import Emulator, Refused
-from tests.emulator.support import Api, api, small_community
+from tests.emulator.support import STEP, Api, api, make_client, running, small_community
+from tests.helpers import eventually
 
 
 def reaction_path(channel_id: int, message_id: int, emoji: str) -> str:
@@ -77,3 +79,38 @@ async def test_a_members_custom_emoji_must_come_from_one_of_their_guilds() -> No
         message_id = await posted(rest, town.text.id)
         with pytest.raises(Refused, match="Unknown Emoji"):
             await emu.driver.react(town.alice, message_id, f"theirs:{theirs.id}")
+
+
+async def test_emoji_updates_reach_the_sessions_with_the_expressions_intent() -> None:
+    """GUILD_CREATE brings a guild's emoji to every session; GUILD_EMOJIS_UPDATE, with all of
+    them, only to sessions with GUILD_EXPRESSIONS (1 << 3); a removed emoji is 10014 again."""
+    async with Emulator() as emu, api(emu) as rest:
+        town = small_community(emu)
+        party = emu.driver.add_emoji(town.guild, "party")
+        everything = make_client()
+        without = nextcord.Intents.all()
+        without.emojis_and_stickers = False
+        plain = make_client(without)
+        async with running(emu, everything), running(emu, plain):
+
+            def names(client: nextcord.Client) -> list[str]:
+                guild = client.get_guild(town.guild.id)
+                assert guild is not None
+                return sorted(e.name for e in guild.emojis)
+
+            assert names(everything) == names(plain) == ["party"]
+            emu.driver.add_emoji(town.guild, "gg", animated=True)
+            emu.driver.remove_emoji(party)
+            # Each session gets its events in order: once both see this channel, the emoji
+            # updates before it have reached whoever was to get them.
+            after = emu.driver.add_text_channel(town.guild, "after")
+            await eventually(
+                lambda: all(c.get_channel(after.id) for c in (everything, plain)),
+                STEP,
+                "both clients to see the new channel",
+            )
+            assert names(everything) == ["gg"]
+            assert names(plain) == ["party"]
+        message_id = await posted(rest, town.text.id)
+        gone = await rest.call("PUT", reaction_path(town.text.id, message_id, f"party:{party.id}"))
+        assert (gone.status, gone.code) == (400, 10014)

@@ -7,6 +7,7 @@ import aiohttp
 import pytest
 
 from emulator import Emulator
+from emulator.interactions import InteractionType, PendingInteraction
 from tests.emulator.support import Community, api, small_community
 
 MIB = 1024 * 1024
@@ -172,3 +173,107 @@ async def test_a_bad_attachment_id_is_refused_and_the_cdn_says_404() -> None:
         assert answer.field_codes() == {"attachments.0.id": ["NUMBER_TYPE_COERCE"]}
         async with rest.session.get(f"{emu.url}/attachments/³/1/a.png") as cdn:
             assert cdn.status == 404
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def opened(emu: Emulator, town: Community) -> PendingInteraction:
+    """Alice runs /plan in the text channel: an interaction waiting for its callback."""
+    return emu.interactions.open(
+        InteractionType.APPLICATION_COMMAND,
+        guild_id=town.guild.id,
+        channel_id=town.text.id,
+        user_id=town.alice.user_id,
+        data={"id": "1", "name": "plan", "type": 1},
+        name="plan",
+    )
+
+
+async def test_urlencoded_bodies_are_forms_on_message_webhook_and_callback_routes() -> None:
+    """Discord takes application/x-www-form-urlencoded (Reference > Content Type; the OpenAPI
+    description lists it for these routes): fields are read as text, never as invalid JSON."""
+    async with Emulator() as emu, api(emu) as rest:
+        town = small_community(emu)
+        posted = await rest.call(
+            "POST",
+            f"/channels/{town.text.id}/messages",
+            data=b"content=who+plays%3F&tts=false&flags=4",
+            headers=FORM,
+        )
+        assert posted.status == 200, posted.body
+        assert (posted.body["content"], posted.body["tts"], posted.body["flags"]) == (
+            "who plays?",
+            False,
+            4,
+        )
+        pending = opened(emu, town)
+        called = await rest.call(
+            "POST",
+            f"/interactions/{pending.id}/{pending.token}/callback",
+            data=b"type=5",
+            headers=FORM,
+        )
+        assert called.status == 204, called.body
+        hook = f"/webhooks/{emu.application_id}/{pending.token}"
+        sent = await rest.call("POST", f"{hook}?wait=true", data=b"content=me+at+19h", headers=FORM)
+        assert sent.status == 200, sent.body
+        assert sent.body["content"] == "me at 19h"
+        edited = await rest.call(
+            "PATCH", f"{hook}/messages/{sent.body['id']}", data=b"content=me+at+20h", headers=FORM
+        )
+        assert edited.body["content"] == "me at 20h"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b"content=hi&tts=maybe", "tts"),
+        (b"content=hi&flags=four", "flags"),
+        (b"embeds=x", "embeds"),
+    ],
+)
+async def test_a_form_field_that_does_not_convert_is_invalid_form_body(
+    body: bytes, field: str
+) -> None:
+    """A form's text that is not a boolean, a number, or that should be a list: 50035 there."""
+    async with Emulator() as emu, api(emu) as rest:
+        town = small_community(emu)
+        path = f"/channels/{town.text.id}/messages"
+        answer = await rest.call("POST", path, data=body, headers=FORM)
+        assert (answer.status, answer.code) == (400, 50035), answer.body
+        assert list(answer.field_codes()) == [field]
+        assert emu.driver.messages(town.text, town.alice) == []
+
+
+async def test_a_multipart_body_without_payload_json_takes_its_fields() -> None:
+    """Reference > Uploading Files shows ``content`` and ``tts`` as parts beside the files."""
+    async with Emulator() as emu, api(emu) as rest:
+        town = small_community(emu)
+        form = aiohttp.FormData()
+        form.add_field("content", "the month")
+        form.add_field("files[0]", b"png", filename="graph.png", content_type="image/png")
+        answer = await rest.call("POST", f"/channels/{town.text.id}/messages", data=form)
+        assert answer.status == 200, answer.body
+        assert answer.body["content"] == "the month"
+        assert answer.body["attachments"][0]["filename"] == "graph.png"
+
+
+async def test_a_body_that_is_not_json_a_form_or_form_data_is_invalid_form_body() -> None:
+    """A text/plain body is 50035 ("invalid Content-Type provided"); broken JSON stays 50109;
+    a form that is not text is 50035."""
+    async with Emulator() as emu, api(emu) as rest:
+        town = small_community(emu)
+        path = f"/channels/{town.text.id}/messages"
+        plain = await rest.call(
+            "POST", path, data=b'{"content": "hi"}', headers={"Content-Type": "text/plain"}
+        )
+        assert (plain.status, plain.code, plain.body.get("errors")) == (400, 50035, None)
+        broken = await rest.call(
+            "POST", path, data=b'{"content": ', headers={"Content-Type": "application/json"}
+        )
+        assert (broken.status, broken.code) == (400, 50109)
+        # Bytes that are not UTF-8 at all cannot be a form's text (never a 5xx).
+        not_text = await rest.call("POST", path, data=b"content=\xff", headers=FORM)
+        assert (not_text.status, not_text.code) == (400, 50035)
+        assert emu.driver.messages(town.text, town.alice) == []

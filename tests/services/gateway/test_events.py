@@ -6,6 +6,10 @@ from pathlib import Path
 
 from bus.endpoints import Endpoints
 from bus.protocol import (
+    EmojiFacts,
+    EmojisUpdated,
+    FetchGuilds,
+    GuildsFetched,
     GuildSnapshot,
     MemberLeft,
     MemberUpdated,
@@ -152,7 +156,8 @@ async def test_new_session_publishes_a_fresh_snapshot(
 async def test_session_asks_only_for_the_intents_the_bot_uses(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
-    """Guilds, members, voice states and reactions: no messages, contents or presences."""
+    """Guilds, members, voice states, reactions and expressions (the guild's emoji): no
+    messages, contents or presences."""
 
     async with Emulator() as emu:
         small_community(emu)
@@ -163,4 +168,35 @@ async def test_session_asks_only_for_the_intents_the_bot_uses(
                 | Intent.GUILD_MEMBERS
                 | Intent.GUILD_VOICE_STATES
                 | Intent.GUILD_MESSAGE_REACTIONS
+                | Intent.GUILD_EXPRESSIONS
             )
+
+
+async def test_the_guilds_custom_emoji_are_in_its_snapshot_and_kept_up_to_date(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """The snapshot lists the guild's custom emoji; each GUILD_EMOJIS_UPDATE publishes all of
+    them again (one added, one deleted), and a service that asks later gets the new list."""
+
+    async with Emulator() as emu:
+        town = small_community(emu)
+        party = emu.driver.add_emoji(town.guild, "party")
+        async with peer(endpoints) as seen, running_gateway(emu, endpoints, short_tmp):
+            [snapshot] = await seen.wait_for(GuildSnapshot)
+            assert snapshot.emojis == [EmojiFacts(emoji_id=party.id, name="party")]
+            gg = emu.driver.add_emoji(town.guild, "gg", animated=True)
+            [added] = await seen.wait_for(EmojisUpdated)
+            assert added.guild_id == town.guild.id
+            assert added.at > 0
+            assert {(e.emoji_id, e.name, e.animated) for e in added.emojis} == {
+                (party.id, "party", False),
+                (gg.id, "gg", True),
+            }
+            emu.driver.remove_emoji(party)
+            _, removed = await seen.wait_for(EmojisUpdated, count=2)
+            assert removed.emojis == [EmojiFacts(emoji_id=gg.id, name="gg", animated=True)]
+            fetched = await seen.client.request(
+                "gateway", FetchGuilds(), expect=GuildsFetched, timeout=STEP
+            )
+            [guild] = fetched.guilds
+            assert [e.name for e in guild.emojis] == ["gg"]

@@ -9,7 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bus.endpoints import Endpoints
+from bus.protocol import EmojiFacts
 from emulator.driver import Refused
+from services.scheduler.admin import the_guilds_own
+from services.scheduler.answers import Refusal
+from services.scheduler.roster import GuildView
 from tests.services.scheduler.support import World, world
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -181,3 +185,76 @@ async def test_a_post_time_after_the_window_is_refused_and_says_what_to_change(
         refused = await w.say(admin, "config window", start=10, hours=2)
         assert "A daily message at 20:00 would come after the play window (10:00-12:00)" in refused
         assert "Play window: 18:00 to 22:00" in await w.say(admin, "config show")
+
+
+async def test_a_custom_hour_emoji_must_be_one_of_the_servers_own(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """The server's <:party:id> is saved and reacted with; an unknown one, another server's, or
+    one the server has since deleted gets a clear private refusal and nothing is saved."""
+
+    async with world(endpoints, short_tmp) as w:
+        admin, town, emu = w.town.admin, w.town, w.emu
+        party = emu.driver.add_emoji(town.guild, "party")
+        elsewhere = emu.driver.add_guild("Elsewhere")
+        theirs = emu.driver.add_emoji(elsewhere, "theirs")
+        view = w.scheduler.roster.guild(town.guild.id)
+        await w.until(
+            lambda: view.emojis is not None and party.id in view.emojis,
+            "the scheduler to learn the server's new emoji",
+        )
+        for typed, shown in (
+            ("<:blob:123456789>", "<:blob:123456789>"),
+            (f"<:theirs:{theirs.id}>", f"<:theirs:{theirs.id}>"),
+        ):
+            refused = await w.say(admin, "config window", start=18, hours=2, emoji=f"{typed} 🎮")
+            assert refused == (
+                f"⚠️ {shown} is not an emoji of this server: use the server's own emoji or"
+                " standard ones, so that members can click them."
+            )
+        assert "Play window: 16:00 to 00:00, 8 hours" in await w.say(admin, "config show")
+        await w.say(admin, "config timezone", zone="Europe/Paris")
+        # Discord reads a custom emoji by its id: a wrong name is saved under the server's.
+        saved = await w.say(
+            admin, "config window", start=18, hours=2, emoji=f"<a:old:{party.id}> 🎮"
+        )
+        assert saved.startswith("Saved.")
+        assert f"Play window: 18:00 to 20:00, 2 hours: <:party:{party.id}> 🎮" in saved
+        assert "Today's message is posted now." in await w.say(
+            admin, "config channel", channel=town.text.id
+        )
+        await w.until(
+            lambda: (
+                (m := w.daily()) is not None
+                and [r.emoji for r in m.reactions] == [f"party:{party.id}", "🎮"]
+            ),
+            "the daily message with the server's emoji as a reaction",
+        )
+        emu.driver.remove_emoji(party)
+        await w.until(lambda: not view.emojis, "the scheduler to learn the emoji is gone")
+        refused = await w.say(
+            admin, "config window", start=18, hours=2, emoji=f"<:party:{party.id}> 🎮"
+        )
+        assert refused.startswith(f"⚠️ <:party:{party.id}> is not an emoji of this server")
+
+
+@pytest.mark.parametrize(
+    ("emojis", "hour_emoji", "reason"),
+    [
+        (None, ["party:1", "🎮"], "I do not know this server's emoji yet: try again in a moment."),
+        (
+            {1: EmojiFacts(emoji_id=1, name="party", available=False)},
+            ["party:1"],
+            "<:party:1> cannot be used in this server any more (it went with the server's boosts).",
+        ),
+    ],
+)
+def test_custom_emoji_the_scheduler_cannot_vouch_for_are_refused(
+    emojis: dict[int, EmojiFacts] | None, hour_emoji: list[str], reason: str
+) -> None:
+    """Before the gateway has told the server's emoji, or for one the server lost: refused."""
+    view = GuildView(guild_id=1, emojis=emojis)
+    with pytest.raises(Refusal) as refused:
+        the_guilds_own(hour_emoji, view)
+    assert str(refused.value) == reason
+    assert the_guilds_own(["🎮", "🇦"], view) == ["🎮", "🇦"]
