@@ -44,6 +44,8 @@ class ServiceStatus:
         return self.name not in SERVICES or self.heartbeat_age is not None
 
 
+RETRY = 0.5  # seconds between looks while waiting to be healthy
+
 type Beats = dict[str, tuple[Heartbeat, float]]
 """service -> its latest heartbeat and when it was sent."""
 
@@ -155,10 +157,18 @@ def status(env: Mapping[str, str], *, listen: float, wait: float, as_json: bool)
     """Print the status; with ``wait``, keep looking until healthy or ``wait`` seconds pass."""
     deadline = time.monotonic() + wait
     while True:
-        rows = collect(env, listen)
+        try:
+            rows = collect(env, listen)
+        except AdminError as error:
+            # supervisord may still be starting (its socket not there yet): keep waiting.
+            if error.code != Exit.UNREACHABLE or time.monotonic() >= deadline:
+                raise
+            time.sleep(RETRY)
+            continue
         healthy = all(r.up for r in rows)
         if healthy or time.monotonic() >= deadline:
             break
+        time.sleep(RETRY)  # a fleet without a bus answers at once: not a busy loop
     if as_json:
         print(json.dumps({"healthy": healthy, "services": [asdict(r) for r in rows]}))
     else:

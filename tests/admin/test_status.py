@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from admin import status as module
+from admin.errors import AdminError, Exit
 from admin.fleet import PROGRAMS, SERVICES
 from tests.admin.conftest import Pi, admin, here
 
@@ -50,3 +52,28 @@ def test_status_without_supervisord_is_unreachable(short_tmp: Path) -> None:
     assert done.returncode == 3
     assert "supervisord is not running" in done.stderr
     assert "squadtime-admin run" in done.stderr
+
+
+def test_waiting_outlasts_a_supervisord_still_starting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--wait keeps looking while supervisord's socket is not there yet, then reports healthy;
+    without --wait the same state is an error at once."""
+    up = [module.ServiceStatus(name, "RUNNING", 1, 1.0, 0.1) for name in PROGRAMS]
+    answers: list[Exception | list[module.ServiceStatus]] = [
+        AdminError("supervisord is not running", Exit.UNREACHABLE),
+        AdminError("supervisord is not running", Exit.UNREACHABLE),
+        up,
+    ]
+
+    def collect(env: object, listen: float) -> list[module.ServiceStatus]:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(module, "collect", collect)
+    monkeypatch.setattr(module, "RETRY", 0.0)
+    assert module.status({}, listen=0.0, wait=3600.0, as_json=True) == Exit.OK
+    assert answers == []
+    answers[:] = [AdminError("supervisord is not running", Exit.UNREACHABLE)]
+    with pytest.raises(AdminError):
+        module.status({}, listen=0.0, wait=0.0, as_json=True)
