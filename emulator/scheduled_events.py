@@ -301,15 +301,16 @@ def _entity_type(value: int | None, found: FormErrors) -> EventEntityType | None
 
 
 def _time(path: FieldPath, text: str | None, found: FormErrors) -> datetime | None:
-    """An ISO8601 timestamp; one without an offset is read as UTC."""
+    """An ISO8601 timestamp; one without an offset is read as UTC. One that is no instant in
+    UTC (``9999-12-31T23:00:00-05:00`` is in the year 10000) cannot be parsed either."""
     if text is None:
         return None
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
         found.add(path, "DATE_TIME_TYPE_PARSE", f"Could not parse {text}. Should be ISO8601.")
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _channel_id(value: int | str | None, found: FormErrors) -> int | None:

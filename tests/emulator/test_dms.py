@@ -11,8 +11,7 @@ from tests.emulator.support import STEP, api, make_client, running, small_commun
 
 
 async def test_create_dm_opens_one_channel_per_member() -> None:
-    """200 with a type-1 channel naming the member; again, the same channel; a user id Discord
-    does not know is 400 50033 Invalid Recipient(s)."""
+    """Create DM: a type-1 channel, the same one again; an unknown user is 400 50033."""
     async with Emulator() as emu, api(emu) as rest:
         town = small_community(emu)
         alice = town.alice.user_id
@@ -51,8 +50,7 @@ async def test_create_dm_without_a_recipient_is_invalid_form_body(
 
 
 async def test_get_channel_answers_the_dm_channel() -> None:
-    """GET /channels/{id} of a DM is the DM channel, its last message id kept; an id that is no
-    channel is 404 10003."""
+    """GET /channels/{id} answers the DM channel and its last message; no channel is 10003."""
     async with Emulator() as emu, api(emu) as rest:
         town = small_community(emu)
         opened = await rest.call(
@@ -67,8 +65,7 @@ async def test_get_channel_answers_the_dm_channel() -> None:
 
 
 async def test_a_dm_message_reaches_the_member_with_its_mentions() -> None:
-    """A DM carries no guild, lists the users it mentions, and the member reads it; over 2000
-    characters it is 400 50035 as anywhere."""
+    """A DM has no guild, lists its mentions, reaches the member; over 2000 chars, 50035."""
     async with Emulator() as emu, api(emu) as rest:
         town = small_community(emu)
         alice, bob = town.alice.user_id, town.bob.user_id
@@ -86,8 +83,7 @@ async def test_a_dm_message_reaches_the_member_with_its_mentions() -> None:
 
 
 async def test_closed_dms_refuse_the_message_not_the_channel() -> None:
-    """DMs from server members turned off: Create DM still 200, the message 403 50007 and not
-    delivered; turned on again, 200."""
+    """DMs closed: Create DM 200, the message 403 50007 and not delivered; reopened, 200."""
     async with Emulator() as emu, api(emu) as rest:
         town = small_community(emu)
         emu.driver.close_dms(town.alice)
@@ -106,8 +102,7 @@ async def test_closed_dms_refuse_the_message_not_the_channel() -> None:
 
 
 async def test_one_shared_server_that_allows_dms_is_enough() -> None:
-    """The setting is per server: closed in one of two shared servers, the DM goes through;
-    closed in both, 403 50007."""
+    """Closed in one of two shared servers the DM goes through; closed in both, 403 50007."""
     async with Emulator() as emu, api(emu) as rest:
         town = small_community(emu)
         other = emu.driver.add_guild("Other squad")
@@ -150,8 +145,7 @@ async def test_the_bot_cannot_delete_what_the_member_wrote_in_a_dm() -> None:
 
 
 async def test_dm_events_need_the_direct_messages_intent_and_keep_their_content() -> None:
-    """A member's DM reaches a client with DIRECT_MESSAGES, content and all without
-    MESSAGE_CONTENT; a client with GUILD_MESSAGES but not DIRECT_MESSAGES is not sent it."""
+    """A DM event goes to DIRECT_MESSAGES sessions, content kept; GUILD_MESSAGES alone, none."""
     async with Emulator() as emu:
         town = small_community(emu)
         with_dms = nextcord.Intents(guilds=True, dm_messages=True)
@@ -174,8 +168,7 @@ async def test_dm_events_need_the_direct_messages_intent_and_keep_their_content(
 
 
 async def test_nextcord_user_send_arrives_and_a_closed_dm_raises_forbidden() -> None:
-    """Through nextcord: ``user.send`` reaches the member's DMs; closed, it raises ``Forbidden``
-    with code 50007."""
+    """nextcord: ``user.send`` arrives; to closed DMs it raises ``Forbidden`` code 50007."""
     async with Emulator() as emu:
         town = small_community(emu)
         async with running(emu, make_client()) as client:

@@ -10,8 +10,7 @@ from tests.emulator.support import STEP, api, make_client, running, small_commun
 
 
 async def test_allowed_users_notify_exactly_those_named_and_listed() -> None:
-    """``users: [alice, bob]`` on a message naming Alice, Bob and the admin notifies Alice and
-    Bob; without ``allowed_mentions`` all three."""
+    """``users: [alice, bob]`` naming Alice, Bob, admin notifies Alice and Bob; no list, all."""
     async with Emulator() as emu, api(emu) as rest:
         town = small_community(emu)
         alice, bob, admin = town.alice.user_id, town.bob.user_id, town.admin.user_id
@@ -27,8 +26,7 @@ async def test_allowed_users_notify_exactly_those_named_and_listed() -> None:
 
 
 async def test_everyone_here_and_roles_notify_nobody_unless_allowed() -> None:
-    """With Mention Everyone and a mentionable role, ``parse: ["users"]`` keeps @everyone,
-    @here and the role from notifying anyone; the default parse notifies the members."""
+    """@everyone, @here and a role notify nobody unless parsed; the default parse notifies."""
     async with Emulator() as emu, api(emu) as rest:
         town = small_community(emu)
         emu.driver.set_overwrite(
@@ -50,8 +48,7 @@ async def test_everyone_here_and_roles_notify_nobody_unless_allowed() -> None:
 
 
 async def test_an_edit_that_adds_a_mention_notifies_nobody() -> None:
-    """Edits never notify: the edited message pings Alice (``mentions``) but she was not
-    notified; a new message with the same text notifies her."""
+    """An edit adding Alice's mention pings without notifying her; a new message notifies."""
     async with Emulator() as emu, api(emu) as rest:
         town = small_community(emu)
         alice = town.alice.user_id
@@ -82,8 +79,7 @@ async def test_a_dm_notifies_its_recipient_whatever_it_mentions() -> None:
 
 
 async def test_a_silent_message_still_notifies_with_a_badge() -> None:
-    """SUPPRESS_NOTIFICATIONS: Alice is notified (a badge) and the message says it was silent;
-    a member who cannot see the channel is not notified at all."""
+    """@silent notifies Alice as ``silent``; a member who cannot see the channel, never."""
     async with Emulator() as emu, api(emu) as rest:
         town = small_community(emu)
         emu.driver.set_overwrite(town.text, town.bob, deny=Permission.VIEW_CHANNEL)

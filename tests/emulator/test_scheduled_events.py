@@ -103,8 +103,7 @@ async def town(permissions: int = Permission.CREATE_EVENTS) -> AsyncIterator[Tow
 
 
 async def test_an_event_comes_back_normalised_and_is_listed() -> None:
-    """Create answers the event as Discord returns it; GET and the list agree, ``user_count``
-    only when asked; an id that is no event is 404 10070."""
+    """An event as Discord returns it; GET and list agree, ``user_count`` if asked; else 10070."""
     async with town() as t:
         created = await t.create(external(description="Who plays?"))
         assert created.status == 200, created.body
@@ -140,8 +139,7 @@ async def test_an_event_comes_back_normalised_and_is_listed() -> None:
 
 
 async def test_the_required_fields_are_reported_together() -> None:
-    """An empty body is one 50035 naming name, privacy_level, scheduled_start_time and
-    entity_type as required; nothing is created."""
+    """An empty body is one 50035 naming the four required fields; nothing is created."""
     async with town() as t:
         answer = await t.create({})
         assert (answer.status, answer.code) == (400, 50035)
@@ -162,6 +160,11 @@ async def test_the_required_fields_are_reported_together() -> None:
         ({"entity_type": 4}, "entity_type", "BASE_TYPE_CHOICES"),
         ({"scheduled_start_time": "tonight"}, "scheduled_start_time", "DATE_TIME_TYPE_PARSE"),
         (
+            {"scheduled_end_time": "9999-12-31T23:00:00-05:00"},
+            "scheduled_end_time",
+            "DATE_TIME_TYPE_PARSE",
+        ),
+        (
             {"scheduled_start_time": at(-1)},
             "scheduled_start_time",
             "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
@@ -172,8 +175,7 @@ async def test_the_required_fields_are_reported_together() -> None:
 async def test_a_field_outside_discords_rules_is_refused(
     overrides: dict[str, object], field: str, code: str | None
 ) -> None:
-    """Name 1-100, description up to 1000, privacy level 2, a known entity type, an ISO8601 start
-    not before the emulator's clock, an end after the start: else 50035 on that field."""
+    """Name, description, privacy, entity type, start and end outside the rules: 50035."""
     async with town() as t:
         answer = await t.create(external(**overrides))
         assert (answer.status, answer.code) == (400, 50035), answer.body
@@ -191,8 +193,7 @@ async def test_a_field_outside_discords_rules_is_refused(
     ],
 )
 async def test_the_edges_of_discords_rules_are_accepted(overrides: dict[str, object]) -> None:
-    """A 100-character name, a 1000-character description, a start right now, a time without an
-    offset (read as UTC): all 200."""
+    """100-char name, 1000-char description, a start now, a time without offset: 200."""
     async with town() as t:
         answer = await t.create(external(**overrides))
         assert answer.status == 200, answer.body
@@ -210,8 +211,7 @@ async def test_the_edges_of_discords_rules_are_accepted(overrides: dict[str, obj
 async def test_an_external_event_needs_a_location_an_end_and_no_channel(
     overrides: dict[str, object], fields: set[str]
 ) -> None:
-    """EXTERNAL (Field Requirements By Entity Type): no location, no end, or a channel is 50035
-    on that field; with all three right it is 200 (see the first test)."""
+    """EXTERNAL without location or end, or with a channel: 50035 on that field."""
     async with town() as t:
         if "channel_id" in overrides:
             overrides = {"channel_id": str(t.community.voice.id)}  # the guild's voice channel
@@ -221,8 +221,7 @@ async def test_an_external_event_needs_a_location_an_end_and_no_channel(
 
 
 async def test_a_voice_event_needs_a_voice_channel_of_the_guild_and_no_location() -> None:
-    """VOICE: 200 in the guild's voice channel with no end; no channel, the text channel or a
-    location is 50035 on that field."""
+    """VOICE: 200 in a voice channel; no channel, a text one or a location: 50035."""
     async with town() as t:
         voice = {
             "name": "Lobby night",
@@ -252,8 +251,7 @@ async def test_a_voice_event_needs_a_voice_channel_of_the_guild_and_no_location(
 
 
 async def test_a_stage_event_needs_a_stage_channel() -> None:
-    """STAGE_INSTANCE in a voice channel is 50035 on channel_id (the emulator has no stage
-    channels, so no stage event can be created)."""
+    """STAGE_INSTANCE in a voice channel is 50035 on channel_id (no stage channels here)."""
     async with town() as t:
         body = {
             "name": "Talk",
@@ -268,8 +266,7 @@ async def test_a_stage_event_needs_a_stage_channel() -> None:
 
 
 async def test_creating_needs_create_events_manage_events_alone_is_not_enough() -> None:
-    """Since February 2026 bots need CREATE_EVENTS to create: MANAGE_EVENTS alone is 403 50013;
-    CREATE_EVENTS is 200."""
+    """Creating: MANAGE_EVENTS alone is 403 50013, CREATE_EVENTS is 200 (since Feb 2026)."""
     async with town(Permission.MANAGE_EVENTS) as t:
         refused = await t.create(external())
         assert (refused.status, refused.code) == (403, 50013)
@@ -296,8 +293,7 @@ async def test_a_voice_event_needs_connect_in_its_channel() -> None:
 
 
 async def test_someone_elses_event_needs_manage_events() -> None:
-    """The bot edits its own event with CREATE_EVENTS; a moderator's event is 403 50013 until
-    it holds MANAGE_EVENTS."""
+    """Own event: CREATE_EVENTS edits it; a moderator's is 403 50013 until MANAGE_EVENTS."""
     async with town() as t:
         own = await t.create(external())
         assert (await t.patch(own.body["id"], {"name": "20:00 squad"})).status == 200
@@ -328,9 +324,7 @@ async def test_someone_elses_event_needs_manage_events() -> None:
 async def test_status_moves_only_as_documented(
     path: list[int], wanted: int, status: int, code: int | None
 ) -> None:
-    """SCHEDULED→ACTIVE or CANCELED, ACTIVE→COMPLETED; any other move from SCHEDULED or ACTIVE
-    is 50035 on status; COMPLETED and CANCELED are final: 180000 "Cannot update a finished
-    event"."""
+    """Only the documented status moves pass; others 50035; a finished event 180000."""
     async with town() as t:
         created = await t.create(external())
         for step in path:
@@ -361,8 +355,7 @@ async def test_a_finished_event_refuses_any_change_but_can_be_deleted() -> None:
 
 
 async def test_a_modify_follows_the_rules_of_the_resulting_event() -> None:
-    """PATCH a start in the past or an end before the start: 50035; to VOICE, its channel and
-    the discarded location: 200; to EXTERNAL without ``channel_id: null``: 50035."""
+    """A PATCH is checked as the event it makes: past start, end before start, type change."""
     async with town() as t:
         created = await t.create(external())
         event_id = created.body["id"]
@@ -382,8 +375,7 @@ async def test_a_modify_follows_the_rules_of_the_resulting_event() -> None:
 
 
 async def test_an_external_event_starts_and_ends_on_its_own() -> None:
-    """Discord's automation on the emulator's clock: past its start the event is ACTIVE, past
-    its end COMPLETED, and the bot's COMPLETED then is 180000."""
+    """On the emulator's clock an EXTERNAL event turns ACTIVE, then COMPLETED (then 180000)."""
     async with town() as t:
         created = await t.create(external())
         await t.clock.sleep_until(NOW + timedelta(hours=7, minutes=1))
@@ -410,8 +402,7 @@ async def test_a_guild_has_at_most_100_unfinished_events() -> None:
 
 
 async def test_gateway_events_need_the_scheduled_events_intent() -> None:
-    """An event a moderator creates, edits and deletes reaches a client with
-    GUILD_SCHEDULED_EVENTS (its cache follows); one without the intent is sent none of it."""
+    """Event create/update/delete reach GUILD_SCHEDULED_EVENTS sessions only; nextcord follows."""
     async with town() as t:
         with_intent = nextcord.Intents(guilds=True, scheduled_events=True)
         without = nextcord.Intents(guilds=True)
@@ -440,8 +431,7 @@ async def test_gateway_events_need_the_scheduled_events_intent() -> None:
 
 
 async def test_nextcord_creates_edits_starts_ends_and_cancels_events() -> None:
-    """Through nextcord: create a voice and an external event, edit one, start then complete
-    it, cancel the other; a refused move raises ``HTTPException`` (50035, then 180000)."""
+    """nextcord: create, edit, start, complete, cancel; refused moves raise (50035, 180000)."""
     async with town() as t:
         async with running(t.emu, make_client()) as client:
             guild = client.get_guild(t.community.guild.id)
