@@ -13,18 +13,21 @@ from emulator import errors, payloads
 from emulator.bodies import AllowedMentions, AttachmentRef, CreateMessageBody, MessageBody
 from emulator.components import ActionRow, PartialEmoji, check_rows, number_components
 from emulator.core import Core
+from emulator.dms import check_deliverable
 from emulator.embeds import Embed, check_embeds
 from emulator.emoji import is_unicode_emoji, usable
 from emulator.errors import FormErrors
 from emulator.jsontypes import JSONObject
-from emulator.mentions import Mentions, check_allowed_mentions, compute
+from emulator.mentions import Mentions, check_allowed_mentions, compute, notified
 from emulator.permissions import ALL_PERMISSIONS, BOT_DEFAULT, EVERYONE_DEFAULT, Overwrite
 from emulator.replies import FORWARD, REPLY, check_nonce, forwarded, referenced, same_nonce
 from emulator.rules import check_content
+from emulator.scheduled_events import MAX_UNFINISHED, EventFields, due_status
 from emulator.state import (
     Attachment,
     Channel,
     ChannelType,
+    DMChannel,
     Emoji,
     Forward,
     Guild,
@@ -35,13 +38,13 @@ from emulator.state import (
     MessageFlag,
     Reaction,
     Role,
+    ScheduledEvent,
     User,
     VoiceState,
 )
 
-SUPPRESS_EMBEDS = 1 << 2
-SUPPRESS_NOTIFICATIONS = 1 << 12
-EDITABLE_FLAGS = SUPPRESS_EMBEDS
+SENDABLE_FLAGS = MessageFlag.SUPPRESS_EMBEDS | MessageFlag.SUPPRESS_NOTIFICATIONS
+EDITABLE_FLAGS = MessageFlag.SUPPRESS_EMBEDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,16 +142,16 @@ class Actions:
         forward: Forward | None = None,
         nonce: int | str | None = None,
     ) -> Message:
-        channel = self.world.channel(channel_id)
+        channel = self.world.any_channel(channel_id)
         flags = body.flags if isinstance(body.flags, int) else 0
         message = Message(
             id=self.core.ids.next(),
             channel_id=channel.id,
-            guild_id=channel.guild_id,
+            guild_id=channel.guild_id if isinstance(channel, Channel) else None,
             author_id=authorship.author_id,
             content="",
             timestamp=self.core.clock.now(),
-            flags=(flags & (SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS)) | authorship.extra_flags,
+            flags=(flags & SENDABLE_FLAGS) | authorship.extra_flags,
             type=authorship.type,
             tts=bool(body.tts),
             webhook_id=authorship.webhook_id,
@@ -167,10 +170,15 @@ class Actions:
             draft.content or draft.embeds or draft.components or draft.attachments or forward
         ):
             raise errors.empty_message()
+        if isinstance(channel, DMChannel):
+            check_deliverable(self.world, channel, draft.author_id)
+        draft.notified = notified(self.world, draft)
         self.world.messages[draft.id] = draft
         if draft.visible_to is None:
             channel.last_message_id = draft.id
-            self.core.gateway.dispatch("MESSAGE_CREATE", self._event(draft, created=True))
+            self.core.gateway.dispatch(
+                "MESSAGE_CREATE", self._event(draft, created=True), in_dm=draft.guild_id is None
+            )
         self.core.changes.touch()
         return draft
 
@@ -190,21 +198,19 @@ class Actions:
         draft.edited_timestamp = self.core.clock.now()
         self.world.messages[draft.id] = draft
         if draft.visible_to is None:
-            self.core.gateway.dispatch("MESSAGE_UPDATE", self._event(draft))
+            self.core.gateway.dispatch(
+                "MESSAGE_UPDATE", self._event(draft), in_dm=draft.guild_id is None
+            )
         self.core.changes.touch()
         return draft
 
     def delete_message(self, message: Message) -> None:
         self.world.messages.pop(message.id, None)
         if message.visible_to is None:
-            self.core.gateway.dispatch(
-                "MESSAGE_DELETE",
-                {
-                    "id": str(message.id),
-                    "channel_id": str(message.channel_id),
-                    "guild_id": str(message.guild_id),
-                },
-            )
+            deleted: JSONObject = {"id": str(message.id), "channel_id": str(message.channel_id)}
+            if message.guild_id is not None:
+                deleted["guild_id"] = str(message.guild_id)
+            self.core.gateway.dispatch("MESSAGE_DELETE", deleted, in_dm=message.guild_id is None)
         self.core.changes.touch()
 
     def _compose(
@@ -254,8 +260,8 @@ class Actions:
         self, base: Message, content: str, allowed: AllowedMentions | None, replied_ping: bool
     ) -> Mentions:
         """Whom ``content`` pings, with the author's permissions in the channel."""
-        guild = self.world.guild(base.guild_id)
-        if base.author_id in guild.members and base.webhook_id is None:
+        guild = self.world.guild(base.guild_id) if base.guild_id is not None else None
+        if guild is None or (base.author_id in guild.members and base.webhook_id is None):
             held = self.world.channel_permissions(base.channel_id, base.author_id)
         else:
             held = ALL_PERMISSIONS  # a webhook is not a member: its mentions are not limited
@@ -322,15 +328,12 @@ class Actions:
         if user_id in reaction.users:
             return
         reaction.users.append(user_id)
-        member = self.world.member(message.guild_id, user_id)
-        self.core.gateway.dispatch(
-            "MESSAGE_REACTION_ADD",
-            self._reaction_event(message, user_id, emoji)
-            | {
-                "member": payloads.member(self.world, member),
-                "message_author_id": str(message.author_id),
-            },
-        )
+        event = self._reaction_event(message, user_id, emoji)
+        event["message_author_id"] = str(message.author_id)
+        if message.guild_id is not None:
+            member = self.world.member(message.guild_id, user_id)
+            event["member"] = payloads.member(self.world, member)
+        self.core.gateway.dispatch("MESSAGE_REACTION_ADD", event, in_dm=message.guild_id is None)
         self.core.changes.touch()
 
     def remove_reaction(self, message: Message, user_id: int, emoji: Emoji) -> None:
@@ -341,21 +344,132 @@ class Actions:
         if not reaction.users:
             message.reactions.remove(reaction)
         self.core.gateway.dispatch(
-            "MESSAGE_REACTION_REMOVE", self._reaction_event(message, user_id, emoji)
+            "MESSAGE_REACTION_REMOVE",
+            self._reaction_event(message, user_id, emoji),
+            in_dm=message.guild_id is None,
         )
         self.core.changes.touch()
 
     @staticmethod
     def _reaction_event(message: Message, user_id: int, emoji: Emoji) -> JSONObject:
-        return {
+        event: JSONObject = {
             "user_id": str(user_id),
             "channel_id": str(message.channel_id),
             "message_id": str(message.id),
-            "guild_id": str(message.guild_id),
             "emoji": {"id": str(emoji.id) if emoji.id is not None else None, "name": emoji.name},
             "burst": False,
             "type": 0,
         }
+        if message.guild_id is not None:
+            event["guild_id"] = str(message.guild_id)
+        return event
+
+    # ------------------------------------------------------------------ DMs
+
+    def open_dm(self, recipient_id: int) -> DMChannel:
+        """Create DM: the bot's DM channel with ``recipient_id``, the existing one if any.
+
+        Any user but the bot itself: Discord answers 50033 Invalid Recipient(s) for an id that is
+        no user (the bot's own id is assumed to be answered the same way).
+        """
+        if recipient_id == self.core.bot_id or recipient_id not in self.world.users:
+            raise errors.invalid_recipient()
+        existing = self.world.dm_channel_with(recipient_id)
+        if existing is not None:
+            return existing
+        channel = DMChannel(
+            id=self.core.ids.next(), bot_id=self.core.bot_id, recipient_id=recipient_id
+        )
+        self.world.dm_channels[channel.id] = channel
+        self.core.changes.touch()
+        return channel
+
+    def set_dms_open(self, guild_id: int, user_id: int, *, allowed: bool) -> None:
+        """The member's "Allow direct messages from server members" for that server."""
+        self.world.member(guild_id, user_id)
+        if allowed:
+            self.world.closed_dms.discard((guild_id, user_id))
+        else:
+            self.world.closed_dms.add((guild_id, user_id))
+        self.core.changes.touch()
+
+    # ----------------------------------------------------- scheduled events
+
+    def create_scheduled_event(
+        self, guild_id: int, fields: EventFields, *, creator_id: int
+    ) -> ScheduledEvent:
+        guild = self.world.guild(guild_id)
+        self.settle_scheduled_events(guild_id)
+        if sum(not e.finished for e in guild.scheduled_events.values()) >= MAX_UNFINISHED:
+            raise errors.too_many_scheduled_events()
+        event = ScheduledEvent(
+            id=self.core.ids.next(),
+            guild_id=guild_id,
+            creator_id=creator_id,
+            name=fields.name,
+            entity_type=fields.entity_type,
+            scheduled_start_time=fields.scheduled_start_time,
+            scheduled_end_time=fields.scheduled_end_time,
+            channel_id=fields.channel_id,
+            location=fields.location,
+            description=fields.description,
+            image=fields.image,
+        )
+        guild.scheduled_events[event.id] = event
+        self._dispatch_event("GUILD_SCHEDULED_EVENT_CREATE", event)
+        return event
+
+    def update_scheduled_event(self, event: ScheduledEvent, fields: EventFields) -> ScheduledEvent:
+        event.name = fields.name
+        event.entity_type = fields.entity_type
+        event.scheduled_start_time = fields.scheduled_start_time
+        event.scheduled_end_time = fields.scheduled_end_time
+        event.channel_id = fields.channel_id
+        event.location = fields.location
+        event.description = fields.description
+        event.image = fields.image
+        event.status = fields.status
+        self._dispatch_event("GUILD_SCHEDULED_EVENT_UPDATE", event)
+        return event
+
+    def delete_scheduled_event(self, event: ScheduledEvent) -> None:
+        self.world.guild(event.guild_id).scheduled_events.pop(event.id, None)
+        self._dispatch_event("GUILD_SCHEDULED_EVENT_DELETE", event)
+
+    def settle_scheduled_events(self, guild_id: int) -> None:
+        """Apply Discord's automation up to now (see ``due_status``), each change an UPDATE.
+
+        The emulator runs it lazily, whenever the guild's events are read or changed, so a
+        client hears of an automatic start or end then rather than at the very instant.
+        """
+        now = self.core.clock.now()
+        for event in list(self.world.guild(guild_id).scheduled_events.values()):
+            status = due_status(event, now)
+            if status is not event.status:
+                event.status = status
+                self._dispatch_event("GUILD_SCHEDULED_EVENT_UPDATE", event)
+
+    def mark_interested(self, event: ScheduledEvent, user_id: int, *, interested: bool) -> None:
+        """A member's "Interested" on an event (GUILD_SCHEDULED_EVENT_USER_ADD / _REMOVE)."""
+        if interested == (user_id in event.interested):
+            return
+        if interested:
+            event.interested.append(user_id)
+        else:
+            event.interested.remove(user_id)
+        self.core.gateway.dispatch(
+            "GUILD_SCHEDULED_EVENT_USER_ADD" if interested else "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+            {
+                "guild_scheduled_event_id": str(event.id),
+                "user_id": str(user_id),
+                "guild_id": str(event.guild_id),
+            },
+        )
+        self.core.changes.touch()
+
+    def _dispatch_event(self, name: str, event: ScheduledEvent) -> None:
+        self.core.gateway.dispatch(name, payloads.scheduled_event(self.world, event))
+        self.core.changes.touch()
 
     # ---------------------------------------------------------------- voice
 

@@ -1,9 +1,11 @@
 """Acting as members, for tests and the community simulator: no HTTP involved.
 
 Builders create guilds, roles, channels and members. Member actions (react, voice, slash
-commands, autocomplete, selects, buttons) return what the member saw. Actions the Discord
-client itself would not allow (a command the member lacks permissions for, an option that
-is not in a select) raise :class:`Refused` and reach the bot not at all.
+commands, autocomplete, selects, buttons, privacy settings, "Interested" on an event) return
+what the member saw. Actions the Discord client itself would not allow (a command the member
+lacks permissions for, an option that is not in a select) raise :class:`Refused` and reach the
+bot not at all. Readers tell what a member received: their DMs, the messages that notified
+them, and a guild's scheduled events.
 """
 
 import asyncio
@@ -30,6 +32,7 @@ from emulator.state import (
     Member,
     Message,
     Role,
+    ScheduledEvent,
 )
 
 INTERACTION_FAILED = "This interaction failed"
@@ -164,6 +167,18 @@ class Driver:
             raise Refused(error.message) from error
         return see(self.world, message)
 
+    async def write_dm(self, member: Member, content: str) -> SeenMessage:
+        """The member writes to the bot by DM (the channel is the bot's DM with them)."""
+        channel = self.actions.open_dm(member.user_id)
+        body = CreateMessageBody(content=content)
+        try:
+            message = self.actions.create_message(
+                channel.id, body, {}, Authorship(author_id=member.user_id)
+            )
+        except errors.DiscordError as error:
+            raise Refused(error.message) from error
+        return see(self.world, message)
+
     async def react(self, member: Member, message_id: int, emoji: str) -> None:
         """React with ``👍`` or a custom ``name:id`` of one of the member's guilds."""
         message = self._readable(member, message_id)
@@ -219,6 +234,24 @@ class Driver:
 
     async def leave_voice(self, member: Member) -> None:
         self.actions.set_voice(member.guild_id, member.user_id, None)
+
+    def close_dms(self, member: Member) -> None:
+        """The member turns off "Allow direct messages from server members" for their server:
+        the bot can still open the DM channel, but its messages are refused (403 50007) unless
+        another server they share with the bot still allows them."""
+        self.actions.set_dms_open(member.guild_id, member.user_id, allowed=False)
+
+    def open_dms(self, member: Member) -> None:
+        """The member allows direct messages from that server's members again."""
+        self.actions.set_dms_open(member.guild_id, member.user_id, allowed=True)
+
+    async def mark_interested(
+        self, member: Member, event: ScheduledEvent, *, interested: bool = True
+    ) -> None:
+        """Click "Interested" on a scheduled event of the member's guild (or take it back)."""
+        if event.guild_id != member.guild_id or event.finished:
+            raise Refused(f"event {event.name!r} is not open to {member.user_id}")
+        self.actions.mark_interested(event, member.user_id, interested=interested)
 
     # ------------------------------------------------------------ interactions
 
@@ -327,6 +360,29 @@ class Driver:
     def message(self, message_id: int, viewer: Member) -> SeenMessage:
         return see(self.world, self._readable(viewer, message_id))
 
+    def dms(self, member: Member) -> list[SeenMessage]:
+        """The member's DMs with the bot, oldest first (empty when the bot never opened one)."""
+        channel = self.world.dm_channel_with(member.user_id)
+        if channel is None:
+            return []
+        return [see(self.world, m) for m in self.world.channel_messages(channel.id)]
+
+    def notifications(self, member: Member) -> list[SeenMessage]:
+        """Every message that notified the member when it was sent, oldest first: a DM, or a
+        mention that ``allowed_mentions`` and the author's permissions let through (an edit
+        never notifies). ``silent`` ones gave a badge without a push."""
+        found = sorted(
+            (m for m in self.world.messages.values() if member.user_id in m.notified),
+            key=lambda m: m.id,
+        )
+        return [see(self.world, m) for m in found]
+
+    def scheduled_events(self, guild: Guild) -> list[ScheduledEvent]:
+        """The guild's scheduled events, oldest first, as Discord has them now (its automation
+        applied: an EXTERNAL event past its start is ACTIVE, past its end COMPLETED)."""
+        self.actions.settle_scheduled_events(guild.id)
+        return sorted(self.world.guild(guild.id).scheduled_events.values(), key=lambda e: e.id)
+
     async def wait_until(self, predicate: Callable[[], bool], *, timeout: float) -> None:
         """Wait for any condition on the emulator's state (messages, requests, sessions)."""
         await self.core.changes.wait_until(predicate, timeout)
@@ -361,7 +417,11 @@ class Driver:
         message = self.world.messages.get(message_id)
         if message is None or message.visible_to not in (None, member.user_id):
             raise Refused("unknown message")
-        if message.guild_id != member.guild_id:
+        dm = self.world.dm_channels.get(message.channel_id)
+        if dm is not None:
+            if member.user_id != dm.recipient_id:
+                raise Refused("a DM of someone else")
+        elif message.guild_id != member.guild_id:
             raise Refused("message is in another guild")
         return message
 

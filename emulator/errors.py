@@ -27,10 +27,16 @@ type FieldCode = Literal[
     "BUTTON_COMPONENT_INVALID_EMOJI",
     "BUTTON_COMPONENT_SKU_ID_REQUIRED",
     "BUTTON_COMPONENT_URL_REQUIRED",
+    "CHANNEL_RECIPIENT_REQUIRED",
     "COMPONENT_CUSTOM_ID_DUPLICATED",
     "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
     "DATE_TIME_TYPE_PARSE",
     "FORWARD_CONTAINS_UNSUPPORTED_CONTENT",
+    "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
+    "GUILD_SCHEDULED_EVENT_FIELD_NOT_ALLOWED",
+    "GUILD_SCHEDULED_EVENT_INVALID_CHANNEL",
+    "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
+    "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
     "MAX_EMBED_SIZE_EXCEEDED",
     "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
     "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
@@ -45,10 +51,14 @@ type FieldCode = Literal[
 
 Each was read in a Discord answer quoted in public bug reports or in public code that matches
 on it (``APPLICATION_COMMAND_OPTIONS_TYPE_INVALID``, ``APPLICATION_COMMAND_TOO_LARGE``,
-``FORWARD_CONTAINS_UNSUPPORTED_CONTENT``), except four whose 50035 is documented but whose code
-string we have not seen: ``APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME``,
-``BUTTON_COMPONENT_URL_REQUIRED``, ``BUTTON_COMPONENT_SKU_ID_REQUIRED`` and ``BASE_TYPE_BAD`` (a
-body msgspec cannot type, where Discord would name a more precise code).
+``FORWARD_CONTAINS_UNSUPPORTED_CONTENT``, ``CHANNEL_RECIPIENT_REQUIRED``:
+discord/discord-api-docs#5868; ``GUILD_SCHEDULED_EVENT_SCHEDULE_PAST`` "Cannot schedule event in
+the past.": public bots that parse Discord's answer), except these, whose refusal is documented
+(or, for scheduled events, implied by the documented rules) but whose code string we have not
+seen: ``APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME``, ``BUTTON_COMPONENT_URL_REQUIRED``,
+``BUTTON_COMPONENT_SKU_ID_REQUIRED``, ``BASE_TYPE_BAD`` (a body msgspec cannot type, where
+Discord would name a more precise code), and the four other ``GUILD_SCHEDULED_EVENT_*`` codes.
+Tests of those check the field and the 50035, not the string.
 """
 
 type FieldPath = tuple[str | int, ...]
@@ -205,6 +215,10 @@ def unknown_command() -> DiscordError:
     return DiscordError(404, 10063, "Unknown application command")
 
 
+def unknown_scheduled_event() -> DiscordError:
+    return DiscordError(404, 10070, "Unknown Guild Scheduled Event")
+
+
 def unknown_interaction() -> DiscordError:
     return DiscordError(404, 10062, "Unknown interaction")
 
@@ -217,6 +231,14 @@ def too_many_reactions() -> DiscordError:
     return DiscordError(400, 30010, "Maximum number of reactions reached (20)")
 
 
+def too_many_scheduled_events() -> DiscordError:
+    """ "A guild can have a maximum of 100 events with SCHEDULED or ACTIVE status" (Guild
+    Scheduled Event > Create Guild Scheduled Event)."""
+    return DiscordError(
+        400, 30038, "Maximum number of uncompleted guild scheduled events reached (100)"
+    )
+
+
 def already_acknowledged() -> DiscordError:
     return DiscordError(400, 40060, "Interaction has already been acknowledged.")
 
@@ -227,6 +249,37 @@ def cannot_edit_foreign_message() -> DiscordError:
 
 def empty_message() -> DiscordError:
     return DiscordError(400, 50006, "Cannot send an empty message")
+
+
+def cannot_message_user() -> DiscordError:
+    """A DM to a member who closed their DMs to the server's members (their privacy setting
+    "Allow direct messages from server members"): what bots meet as 403 50007."""
+    return DiscordError(403, 50007, "Cannot send messages to this user")
+
+
+def no_mutual_guilds() -> DiscordError:
+    """A DM to a user who shares no guild with the bot (50278; the status is assumed 403, as
+    for 50007)."""
+    return DiscordError(
+        403, 50278, "Cannot send messages to this user due to having no mutual guilds"
+    )
+
+
+def dm_action() -> DiscordError:
+    """Managing the other side's message in a DM (deleting it, removing their reaction)."""
+    return DiscordError(403, 50003, "Cannot execute action on a DM channel")
+
+
+def invalid_recipient() -> DiscordError:
+    """Create DM with an id that is not a user Discord can DM (discordgo#953 quotes the answer)."""
+    return DiscordError(400, 50033, "Invalid Recipient(s)")
+
+
+def finished_event() -> DiscordError:
+    """Any change to a COMPLETED or CANCELED scheduled event: "Once status is set to COMPLETED
+    or CANCELED, the status can no longer be updated" (Guild Scheduled Event Status). The status
+    400 is assumed; the code and message are the JSON Error Codes table's."""
+    return DiscordError(400, 180000, "Cannot update a finished event")
 
 
 def missing_access() -> DiscordError:

@@ -310,10 +310,11 @@ class Gateway:
 
     # ---------------------------------------------------------------- dispatch
 
-    def dispatch(self, event: str, data: JSONObject) -> None:
-        """Send ``event`` to every session whose intents cover it (buffered while away)."""
+    def dispatch(self, event: str, data: JSONObject, *, in_dm: bool = False) -> None:
+        """Send ``event`` to every session whose intents cover it (buffered while away); a
+        message or reaction of a DM (``in_dm``) goes to sessions with the DM intents."""
         for session in list(self.sessions.values()):
-            if not receives(session.intents, event):
+            if not receives(session.intents, event, in_dm=in_dm):
                 continue
             session.push(event, self._redact(session, event, data), self.settings.backlog)
 
@@ -329,6 +330,8 @@ class Gateway:
             return data
         if session.intents & Intent.MESSAGE_CONTENT:
             return data
+        if "guild_id" not in data:
+            return data  # "Content in DMs with the app" is sent without the intent
         author = as_object(data.get("author"))
         if author.get("id") == str(self.settings.bot_id):
             return data

@@ -11,6 +11,12 @@ mentioned, ``mention_roles``, ``mention_everyone``) and "Allowed Mentions Object
   or the author has Mention Everyone.
 Without ``allowed_mentions`` every mention in the content is parsed ("If you only pass content,
 the mentions will resolve exactly as they do today", discord/discord-api-docs#1396).
+
+Who is *notified* is decided once, when the message is sent (:func:`notified`): "While editing
+a message will update its mentions data, it does not actually produce any notifications"
+(Discord staff, discord/discord-api-docs#1419; "edits never notify", #5497). A DM notifies its
+recipient whatever it mentions. ``SUPPRESS_NOTIFICATIONS`` ("@silent") still notifies, with a
+badge and no push ("Allowed Mentions Object"), so it counts here and shows as ``silent``.
 """
 
 import re
@@ -20,7 +26,7 @@ from typing import Literal
 from emulator.bodies import AllowedMentions
 from emulator.errors import FormErrors
 from emulator.permissions import Permission, allows
-from emulator.state import Guild, World
+from emulator.state import Guild, Message, World
 
 USER_MENTION = re.compile(r"<@!?([0-9]{1,20})>")
 ROLE_MENTION = re.compile(r"<@&([0-9]{1,20})>")
@@ -80,7 +86,7 @@ def check_allowed_mentions(allowed: AllowedMentions, found: FormErrors) -> None:
 
 def compute(
     world: World,
-    guild: Guild,
+    guild: Guild | None,
     content: str,
     allowed: AllowedMentions | None,
     *,
@@ -90,6 +96,7 @@ def compute(
     """The users, roles and @everyone that ``content`` pings, ``allowed`` applied.
 
     ``replied_author`` is the author of the message replied to when the reply pings them.
+    In a DM (``guild`` None) there are no roles to ping and nobody to @everyone.
     """
     parse = set(PARSE_TYPES) if allowed is None else set(allowed.parse or [])
     listed_users = {_snowflake(v) for v in (allowed.users or [])} if allowed else set()
@@ -104,6 +111,8 @@ def compute(
         if pinged and user_id in world.users and user_id not in users:
             users.append(user_id)
     roles: list[int] = []
+    if guild is None:
+        return Mentions(users=users, roles=roles, everyone=False)
     for match in ROLE_MENTION.finditer(content):
         role = guild.roles.get(int(match[1]))
         if role is None or role.id == guild.id or role.id in roles:
@@ -113,6 +122,31 @@ def compute(
             roles.append(role.id)
     everyone = "everyone" in parse and may_ping_all and EVERYONE_MENTION.search(content) is not None
     return Mentions(users=users, roles=roles, everyone=everyone)
+
+
+def notified(world: World, message: Message) -> frozenset[int]:
+    """Who ``message`` notifies as it stands: in a guild, the members it pings (named, holding a
+    pinged role, or @everyone) who can see the channel; in a DM, the other side. Never its
+    author; an ephemeral message only the one who sees it."""
+    found: set[int] = set()
+    dm = world.dm_channels.get(message.channel_id)
+    guild = world.guilds.get(message.guild_id) if message.guild_id is not None else None
+    if dm is not None:
+        found.add(dm.other_side(message.author_id))
+    elif guild is not None:
+        roles = set(message.mention_roles)
+        for member in guild.members.values():
+            named = member.user_id in message.mentions
+            if message.mention_everyone or named or roles.intersection(member.roles):
+                found.add(member.user_id)
+        viewing = Permission.VIEW_CHANNEL
+        found = {
+            u for u in found if allows(world.channel_permissions(message.channel_id, u), viewing)
+        }
+    found.discard(message.author_id)
+    if message.visible_to is not None:
+        found &= {message.visible_to}
+    return frozenset(found)
 
 
 def _snowflake(value: str | int) -> int | None:

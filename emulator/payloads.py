@@ -12,12 +12,15 @@ from emulator.state import (
     Channel,
     ChannelType,
     Command,
+    DMChannel,
+    EventEntityType,
     Guild,
     GuildEmoji,
     Member,
     Message,
     Reaction,
     Role,
+    ScheduledEvent,
     User,
     VoiceState,
     World,
@@ -119,6 +122,56 @@ def channel(record: Channel) -> JSONObject:
     return body
 
 
+def dm_channel(world: World, record: DMChannel) -> JSONObject:
+    """A DM channel as Create DM and Get Channel answer it (Channel resource, "Example DM
+    Channel"; OpenAPI ``PrivateChannelResponse``): no guild, no name, its recipient."""
+    return {
+        "id": str(record.id),
+        "type": int(record.type),
+        "last_message_id": str(record.last_message_id) if record.last_message_id else None,
+        "flags": 0,
+        "recipients": [user(world.user(record.recipient_id))],
+    }
+
+
+def any_channel(world: World, record: Channel | DMChannel) -> JSONObject:
+    return dm_channel(world, record) if isinstance(record, DMChannel) else channel(record)
+
+
+def scheduled_event(
+    world: World, record: ScheduledEvent, *, with_user_count: bool = False
+) -> JSONObject:
+    """A guild scheduled event as Discord returns it (Guild Scheduled Event Object; OpenAPI
+    ``ExternalScheduledEventResponse`` / ``VoiceScheduledEventResponse``): ``entity_metadata``
+    carries the location of an EXTERNAL event and is null otherwise; ``user_count`` only when
+    asked (``with_user_count``)."""
+    external = record.entity_type is EventEntityType.EXTERNAL
+    body: JSONObject = {
+        "id": str(record.id),
+        "guild_id": str(record.guild_id),
+        "channel_id": str(record.channel_id) if record.channel_id is not None else None,
+        "creator_id": str(record.creator_id),
+        "creator": user(world.user(record.creator_id)),
+        "name": record.name,
+        "description": record.description,
+        "image": record.image,
+        "scheduled_start_time": iso(record.scheduled_start_time),
+        "scheduled_end_time": (
+            iso(record.scheduled_end_time) if record.scheduled_end_time is not None else None
+        ),
+        "privacy_level": record.privacy_level,
+        "status": int(record.status),
+        "entity_type": int(record.entity_type),
+        "entity_id": None,
+        "entity_metadata": {"location": record.location or ""} if external else None,
+        "recurrence_rule": None,
+        "guild_scheduled_event_exceptions": [],
+    }
+    if with_user_count:
+        body["user_count"] = len(record.interested)
+    return body
+
+
 def voice_state(world: World, record: VoiceState, *, left: bool = False) -> JSONObject:
     """A voice state; after a leave (``left``) its ``channel_id`` is null."""
     return {
@@ -174,7 +227,9 @@ def guild_create(world: World, record: Guild, *, joined_at: str) -> JSONObject:
         "threads": [],
         "presences": [],
         "stage_instances": [],
-        "guild_scheduled_events": [],
+        "guild_scheduled_events": [
+            scheduled_event(world, e) for e in record.scheduled_events.values()
+        ],
         "voice_states": [
             {k: v for k, v in voice_state(world, v).items() if k != "member"}
             for v in record.voice_states.values()
@@ -332,12 +387,14 @@ def message(
     if record.reactions:
         body["reactions"] = [_reaction(r, viewer) for r in record.reactions]
     if record.reference_id is not None:
-        body["message_reference"] = {
+        reference: JSONObject = {
             "type": 0,
             "message_id": str(record.reference_id),
             "channel_id": str(record.channel_id),
-            "guild_id": str(record.guild_id),
         }
+        if record.guild_id is not None:
+            reference["guild_id"] = str(record.guild_id)
+        body["message_reference"] = reference
         if not nested:
             replied = world.messages.get(record.reference_id)
             body["referenced_message"] = (
@@ -345,12 +402,14 @@ def message(
             )
     if record.forward is not None:
         forward = record.forward
-        body["message_reference"] = {
+        pointer: JSONObject = {
             "type": 1,
             "message_id": str(forward.message_id),
             "channel_id": str(forward.channel_id),
-            "guild_id": str(forward.guild_id),
         }
+        if forward.guild_id is not None:  # a message of a DM has no guild
+            pointer["guild_id"] = str(forward.guild_id)
+        body["message_reference"] = pointer
         copy = message(world, forward.snapshot, cdn=cdn, viewer=viewer, nested=True)
         body["message_snapshots"] = [{"message": {k: copy[k] for k in SNAPSHOT_FIELDS}}]
     if record.webhook_id is not None:
@@ -372,10 +431,14 @@ def message(
 def message_event(
     world: World, record: Message, *, cdn: str, viewer: int, created: bool = False
 ) -> JSONObject:
-    """MESSAGE_CREATE / MESSAGE_UPDATE: the message plus ``guild_id`` and the author's member."""
-    body = message(world, record, cdn=cdn, viewer=viewer) | {"guild_id": str(record.guild_id)}
+    """MESSAGE_CREATE / MESSAGE_UPDATE: the message plus ``guild_id`` and the author's member
+    (neither in a DM: "guild_id?", "member?" in Gateway Events > Message Create)."""
+    body = message(world, record, cdn=cdn, viewer=viewer)
     if created and record.nonce is not None:
         body["nonce"] = record.nonce  # only MESSAGE_CREATE and the create answer echo it
+    if record.guild_id is None:
+        return body
+    body["guild_id"] = str(record.guild_id)
     author = world.guild(record.guild_id).members.get(record.author_id)
     if author is not None and record.webhook_id is None:
         body["member"] = {k: v for k, v in member(world, author).items() if k != "user"}

@@ -33,6 +33,10 @@ class Permission(IntFlag):
     CHANGE_NICKNAME = 1 << 26
     MANAGE_ROLES = 1 << 28
     USE_APPLICATION_COMMANDS = 1 << 31
+    MANAGE_EVENTS = 1 << 33
+    """Edit and delete anyone's scheduled events (Permissions > Bitwise Permission Flags)."""
+    CREATE_EVENTS = 1 << 44
+    """Create scheduled events, and edit and delete the ones one created (same table)."""
 
 
 ALL_PERMISSIONS = (1 << 51) - 1
@@ -67,6 +71,22 @@ BOT_DEFAULT = (
     | Permission.MUTE_MEMBERS
     | Permission.DEAFEN_MEMBERS
 )
+
+
+DM_PERMISSIONS = (
+    Permission.VIEW_CHANNEL
+    | Permission.SEND_MESSAGES
+    | Permission.READ_MESSAGE_HISTORY
+    | Permission.ADD_REACTIONS
+    | Permission.EMBED_LINKS
+    | Permission.ATTACH_FILES
+    | Permission.USE_EXTERNAL_EMOJIS
+)
+"""What the bot may do in a DM: a DM has no roles nor overwrites. Discord's docs, Interactions >
+Receiving and Responding: ``app_permissions`` "includes ``ATTACH_FILES | EMBED_LINKS |
+MENTION_EVERYONE`` for (G)DMs with other users, and additionally includes
+``USE_EXTERNAL_EMOJIS`` for DMs with the app's bot user" (a DM has nobody to @everyone).
+Managing the other side's messages is not among them: that is 50003."""
 
 
 def guild_permissions(*, is_owner: bool, role_permissions: list[int]) -> int:

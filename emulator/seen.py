@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from emulator import payloads
 from emulator.components import ActionRow, Button, RowItem, StringSelect
 from emulator.jsontypes import JSONValue
-from emulator.permissions import Permission, allows
+from emulator.mentions import notified
 from emulator.state import Message, MessageFlag, World
 
 
@@ -46,11 +46,16 @@ class SeenMessage:
     mention_roles: tuple[int, ...] = ()
     mention_everyone: bool = False
     pinged: frozenset[int] = frozenset()
-    """Every member notified: named, holding a pinged role, or @everyone; all can see it."""
+    """Whom the message pings as it stands now (named, holding a pinged role, or @everyone; all
+    can see it). Who was *notified* is :attr:`notified`: an edit pings without notifying."""
     reply_to: int | None = None
     """The message this one replies to."""
     forwarded: "SeenMessage | None" = None
     """A forward's snapshot: the forwarded message as it was when forwarded."""
+    notified: frozenset[int] = frozenset()
+    """Who was notified when it was sent (a DM's recipient, or the members it pinged then)."""
+    silent: bool = False
+    """Sent with SUPPRESS_NOTIFICATIONS: a badge, no push."""
 
     def reaction(self, emoji: str) -> SeenReaction | None:
         return next((r for r in self.reactions if r.emoji == emoji), None)
@@ -99,27 +104,9 @@ def see(world: World, message: Message) -> SeenMessage:
         mentions=tuple(message.mentions),
         mention_roles=tuple(message.mention_roles),
         mention_everyone=message.mention_everyone,
-        pinged=_pinged(world, message),
+        pinged=notified(world, message),
         reply_to=message.reference_id,
         forwarded=see(world, message.forward.snapshot) if message.forward is not None else None,
+        notified=message.notified,
+        silent=bool(message.flags & MessageFlag.SUPPRESS_NOTIFICATIONS),
     )
-
-
-def _pinged(world: World, message: Message) -> frozenset[int]:
-    """Who gets a notification: Discord notifies only members who can see the channel."""
-    guild = world.guilds.get(message.guild_id)
-    if guild is None:
-        return frozenset()
-    roles = set(message.mention_roles)
-    found = set()
-    for member in guild.members.values():
-        named = member.user_id in message.mentions
-        if message.mention_everyone or named or roles.intersection(member.roles):
-            found.add(member.user_id)
-    found.discard(message.author_id)
-    viewers = {
-        u
-        for u in found
-        if allows(world.channel_permissions(message.channel_id, u), Permission.VIEW_CHANNEL)
-    }
-    return frozenset(viewers)

@@ -1,4 +1,5 @@
-"""What the emulated Discord knows: users, guilds, roles, members, channels, messages, commands."""
+"""What the emulated Discord knows: users, guilds, roles, members, channels (DMs too), messages,
+commands and scheduled events."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -8,20 +9,24 @@ from emulator import errors
 from emulator.commands import CommandBody, CommandOption
 from emulator.components import ActionRow
 from emulator.embeds import Embed
-from emulator.permissions import Overwrite, channel_permissions, guild_permissions
+from emulator.permissions import DM_PERMISSIONS, Overwrite, channel_permissions, guild_permissions
 
 
 class ChannelType(IntEnum):
     GUILD_TEXT = 0
+    DM = 1
     GUILD_VOICE = 2
     GUILD_CATEGORY = 4
 
 
 class MessageFlag(IntEnum):
+    SUPPRESS_EMBEDS = 1 << 2
     EPHEMERAL = 1 << 6
     LOADING = 1 << 7
     HAS_SNAPSHOT = 1 << 14
     """"this message has a snapshot (via Message Forwarding)" (Message Object > Message Flags)."""
+    SUPPRESS_NOTIFICATIONS = 1 << 12
+    """"@silent": a notification badge, no push."""
 
 
 @dataclass(slots=True)
@@ -69,6 +74,72 @@ class Channel:
 
 
 @dataclass(slots=True)
+class DMChannel:
+    """The DM channel (type 1) between the bot and one user: no guild, no roles, no overwrites."""
+
+    id: int
+    bot_id: int
+    recipient_id: int
+    last_message_id: int | None = None
+
+    @property
+    def type(self) -> ChannelType:
+        return ChannelType.DM
+
+    def other_side(self, user_id: int) -> int:
+        return self.recipient_id if user_id == self.bot_id else self.bot_id
+
+
+class EventStatus(IntEnum):
+    """Guild Scheduled Event Status (Discord's docs, Guild Scheduled Event)."""
+
+    SCHEDULED = 1
+    ACTIVE = 2
+    COMPLETED = 3
+    CANCELED = 4
+
+
+class EventEntityType(IntEnum):
+    """Guild Scheduled Event Entity Types."""
+
+    STAGE_INSTANCE = 1
+    VOICE = 2
+    EXTERNAL = 3
+
+
+GUILD_ONLY = 2
+"""The one Guild Scheduled Event Privacy Level."""
+
+
+@dataclass(slots=True)
+class ScheduledEvent:
+    """A guild scheduled event, as Discord keeps it."""
+
+    id: int
+    guild_id: int
+    creator_id: int
+    name: str
+    entity_type: EventEntityType
+    scheduled_start_time: datetime
+    scheduled_end_time: datetime | None = None
+    status: EventStatus = EventStatus.SCHEDULED
+    channel_id: int | None = None
+    """The voice (or stage) channel; None for an EXTERNAL event."""
+    location: str | None = None
+    """``entity_metadata.location``, EXTERNAL events only."""
+    description: str | None = None
+    image: str | None = None
+    """The cover image's hash."""
+    privacy_level: int = GUILD_ONLY
+    interested: list[int] = field(default_factory=list)
+    """Users who marked themselves interested (``user_count``)."""
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (EventStatus.COMPLETED, EventStatus.CANCELED)
+
+
+@dataclass(slots=True)
 class VoiceState:
     guild_id: int
     user_id: int
@@ -100,6 +171,7 @@ class Guild:
     channels: dict[int, Channel] = field(default_factory=dict)
     voice_states: dict[int, VoiceState] = field(default_factory=dict)
     emojis: dict[int, GuildEmoji] = field(default_factory=dict)
+    scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
 
     @property
     def everyone(self) -> Role:
@@ -156,7 +228,8 @@ class InteractionMetadata:
 class Message:
     id: int
     channel_id: int
-    guild_id: int
+    guild_id: int | None
+    """None in a DM."""
     author_id: int
     content: str
     timestamp: datetime
@@ -182,6 +255,8 @@ class Message:
     nonce: int | str | None = None
     forward: "Forward | None" = None
     """What this message forwards (``message_reference`` type FORWARD), with its snapshot."""
+    notified: frozenset[int] = frozenset()
+    """Who was notified when the message was sent; edits never notify (``emulator.mentions``)."""
 
     def reaction(self, emoji: Emoji) -> Reaction | None:
         for reaction in self.reactions:
@@ -197,7 +272,7 @@ class Forward:
 
     message_id: int
     channel_id: int
-    guild_id: int
+    guild_id: int | None  # None for a message of a DM
     snapshot: Message
 
 
@@ -238,6 +313,10 @@ class World:
         self.channels: dict[int, Channel] = {}
         self.messages: dict[int, Message] = {}
         self.commands: dict[int, Command] = {}
+        self.dm_channels: dict[int, DMChannel] = {}
+        self.closed_dms: set[tuple[int, int]] = set()
+        """(guild id, user id): the member turned off "Allow direct messages from server
+        members" for that server."""
 
     def user(self, user_id: int) -> User:
         try:
@@ -256,6 +335,23 @@ class World:
             return self.channels[channel_id]
         except KeyError:
             raise errors.unknown_channel() from None
+
+    def any_channel(self, channel_id: int) -> Channel | DMChannel:
+        """A guild channel or a DM channel; anything else is 10003 Unknown Channel."""
+        found = self.dm_channels.get(channel_id)
+        return found if found is not None else self.channel(channel_id)
+
+    def dm_channel_with(self, user_id: int) -> DMChannel | None:
+        return next((c for c in self.dm_channels.values() if c.recipient_id == user_id), None)
+
+    def mutual_guilds(self, user_id: int, other_id: int) -> list[Guild]:
+        return [g for g in self.guilds.values() if user_id in g.members and other_id in g.members]
+
+    def scheduled_event(self, guild_id: int, event_id: int) -> ScheduledEvent:
+        try:
+            return self.guild(guild_id).scheduled_events[event_id]
+        except KeyError:
+            raise errors.unknown_scheduled_event() from None
 
     def member(self, guild_id: int, user_id: int) -> Member:
         try:
@@ -283,7 +379,13 @@ class World:
         return guild_permissions(is_owner=guild.owner_id == user_id, role_permissions=bits)
 
     def channel_permissions(self, channel_id: int, user_id: int) -> int:
-        """A member's permissions in a channel: their guild's, then the channel's overwrites."""
+        """A member's permissions in a channel: their guild's, then the channel's overwrites.
+
+        In a DM, its two sides hold :data:`~emulator.permissions.DM_PERMISSIONS`, others nothing.
+        """
+        dm = self.dm_channels.get(channel_id)
+        if dm is not None:
+            return DM_PERMISSIONS if user_id in (dm.bot_id, dm.recipient_id) else 0
         channel = self.channel(channel_id)
         member = self.member(channel.guild_id, user_id)
         return channel_permissions(
@@ -294,9 +396,11 @@ class World:
             overwrites=channel.overwrites,
         )
 
-    def display_name(self, guild_id: int, user_id: int) -> str:
+    def display_name(self, guild_id: int | None, user_id: int) -> str:
+        """The member's nick in ``guild_id``, else their global or user name (a DM's author)."""
         user = self.user(user_id)
-        member = self.guild(guild_id).members.get(user_id)
+        guild = self.guilds.get(guild_id) if guild_id is not None else None
+        member = guild.members.get(user_id) if guild is not None else None
         if member is not None and member.nick:
             return member.nick
         return user.global_name or user.username

@@ -11,11 +11,12 @@ from emulator import errors
 from emulator.jsontypes import JSONValue
 from emulator.ratelimit import major_of
 from emulator.recorder import RequestRecord
-from emulator.rest import commands, messages, misc, reactions, webhooks
+from emulator.rest import commands, messages, misc, reactions, scheduled_events, webhooks
 from emulator.rest.context import (
     API_PREFIX,
     SERVICES,
     Handler,
+    RouteTable,
     Services,
     body,
     json_response,
@@ -129,17 +130,21 @@ async def discord_semantics(request: web.Request, handler: Handler) -> web.Strea
     return response
 
 
+def route_table() -> RouteTable:
+    """Every REST route the emulator serves, in Discord's OpenAPI spelling."""
+    table = misc.routes() + commands.routes() + messages.routes() + reactions.routes()
+    return table + webhooks.routes() + scheduled_events.routes()
+
+
 def build_app(svc: Services) -> web.Application:
     """The REST API under ``/api/v10``, the attachment CDN and the gateway socket at ``/``."""
     app = web.Application(middlewares=[discord_semantics], client_max_size=25 * 1024 * 1024)
     app[SERVICES] = svc
-    table = misc.routes() + commands.routes() + messages.routes() + reactions.routes()
-    table += webhooks.routes()
-    for method, template, handler in table:
+    for method, template, handler in route_table():
         app.router.add_route(method, API_PREFIX + template, handler)
     app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", misc.attachment)
     app.router.add_get("/", svc.core.gateway.handle)
     return app
 
 
-__all__ = ["Services", "build_app"]
+__all__ = ["Services", "build_app", "route_table"]

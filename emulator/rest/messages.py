@@ -44,7 +44,7 @@ async def list_messages(request: web.Request) -> web.Response:
     (default 50) and at most one of ``around``, ``before``, ``after``."""
     svc = services(request)
     core = svc.core
-    channel = core.world.channel(snowflake(request, "channel_id"))
+    channel = core.world.any_channel(snowflake(request, "channel_id"))
     require_channel_permission(svc, channel.id, Permission.VIEW_CHANNEL)
     limit = limit_param(request, default=50)
     around = snowflake_param(request, "around")
@@ -73,8 +73,10 @@ async def list_messages(request: web.Request) -> web.Response:
 
 
 async def create_message(request: web.Request) -> web.Response:
+    """In a guild channel or a DM alike; a DM that cannot reach its recipient is 403 50007 or
+    50278 (``emulator.dms``)."""
     svc = services(request)
-    channel = svc.core.world.channel(snowflake(request, "channel_id"))
+    channel = svc.core.world.any_channel(snowflake(request, "channel_id"))
     uploads = body(request).uploads
     needed = Permission.SEND_MESSAGES | (Permission.ATTACH_FILES if uploads else 0)
     require_channel_permission(svc, channel.id, needed)
@@ -110,6 +112,8 @@ async def delete_message(request: web.Request) -> web.Response:
     svc = services(request)
     message = _visible(svc, request)
     if message.author_id != svc.core.bot_id:
+        if message.guild_id is None:
+            raise errors.dm_action()
         require_channel_permission(svc, message.channel_id, Permission.MANAGE_MESSAGES)
     svc.actions.delete_message(message)
     return no_content()

@@ -1,9 +1,23 @@
-"""Users, the gateway address, channels, guild members and the attachment CDN."""
+"""Users and their DMs, the gateway address, channels, guild members and the attachment CDN."""
 
+import msgspec
 from aiohttp import web
 
-from emulator import payloads
-from emulator.rest.context import RouteTable, json_response, services, snowflake
+from emulator import errors, payloads
+from emulator.rest.context import (
+    RouteTable,
+    decode,
+    json_response,
+    parse_snowflake,
+    services,
+    snowflake,
+)
+
+
+class CreateDMBody(msgspec.Struct, kw_only=True):
+    """Create DM (User resource): ``recipient_id``, "the recipient to open a DM channel with"."""
+
+    recipient_id: int | str | None = None
 
 
 async def get_current_user(request: web.Request) -> web.Response:
@@ -14,6 +28,20 @@ async def get_current_user(request: web.Request) -> web.Response:
 async def get_user(request: web.Request) -> web.Response:
     core = services(request).core
     return json_response(payloads.user(core.world.user(snowflake(request, "user_id"))))
+
+
+async def create_dm(request: web.Request) -> web.Response:
+    """The DM channel with ``recipient_id`` (the existing one if any). Without a recipient,
+    Discord's 50035 ``CHANNEL_RECIPIENT_REQUIRED`` (discord/discord-api-docs#5868); an id that
+    is no user, 400 50033 Invalid Recipient(s)."""
+    svc = services(request)
+    wanted = decode(request, CreateDMBody).recipient_id
+    if wanted is None:
+        raise errors.invalid_form(
+            (), "CHANNEL_RECIPIENT_REQUIRED", "At least one channel recipient is required."
+        )
+    channel = svc.actions.open_dm(parse_snowflake("recipient_id", str(wanted)))
+    return json_response(payloads.dm_channel(svc.core.world, channel))
 
 
 async def get_gateway(request: web.Request) -> web.Response:
@@ -39,7 +67,8 @@ async def get_gateway_bot(request: web.Request) -> web.Response:
 
 async def get_channel(request: web.Request) -> web.Response:
     core = services(request).core
-    return json_response(payloads.channel(core.world.channel(snowflake(request, "channel_id"))))
+    channel = core.world.any_channel(snowflake(request, "channel_id"))
+    return json_response(payloads.any_channel(core.world, channel))
 
 
 async def get_member(request: web.Request) -> web.Response:
@@ -65,6 +94,7 @@ def routes() -> RouteTable:
     return [
         ("GET", "/users/@me", get_current_user),
         ("GET", "/users/{user_id}", get_user),
+        ("POST", "/users/@me/channels", create_dm),
         ("GET", "/gateway", get_gateway),
         ("GET", "/gateway/bot", get_gateway_bot),
         ("GET", "/channels/{channel_id}", get_channel),

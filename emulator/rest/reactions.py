@@ -51,6 +51,8 @@ async def remove_user(request: web.Request) -> web.Response:
     message, emoji = _target(svc, request)
     user_id = snowflake(request, "user_id")
     if user_id != svc.core.bot_id:
+        if message.guild_id is None:
+            raise errors.dm_action()
         require_channel_permission(svc, message.channel_id, Permission.MANAGE_MESSAGES)
     svc.actions.remove_reaction(message, user_id, emoji)
     return no_content()

@@ -3,12 +3,14 @@
 import asyncio
 import io
 import re
+from datetime import UTC, datetime, timedelta
 
 import nextcord
 import pytest
 
 from emulator import Emulator
 from emulator.contract import SPEC_ENV, Violation
+from emulator.permissions import Permission
 from emulator.recorder import RequestRecord
 from tests.emulator.support import (
     STEP,
@@ -37,8 +39,14 @@ KNOWN_GAPS: list[tuple[str, re.Pattern[str], str]] = [
         "description wants snowflake strings",
     ),
     (
+        "request",
+        re.compile(r"^\$\.(recipient_id|channel_id)$"),
+        "nextcord sends the DM's recipient and a scheduled event's channel as integers, which "
+        "Discord accepts; the description wants snowflake strings",
+    ),
+    (
         "response",
-        re.compile(r"^\$\.errors$"),
+        re.compile(r"^\$\.errors(\.|$)"),
         "Discord's per-field error codes are strings such as BASE_TYPE_MAX_LENGTH; the "
         "description reuses its top-level error object, whose code is an integer",
     ),
@@ -178,6 +186,59 @@ async def record_session(emu: Emulator) -> None:
                 ),
                 STEP,
             )
+        await direct_messages(emu, client, town)
+        await scheduled_events(emu, client, town)
+
+
+async def direct_messages(emu: Emulator, client: nextcord.Client, town: Community) -> None:
+    """A reminder by DM, the DM channel fetched, then a member who closed their DMs."""
+    alice = await asyncio.wait_for(client.fetch_user(town.alice.user_id), STEP)
+    reminder = await asyncio.wait_for(alice.send("You play at 19:00"), STEP)
+    await asyncio.wait_for(client.fetch_channel(reminder.channel.id), STEP)
+    emu.driver.close_dms(town.alice)
+    with pytest.raises(nextcord.Forbidden):
+        await asyncio.wait_for(alice.send("And at 20:00"), STEP)
+
+
+async def scheduled_events(emu: Emulator, client: nextcord.Client, town: Community) -> None:
+    """An external and a voice event: created, fetched, listed, started, ended, refused, deleted."""
+    organisers = emu.driver.add_role(town.guild, "Organisers", permissions=Permission.CREATE_EVENTS)
+    bot = emu.driver.bot(town.guild)
+    emu.driver.set_roles(bot, [*(town.guild.roles[r] for r in bot.roles), organisers])
+    guild = client.get_guild(town.guild.id)
+    voice = client.get_channel(town.voice.id)
+    assert guild is not None
+    assert isinstance(voice, nextcord.VoiceChannel)
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    outside = await asyncio.wait_for(
+        guild.create_scheduled_event(
+            name="LAN",
+            entity_type=nextcord.ScheduledEventEntityType.external,
+            start_time=soon,
+            end_time=soon + timedelta(hours=3),
+            metadata=nextcord.EntityMetadata(location="Town hall"),
+            description="Bring a PC",
+        ),
+        STEP,
+    )
+    tonight = await asyncio.wait_for(
+        guild.create_scheduled_event(
+            name="19:00 squad",
+            entity_type=nextcord.ScheduledEventEntityType.voice,
+            start_time=soon,
+            channel=voice,
+        ),
+        STEP,
+    )
+    await asyncio.wait_for(guild.fetch_scheduled_event(tonight.id), STEP)
+    _ = [e async for e in guild.fetch_scheduled_events()]
+    started = await asyncio.wait_for(
+        tonight.edit(name="19:00 squad (5 in)", status=nextcord.ScheduledEventStatus.active), STEP
+    )
+    await asyncio.wait_for(started.edit(status=nextcord.ScheduledEventStatus.completed), STEP)
+    with pytest.raises(nextcord.HTTPException):
+        await asyncio.wait_for(started.edit(name="again"), STEP)
+    await asyncio.wait_for(outside.delete(), STEP)
 
 
 def _token(emu: Emulator, interaction_id: int) -> str:
@@ -198,8 +259,17 @@ def test_whole_session_matches_discords_description() -> None:
     assert not violations, "\n".join(str(v) for v in violations)
     covered = {r.key for r in records}
     statuses = {r.status for r in records}
-    assert {200, 201, 204, 400, 401, 429} <= statuses
+    assert {200, 201, 204, 400, 401, 403, 429} <= statuses
     assert len(covered) >= 20
+    assert {
+        "POST /users/@me/channels",
+        "GET /channels/{channel_id}",
+        "GET /guilds/{guild_id}/scheduled-events",
+        "POST /guilds/{guild_id}/scheduled-events",
+        "GET /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}",
+        "PATCH /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}",
+        "DELETE /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}",
+    } <= covered
 
 
 def test_missing_description_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,9 +23,10 @@ from emulator import Emulator
 from emulator.config import EmulatorConfig
 from emulator.contract import Violation
 from emulator.interactions import InteractionType, PendingInteraction
+from emulator.permissions import Permission
 from emulator.ratelimit import RateLimitConfig, RouteLimit
-from emulator.rest import commands, messages, misc, reactions, webhooks
-from tests.emulator.support import STEP, api, load_contract, small_community
+from emulator.rest.app import route_table
+from tests.emulator.support import STEP, Api, api, load_contract, small_community
 
 EXAMPLES_PER_OPERATION = 25
 """Generated cases per operation and generation mode (positive, then negative)."""
@@ -46,9 +48,7 @@ KNOWN_SPEC_ERRORS: list[tuple[re.Pattern[str], str]] = [
 
 def implemented() -> set[tuple[str, str]]:
     """(method, template) of every route the emulator serves."""
-    table = misc.routes() + commands.routes() + messages.routes() + reactions.routes()
-    table += webhooks.routes()
-    return {(method.upper(), template) for method, template, _ in table}
+    return {(method.upper(), template) for method, template, _ in route_table()}
 
 
 @contextmanager
@@ -70,8 +70,16 @@ def background(emu: Emulator) -> Iterator[asyncio.AbstractEventLoop]:
 
 
 async def populate(emu: Emulator) -> dict[str, str]:
-    """A small guild, a message of the bot's with a reaction, a command: their ids by name."""
+    """A small guild, a message of the bot's with a reaction, a command, a scheduled event the
+    bot may manage: their ids by name."""
     community = small_community(emu)
+    organisers = emu.driver.add_role(
+        community.guild,
+        "Organisers",
+        permissions=Permission.CREATE_EVENTS | Permission.MANAGE_EVENTS,
+    )
+    bot = emu.driver.bot(community.guild)
+    emu.driver.set_roles(bot, [*(community.guild.roles[r] for r in bot.roles), organisers])
     bound = {
         "guild_id": str(community.guild.id),
         "channel_id": str(community.text.id),
@@ -101,8 +109,16 @@ def open_interaction(emu: Emulator, bound: dict[str, str]) -> PendingInteraction
     )
 
 
+def event_is_gone(emu: Emulator, bound: dict[str, str]) -> bool:
+    """The bound scheduled event was deleted or finished (a finished one refuses every change)."""
+    events = emu.world.guild(int(bound["guild_id"])).scheduled_events
+    event = events.get(int(bound.get("guild_scheduled_event_id", "0")))
+    return event is None or event.finished
+
+
 async def restore(emu: Emulator, bound: dict[str, str]) -> None:
-    """Post the bot's message (with a reaction) and the commands again if a case deleted them."""
+    """Post the bot's message (with a reaction), the commands and the scheduled event again if a
+    case deleted them (or finished the event)."""
     channel_id = bound["channel_id"]
     commands_path = f"/applications/{emu.core.application_id}"
     guild_commands_path = f"{commands_path}/guilds/{bound['guild_id']}/commands"
@@ -125,6 +141,8 @@ async def restore(emu: Emulator, bound: dict[str, str]) -> None:
     answered = emu.interactions.by_id.get(int(bound.get("answered_id", "0")))
     if answered is None or answered.original_message_id not in emu.world.messages:
         gone.add("answered_id")
+    if event_is_gone(emu, bound):
+        gone.add("guild_scheduled_event_id")
     if not gone:
         return
     async with api(emu) as rest:
@@ -146,6 +164,8 @@ async def restore(emu: Emulator, bound: dict[str, str]) -> None:
                 command = await rest.call("POST", where, json_body=body)
                 assert command.status in (200, 201), command.body
                 bound[key] = str(command.body["id"])
+        if "guild_scheduled_event_id" in gone:
+            bound["guild_scheduled_event_id"] = await recreate_event(emu, rest, bound["guild_id"])
         if "interaction_id" in gone:
             fresh = open_interaction(emu, bound)
             bound |= {"interaction_id": str(fresh.id), "interaction_token": fresh.token}
@@ -163,6 +183,27 @@ async def restore(emu: Emulator, bound: dict[str, str]) -> None:
                 "webhook_token": done.token,
                 "original_id": str(done.original_message_id),
             }
+
+
+async def recreate_event(emu: Emulator, rest: Api, guild_id: str) -> str:
+    """An EXTERNAL event tomorrow, made room for if the cases filled the guild's 100."""
+    start = emu.core.clock.now() + timedelta(days=1)
+    body = {
+        "name": "Fuzzed night",
+        "privacy_level": 2,
+        "entity_type": 3,
+        "scheduled_start_time": start.isoformat(),
+        "scheduled_end_time": (start + timedelta(hours=2)).isoformat(),
+        "entity_metadata": {"location": "Lobby"},
+    }
+    path = f"/guilds/{guild_id}/scheduled-events"
+    event = await rest.call("POST", path, json_body=body)
+    if event.code == 30038:
+        for kept in list(emu.world.guild(int(guild_id)).scheduled_events):
+            await rest.call("DELETE", f"{path}/{kept}")
+        event = await rest.call("POST", path, json_body=body)
+    assert event.status == 200, event.body
+    return str(event.body["id"])
 
 
 def binding(path: str, names: Iterable[str], bound: dict[str, str]) -> dict[str, str]:
