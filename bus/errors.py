@@ -18,6 +18,7 @@ class ErrorCode(StrEnum):
     BAD_HOUR = "bad_hour"
     BAD_PATH = "bad_path"
     BAD_PERIOD = "bad_period"
+    BAD_MINUTES = "bad_minutes"
     BAD_POST_TIME = "bad_post_time"
     BAD_SOURCE = "bad_source"
     BAD_TIMEZONE = "bad_timezone"
@@ -41,6 +42,7 @@ def discord_error(code: int | str) -> str:
 
 UNKNOWN_MESSAGE = discord_error(10008)  # Discord: the message was deleted
 INVALID_WEBHOOK_TOKEN = discord_error(50027)  # Discord: an interaction token expired
+CANNOT_MESSAGE_USER = discord_error(50007)  # Discord: the user does not accept the bot's DMs
 
 
 def caused_by_request(code: str) -> bool:

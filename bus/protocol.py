@@ -449,12 +449,26 @@ class InteractionResponse(Fact, frozen=True):
 
 
 class SendMessage(RequestMessage, frozen=True, tag="send_message"):
-    """Post a message in a channel; answered with MessageSent."""
+    """Post a message in a channel; answered with MessageSent.
+
+    Nobody is pinged except ``notify``: the users whose mentions in ``content`` notify them
+    (never ``@everyone``, ``@here`` or a role). A ``nonce`` (up to 25 characters) makes a
+    re-sent request return the message sent the first time instead of a second one, for
+    the few minutes Discord remembers nonces.
+    """
 
     channel_id: int
     content: str = ""
     components: list[ActionRow] = msgspec.field(default_factory=list)
     files: list[FileUpload] = msgspec.field(default_factory=list)
+    notify: list[int] = msgspec.field(default_factory=list)
+    nonce: str = ""
+
+
+class OpenDirectMessage(RequestMessage, frozen=True, tag="open_direct_message"):
+    """The bot's DM channel with a user (made on first use); answered with DirectChannel."""
+
+    user_id: int
 
 
 class EditMessage(RequestMessage, frozen=True, tag="edit_message"):
@@ -564,6 +578,13 @@ class Interaction(RequestMessage, frozen=True, tag="interaction"):
     at: float = 0.0
 
 
+class DirectChannel(ReplyMessage, frozen=True, tag="direct_channel"):
+    """The DM channel between the bot and a user."""
+
+    user_id: int
+    channel_id: int
+
+
 class MessageSent(ReplyMessage, frozen=True, tag="message_sent"):
     """The message the gateway posted or edited."""
 
@@ -615,6 +636,7 @@ class InteractionAnswer(ReplyMessage, frozen=True, tag="interaction_answer"):
 
 GatewayRequest = (
     SendMessage
+    | OpenDirectMessage
     | EditMessage
     | DeleteMessage
     | AddReactions
@@ -627,7 +649,13 @@ GatewayRequest = (
     | Interaction
 )
 GatewayReply = (
-    MessageSent | MessageFetched | RecentMessages | GuildsFetched | Done | InteractionAnswer
+    MessageSent
+    | DirectChannel
+    | MessageFetched
+    | RecentMessages
+    | GuildsFetched
+    | Done
+    | InteractionAnswer
 )
 
 
@@ -868,6 +896,100 @@ class BackupReply(ReplyMessage, frozen=True, tag="backup_done"):
     size_bytes: int
 
 
+class ReminderChoice(Fact, frozen=True):
+    """A member's reminders in one guild: ``minutes`` before each run of hours they are in,
+    by DM (``channel`` False) or as a mention in the daily channel."""
+
+    user_id: int
+    minutes: int = 15
+    channel: bool = False
+
+
+class GetReminders(RequestMessage, frozen=True, tag="get_reminders"):
+    """Who wants reminders in a guild; answered with RemindersReply."""
+
+    guild_id: int
+
+
+class SetReminder(RequestMessage, frozen=True, tag="set_reminder"):
+    """Turn a member's reminders on (``choice``) or off (None); answered with RemindersReply
+    (that member's choice, or none)."""
+
+    guild_id: int
+    user_id: int
+    choice: ReminderChoice | None = None
+
+
+class RemindersReply(ReplyMessage, frozen=True, tag="reminders"):
+    """Members' reminder choices, and which of them refused DMs from the bot (remembered
+    from Discord's answer, so that a DM is not tried again and again)."""
+
+    guild_id: int
+    choices: list[ReminderChoice] = msgspec.field(default_factory=list)
+    dms_closed: list[int] = msgspec.field(default_factory=list)
+
+
+class RecordDmsClosed(RequestMessage, frozen=True, tag="record_dms_closed"):
+    """Discord refused a DM to this user (50007); answered with Done. ``closed`` False
+    forgets it (the member asked for DMs again)."""
+
+    user_id: int
+    closed: bool = True
+
+
+class Delivery(Fact, frozen=True):
+    """One thing the bot sends once: a reminder, an "enough players" call, a scheduled event
+    or a nudge, keyed by guild, community day, hour and member.
+
+    ``state`` is ``claimed`` (recorded before Discord is asked), ``sent`` or ``dropped`` (it
+    came too late to be of use). ``channel_id`` and ``message_id`` say where it went.
+    """
+
+    guild_id: int
+    date: str
+    hour: int  # the community hour; -1 for the whole day
+    user_id: int  # 0 for an hour's call or event
+    kind: Literal["reminder", "call", "event", "nudge"]
+    state: Literal["claimed", "sent", "dropped"] = "claimed"
+    channel_id: int = 0
+    message_id: int = 0
+    at: float = 0.0
+
+
+class ClaimDelivery(RequestMessage, frozen=True, tag="claim_delivery"):
+    """Record that ``delivery`` is about to be sent, unless it is recorded already;
+    answered with DeliveryReply (the stored one, ``fresh`` when this request made it)."""
+
+    delivery: Delivery
+
+
+class FinishDelivery(RequestMessage, frozen=True, tag="finish_delivery"):
+    """Store a delivery's new state (``sent`` or ``dropped``) and where it went; answered
+    with DeliveryReply. Finishing a finished delivery keeps the first finish."""
+
+    delivery: Delivery
+
+
+class GetDeliveries(RequestMessage, frozen=True, tag="get_deliveries"):
+    """A guild's deliveries of one community day; answered with DeliveriesReply."""
+
+    guild_id: int
+    date: str
+
+
+class DeliveryReply(ReplyMessage, frozen=True, tag="delivery"):
+    """One delivery as stored."""
+
+    delivery: Delivery
+    fresh: bool = False
+
+
+class DeliveriesReply(ReplyMessage, frozen=True, tag="deliveries"):
+    """A day's deliveries, by hour, member and kind."""
+
+    deliveries: list[Delivery] = msgspec.field(default_factory=list)
+
+
 TelemetryRequest = (
     GetGuildConfig
     | SetGuildConfig
@@ -883,6 +1005,12 @@ TelemetryRequest = (
     | SetTelemetryOptOut
     | ForgetMember
     | Backup
+    | GetReminders
+    | SetReminder
+    | RecordDmsClosed
+    | ClaimDelivery
+    | FinishDelivery
+    | GetDeliveries
 )
 TelemetryReply = (
     GuildConfigReply
@@ -892,6 +1020,10 @@ TelemetryReply = (
     | VoiceSessionsReply
     | PrivacyReply
     | BackupReply
+    | RemindersReply
+    | DeliveryReply
+    | DeliveriesReply
+    | Done
 )
 
 

@@ -14,6 +14,7 @@ from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     AddReactions,
     DeleteMessage,
+    DirectChannel,
     Done,
     EditMessage,
     FetchGuilds,
@@ -28,6 +29,7 @@ from bus.protocol import (
     MessageFetched,
     MessageSent,
     MessageSummary,
+    OpenDirectMessage,
     ReactionUsers,
     RecentMessages,
     RegisterCommands,
@@ -70,9 +72,20 @@ class Commands:
         match request:
             case SendMessage():
                 sent = await self.rest.send(
-                    request.channel_id, request.content, request.components, request.files
+                    request.channel_id,
+                    request.content,
+                    request.components,
+                    request.files,
+                    notify=request.notify,
+                    nonce=request.nonce,
                 )
                 return MessageSent(channel_id=request.channel_id, message_id=int(sent["id"]))
+            case OpenDirectMessage(user_id=user_id):
+                # Discord: "Create DM" returns the existing DM channel when there is one.
+                channel = await self.rest.call(
+                    "POST", "/users/@me/channels", body={"recipient_id": str(user_id)}
+                )
+                return DirectChannel(user_id=user_id, channel_id=int(channel["id"]))
             case EditMessage():
                 await self.rest.edit(
                     request.channel_id,

@@ -103,12 +103,17 @@ def decode_files(files: Sequence[FileUpload]) -> list[tuple[str, bytes, str]]:
     return decoded
 
 
-def message_json(content: str, rows: Sequence[ActionRow], *, flags: int = 0) -> JSON:
+def message_json(
+    content: str, rows: Sequence[ActionRow], *, flags: int = 0, notify: Sequence[int] = ()
+) -> JSON:
     body: JSON = {"content": content, "components": rows_json(rows)}
     if flags:
         body["flags"] = flags
-    # Mentions in bot messages never ping anyone: the daily message names many members.
-    body["allowed_mentions"] = {"parse": []}
+    # Mentions in bot messages ping only the users named in ``notify``: the daily message
+    # names many members and pings none; a reminder or a call pings exactly its members.
+    # Discord's allowed_mentions: "users" lists at most 100 ids, and may not be combined
+    # with "users" in "parse" (docs: Message resource, Allowed Mentions Object).
+    body["allowed_mentions"] = {"parse": [], "users": [str(user) for user in notify[:100]]}
     return body
 
 
@@ -164,12 +169,25 @@ class Rest:
     # --------------------------------------------------------------- messages
 
     async def send(
-        self, channel_id: int, content: str, rows: Sequence[ActionRow], files: Sequence[FileUpload]
+        self,
+        channel_id: int,
+        content: str,
+        rows: Sequence[ActionRow],
+        files: Sequence[FileUpload],
+        *,
+        notify: Sequence[int] = (),
+        nonce: str = "",
     ) -> JSON:
+        body = message_json(content, rows, notify=notify)
+        if nonce:
+            # Discord: with enforce_nonce, a nonce seen "in the past few minutes" from the
+            # same author returns that message instead of creating another (Create Message).
+            body["nonce"] = nonce
+            body["enforce_nonce"] = True
         result: JSON = await self.call(
             "POST",
             "/channels/{channel_id}/messages",
-            body=message_json(content, rows),
+            body=body,
             files=files,
             channel_id=channel_id,
         )

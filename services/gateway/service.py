@@ -17,20 +17,10 @@ import nextcord
 
 from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
-    AddReactions,
-    DeleteMessage,
-    EditMessage,
     Envelope,
-    FetchGuilds,
-    FetchMessage,
-    FetchRecentMessages,
-    Interaction,
-    InteractionFollowUp,
-    RegisterCommands,
-    RemoveReactions,
+    GatewayRequest,
     Reply,
     Request,
-    SendMessage,
 )
 from services.gateway.client import GatewayClient
 from services.gateway.commands import Commands
@@ -137,26 +127,12 @@ class Gateway:
     async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
         """Carry out a command from another service (see bus/protocol.py, gateway: commands)."""
         assert self.commands is not None
-        match request:
-            case (
-                SendMessage()
-                | EditMessage()
-                | DeleteMessage()
-                | AddReactions()
-                | RemoveReactions()
-                | FetchMessage()
-                | FetchRecentMessages()
-                | FetchGuilds()
-                | RegisterCommands()
-                | InteractionFollowUp()
-                | Interaction()
-            ):
-                await self._until_ready(envelope)
-                return await self.commands.handle(request, envelope.deadline)
-            case _:
-                raise RequestRefused(
-                    ErrorCode.UNKNOWN_REQUEST, "the gateway does not serve this request"
-                )
+        if not isinstance(request, GatewayRequest):  # the union: a new command is served
+            raise RequestRefused(
+                ErrorCode.UNKNOWN_REQUEST, "the gateway does not serve this request"
+            )
+        await self._until_ready(envelope)
+        return await self.commands.handle(request, envelope.deadline)
 
     async def _until_ready(self, envelope: Envelope) -> None:
         """Wait for the session, but only as long as the requester still waits for us."""

@@ -8,7 +8,7 @@ under the everyone-command ``/timezone`` and is guarded by the scheduler's check
 
 from __future__ import annotations
 
-from bus.protocol import CommandSpec, OptionSpec, SubcommandSpec
+from bus.protocol import Choice, CommandSpec, OptionSpec, SubcommandSpec
 from services.runtime.playtime import MAX_WINDOW_HOURS
 
 ZONE = OptionSpec(
@@ -118,4 +118,30 @@ TIMEZONE = CommandSpec(
     ],
 )
 
-COMMANDS = [CONFIG, SCHEDULE, TIMEZONE]
+REMIND = CommandSpec(
+    name="remind",
+    description="A reminder before the hours you play",
+    ephemeral=True,
+    subcommands=[
+        _sub(
+            "on",
+            "Remind me before each run of hours I am in today",
+            OptionSpec(
+                name="minutes",
+                description="How long before the hour, 5-120 (default 15)",
+                kind="integer",
+                min_value=5,
+                max_value=120,
+            ),
+            OptionSpec(
+                name="where",
+                description="By DM (default) or as a mention in the daily channel",
+                choices=[Choice(name="DM", value="dm"), Choice(name="channel", value="channel")],
+            ),
+        ),
+        _sub("off", "No more reminders"),
+        _sub("show", "Show my reminders"),
+    ],
+)
+
+COMMANDS = [CONFIG, SCHEDULE, TIMEZONE, REMIND]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -62,7 +62,7 @@ from bus.protocol import (
 )
 from bus.tasks import TaskSet
 from services.runtime.playtime import How, usual_hours, window_hour
-from services.scheduler.board import attendance
+from services.scheduler.board import HourLine, attendance
 from services.scheduler.clock import Clock
 from services.scheduler.coalesce import Coalescer
 from services.scheduler.render import daily_text, day_marker
@@ -156,6 +156,7 @@ class Days:
         self._clock = clock
         self.guilds: dict[int, GuildDay] = {}
         self.changed = asyncio.Event()  # wakes the ticking loop early
+        self.on_change: Callable[[], None] = lambda: None  # who is in changed somewhere
 
     # ------------------------------------------------------------- peers
 
@@ -572,13 +573,22 @@ class Days:
 
     # ------------------------------------------------------------- the text
 
+    def lines(self, guild: GuildDay) -> list[HourLine]:
+        """Who is in each hour of the current message, from the state now."""
+        assert guild.day is not None
+        slots = guild.slots()
+        scheduled = {u: usual_hours(s, guild.day, slots) for u, s in guild.schedules.items()}
+        return attendance(slots, guild.marks, scheduled)
+
+    def guild_name(self, guild_id: int) -> str:
+        """The guild's name, as the gateway last told it."""
+        return self._roster.guild(guild_id).name or "your server"
+
     def text(self, guild: GuildDay) -> str:
         """The current message's text, from the state now."""
         assert guild.day is not None
         config = guild.config
-        slots = guild.slots()
-        scheduled = {u: usual_hours(s, guild.day, slots) for u, s in guild.schedules.items()}
-        lines = attendance(slots, guild.marks, scheduled)
+        lines = self.lines(guild)
         view = self._roster.guild(guild.guild_id)
         return daily_text(
             guild.day,
@@ -590,6 +600,7 @@ class Days:
     def _touch(self, guild: GuildDay) -> None:
         if guild.coalescer is not None and guild.message_id:
             guild.coalescer.poke()
+        self.on_change()
 
     async def _flush(self, guild: GuildDay) -> bool:
         """Edit the message if its text changed; False to be called again later."""

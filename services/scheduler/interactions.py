@@ -12,7 +12,7 @@ import logging
 
 from bus.errors import RemoteError, RequestTimeout, caused_by_request
 from bus.protocol import Interaction, InteractionResponse
-from services.scheduler import admin, schedules, timezones
+from services.scheduler import admin, remind, schedules, timezones
 from services.scheduler.answers import Context, Refusal, private
 from services.scheduler.daily import NOT_TODAY, OPEN_SCHEDULE
 
@@ -53,6 +53,8 @@ async def _route(context: Context, interaction: Interaction) -> InteractionRespo
             return await schedules.command(context, interaction)
         case "command" if top == "timezone":
             return await timezones.command(context, interaction)
+        case "command" if top == "remind":
+            return await remind.command(context, interaction)
         case "component":
             return await _component(context, interaction)
         case _:

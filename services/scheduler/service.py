@@ -42,6 +42,7 @@ from services.scheduler.commands import COMMANDS
 from services.scheduler.daily import Days
 from services.scheduler.interactions import answer
 from services.scheduler.pulse import Pulse
+from services.scheduler.reminders import Reminders
 from services.scheduler.roster import Roster
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Scheduler:
         self.clock: Clock = clock or Calendar()
         self.roster = Roster()
         self.days: Days | None = None
+        self.reminders: Reminders | None = None
         self._context: Context | None = None
         self._pulse = Pulse(interval=5.0)
         self._unloaded: set[int] = set()  # guilds seen whose state telemetry has not given yet
@@ -69,7 +71,9 @@ class Scheduler:
         """Subscribe to the gateway's facts."""
         self.clock = self._given_clock or runtime.settings.calendar
         self.days = Days(runtime.bus, self.roster, runtime.tasks, self.clock)
-        self._context = Context(self.days, self.roster, self.clock)
+        self.reminders = Reminders(self.days, self.clock)
+        self.days.on_change = self.reminders.changed.set
+        self._context = Context(self.days, self.roster, self.clock, self.reminders)
         self._pulse = Pulse(interval=runtime.settings.heartbeat_interval)
         self._bus = runtime.bus
         runtime.bus.subscribe("gateway.")
@@ -81,6 +85,7 @@ class Scheduler:
         assert days is not None
         runtime.tasks.spawn(offer_commands(runtime.bus, self.name, COMMANDS), name="commands")
         await self._learn_guilds(runtime)
+        runtime.tasks.spawn(self._remind(runtime), name="reminders")
         while not runtime.stopping.is_set():
             days.changed.clear()
             await self._load_guilds()
@@ -93,6 +98,21 @@ class Scheduler:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(RETRY if retry or self._unloaded else None):
                     await self.clock.sleep_until(wake, days.changed)
+
+    async def _remind(self, runtime: Runtime) -> None:
+        """Send each reminder when it is due, until the service stops."""
+        reminders = self.reminders
+        assert reminders is not None
+        while not runtime.stopping.is_set():
+            reminders.changed.clear()
+            try:
+                wake, retry = await reminders.tick()
+            except Exception:
+                log.exception("the reminders' tick failed; trying again in %.0f s", RETRY)
+                wake, retry = math.inf, True
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(RETRY if retry else None):
+                    await self.clock.sleep_until(wake, reminders.changed)
 
     async def _learn_guilds(self, runtime: Runtime) -> None:
         """The gateway's guilds, for a scheduler that started after its snapshots."""

@@ -14,15 +14,25 @@ from datetime import date
 from pathlib import Path
 from typing import assert_never
 
+import msgspec
+
 from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     Backup,
     BackupReply,
+    ClaimDelivery,
     ClearSchedule,
     DayStateReply,
+    DeliveriesReply,
+    Delivery,
+    DeliveryReply,
+    Done,
+    FinishDelivery,
     ForgetMember,
     GetDayState,
+    GetDeliveries,
     GetGuildConfig,
+    GetReminders,
     GetSchedules,
     GetTimezones,
     GetVoiceSessions,
@@ -33,9 +43,13 @@ from bus.protocol import (
     PostWindow,
     PrivacyReply,
     RecordDailyPost,
+    RecordDmsClosed,
     RecordMark,
+    ReminderChoice,
+    RemindersReply,
     SchedulesReply,
     SetGuildConfig,
+    SetReminder,
     SetSchedule,
     SetTelemetryOptOut,
     SetTimezone,
@@ -46,7 +60,7 @@ from bus.protocol import (
 )
 from services.runtime.playtime import MAX_WINDOW_HOURS, community_date, timezone_named
 from services.runtime.playtime import zone as zone_or_utc
-from services.telemetry import days, schedules, store
+from services.telemetry import days, deliveries, schedules, store
 from services.telemetry.backup import BackupError, backup_database
 from services.telemetry.clock import local_days, parse_day
 from services.telemetry.database import DatabaseThread
@@ -149,6 +163,33 @@ class Requests:
                     opted_out=self._recorder.is_opted_out(user_id),
                     deleted_rows=deleted,
                 )
+            case GetReminders(guild_id=guild_id):
+                choices, closed = await db.call(deliveries.get_reminders, guild_id)
+                return RemindersReply(guild_id=guild_id, choices=choices, dms_closed=closed)
+            case SetReminder(guild_id=guild_id, user_id=user_id, choice=choice):
+                if choice is not None:
+                    check_reminder(choice, user_id)
+                await db.call(deliveries.set_reminder, guild_id, user_id, choice)
+                return RemindersReply(guild_id=guild_id, choices=[choice] if choice else [])
+            case RecordDmsClosed(user_id=user_id, closed=closed):
+                await db.call(deliveries.record_dms_closed, user_id, closed)
+                return Done()
+            case ClaimDelivery(delivery=delivery):
+                check_delivery(delivery)
+                claimed, fresh = await db.call(deliveries.claim, _stamped(delivery, self._clock))
+                return DeliveryReply(delivery=claimed, fresh=fresh)
+            case FinishDelivery(delivery=delivery):
+                check_delivery(delivery)
+                if delivery.state == "claimed" and not delivery.channel_id:
+                    raise RequestRefused(
+                        ErrorCode.BAD_REQUEST, "finish a delivery as sent or dropped"
+                    )
+                finished = await db.call(deliveries.finish, _stamped(delivery, self._clock))
+                return DeliveryReply(delivery=finished)
+            case GetDeliveries(guild_id=guild_id, date=text):
+                check_day(text)
+                found_all = await db.call(deliveries.get_deliveries, guild_id, text)
+                return DeliveriesReply(deliveries=found_all)
             case Backup(path=path):
                 target = check_backup_path(path, db.path)
                 try:
@@ -261,6 +302,32 @@ def check_schedule(schedule: MemberSchedule) -> None:
                 ErrorCode.BAD_WEEKDAY, f"a weekday is 0 (Monday) to 6, not {slot.weekday}"
             )
         check_hour(slot.hour)
+
+
+MIN_REMINDER, MAX_REMINDER = 5, 120  # minutes before the hour
+
+
+def check_reminder(choice: ReminderChoice, user_id: int) -> None:
+    """Refuse reminders outside 5-120 minutes, or a choice for another member."""
+    if choice.user_id != user_id:
+        raise RequestRefused(ErrorCode.BAD_REQUEST, "a reminder choice is the member's own")
+    if not MIN_REMINDER <= choice.minutes <= MAX_REMINDER:
+        raise RequestRefused(
+            ErrorCode.BAD_MINUTES,
+            f"a reminder comes {MIN_REMINDER} to {MAX_REMINDER} minutes before the hour,"
+            f" not {choice.minutes}",
+        )
+
+
+def check_delivery(delivery: Delivery) -> None:
+    """Refuse a delivery with a bad date or hour."""
+    check_day(delivery.date)
+    if delivery.hour != -1:
+        check_hour(delivery.hour)
+
+
+def _stamped(delivery: Delivery, clock: Callable[[], float]) -> Delivery:
+    return delivery if delivery.at else msgspec.structs.replace(delivery, at=clock())
 
 
 def check_mark(mark: MarkFacts) -> None:

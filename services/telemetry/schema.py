@@ -228,12 +228,40 @@ ALTER TABLE daily_posts ADD COLUMN window_hours INTEGER CHECK (window_hours BETW
 ALTER TABLE daily_posts ADD COLUMN hour_emoji TEXT;  -- JSON list, as in guilds
 """
 
+# Version 6: hours that act. Members' reminder choices; users who refused the bot's DMs
+# (Discord's 50007, remembered so that no DM is tried again and again); and every reminder,
+# call, event and nudge, recorded before Discord is asked so that none goes twice.
+# ``kind``: 0 reminder, 1 call, 2 event, 3 nudge; ``state``: 0 claimed, 1 sent, 2 dropped.
+_V6_DELIVERIES = """
+CREATE TABLE reminders (
+    guild_id INTEGER NOT NULL REFERENCES guilds ON DELETE CASCADE,
+    user_id  INTEGER NOT NULL,
+    minutes  INTEGER NOT NULL CHECK (minutes BETWEEN 5 AND 120),
+    channel  INTEGER NOT NULL DEFAULT 0 CHECK (channel IN (0, 1)),
+    PRIMARY KEY (guild_id, user_id)
+) WITHOUT ROWID;
+ALTER TABLE users ADD COLUMN dms_closed INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE deliveries (
+    guild_id   INTEGER NOT NULL REFERENCES guilds ON DELETE CASCADE,
+    day        INTEGER NOT NULL,
+    hour       INTEGER NOT NULL CHECK (hour BETWEEN -1 AND 23),
+    user_id    INTEGER NOT NULL,
+    kind       INTEGER NOT NULL CHECK (kind BETWEEN 0 AND 3),
+    state      INTEGER NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 2),
+    channel_id INTEGER NOT NULL DEFAULT 0,
+    message_id INTEGER NOT NULL DEFAULT 0,
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, day, hour, user_id, kind)
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
     _V3_PRIVACY,
     _V4_COMPACT,
     _V5_OWN_TIME,
+    _V6_DELIVERIES,
 )
 LATEST = len(MIGRATIONS)
 

@@ -184,6 +184,8 @@ def forget_user(connection: sqlite3.Connection, user_id: int) -> int:
         "DELETE FROM marks WHERE member IN (SELECT id FROM members WHERE user_id = ?)",
         "DELETE FROM voice_events WHERE user_id = ?",
         "DELETE FROM schedules WHERE user_id = ?",
+        "DELETE FROM reminders WHERE user_id = ?",
+        "DELETE FROM deliveries WHERE user_id = ?",
         "DELETE FROM members WHERE user_id = ?",
         "DELETE FROM users WHERE user_id = ? AND NOT telemetry_opt_out",
     )
@@ -191,5 +193,7 @@ def forget_user(connection: sqlite3.Connection, user_id: int) -> int:
     with transaction(connection):
         for statement in statements:
             deleted += connection.execute(statement, (user_id,)).rowcount
-        connection.execute("UPDATE users SET timezone = '' WHERE user_id = ?", (user_id,))
+        connection.execute(
+            "UPDATE users SET timezone = '', dms_closed = 0 WHERE user_id = ?", (user_id,)
+        )
     return deleted

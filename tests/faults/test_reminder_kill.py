@@ -1,0 +1,150 @@
+"""SIGKILL the scheduler, the gateway or telemetry at the moment a reminder is due: the
+member still gets exactly one reminder, before their hour.
+
+The supervised fleet and the emulator share a calendar running 30 times faster than real
+time. Once the fleet is set up, the member asks for their reminder so many minutes before
+the next hour (20 at least: 40 real seconds for the killed program to come back) that it
+falls due a few real seconds later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from emulator import Emulator
+from emulator.clock import CalendarClock
+from emulator.snowflakes import DISCORD_EPOCH_MS
+from emulator.state import Member
+from services.runtime.clock import SETTING, Calendar, Pace, wall_time
+from tests.faults.support import HEADER, STEP, SupervisedFleet, Town, build_town
+from tests.helpers import eventually
+
+pytestmark = [pytest.mark.fleet, pytest.mark.timeout(420)]
+
+ZONE = ZoneInfo("Europe/Paris")
+SPEED = 30.0
+MARGIN = timedelta(minutes=20)  # at least this much calendar time between the due and the hour
+WINDOW = (17, 8)  # from 17:00 for 8 hours
+START = datetime(2026, 3, 10, 17, 5, tzinfo=ZONE)
+LEAD = timedelta(minutes=4)  # calendar time for the command and the click before the due
+
+
+async def _answer(
+    emu: Emulator, town: Town, member: Member, command: str, **options: object
+) -> str:
+    """A command's private answer, asked again while the fleet is still starting."""
+    deadline = time.monotonic() + 2 * STEP
+    while True:
+        outcome = await emu.driver.slash(member, town.text, command, options)  # type: ignore[arg-type]
+        content = outcome.message.content if outcome.message else ""
+        if (not content.startswith("⚠️") and content) or time.monotonic() > deadline:
+            return content
+        await asyncio.sleep(0.3)
+
+
+def _hour(index: int) -> datetime:
+    """The start of the window's hour ``index`` on the test's day."""
+    return datetime.combine(START.date(), dtime(WINDOW[0] + index), ZONE)
+
+
+def _reminders(database: Path) -> list[tuple[int, int, int]]:
+    connection = sqlite3.connect(database)
+    try:
+        return connection.execute(
+            "SELECT hour, user_id, state FROM deliveries WHERE kind = 0"
+        ).fetchall()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("program", ["scheduler", "gateway", "telemetry"])
+def test_a_kill_when_a_reminder_is_due_sends_exactly_one(short_tmp: Path, program: str) -> None:
+    """Killed as the reminder falls due: one DM, before the hour, recorded as sent once."""
+    calendar = Calendar([Pace(START.timestamp(), SPEED)], at=wall_time())
+    clock = CalendarClock(calendar)
+
+    async def scenario() -> None:
+        async with Emulator(clock=clock) as emu:
+            town = build_town(emu, players=2)
+            member = town.players[0]
+            fleet = SupervisedFleet(short_tmp, emu)
+            fleet.env[SETTING] = calendar.setting()
+            await fleet.start()
+            try:
+                await eventually(
+                    lambda: "remind" in {c.name for c in emu.world.commands.values()},
+                    2 * STEP,
+                    "the scheduler's commands",
+                )
+                for command, options in (
+                    ("config timezone", {"zone": "Europe/Paris"}),
+                    ("config time", {"time": "00:00"}),
+                    ("config window", {"start": WINDOW[0], "hours": WINDOW[1]}),
+                    ("config channel", {"channel": town.text.id}),
+                ):
+                    said = await _answer(emu, town, town.admin, command, **options)
+                    assert said.startswith("Saved."), (command, said)
+
+                def daily() -> list[int]:
+                    return [
+                        m.id
+                        for m in emu.driver.messages(town.text, town.admin)
+                        if m.content.startswith(HEADER)
+                    ]
+
+                await eventually(lambda: bool(daily()), STEP, "the daily message")
+                message = daily()[0]
+                await eventually(
+                    lambda: len(emu.driver.message(message, town.admin).reactions) == WINDOW[1],
+                    STEP,
+                    "the hour reactions",
+                )
+                # The next hour far enough ahead, and a reminder that falls due soon before it.
+                soon = clock.now() + LEAD
+                index = next(
+                    (
+                        n
+                        for n in range(WINDOW[1])
+                        if _hour(n) - MARGIN >= soon and _hour(n) - soon <= timedelta(hours=2)
+                    ),
+                    None,
+                )
+                if index is None:
+                    pytest.fail(f"set up only at {clock.now()}: the fleet was slow")
+                hour = _hour(index)
+                minutes = int((hour - soon).total_seconds() // 60)
+                due = hour - timedelta(minutes=minutes)
+                said = await _answer(emu, town, member, "remind on", minutes=minutes)
+                assert said.startswith("Reminders are on"), said
+                await emu.driver.react(member, message, chr(0x1F1E6 + index))
+                await eventually(
+                    lambda: "player00" in emu.driver.message(message, town.admin).content,
+                    STEP,
+                    "the click in the daily message",
+                )
+                assert clock.now() < due, f"clicked only at {clock.now()}: the fleet was slow"
+                await clock.sleep_until(due)
+                await fleet.kill(program)
+                # Sent and recorded as sent: no later try sends it again.
+                await eventually(
+                    lambda: _reminders(fleet.database) == [(hour.hour, member.user_id, 1)],
+                    2 * STEP,
+                    "the reminder recorded as sent, once",
+                )
+                dms = emu.driver.dms(member)
+                assert len(dms) == 1, [m.content for m in dms]
+                assert f"<t:{int(hour.timestamp())}:t>" in dms[0].content
+                sent_ms = (dms[0].id >> 22) + DISCORD_EPOCH_MS  # a snowflake holds its time
+                assert sent_ms / 1000 < hour.timestamp(), "the reminder came after its hour"
+            finally:
+                await fleet.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 400))
