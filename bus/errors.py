@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     BAD_PERIOD = "bad_period"
     BAD_MINUTES = "bad_minutes"
     BAD_POST_TIME = "bad_post_time"
+    BAD_QUORUM = "bad_quorum"
     BAD_SOURCE = "bad_source"
     BAD_TIMEZONE = "bad_timezone"
     BAD_WEEKDAY = "bad_weekday"

@@ -207,6 +207,9 @@ class GuildConfig(Fact, frozen=True):
     afk_channel_id: int = 0
     rank_emoji: dict[int, str] = msgspec.field(default_factory=dict)  # role id -> emoji
     greetings: bool = False
+    quorum_size: int = 0  # "enough players" calls from this many members in an hour; 0 off
+    quorum_channel_id: int = 0  # where the calls go; 0 for the daily message's channel
+    events: bool = False  # a Discord scheduled event for each hour that reaches the quorum
 
 
 # ==========================================================================
@@ -578,6 +581,57 @@ class Interaction(RequestMessage, frozen=True, tag="interaction"):
     at: float = 0.0
 
 
+class ScheduledEventFacts(Fact, frozen=True):
+    """A guild scheduled event as Discord has it; ``status`` 1 scheduled, 2 active,
+    3 completed, 4 cancelled (Discord's Guild Scheduled Event Status)."""
+
+    event_id: int
+    name: str = ""
+    description: str = ""
+    status: int = 1
+
+
+class CreateScheduledEvent(RequestMessage, frozen=True, tag="create_scheduled_event"):
+    """A guild-only event in a voice channel from ``start`` to ``end`` (unix seconds);
+    answered with ScheduledEventReply."""
+
+    guild_id: int
+    channel_id: int
+    name: str
+    description: str
+    start: float
+    end: float
+
+
+class EditScheduledEvent(RequestMessage, frozen=True, tag="edit_scheduled_event"):
+    """Change an event's name and description ("" keeps them) or status (0 keeps it);
+    answered with ScheduledEventReply."""
+
+    guild_id: int
+    event_id: int
+    name: str = ""
+    description: str = ""
+    status: int = 0
+
+
+class FetchScheduledEvents(RequestMessage, frozen=True, tag="fetch_scheduled_events"):
+    """A guild's scheduled events; answered with ScheduledEventsReply."""
+
+    guild_id: int
+
+
+class ScheduledEventReply(ReplyMessage, frozen=True, tag="scheduled_event"):
+    """One event after a change."""
+
+    event: ScheduledEventFacts
+
+
+class ScheduledEventsReply(ReplyMessage, frozen=True, tag="scheduled_events"):
+    """A guild's scheduled events."""
+
+    events: list[ScheduledEventFacts] = msgspec.field(default_factory=list)
+
+
 class DirectChannel(ReplyMessage, frozen=True, tag="direct_channel"):
     """The DM channel between the bot and a user."""
 
@@ -637,6 +691,9 @@ class InteractionAnswer(ReplyMessage, frozen=True, tag="interaction_answer"):
 GatewayRequest = (
     SendMessage
     | OpenDirectMessage
+    | CreateScheduledEvent
+    | EditScheduledEvent
+    | FetchScheduledEvents
     | EditMessage
     | DeleteMessage
     | AddReactions
@@ -651,6 +708,8 @@ GatewayRequest = (
 GatewayReply = (
     MessageSent
     | DirectChannel
+    | ScheduledEventReply
+    | ScheduledEventsReply
     | MessageFetched
     | RecentMessages
     | GuildsFetched

@@ -70,6 +70,7 @@ BOT_DEFAULT = (
     | Permission.MOVE_MEMBERS
     | Permission.MUTE_MEMBERS
     | Permission.DEAFEN_MEMBERS
+    | Permission.CREATE_EVENTS  # squadtime's invite asks for it (docs/discord-setup.md)
 )
 
 

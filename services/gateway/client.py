@@ -64,6 +64,22 @@ class GatewayClient(nextcord.Client):
         if self.publisher is not None:
             self.publisher.snapshot(guild)
 
+    async def on_guild_channel_create(self, channel: nextcord.abc.GuildChannel) -> None:
+        # A new channel may be set up as the daily or calls channel at once: the services'
+        # rosters learn it from a fresh snapshot (channel changes are rare).
+        if self.publisher is not None:
+            self.publisher.snapshot(channel.guild)
+
+    async def on_guild_channel_delete(self, channel: nextcord.abc.GuildChannel) -> None:
+        if self.publisher is not None:
+            self.publisher.snapshot(channel.guild)
+
+    async def on_guild_channel_update(
+        self, before: nextcord.abc.GuildChannel, after: nextcord.abc.GuildChannel
+    ) -> None:
+        if self.publisher is not None and (before.name, before.type) != (after.name, after.type):
+            self.publisher.snapshot(after.guild)
+
     async def on_guild_emojis_update(
         self,
         guild: nextcord.Guild,

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import assert_never
 
 from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     AddReactions,
+    CreateScheduledEvent,
     DeleteMessage,
     DirectChannel,
     Done,
     EditMessage,
+    EditScheduledEvent,
     FetchGuilds,
     FetchMessage,
     FetchRecentMessages,
+    FetchScheduledEvents,
     GatewayReply,
     GatewayRequest,
     GuildsFetched,
@@ -34,6 +38,9 @@ from bus.protocol import (
     RecentMessages,
     RegisterCommands,
     RemoveReactions,
+    ScheduledEventFacts,
+    ScheduledEventReply,
+    ScheduledEventsReply,
     SendMessage,
 )
 from services.gateway.registry import CommandRegistry
@@ -80,6 +87,45 @@ class Commands:
                     nonce=request.nonce,
                 )
                 return MessageSent(channel_id=request.channel_id, message_id=int(sent["id"]))
+            case CreateScheduledEvent():
+                # Discord's Guild Scheduled Event: privacy_level 2 (GUILD_ONLY) is the only
+                # one; entity_type 2 (VOICE) needs the channel and no location.
+                created = await self.rest.call(
+                    "POST",
+                    "/guilds/{guild_id}/scheduled-events",
+                    body={
+                        "name": request.name,
+                        "description": request.description,
+                        "privacy_level": 2,
+                        "entity_type": 2,
+                        "channel_id": str(request.channel_id),
+                        "scheduled_start_time": _iso(request.start),
+                        "scheduled_end_time": _iso(request.end),
+                    },
+                    guild_id=request.guild_id,
+                )
+                return ScheduledEventReply(event=_event(created))
+            case EditScheduledEvent():
+                body: JSON = {}
+                if request.name:
+                    body["name"] = request.name
+                if request.description:
+                    body["description"] = request.description
+                if request.status:
+                    body["status"] = request.status
+                changed = await self.rest.call(
+                    "PATCH",
+                    "/guilds/{guild_id}/scheduled-events/{event_id}",
+                    body=body,
+                    guild_id=request.guild_id,
+                    event_id=request.event_id,
+                )
+                return ScheduledEventReply(event=_event(changed))
+            case FetchScheduledEvents():
+                found = await self.rest.call(
+                    "GET", "/guilds/{guild_id}/scheduled-events", guild_id=request.guild_id
+                )
+                return ScheduledEventsReply(events=[_event(item) for item in found])
             case OpenDirectMessage(user_id=user_id):
                 # Discord: "Create DM" returns the existing DM channel when there is one.
                 channel = await self.rest.call(
@@ -220,3 +266,17 @@ class Commands:
             users += [int(user["id"]) for user in page]
             if len(page) < REACTION_PAGE:
                 return users
+
+
+def _iso(instant: float) -> str:
+    """ISO 8601 in UTC, as Discord's timestamps are written."""
+    return datetime.fromtimestamp(instant, UTC).isoformat()
+
+
+def _event(payload: JSON) -> ScheduledEventFacts:
+    return ScheduledEventFacts(
+        event_id=int(payload["id"]),
+        name=str(payload.get("name") or ""),
+        description=str(payload.get("description") or ""),
+        status=int(payload.get("status") or 1),
+    )

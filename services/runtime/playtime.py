@@ -45,6 +45,7 @@ class How(StrEnum):
 STRENGTH = list(How)
 
 MAX_WINDOW_HOURS = 20  # Discord allows 20 distinct reactions on a message
+MIN_QUORUM, MAX_QUORUM = 2, 20  # members in an hour for an "enough players" call
 
 
 @functools.cache

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import emoji as unicode_emoji
 import msgspec
 
 from bus.protocol import GuildConfig, GuildConfigReply, Interaction, InteractionResponse
 from bus.protocol import SetGuildConfig as SaveConfig
-from services.runtime.playtime import MAX_WINDOW_HOURS, timezone_names
+from services.runtime.playtime import MAX_QUORUM, MAX_WINDOW_HOURS, MIN_QUORUM, timezone_names
 from services.scheduler.answers import (
     Context,
     Refusal,
@@ -126,8 +127,17 @@ def describe(config: GuildConfig, view: GuildView) -> str:
             f"Counted voice channels: {voice or 'none'}",
             f"Rank emoji: {ranks or 'none'}",
             f"Voice greetings: {'on' if config.greetings else 'off'}",
+            f"Enough-players calls: {_quorum(config, channel)}",
+            f"Discord events for those hours: {'on' if config.events else 'off'}",
         ]
     )
+
+
+def _quorum(config: GuildConfig, channel: Callable[[int], str]) -> str:
+    if not config.quorum_size:
+        return "off"
+    where = channel(config.quorum_channel_id) if config.quorum_channel_id else "the daily channel"
+    return f"from {config.quorum_size} players, in {where}"
 
 
 async def configure(context: Context, interaction: Interaction) -> InteractionResponse:
@@ -193,6 +203,23 @@ async def configure(context: Context, interaction: Interaction) -> InteractionRe
             new = replace(config, rank_emoji=ranks)
         case "greetings":
             new = replace(config, greetings=bool_option(options, "enabled"))
+        case "quorum":
+            size = int_option(options, "size", 0, MAX_QUORUM)
+            if 0 < size < MIN_QUORUM:
+                raise Refusal(f"A call needs {MIN_QUORUM} players at least (0 turns calls off).")
+            where = id_option(options, "channel", required=False)
+            if where and view.channels and where not in view.channels:
+                raise Refusal("That channel is not in this server.")
+            if where in view.channels and view.channels[where].kind not in TEXT_CHANNELS:
+                raise Refusal("Calls need a text channel.")
+            new = replace(config, quorum_size=size, quorum_channel_id=where)
+        case "events":
+            enabled = bool_option(options, "enabled")
+            if enabled and not config.voice_channel_ids:
+                raise Refusal(
+                    "Count a voice channel first (/config voice): the events take place there."
+                )
+            new = replace(config, events=enabled)
         case "reset":
             new = GuildConfig(guild_id=interaction.guild_id)
         case _:

@@ -81,6 +81,26 @@ CONFIG = CommandSpec(
             "Voice greetings on or off",
             OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
         ),
+        _sub(
+            "quorum",
+            "Call the players when an hour has enough of them",
+            OptionSpec(
+                name="size",
+                description="Members in an hour for a call, 2-20 (0: no calls)",
+                kind="integer",
+                required=True,
+                min_value=0,
+                max_value=20,
+            ),
+            OptionSpec(
+                name="channel", description="Where (default: the daily channel)", kind="channel"
+            ),
+        ),
+        _sub(
+            "events",
+            "A Discord event for each hour with enough players",
+            OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
+        ),
         _sub("post-now", "Post today's message now"),
         _sub("reset", "Forget this server's setup (schedules and timezones stay)"),
     ],

@@ -584,6 +584,10 @@ class Days:
         """The guild's name, as the gateway last told it."""
         return self._roster.guild(guild_id).name or "your server"
 
+    def member_name(self, guild_id: int, user_id: int) -> str:
+        """A member's display name, as the gateway last told it."""
+        return self._roster.guild(guild_id).label(user_id, {})[1]
+
     def text(self, guild: GuildDay) -> str:
         """The current message's text, from the state now."""
         assert guild.day is not None

@@ -19,7 +19,6 @@ sent late).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,28 +27,23 @@ from typing import Final
 
 from bus.errors import CANNOT_MESSAGE_USER, BusError, RemoteError
 from bus.protocol import (
-    ClaimDelivery,
     DeliveriesReply,
     Delivery,
-    DeliveryReply,
     DirectChannel,
     Done,
-    FetchRecentMessages,
-    FinishDelivery,
     GetDeliveries,
     GetReminders,
-    MessageSent,
     OpenDirectMessage,
-    RecentMessages,
     RecordDmsClosed,
     ReminderChoice,
     RemindersReply,
-    SendMessage,
     SetReminder,
 )
+from services.scheduler import once
 from services.scheduler.board import HourLine
 from services.scheduler.clock import Clock
 from services.scheduler.daily import Days, GuildDay
+from services.scheduler.once import finish, post_once, reference
 from services.scheduler.slots import Slot
 
 log = logging.getLogger(__name__)
@@ -57,7 +51,6 @@ log = logging.getLogger(__name__)
 DEFAULT_MINUTES = 15
 IDLE = 300.0  # calendar seconds between looks when nothing is due
 PARALLEL = 8  # reminders in flight at once; the gateway waits out Discord's rate limits
-SEND_TIMEOUT = 10.0  # real seconds; a retry after it is harmless (the nonce, the reference)
 KIND: Final = "reminder"
 
 
@@ -92,12 +85,6 @@ def due_reminders(lines: Sequence[HourLine], choices: Iterable[ReminderChoice]) 
         for first in runs(lines, choice.user_id)
     ]
     return sorted(found, key=lambda due: (due.at, due.user_id))
-
-
-def reference(guild_id: int, day: date, hour: int, user_id: int) -> str:
-    """A short tag naming one reminder, written on its last line: how it is found again."""
-    key = f"{guild_id}:{day.isoformat()}:{hour}:{user_id}:{KIND}"
-    return hashlib.blake2b(key.encode(), digest_size=5).hexdigest()
 
 
 @dataclass(slots=True)
@@ -240,7 +227,7 @@ class Reminders:
             user_id=due.user_id,
             kind=KIND,
         )
-        claimed = await ask("telemetry", ClaimDelivery(delivery=claim), DeliveryReply)
+        claimed = await once.claim(self._days, claim)
         if claimed.delivery.state != "claimed":
             return claimed.delivery
         if self._clock.now() >= due.slot.start:
@@ -250,16 +237,16 @@ class Reminders:
                 due.user_id,
                 due.slot.hour,
             )
-            return await self._finish(claim, "dropped")
-        ref = reference(guild_day.guild_id, day, due.slot.hour, due.user_id)
+            return await finish(self._days, self._clock, claim, "dropped")
+        ref = reference(guild_day.guild_id, day, due.slot.hour, due.user_id, KIND)
         choice = (await self._load(guild_day.guild_id)).choices.get(due.user_id)
         wants_dm = choice is None or not choice.channel
         if wants_dm and due.user_id not in self._closed:
             opened = await ask("gateway", OpenDirectMessage(user_id=due.user_id), DirectChannel)
             text = self._dm(guild_day, due, ref)
-            sent = await self._send(opened.channel_id, ref, claimed.fresh, text)
+            sent = await post_once(self._days, opened.channel_id, ref, text, fresh=claimed.fresh)
             if sent is not None:
-                return await self._finish(claim, "sent", opened.channel_id, sent)
+                return await finish(self._days, self._clock, claim, "sent", opened.channel_id, sent)
             # Discord refused: the member does not take DMs from the bot. Remembered, so
             # that their next reminders go to the channel without asking Discord again.
             self._closed.add(due.user_id)
@@ -267,55 +254,14 @@ class Reminders:
             log.info("member %d does not accept DMs; reminding in the channel", due.user_id)
         channel = guild_day.channel_id
         text = self._mention(due, ref, fallback=wants_dm)
-        sent = await self._send(channel, ref, claimed.fresh, text, notify=due.user_id)
+        sent = await post_once(
+            self._days, channel, ref, text, fresh=claimed.fresh, notify=[due.user_id]
+        )
         if sent is None:
             raise RemoteError(
                 "gateway", CANNOT_MESSAGE_USER, "the daily channel refused the reminder"
             )
-        return await self._finish(claim, "sent", channel, sent)
-
-    async def _send(
-        self, channel_id: int, ref: str, fresh: bool, content: str, *, notify: int = 0
-    ) -> int | None:
-        """Post ``content`` unless an earlier try did (the message with ``ref``, searched
-        when the claim was not ``fresh``); its id, or None when Discord refuses a DM."""
-        if not fresh:
-            found = await self._days.ask(
-                "gateway", FetchRecentMessages(channel_id=channel_id, limit=20), RecentMessages
-            )
-            for message in found.messages:
-                if message.mine and message.content.endswith(f"ref {ref}"):
-                    return message.message_id
-        request = SendMessage(
-            channel_id=channel_id,
-            content=content,
-            notify=[notify] if notify else [],
-            nonce=f"r{ref}",  # a re-send that overtakes a slow first try gets its message
-        )
-        try:
-            sent = await self._days.ask("gateway", request, MessageSent, timeout=SEND_TIMEOUT)
-        except RemoteError as error:
-            if error.code == CANNOT_MESSAGE_USER:
-                return None
-            raise
-        return sent.message_id
-
-    async def _finish(
-        self, claim: Delivery, state: str, channel_id: int = 0, message_id: int = 0
-    ) -> Delivery:
-        finished = Delivery(
-            guild_id=claim.guild_id,
-            date=claim.date,
-            hour=claim.hour,
-            user_id=claim.user_id,
-            kind=claim.kind,
-            state="sent" if state == "sent" else "dropped",
-            channel_id=channel_id,
-            message_id=message_id,
-            at=self._clock.now(),
-        )
-        reply = await self._days.ask("telemetry", FinishDelivery(delivery=finished), DeliveryReply)
-        return reply.delivery
+        return await finish(self._days, self._clock, claim, "sent", channel, sent)
 
     def _dm(self, guild_day: GuildDay, due: Due, ref: str) -> str:
         start = int(due.slot.start)

@@ -37,6 +37,7 @@ from services.runtime.clock import Calendar
 from services.runtime.commands import offer_commands
 from services.runtime.service import Runtime
 from services.scheduler.answers import Context
+from services.scheduler.calls import Calls
 from services.scheduler.clock import Clock
 from services.scheduler.commands import COMMANDS
 from services.scheduler.daily import Days
@@ -62,6 +63,7 @@ class Scheduler:
         self.roster = Roster()
         self.days: Days | None = None
         self.reminders: Reminders | None = None
+        self.calls: Calls | None = None
         self._context: Context | None = None
         self._pulse = Pulse(interval=5.0)
         self._unloaded: set[int] = set()  # guilds seen whose state telemetry has not given yet
@@ -72,6 +74,7 @@ class Scheduler:
         self.clock = self._given_clock or runtime.settings.calendar
         self.days = Days(runtime.bus, self.roster, runtime.tasks, self.clock)
         self.reminders = Reminders(self.days, self.clock)
+        self.calls = Calls(self.days, self.clock)
         self.days.on_change = self.reminders.changed.set
         self._context = Context(self.days, self.roster, self.clock, self.reminders)
         self._pulse = Pulse(interval=runtime.settings.heartbeat_interval)
@@ -85,7 +88,7 @@ class Scheduler:
         assert days is not None
         runtime.tasks.spawn(offer_commands(runtime.bus, self.name, COMMANDS), name="commands")
         await self._learn_guilds(runtime)
-        runtime.tasks.spawn(self._remind(runtime), name="reminders")
+        runtime.tasks.spawn(self._act(runtime), name="reminders and calls")
         while not runtime.stopping.is_set():
             days.changed.clear()
             await self._load_guilds()
@@ -99,16 +102,20 @@ class Scheduler:
                 async with asyncio.timeout(RETRY if retry or self._unloaded else None):
                     await self.clock.sleep_until(wake, days.changed)
 
-    async def _remind(self, runtime: Runtime) -> None:
-        """Send each reminder when it is due, until the service stops."""
-        reminders = self.reminders
+    async def _act(self, runtime: Runtime) -> None:
+        """Send each reminder when it is due and keep each call in step, until the service
+        stops; woken by any change of who is in."""
+        reminders, calls = self.reminders, self.calls
         assert reminders is not None
+        assert calls is not None
         while not runtime.stopping.is_set():
             reminders.changed.clear()
             try:
                 wake, retry = await reminders.tick()
+                called, failed = await calls.tick()
+                wake, retry = min(wake, called), retry or failed
             except Exception:
-                log.exception("the reminders' tick failed; trying again in %.0f s", RETRY)
+                log.exception("reminders and calls failed; trying again in %.0f s", RETRY)
                 wake, retry = math.inf, True
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(RETRY if retry else None):

@@ -58,7 +58,13 @@ from bus.protocol import (
     TimezonesReply,
     VoiceSessionsReply,
 )
-from services.runtime.playtime import MAX_WINDOW_HOURS, community_date, timezone_named
+from services.runtime.playtime import (
+    MAX_QUORUM,
+    MAX_WINDOW_HOURS,
+    MIN_QUORUM,
+    community_date,
+    timezone_named,
+)
 from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry import days, deliveries, schedules, store
 from services.telemetry.backup import BackupError, backup_database
@@ -70,6 +76,7 @@ from services.telemetry.sessions import sessions_between
 MAX_PERIOD_DAYS = 366
 MARK_SOURCES = frozenset({"reaction", "schedule", "voice"})
 _POST_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+MIN_REMINDER, MAX_REMINDER = 5, 120  # minutes before the hour
 
 
 class Requests:
@@ -272,6 +279,11 @@ def check_config(config: GuildConfig) -> None:
         raise RequestRefused(
             ErrorCode.BAD_POST_TIME, f"{config.post_time!r} is not a time like 18:30"
         )
+    if config.quorum_size and not MIN_QUORUM <= config.quorum_size <= MAX_QUORUM:
+        raise RequestRefused(
+            ErrorCode.BAD_QUORUM,
+            f"a quorum is {MIN_QUORUM} to {MAX_QUORUM} members (0: off), not {config.quorum_size}",
+        )
 
 
 def check_window(window: PostWindow) -> None:
@@ -302,9 +314,6 @@ def check_schedule(schedule: MemberSchedule) -> None:
                 ErrorCode.BAD_WEEKDAY, f"a weekday is 0 (Monday) to 6, not {slot.weekday}"
             )
         check_hour(slot.hour)
-
-
-MIN_REMINDER, MAX_REMINDER = 5, 120  # minutes before the hour
 
 
 def check_reminder(choice: ReminderChoice, user_id: int) -> None:

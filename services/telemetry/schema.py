@@ -255,6 +255,14 @@ CREATE TABLE deliveries (
 ) WITHOUT ROWID;
 """
 
+# Version 7: "enough players" calls and scheduled events, set per guild by its admins.
+_V7_QUORUM = """
+ALTER TABLE guilds ADD COLUMN quorum_size INTEGER NOT NULL DEFAULT 0
+    CHECK (quorum_size = 0 OR quorum_size BETWEEN 2 AND 20);
+ALTER TABLE guilds ADD COLUMN quorum_channel_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE guilds ADD COLUMN events INTEGER NOT NULL DEFAULT 0;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
@@ -262,6 +270,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V4_COMPACT,
     _V5_OWN_TIME,
     _V6_DELIVERIES,
+    _V7_QUORUM,
 )
 LATEST = len(MIGRATIONS)
 

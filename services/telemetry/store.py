@@ -25,12 +25,14 @@ def get_config(connection: sqlite3.Connection, guild_id: int) -> GuildConfig:
     """The guild's configuration; defaults for a guild never configured."""
     row = connection.execute(
         "SELECT channel_id, post_time, timezone, window_start, window_hours, hour_emoji,"
-        " afk_channel_id, greetings FROM guilds WHERE guild_id = ? AND configured",
+        " afk_channel_id, greetings, quorum_size, quorum_channel_id, events"
+        " FROM guilds WHERE guild_id = ? AND configured",
         (guild_id,),
     ).fetchone()
     if row is None:
         return GuildConfig(guild_id=guild_id)
-    channel_id, post_time, timezone, start, hours, emoji, afk, greetings = row
+    channel_id, post_time, timezone, start, hours, emoji, afk, greetings, *calls = row
+    quorum_size, quorum_channel_id, events = calls
     voice = [
         channel
         for (channel,) in connection.execute(
@@ -55,6 +57,9 @@ def get_config(connection: sqlite3.Connection, guild_id: int) -> GuildConfig:
         afk_channel_id=afk,
         rank_emoji=ranks,
         greetings=bool(greetings),
+        quorum_size=quorum_size,
+        quorum_channel_id=quorum_channel_id,
+        events=bool(events),
     )
 
 
@@ -66,7 +71,8 @@ def set_config(connection: sqlite3.Connection, config: GuildConfig) -> GuildConf
         connection.execute(
             "UPDATE guilds SET configured = 1, channel_id = ?, post_time = ?, timezone = ?,"
             " window_start = ?, window_hours = ?, hour_emoji = ?, afk_channel_id = ?,"
-            " greetings = ? WHERE guild_id = ?",
+            " greetings = ?, quorum_size = ?, quorum_channel_id = ?, events = ?"
+            " WHERE guild_id = ?",
             (
                 config.channel_id,
                 config.post_time,
@@ -76,6 +82,9 @@ def set_config(connection: sqlite3.Connection, config: GuildConfig) -> GuildConf
                 json.dumps(config.hour_emoji, ensure_ascii=False),
                 config.afk_channel_id,
                 int(config.greetings),
+                config.quorum_size,
+                config.quorum_channel_id,
+                int(config.events),
                 guild_id,
             ),
         )

@@ -98,6 +98,11 @@ async def town(permissions: int = Permission.CREATE_EVENTS) -> AsyncIterator[Tow
     clock = SimClock(NOW)
     async with Emulator(clock=clock) as emu, api(emu) as rest:
         community = small_community(emu)
+        # The bot's own role grants Create Events (squadtime's invite asks for it): take it
+        # away, so that the bot holds exactly ``permissions`` for events.
+        for role_id in emu.driver.bot(community.guild).roles:
+            role = community.guild.roles[role_id]
+            role.permissions = role.permissions & ~Permission.CREATE_EVENTS
         give_bot(emu, community, permissions)
         yield Town(emu, clock, rest, community)
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -70,6 +71,24 @@ class ManualClock:
             _, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             for waiter in pending:
                 waiter.cancel()
+
+
+class EmulatorTime:
+    """The emulator's clock following a ManualClock, so that Discord's "when" (a message's
+    timestamp, an event's start "not in the past") agrees with the scheduler's. Between two
+    moves it runs on in real time (never backwards), as Discord's clock would."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self._clock = clock
+        self._base = (clock.t, time.monotonic())
+        self._last = clock.t
+
+    def now(self) -> datetime:
+        if self._clock.t != self._base[0]:
+            self._base = (self._clock.t, time.monotonic())
+        moment = self._base[0] + time.monotonic() - self._base[1]
+        self._last = max(self._last, moment)
+        return datetime.fromtimestamp(self._last, UTC)
 
 
 @dataclass
@@ -208,15 +227,17 @@ async def world(
     start: float = TUESDAY_EVENING,
     scheduler: bool = True,
     crowd: int = 0,
+    discord_follows: bool = False,
 ) -> AsyncIterator[World]:
     """The emulator with a small community, and the gateway, telemetry and scheduler on the bus.
 
     With ``scheduler=False`` the test starts (and restarts) schedulers with
     ``World.scheduler_running``. ``crowd`` more members (``m00000``...) join the guild
-    before the bot logs in.
+    before the bot logs in. With ``discord_follows`` the emulator's clock follows the test's
+    (for what Discord checks against its own time, such as an event's start).
     """
     clock = ManualClock(start)
-    async with Emulator() as emu:
+    async with Emulator(clock=EmulatorTime(clock) if discord_follows else None) as emu:
         town = small_community(emu)
         for n in range(crowd):
             emu.driver.add_member(town.guild, f"m{n:05d}")

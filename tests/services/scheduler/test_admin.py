@@ -54,6 +54,8 @@ async def test_every_setting_is_saved_and_shown(endpoints: Endpoints, short_tmp:
             f"Counted voice channels: <#{town.voice.id}>",
             "Rank emoji: 👑 Admins",
             "Voice greetings: on",
+            "Enough-players calls: off",
+            "Discord events for those hours: off",
         ]
         await w.say(admin, "config voice", channel=town.voice.id, counted=False)
         await w.say(admin, "config rank", role=town.admins.id)

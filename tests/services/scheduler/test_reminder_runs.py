@@ -7,7 +7,8 @@ from datetime import date
 from bus.protocol import ReminderChoice
 from services.runtime.playtime import How
 from services.scheduler.board import HourLine
-from services.scheduler.reminders import due_reminders, reference, runs
+from services.scheduler.once import reference
+from services.scheduler.reminders import due_reminders, runs
 from services.scheduler.slots import Slot
 
 T = 1_800_000_000.0
@@ -48,11 +49,10 @@ def test_due_times_follow_each_members_minutes() -> None:
     ]
 
 
-def test_references_name_one_reminder() -> None:
-    """The same key gives the same reference; another hour or member another one."""
+def test_references_name_one_delivery() -> None:
+    """The same key gives the same reference; another hour, member or kind another one."""
     day = date(2026, 3, 10)
-    assert reference(9, day, 19, ANN) == reference(9, day, 19, ANN)
-    assert (
-        len({reference(9, day, 19, ANN), reference(9, day, 20, ANN), reference(9, day, 19, BOB)})
-        == 3
-    )
+    keys = [(19, ANN, "reminder"), (20, ANN, "reminder"), (19, BOB, "reminder"), (19, 0, "call")]
+    found = {reference(9, day, hour, user, kind) for hour, user, kind in keys}
+    assert len(found) == len(keys)
+    assert reference(9, day, 19, ANN, "reminder") == reference(9, day, 19, ANN, "reminder")

@@ -1,0 +1,335 @@
+""" "Enough players" calls: one message when an hour of today first has the quorum.
+
+With ``/config quorum size`` set, the first time an hour of the current daily message
+counts ``size`` members (clicks, usual hours and voice: the count the message shows) before
+it starts, the bot posts one message in the calls channel (the daily one by default) that
+mentions exactly those members and pings only them. If the hour falls below ``size`` before
+it starts, the same message is edited to say it fell through (an edit pings nobody); if it
+recovers, it is edited back; members who join later are added to it. Once the hour has
+started the message is left as it is. At most one call per hour and day, whatever crashes:
+it is a delivery (see ``services.scheduler.once``) of kind ``call``.
+
+The scheduled event (a voice event in the first counted voice channel, its name and
+description saying who is in) is created with the call, kept in step as members join,
+cancelled if the hour falls through before it starts (Discord keeps a cancelled event
+cancelled: the hour gets no second one), made active when the hour starts and completed
+when it ends. One per hour and day: a delivery of kind ``event``, found again after a
+crash by the reference at the end of its description.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, discord_error
+from bus.protocol import (
+    CreateScheduledEvent,
+    DeliveriesReply,
+    Delivery,
+    EditMessage,
+    EditScheduledEvent,
+    FetchScheduledEvents,
+    GetDeliveries,
+    MessageSent,
+    ScheduledEventFacts,
+    ScheduledEventReply,
+    ScheduledEventsReply,
+)
+from services.scheduler import once
+from services.scheduler.clock import Clock
+from services.scheduler.daily import Days, GuildDay
+from services.scheduler.slots import Slot
+
+log = logging.getLogger(__name__)
+
+IDLE = 300.0  # calendar seconds between looks when nothing is about to start
+KIND: Final = "call"
+EVENT: Final = "event"
+# Discord's Guild Scheduled Event Status.
+SCHEDULED, ACTIVE, COMPLETED, CANCELLED = 1, 2, 3, 4
+MAX_NAME = 100  # Discord: an event's name is 1-100 characters
+# Unknown Guild Scheduled Event; a finished event refuses every change (JSON Error Codes).
+GONE = {discord_error(10070), discord_error(180000)}
+
+
+@dataclass(slots=True)
+class _Event:
+    """A scheduled event made for one hour, as Discord has it."""
+
+    guild_id: int
+    event_id: int
+    start: float
+    status: int = SCHEDULED
+    shown: tuple[str, str] = ("", "")  # name and description
+
+
+@dataclass(slots=True)
+class _Call:
+    """A call posted for one hour, and the text Discord shows now ("" when not known)."""
+
+    channel_id: int
+    message_id: int
+    shown: str = ""
+
+
+def call_text(slot: Slot, players: Sequence[int], size: int, ref: str) -> str:
+    """The call for ``slot``: reached with ``players``, or fallen through below ``size``."""
+    start = int(slot.start)
+    who = ", ".join(f"<@{user}>" for user in players)
+    if len(players) >= size:
+        head = f"🎮 **Enough players for <t:{start}:t>** (<t:{start}:R>): {who}"
+    else:
+        now = f": {who}" if players else ""
+        head = (
+            f"~~🎮 Enough players for <t:{start}:t>~~ It fell through:"
+            f" {len(players)} of {size} now{now}."
+        )
+    return f"{head}\n-# /config quorum · ref {ref}"
+
+
+def event_text(players: Sequence[str], ref: str) -> tuple[str, str]:
+    """An hour's event name and description, saying who is in."""
+    name = f"🎮 {len(players)} players: {', '.join(players)}"
+    if len(name) > MAX_NAME:
+        name = name[: MAX_NAME - 1] + "…"
+    return name, f"In: {', '.join(players)}.\n\nref {ref}"
+
+
+class Calls:
+    """Every guild's calls and events; see the module docstring."""
+
+    def __init__(self, days: Days, clock: Clock) -> None:
+        self._days = days
+        self._clock = clock
+        self._calls: dict[tuple[int, date, int], _Call] = {}
+        self._events: dict[tuple[int, date, int], _Event] = {}
+        self._known: dict[int, date] = {}  # guild -> the day whose calls were read
+
+    async def tick(self) -> tuple[float, bool]:
+        """Post, edit or leave each call; the calendar instant to look again at, and whether a
+        service failed (try again soon)."""
+        now = self._clock.now()
+        wake = now + IDLE
+        retry = False
+        for guild in list(self._days.guilds.values()):
+            size = guild.config.quorum_size
+            if not size or guild.day is None or not guild.message_id:
+                continue
+            try:
+                await self._read(guild, guild.day)
+                for line in self._days.lines(guild):
+                    if line.slot.start <= now:
+                        continue  # the hour has started: its call stays as it is
+                    wake = min(wake, line.slot.start)
+                    players = [user for user, _ in line.players]
+                    await self._keep(guild, guild.day, line.slot, players, size)
+                    if guild.config.events:
+                        await self._keep_event(guild, guild.day, line.slot, players, size)
+            except BusError as error:
+                log.warning("guild %d: calls wait: %s", guild.guild_id, error)
+                retry = True
+        for event in list(self._events.values()):
+            try:
+                wake = min(wake, await self._advance(event, now))
+            except BusError as error:
+                log.warning("guild %d: the event waits: %s", event.guild_id, error)
+                retry = True
+        return wake, retry
+
+    async def _advance(self, event: _Event, now: float) -> float:
+        """Active when its hour starts, completed when it ends; when to look again."""
+        end = event.start + 3600.0
+        if event.status == SCHEDULED and now >= event.start:
+            await self._edit_event(event, status=ACTIVE)
+        if event.status == ACTIVE and now >= end:
+            await self._edit_event(event, status=COMPLETED)
+        if event.status == SCHEDULED:
+            return event.start
+        return end if event.status == ACTIVE else math.inf
+
+    async def _edit_event(
+        self, event: _Event, *, name: str = "", description: str = "", status: int = 0
+    ) -> None:
+        request = EditScheduledEvent(
+            guild_id=event.guild_id,
+            event_id=event.event_id,
+            name=name,
+            description=description,
+            status=status,
+        )
+        try:
+            changed = await self._days.ask("gateway", request, ScheduledEventReply)
+        except RemoteError as error:
+            if error.code not in GONE:
+                raise
+            log.info("guild %d: event %d is gone or final", event.guild_id, event.event_id)
+            event.status = COMPLETED
+            return
+        event.status = changed.event.status
+        if name:
+            event.shown = (name, description)
+
+    async def _keep_event(
+        self, guild: GuildDay, day: date, slot: Slot, players: list[int], size: int
+    ) -> None:
+        key = (guild.guild_id, day, slot.hour)
+        ref = once.reference(guild.guild_id, day, slot.hour, 0, EVENT)
+        names = [self._days.member_name(guild.guild_id, user) for user in players]
+        name, description = event_text(names, ref)
+        event = self._events.get(key)
+        if event is None:
+            voice = guild.config.voice_channel_ids
+            if len(players) < size or not voice:
+                return
+            event = await self._create_event(guild, day, slot, voice[0], name, description, ref)
+            if event is None:
+                return
+            self._events[key] = event
+        if event.status != SCHEDULED:
+            return
+        if len(players) < size:
+            await self._edit_event(event, status=CANCELLED)
+            log.info("guild %d: the %02d:00 event fell through", guild.guild_id, slot.hour)
+        elif event.shown != (name, description):
+            await self._edit_event(event, name=name, description=description)
+
+    async def _create_event(
+        self,
+        guild: GuildDay,
+        day: date,
+        slot: Slot,
+        channel_id: int,
+        name: str,
+        description: str,
+        ref: str,
+    ) -> _Event | None:
+        """Create the hour's event once; the event, or None when it cannot be had."""
+        claim = Delivery(
+            guild_id=guild.guild_id, date=day.isoformat(), hour=slot.hour, user_id=0, kind=EVENT
+        )
+        claimed = await once.claim(self._days, claim)
+        stored = claimed.delivery
+        if stored.state == "dropped":
+            return None
+        if stored.state == "sent" or not claimed.fresh:
+            found = await self._find_event(guild.guild_id, ref, stored.message_id)
+            if found is not None:
+                if stored.state != "sent":
+                    await once.finish(
+                        self._days, self._clock, claim, "sent", channel_id, found.event_id
+                    )
+                return _Event(guild.guild_id, found.event_id, slot.start, found.status)
+            if stored.state == "sent":
+                return None  # made once, deleted since: not made again
+        create = CreateScheduledEvent(
+            guild_id=guild.guild_id,
+            channel_id=channel_id,
+            name=name,
+            description=description,
+            start=slot.start,
+            end=slot.start + 3600.0,
+        )
+        made = await self._days.ask("gateway", create, ScheduledEventReply)
+        await once.finish(self._days, self._clock, claim, "sent", channel_id, made.event.event_id)
+        log.info("guild %d: an event for %02d:00", guild.guild_id, slot.hour)
+        return _Event(
+            guild.guild_id, made.event.event_id, slot.start, made.event.status, (name, description)
+        )
+
+    async def _find_event(
+        self, guild_id: int, ref: str, event_id: int
+    ) -> ScheduledEventFacts | None:
+        """The guild's event with this id or reference, if Discord still has it."""
+        found = await self._days.ask(
+            "gateway", FetchScheduledEvents(guild_id=guild_id), ScheduledEventsReply
+        )
+        for event in found.events:
+            if event.event_id == event_id or event.description.endswith(f"ref {ref}"):
+                return event
+        return None
+
+    async def _read(self, guild: GuildDay, day: date) -> None:
+        """The calls already made today (read once per day, and after a start)."""
+        if self._known.get(guild.guild_id) == day:
+            return
+        request = GetDeliveries(guild_id=guild.guild_id, date=day.isoformat())
+        found = await self._days.ask("telemetry", request, DeliveriesReply)
+        for delivery in found.deliveries:
+            if delivery.kind == KIND and delivery.state == "sent":
+                key = (guild.guild_id, day, delivery.hour)
+                self._calls.setdefault(key, _Call(delivery.channel_id, delivery.message_id))
+        events = [d for d in found.deliveries if d.kind == EVENT and d.state == "sent"]
+        if events:
+            listed = await self._days.ask(
+                "gateway", FetchScheduledEvents(guild_id=guild.guild_id), ScheduledEventsReply
+            )
+            status = {event.event_id: event for event in listed.events}
+            starts = {slot.hour: slot.start for slot in guild.slots()}
+            for delivery in events:
+                facts = status.get(delivery.message_id)
+                key = (guild.guild_id, day, delivery.hour)
+                if facts is None or delivery.hour not in starts or key in self._events:
+                    continue
+                self._events[key] = _Event(
+                    guild.guild_id,
+                    facts.event_id,
+                    starts[delivery.hour],
+                    facts.status,
+                    (facts.name, facts.description),
+                )
+        self._known[guild.guild_id] = day
+
+    async def _keep(
+        self, guild: GuildDay, day: date, slot: Slot, players: list[int], size: int
+    ) -> None:
+        key = (guild.guild_id, day, slot.hour)
+        ref = once.reference(guild.guild_id, day, slot.hour, 0, KIND)
+        text = call_text(slot, players, size, ref)
+        call = self._calls.get(key)
+        if call is None:
+            if len(players) < size:
+                return
+            call = await self._post(guild, day, slot, players, text, ref)
+            if call is None:
+                return
+            self._calls[key] = call
+        if call.shown == text:
+            return
+        edit = EditMessage(channel_id=call.channel_id, message_id=call.message_id, content=text)
+        try:
+            await self._days.ask("gateway", edit, MessageSent)
+        except RemoteError as error:
+            if error.code != UNKNOWN_MESSAGE:
+                raise
+            log.info("guild %d: the %02d:00 call was deleted; left so", guild.guild_id, slot.hour)
+        call.shown = text
+
+    async def _post(
+        self, guild: GuildDay, day: date, slot: Slot, players: list[int], text: str, ref: str
+    ) -> _Call | None:
+        """Post the hour's call once; the call, or None when it was dropped."""
+        claim = Delivery(
+            guild_id=guild.guild_id, date=day.isoformat(), hour=slot.hour, user_id=0, kind=KIND
+        )
+        claimed = await once.claim(self._days, claim)
+        stored = claimed.delivery
+        if stored.state == "sent":
+            return _Call(stored.channel_id, stored.message_id)
+        if stored.state == "dropped":
+            return None
+        channel = guild.config.quorum_channel_id or guild.channel_id
+        sent = await once.post_once(
+            self._days, channel, ref, text, fresh=claimed.fresh, notify=players
+        )
+        if sent is None:  # pragma: no cover - only a DM answers 50007
+            raise BusError(f"channel {channel} refused the call")
+        await once.finish(self._days, self._clock, claim, "sent", channel, sent)
+        log.info(
+            "guild %d: %d players for %02d:00: called", guild.guild_id, len(players), slot.hour
+        )
+        return _Call(channel, sent, text)
