@@ -1,4 +1,5 @@
-"""Discord REST calls through nextcord's HTTP client (and so its rate limiter).
+"""Discord REST calls through nextcord's HTTP client (and so its rate limiter), within
+Discord's global limit as Discord counts it (``global_limit.py``).
 
 Bus structs become Discord's JSON here; Discord's refusals become
 ``RequestRefused(discord_error(code), message)`` so the commanding service sees
@@ -26,6 +27,7 @@ from bus.protocol import (
     FileUpload,
     InteractionResponse,
 )
+from services.gateway.global_limit import GlobalLimit
 
 EPHEMERAL = 1 << 6
 type JSON = dict[str, Any]
@@ -137,6 +139,7 @@ class Rest:
     def __init__(self, http: HTTPClient, application_id: int) -> None:
         self.http = http
         self.application_id = application_id
+        self.limit = GlobalLimit()
 
     async def call(
         self,
@@ -155,6 +158,19 @@ class Rest:
         interaction callback's ``data``), where the attachments belong.
         """
         route = Route(method, path, **parameters)
+        if not GlobalLimit.applies_to(path):
+            return await self._request(route, body, files, params, nested)
+        async with self.limit.slot():
+            return await self._request(route, body, files, params, nested)
+
+    async def _request(
+        self,
+        route: Route,
+        body: JSON | list[JSON] | None,
+        files: Sequence[FileUpload],
+        params: dict[str, Any] | None,
+        nested: str,
+    ) -> Any:
         try:
             if files:
                 assert isinstance(body, dict)

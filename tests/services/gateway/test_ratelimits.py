@@ -8,8 +8,18 @@ import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
+
 from bus.endpoints import Endpoints
-from bus.protocol import EditMessage, GuildSnapshot, Heartbeat, MessageSent, SendMessage
+from bus.protocol import (
+    DirectChannel,
+    EditMessage,
+    GuildSnapshot,
+    Heartbeat,
+    MessageSent,
+    OpenDirectMessage,
+    SendMessage,
+)
 from emulator import Emulator, EmulatorConfig, RateLimitConfig, RouteLimit
 from emulator.recorder import RequestRecord
 from tests.emulator.support import small_community
@@ -176,3 +186,35 @@ async def test_global_limit_is_waited_out_and_counted(
             assert all(r.response.get("global") for r in refused if isinstance(r.response, dict))
             assert _early_calls(calls) == []
             assert await _retried_reaches(seen, len(refused)) == len(refused)
+
+
+@pytest.mark.within(90)
+async def test_a_burst_of_dms_never_meets_discords_global_limit(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """150 reminders' DMs, 8 at a time, at Discord's 50 requests a second: all sent, no 429."""
+
+    async with Emulator() as emu:
+        town = small_community(emu)
+        members = [emu.driver.add_member(town.guild, f"m{n:03d}") for n in range(150)]
+        async with _gateway_on_the_bus(emu, endpoints, short_tmp) as seen:
+            gate = asyncio.Semaphore(8)
+
+            async def remind(user_id: int) -> None:
+                async with gate:
+                    opened = await seen.client.request(
+                        "gateway",
+                        OpenDirectMessage(user_id=user_id),
+                        expect=DirectChannel,
+                        timeout=STEP,
+                    )
+                    await seen.client.request(
+                        "gateway",
+                        SendMessage(channel_id=opened.channel_id, content="You play at 21:00"),
+                        expect=MessageSent,
+                        timeout=STEP,
+                    )
+
+            await asyncio.gather(*(remind(member.user_id) for member in members))
+        assert [r.key for r in emu.requests.records if r.status == 429] == []
+        assert {len(emu.driver.dms(member)) for member in members} == {1}
