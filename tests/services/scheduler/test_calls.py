@@ -9,7 +9,7 @@ from pathlib import Path
 from bus.endpoints import Endpoints
 from emulator.seen import SeenMessage
 from tests.services.scheduler.support import PARIS, World, world
-from tests.services.scheduler.test_reminders import _day, _deliveries
+from tests.services.scheduler.test_reminders import _day, _recorded
 
 C, D = "🇨", "🇩"
 
@@ -57,7 +57,7 @@ async def test_a_quorum_calls_once_falls_through_and_recovers_without_a_second_p
         await w.until(lambda: _calls(w)[0].content == call.content, "the call back")
         assert len(_calls(w)) == 1
         assert [m.id for m in driver.notifications(town.bob) if "Enough" in m.content] == [call.id]
-        assert await _deliveries(w) == [(21, 0, "sent", town.text.id)]
+        await _recorded(w, [(21, 0, "sent", town.text.id)])
         w.clock.set(_at(21, 1))
         await driver.unreact(town.alice, posted.id, D)
         await w.daily_says("**2** · admin 👍, bob 👍")
