@@ -33,7 +33,7 @@ from services.gateway.registry import CommandRegistry
 from services.gateway.rest import Rest
 from services.gateway.snapshot import guild_snapshot
 from services.runtime.clock import wall_time
-from services.runtime.discord import hold_session
+from services.runtime.discord import close_session, hold_session
 from services.runtime.service import EXIT_CONFIG, Runtime
 
 log = logging.getLogger(__name__)
@@ -121,8 +121,8 @@ class Gateway:
         runtime.stopping.set()
 
     async def _close(self) -> None:
-        if self.client is not None and not self.client.is_closed():
-            await self.client.close()
+        if self.client is not None:
+            await close_session(self.client)
 
     async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
         """Carry out a command from another service (see bus/protocol.py, gateway: commands)."""

@@ -48,3 +48,15 @@ async def hold_session(
         await connected
     finally:
         Route.BASE = previous
+
+
+async def close_session(client: nextcord.Client) -> None:
+    """Close ``client``, and its HTTP session whatever happens on the way: nextcord closes
+    the session last, after the websocket, and not at all when that close fails (Discord
+    already gone) or when it marked itself closed before; an aiohttp session would be left
+    open, for the garbage collector to complain about."""
+    try:
+        if not client.is_closed():
+            await client.close()
+    finally:
+        await client.http.close()

@@ -24,7 +24,7 @@ from bus.protocol import (
     MemberUpdated,
     VoiceChanged,
 )
-from services.runtime.discord import hold_session
+from services.runtime.discord import close_session, hold_session
 from services.runtime.service import EXIT_CONFIG, RequestsNotServed, Runtime
 from services.voice.client import VoiceSessionClient
 from services.voice.config import VoiceConfig
@@ -90,11 +90,14 @@ class Voice(RequestsNotServed):
             await asyncio.shield(self._close())
 
     async def _close(self) -> None:
-        if self.client is None or self.client.is_closed():
+        if self.client is None:
             return
-        for connection in list(self.client.voice_clients):
-            await connection.disconnect(force=True)
-        await self.client.close()
+        try:
+            if not self.client.is_closed():
+                for connection in list(self.client.voice_clients):
+                    await connection.disconnect(force=True)
+        finally:
+            await close_session(self.client)
 
     async def _catch_up(self, runtime: Runtime) -> None:
         """Snapshots of every guild, for a voice service started after the gateway."""

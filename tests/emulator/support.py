@@ -17,6 +17,7 @@ from nextcord.http import Route
 from emulator import Emulator
 from emulator.contract import SPEC_ENV, Contract, spec_path
 from emulator.state import Channel, Guild, Member, Role
+from services.runtime.discord import close_session
 from tests.helpers import run as run  # the emulator tests' bounded runner
 
 STEP = 10.0
@@ -96,7 +97,7 @@ async def running(emu: Emulator, client: nextcord.Client) -> AsyncIterator[nextc
             raise TimeoutError("client did not become ready")
         yield client
     finally:
-        await asyncio.wait_for(client.close(), STEP)
+        await asyncio.wait_for(close_session(client), STEP)
         done, _ = await asyncio.wait({task}, timeout=STEP)
         Route.BASE = previous
         if task not in done:
