@@ -35,10 +35,17 @@ while (($#)); do
         *) die "unknown option '$1' (see --help)" ;;
     esac
 done
+# Discord's voice calls are end-to-end encrypted (DAVE); nextcord's voice extra encrypts
+# with dave.py, which ships wheels for 64-bit ARM and x86-64 only.
+case "$(uname -m)" in
+    aarch64|arm64|x86_64|amd64) ;;
+    *) die "this is a $(uname -m) CPU: squadtime needs 64-bit ARM (aarch64) or x86-64, because" \
+           "its voice encryption library (dave.py) exists for no other; on a Raspberry Pi," \
+           "install the 64-bit Raspberry Pi OS (a Pi 3, 4 or 5)" ;;
+esac
 ((EUID == 0)) || die "run as root (sudo $0)"
 [[ -z "$ssh_key" || -r "$ssh_key" ]] || die "cannot read the SSH key $ssh_key"
 [[ -z "$token_source" || -r "$token_source" ]] || die "cannot read the token file $token_source"
-[[ "$(uname -m)" == aarch64 ]] || say "warning: $(uname -m) is not 64-bit ARM; going on anyway"
 
 say "installing system packages: ${packages[*]}"
 DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import subprocess
+from pathlib import Path
 
 from admin.remote import DEFAULT_ENV_FILE, DEFAULT_ROOT
 from tests.admin.conftest import REPO
@@ -53,3 +54,35 @@ def test_install_script_keeps_the_token_private() -> None:
     assert "read -r -s" in script
     assert f"env_file=$config/{DEFAULT_ENV_FILE.rsplit('/', 1)[1]}" in script
     assert "DISCORD_TOKEN_FILE=$token_file" in script
+
+
+def _cpu_check(machine: str, stubs: Path) -> subprocess.CompletedProcess[str]:
+    """The install script's CPU check alone, on a machine whose ``uname -m`` says ``machine``."""
+    uname = stubs / "uname"
+    uname.write_text(f"#!/bin/sh\necho {machine}\n")
+    uname.chmod(0o755)
+    script = INSTALL.read_text()
+    start = script.index('case "$(uname -m)" in')
+    check = script[start : script.index("esac\n", start) + 5]
+    program = 'die() { printf "[install] error: %s\\n" "$*" >&2; exit 1; }\n' + check
+    return subprocess.run(
+        ["bash", "-c", program],
+        env={"PATH": f"{stubs}:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_install_script_refuses_a_cpu_voice_encryption_does_not_run_on(tmp_path: Path) -> None:
+    """64-bit ARM and x86-64 pass; a 32-bit Pi (armv7l) is refused, saying why, before
+    anything is installed."""
+    for machine in ("aarch64", "x86_64"):
+        assert _cpu_check(machine, tmp_path).returncode == 0, machine
+    refused = _cpu_check("armv7l", tmp_path)
+    assert refused.returncode == 1
+    assert "this is a armv7l CPU: squadtime needs 64-bit ARM (aarch64) or x86-64" in refused.stderr
+    assert "dave.py" in refused.stderr
+    script = INSTALL.read_text()
+    assert script.index('case "$(uname -m)" in') < script.index("apt-get")
