@@ -996,6 +996,9 @@ class RecordDmsClosed(RequestMessage, frozen=True, tag="record_dms_closed"):
     closed: bool = True
 
 
+type DeliveryKind = Literal["reminder", "call", "event", "nudge"]
+
+
 class Delivery(Fact, frozen=True):
     """One thing the bot sends once: a reminder, an "enough players" call, a scheduled event
     or a nudge, keyed by guild, community day, hour and member.
@@ -1008,7 +1011,7 @@ class Delivery(Fact, frozen=True):
     date: str
     hour: int  # the community hour; -1 for the whole day
     user_id: int  # 0 for an hour's call or event
-    kind: Literal["reminder", "call", "event", "nudge"]
+    kind: DeliveryKind
     state: Literal["claimed", "sent", "dropped"] = "claimed"
     channel_id: int = 0
     message_id: int = 0

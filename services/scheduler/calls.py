@@ -30,7 +30,6 @@ from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, discord_error
 from bus.protocol import (
     CreateScheduledEvent,
     DeliveriesReply,
-    Delivery,
     EditMessage,
     EditScheduledEvent,
     FetchScheduledEvents,
@@ -209,10 +208,7 @@ class Calls:
         ref: str,
     ) -> _Event | None:
         """Create the hour's event once; the event, or None when it cannot be had."""
-        claim = Delivery(
-            guild_id=guild.guild_id, date=day.isoformat(), hour=slot.hour, user_id=0, kind=EVENT
-        )
-        claimed = await once.claim(self._days, claim)
+        claim, claimed = await once.claim(self._days, guild.guild_id, day, slot.hour, 0, EVENT)
         stored = claimed.delivery
         if stored.state == "dropped":
             return None
@@ -313,10 +309,7 @@ class Calls:
         self, guild: GuildDay, day: date, slot: Slot, players: list[int], text: str, ref: str
     ) -> _Call | None:
         """Post the hour's call once; the call, or None when it was dropped."""
-        claim = Delivery(
-            guild_id=guild.guild_id, date=day.isoformat(), hour=slot.hour, user_id=0, kind=KIND
-        )
-        claimed = await once.claim(self._days, claim)
+        claim, claimed = await once.claim(self._days, guild.guild_id, day, slot.hour, 0, KIND)
         stored = claimed.delivery
         if stored.state == "sent":
             return _Call(stored.channel_id, stored.message_id)

@@ -19,6 +19,7 @@ from bus.errors import CANNOT_MESSAGE_USER, RemoteError
 from bus.protocol import (
     ClaimDelivery,
     Delivery,
+    DeliveryKind,
     DeliveryReply,
     FetchRecentMessages,
     FinishDelivery,
@@ -39,9 +40,13 @@ def reference(guild_id: int, day: date, hour: int, user_id: int, kind: str) -> s
     return hashlib.blake2b(key.encode(), digest_size=5).hexdigest()
 
 
-async def claim(days: Days, delivery: Delivery) -> DeliveryReply:
-    """Record ``delivery`` as about to be sent, unless it is recorded already."""
-    return await days.ask("telemetry", ClaimDelivery(delivery=delivery), DeliveryReply)
+async def claim(
+    days: Days, guild_id: int, day: date, hour: int, user_id: int, kind: DeliveryKind
+) -> tuple[Delivery, DeliveryReply]:
+    """Record a delivery as about to be sent, unless it is recorded already: its key, and
+    the delivery as stored (``fresh`` when this claim made it)."""
+    key = Delivery(guild_id=guild_id, date=day.isoformat(), hour=hour, user_id=user_id, kind=kind)
+    return key, await days.ask("telemetry", ClaimDelivery(delivery=key), DeliveryReply)
 
 
 async def finish(

@@ -220,14 +220,9 @@ class Reminders:
 
     async def _send_once(self, guild_day: GuildDay, day: date, due: Due) -> Delivery:
         ask = self._days.ask
-        claim = Delivery(
-            guild_id=guild_day.guild_id,
-            date=day.isoformat(),
-            hour=due.slot.hour,
-            user_id=due.user_id,
-            kind=KIND,
+        claim, claimed = await once.claim(
+            self._days, guild_day.guild_id, day, due.slot.hour, due.user_id, KIND
         )
-        claimed = await once.claim(self._days, claim)
         if claimed.delivery.state != "claimed":
             return claimed.delivery
         if self._clock.now() >= due.slot.start:
