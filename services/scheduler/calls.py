@@ -47,6 +47,7 @@ from services.scheduler.slots import Slot
 log = logging.getLogger(__name__)
 
 IDLE = 300.0  # calendar seconds between looks when nothing is about to start
+KEPT = 86_400.0  # calendar seconds a started hour's call and finished event are remembered
 KIND: Final = "call"
 EVENT: Final = "event"
 # Discord's Guild Scheduled Event Status.
@@ -109,6 +110,11 @@ class Calls:
         self._events: dict[tuple[int, date, int], _Event] = {}
         self._known: dict[int, date] = {}  # guild -> the day whose calls were read
 
+    @property
+    def remembered(self) -> int:
+        """How many calls and events are kept in memory: about a day's, not a year's."""
+        return len(self._calls) + len(self._events)
+
     async def tick(self) -> tuple[float, bool]:
         """Post, edit or leave each call; the calendar instant to look again at, and whether a
         service failed (try again soon)."""
@@ -138,7 +144,26 @@ class Calls:
             except BusError as error:
                 log.warning("guild %d: the event waits: %s", event.guild_id, error)
                 retry = True
+        self._forget_before(now - KEPT)
         return wake, retry
+
+    def _forget_before(self, moment: float) -> None:
+        """Drop what is done with: calls of hours that started before ``moment``, and
+        finished events of such hours (the record stays in telemetry)."""
+        starts = {
+            (guild.guild_id, guild.day, slot.hour): slot.start
+            for guild in self._days.guilds.values()
+            if guild.day is not None
+            for slot in guild.slots()
+        }
+        self._calls = {
+            key: call for key, call in self._calls.items() if starts.get(key, 0.0) >= moment
+        }
+        self._events = {
+            key: event
+            for key, event in self._events.items()
+            if event.start >= moment or event.status in (SCHEDULED, ACTIVE)
+        }
 
     async def _advance(self, event: _Event, now: float) -> float:
         """Active when its hour starts, completed when it ends; when to look again."""

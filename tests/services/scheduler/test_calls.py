@@ -138,6 +138,11 @@ async def test_an_event_is_created_updated_started_and_completed(
         w.clock.set(_at(21, 0) + 30)
         await w.until(lambda: driver.scheduled_events(town.guild)[0].status == 3, "completed")
         assert len(driver.scheduled_events(town.guild)) == 1
+        calls = w.scheduler.calls
+        assert calls is not None
+        assert calls.remembered == 2  # the call and the event of 20:00
+        w.clock.set(_at(21, 0) + 2 * 86_400)  # two days later, two more daily messages
+        await w.until(lambda: calls.remembered == 0, "finished hours forgotten")
 
 
 async def test_an_event_that_falls_through_is_cancelled_and_not_made_again(
