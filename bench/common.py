@@ -33,6 +33,20 @@ def in_private_dir(measure: Callable[[Path], Coroutine[Any, Any, Figures]]) -> F
         return asyncio.run(measure(runtime))
 
 
+def service_env(runtime: Path, api_url: str, token: str, **extra: str) -> dict[str, str]:
+    """The environment of a squadtime process the benchmark starts: its bus and data under
+    ``runtime``, logged in to the emulator at ``api_url``, quiet below warnings."""
+    return {
+        **os.environ,
+        "SQUADTIME_RUNTIME_DIR": str(runtime),
+        "SQUADTIME_DATA_DIR": str(runtime / "data"),
+        "SQUADTIME_DISCORD_API": api_url,
+        "DISCORD_TOKEN": token,
+        "SQUADTIME_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
 def report(summary: str, figures: Figures) -> int:
     """Print a line for people, then the figures as the JSON line that ends every benchmark."""
     print(summary)

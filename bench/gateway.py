@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import time
@@ -26,7 +25,7 @@ from typing import Any
 import nextcord
 from nextcord.http import Route
 
-from bench.common import in_private_dir, percentile, report, rss_bytes
+from bench.common import in_private_dir, percentile, report, rss_bytes, service_env
 from bus.broker import Broker
 from bus.client import BusClient
 from bus.endpoints import Endpoints
@@ -118,14 +117,7 @@ async def through_gateway(
     client.subscribe("gateway.")
     client.on_events(collect)
     await client.start(timeout=STEP)
-    env = {
-        **os.environ,
-        "SQUADTIME_RUNTIME_DIR": str(runtime),
-        "SQUADTIME_DATA_DIR": str(runtime / "data"),
-        "SQUADTIME_DISCORD_API": emu.api_url,
-        "DISCORD_TOKEN": emu.token,
-        "SQUADTIME_LOG_LEVEL": "WARNING",
-    }
+    env = service_env(runtime, emu.api_url, emu.token)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.gateway", env=env, stdout=asyncio.subprocess.DEVNULL
     )

@@ -37,7 +37,6 @@ import argparse
 import asyncio
 import contextlib
 import math
-import os
 import sqlite3
 import statistics
 import sys
@@ -48,7 +47,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import Figures, in_private_dir, report, rss_bytes
+from bench.common import Figures, in_private_dir, report, rss_bytes, service_env
 from bus.broker import Broker
 from bus.endpoints import Endpoints
 from emulator import Emulator
@@ -312,15 +311,7 @@ def _delivery_figures(emu: Emulator, town: Town, due_mono: float) -> Figures:
 
 
 async def _spawn(runtime: Path, emu: Emulator, calendar: Calendar) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "SQUADTIME_RUNTIME_DIR": str(runtime),
-        "SQUADTIME_DATA_DIR": str(runtime / "data"),
-        "SQUADTIME_DISCORD_API": emu.api_url,
-        "DISCORD_TOKEN": emu.token,
-        "SQUADTIME_LOG_LEVEL": "WARNING",
-        SETTING: calendar.setting(),
-    }
+    env = service_env(runtime, emu.api_url, emu.token, **{SETTING: calendar.setting()})
     return {
         name: await asyncio.create_subprocess_exec(
             sys.executable,

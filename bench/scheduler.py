@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import in_private_dir, report, rss_bytes
+from bench.common import in_private_dir, report, rss_bytes, service_env
 from bus.broker import Broker
 from bus.endpoints import Endpoints
 from emulator import Emulator
@@ -95,14 +94,7 @@ async def measure(members: int, spread: float, runtime: Path) -> dict[str, Any]:
             text = driver.add_text_channel(guild, "general")
             admin = driver.add_member(guild, "admin", roles=[admins])
             players = [driver.add_member(guild, f"p{i:03d}") for i in range(members)]
-            env = {
-                **os.environ,
-                "SQUADTIME_RUNTIME_DIR": str(runtime),
-                "SQUADTIME_DATA_DIR": str(runtime / "data"),
-                "SQUADTIME_DISCORD_API": emu.api_url,
-                "DISCORD_TOKEN": emu.token,
-                "SQUADTIME_LOG_LEVEL": "WARNING",
-            }
+            env = service_env(runtime, emu.api_url, emu.token)
             try:
                 for name in SERVICES:
                     processes[name] = await asyncio.create_subprocess_exec(
