@@ -99,6 +99,17 @@ DAY_BUTTONS = [
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class Drawn:
+    """Who is in each hour (``Days.lines``), and the state it was worked out from."""
+
+    day: date
+    marks: list[MarkFacts]
+    window: GuildConfig
+    schedules: dict[int, MemberSchedule]
+    lines: list[HourLine]
+
+
 @dataclass(slots=True)
 class GuildDay:
     """One guild: its configuration, schedules and current daily message."""
@@ -118,6 +129,7 @@ class GuildDay:
     posted_with: GuildConfig | None = None  # whose window (and zone) the current message shows
     clicked: set[tuple[int, int]] | None = None  # (member, hour) clicked while reconciling
     refused_in: int = 0  # the channel Discord refused the post in, already told to the admin
+    drawn: Drawn | None = None  # the latest ``Days.lines``, while its state is unchanged
 
     @property
     def guild_id(self) -> int:
@@ -212,10 +224,11 @@ class Days:
         guild = self.guilds.get(guild_id)
         if guild is None:
             return
+        # A new dict, not a change in place: ``lines`` knows its drawing is stale by identity.
+        kept = {user: s for user, s in guild.schedules.items() if user != schedule.user_id}
         if schedule.slots:
-            guild.schedules[schedule.user_id] = schedule
-        else:
-            guild.schedules.pop(schedule.user_id, None)
+            kept[schedule.user_id] = schedule
+        guild.schedules = kept
         self._touch(guild)
 
     def reconnected(self, guild_id: int) -> None:
@@ -574,11 +587,28 @@ class Days:
     # ------------------------------------------------------------- the text
 
     def lines(self, guild: GuildDay) -> list[HourLine]:
-        """Who is in each hour of the current message, from the state now."""
+        """Who is in each hour of the current message, from the state now.
+
+        The message's text, the reminders and the calls all read it after each change:
+        it is worked out once per change of the day, its marks, window or schedules (each
+        replaced, never changed in place, so identity tells).
+        """
         assert guild.day is not None
+        drawn = guild.drawn
+        window = guild.window
+        if (
+            drawn is not None
+            and drawn.day == guild.day
+            and drawn.marks is guild.marks
+            and drawn.window is window
+            and drawn.schedules is guild.schedules
+        ):
+            return drawn.lines
         slots = guild.slots()
         scheduled = {u: usual_hours(s, guild.day, slots) for u, s in guild.schedules.items()}
-        return attendance(slots, guild.marks, scheduled)
+        lines = attendance(slots, guild.marks, scheduled)
+        guild.drawn = Drawn(guild.day, guild.marks, window, guild.schedules, lines)
+        return lines
 
     def guild_name(self, guild_id: int) -> str:
         """The guild's name, as the gateway last told it."""
