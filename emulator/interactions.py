@@ -15,8 +15,8 @@ from emulator.actions import Actions, Authorship, Upload
 from emulator.bodies import CallbackBody, CallbackData, Choice, MessageBody
 from emulator.core import Core
 from emulator.jsontypes import JSONObject
-from emulator.permissions import BOT_DEFAULT
-from emulator.state import InteractionMetadata, Message, MessageFlag
+from emulator.permissions import BOT_DEFAULT, Permission
+from emulator.state import DMChannel, InteractionMetadata, Message, MessageFlag, World
 
 CHAT_INPUT_COMMAND_MESSAGE = 20
 """Message type of a slash command's answer."""
@@ -26,6 +26,38 @@ class InteractionType(IntEnum):
     APPLICATION_COMMAND = 2
     MESSAGE_COMPONENT = 3
     AUTOCOMPLETE = 4
+
+
+class InteractionContext(IntEnum):
+    """Where an interaction was used (Interactions > Receiving and Responding, "Interaction
+    Context Types")."""
+
+    GUILD = 0
+    BOT_DM = 1
+
+
+# Receiving and Responding, Interaction Object: in a DM, ``app_permissions`` holds
+# ATTACH_FILES, EMBED_LINKS and MENTION_EVERYONE, and USE_EXTERNAL_EMOJIS in the bot's DMs.
+DM_APP_PERMISSIONS = (
+    Permission.ATTACH_FILES
+    | Permission.EMBED_LINKS
+    | Permission.MENTION_EVERYONE
+    | Permission.USE_EXTERNAL_EMOJIS
+)
+
+
+def _in_bot_dm(world: World, dm: DMChannel, user_id: int) -> JSONObject:
+    """What an interaction in the bot's DMs carries instead of a guild's fields: ``user``
+    (no ``member``, no ``guild_id``: "user ... for the invoking user, if invoked in a DM"),
+    and, for an app installed to a server, ``"0": "0"`` as the guild install's owner
+    ("0 if the interaction is from the app's bot user DM")."""
+    return {
+        "channel": payloads.dm_channel(world, dm),
+        "user": payloads.user(world.user(user_id)),
+        "app_permissions": str(int(DM_APP_PERMISSIONS)),
+        "authorizing_integration_owners": {"0": "0"},
+        "context": int(InteractionContext.BOT_DM),
+    }
 
 
 class CallbackType(IntEnum):
@@ -118,32 +150,38 @@ class Interactions:
             name=name,
             source_message_id=source.id if source else None,
         )
-        channel = world.channel(channel_id)
-        member = world.member(guild_id, user_id)
         event: JSONObject = {
             "id": str(pending.id),
             "application_id": str(self.core.application_id),
             "type": int(kind),
             "data": data,
-            "guild_id": str(guild_id),
             "channel_id": str(channel_id),
-            "channel": payloads.channel(channel),
-            "member": payloads.member_with_permissions(world, member, channel_id=channel_id),
             "token": pending.token,
             "version": 1,
-            # "permissions the app has within the channel the interaction was sent from"
-            "app_permissions": str(
-                world.channel_permissions(channel_id, self.core.bot_id)
-                if self.core.bot_id
-                else BOT_DEFAULT
-            ),
             "locale": "en-US",
-            "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(guild_id)},
-            "context": 0,
             "attachment_size_limit": self.core.config.rules.max_upload_bytes,
         }
+        dm = world.dm_channels.get(channel_id)
+        if dm is not None:
+            event.update(_in_bot_dm(world, dm, user_id))
+        else:
+            channel = world.channel(channel_id)
+            member = world.member(guild_id, user_id)
+            event |= {
+                "guild_id": str(guild_id),
+                "channel": payloads.channel(channel),
+                "member": payloads.member_with_permissions(world, member, channel_id=channel_id),
+                # "permissions the app has within the channel the interaction was sent from"
+                "app_permissions": str(
+                    world.channel_permissions(channel_id, self.core.bot_id)
+                    if self.core.bot_id
+                    else BOT_DEFAULT
+                ),
+                "guild_locale": "en-US",
+                "authorizing_integration_owners": {"0": str(guild_id)},
+                "context": int(InteractionContext.GUILD),
+            }
         if source is not None:
             event["message"] = payloads.message(
                 world, source, cdn=self.core.base_url, viewer=self.core.bot_id

@@ -99,8 +99,10 @@ class InteractionRelay:
         """Answer ``interaction`` with its owner's response, within Discord's deadline."""
         data: dict[str, Any] = dict(interaction.data or {})
         kind = KINDS.get(int(interaction.type.value))
-        if kind is None or interaction.guild_id is None:
-            return  # pings, modals and DMs are not part of the bot
+        if kind is None or (interaction.guild_id is None and kind != "component"):
+            return  # pings, modals and commands in DMs are not part of the bot
+        # A button in a DM (a nudge's) is relayed with guild 0: its owner knows from the
+        # custom id which server it is about, and checks that it is the member's.
         if kind != "autocomplete":  # autocomplete is answered once, never followed up
             self.pending.add(interaction.id, interaction.token or "", interaction.channel_id or 0)
             self._unanswered[interaction.id] = asyncio.Event()

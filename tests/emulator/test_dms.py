@@ -2,6 +2,7 @@
 privacy setting that refuses them (403 50007), as Discord's User and Channel resources say."""
 
 import asyncio
+import json
 
 import nextcord
 import pytest
@@ -181,3 +182,44 @@ async def test_nextcord_user_send_arrives_and_a_closed_dm_raises_forbidden() -> 
                 await asyncio.wait_for(user.send("And at 20:00"), STEP)
             assert refused.value.code == 50007
             assert len(emu.driver.dms(town.alice)) == 1
+
+
+async def test_a_button_in_a_dm_is_an_interaction_without_a_guild() -> None:
+    """A member clicking a button on the bot's DM: INTERACTION_CREATE carries ``user``, no
+    ``guild_id`` nor ``member``, context 1 (the bot's DM); nextcord sees a User, and the
+    bot's private answer reaches the member in the DM."""
+    async with Emulator() as emu:
+        town = small_community(emu)
+        clicks: asyncio.Queue[nextcord.Interaction[nextcord.Client]] = asyncio.Queue()
+
+        async def on_interaction(interaction: nextcord.Interaction[nextcord.Client]) -> None:
+            clicks.put_nowait(interaction)
+            await interaction.response.send_message("Noted.", ephemeral=True)
+
+        client = make_client(nextcord.Intents(guilds=True, dm_messages=True))
+        client.add_listener(on_interaction)
+        async with running(emu, client), api(emu) as rest:
+            opened = await rest.call(
+                "POST", "/users/@me/channels", json_body={"recipient_id": town.bob.user_id}
+            )
+            button = {"type": 2, "style": 1, "label": "I'm in", "custom_id": "x:in"}
+            sent = await rest.post_message(
+                int(opened.body["id"]),
+                {"content": "Play?", "components": [{"type": 1, "components": [button]}]},
+            )
+            outcome = await emu.driver.click(town.bob, int(sent.body["id"]), "x:in")
+            interaction = await asyncio.wait_for(clicks.get(), STEP)
+            assert interaction.guild_id is None
+            assert isinstance(interaction.user, nextcord.User)
+            assert interaction.user.id == town.bob.user_id
+            assert outcome.message is not None
+            assert outcome.message.content == "Noted."
+            assert outcome.ephemeral
+            [session] = emu.gateway.sessions.values()
+            [frame] = [f for _, f in session.backlog if '"t": "INTERACTION_CREATE"' in f]
+            event = json.loads(frame)["d"]
+            assert "guild_id" not in event
+            assert "member" not in event
+            assert event["user"]["id"] == str(town.bob.user_id)
+            assert event["context"] == 1
+            assert event["channel"]["type"] == 1
