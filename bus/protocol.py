@@ -210,6 +210,7 @@ class GuildConfig(Fact, frozen=True):
     quorum_size: int = 0  # "enough players" calls from this many members in an hour; 0 off
     quorum_channel_id: int = 0  # where the calls go; 0 for the daily message's channel
     events: bool = False  # a Discord scheduled event for each hour that reaches the quorum
+    nudges: bool = False  # nudges for members who chose neither /nudges on nor off
 
 
 # ==========================================================================
@@ -797,7 +798,8 @@ class SchedulesReply(ReplyMessage, frozen=True, tag="schedules"):
 class MarkFacts(Fact, frozen=True):
     """A member in (or, ``cancelled``, explicitly out of) one local hour of a community day.
 
-    ``source`` is ``reaction``, ``schedule`` or ``voice``.
+    ``source`` is ``reaction``, ``schedule``, ``voice`` or ``picked`` (an hour the member
+    added from a nudge's button).
     """
 
     user_id: int
@@ -1052,6 +1054,69 @@ class DeliveriesReply(ReplyMessage, frozen=True, tag="deliveries"):
     deliveries: list[Delivery] = msgspec.field(default_factory=list)
 
 
+class NudgeChoice(Fact, frozen=True):
+    """A member's nudges in one guild: on or off (``wanted``; a member with no choice
+    follows the guild's ``nudges`` switch), and the local hours ``quiet_start`` ..
+    ``quiet_end`` on their own clock when none is sent (23 to 9: from 23:00 to 09:00)."""
+
+    user_id: int
+    wanted: bool = True
+    quiet_start: int = 23
+    quiet_end: int = 9
+
+
+class GetNudges(RequestMessage, frozen=True, tag="get_nudges"):
+    """A guild's members' nudge choices; answered with NudgesReply."""
+
+    guild_id: int
+
+
+class SetNudge(RequestMessage, frozen=True, tag="set_nudge"):
+    """Store one member's nudge choice; answered with NudgesReply (the choice as stored).
+    Refused with ``bad_request`` for quiet hours outside 0-23 or another member's choice."""
+
+    guild_id: int
+    user_id: int
+    choice: NudgeChoice
+
+
+class NudgesReply(ReplyMessage, frozen=True, tag="nudges"):
+    """Nudge choices of one guild, members who chose nothing omitted."""
+
+    guild_id: int
+    choices: list[NudgeChoice] = msgspec.field(default_factory=list)
+
+
+class Regular(Fact, frozen=True):
+    """A member who usually plays on a weekday: in voice on it ``weeks`` of the weeks looked
+    at, and their usual co-players (most shared voice time first)."""
+
+    user_id: int
+    weeks: int
+    partners: list[int] = msgspec.field(default_factory=list)
+
+
+class GetRegulars(RequestMessage, frozen=True, tag="get_regulars"):
+    """The members who were in voice on the weekday of community day ``date`` in at least
+    ``min_weeks`` of the ``weeks`` weeks before it, each with up to ``partners`` usual
+    co-players (by voice time shared over those weeks). Members who opted out of telemetry
+    are left out, as regulars and as co-players. Answered with RegularsReply."""
+
+    guild_id: int
+    date: str
+    weeks: int = 4
+    min_weeks: int = 2
+    partners: int = 5
+
+
+class RegularsReply(ReplyMessage, frozen=True, tag="regulars"):
+    """A weekday's regulars, by user id."""
+
+    guild_id: int
+    date: str
+    regulars: list[Regular] = msgspec.field(default_factory=list)
+
+
 TelemetryRequest = (
     GetGuildConfig
     | SetGuildConfig
@@ -1073,6 +1138,9 @@ TelemetryRequest = (
     | ClaimDelivery
     | FinishDelivery
     | GetDeliveries
+    | GetNudges
+    | SetNudge
+    | GetRegulars
 )
 TelemetryReply = (
     GuildConfigReply
@@ -1085,6 +1153,8 @@ TelemetryReply = (
     | RemindersReply
     | DeliveryReply
     | DeliveriesReply
+    | NudgesReply
+    | RegularsReply
     | Done
 )
 

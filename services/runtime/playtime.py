@@ -39,6 +39,7 @@ class How(StrEnum):
 
     VOICE = "voice"
     REACTED = "reaction"
+    PICKED = "picked"  # from a nudge's button, in a DM
     SCHEDULED = "schedule"
 
 

@@ -129,8 +129,15 @@ def describe(config: GuildConfig, view: GuildView) -> str:
             f"Voice greetings: {'on' if config.greetings else 'off'}",
             f"Enough-players calls: {_quorum(config, channel)}",
             f"Discord events for those hours: {'on' if config.events else 'off'}",
+            f"Nudges: {_nudges(config)}",
         ]
     )
+
+
+def _nudges(config: GuildConfig) -> str:
+    if config.nudges:
+        return "on for every member who has not turned them off"
+    return "only for members who turned them on (/nudges on)"
 
 
 def _quorum(config: GuildConfig, channel: Callable[[int], str]) -> str:
@@ -220,6 +227,8 @@ async def configure(context: Context, interaction: Interaction) -> InteractionRe
                     "Count a voice channel first (/config voice): the events take place there."
                 )
             new = replace(config, events=enabled)
+        case "nudges":
+            new = replace(config, nudges=bool_option(options, "enabled"))
         case "reset":
             new = GuildConfig(guild_id=interaction.guild_id)
         case _:

@@ -15,6 +15,7 @@ from bus.protocol import ActionRow, Interaction, InteractionResponse
 from services.runtime import permissions
 from services.scheduler.clock import Clock
 from services.scheduler.daily import Days
+from services.scheduler.nudges import Nudges
 from services.scheduler.reminders import Reminders
 from services.scheduler.render import MAX_CONTENT
 from services.scheduler.roster import GuildView, Roster
@@ -32,6 +33,7 @@ class Context:
     roster: Roster
     clock: Clock
     reminders: Reminders | None = None
+    nudges: Nudges | None = None
     _locks: defaultdict[tuple[int, int], asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )

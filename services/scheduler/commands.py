@@ -101,6 +101,11 @@ CONFIG = CommandSpec(
             "A Discord event for each hour with enough players",
             OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
         ),
+        _sub(
+            "nudges",
+            "Nudges for members who chose neither /nudges on nor off",
+            OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
+        ),
         _sub("post-now", "Post today's message now"),
         _sub("reset", "Forget this server's setup (schedules and timezones stay)"),
     ],
@@ -164,4 +169,25 @@ REMIND = CommandSpec(
     ],
 )
 
-COMMANDS = [CONFIG, SCHEDULE, TIMEZONE, REMIND]
+
+def _quiet(name: str, description: str) -> OptionSpec:
+    return OptionSpec(name=name, description=description, kind="integer", min_value=0, max_value=23)
+
+
+NUDGES = CommandSpec(
+    name="nudges",
+    description="A DM on days you usually play, when your usual co-players are in",
+    ephemeral=True,
+    subcommands=[
+        _sub(
+            "on",
+            "Nudge me on days I usually play and have not answered",
+            _quiet("quiet_from", "No nudges from this hour, your time (default 23)"),
+            _quiet("quiet_until", "... until this hour, your time (default 9)"),
+        ),
+        _sub("off", "No nudges"),
+        _sub("show", "Show my nudges"),
+    ],
+)
+
+COMMANDS = [CONFIG, SCHEDULE, TIMEZONE, REMIND, NUDGES]

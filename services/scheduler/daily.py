@@ -573,16 +573,31 @@ class Days:
                 log.debug("voice mark for %d not kept: %s", user, error)
 
     async def not_today(self, guild_id: int, user_id: int) -> list[int]:
-        """Take the member's usual hours of the current day back; the hours taken back."""
+        """Take the member's usual hours, and the hours they picked from a nudge, of the
+        current day back; the hours taken back."""
         guild = self.guilds.get(guild_id)
         if guild is None or guild.day is None:
             return []
         day = guild.day
-        hours = guild.usual_hours(user_id, day)
-        for hour in hours:
+        usual = guild.usual_hours(user_id, day)
+        picked = {
+            m.hour
+            for m in guild.marks
+            if m.user_id == user_id and m.source == How.PICKED and not m.cancelled
+        }
+        for hour in usual:
             mark = MarkFacts(user_id=user_id, hour=hour, source=How.SCHEDULED, cancelled=True)
             await self._mark(guild, day, mark)
-        return hours
+        for hour in sorted(picked):
+            mark = MarkFacts(user_id=user_id, hour=hour, source=How.PICKED, cancelled=True)
+            await self._mark(guild, day, mark)
+        return [slot.hour for slot in guild.slots() if slot.hour in picked or slot.hour in usual]
+
+    async def pick(self, guild_id: int, user_id: int, hour: int) -> None:
+        """Put the member in ``hour`` of the current day, as picked from a nudge."""
+        guild = self.guilds[guild_id]
+        assert guild.day is not None
+        await self._mark(guild, guild.day, MarkFacts(user_id=user_id, hour=hour, source=How.PICKED))
 
     # ------------------------------------------------------------- the text
 
@@ -613,6 +628,11 @@ class Days:
     def guild_name(self, guild_id: int) -> str:
         """The guild's name, as the gateway last told it."""
         return self._roster.guild(guild_id).name or "your server"
+
+    def member_ids(self, guild_id: int) -> set[int]:
+        """The guild's members (not bots), as the gateway last told them."""
+        members = self._roster.guild(guild_id).members
+        return {user for user, facts in members.items() if not facts.bot}
 
     def member_name(self, guild_id: int, user_id: int) -> str:
         """A member's display name, as the gateway last told it."""

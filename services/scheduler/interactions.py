@@ -12,9 +12,10 @@ import logging
 
 from bus.errors import RemoteError, RequestTimeout, caused_by_request
 from bus.protocol import Interaction, InteractionResponse
-from services.scheduler import admin, remind, schedules, timezones
+from services.scheduler import admin, nudge, remind, schedules, timezones
 from services.scheduler.answers import Context, Refusal, private
 from services.scheduler.daily import NOT_TODAY, OPEN_SCHEDULE
+from services.scheduler.nudges import BUTTON
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ async def answer(context: Context, interaction: Interaction) -> InteractionRespo
 
 async def _route(context: Context, interaction: Interaction) -> InteractionResponse:
     if interaction.guild_id == 0:
+        # A DM: only a nudge's button lives there; it names its server itself.
+        if interaction.kind == "component" and interaction.custom_id.startswith(f"{BUTTON}:"):
+            return await nudge.button(context, interaction)
         raise Refusal("squadtime works in servers only.")
     top = interaction.command.partition(" ")[0]
     match interaction.kind:
@@ -55,6 +59,8 @@ async def _route(context: Context, interaction: Interaction) -> InteractionRespo
             return await timezones.command(context, interaction)
         case "command" if top == "remind":
             return await remind.command(context, interaction)
+        case "command" if top == "nudges":
+            return await nudge.command(context, interaction)
         case "component":
             return await _component(context, interaction)
         case _:
@@ -78,8 +84,7 @@ async def _component(context: Context, interaction: Interaction) -> InteractionR
         starts = {slot.hour: slot.start for slot in guild.slots()}
         shown = ", ".join(f"<t:{int(starts[hour])}:t>" for hour in hours if hour in starts)
         return private(
-            f"You are off today's list for your usual hours ({shown})."
-            " React with an hour to be back in it."
+            f"You are off today's list for {shown}. React with an hour to be back in it."
         )
     if custom_id in (timezones.KEEP_LOCAL, timezones.KEEP_COMMUNITY):
         return await timezones.keep(context, interaction)

@@ -17,6 +17,7 @@ from datetime import date
 
 from bus.errors import CANNOT_MESSAGE_USER, RemoteError
 from bus.protocol import (
+    ActionRow,
     ClaimDelivery,
     Delivery,
     DeliveryKind,
@@ -81,6 +82,7 @@ async def post_once(
     *,
     fresh: bool,
     notify: Sequence[int] = (),
+    components: Sequence[ActionRow] = (),
 ) -> int | None:
     """Post ``content`` (ending with ``ref``) unless an earlier try did; the message's id, or
     None when Discord refuses it as a DM to someone who does not accept the bot's DMs."""
@@ -92,7 +94,11 @@ async def post_once(
             if message.mine and message.content.endswith(f"ref {ref}"):
                 return message.message_id
     request = SendMessage(
-        channel_id=channel_id, content=content, notify=list(notify), nonce=f"r{ref}"
+        channel_id=channel_id,
+        content=content,
+        components=list(components),
+        notify=list(notify),
+        nonce=f"r{ref}",
     )
     try:
         sent = await days.ask("gateway", request, MessageSent, timeout=SEND_TIMEOUT)

@@ -15,7 +15,7 @@ from services.runtime.playtime import STRENGTH, How
 from services.scheduler.board import HourLine
 
 MAX_CONTENT = 2000  # Discord's limit for a message's content
-MARKERS = {How.VOICE: "🎧", How.REACTED: "👍", How.SCHEDULED: "📅"}
+MARKERS = {How.VOICE: "🎧", How.REACTED: "👍", How.PICKED: "📨", How.SCHEDULED: "📅"}
 _MARKDOWN = re.compile(r"([\\*_~|`<>\[\]])")
 
 type Label = Callable[[int], tuple[str, str]]
@@ -67,12 +67,17 @@ def daily_text(
 ) -> str:
     """The whole message; past 2,000 characters each hour names fewer members, then "+N more"."""
 
+    legend = (
+        f"React with the hours you will play. {MARKERS[How.REACTED]} reacted"
+        f" · {MARKERS[How.SCHEDULED]} usual hours · {MARKERS[How.VOICE]} in voice"
+    )
+    if any(how == How.PICKED for line in lines for _, how in line.players):
+        legend += f" · {MARKERS[How.PICKED]} answered a nudge"
+
     def compose(limit: int | None) -> str:
         parts = [
             header(day),
-            "React with the hours you will play. "
-            f"{MARKERS[How.REACTED]} reacted · {MARKERS[How.SCHEDULED]} usual hours"
-            f" · {MARKERS[How.VOICE]} in voice",
+            legend,
             "",
             *(_hour(line, label, limit) for line in lines),
         ]

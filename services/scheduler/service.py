@@ -42,6 +42,7 @@ from services.scheduler.clock import Clock
 from services.scheduler.commands import COMMANDS
 from services.scheduler.daily import Days
 from services.scheduler.interactions import answer
+from services.scheduler.nudges import Nudges
 from services.scheduler.pulse import Pulse
 from services.scheduler.reminders import Reminders
 from services.scheduler.roster import Roster
@@ -64,6 +65,7 @@ class Scheduler:
         self.days: Days | None = None
         self.reminders: Reminders | None = None
         self.calls: Calls | None = None
+        self.nudges: Nudges | None = None
         self._context: Context | None = None
         self._pulse = Pulse(interval=5.0)
         self._unloaded: set[int] = set()  # guilds seen whose state telemetry has not given yet
@@ -75,8 +77,9 @@ class Scheduler:
         self.days = Days(runtime.bus, self.roster, runtime.tasks, self.clock)
         self.reminders = Reminders(self.days, self.clock)
         self.calls = Calls(self.days, self.clock)
+        self.nudges = Nudges(self.days, self.clock)
         self.days.on_change = self.reminders.changed.set
-        self._context = Context(self.days, self.roster, self.clock, self.reminders)
+        self._context = Context(self.days, self.roster, self.clock, self.reminders, self.nudges)
         self._pulse = Pulse(interval=runtime.settings.heartbeat_interval)
         self._bus = runtime.bus
         runtime.bus.subscribe("gateway.")
@@ -88,7 +91,7 @@ class Scheduler:
         assert days is not None
         runtime.tasks.spawn(offer_commands(runtime.bus, self.name, COMMANDS), name="commands")
         await self._learn_guilds(runtime)
-        runtime.tasks.spawn(self._act(runtime), name="reminders and calls")
+        runtime.tasks.spawn(self._act(runtime), name="reminders, calls and nudges")
         while not runtime.stopping.is_set():
             days.changed.clear()
             await self._load_guilds()
@@ -103,17 +106,19 @@ class Scheduler:
                     await self.clock.sleep_until(wake, days.changed)
 
     async def _act(self, runtime: Runtime) -> None:
-        """Send each reminder when it is due and keep each call in step, until the service
-        stops; woken by any change of who is in."""
-        reminders, calls = self.reminders, self.calls
+        """Send each reminder and nudge when it is due and keep each call in step, until the
+        service stops; woken by any change of who is in."""
+        reminders, calls, nudges = self.reminders, self.calls, self.nudges
         assert reminders is not None
         assert calls is not None
+        assert nudges is not None
         while not runtime.stopping.is_set():
             reminders.changed.clear()
             try:
                 wake, retry = await reminders.tick()
                 called, failed = await calls.tick()
-                wake, retry = min(wake, called), retry or failed
+                nudged, missed = await nudges.tick()
+                wake, retry = min(wake, called, nudged), retry or failed or missed
             except Exception:
                 log.exception("reminders and calls failed; trying again in %.0f s", RETRY)
                 wake, retry = math.inf, True

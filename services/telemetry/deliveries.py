@@ -1,5 +1,5 @@
 """What the bot sends once — reminders, "enough players" calls, scheduled events, nudges —
-and the reminder choices behind them.
+and the members' reminder and nudge choices behind them.
 
 A delivery is claimed (a row is inserted) *before* Discord is asked, and finished (sent or
 dropped) after: the row's key (guild, community day, hour, member, kind) makes a second
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import sqlite3
 
-from bus.protocol import Delivery, ReminderChoice
+from bus.protocol import Delivery, NudgeChoice, ReminderChoice
 from services.telemetry.clock import day_from_number, day_number, parse_day
 from services.telemetry.database import transaction
 from services.telemetry.store import ensure_guild
@@ -58,6 +58,28 @@ def set_reminder(
         connection.execute(
             "INSERT OR REPLACE INTO reminders VALUES (?, ?, ?, ?)",
             (guild_id, user_id, choice.minutes, int(choice.channel)),
+        )
+
+
+def get_nudges(connection: sqlite3.Connection, guild_id: int) -> list[NudgeChoice]:
+    """A guild's nudge choices, by member (members who chose nothing are not listed)."""
+    return [
+        NudgeChoice(user_id=user, wanted=bool(wanted), quiet_start=start, quiet_end=end)
+        for user, wanted, start, end in connection.execute(
+            "SELECT user_id, wanted, quiet_start, quiet_end FROM nudges WHERE guild_id = ?"
+            " ORDER BY user_id",
+            (guild_id,),
+        )
+    ]
+
+
+def set_nudge(connection: sqlite3.Connection, guild_id: int, choice: NudgeChoice) -> None:
+    """Store one member's nudge choice (validated by the caller)."""
+    with transaction(connection):
+        ensure_guild(connection, guild_id)
+        connection.execute(
+            "INSERT OR REPLACE INTO nudges VALUES (?, ?, ?, ?, ?)",
+            (guild_id, choice.user_id, int(choice.wanted), choice.quiet_start, choice.quiet_end),
         )
 
 

@@ -32,6 +32,8 @@ from bus.protocol import (
     GetDayState,
     GetDeliveries,
     GetGuildConfig,
+    GetNudges,
+    GetRegulars,
     GetReminders,
     GetSchedules,
     GetTimezones,
@@ -40,15 +42,20 @@ from bus.protocol import (
     GuildConfigReply,
     MarkFacts,
     MemberSchedule,
+    NudgeChoice,
+    NudgesReply,
     PostWindow,
     PrivacyReply,
     RecordDailyPost,
     RecordDmsClosed,
     RecordMark,
+    Regular,
+    RegularsReply,
     ReminderChoice,
     RemindersReply,
     SchedulesReply,
     SetGuildConfig,
+    SetNudge,
     SetReminder,
     SetSchedule,
     SetTelemetryOptOut,
@@ -66,7 +73,7 @@ from services.runtime.playtime import (
     timezone_named,
 )
 from services.runtime.playtime import zone as zone_or_utc
-from services.telemetry import days, deliveries, schedules, store
+from services.telemetry import days, deliveries, regulars, schedules, store
 from services.telemetry.backup import BackupError, backup_database
 from services.telemetry.clock import local_days, parse_day
 from services.telemetry.database import DatabaseThread
@@ -74,9 +81,10 @@ from services.telemetry.ingest import Recorder
 from services.telemetry.sessions import sessions_between
 
 MAX_PERIOD_DAYS = 366
-MARK_SOURCES = frozenset({"reaction", "schedule", "voice"})
+MARK_SOURCES = frozenset({"reaction", "schedule", "voice", "picked"})
 _POST_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 MIN_REMINDER, MAX_REMINDER = 5, 120  # minutes before the hour
+MAX_REGULAR_WEEKS, MAX_PARTNERS = 12, 25
 
 
 class Requests:
@@ -197,6 +205,32 @@ class Requests:
                 check_day(text)
                 found_all = await db.call(deliveries.get_deliveries, guild_id, text)
                 return DeliveriesReply(deliveries=found_all)
+            case GetNudges(guild_id=guild_id):
+                found_nudges = await db.call(deliveries.get_nudges, guild_id)
+                return NudgesReply(guild_id=guild_id, choices=found_nudges)
+            case SetNudge(guild_id=guild_id, user_id=user_id, choice=nudge):
+                check_nudge(nudge, user_id)
+                await db.call(deliveries.set_nudge, guild_id, nudge)
+                return NudgesReply(guild_id=guild_id, choices=[nudge])
+            case GetRegulars(guild_id=guild_id, date=text):
+                day = check_day(text)
+                check_regulars(request)
+                found_regulars = await db.call(
+                    regulars.find_regulars,
+                    guild_id,
+                    day,
+                    weeks=request.weeks,
+                    min_weeks=request.min_weeks,
+                    partners=request.partners,
+                )
+                return RegularsReply(
+                    guild_id=guild_id,
+                    date=text,
+                    regulars=[
+                        Regular(user_id=r.user_id, weeks=r.weeks, partners=list(r.partners))
+                        for r in found_regulars
+                    ],
+                )
             case Backup(path=path):
                 target = check_backup_path(path, db.path)
                 try:
@@ -325,6 +359,27 @@ def check_reminder(choice: ReminderChoice, user_id: int) -> None:
             ErrorCode.BAD_MINUTES,
             f"a reminder comes {MIN_REMINDER} to {MAX_REMINDER} minutes before the hour,"
             f" not {choice.minutes}",
+        )
+
+
+def check_nudge(choice: NudgeChoice, user_id: int) -> None:
+    """Refuse quiet hours outside 0-23, or a choice for another member."""
+    if choice.user_id != user_id:
+        raise RequestRefused(ErrorCode.BAD_REQUEST, "a nudge choice is the member's own")
+    check_hour(choice.quiet_start)
+    check_hour(choice.quiet_end)
+
+
+def check_regulars(request: GetRegulars) -> None:
+    """Refuse a look-back that is not a few weeks, or asks for more weeks than it looks at."""
+    if not 1 <= request.weeks <= MAX_REGULAR_WEEKS:
+        raise RequestRefused(
+            ErrorCode.BAD_PERIOD, f"regulars look back 1 to {MAX_REGULAR_WEEKS} weeks"
+        )
+    if not 1 <= request.min_weeks <= request.weeks or not 0 <= request.partners <= MAX_PARTNERS:
+        raise RequestRefused(
+            ErrorCode.BAD_REQUEST,
+            f"min_weeks is 1 to weeks, partners 0 to {MAX_PARTNERS}",
         )
 
 

@@ -263,6 +263,34 @@ ALTER TABLE guilds ADD COLUMN quorum_channel_id INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE guilds ADD COLUMN events INTEGER NOT NULL DEFAULT 0;
 """
 
+# Version 8: nudges. Members' choices (``wanted`` 1 on, 0 off: a member who chose neither
+# follows the guild's ``nudges`` switch) with their quiet hours, local on their own clock;
+# and a fourth mark source, 3 ``picked``: an hour a member added from a nudge's button, not
+# by a reaction (a reaction mark is reconciled with the message's reactions, this one is not).
+_V8_NUDGES = """
+ALTER TABLE guilds ADD COLUMN nudges INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE nudges (
+    guild_id    INTEGER NOT NULL REFERENCES guilds ON DELETE CASCADE,
+    user_id     INTEGER NOT NULL,
+    wanted      INTEGER NOT NULL CHECK (wanted IN (0, 1)),
+    quiet_start INTEGER NOT NULL DEFAULT 23 CHECK (quiet_start BETWEEN 0 AND 23),
+    quiet_end   INTEGER NOT NULL DEFAULT 9 CHECK (quiet_end BETWEEN 0 AND 23),
+    PRIMARY KEY (guild_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE marks_v8 (
+    day       INTEGER NOT NULL,
+    member    INTEGER NOT NULL REFERENCES members ON DELETE CASCADE,
+    source    INTEGER NOT NULL CHECK (source BETWEEN 0 AND 3),
+    hours     INTEGER NOT NULL CHECK (hours BETWEEN 1 AND 16777215),
+    cancelled INTEGER NOT NULL DEFAULT 0 CHECK (cancelled & ~hours = 0),
+    at        INTEGER NOT NULL,
+    PRIMARY KEY (day, member, source)
+) WITHOUT ROWID;
+INSERT INTO marks_v8 SELECT day, member, source, hours, cancelled, at FROM marks;
+DROP TABLE marks;
+ALTER TABLE marks_v8 RENAME TO marks;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
@@ -271,6 +299,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V5_OWN_TIME,
     _V6_DELIVERIES,
     _V7_QUORUM,
+    _V8_NUDGES,
 )
 LATEST = len(MIGRATIONS)
 

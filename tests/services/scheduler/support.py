@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from emulator.options import OptionValue
 from emulator.seen import SeenMessage
 from emulator.state import Member
 from services.scheduler.service import Scheduler
+from services.telemetry.database import connect
 from services.telemetry.service import Telemetry
 from tests.emulator.support import Community, small_community
 from tests.helpers import eventually
@@ -228,19 +230,25 @@ async def world(
     scheduler: bool = True,
     crowd: int = 0,
     discord_follows: bool = False,
+    history: Callable[[Emulator, Community, sqlite3.Connection], None] | None = None,
 ) -> AsyncIterator[World]:
     """The emulator with a small community, and the gateway, telemetry and scheduler on the bus.
 
     With ``scheduler=False`` the test starts (and restarts) schedulers with
     ``World.scheduler_running``. ``crowd`` more members (``m00000``...) join the guild
     before the bot logs in. With ``discord_follows`` the emulator's clock follows the test's
-    (for what Discord checks against its own time, such as an event's start).
+    (for what Discord checks against its own time, such as an event's start). ``history``
+    writes what telemetry knows before it starts (past voice sessions, say), and may add
+    members.
     """
     clock = ManualClock(start)
     async with Emulator(clock=EmulatorTime(clock) if discord_follows else None) as emu:
         town = small_community(emu)
         for n in range(crowd):
             emu.driver.add_member(town.guild, f"m{n:05d}")
+        if history is not None:
+            with contextlib.closing(connect(data / "telemetry.db")) as connection:
+                history(emu, town, connection)
         async with (
             running(Telemetry(data / "telemetry.db"), endpoints, data),
             running_gateway(emu, endpoints, data),

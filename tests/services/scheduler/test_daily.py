@@ -169,8 +169,7 @@ async def test_not_today_takes_usual_hours_back(endpoints: Endpoints, short_tmp:
         off = await driver.click(town.bob, posted.id, NOT_TODAY)
         assert off.message is not None
         assert off.message.content == (
-            f"You are off today's list for your usual hours ({_t(18)}, {_t(19)})."
-            " React with an hour to be back in it."
+            f"You are off today's list for {_t(18)}, {_t(19)}. React with an hour to be back in it."
         )
         await driver.react(town.bob, posted.id, B)
         await w.daily_says(f"{B} {_t(19)} · **1** · bob 👍")
