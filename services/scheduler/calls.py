@@ -246,7 +246,9 @@ class Calls:
                     )
                 return _Event(guild.guild_id, found.event_id, slot.start, found.status)
             if stored.state == "sent":
-                return None  # made once, deleted since: not made again
+                # Made once, deleted since (by a moderator): never made again, and
+                # remembered as final so that the next change does not ask Discord again.
+                return _Event(guild.guild_id, stored.message_id, slot.start, COMPLETED)
         create = CreateScheduledEvent(
             guild_id=guild.guild_id,
             channel_id=channel_id,

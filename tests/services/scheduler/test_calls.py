@@ -161,3 +161,33 @@ async def test_an_event_that_falls_through_is_cancelled_and_not_made_again(
         await driver.react(town.bob, posted.id, D)
         await w.until(lambda: "Enough players" in _calls(w)[0].content.split("~~")[0], "call back")
         assert [e.status for e in driver.scheduled_events(town.guild)] == [4]
+
+
+async def test_an_event_deleted_in_discord_is_not_made_again_nor_looked_for(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """A moderator deletes the 20:00 event; after a restart of the scheduler, members joining
+    the hour bring no new event, and Discord's list of events is read once, not per change."""
+
+    async with world(endpoints, short_tmp, discord_follows=True, scheduler=False) as w:
+        town, driver = w.town, w.emu.driver
+        async with w.scheduler_running():
+            posted = await _events_on(w)
+            for member in (town.alice, town.bob):
+                await driver.react(member, posted.id, C)
+            await w.until(lambda: len(driver.scheduled_events(town.guild)) == 1, "the event")
+            [event] = driver.scheduled_events(town.guild)
+            w.emu.actions.delete_scheduled_event(event)
+        listed = ("GET", "/guilds/{guild_id}/scheduled-events")
+        before = len(w.emu.requests.matching(*listed))
+        async with w.scheduler_running():
+            await w.until(lambda: len(w.emu.requests.matching(*listed)) > before, "the events read")
+            read = len(w.emu.requests.matching(*listed))
+            await driver.react(town.admin, posted.id, C)
+            await w.daily_says(f"{C} <t:{int(_at(20))}:t> · **3**")
+            await driver.unreact(town.admin, posted.id, C)
+            await w.daily_says(f"{C} <t:{int(_at(20))}:t> · **2**")
+            mention = f"<@{town.admin.user_id}>"
+            await w.until(lambda: mention not in _calls(w)[0].content, "the call in step")
+            assert driver.scheduled_events(town.guild) == []
+            assert len(w.emu.requests.matching(*listed)) - read <= 1
