@@ -24,14 +24,14 @@ import logging
 import secrets
 import struct
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Protocol
 
 from aiohttp import WSMsgType, web
 
 from emulator.dave import mls
-from emulator.dave.group import Call, Committer
+from emulator.dave.group import Call, Committed, Committer
 from emulator.dave.participant import DAVE_VERSION, Listener, is_dave_frame
 from emulator.hearing import MODES, Heard, Stream, Undecodable
 from emulator.jsontypes import JSONObject, JSONValue, as_object
@@ -129,6 +129,8 @@ class VoiceConnection:
     stream: Stream | None = None
     dave: bool = False
     call: Call | None = None
+    sent_ops: list[int] = field(default_factory=list)
+    """Opcodes sent to this client, in order."""
     executed: int = 0
     """Transitions this client was told to execute (op 22): from the first on it encrypts."""
     seq: int = 0
@@ -139,11 +141,13 @@ class VoiceConnection:
 
     async def send(self, op: VoiceOp, data: JSONValue) -> None:
         self.seq = (self.seq + 1) & 0xFFFF
+        self.sent_ops.append(op)
         with contextlib.suppress(ConnectionResetError):
             await self.ws.send_str(json.dumps({"op": op, "d": data, "seq": self.seq}))
 
     async def send_binary(self, op: VoiceOp, payload: bytes) -> None:
         self.seq = (self.seq + 1) & 0xFFFF
+        self.sent_ops.append(op)
         with contextlib.suppress(ConnectionResetError):
             await self.ws.send_bytes(struct.pack(">HB", self.seq, op) + payload)
 
@@ -216,6 +220,13 @@ class EmulatedVoice:
         """1: DAVE required, as on Discord since March 2026; 0: the old transport-only calls."""
         self.first_committer: Committer = "client"
         """Whose commit wins an epoch's race: a connected client's or a simulated member's."""
+        self.member_latency = 0.0
+        """Seconds a simulated member's client takes to say it is ready for a transition
+        (a real client's round trip; 0 here unless a test wants Discord's pace)."""
+        self.refuse_identify_with: int | None = None
+        """A close code to answer the next IDENTIFY with (4021: Discord rate-limits voice)."""
+        self.commits: list[Committed] = []
+        """Every DAVE commit broadcast, in every channel, oldest first."""
         self.closed_with: list[int] = []
         """Close codes this server sent, in order."""
         self.external_sender = mls.ExternalSender()
@@ -299,6 +310,21 @@ class EmulatedVoice:
             for c in self._connections
             if (c.guild_id, c.user_id) == (guild_id, user_id)
         )
+
+    def ops_sent(self, guild_id: int, user_id: int) -> list[int]:
+        """Opcodes sent so far to ``user_id``'s open connection in ``guild_id``."""
+        return [
+            op
+            for c in self._connections
+            if (c.guild_id, c.user_id) == (guild_id, user_id)
+            for op in c.sent_ops
+        ]
+
+    async def disconnect(self, guild_id: int, user_id: int, code: int) -> None:
+        """Close ``user_id``'s voice connection with ``code`` (4022: the call is terminated)."""
+        for connection in list(self._connections):
+            if (connection.guild_id, connection.user_id) == (guild_id, user_id):
+                await self._refuse(connection, Close(code), "Disconnected.")
 
     def spoil_next_welcome(self, guild_id: int, channel_id: int, user_id: int) -> None:
         """Corrupt the next welcome sent to ``user_id`` in that channel (to provoke op 31)."""
@@ -420,6 +446,9 @@ class EmulatedVoice:
                 connection, Close.AUTHENTICATION_FAILED, "Authentication failed."
             )
         self.identify_count += 1
+        if self.refuse_identify_with is not None:
+            code, self.refuse_identify_with = self.refuse_identify_with, None
+            return await self._refuse(connection, Close(code), "Refused.")
         offered = data.get("max_dave_protocol_version")
         offered = offered if isinstance(offered, int) and not isinstance(offered, bool) else 0
         if self.dave_version and offered < self.dave_version:
@@ -520,6 +549,8 @@ class EmulatedVoice:
                 state.channel_id,
                 self.external_sender,
                 first_committer=lambda: self.first_committer,
+                member_latency=lambda: self.member_latency,
+                history=self.commits,
                 on_change=self._changes.touch,
             )
             self._calls[key] = call
@@ -538,9 +569,10 @@ class EmulatedVoice:
         call, connection.call = connection.call, None
         if call is None:
             return
-        async with call.lock:
-            await call.leave(connection.user_id)
-        if not any(c.call is call for c in self._connections):
+        if any(c.call is call for c in self._connections):
+            async with call.lock:
+                await call.leave(connection.user_id)
+        else:  # the last client gone: nobody left to encrypt for, the call ends
             call.close()
             for key, known in list(self._calls.items()):
                 if known is call:

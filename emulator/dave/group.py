@@ -51,6 +51,17 @@ class Proposal:
     message: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """One commit the gateway broadcast: who made it, the epoch it opened, who it changed."""
+
+    channel_id: int
+    committer: int
+    epoch: int
+    added: frozenset[int]
+    removed: frozenset[int]
+
+
 @dataclass(eq=False, slots=True)
 class Seat:
     """One member of the call, as the gateway tracks it."""
@@ -83,7 +94,9 @@ class Call:
         sender: mls.ExternalSender,
         *,
         first_committer: Callable[[], Committer],
+        member_latency: Callable[[], float] = lambda: 0.0,
         on_change: Callable[[], None],
+        history: list[Committed] | None = None,
     ) -> None:
         self.channel_id = channel_id
         self.sender = sender
@@ -96,6 +109,9 @@ class Call:
         self.spoil_welcome_for: set[int] = set()
         """Users whose next welcome is corrupted in transit (to test op 31 recovery)."""
         self._first_committer = first_committer
+        self._member_latency = member_latency
+        self.history: list[Committed] = [] if history is None else history
+        """Every commit broadcast, oldest first (shared with the server, which outlives calls)."""
         self._on_change = on_change
         self._proposals: list[Proposal] = []  # broadcast in this (established) epoch
         self._transitions: dict[int, Transition] = {}
@@ -144,16 +160,17 @@ class Call:
         if others:
             await link.clients_connect([o.user_id for o in others])
         await link.external_sender(self.sender.package())
-        if not self.established:
-            in_flight = [
-                Proposal(mls.ProposalType.ADD, o.user_id, self.sender.add(self.channel_id, 0, kp))
-                for o in others
-                if (kp := o.key_package) is not None
-            ]
-            if in_flight:
-                await self._send_proposals([seat], in_flight)
+        in_flight = [
+            Proposal(mls.ProposalType.ADD, o.user_id, self.sender.add(self.channel_id, 0, kp))
+            for o in others
+            if (kp := o.key_package) is not None and not self.established
+        ]
         if isinstance(link, Listener):
+            # A client sends its key package as soon as it knows the protocol version (op 4),
+            # before the in-flight proposals reach it.
             await self.key_package(link.user_id, link.key_package())
+        if in_flight and seat.leaf == UNASSIGNED and not self.established:
+            await self._send_proposals([seat], in_flight)
         self._on_change()
 
     async def leave(self, user_id: int) -> None:
@@ -215,26 +232,31 @@ class Call:
         again from the key package it sends next)."""
         log.info("DAVE: %d could not process transition %d", user_id, transition_id)
         seat = self.seats.get(user_id)
+        removal = None
+        if seat is not None:
+            seat.key_package = None
+            if self.established and seat.leaf != UNASSIGNED:
+                removal = Proposal(
+                    mls.ProposalType.REMOVE,
+                    user_id,
+                    self.sender.remove(self.channel_id, self.epoch, seat.leaf),
+                )
+                seat.leaf = UNASSIGNED  # pending again: no longer sent the group's messages
         transition = self._transitions.get(transition_id)
         if transition is not None:
             transition.waiting.discard(user_id)
             await self._maybe_execute(transition)
         if seat is None:
             return
-        seat.key_package = None
-        if not self.established or seat.leaf == UNASSIGNED:
-            return
-        proposal = Proposal(
-            mls.ProposalType.REMOVE,
-            user_id,
-            self.sender.remove(self.channel_id, self.epoch, seat.leaf),
-        )
-        others = [s for s in self.members if s is not seat]
-        if not others:
-            await self._sole_member_reset(seat)
-            return
-        seat.leaf = UNASSIGNED  # pending again: no longer sent the group's messages
-        await self._propose([proposal])
+        if removal is not None:
+            if self.members:
+                await self._propose([removal])
+            else:
+                await self._sole_member_reset(seat)
+                return
+        if isinstance(seat.link, Listener):  # a client resets and sends a new key package
+            await seat.link.prepare_epoch(1)
+            await self.key_package(user_id, seat.link.key_package())
 
     # ------------------------------------------------------------ proposals and commits
 
@@ -329,6 +351,10 @@ class Call:
             self._commit_timer.cancel()
             self._commit_timer = None
         self._apply(seat, applied)
+        removed = frozenset(p.user_id for p in applied if p.kind is mls.ProposalType.REMOVE)
+        self.history.append(
+            Committed(self.channel_id, user_id, self.epoch, frozenset(added), removed)
+        )
         await self._announce(commit_bytes, welcome, set(added))
         return True
 
@@ -366,9 +392,7 @@ class Call:
     async def _announce(self, commit: bytes, welcome: bytes, added: set[int]) -> None:
         self._next_transition = self._next_transition % 0xFFFF + 1
         members = self.members
-        transition = Transition(
-            self._next_transition, {s.user_id for s in members if not s.link.simulated}
-        )
+        transition = Transition(self._next_transition, {s.user_id for s in members})
         self._transitions[transition.id] = transition
         loop = asyncio.get_running_loop()
         transition.timer = loop.call_later(
@@ -388,6 +412,7 @@ class Call:
             if isinstance(seat.link, Listener):
                 if ok:
                     seat.link.hear_from(senders)
+                    self._ready_after(seat.user_id, transition)
                 else:
                     await self.invalid(seat.user_id, transition.id)
         self._on_change()
@@ -428,6 +453,19 @@ class Call:
             return
         transition.waiting.discard(user_id)
         await self._maybe_execute(transition)
+
+    def _ready_after(self, user_id: int, transition: Transition) -> None:
+        """A simulated member says it is ready (op 23) after its client's round trip."""
+        latency = self._member_latency()
+        if latency <= 0:
+            transition.waiting.discard(user_id)
+            return
+
+        async def ready_late() -> None:
+            async with self.lock:
+                await self.ready(user_id, transition.id)
+
+        asyncio.get_running_loop().call_later(latency, self._spawn, ready_late)
 
     async def _maybe_execute(self, transition: Transition) -> None:
         if not transition.waiting:
