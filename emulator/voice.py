@@ -215,6 +215,8 @@ class EmulatedVoice:
         self.world = world
         self.host = host
         self.identify_count = 0
+        self.last_identify_at: float | None = None
+        """``time.monotonic()`` of the last IDENTIFY accepted or refused."""
         self.rejected_packets = 0
         self.dave_version = DAVE_VERSION
         """1: DAVE required, as on Discord since March 2026; 0: the old transport-only calls."""
@@ -446,6 +448,7 @@ class EmulatedVoice:
                 connection, Close.AUTHENTICATION_FAILED, "Authentication failed."
             )
         self.identify_count += 1
+        self.last_identify_at = time.monotonic()
         if self.refuse_identify_with is not None:
             code, self.refuse_identify_with = self.refuse_identify_with, None
             return await self._refuse(connection, Close(code), "Refused.")
