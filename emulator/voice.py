@@ -607,7 +607,8 @@ class EmulatedVoice:
                 await call.leave(user_id)
         if after is not None and (call := self._calls.get((guild_id, after))) is not None:
             async with call.lock:
-                await call.join(Listener(user_id, after))
+                if user_id not in call.seats:  # not seated already when the call began
+                    await call.join(Listener(user_id, after))
 
     async def reconnect_member(self, guild_id: int, user_id: int) -> None:
         """A simulated human's voice connection drops and comes back (a network blip): the

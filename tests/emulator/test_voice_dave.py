@@ -6,6 +6,7 @@ import nextcord
 import pytest
 
 from emulator import Emulator
+from emulator.dave.participant import Listener
 from emulator.voice import Close, VoiceOp
 from tests.emulator.support import STEP, running, small_community
 from tests.emulator.voice_support import (
@@ -201,3 +202,62 @@ async def test_a_listener_hears_no_plain_frame_as_voice() -> None:
         assert heard.plain_voiced_packets > 0
         assert heard.first_voiced_e2ee is False
         assert heard.voiced_seconds <= 1.5 - 0.02 * heard.plain_voiced_packets + 0.05
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        (b"\x63", Close.UNKNOWN_OPCODE),
+        (b"", Close.BAD_REQUEST),
+        (b"\x1a" + b"\x00\x01\x00\x02", Close.BAD_REQUEST),
+    ],
+    ids=["unknown opcode", "empty", "not a key package"],
+)
+async def test_bad_binary_frames_close_the_connection(frame: bytes, code: Close) -> None:
+    """An unknown binary opcode, an empty frame or a key package that does not parse: closed
+    with the matching code, as Discord's voice gateway does."""
+
+    async with Emulator() as emu:
+        town = small_community(emu)
+        await emu.driver.join_voice(town.alice, town.voice)
+        async with running(emu, make_voice_client(emu)) as client:
+            voice = await join_encrypted(client, town.voice.id)
+            await voice.ws.send_as_bytes(frame)
+            await emu.driver.wait_until(lambda: emu.voice.closed_with == [code], timeout=STEP)
+            await voice.disconnect(force=True)
+
+
+async def test_a_key_package_for_someone_else_is_refused() -> None:
+    """The bot sending Alice's key package as its own: refused (4020), nothing proposed."""
+
+    async with Emulator() as emu:
+        town = small_community(emu)
+        await emu.driver.join_voice(town.alice, town.voice)
+        async with running(emu, make_voice_client(emu)) as client:
+            voice = await join_encrypted(client, town.voice.id)
+            stranger = Listener(town.alice.user_id, town.voice.id)
+            await stranger.external_sender(emu.voice.external_sender.package())
+            commits = len(emu.voice.commits)
+            await voice.ws.send_as_bytes(b"\x1a" + stranger.key_package())
+            await emu.driver.wait_until(
+                lambda: emu.voice.closed_with == [Close.BAD_REQUEST], timeout=STEP
+            )
+            assert len(emu.voice.commits) == commits
+            await voice.disconnect(force=True)
+
+
+async def test_a_malformed_or_stale_commit_is_ignored() -> None:
+    """Garbage as op 28, or a commit for a past epoch: not broadcast, the call goes on."""
+
+    async with Emulator() as emu:
+        town = small_community(emu)
+        await emu.driver.join_voice(town.alice, town.voice)
+        async with running(emu, make_voice_client(emu)) as client:
+            voice = await join_encrypted(client, town.voice.id)
+            await voice.ws.send_as_bytes(b"\x1c\x00\x01\x00\x01\xff")
+            await voice.ws.send_as_bytes(b"\x1c" + bytes(40))
+            await play_to_end(voice, tone(0.5), timeout=STEP)
+            assert len(emu.voice.commits) == 1
+            assert emu.voice.closed_with == []
+            await voice.disconnect()
+        assert emu.voice.heard(town.guild.id, town.voice.id).heard_through_e2ee
