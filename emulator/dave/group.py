@@ -49,6 +49,8 @@ class Proposal:
     kind: mls.ProposalType
     user_id: int
     message: bytes
+    key_package: bytes = b""
+    """An Add's key package: its welcome is trimmed to that member's secrets."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +163,7 @@ class Call:
             await link.clients_connect([o.user_id for o in others])
         await link.external_sender(self.sender.package())
         in_flight = [
-            Proposal(mls.ProposalType.ADD, o.user_id, self.sender.add(self.channel_id, 0, kp))
+            self._add(o.user_id, kp, epoch=0)
             for o in others
             if (kp := o.key_package) is not None and not self.established
         ]
@@ -218,8 +220,7 @@ class Call:
         seat.key_package = key_package
         if seat.leaf != UNASSIGNED:
             return True  # re-added once its removal (op 31) is committed
-        add = self.sender.add(self.channel_id, self.epoch, key_package)
-        proposal = Proposal(mls.ProposalType.ADD, user_id, add)
+        proposal = self._add(user_id, key_package, epoch=self.epoch)
         if self.established:
             await self._propose([proposal])
         else:
@@ -264,6 +265,10 @@ class Call:
         """Broadcast proposals to the established group's members."""
         self._proposals.extend(proposals)
         await self._send_proposals(self.members, proposals)
+
+    def _add(self, user_id: int, key_package: bytes, *, epoch: int) -> Proposal:
+        message = self.sender.add(self.channel_id, epoch, key_package)
+        return Proposal(mls.ProposalType.ADD, user_id, message, key_package)
 
     async def _revoke(self, user_id: int) -> None:
         """Withdraw the proposals in flight about ``user_id`` (it left before being added)."""
@@ -343,9 +348,12 @@ class Call:
         ):
             log.debug("DAVE: ignoring a stale or unexpected commit from %d", user_id)
             return False
-        added = [p.user_id for p in applied if p.kind is mls.ProposalType.ADD]
-        if added and not welcome:
-            log.info("DAVE: a commit from %d adds members without a welcome", user_id)
+        added = {p.user_id: p.key_package for p in applied if p.kind is mls.ProposalType.ADD}
+        try:
+            for key_package in added.values():
+                mls.welcome_for(welcome, key_package)
+        except Malformed as error:
+            log.info("DAVE: a commit from %d comes without a usable welcome: %s", user_id, error)
             return False
         if self._commit_timer is not None:
             self._commit_timer.cancel()
@@ -355,7 +363,7 @@ class Call:
         self.history.append(
             Committed(self.channel_id, user_id, self.epoch, frozenset(added), removed)
         )
-        await self._announce(commit_bytes, welcome, set(added))
+        await self._announce(commit_bytes, welcome, added)
         return True
 
     def _apply(self, committer: Seat, applied: list[Proposal]) -> None:
@@ -389,7 +397,7 @@ class Call:
             seat.received = []
             seat.held_commit = None
 
-    async def _announce(self, commit: bytes, welcome: bytes, added: set[int]) -> None:
+    async def _announce(self, commit: bytes, welcome: bytes, added: dict[int, bytes]) -> None:
         self._next_transition = self._next_transition % 0xFFFF + 1
         members = self.members
         transition = Transition(self._next_transition, {s.user_id for s in members})
@@ -402,7 +410,9 @@ class Call:
         senders = {s.user_id for s in members if not s.link.simulated}
         for seat in members:
             if seat.user_id in added:
-                sent = welcome
+                # Discord sends each newcomer only its own part of the welcome (DAVE
+                # "dave_mls_welcome (30)"): the secrets sealed for its key package.
+                sent = mls.welcome_for(welcome, added[seat.user_id])
                 if seat.user_id in self.spoil_welcome_for:
                     self.spoil_welcome_for.discard(seat.user_id)
                     sent = welcome[:-1] + bytes([welcome[-1] ^ 0xFF])
@@ -422,9 +432,7 @@ class Call:
     async def _propose_pending(self) -> None:
         """Members with a key package who are not in the group yet are proposed in the new epoch."""
         waiting = [
-            Proposal(
-                mls.ProposalType.ADD, s.user_id, self.sender.add(self.channel_id, self.epoch, kp)
-            )
+            self._add(s.user_id, kp, epoch=self.epoch)
             for s in self.seats.values()
             if s.leaf == UNASSIGNED and (kp := s.key_package) is not None
         ]

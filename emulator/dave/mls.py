@@ -205,6 +205,33 @@ def split_commit_welcome(data: bytes) -> tuple[Commit, bytes, bytes]:
     return commit, data[: reader.offset], welcome
 
 
+def key_package_ref(key_package: bytes) -> bytes:
+    """RFC 9420 section 5.2: ``RefHash("MLS 1.0 KeyPackage Reference", KeyPackage)``."""
+    label = b"MLS 1.0 KeyPackage Reference"
+    return hashlib.sha256(opaque(label) + opaque(key_package)).digest()
+
+
+def welcome_for(welcome: bytes, key_package: bytes) -> bytes:
+    """The Welcome with only the group secrets sealed for ``key_package`` (RFC 9420 section
+    12.4.3.1: ``EncryptedGroupSecrets { KeyPackageRef new_member; HPKECiphertext }``);
+    raise Malformed if none is."""
+    reader = Reader(welcome)
+    suite = reader.take(2)
+    secrets = reader.vector()
+    wanted = key_package_ref(key_package)
+    mine = b""
+    while not secrets.done:
+        start = secrets.offset
+        new_member = secrets.opaque()
+        secrets.opaque()  # kem_output
+        secrets.opaque()  # ciphertext
+        if new_member == wanted:
+            mine = secrets.data[start : secrets.offset]
+    if not mine:
+        raise Malformed("the Welcome holds no secrets for this key package")
+    return suite + opaque(mine) + welcome[reader.offset :]
+
+
 def _check_welcome(data: bytes) -> None:
     reader = Reader(data)
     if reader.uint(2) != CIPHERSUITE_P256:

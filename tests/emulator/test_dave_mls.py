@@ -123,3 +123,27 @@ def test_vector_lengths_round_trip(n: int) -> None:
     """RFC 9420 variable-length integers decode to what was encoded, in their shortest form."""
     assert Reader(varint(n)).varint() == n
     assert len(varint(n)) == (1 if n < 64 else 2 if n < 16_384 else 4)
+
+
+def test_each_newcomer_gets_the_part_of_the_welcome_sealed_for_it() -> None:
+    """A commit adding two members: each trimmed welcome opens for its member only."""
+    gateway = mls.ExternalSender()
+    carol_id = 1_400_000_000_000_000_004
+    bot = libdave_member(BOT, gateway)
+    alice, carol = libdave_member(ALICE, gateway), libdave_member(carol_id, gateway)
+    packages = {
+        ALICE: alice.get_marshalled_key_package(),
+        carol_id: carol.get_marshalled_key_package(),
+    }
+    everyone = {str(BOT), str(ALICE), str(carol_id)}
+    body = mls.proposals_append([gateway.add(CHANNEL, 0, kp) for kp in packages.values()])
+    answer = bot.process_proposals(body, everyone)
+    assert answer is not None
+    _, _, welcome = mls.split_commit_welcome(answer)
+    for_alice, for_carol = (mls.welcome_for(welcome, kp) for kp in packages.values())
+    assert len(for_alice) < len(welcome)
+    assert carol.process_welcome(for_alice, everyone) is None
+    assert alice.process_welcome(for_alice, everyone) is not None
+    assert carol.process_welcome(for_carol, everyone) is not None
+    with pytest.raises(Malformed):
+        mls.welcome_for(welcome, bot.get_marshalled_key_package())
