@@ -185,10 +185,7 @@ class Call:
             await self._maybe_execute(transition)
         for other in self.seats.values():
             await other.link.client_disconnect(user_id)
-        if not self.established:
-            for other in self.seats.values():
-                other.received = [p for p in other.received if p.user_id != user_id]
-        elif seat.leaf == UNASSIGNED:
+        if not self.established or seat.leaf == UNASSIGNED:
             await self._revoke(user_id)
         else:
             remaining = self.members
@@ -271,15 +268,24 @@ class Call:
         return Proposal(mls.ProposalType.ADD, user_id, message, key_package)
 
     async def _revoke(self, user_id: int) -> None:
-        """Withdraw the proposals in flight about ``user_id`` (it left before being added)."""
-        revoked = [p for p in self._proposals if p.user_id == user_id]
-        if not revoked:
-            return
-        self._proposals = [p for p in self._proposals if p.user_id != user_id]
-        body = mls.proposals_revoke([mls.proposal_ref(p.message) for p in revoked])
+        """Withdraw the proposals in flight about ``user_id`` (it left before being added):
+        from the group's members, or before the group is established from each pending member
+        that was sent them (DAVE "Proposal Handling": the gateway may revoke)."""
+        if self.established:
+            targets = [(s, self._proposals) for s in self.members]
+            self._proposals = [p for p in self._proposals if p.user_id != user_id]
+        else:
+            targets = [(s, s.received) for s in self.seats.values()]
         recognized = self.recognized()
-        for seat in self.members:
-            await seat.link.proposals(body, recognized)
+        for seat, sent in targets:
+            revoked = [p for p in sent if p.user_id == user_id]
+            if not revoked:
+                continue
+            if not self.established:
+                seat.received = [p for p in seat.received if p.user_id != user_id]
+            body = mls.proposals_revoke([mls.proposal_ref(p.message) for p in revoked])
+            answer = await seat.link.proposals(body, recognized)
+            seat.held_commit = answer if seat.received or self.established else None
 
     async def _send_proposals(self, seats: list[Seat], proposals: list[Proposal]) -> None:
         body = mls.proposals_append([p.message for p in proposals])
