@@ -103,7 +103,6 @@ class Call:
         self.channel_id = channel_id
         self.sender = sender
         self.epoch = 0
-        self.transitions_executed = 0
         self.seats: dict[int, Seat] = {}
         self.leaves: list[int | None] = []
         self.lock = asyncio.Lock()
@@ -490,7 +489,6 @@ class Call:
             return
         if transition.timer is not None:
             transition.timer.cancel()
-        self.transitions_executed += 1
         for seat in self.members:
             await seat.link.execute_transition(transition.id)
         self._on_change()

@@ -151,7 +151,6 @@ class Commit:
     sender: SenderType
     leaf_index: int
     proposal_refs: int
-    inline_proposals: int
 
 
 def read_key_package(data: bytes) -> KeyPackage:
@@ -182,7 +181,7 @@ def split_commit_welcome(data: bytes) -> tuple[Commit, bytes, bytes]:
     reader.opaque()  # authenticated_data
     if reader.uint(1) != ContentType.COMMIT:
         raise Malformed("opcode 28 must start with a commit")
-    refs = inline = 0
+    refs = 0
     proposals = reader.vector()
     while not proposals.done:
         kind = proposals.uint(1)
@@ -198,7 +197,7 @@ def split_commit_welcome(data: bytes) -> tuple[Commit, bytes, bytes]:
     reader.opaque()  # confirmation_tag
     if sender is SenderType.MEMBER:
         reader.opaque()  # membership_tag
-    commit = Commit(group, epoch, sender, leaf_index, refs, inline)
+    commit = Commit(group, epoch, sender, leaf_index, refs)
     welcome = data[reader.offset :]
     if welcome:
         _check_welcome(welcome)
