@@ -5,6 +5,7 @@ these operations, so every change is checked against Discord's rules and dispatc
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import msgspec
@@ -85,6 +86,8 @@ class Actions:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.world = core.world
+        self.on_voice_moved: Callable[[int, int, int | None, int | None], None] | None = None
+        """Told (guild, user, channel before, channel after) when a voice channel changes."""
 
     # ------------------------------------------------------------- messages
 
@@ -489,6 +492,9 @@ class Actions:
         guild = self.world.guild(guild_id)
         self.world.member(guild_id, user_id)
         current = guild.voice_states.get(user_id)
+        before = current.channel_id if current is not None else None
+        if self.on_voice_moved is not None and before != channel_id:
+            self.on_voice_moved(guild_id, user_id, before, channel_id)
         if channel_id is None:
             if current is None:
                 return None

@@ -82,8 +82,12 @@ def rms_dbfs(pcm: bytes) -> float:
 class Heard:
     """Everything heard in one voice channel of one guild.
 
-    ``voiced_seconds`` adds up the frames louder than ``SILENCE_DBFS``; ``loudness_dbfs`` is the
-    mean RMS of those frames. Times are ``time.monotonic()`` readings.
+    In a DAVE call "heard" means decrypted by a member of the group: ``voiced_seconds`` adds up
+    the E2EE frames louder than ``SILENCE_DBFS`` (in a call without DAVE, the plain ones);
+    ``loudness_dbfs`` is the mean RMS of those frames. Plain frames in a DAVE call, which a DAVE
+    listener drops, are only counted (``plain_*``); so are DAVE frames no member could open
+    (``undecryptable``). ``first_voiced_e2ee`` says whether the first voiced frame that
+    arrived was end-to-end encrypted. Times are ``time.monotonic()`` readings.
     """
 
     packets: int = 0
@@ -93,8 +97,33 @@ class Heard:
     peak_dbfs: float = -math.inf
     first_packet_at: float | None = None
     last_packet_at: float | None = None
+    e2ee_packets: int = 0
+    first_e2ee_at: float | None = None
+    plain_packets: int = 0
+    plain_voiced_packets: int = 0
+    plain_voiced_after_transition: int = 0
+    undecryptable: int = 0
+    first_voiced_e2ee: bool | None = None
     _voiced_power: float = 0.0
     _voiced_frames: int = 0
+
+    @property
+    def heard_through_e2ee(self) -> bool:
+        """Voice heard end to end encrypted, and no voiced plain frame once keys were set."""
+        return (
+            self.e2ee_packets > 0
+            and self.voiced_seconds > 0
+            and not self.plain_voiced_after_transition
+        )
+
+    def add_plain(self, pcm: bytes, channels: int, at: float, *, after_transition: bool) -> None:
+        """A plain frame in a DAVE call: counted, not heard."""
+        self.plain_packets += 1
+        if rms_dbfs(pcm) > SILENCE_DBFS:
+            self.plain_voiced_packets += 1
+            self.plain_voiced_after_transition += after_transition
+            if self.first_voiced_e2ee is None:
+                self.first_voiced_e2ee = False
 
     @property
     def loudness_dbfs(self) -> float:
@@ -102,15 +131,21 @@ class Heard:
             return -math.inf
         return 10 * math.log10(self._voiced_power / self._voiced_frames)
 
-    def add(self, pcm: bytes, channels: int, at: float) -> None:
+    def add(self, pcm: bytes, channels: int, at: float, *, e2ee: bool = False) -> None:
+        """A frame heard (decrypted by a group member when ``e2ee``)."""
         self.packets += 1
         self.first_packet_at = self.first_packet_at if self.first_packet_at is not None else at
+        if e2ee:
+            self.e2ee_packets += 1
+            self.first_e2ee_at = self.first_e2ee_at if self.first_e2ee_at is not None else at
         self.last_packet_at = at
         duration = len(pcm) / 2 / channels / SAMPLE_RATE
         self.seconds += duration
         level = rms_dbfs(pcm)
         self.peak_dbfs = max(self.peak_dbfs, level)
         if level > SILENCE_DBFS:
+            if self.first_voiced_e2ee is None:
+                self.first_voiced_e2ee = e2ee
             self.voiced_seconds += duration
             self._voiced_power += 10 ** (level / 10)
             self._voiced_frames += 1
@@ -128,13 +163,21 @@ class Stream:
     speaking: int = 0
     decoder: opus.Decoder = field(default_factory=opus.Decoder)
 
-    def hear(self, packet: bytes) -> tuple[bytes, int]:
-        """Decoded PCM of one packet and its channel count; raise Undecodable."""
+    def open(self, packet: bytes) -> bytes:
+        """The frame inside one packet (Opus, or DAVE-encrypted Opus); raise Undecodable."""
         rtp = open_packet(packet, self.key)
         if rtp.ssrc != self.ssrc or rtp.payload_type != OPUS_PAYLOAD_TYPE:
             raise Undecodable("not this stream's Opus")
+        return rtp.opus_frame
+
+    def decode(self, frame: bytes) -> tuple[bytes, int]:
+        """Decoded PCM of one Opus frame and its channel count; raise Undecodable."""
         try:
-            pcm = self.decoder.decode(rtp.opus_frame, fec=False)
+            pcm = self.decoder.decode(frame, fec=False)
         except opus.OpusError as error:
             raise Undecodable("not an Opus frame") from error
-        return pcm, opus.Decoder.packet_get_nb_channels(rtp.opus_frame)
+        return pcm, opus.Decoder.packet_get_nb_channels(frame)
+
+    def hear(self, packet: bytes) -> tuple[bytes, int]:
+        """Decoded PCM of one plain packet and its channel count; raise Undecodable."""
+        return self.decode(self.open(packet))

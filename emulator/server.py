@@ -84,6 +84,7 @@ class Emulator:
         self.voice = EmulatedVoice(world, changes, host=host)
         self.voice_server: VoiceServer | None = None
         gateway.on_voice_request = self._voice_request
+        self.actions.on_voice_moved = self._voice_moved
         self._runner: web.AppRunner | None = None
 
     # -------------------------------------------------------------- lifecycle
@@ -183,6 +184,13 @@ class Emulator:
             return True  # set_voice refuses it as Discord does
         needed = Permission.VIEW_CHANNEL | Permission.CONNECT
         return allows(world.channel_permissions(channel_id, self.core.bot_id), needed)
+
+    def _voice_moved(
+        self, guild_id: int, user_id: int, before: int | None, after: int | None
+    ) -> None:
+        self.core.tasks.spawn(
+            self.voice.voice_moved(guild_id, user_id, before, after), name="emulator.voice.moved"
+        )
 
     def _voice_request(self, session: GatewaySession, data: JSONObject) -> None:
         """The bot asked (op 4) to join, move or leave voice in a guild."""

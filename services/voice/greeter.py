@@ -33,6 +33,13 @@ from bus.protocol import (
 )
 from bus.tasks import TaskSet
 from services.voice import sentence
+from services.voice.connection import (
+    CALL_TERMINATED,
+    CLOSE_REASONS,
+    DAVE_REQUIRED,
+    RATE_LIMITED,
+    GreetingVoiceClient,
+)
 from services.voice.expected import expected, this_and_next_hour, window_hour
 from services.voice.facts import Facts
 from services.voice.speech import SpeechError, Voice, synthesise
@@ -43,6 +50,9 @@ PCM_BYTES_PER_SECOND = 48_000 * 2 * 2
 PLAYBACK_MARGIN = 10.0
 LEAVE_TIMEOUT = 10.0
 ASK_TIMEOUT = 2.0
+ENCRYPT_TIMEOUT = 2.0
+"""Seconds to wait after joining for the DAVE handshake, before giving up rather than speak
+in plain (Discord's voice gateway executes a transition within about two seconds)."""
 
 
 @dataclass(eq=False, slots=True)
@@ -85,6 +95,8 @@ class Greeter:
         self._greeting: dict[int, Greeting] = {}  # guild id -> the greeting under way
         self._last_greeted: dict[tuple[int, int], float] = {}  # (guild, member) -> when
         self._refused: set[tuple[int, int]] = set()
+        self.dave_refused = False
+        """Discord closed a connection with 4017: this install cannot speak DAVE."""
 
     # -------------------------------------------------------------- deciding
 
@@ -208,12 +220,19 @@ class Greeter:
                 )
             return "no_permission"
         self._refused.discard((guild.id, channel.id))
+        if self.dave_refused:
+            return "dave_required"
         if guild.voice_client is not None:
             await guild.voice_client.disconnect(force=True)
         try:
             connection = await channel.connect(
-                timeout=self.connect_timeout, reconnect=False, cls=nextcord.VoiceClient
+                timeout=self.connect_timeout, reconnect=False, cls=GreetingVoiceClient
             )
+        except nextcord.ConnectionClosed as closed:
+            if guild.voice_client is not None:  # nextcord leaves the half-open connection
+                async with asyncio.timeout(LEAVE_TIMEOUT):
+                    await guild.voice_client.disconnect(force=True)
+            return self._closed(closed.code, channel.id)
         except (TimeoutError, nextcord.ClientException, OSError) as error:
             log.warning("cannot join voice channel %d: %r", channel.id, error)
             return "connect_failed"
@@ -224,7 +243,42 @@ class Greeter:
             async with asyncio.timeout(LEAVE_TIMEOUT):
                 await connection.disconnect(force=True)
 
-    async def _speak(self, connection: nextcord.VoiceClient, greeting: Greeting, pcm: bytes) -> str:
+    def _closed(self, code: int, channel_id: int) -> str:
+        """Discord closed the voice connection: say why once, and never reconnect."""
+        reason = CLOSE_REASONS.get(code)
+        if code == DAVE_REQUIRED:
+            if not self.dave_refused:
+                self.dave_refused = True
+                log.error(
+                    "Discord refused voice (close code %d, %s): this install cannot speak"
+                    " DAVE, Discord's voice encryption (is dave.py installed? see the README);"
+                    " voice greetings are off until the voice service restarts",
+                    code,
+                    reason,
+                )
+            return "dave_required"
+        if code in (RATE_LIMITED, CALL_TERMINATED):
+            log.warning(
+                "Discord closed voice in channel %d (close code %d, %s): not reconnecting",
+                channel_id,
+                code,
+                reason,
+            )
+            return "rate_limited" if code == RATE_LIMITED else "call_terminated"
+        log.warning("Discord closed voice in channel %d (close code %d)", channel_id, code)
+        return "connect_failed"
+
+    async def _speak(self, connection: GreetingVoiceClient, greeting: Greeting, pcm: bytes) -> str:
+        if not await connection.wait_encrypting(ENCRYPT_TIMEOUT):
+            if connection.closed.is_set() and connection.close_code is not None:
+                return self._closed(connection.close_code, greeting.channel_id)
+            log.warning(
+                "no end-to-end encryption %g s after joining voice channel %d: not greeting"
+                " rather than speak in plain",
+                ENCRYPT_TIMEOUT,
+                greeting.channel_id,
+            )
+            return "no_e2ee"
         loop = asyncio.get_running_loop()
         finished = asyncio.Event()
 
@@ -238,6 +292,7 @@ class Greeter:
         waits = {
             asyncio.ensure_future(finished.wait()),
             asyncio.ensure_future(greeting.member_left.wait()),
+            asyncio.ensure_future(connection.closed.wait()),
         }
         try:
             await asyncio.wait(
@@ -251,4 +306,6 @@ class Greeter:
         if greeting.member_left.is_set():
             log.info("member %d left during their greeting: stopping", greeting.user_id)
             return "member_left"
+        if connection.close_code is not None:
+            return self._closed(connection.close_code, greeting.channel_id)
         return "greeted" if finished.is_set() else "playback_timeout"

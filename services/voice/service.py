@@ -58,6 +58,11 @@ class Voice(RequestsNotServed):
     async def setup(self, runtime: Runtime) -> None:
         """Subscribe to the gateway's facts; build the session client and the greeter."""
         runtime.redactor.add(self.config.token)
+        if not nextcord.voice_client.has_dave:
+            log.error(
+                "dave.py is not installed: Discord will refuse every voice connection (4017)"
+                " until it is (pip install 'nextcord[voice]')"
+            )
         runtime.bus.subscribe("gateway.")
         runtime.bus.on_events(self._events)
         self.client = VoiceSessionClient(

@@ -14,7 +14,13 @@ from emulator.permissions import (
     channel_permissions,
 )
 from tests.emulator.support import STEP, api, make_client, running, small_community
-from tests.emulator.voice_support import join, make_voice_client, play_to_end, tone
+from tests.emulator.voice_support import (
+    join,
+    join_encrypted,
+    make_voice_client,
+    play_to_end,
+    tone,
+)
 from tests.helpers import eventually
 
 GUILD, MEMBER, ROLE_A, ROLE_B = 1, 2, 3, 4
@@ -157,12 +163,15 @@ async def test_without_connect_a_voice_join_is_ignored_and_members_are_refused()
 
 
 async def test_without_speak_the_bot_is_connected_but_not_heard() -> None:
-    """Speak denied: the bot joins and plays, and the channel hears nothing."""
+    """Speak denied: the bot joins Alice and plays, and she hears nothing of it."""
     async with Emulator() as emu:
         town = small_community(emu)
+        await emu.driver.join_voice(town.alice, town.voice)
         emu.driver.set_overwrite(town.voice, emu.driver.bot(town.guild), deny=Permission.SPEAK)
         async with running(emu, make_voice_client(emu)) as client:
-            voice = await join(client, town.voice.id)
+            voice = await join_encrypted(client, town.voice.id)
             await play_to_end(voice, tone(1.0), timeout=STEP)
             await voice.disconnect()
-        assert emu.voice.heard(town.guild.id, town.voice.id).voiced_seconds == 0
+        heard = emu.voice.heard(town.guild.id, town.voice.id)
+        assert heard.voiced_seconds == heard.packets == heard.plain_packets == 0
+        assert emu.voice.rejected_packets >= 40

@@ -5,16 +5,25 @@ import nextcord
 from emulator import Emulator
 from emulator.hearing import SILENCE_DBFS
 from tests.emulator.support import STEP, make_client, running, small_community
-from tests.emulator.voice_support import join, make_voice_client, play_to_end, silence, tone
+from tests.emulator.voice_support import (
+    join,
+    join_encrypted,
+    make_voice_client,
+    play_to_end,
+    silence,
+    tone,
+)
 
 
 async def test_a_tone_played_by_the_bot_is_heard_in_its_channel() -> None:
-    """A bot that joins, plays 2 s of tone and leaves is heard for ~2 s and ends out of voice."""
+    """A bot that joins Alice, plays 2 s of tone and leaves is heard by her for ~2 s, end to
+    end encrypted, and ends out of voice."""
 
     async with Emulator() as emu:
         town = small_community(emu)
+        await emu.driver.join_voice(town.alice, town.voice)
         async with running(emu, make_voice_client(emu)) as client:
-            voice = await join(client, town.voice.id)
+            voice = await join_encrypted(client, town.voice.id)
             bot_state = emu.world.guild(town.guild.id).voice_states.get(emu.bot_id)
             assert bot_state is not None
             assert bot_state.channel_id == town.voice.id
@@ -28,6 +37,8 @@ async def test_a_tone_played_by_the_bot_is_heard_in_its_channel() -> None:
         assert heard.voiced_seconds >= 1.5
         assert heard.voiced_seconds <= 2.1
         assert heard.loudness_dbfs > -20.0
+        assert heard.heard_through_e2ee
+        assert heard.plain_voiced_packets == 0
         assert emu.voice.rejected_packets == 0
 
 
@@ -36,8 +47,9 @@ async def test_silence_is_received_but_not_heard_as_voice() -> None:
 
     async with Emulator() as emu:
         town = small_community(emu)
+        await emu.driver.join_voice(town.alice, town.voice)
         async with running(emu, make_voice_client(emu)) as client:
-            voice = await join(client, town.voice.id)
+            voice = await join_encrypted(client, town.voice.id)
             await play_to_end(voice, silence(0.5), timeout=STEP)
             await voice.disconnect()
         heard = emu.voice.heard(town.guild.id, town.voice.id)

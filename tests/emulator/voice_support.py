@@ -10,6 +10,7 @@ import nextcord
 
 from emulator import Emulator
 from tests.emulator.support import STEP, QuickClient
+from tests.helpers import eventually
 
 SAMPLE_RATE = 48_000
 
@@ -49,6 +50,21 @@ async def join(
     channel = client.get_channel(channel_id)
     assert isinstance(channel, nextcord.VoiceChannel)
     return await channel.connect(timeout=STEP, reconnect=reconnect, cls=nextcord.VoiceClient)
+
+
+def can_encrypt(voice: nextcord.VoiceClient) -> bool:
+    """Whether nextcord would DAVE-encrypt the next frame (it sends plain ones until then)."""
+    return voice.e2ee_state is not None and voice.e2ee_state.can_encrypt()
+
+
+async def join_encrypted(client: nextcord.Client, channel_id: int) -> nextcord.VoiceClient:
+    """Connect, then wait (bounded) until the DAVE handshake lets the client encrypt.
+
+    nextcord's ``connect`` returns before the handshake ends, and plays in plain until then.
+    """
+    voice = await join(client, channel_id)
+    await eventually(lambda: can_encrypt(voice), STEP, "the DAVE handshake")
+    return voice
 
 
 async def play_to_end(

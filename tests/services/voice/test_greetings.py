@@ -38,6 +38,9 @@ def test_first_member_hears_who_is_expected(
             heard = w.heard()
             assert heard.voiced_seconds >= 1.5
             assert heard.loudness_dbfs > -40.0
+            assert heard.heard_through_e2ee
+            assert heard.first_voiced_e2ee is True
+            assert heard.plain_voiced_packets == 0
             assert w.emu.voice.connections == 0
 
     with caplog.at_level(logging.INFO, logger="services.voice.greeter"):
