@@ -263,6 +263,17 @@ ALTER TABLE guilds ADD COLUMN quorum_channel_id INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE guilds ADD COLUMN events INTEGER NOT NULL DEFAULT 0;
 """
 
+# Version 8: the dashboard's calendar feeds. A member's feed is opened by a secret in its
+# address (calendar apps send no cookie); renewing it replaces the secret.
+_V8_CALENDAR_FEEDS = """
+CREATE TABLE calendar_feeds (
+    guild_id INTEGER NOT NULL,
+    user_id  INTEGER NOT NULL,
+    secret   TEXT    NOT NULL UNIQUE,
+    PRIMARY KEY (guild_id, user_id)
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
@@ -271,6 +282,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V5_OWN_TIME,
     _V6_DELIVERIES,
     _V7_QUORUM,
+    _V8_CALENDAR_FEEDS,
 )
 LATEST = len(MIGRATIONS)
 
