@@ -1,0 +1,101 @@
+"""The dashboard in this process against the whole bot (``world``), and a member's browser
+session logged in through the emulator's OAuth2 page."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+
+from emulator.state import Member
+from services.web.config import CALLBACK_PATH, WebConfig
+from services.web.context import Web
+from services.web.service import URL_FILE, WebService
+from tests.helpers import eventually
+from tests.services.inprocess import STEP, running
+from tests.services.scheduler.support import World
+
+TIMEOUT = aiohttp.ClientTimeout(total=STEP)
+
+
+@dataclass
+class Dashboard:
+    """The running dashboard: its address and its shared parts."""
+
+    url: str
+    service: WebService
+
+    @property
+    def site(self) -> Web:
+        assert self.service.site is not None
+        return self.service.site
+
+
+def web_config(w: World, data: Path) -> WebConfig:
+    emu = w.emu
+    return WebConfig(
+        port=0,
+        api_base=emu.api_url,
+        client_id=str(emu.oauth.client_id),
+        client_secret=emu.oauth.client_secret,
+        session_key_file=data / "web-session.key",
+    )
+
+
+@contextlib.asynccontextmanager
+async def dashboard(w: World) -> AsyncIterator[Dashboard]:
+    """The web service on a free port, its callback registered with the emulator."""
+    data = w.data / "web"
+    data.mkdir(exist_ok=True)
+    service = WebService(web_config(w, data), clock=w.clock.now)
+    async with running(service, w.endpoints, data):
+        address = data / URL_FILE
+        await eventually(address.exists, STEP, "the dashboard's address")
+        url = address.read_text().strip()
+        w.emu.oauth.redirect_uris.add(url + CALLBACK_PATH)
+        yield Dashboard(url, service)
+
+
+async def answers(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Ask the dashboard again until ``check`` is true (a fact another process changes)."""
+    deadline = time.monotonic() + STEP
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {STEP} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def browser() -> aiohttp.ClientSession:
+    """A client that keeps cookies for an IP address and does not follow redirects."""
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=TIMEOUT)
+
+
+async def log_in(http: aiohttp.ClientSession, site: Dashboard, w: World, member: Member) -> str:
+    """Log ``member`` in as a browser would; the CSRF token of their forms."""
+    async with http.get(f"{site.url}/login/discord", allow_redirects=False) as answer:
+        assert answer.status == 302, answer.status
+        authorize = urlsplit(answer.headers["Location"])
+    query = {k: v[0] for k, v in parse_qs(authorize.query).items()}
+    picked = query | {"user_id": str(member.user_id)}
+    async with http.post(
+        f"{w.emu.url}/oauth2/authorize", data=picked, allow_redirects=False
+    ) as answer:
+        assert answer.status == 302, await answer.text()
+        back = answer.headers["Location"]
+    async with http.get(back, allow_redirects=False) as answer:
+        assert answer.status == 302, await answer.text()
+    return await csrf_of(http, site)
+
+
+async def csrf_of(http: aiohttp.ClientSession, site: Dashboard) -> str:
+    async with http.get(f"{site.url}/", allow_redirects=False) as answer:
+        text = await answer.text()
+    marker = 'name="csrf" value="'
+    assert marker in text, text
+    return text.split(marker, 1)[1].split('"', 1)[0]
