@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
+from bus.client import BusClient
+from bus.protocol import MemberFacts, VoiceChanged, VoiceFacts
 from emulator.state import Member
 from services.web.config import CALLBACK_PATH, WebConfig
 from services.web.context import Web
@@ -50,10 +52,12 @@ def web_config(w: World, data: Path) -> WebConfig:
 
 @contextlib.asynccontextmanager
 async def dashboard(w: World) -> AsyncIterator[Dashboard]:
-    """The web service on a free port, its callback registered with the emulator."""
+    """The web service on a free port, its callback registered with the emulator. Its
+    calendar is the real clock, as telemetry's is in ``world`` (the scheduler's is the
+    test's own)."""
     data = w.data / "web"
     data.mkdir(exist_ok=True)
-    service = WebService(web_config(w, data), clock=w.clock.now)
+    service = WebService(web_config(w, data))
     async with running(service, w.endpoints, data):
         address = data / URL_FILE
         await eventually(address.exists, STEP, "the dashboard's address")
@@ -99,3 +103,30 @@ async def csrf_of(http: aiohttp.ClientSession, site: Dashboard) -> str:
     marker = 'name="csrf" value="'
     assert marker in text, text
     return text.split(marker, 1)[1].split('"', 1)[0]
+
+
+async def played(w: World, stays: list[tuple[Member, float, float]]) -> None:
+    """Voice history, recorded as the gateway would have reported it: each member in the
+    town's voice channel from ``start`` to ``end`` (unix seconds), then stored by telemetry."""
+    peer = BusClient("gateway", w.endpoints)  # the gateway's topic; no requests served
+    await peer.start(timeout=STEP)
+    try:
+        changes = [(start, m, 0, w.town.voice.id) for m, start, _ in stays]
+        changes += [(end, m, w.town.voice.id, 0) for m, _, end in stays]
+        for at, member, before, after in sorted(changes, key=lambda c: c[0]):
+            facts = MemberFacts(
+                user_id=member.user_id,
+                display_name=w.emu.world.display_name(member.guild_id, member.user_id),
+            )
+            peer.record(
+                VoiceChanged(
+                    guild_id=member.guild_id,
+                    member=facts,
+                    before_channel_id=before,
+                    after=VoiceFacts(user_id=member.user_id, channel_id=after),
+                    at=at,
+                )
+            )
+        await eventually(lambda: peer.unacked == 0, STEP, "telemetry to store the voice history")
+    finally:
+        await peer.close()
