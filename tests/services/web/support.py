@@ -15,6 +15,7 @@ import aiohttp
 
 from bus.client import BusClient
 from bus.protocol import MemberFacts, VoiceChanged, VoiceFacts
+from emulator import Emulator
 from emulator.state import Member
 from services.web.config import CALLBACK_PATH, WebConfig
 from services.web.context import Web
@@ -82,23 +83,28 @@ def browser() -> aiohttp.ClientSession:
 
 async def log_in(http: aiohttp.ClientSession, site: Dashboard, w: World, member: Member) -> str:
     """Log ``member`` in as a browser would; the CSRF token of their forms."""
-    async with http.get(f"{site.url}/login/discord", allow_redirects=False) as answer:
+    return await log_in_at(http, site.url, w.emu, member)
+
+
+async def log_in_at(http: aiohttp.ClientSession, url: str, emu: Emulator, member: Member) -> str:
+    """``log_in`` to the dashboard at ``url`` logging in with the emulator ``emu``."""
+    async with http.get(f"{url}/login/discord", allow_redirects=False) as answer:
         assert answer.status == 302, answer.status
         authorize = urlsplit(answer.headers["Location"])
     query = {k: v[0] for k, v in parse_qs(authorize.query).items()}
     picked = query | {"user_id": str(member.user_id)}
     async with http.post(
-        f"{w.emu.url}/oauth2/authorize", data=picked, allow_redirects=False
+        f"{emu.url}/oauth2/authorize", data=picked, allow_redirects=False
     ) as answer:
         assert answer.status == 302, await answer.text()
         back = answer.headers["Location"]
     async with http.get(back, allow_redirects=False) as answer:
         assert answer.status == 302, await answer.text()
-    return await csrf_of(http, site)
+    return await csrf_of(http, url)
 
 
-async def csrf_of(http: aiohttp.ClientSession, site: Dashboard) -> str:
-    async with http.get(f"{site.url}/", allow_redirects=False) as answer:
+async def csrf_of(http: aiohttp.ClientSession, url: str) -> str:
+    async with http.get(f"{url}/", allow_redirects=False) as answer:
         text = await answer.text()
     marker = 'name="csrf" value="'
     assert marker in text, text
