@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
+from aiohttp import web
 from icalendar import Calendar, Event
 
 from bus.protocol import DatedMark, GuildConfig, MemberSchedule, VoiceSessionFacts
@@ -16,6 +17,15 @@ from services.runtime.playtime import usual_hours, window_of
 HOUR = 3600.0
 FEED_DAYS = 14
 """Usual hours are listed for the coming two weeks; the feed is fetched again long before."""
+
+
+def download(text: str, filename: str) -> web.Response:
+    """A CSV answer that browsers save as ``filename``."""
+    return web.Response(
+        text=text,
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _iso(seconds: float) -> str:

@@ -42,7 +42,6 @@ from services.runtime.playtime import community_date, zone
 from services.web import exports
 from services.web.access import check_csrf, member_access
 from services.web.context import Web, web_of
-from services.web.moderator import _csv
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 EXPORT_DAYS = 366
@@ -167,7 +166,7 @@ async def my_sessions_csv(request: web.Request) -> web.Response:
         VoiceSessionsReply,
     )
     names = {user_id: access.member.display_name}
-    return _csv(exports.sessions_csv(found.sessions, names), "my-voice-sessions.csv")
+    return exports.download(exports.sessions_csv(found.sessions, names), "my-voice-sessions.csv")
 
 
 async def my_marks_csv(request: web.Request) -> web.Response:
@@ -184,7 +183,7 @@ async def my_marks_csv(request: web.Request) -> web.Response:
         ),
         MemberMarksReply,
     )
-    return _csv(exports.marks_csv(found.marks), "my-marks.csv")
+    return exports.download(exports.marks_csv(found.marks), "my-marks.csv")
 
 
 def _year_before(today: str) -> str:

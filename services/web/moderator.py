@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import get_args
 
@@ -30,6 +31,8 @@ from services.runtime.playtime import community_date, zone
 from services.web import exports
 from services.web.access import moderator_access
 from services.web.context import web_of
+
+log = logging.getLogger(__name__)
 
 GRAPH_LABELS: dict[GraphName, str] = {
     "community": "Community network",
@@ -64,14 +67,20 @@ async def board_events(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     partial = site.pages.get_template("board_hours.html")
     shown = ""
-    while True:
-        board = await site.ask("scheduler", GetBoard(guild_id=access.guild_id), BoardReply)
-        html = partial.render(board=board)
-        if html != shown:
-            shown = html
-            await response.write(f"event: board\ndata: {json.dumps(html)}\n\n".encode())
-        await asyncio.sleep(site.board_poll)
-        access = await moderator_access(request, site.bus)
+    try:
+        while True:
+            board = await site.ask("scheduler", GetBoard(guild_id=access.guild_id), BoardReply)
+            html = partial.render(board=board)
+            if html != shown:
+                shown = html
+                await response.write(f"event: board\ndata: {json.dumps(html)}\n\n".encode())
+            await asyncio.sleep(site.board_poll)
+            access = await moderator_access(request, site.bus)
+    except web.HTTPException as error:
+        # Refused now (no longer a moderator) or the bot is busy: the stream ends, and the
+        # browser's reconnection is told why.
+        log.info("board stream of guild %d ended: %s", access.guild_id, error.reason)
+    return response
 
 
 def _days(raw: str | None) -> int:
@@ -245,15 +254,7 @@ async def guild_sessions_csv(request: web.Request) -> web.Response:
     hidden = set(glance.opted_out)
     sessions = [s for s in found.sessions if s.user_id not in hidden]
     names = {m.user_id: m.display_name for m in roster.members}
-    return _csv(exports.sessions_csv(sessions, names), f"voice-sessions-{guild_id}.csv")
-
-
-def _csv(text: str, filename: str) -> web.Response:
-    return web.Response(
-        text=text,
-        content_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return exports.download(exports.sessions_csv(sessions, names), f"voice-sessions-{guild_id}.csv")
 
 
 def routes() -> list[web.RouteDef]:

@@ -3,6 +3,7 @@ wrong guild, with a tampered or expired cookie, without its CSRF token, with bad
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -101,7 +102,13 @@ def test_a_moderator_who_loses_manage_server_loses_the_pages(
         async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as admin:
             await log_in(admin, site, w, w.town.admin)
             assert await _for(admin, site, w, "members") == 200
+            stream = await admin.get(f"{site.url}/g/{w.town.guild.id}/board/events")
+            assert stream.status == 200
             w.emu.driver.set_roles(w.town.admin, [])
+            async with asyncio.timeout(10):  # the open board stream ends too
+                while await stream.content.readline():
+                    pass
+            stream.release()
 
             async def refused() -> bool:
                 return await _for(admin, site, w, "members") == 403
