@@ -11,7 +11,8 @@ and an optional ``state`` returned as is; the token URL takes only
 ``access_token``, ``token_type: "Bearer"``, ``expires_in: 604800``, ``refresh_token`` and
 ``scope``. A code is single-use and lives 100 seconds (a Discord engineer,
 discord/discord-api-docs#2526); a bad one is 400 ``invalid_grant`` 'Invalid "code" in
-request.' (discord/discord-api-docs#5579).
+request.' (discord/discord-api-docs#5579); a wrong client id or secret is 401
+``{"error": "invalid_client"}`` (discord/discord-api-docs#910, markbates/goth#183).
 """
 
 from __future__ import annotations
