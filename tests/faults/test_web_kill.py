@@ -24,7 +24,8 @@ OTHERS = ("bus", "telemetry", "gateway", "scheduler", "voice")
 
 @pytest.mark.timeout(180)
 async def test_killing_the_web_program_logs_nobody_out(short_tmp: Path) -> None:
-    """A board stream is cut by the kill; the restarted program takes the same cookie."""
+    """A board stream is cut by the kill; the restarted program takes the same cookie; the
+    client secret is in no log line."""
     async with Emulator() as emu:
         town = build_town(emu, players=2)
         fleet = SupervisedFleet(short_tmp, emu)
@@ -57,6 +58,9 @@ async def test_killing_the_web_program_logs_nobody_out(short_tmp: Path) -> None:
                 url = address.read_text().strip()
                 await _until_status(http, url, members, 200)  # the same cookie, no login
             assert {name: await fleet.pid(name) for name in OTHERS} == others
+            log = (fleet.logs / "web.log").read_text()
+            assert "logged in" in log
+            assert emu.oauth.client_secret not in log
         finally:
             await fleet.close()
 
