@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from aiohttp import web
-from icalendar import Calendar, Event
 
 from bus.protocol import DatedMark, GuildConfig, MemberSchedule, VoiceSessionFacts
 from services.runtime.playtime import usual_hours, window_of
@@ -91,6 +90,10 @@ def feed_ics(
     stamp: float,
 ) -> bytes:
     """A calendar of today's hours (what the board says) and the usual hours ahead."""
+    # Imported on the first feed asked for: a few MB the idle dashboard need not hold (the
+    # fleet's idle memory has a Raspberry Pi's budget).
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", "-//squadtime//dashboard//EN")
     calendar.add("version", "2.0")
