@@ -51,6 +51,8 @@ from emulator.state import Member
 from services.runtime.clock import SETTING as CLOCK_SETTING
 from services.runtime.clock import Calendar, Pace, wall_time
 from services.telemetry.dataset import render_database
+from services.web.config import CALLBACK_PATH
+from services.web.service import URL_FILE as WEB_URL_FILE
 
 DAILY_HEADING = "## Who plays today?"
 SETUP_SUMMARY = "**squadtime setup**"  # where /config's answers begin describing the setup
@@ -385,12 +387,16 @@ async def run_demo(env: Mapping[str, str], settings: DemoSettings, out: TextIO) 
             **env,
             "DISCORD_TOKEN": token,
             "SQUADTIME_DISCORD_API": emu.api_url,
+            # The dashboard logs members in with the emulator's OAuth2 page.
+            "DISCORD_CLIENT_ID": str(emu.oauth.client_id),
+            "DISCORD_CLIENT_SECRET": emu.oauth.client_secret,
             CLOCK_SETTING: calendar.setting(),
         }
         if emu.voice_server is not None:
             # The emulated voice gateway speaks TLS with a certificate made at its start.
             fleet_env["SQUADTIME_VOICE_CA_FILE"] = str(emu.voice.certificate.cert_file)
         fleet_env.pop("DISCORD_TOKEN_FILE", None)
+        fleet_env.pop("DISCORD_CLIENT_SECRET_FILE", None)
         supervisord = await asyncio.create_subprocess_exec(
             str(tool("supervisord")),
             "-c",
@@ -402,6 +408,10 @@ async def run_demo(env: Mapping[str, str], settings: DemoSettings, out: TextIO) 
             start_new_session=True,  # Ctrl-C reaches us; we stop supervisord in order
         )
         screen.say(f"fleet started under supervisord; logs in {env['SQUADTIME_LOG_DIR']}")
+        address = Path(env["SQUADTIME_RUNTIME_DIR"]) / WEB_URL_FILE
+        with contextlib.suppress(FileNotFoundError):
+            address.unlink()  # a previous run's
+        dashboard = asyncio.create_task(announce_dashboard(emu, address, screen))
         demo = asyncio.create_task(play(env, emu.driver, community, settings, screen, calendar))
         stopped = asyncio.create_task(stop.wait())
         exited = asyncio.create_task(supervisord.wait())
@@ -414,14 +424,33 @@ async def run_demo(env: Mapping[str, str], settings: DemoSettings, out: TextIO) 
             error = demo.exception()
             screen.say(f"error: {error}")
             result = error.code if isinstance(error, AdminError) else Exit.FAILED
-        for task in (demo, stopped, exited):
+        for task in (demo, stopped, exited, dashboard):
             task.cancel()
-        await asyncio.wait({demo, stopped, exited})
+        await asyncio.wait({demo, stopped, exited, dashboard})
         status = await _stop_fleet(supervisord, screen)
         if status != 0 and result is Exit.OK:
             result = Exit.FAILED
     screen.say("stopped")
     return result
+
+
+async def announce_dashboard(emu: Emulator, address: Path, screen: Screen) -> None:
+    """Once the web program listens: let the emulator accept its login callback, and say
+    where it is."""
+    while True:
+        url = await asyncio.to_thread(_written, address)
+        if url:
+            break
+        await asyncio.sleep(0.2)  # the web program writes its address once it listens
+    emu.oauth.redirect_uris.add(url + CALLBACK_PATH)
+    screen.say(f"dashboard: {url}/ (log in as any member of the community on the login page)")
+
+
+def _written(address: Path) -> str:
+    try:
+        return address.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""
 
 
 def demo(env: Mapping[str, str], settings: DemoSettings) -> Exit:

@@ -21,8 +21,8 @@ from bus.endpoints import runtime_dir_from_env
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "supervisord.conf"
 GROUP = "squadtime"
-PROGRAMS = ("bus", "telemetry", "gateway", "scheduler", "voice")
-SERVICES = ("telemetry", "gateway", "scheduler", "voice")
+PROGRAMS = ("bus", "telemetry", "gateway", "scheduler", "voice", "web")
+SERVICES = ("telemetry", "gateway", "scheduler", "voice", "web")
 """The programs that join the bus and publish heartbeats (the broker does not)."""
 
 

@@ -195,6 +195,9 @@ class Fleet:
             "SQUADTIME_DATA_DIR": str(root / "data"),
             "SQUADTIME_DISCORD_API": emu.api_url,
             "DISCORD_TOKEN": emu.token,
+            "SQUADTIME_WEB_PORT": "0",  # any free port: benchmarks run beside other work
+            "DISCORD_CLIENT_ID": str(emu.oauth.client_id),
+            "DISCORD_CLIENT_SECRET": emu.oauth.client_secret,
         }
         self.env.pop("DISCORD_TOKEN_FILE", None)
         if emu.voice_server is not None:

@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "unavailable"  # starting; try again
     NOT_READY = "not_ready"  # the gateway is still connecting to Discord
     BACKUP_FAILED = "backup_failed"
+    NO_DATA = "no_data"  # nothing recorded yet to answer from (a graph of no voice activity)
     PROTOCOL = "protocol"  # the answer was not the reply the request expects
 
 

@@ -1160,13 +1160,263 @@ TelemetryReply = (
 
 
 # ==========================================================================
+# The dashboard (``web``): what it asks the scheduler (fresh guild facts, the
+# live board) and telemetry (graphs, members at a glance, a member's own data).
+# ==========================================================================
+
+
+class GetMember(RequestMessage, frozen=True, tag="get_member"):
+    """One member of a guild as the scheduler's roster has it now (the gateway's facts);
+    answered with MemberReply. The dashboard checks every request with it."""
+
+    guild_id: int
+    user_id: int
+
+
+class MemberReply(ReplyMessage, frozen=True, tag="member"):
+    """A guild's name and owner and one of its members; ``member`` None when the guild or
+    the member is unknown (not in that guild, or the bot is not there)."""
+
+    guild_id: int
+    guild_name: str = ""
+    owner_id: int = 0
+    member: MemberFacts | None = None
+
+
+class GetRoster(RequestMessage, frozen=True, tag="get_roster"):
+    """Every member of a guild the scheduler knows; answered with RosterReply."""
+
+    guild_id: int
+
+
+class RosterReply(ReplyMessage, frozen=True, tag="roster"):
+    """A guild's members (bots left out), by user id."""
+
+    guild_id: int
+    guild_name: str = ""
+    members: list[MemberFacts] = msgspec.field(default_factory=list)
+
+
+class BoardPlayer(Fact, frozen=True):
+    """One member in one hour of the board: ``how`` is ``voice``, ``reaction`` or
+    ``schedule`` (see ``services.runtime.playtime.How``)."""
+
+    user_id: int
+    name: str = ""
+    rank_emoji: str = ""
+    how: str = "reaction"
+
+
+class BoardHour(Fact, frozen=True):
+    """One hour of today's window: its local hour, first instant, emoji and players."""
+
+    hour: int
+    start: float = 0.0
+    emoji: str = ""
+    players: list[BoardPlayer] = msgspec.field(default_factory=list)
+
+
+class GetBoard(RequestMessage, frozen=True, tag="get_board"):
+    """Who is in each hour of a guild's current daily message; answered with BoardReply."""
+
+    guild_id: int
+
+
+class BoardReply(ReplyMessage, frozen=True, tag="board"):
+    """The current community day's board (``date`` "" and no hours before the first post)."""
+
+    guild_id: int
+    date: str = ""
+    timezone: str = "UTC"
+    posted: bool = False
+    hours: list[BoardHour] = msgspec.field(default_factory=list)
+
+
+SchedulerRequest = GetMember | GetRoster | GetBoard
+SchedulerReply = MemberReply | RosterReply | BoardReply
+
+
+type GraphName = Literal[
+    "community", "duos", "voice-time", "inactive", "weekdays", "months", "timeline"
+]
+"""The graphs of ``/stats``, by the names it gives them (``GraphKind``'s values)."""
+
+
+class GetDataVersion(RequestMessage, frozen=True, tag="get_data_version"):
+    """A stamp that changes whenever a guild's graphs could (a session opened, closed or
+    deleted, an opt-out); answered with DataVersionReply. The dashboard keys its PNG cache
+    on it."""
+
+    guild_id: int
+
+
+class DataVersionReply(ReplyMessage, frozen=True, tag="data_version"):
+    """The stamp: equal stamps mean the same data."""
+
+    guild_id: int
+    version: str = ""
+
+
+class GetGraph(RequestMessage, frozen=True, tag="get_graph"):
+    """One graph of a guild as a PNG, drawn by telemetry's graph worker; opted-out members'
+    history is left out. ``member`` is for the timeline only. Answered with GraphReply;
+    refused with ``bad_period``, ``bad_request`` (no such graph, or a timeline without a
+    member) or ``no_data`` (no voice activity recorded yet)."""
+
+    guild_id: int
+    graph: GraphName = "voice-time"
+    days: int = 28
+    member: int = 0
+
+
+class GraphReply(ReplyMessage, frozen=True, tag="graph"):
+    """The PNG, and the data version it was drawn from."""
+
+    png: bytes = b""
+    version: str = ""
+
+
+class MemberGlance(Fact, frozen=True):
+    """One member in the moderators' table. ``marked_hours``: past hours of the last four
+    weeks they said they would play (a reaction or their usual hours); ``kept_hours``: how
+    many of those they then spent in voice. ``last_seen`` 0: never in voice."""
+
+    user_id: int
+    last_seen: float = 0.0
+    hours_week: float = 0.0
+    hours_4_weeks: float = 0.0
+    marked_hours: int = 0
+    kept_hours: int = 0
+
+
+class GetMembersGlance(RequestMessage, frozen=True, tag="get_members_glance"):
+    """The members table of a guild (opted-out members left out); answered with
+    MembersGlanceReply."""
+
+    guild_id: int
+
+
+class MembersGlanceReply(ReplyMessage, frozen=True, tag="members_glance"):
+    """One row per member with a voice history or marks."""
+
+    guild_id: int
+    members: list[MemberGlance] = msgspec.field(default_factory=list)
+    opted_out: list[int] = msgspec.field(default_factory=list)
+
+
+class WeekHours(Fact, frozen=True):
+    """Hours in voice in the local week starting on ``monday`` (an ISO date)."""
+
+    monday: str
+    hours: float = 0.0
+
+
+class CoPlayer(Fact, frozen=True):
+    """Someone a member shared voice with, and for how long (hours)."""
+
+    user_id: int
+    hours: float = 0.0
+
+
+class GetMyMonth(RequestMessage, frozen=True, tag="get_my_month"):
+    """A member's last four weeks: hours per week and who they played with most; answered
+    with MyMonthReply."""
+
+    guild_id: int
+    user_id: int
+
+
+class MyMonthReply(ReplyMessage, frozen=True, tag="my_month"):
+    """Empty for a member who opted out (``opted_out`` says so)."""
+
+    guild_id: int
+    user_id: int
+    opted_out: bool = False
+    weeks: list[WeekHours] = msgspec.field(default_factory=list)
+    co_players: list[CoPlayer] = msgspec.field(default_factory=list)
+
+
+class GetPrivacy(RequestMessage, frozen=True, tag="get_privacy"):
+    """A user's privacy choice; answered with PrivacyReply."""
+
+    user_id: int
+
+
+class DatedMark(Fact, frozen=True):
+    """A mark and the community day it is on."""
+
+    date: str
+    mark: MarkFacts
+
+
+class GetMemberMarks(RequestMessage, frozen=True, tag="get_member_marks"):
+    """One member's marks over ``days`` community days from ``first_day``; answered with
+    MemberMarksReply (``bad_date``, ``bad_period``)."""
+
+    guild_id: int
+    user_id: int
+    first_day: str
+    days: int = 1
+
+
+class MemberMarksReply(ReplyMessage, frozen=True, tag="member_marks"):
+    """Oldest first."""
+
+    marks: list[DatedMark] = msgspec.field(default_factory=list)
+
+
+class GetFeed(RequestMessage, frozen=True, tag="get_feed"):
+    """A member's calendar feed secret, made on first ask; ``renew`` replaces it (the old
+    address stops working). Answered with FeedReply."""
+
+    guild_id: int
+    user_id: int
+    renew: bool = False
+
+
+class FindFeed(RequestMessage, frozen=True, tag="find_feed"):
+    """Whose calendar feed ``secret`` opens; answered with FeedReply (ids 0: nobody's)."""
+
+    secret: str
+
+
+class FeedReply(ReplyMessage, frozen=True, tag="feed"):
+    """A feed's owner and secret."""
+
+    guild_id: int = 0
+    user_id: int = 0
+    secret: str = ""
+
+
+DashboardTelemetryRequest = (
+    GetDataVersion
+    | GetGraph
+    | GetMembersGlance
+    | GetMyMonth
+    | GetPrivacy
+    | GetMemberMarks
+    | GetFeed
+    | FindFeed
+)
+DashboardTelemetryReply = (
+    DataVersionReply
+    | GraphReply
+    | MembersGlanceReply
+    | MyMonthReply
+    | MemberMarksReply
+    | FeedReply
+    | PrivacyReply
+)
+
+
+# ==========================================================================
 # The unions. A new message goes into its section's union above; receivers'
 # ``match`` statements then fail type-checking until they handle it.
 # ==========================================================================
 
 Event = Heartbeat | Note | GatewayEvent
-Request = Ping | GatewayRequest | TelemetryRequest
-Reply = Pong | ErrorReply | GatewayReply | TelemetryReply
+Request = Ping | GatewayRequest | TelemetryRequest | SchedulerRequest | DashboardTelemetryRequest
+Reply = Pong | ErrorReply | GatewayReply | TelemetryReply | SchedulerReply | DashboardTelemetryReply
 Control = Ack | Probe
 Body = Event | Request | Reply | Control
 

@@ -6,6 +6,7 @@ from bus.tasks import TaskSet
 from emulator.clock import Clock
 from emulator.config import EmulatorConfig
 from emulator.gateway import Gateway
+from emulator.oauth import OAuthApp
 from emulator.ratelimit import RateLimiter
 from emulator.recorder import RequestLog
 from emulator.snowflakes import Snowflakes
@@ -26,5 +27,7 @@ class Core:
     requests: RequestLog
     bot_id: int
     application_id: int
+    oauth: OAuthApp
+    """The bot's application as an OAuth2 client (the dashboard's login)."""
     base_url: str = ""
     """``http://host:port`` once the server is bound; attachment URLs hang off it."""

@@ -15,6 +15,7 @@ from emulator.driver import Driver
 from emulator.gateway import Gateway, GatewaySession, GatewaySettings
 from emulator.interactions import Interactions
 from emulator.jsontypes import JSONObject
+from emulator.oauth import OAuthApp
 from emulator.permissions import Permission, allows
 from emulator.ratelimit import RateLimiter
 from emulator.recorder import RequestLog
@@ -77,6 +78,7 @@ class Emulator:
             requests=RequestLog(),
             bot_id=bot.id,
             application_id=bot.id,
+            oauth=OAuthApp(client_id=bot.id),
         )
         self.actions = Actions(self.core)
         self.interactions = Interactions(self.core, self.actions)
@@ -157,6 +159,11 @@ class Emulator:
     @property
     def application_id(self) -> int:
         return self.core.application_id
+
+    @property
+    def oauth(self) -> OAuthApp:
+        """The bot's application as an OAuth2 client: its secret, its registered redirects."""
+        return self.core.oauth
 
     @property
     def gateway(self) -> Gateway:

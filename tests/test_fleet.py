@@ -21,8 +21,8 @@ from tests.helpers import eventually, run, wait_until
 pytestmark = pytest.mark.fleet
 
 REPO = Path(__file__).resolve().parents[1]
-PROGRAMS = ("bus", "telemetry", "gateway", "scheduler", "voice")
-SERVICES = ("telemetry", "gateway", "scheduler", "voice")
+PROGRAMS = ("bus", "telemetry", "gateway", "scheduler", "voice", "web")
+SERVICES = ("telemetry", "gateway", "scheduler", "voice", "web")
 STOPWAITSECS = 10
 
 
@@ -50,6 +50,7 @@ class Fleet:
             "SQUADTIME_HEARTBEAT_SECONDS": "0.3",
             "SQUADTIME_DISCORD_API": f"{discord_url}/api/v10",
             "DISCORD_TOKEN": "fleet-token",
+            "SQUADTIME_WEB_PORT": "0",  # any free port: tests run side by side
             **overrides,
         }
         self.runtime.mkdir(mode=0o700)

@@ -11,7 +11,15 @@ from emulator import errors
 from emulator.jsontypes import JSONValue
 from emulator.ratelimit import major_of
 from emulator.recorder import RequestRecord
-from emulator.rest import commands, messages, misc, reactions, scheduled_events, webhooks
+from emulator.rest import (
+    commands,
+    messages,
+    misc,
+    oauth2,
+    reactions,
+    scheduled_events,
+    webhooks,
+)
 from emulator.rest.context import (
     API_PREFIX,
     SERVICES,
@@ -27,7 +35,7 @@ log = logging.getLogger(__name__)
 
 VIA = "1.1 google"
 UNAUTHENTICATED_PREFIXES = ("/interactions/", "/webhooks/")
-UNAUTHENTICATED_PATHS = frozenset({"/gateway"})
+UNAUTHENTICATED_PATHS = frozenset({"/gateway", "/oauth2/token"})  # the token URL: client auth
 
 
 def _route_of(request: web.Request) -> str | None:
@@ -80,7 +88,10 @@ async def discord_semantics(request: web.Request, handler: Handler) -> web.Strea
             raise _no_route(request)
         token = request.headers.get("Authorization")
         public = api_path in UNAUTHENTICATED_PATHS or api_path.startswith(UNAUTHENTICATED_PREFIXES)
-        if not public and token != f"Bot {core.config.token}":
+        grant = oauth2.bearer_grant(core.oauth, api_path, token)
+        if grant is not None:
+            request[oauth2.GRANT] = grant
+        elif not public and token != f"Bot {core.config.token}":
             raise errors.unauthorized()
         if read.problem is not None:
             raise read.problem
@@ -110,6 +121,8 @@ async def discord_semantics(request: web.Request, handler: Handler) -> web.Strea
     response.headers.update(headers)
     response.headers["Via"] = VIA
     parsed_body = body(request)
+    if "client_secret" in parsed_body.form:  # the log is for tests to read, secrets aside
+        parsed_body.form["client_secret"] = "<redacted>"  # noqa: S105
     core.requests.add(
         RequestRecord(
             method=request.method,
@@ -133,7 +146,7 @@ async def discord_semantics(request: web.Request, handler: Handler) -> web.Strea
 def route_table() -> RouteTable:
     """Every REST route the emulator serves, in Discord's OpenAPI spelling."""
     table = misc.routes() + commands.routes() + messages.routes() + reactions.routes()
-    return table + webhooks.routes() + scheduled_events.routes()
+    return table + webhooks.routes() + scheduled_events.routes() + oauth2.routes()
 
 
 def build_app(svc: Services) -> web.Application:
@@ -143,6 +156,7 @@ def build_app(svc: Services) -> web.Application:
     for method, template, handler in route_table():
         app.router.add_route(method, API_PREFIX + template, handler)
     app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", misc.attachment)
+    oauth2.add_authorize_page(app)
     app.router.add_get("/", svc.core.gateway.handle)
     return app
 

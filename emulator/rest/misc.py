@@ -20,11 +20,6 @@ class CreateDMBody(msgspec.Struct, kw_only=True):
     recipient_id: int | str | None = None
 
 
-async def get_current_user(request: web.Request) -> web.Response:
-    core = services(request).core
-    return json_response(payloads.current_user(core.world.user(core.bot_id)))
-
-
 async def get_user(request: web.Request) -> web.Response:
     core = services(request).core
     return json_response(payloads.user(core.world.user(snowflake(request, "user_id"))))
@@ -92,7 +87,6 @@ async def attachment(request: web.Request) -> web.Response:
 
 def routes() -> RouteTable:
     return [
-        ("GET", "/users/@me", get_current_user),
         ("GET", "/users/{user_id}", get_user),
         ("POST", "/users/@me/channels", create_dm),
         ("GET", "/gateway", get_gateway),

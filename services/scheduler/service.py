@@ -31,6 +31,7 @@ from bus.protocol import (
     ReactionRemoved,
     Reply,
     Request,
+    SchedulerRequest,
     VoiceChanged,
 )
 from services.runtime.clock import Calendar
@@ -41,6 +42,7 @@ from services.scheduler.calls import Calls
 from services.scheduler.clock import Clock
 from services.scheduler.commands import COMMANDS
 from services.scheduler.daily import Days
+from services.scheduler.dashboard import answer as answer_dashboard
 from services.scheduler.interactions import answer
 from services.scheduler.nudges import Nudges
 from services.scheduler.pulse import Pulse
@@ -189,11 +191,13 @@ class Scheduler:
                 log.warning("%s not handled: %s", type(event).__name__, error)
 
     async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
-        """Answer the interactions the gateway relays."""
-        if self._context is None:
+        """Answer the interactions the gateway relays, and the dashboard's requests."""
+        if self._context is None or self.days is None:
             raise RequestRefused(ErrorCode.UNAVAILABLE, "the scheduler is starting; try again")
+        if isinstance(request, SchedulerRequest):
+            return answer_dashboard(self.days, self.roster, request)
         if not isinstance(request, Interaction):
             raise RequestRefused(
-                ErrorCode.UNKNOWN_REQUEST, "the scheduler serves interactions only"
+                ErrorCode.UNKNOWN_REQUEST, "the scheduler serves interactions and the dashboard"
             )
         return InteractionAnswer(response=await answer(self._context, request))

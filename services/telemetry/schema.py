@@ -291,6 +291,17 @@ DROP TABLE marks;
 ALTER TABLE marks_v8 RENAME TO marks;
 """
 
+# Version 9: the dashboard's calendar feeds. A member's feed is opened by a secret in its
+# address (calendar apps send no cookie); renewing it replaces the secret.
+_V9_CALENDAR_FEEDS = """
+CREATE TABLE calendar_feeds (
+    guild_id INTEGER NOT NULL,
+    user_id  INTEGER NOT NULL,
+    secret   TEXT    NOT NULL UNIQUE,
+    PRIMARY KEY (guild_id, user_id)
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
@@ -300,6 +311,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V6_DELIVERIES,
     _V7_QUORUM,
     _V8_NUDGES,
+    _V9_CALENDAR_FEEDS,
 )
 LATEST = len(MIGRATIONS)
 

@@ -13,10 +13,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bus.errors import ErrorCode, RequestRefused
-from bus.protocol import Envelope, Interaction, Reply, Request, TelemetryRequest
+from bus.protocol import (
+    DashboardTelemetryRequest,
+    Envelope,
+    Interaction,
+    Reply,
+    Request,
+    TelemetryRequest,
+)
 from services.runtime.commands import offer_commands
 from services.runtime.service import Runtime
 from services.telemetry.analytics.worker import GraphWorker
+from services.telemetry.dashboard import Dashboard
 from services.telemetry.database import DB_FILE, DatabaseThread
 from services.telemetry.ingest import Recorder
 from services.telemetry.requests import Requests
@@ -40,6 +48,7 @@ class Telemetry:
         self._db: DatabaseThread | None = None
         self._requests: Requests | None = None
         self._stats: StatsCommand | None = None
+        self._dashboard: Dashboard | None = None
         self._worker = GraphWorker()
 
     async def setup(self, runtime: Runtime) -> None:
@@ -51,6 +60,7 @@ class Telemetry:
         self._db = db
         calendar = runtime.settings.calendar
         self._requests = Requests(db, recorder, calendar.now)
+        self._dashboard = Dashboard(db, recorder, self._worker, calendar.now)
         log.info("recording to %s", path)
         bus = runtime.bus
         self._stats = StatsCommand(bus, path, self._worker, runtime.tasks, clock=calendar.now)
@@ -79,10 +89,12 @@ class Telemetry:
 
     async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
         """Answer a telemetry request or a ``/stats`` interaction."""
-        if self._requests is None or self._stats is None:
+        if self._requests is None or self._stats is None or self._dashboard is None:
             raise RequestRefused(ErrorCode.UNAVAILABLE, "telemetry is starting; try again")
         if isinstance(request, Interaction):
             return await self._stats.answer(request)
+        if isinstance(request, DashboardTelemetryRequest):
+            return await self._dashboard.answer(request)
         if not isinstance(request, TelemetryRequest):
             raise RequestRefused(ErrorCode.UNKNOWN_REQUEST, "telemetry does not serve this request")
         return await self._requests.answer(request)

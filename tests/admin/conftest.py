@@ -108,6 +108,7 @@ def pi() -> Iterator[Pi]:
             "SQUADTIME_HEARTBEAT_SECONDS": "0.5",
             "SQUADTIME_DISCORD_API": f"{url}/api/v10",
             "DISCORD_TOKEN": TOKEN,
+            "SQUADTIME_WEB_PORT": "0",  # the dashboard on any free port: tests run side by side
         }
         for folder in ("run", "data", "log"):
             (base / folder).mkdir(mode=0o700)

@@ -31,9 +31,9 @@ def test_logs_from_the_pi_over_ssh(pi: Pi) -> None:
 def test_logs_of_an_unknown_service_or_missing_file(short_tmp: Path) -> None:
     """An unknown service and a log that does not exist yet are both usage errors (2)."""
     env = {"SQUADTIME_LOG_DIR": str(short_tmp), "PATH": "/usr/bin"}
-    unknown = admin("logs", "web", env=env)
+    unknown = admin("logs", "dashboard", env=env)
     assert unknown.returncode == 2
-    assert "unknown service 'web'" in unknown.stderr
+    assert "unknown service 'dashboard'" in unknown.stderr
     missing = admin("logs", "voice", env=env)
     assert missing.returncode == 2
     assert "no log yet" in missing.stderr

@@ -37,10 +37,10 @@ def test_menu_reports_a_failed_action_and_carries_on(
 ) -> None:
     """An unknown service shows the error and its exit status, then the menu again."""
     monkeypatch.setenv("SQUADTIME_LOG_DIR", str(short_tmp))
-    status, shown = drive("logs\nweb\n40\n\nq\n")
+    status, shown = drive("logs\ndashboard\n40\n\nq\n")
     assert status == 0
     assert "logs: exit status 2" in shown
-    assert "unknown service 'web'" in capsys.readouterr().err
+    assert "unknown service 'dashboard'" in capsys.readouterr().err
     assert shown.count("q) quit") == 2
 
 

@@ -34,5 +34,5 @@ def test_restart_of_an_unknown_service_is_refused(pi: Pi) -> None:
     done = admin("restart", "schedular", env=here(pi))
     assert done.returncode == 2
     assert "unknown service 'schedular'" in done.stderr
-    assert "bus, telemetry, gateway, scheduler, voice" in done.stderr
+    assert "bus, telemetry, gateway, scheduler, voice, web" in done.stderr
     assert pids(pi) == before

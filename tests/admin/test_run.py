@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import urllib.request
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -49,7 +50,11 @@ def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> 
     """Days of a month are played with one post each, today's message is shown, graphs are
     written, SIGINT stops all cleanly."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_TOKEN")}
-    env |= {"SQUADTIME_RUNTIME_DIR": str(short_tmp / "run"), "SQUADTIME_HEARTBEAT_SECONDS": "1"}
+    env |= {
+        "SQUADTIME_RUNTIME_DIR": str(short_tmp / "run"),
+        "SQUADTIME_HEARTBEAT_SECONDS": "1",
+        "SQUADTIME_WEB_PORT": "0",  # any free port: tests run side by side
+    }
     process = subprocess.Popen(
         [
             sys.executable,
@@ -74,6 +79,12 @@ def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> 
     )
     output = Output(process)
     try:
+        wait_until(lambda: "dashboard: http://" in output.text, 180, "the dashboard's address")
+        found = re.search(r"^dashboard: (http://\S+)/ ", output.text, re.MULTILINE)
+        assert found is not None, output.text
+        with urllib.request.urlopen(f"{found[1]}/login/discord", timeout=30) as page:  # noqa: S310 -- the http URL just printed
+            login = page.read().decode()  # redirected to the emulator's OAuth2 page
+        assert "Who are you?" in login
         wait_until(lambda: "## Who plays today?" in output.text, 180, "the daily message")
         wait_until(lambda: "graphs of the month written to" in output.text, 180, "the graphs")
         process.send_signal(signal.SIGINT)
@@ -98,7 +109,7 @@ def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> 
     graphs = list((short_tmp / "graphs").rglob("*.png"))
     assert any(p.name == "community.png" for p in graphs)
     assert output.lines[-1] == "stopped"
-    for program in ("telemetry", "gateway", "scheduler"):
+    for program in ("telemetry", "gateway", "scheduler", "web"):
         assert f"{program} stopping" in (short_tmp / "log" / f"{program}.log").read_text()
     assert not (short_tmp / "run" / "supervisord.pid").exists()
 

@@ -65,6 +65,9 @@ class SupervisedFleet:
             "SQUADTIME_HEARTBEAT_SECONDS": "0.5",
             "SQUADTIME_DISCORD_API": emu.api_url,
             "DISCORD_TOKEN": emu.token,
+            "SQUADTIME_WEB_PORT": "0",  # any free port: tests run side by side
+            "DISCORD_CLIENT_ID": str(emu.oauth.client_id),
+            "DISCORD_CLIENT_SECRET": emu.oauth.client_secret,
         }
         self._conf = str(REPO / "supervisord.conf")
         self._process: asyncio.subprocess.Process | None = None

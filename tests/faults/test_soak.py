@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PROGRAMS = {"bus", "telemetry", "gateway", "scheduler", "voice"}
+PROGRAMS = {"bus", "telemetry", "gateway", "scheduler", "voice", "web"}
 
 pytestmark = pytest.mark.fleet
 

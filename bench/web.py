@@ -1,0 +1,245 @@
+"""The dashboard's latency and memory: a page and a graph from the web program, against the
+same graph asked with ``/stats`` in Discord (telemetry's own path), in the same run.
+
+The gateway, scheduler, telemetry and web programs run as processes on a private bus,
+logged in to an in-process emulator whose guild has four weeks of voice history. A
+moderator logs in through the emulator's OAuth2 page; then each path is timed:
+
+- ``page``: the members table, the board and the member's own page (each request checks
+  the visitor's rights with the scheduler and asks telemetry);
+- ``graph_drawn``: a graph the dashboard has not drawn yet (a new period each time: the
+  cache misses, telemetry's worker draws it);
+- ``graph_cached``: the same graph again (one data-version question to telemetry);
+- ``stats``: ``/stats`` run in Discord until its PNG is shown (interaction, relay, worker,
+  follow-up upload).
+
+Then the web program's idle memory (RSS and PSS) after ``--idle`` seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+
+from bench.common import in_private_dir, percentile, pss_bytes, report, rss_bytes, service_env
+from bus.broker import Broker
+from bus.client import BusClient
+from bus.endpoints import Endpoints
+from bus.protocol import MemberFacts, VoiceChanged, VoiceFacts
+from emulator import Emulator
+from emulator.state import Channel, Member
+
+SERVICES = ("telemetry", "gateway", "scheduler", "web")
+STEP = 60.0
+DAY = 86_400.0
+
+
+def _ms(samples: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(percentile(samples, 0.5) * 1000, 1),
+        "p99_ms": round(percentile(samples, 0.99) * 1000, 1),
+    }
+
+
+async def _history(endpoints: Endpoints, members: list[Member], voice: Channel) -> int:
+    """Four weeks of evenings in voice, recorded as the gateway reports them."""
+    rng = random.Random(7)
+    now = time.time()
+    changes: list[tuple[float, Member, int, int]] = []
+    for member in members:
+        for day in range(28):
+            if rng.random() < 0.5:
+                start = now - (day + 1) * DAY + rng.uniform(17, 21) * 3600
+                end = start + rng.uniform(0.5, 3) * 3600
+                changes += [(start, member, 0, voice.id), (min(end, now - 60), member, voice.id, 0)]
+    peer = BusClient("gateway", endpoints)
+    await peer.start(timeout=STEP)
+    try:
+        for at, member, before, after in sorted(changes, key=lambda c: c[0]):
+            facts = MemberFacts(user_id=member.user_id, display_name=f"player {member.user_id}")
+            peer.record(
+                VoiceChanged(
+                    guild_id=member.guild_id,
+                    member=facts,
+                    before_channel_id=before,
+                    after=VoiceFacts(user_id=member.user_id, channel_id=after),
+                    at=at,
+                )
+            )
+        deadline = time.monotonic() + STEP
+        while peer.unacked:
+            if time.monotonic() > deadline:
+                raise RuntimeError("telemetry did not store the voice history")
+            await asyncio.sleep(0.1)  # telemetry acknowledges in batches
+    finally:
+        await peer.close()
+    return len(changes) // 2
+
+
+async def _log_in(http: aiohttp.ClientSession, url: str, emu: Emulator, member: Member) -> None:
+    async with http.get(f"{url}/login/discord", allow_redirects=False) as answer:
+        authorize = urlsplit(answer.headers["Location"])
+    form = {k: v[0] for k, v in parse_qs(authorize.query).items()} | {
+        "user_id": str(member.user_id)
+    }
+    async with http.post(f"{emu.url}/oauth2/authorize", data=form, allow_redirects=False) as back:
+        callback = back.headers["Location"]
+    async with http.get(callback, allow_redirects=False) as answer:
+        if answer.status != 302:
+            raise RuntimeError(f"the login failed: {answer.status}")
+
+
+async def _timed_get(http: aiohttp.ClientSession, url: str) -> float:
+    began = time.perf_counter()
+    async with http.get(url, allow_redirects=False) as answer:
+        await answer.read()
+        if answer.status != 200:
+            raise RuntimeError(f"{url}: {answer.status} {await answer.text()}")
+    return time.perf_counter() - began
+
+
+async def _ready(http: aiohttp.ClientSession, url: str) -> None:
+    deadline = time.monotonic() + STEP
+    while time.monotonic() < deadline:
+        async with http.get(url, allow_redirects=False) as answer:
+            if answer.status == 200:
+                return
+        await asyncio.sleep(0.2)  # the scheduler is still learning the guild
+    raise RuntimeError(f"{url} never answered 200")
+
+
+async def measure(rounds: int, idle: float, runtime: Path) -> dict[str, Any]:
+    endpoints = Endpoints.ipc(runtime)
+    broker = Broker(endpoints)
+    broker.start()
+    processes: dict[str, asyncio.subprocess.Process] = {}
+    try:
+        async with Emulator() as emu:
+            driver = emu.driver
+            guild = driver.add_guild("Bench")
+            admins = driver.add_role(guild, "Admins", permissions=1 << 5)
+            text = driver.add_text_channel(guild, "general")
+            voice = driver.add_voice_channel(guild, "Lobby")
+            admin = driver.add_member(guild, "admin", roles=[admins])
+            players = [driver.add_member(guild, f"p{i:02d}") for i in range(16)]
+            env = service_env(
+                runtime,
+                emu.api_url,
+                emu.token,
+                SQUADTIME_WEB_PORT="0",
+                DISCORD_CLIENT_ID=str(emu.oauth.client_id),
+                DISCORD_CLIENT_SECRET=emu.oauth.client_secret,
+            )
+            try:
+                for name in SERVICES:
+                    processes[name] = await asyncio.create_subprocess_exec(
+                        sys.executable, "-m", f"services.{name}", env=env
+                    )
+                figures = await _play(emu, endpoints, runtime, admin, text, voice, players, rounds)
+                await asyncio.sleep(idle)  # idling before the measure, not synchronisation
+                web = processes["web"].pid
+                figures["web_idle_rss_mb"] = round(rss_bytes(web) / 2**20, 1)
+                figures["web_idle_pss_mb"] = round(pss_bytes(web) / 2**20, 1)
+            finally:
+                for process in processes.values():
+                    process.terminate()
+                for process in processes.values():
+                    await asyncio.wait_for(process.wait(), STEP)
+    finally:
+        broker.stop()
+    return figures
+
+
+async def _play(
+    emu: Emulator,
+    endpoints: Endpoints,
+    runtime: Path,
+    admin: Member,
+    text: Channel,
+    voice: Channel,
+    players: list[Member],
+    rounds: int,
+) -> dict[str, Any]:
+    address = runtime / "web.url"
+    deadline = time.monotonic() + STEP
+    while not address.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the web program did not start")
+        await asyncio.sleep(0.2)  # the web program writes its address once it listens
+    url = address.read_text().strip()
+    emu.oauth.redirect_uris.add(url + "/login/callback")
+    await emu.driver.wait_until(
+        lambda: "stats" in {c.name for c in emu.world.commands.values()}, timeout=STEP
+    )
+    stays = await _history(endpoints, players, voice)
+    guild = f"{url}/g/{admin.guild_id}"
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        await _log_in(http, url, emu, admin)
+        await _ready(http, f"{guild}/members")
+        pages = [
+            await _timed_get(http, f"{guild}/{page}")
+            for _ in range(rounds)
+            for page in ("members", "board", "me")
+        ]
+        drawn = [
+            await _timed_get(http, f"{guild}/graphs/voice-time.png?days={28 + n}")
+            for n in range(rounds)
+        ]
+        cached = [
+            await _timed_get(http, f"{guild}/graphs/voice-time.png?days=28") for _ in range(rounds)
+        ]
+    stats = []
+    for n in range(rounds):
+        began = time.perf_counter()
+        outcome = await emu.driver.slash(
+            admin, text, "stats", {"graph": "voice-time", "days": 28 + n}
+        )
+        shown = await emu.driver.settle(outcome, timeout=STEP)
+        if not shown.attachments:
+            raise RuntimeError(f"/stats answered without a graph: {shown.content}")
+        stats.append(time.perf_counter() - began)
+    return {
+        "bench": "web",
+        "rounds": rounds,
+        "voice_stays": stays,
+        "page": _ms(pages),
+        "graph_drawn": _ms(drawn),
+        "graph_cached": _ms(cached),
+        "stats": _ms(stats),
+        "graph_drawn_vs_stats_p50": round(percentile(drawn, 0.5) / percentile(stats, 0.5), 2),
+        "page_vs_stats_p50": round(percentile(pages, 0.5) / percentile(stats, 0.5), 3),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the figures; the last line is JSON."""
+    parser = argparse.ArgumentParser(prog="python -m bench.web", description=__doc__)
+    parser.add_argument("--rounds", type=int, default=20, help="requests per path (default 20)")
+    parser.add_argument(
+        "--idle", type=float, default=5.0, help="seconds idle before memory (default 5)"
+    )
+    args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    figures = in_private_dir(lambda runtime: measure(args.rounds, args.idle, runtime))
+    return report(
+        f"page p50 {figures['page']['p50_ms']} ms; graph drawn p50"
+        f" {figures['graph_drawn']['p50_ms']} ms, cached {figures['graph_cached']['p50_ms']} ms;"
+        f" /stats p50 {figures['stats']['p50_ms']} ms; web idle RSS"
+        f" {figures['web_idle_rss_mb']} MiB (PSS {figures['web_idle_pss_mb']} MiB)",
+        figures,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,285 @@
+"""Telemetry's answers to the dashboard: graphs as PNGs (drawn in the graph worker, opted-out
+members left out), the members table, a member's own month, marks and calendar feed.
+
+The dashboard opens no database: it asks here. Reads run on the database thread, drawing in
+the worker, so neither blocks ingestion.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import secrets
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import assert_never
+
+from bus.errors import ErrorCode, RequestRefused
+from bus.protocol import (
+    DashboardTelemetryReply,
+    DashboardTelemetryRequest,
+    DataVersionReply,
+    DatedMark,
+    FeedReply,
+    FindFeed,
+    GetDataVersion,
+    GetFeed,
+    GetGraph,
+    GetMemberMarks,
+    GetMembersGlance,
+    GetMyMonth,
+    GetPrivacy,
+    GraphReply,
+    MarkFacts,
+    MemberMarksReply,
+    MembersGlanceReply,
+    MyMonthReply,
+    PrivacyReply,
+)
+from services.runtime.playtime import usual_hours, window_of
+from services.runtime.playtime import zone as zone_or_utc
+from services.telemetry import days as stored_days
+from services.telemetry import glance, schedules, store
+from services.telemetry.analytics.options import OptionsError, StatsRequest, parse_stats_options
+from services.telemetry.analytics.render import render_png
+from services.telemetry.analytics.report import build_chart
+from services.telemetry.analytics.worker import GraphWorker, RenderError
+from services.telemetry.clock import day_from_number, day_number, local_days, parse_day
+from services.telemetry.database import DatabaseThread, transaction
+from services.telemetry.ingest import Recorder
+from services.telemetry.sessions import sessions_between
+from services.telemetry.stats import load_live_dataset
+
+log = logging.getLogger(__name__)
+
+MAX_PERIOD_DAYS = 366
+WEEKS = 4
+TOP_CO_PLAYERS = 5
+
+
+def draw_without(
+    path: Path, guild_id: int, request: StatsRequest, now: datetime, hidden: frozenset[int]
+) -> bytes:
+    """Draw one graph from the live database, without the sessions of ``hidden`` members.
+
+    Runs in the graph worker process.
+    """
+    dataset = load_live_dataset(path, guild_id, now)
+    if hidden:
+        sessions = tuple(s for s in dataset.sessions if s.user_id not in hidden)
+        dataset = dataclasses.replace(dataset, sessions=sessions)
+    return render_png(request.kind, build_chart(request, dataset, now))
+
+
+def data_version(connection: sqlite3.Connection, guild_id: int, now: float) -> str:
+    """Changes with any stay opened, closed or deleted, any opt-out or rename; while someone
+    is in voice, every minute too (their open stay grows)."""
+    stays, seconds, still_open = connection.execute(
+        "SELECT count(*), total(seconds), total(seconds IS NULL) FROM voice_stays"
+        " JOIN members ON members.id = voice_stays.member WHERE members.guild_id = ?",
+        (guild_id,),
+    ).fetchone()
+    (hidden,) = connection.execute("SELECT count(*) FROM users WHERE telemetry_opt_out").fetchone()
+    (names,) = connection.execute(
+        "SELECT total(length(display_name)) FROM members WHERE guild_id = ?", (guild_id,)
+    ).fetchone()
+    minute = math.floor(now / 60) if still_open else 0
+    return f"{stays}.{int(seconds)}.{int(still_open)}.{hidden}.{int(names)}.{minute}"
+
+
+def member_marks(
+    connection: sqlite3.Connection, guild_id: int, user_id: int, first: date, count: int
+) -> list[DatedMark]:
+    rows = connection.execute(
+        "SELECT marks.day, marks.source, marks.hours, marks.cancelled, marks.at FROM marks"
+        " JOIN members ON members.id = marks.member"
+        " WHERE members.guild_id = ? AND members.user_id = ? AND marks.day BETWEEN ? AND ?"
+        " ORDER BY marks.day, marks.source",
+        (guild_id, user_id, day_number(first), day_number(first) + count - 1),
+    ).fetchall()
+    return [
+        DatedMark(
+            date=day_from_number(day).isoformat(),
+            mark=MarkFacts(
+                user_id=user_id,
+                hour=hour,
+                source=stored_days.SOURCES[source],
+                cancelled=bool(cancelled >> hour & 1),
+                at=float(at),
+            ),
+        )
+        for day, source, hours, cancelled, at in rows
+        for hour in range(24)
+        if hours >> hour & 1
+    ]
+
+
+def feed(connection: sqlite3.Connection, guild_id: int, user_id: int, renew: bool) -> str:
+    """The member's feed secret, made (or, ``renew``, replaced) here."""
+    if not renew:
+        row = connection.execute(
+            "SELECT secret FROM calendar_feeds WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        ).fetchone()
+        if row is not None:
+            return str(row[0])
+    secret = secrets.token_urlsafe(24)
+    with transaction(connection):
+        connection.execute(
+            "INSERT INTO calendar_feeds (guild_id, user_id, secret) VALUES (?, ?, ?)"
+            " ON CONFLICT (guild_id, user_id) DO UPDATE SET secret = excluded.secret",
+            (guild_id, user_id, secret),
+        )
+    return secret
+
+
+def feed_owner(connection: sqlite3.Connection, secret: str) -> tuple[int, int]:
+    row = connection.execute(
+        "SELECT guild_id, user_id FROM calendar_feeds WHERE secret = ?", (secret,)
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
+
+class Dashboard:
+    """Answers ``DashboardTelemetryRequest``s."""
+
+    def __init__(
+        self,
+        db: DatabaseThread,
+        recorder: Recorder,
+        worker: GraphWorker,
+        clock: Callable[[], float],
+    ) -> None:
+        self._db = db
+        self._recorder = recorder
+        self._worker = worker
+        self._clock = clock
+
+    async def answer(self, request: DashboardTelemetryRequest) -> DashboardTelemetryReply:
+        db = self._db
+        match request:
+            case GetDataVersion(guild_id=guild_id):
+                version = await db.call(data_version, guild_id, self._clock())
+                return DataVersionReply(guild_id=guild_id, version=version)
+            case GetGraph():
+                return await self._graph(request)
+            case GetMembersGlance(guild_id=guild_id):
+                return await db.call(self._glance, guild_id, self._clock())
+            case GetMyMonth(guild_id=guild_id, user_id=user_id):
+                return await db.call(self._month, guild_id, user_id, self._clock())
+            case GetPrivacy(user_id=user_id):
+                return PrivacyReply(user_id=user_id, opted_out=self._recorder.is_opted_out(user_id))
+            case GetMemberMarks(guild_id=guild_id, user_id=user_id, first_day=text, days=count):
+                first = _check_period(text, count)
+                found = await db.call(member_marks, guild_id, user_id, first, count)
+                return MemberMarksReply(marks=found)
+            case GetFeed(guild_id=guild_id, user_id=user_id, renew=renew):
+                secret = await db.call(feed, guild_id, user_id, renew)
+                return FeedReply(guild_id=guild_id, user_id=user_id, secret=secret)
+            case FindFeed(secret=secret):
+                guild_id, user_id = await db.call(feed_owner, secret)
+                return FeedReply(guild_id=guild_id, user_id=user_id, secret=secret)
+            case _:
+                assert_never(request)
+
+    async def _graph(self, request: GetGraph) -> GraphReply:
+        member = request.member or None
+        days = None if request.graph == "timeline" else request.days
+        checked = parse_stats_options(request.graph, days, member)
+        if isinstance(checked, OptionsError):
+            code = ErrorCode.BAD_PERIOD if "days" in checked.message else ErrorCode.BAD_REQUEST
+            raise RequestRefused(code, checked.message.replace("`", ""))
+        now = self._clock()
+        version = await self._db.call(data_version, request.guild_id, now)
+        hidden = frozenset(await self._db.call(store.opted_out_users))
+        try:
+            png = await self._worker.call(
+                f"the dashboard's {checked.kind} graph",
+                draw_without,
+                self._db.path,
+                request.guild_id,
+                checked,
+                datetime.fromtimestamp(now, UTC),
+                hidden,
+            )
+        except LookupError:
+            raise RequestRefused(
+                ErrorCode.NO_DATA, "no voice activity has been recorded for this server yet"
+            ) from None
+        except RenderError as error:
+            message = f"the graph could not be drawn: {error}"
+            raise RequestRefused(ErrorCode.UNAVAILABLE, message) from None
+        return GraphReply(png=png, version=version)
+
+    def _glance(
+        self, connection: sqlite3.Connection, guild_id: int, now: float
+    ) -> MembersGlanceReply:
+        config = store.get_config(connection, guild_id)
+        tz = zone_or_utc(config.timezone)
+        today = glance.local_today(now, tz)
+        first = min(today - timedelta(days=27), glance.monday_of(today))
+        start, _ = local_days(first, 1, tz)
+        hidden = store.opted_out_users(connection)
+        sessions = sessions_between(connection, guild_id, start, now + 1)
+        all_stays = glance.stays(sessions, now, hidden)
+        usual = schedules.get_schedules(connection, guild_id)
+        past = []
+        for n in range(28):
+            day = today - timedelta(days=27 - n)
+            state = stored_days.get_day(connection, guild_id, day)
+            window = window_of(day, state.window or config)
+            past.append(
+                glance.PastDay(
+                    window=window,
+                    marks=[m for m in state.marks if m.user_id not in hidden],
+                    usual={
+                        s.user_id: usual_hours(s, day, window)
+                        for s in usual
+                        if s.user_id not in hidden
+                    },
+                )
+            )
+        members = [
+            user
+            for (user,) in connection.execute(
+                "SELECT user_id FROM members WHERE guild_id = ? AND NOT is_bot", (guild_id,)
+            )
+            if user not in hidden
+        ]
+        rows = glance.glance(members, all_stays, past, now, today, tz)
+        return MembersGlanceReply(guild_id=guild_id, members=rows, opted_out=sorted(hidden))
+
+    def _month(
+        self, connection: sqlite3.Connection, guild_id: int, user_id: int, now: float
+    ) -> MyMonthReply:
+        if self._recorder.is_opted_out(user_id):
+            return MyMonthReply(guild_id=guild_id, user_id=user_id, opted_out=True)
+        tz = zone_or_utc(store.guild_timezone(connection, guild_id))
+        today = glance.local_today(now, tz)
+        (_, start, _), *_ = glance.weeks(today, WEEKS, tz)
+        hidden = store.opted_out_users(connection)
+        all_stays = glance.stays(
+            sessions_between(connection, guild_id, start, now + 1), now, hidden
+        )
+        mine = [s for s in all_stays if s.user_id == user_id]
+        return MyMonthReply(
+            guild_id=guild_id,
+            user_id=user_id,
+            weeks=glance.weekly_hours(mine, today, tz, WEEKS),
+            co_players=glance.co_players(all_stays, user_id, TOP_CO_PLAYERS),
+        )
+
+
+def _check_period(text: str, count: int) -> date:
+    try:
+        first = parse_day(text)
+    except ValueError:
+        raise RequestRefused(ErrorCode.BAD_DATE, f"{text!r} is not a YYYY-MM-DD date") from None
+    if not 1 <= count <= MAX_PERIOD_DAYS:
+        raise RequestRefused(
+            ErrorCode.BAD_PERIOD, f"a period is 1 to {MAX_PERIOD_DAYS} days, not {count}"
+        )
+    return first

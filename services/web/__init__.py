@@ -1,0 +1,1 @@
+"""The dashboard: moderators' and members' pages, with Discord login (see ``app``)."""

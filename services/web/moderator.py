@@ -1,0 +1,269 @@
+"""The moderators' pages: today's board (live), the graphs, the members, the configuration,
+and the guild's voice sessions as CSV. Each request is checked for Manage Server anew."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import get_args
+
+from aiohttp import web
+
+from bus.errors import BusError, ErrorCode, RemoteError, caused_by_request
+from bus.protocol import (
+    BoardReply,
+    GetBoard,
+    GetGuildConfig,
+    GetMembersGlance,
+    GetRoster,
+    GetSchedules,
+    GetVoiceSessions,
+    GraphName,
+    GuildConfigReply,
+    MembersGlanceReply,
+    RosterReply,
+    SchedulesReply,
+    VoiceSessionsReply,
+)
+from services.runtime.playtime import community_date, zone
+from services.web import exports
+from services.web.access import moderator_access
+from services.web.context import web_of
+
+log = logging.getLogger(__name__)
+
+GRAPH_LABELS: dict[GraphName, str] = {
+    "community": "Community network",
+    "duos": "Duo time",
+    "voice-time": "Time in voice",
+    "inactive": "Inactive members",
+    "weekdays": "Activity by weekday",
+    "months": "Hours per month",
+    "timeline": "Weekly timeline of a member",
+}
+assert set(GRAPH_LABELS) == set(get_args(GraphName.__value__))
+PERIODS = (1, 7, 28, 90, 365)
+MIN_DAYS, MAX_DAYS = 1, 365
+DEFAULT_DAYS = 28
+
+
+async def board_page(request: web.Request) -> web.Response:
+    site = web_of(request)
+    access = await moderator_access(request, site.bus)
+    board = await site.ask("scheduler", GetBoard(guild_id=access.guild_id), BoardReply)
+    return site.page("board.html", f"Today in {access.guild_name}", access=access, board=board)
+
+
+async def board_events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: the board's table each time it changes (checked every
+    ``board_poll`` seconds), while the visitor is still a moderator of the guild."""
+    site = web_of(request)
+    access = await moderator_access(request, site.bus)
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+    )
+    await response.prepare(request)
+    partial = site.pages.get_template("board_hours.html")
+    shown = ""
+    try:
+        while True:
+            board = await site.ask("scheduler", GetBoard(guild_id=access.guild_id), BoardReply)
+            html = partial.render(board=board)
+            if html != shown:
+                shown = html
+                await response.write(f"event: board\ndata: {json.dumps(html)}\n\n".encode())
+            await asyncio.sleep(site.board_poll)
+            access = await moderator_access(request, site.bus)
+    except web.HTTPException as error:
+        # Refused now (no longer a moderator) or the bot is busy: the stream ends, and the
+        # browser's reconnection is told why.
+        log.info("board stream of guild %d ended: %s", access.guild_id, error.reason)
+    return response
+
+
+def _days(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return DEFAULT_DAYS
+    if not raw.isascii() or not raw.isdigit() or not MIN_DAYS <= int(raw) <= MAX_DAYS:
+        raise web.HTTPBadRequest(
+            text=f"The period must be a whole number of days from {MIN_DAYS} to {MAX_DAYS},"
+            f" not {raw[:20]!r}."
+        )
+    return int(raw)
+
+
+def _graph(raw: str | None) -> GraphName:
+    for name in GRAPH_LABELS:
+        if raw == name:
+            return name
+    if raw is None or raw == "":
+        return "voice-time"
+    raise web.HTTPBadRequest(
+        text=f"There is no graph called {raw[:30]!r}; choose one of {', '.join(GRAPH_LABELS)}."
+    )
+
+
+async def _pickable(request: web.Request, guild_id: int) -> dict[int, str]:
+    """Members a timeline may be drawn for: in the guild, not opted out."""
+    site = web_of(request)
+    roster = await site.ask("scheduler", GetRoster(guild_id=guild_id), RosterReply)
+    glance = await site.ask("telemetry", GetMembersGlance(guild_id=guild_id), MembersGlanceReply)
+    hidden = set(glance.opted_out)
+    return {m.user_id: m.display_name for m in roster.members if m.user_id not in hidden}
+
+
+def _member(raw: str | None, members: dict[int, str], graph: GraphName) -> int:
+    if raw is None or raw == "":
+        if graph == "timeline":
+            raise web.HTTPBadRequest(text="The timeline is drawn for one member: pick a member.")
+        return 0
+    if not raw.isascii() or not raw.isdigit() or int(raw) not in members:
+        raise web.HTTPBadRequest(
+            text=f"{raw[:30]!r} is not a member of this server whose history is recorded."
+        )
+    return int(raw) if graph == "timeline" else 0
+
+
+async def graphs_page(request: web.Request) -> web.Response:
+    site = web_of(request)
+    access = await moderator_access(request, site.bus)
+    query = request.query
+    graph, days = _graph(query.get("graph")), _days(query.get("days"))
+    members = await _pickable(request, access.guild_id)
+    member = _member(query.get("member"), members, graph) if "member" in query else 0
+    image, note = "", ""
+    if graph == "timeline" and not member:
+        note = "Pick a member to see their week."
+    else:
+        image = f"/g/{access.guild_id}/graphs/{graph}.png?days={days}&member={member}"
+    return site.page(
+        "graphs.html",
+        f"Graphs of {access.guild_name}",
+        access=access,
+        graphs=list(GRAPH_LABELS.items()),
+        graph=graph,
+        label=GRAPH_LABELS[graph],
+        periods=sorted({*PERIODS, days}),
+        days=days,
+        members=sorted(members.items(), key=lambda item: item[1].lower()),
+        member=member,
+        image=image,
+        note=note,
+    )
+
+
+async def graph_png(request: web.Request) -> web.Response:
+    site = web_of(request)
+    access = await moderator_access(request, site.bus)
+    graph = _graph(request.match_info["graph"])
+    days = _days(request.query.get("days"))
+    raw_member = request.query.get("member", "")
+    member = 0
+    if graph == "timeline" or raw_member not in ("", "0"):
+        member = _member(raw_member, await _pickable(request, access.guild_id), graph)
+    try:
+        png = await site.graphs.png(access.guild_id, graph, days, member)
+    except RemoteError as error:
+        if error.code == ErrorCode.NO_DATA:
+            raise web.HTTPNotFound(text=error.message) from None
+        if caused_by_request(error.code):
+            raise web.HTTPBadRequest(text=error.message) from None
+        raise web.HTTPServiceUnavailable(text=f"The graph could not be drawn: {error}") from None
+    except BusError as error:
+        raise web.HTTPServiceUnavailable(text=f"The graph could not be drawn: {error}") from None
+    return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "private"})
+
+
+def _when(seconds: float, config: GuildConfigReply) -> str:
+    if not seconds:
+        return "never"
+    return f"{datetime.fromtimestamp(seconds, zone(config.config.timezone)):%a %d %b %H:%M}"
+
+
+async def members_page(request: web.Request) -> web.Response:
+    site = web_of(request)
+    access = await moderator_access(request, site.bus)
+    guild_id = access.guild_id
+    glance = await site.ask("telemetry", GetMembersGlance(guild_id=guild_id), MembersGlanceReply)
+    roster = await site.ask("scheduler", GetRoster(guild_id=guild_id), RosterReply)
+    config = await site.ask("telemetry", GetGuildConfig(guild_id=guild_id), GuildConfigReply)
+    usual = await site.ask("telemetry", GetSchedules(guild_id=guild_id), SchedulesReply)
+    names = {m.user_id: m.display_name for m in roster.members}
+    weekly = {s.user_id: len(s.slots) for s in usual.schedules}
+    hidden = set(glance.opted_out)
+    rows = [
+        {
+            "user_id": row.user_id,
+            "name": names.get(row.user_id, f"member {row.user_id}"),
+            "last_seen": _when(row.last_seen, config),
+            "week": f"{row.hours_week:.1f}",
+            "month": f"{row.hours_4_weeks:.1f}",
+            "usual": f"{weekly[row.user_id]} h/week" if row.user_id in weekly else "—",
+            "reliability": (
+                f"{100 * row.kept_hours / row.marked_hours:.0f}%"
+                f" ({row.kept_hours}/{row.marked_hours} h)"
+                if row.marked_hours
+                else "—"
+            ),
+        }
+        for row in glance.members
+        if row.user_id not in hidden and (row.user_id in names or row.last_seen)
+    ]
+    rows.sort(key=lambda r: str(r["name"]).lower())
+    return site.page("members.html", f"Members of {access.guild_name}", access=access, rows=rows)
+
+
+async def config_page(request: web.Request) -> web.Response:
+    site = web_of(request)
+    access = await moderator_access(request, site.bus)
+    reply = await site.ask("telemetry", GetGuildConfig(guild_id=access.guild_id), GuildConfigReply)
+    c = reply.config
+    rows = [
+        ("Daily channel", f"#{c.channel_id}" if c.channel_id else "not set"),
+        ("Post time", c.post_time),
+        ("Timezone", c.timezone),
+        ("Play window", f"{c.window_start:02d}:00, {c.window_hours} hours"),
+        ("Counted voice channels", ", ".join(f"#{v}" for v in c.voice_channel_ids) or "all"),
+        ("Rank emoji", ", ".join(f"{e} for role {r}" for r, e in c.rank_emoji.items()) or "none"),
+        ("Voice greetings", "on" if c.greetings else "off"),
+        ("Enough players call", f"from {c.quorum_size} members" if c.quorum_size else "off"),
+        ("Scheduled events", "on" if c.events else "off"),
+    ]
+    return site.page(
+        "config.html", f"Configuration of {access.guild_name}", access=access, rows=rows
+    )
+
+
+async def guild_sessions_csv(request: web.Request) -> web.Response:
+    site = web_of(request)
+    access = await moderator_access(request, site.bus)
+    days = _days(request.query.get("days"))
+    guild_id = access.guild_id
+    config = await site.ask("telemetry", GetGuildConfig(guild_id=guild_id), GuildConfigReply)
+    today = community_date(site.clock(), zone(config.config.timezone))
+    first = today - timedelta(days=days - 1)
+    found = await site.ask(
+        "telemetry",
+        GetVoiceSessions(guild_id=guild_id, first_day=first.isoformat(), days=days),
+        VoiceSessionsReply,
+    )
+    glance = await site.ask("telemetry", GetMembersGlance(guild_id=guild_id), MembersGlanceReply)
+    roster = await site.ask("scheduler", GetRoster(guild_id=guild_id), RosterReply)
+    hidden = set(glance.opted_out)
+    sessions = [s for s in found.sessions if s.user_id not in hidden]
+    names = {m.user_id: m.display_name for m in roster.members}
+    return exports.download(exports.sessions_csv(sessions, names), f"voice-sessions-{guild_id}.csv")
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/g/{guild_id}/board", board_page),
+        web.get("/g/{guild_id}/board/events", board_events),
+        web.get("/g/{guild_id}/graphs", graphs_page),
+        web.get("/g/{guild_id}/graphs/{graph}.png", graph_png),
+        web.get("/g/{guild_id}/members", members_page),
+        web.get("/g/{guild_id}/config", config_page),
+        web.get("/g/{guild_id}/sessions.csv", guild_sessions_csv),
+    ]

@@ -1,0 +1,204 @@
+"""Nobody sees what is not theirs: every route tried logged out, as the wrong member, in the
+wrong guild, with a tampered or expired cookie, without its CSRF token, with bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import aiohttp
+from cryptography.fernet import Fernet
+
+from bus.endpoints import Endpoints
+from services.web.app import COOKIE
+from tests.helpers import run
+from tests.services.scheduler.support import World, world
+from tests.services.web.support import Dashboard, answers, browser, dashboard, log_in
+
+MODERATOR_PAGES = (
+    "board",
+    "board/events",
+    "graphs",
+    "graphs/voice-time.png",
+    "members",
+    "config",
+    "sessions.csv",
+)
+MEMBER_PAGES = ("me", "me/delete", "me/sessions.csv", "me/marks.csv")
+FORMS = ("me/reminders", "me/telemetry", "me/delete", "me/feed")
+
+
+async def status(
+    http: aiohttp.ClientSession, url: str, *, form: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """The status of a GET (or, with ``form``, a POST), and where a redirect points."""
+    if form is None:
+        request = http.get(url, allow_redirects=False)
+    else:
+        request = http.post(url, data=form, allow_redirects=False)
+    async with request as answer:
+        return answer.status, answer.headers.get("Location", "")
+
+
+def test_logged_out_visitors_are_sent_to_the_login(endpoints: Endpoints, short_tmp: Path) -> None:
+    """Every page and form without a session redirects to /login; the login page says how."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+            guild = f"{site.url}/g/{w.town.guild.id}"
+            for path in ("", *(f"g/{w.town.guild.id}/{p}" for p in MODERATOR_PAGES + MEMBER_PAGES)):
+                assert await status(http, f"{site.url}/{path}") == (302, "/login"), path
+            for path in FORMS:
+                assert await status(http, f"{guild}/{path}", form={}) == (302, "/login"), path
+            assert await status(http, f"{site.url}/logout", form={}) == (302, "/login")
+            async with http.get(f"{site.url}/login") as page:
+                assert "Log in with Discord" in await page.text()
+            assert (await status(http, f"{site.url}/feed/nothing.ics"))[0] == 404
+
+    run(scenario())
+
+
+async def _for(http: aiohttp.ClientSession, site: Dashboard, w: World, path: str) -> int:
+    return (await status(http, f"{site.url}/g/{w.town.guild.id}/{path}"))[0]
+
+
+def test_wrong_member_and_wrong_guild_get_403(endpoints: Endpoints, short_tmp: Path) -> None:
+    """A plain member gets 403 on moderator pages and 200 on their own; anyone gets 403 in a
+    guild they are not in; the admin sees everything of their guild."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site:
+            other = w.emu.driver.add_guild("Elsewhere", owner="stranger")
+            async with browser() as bob:
+                await log_in(bob, site, w, w.town.bob)
+                for path in MODERATOR_PAGES:
+                    assert await _for(bob, site, w, path) == 403, path
+                for path in MEMBER_PAGES:
+                    assert await _for(bob, site, w, path) == 200, path
+                for path in MODERATOR_PAGES + MEMBER_PAGES:
+                    url = f"{site.url}/g/{other.id}/{path}"
+                    assert (await status(bob, url))[0] == 403, path
+                async with bob.get(f"{site.url}/g/{w.town.guild.id}/members") as page:
+                    assert "for moderators" in await page.text()
+            async with browser() as admin:
+                await log_in(admin, site, w, w.town.admin)
+                for path in ("board", "graphs", "members", "config", "sessions.csv", "me"):
+                    assert await _for(admin, site, w, path) == 200, path
+                for path in MODERATOR_PAGES + MEMBER_PAGES:
+                    url = f"{site.url}/g/{other.id}/{path}"
+                    assert (await status(admin, url))[0] == 403, path
+
+    run(scenario())
+
+
+def test_a_moderator_who_loses_manage_server_loses_the_pages(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """Checked on every request from the bot's fresh facts, not at login only."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as admin:
+            await log_in(admin, site, w, w.town.admin)
+            assert await _for(admin, site, w, "members") == 200
+            stream = await admin.get(f"{site.url}/g/{w.town.guild.id}/board/events")
+            assert stream.status == 200
+            w.emu.driver.set_roles(w.town.admin, [])
+            async with asyncio.timeout(10):  # the open board stream ends too
+                while await stream.content.readline():
+                    pass
+            stream.release()
+
+            async def refused() -> bool:
+                return await _for(admin, site, w, "members") == 403
+
+            await answers(refused, "the admin refused once demoted")
+            assert await _for(admin, site, w, "me") == 200
+
+    run(scenario())
+
+
+def test_tampered_or_expired_cookies_mean_logging_in_again(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """A cookie changed by one character, or older than the session's life, is no session."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site:
+            me = f"{site.url}/g/{w.town.guild.id}/me"
+            async with browser() as http:
+                await log_in(http, site, w, w.town.alice)
+                assert (await status(http, me))[0] == 200
+                cookie = next(c for c in http.cookie_jar if c.key == COOKIE)
+                value = cookie.value
+            flipped = value[:-3] + ("A" if value[-3] != "A" else "B") + value[-2:]
+            async with _with_cookie(flipped) as http:
+                assert await status(http, me) == (302, "/login")
+            key = (w.data / "web" / "web-session.key").read_bytes()
+            week_ago = int(time.time()) - 8 * 86_400
+            payload = {"created": week_ago, "session": {"user_id": w.town.alice.user_id}}
+            old = Fernet(key).encrypt_at_time(json.dumps(payload).encode(), week_ago).decode()
+            async with _with_cookie(old) as http:
+                assert await status(http, me) == (302, "/login")
+            fresh = Fernet(key).encrypt(
+                json.dumps(payload | {"created": int(time.time())}).encode()
+            )
+            async with _with_cookie(fresh.decode()) as http:
+                assert (await status(http, me))[0] == 200  # the same key: a real session
+
+    run(scenario())
+
+
+def _with_cookie(value: str) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(cookies={COOKIE: value}, timeout=aiohttp.ClientTimeout(total=10))
+
+
+def test_forms_without_their_csrf_token_are_refused(endpoints: Endpoints, short_tmp: Path) -> None:
+    """Every form posted without (or with another) CSRF token is 403 and changes nothing."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+            csrf = await log_in(http, site, w, w.town.alice)
+            guild = f"{site.url}/g/{w.town.guild.id}"
+            for path in FORMS:
+                assert (await status(http, f"{guild}/{path}", form={"opt_out": "1"}))[0] == 403
+                wrong = {"csrf": "x" * len(csrf), "opt_out": "1", "confirm": "yes"}
+                assert (await status(http, f"{guild}/{path}", form=wrong))[0] == 403
+            assert (await status(http, f"{site.url}/logout", form={}))[0] == 403
+            async with http.get(f"{guild}/me") as page:
+                assert 'id="telemetry-state">on' in await page.text()
+            assert await status(http, f"{site.url}/logout", form={"csrf": csrf}) == (302, "/login")
+            assert await status(http, f"{guild}/me") == (302, "/login")
+
+    run(scenario())
+
+
+def test_bad_periods_and_members_are_400_with_a_reason(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """days=0, days=abc, an unknown graph or member: 400 saying what is wrong."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+            await log_in(http, site, w, w.town.admin)
+            guild = f"{site.url}/g/{w.town.guild.id}"
+            cases = {
+                "graphs?days=0": "from 1 to 365",
+                "graphs?days=abc": "from 1 to 365",
+                "graphs/duos.png?days=9999": "from 1 to 365",
+                "sessions.csv?days=-1": "from 1 to 365",
+                "graphs?graph=pie": "no graph called",
+                "graphs/pie.png": "no graph called",
+                "graphs?graph=timeline&member=123": "not a member",
+                "graphs/timeline.png?member=abc": "not a member",
+                "graphs/timeline.png": "pick a member",
+            }
+            for path, reason in cases.items():
+                async with http.get(f"{guild}/{path}", allow_redirects=False) as answer:
+                    assert answer.status == 400, path
+                    assert reason in await answer.text(), path
+            async with http.get(f"{site.url}/g/abc/me", allow_redirects=False) as answer:
+                assert answer.status == 400
+
+    run(scenario())
