@@ -231,6 +231,20 @@ class Days:
         guild.schedules = kept
         self._touch(guild)
 
+    async def forget(self, user_id: int) -> None:
+        """The member's data was deleted in telemetry: their usual hours go, and each current
+        message is read again (their marks went too; a reaction still on Discord comes back
+        as a new mark when the message is reconciled)."""
+        for guild in list(self.guilds.values()):
+            if user_id in guild.schedules:
+                guild.schedules = {u: s for u, s in guild.schedules.items() if u != user_id}
+            if guild.day is not None:
+                state = await self._day_state(guild, guild.day)
+                guild.marks = state.marks
+                guild.stale = True
+            self._touch(guild)
+        self.changed.set()
+
     def reconnected(self, guild_id: int) -> None:
         """The gateway reconnected: reactions may have been missed meanwhile."""
         guild = self.guilds.get(guild_id)

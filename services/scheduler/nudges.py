@@ -187,6 +187,11 @@ class Nudges:
         (await self._load(guild_id)).choices[choice.user_id] = choice
         self._days.on_change()  # look again: this member may be due now
 
+    def forget(self, user_id: int) -> None:
+        """The member's data was deleted: their choice goes (the guild's switch applies)."""
+        for guild in self._guilds.values():
+            guild.choices.pop(user_id, None)
+
     async def choice(self, guild_id: int, user_id: int) -> NudgeChoice | None:
         """A member's own choice, if they made one."""
         return (await self._load(guild_id)).choices.get(user_id)

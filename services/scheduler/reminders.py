@@ -140,6 +140,12 @@ class Reminders:
         """A member's reminders, if on."""
         return (await self._load(guild_id)).choices.get(user_id)
 
+    def forget(self, user_id: int) -> None:
+        """The member's data was deleted: no reminders for them any more."""
+        for guild in self._guilds.values():
+            guild.choices.pop(user_id, None)
+        self._closed.discard(user_id)
+
     def dms_closed(self, user_id: int) -> bool:
         """Whether Discord refused the bot's DMs to this member."""
         return user_id in self._closed

@@ -15,11 +15,12 @@ import time
 from collections.abc import Sequence
 
 from bus.client import BusClient
-from bus.errors import BusError, ErrorCode, RequestRefused
+from bus.errors import BusError, ErrorCode, RemoteError, RequestRefused
 from bus.protocol import (
     EmojisUpdated,
     Envelope,
     FetchGuilds,
+    ForgetMember,
     GuildsFetched,
     GuildSnapshot,
     Heartbeat,
@@ -27,11 +28,16 @@ from bus.protocol import (
     InteractionAnswer,
     MemberLeft,
     MemberUpdated,
+    NudgesReply,
+    PrivacyReply,
     ReactionAdded,
     ReactionRemoved,
+    RemindersReply,
     Reply,
     Request,
     SchedulerRequest,
+    SetNudge,
+    SetReminder,
     VoiceChanged,
 )
 from services.runtime.clock import Calendar
@@ -52,6 +58,7 @@ from services.scheduler.roster import Roster
 log = logging.getLogger(__name__)
 
 RETRY = 5.0
+FORGET_TIMEOUT = 30.0  # deleting a member's years of history is one long transaction
 
 
 class Scheduler:
@@ -190,12 +197,44 @@ class Scheduler:
             except BusError as error:
                 log.warning("%s not handled: %s", type(event).__name__, error)
 
+    async def _member_choice(self, request: SetReminder | SetNudge | ForgetMember) -> Reply:
+        """A member's choice made elsewhere (the dashboard), stored through the scheduler so
+        that what it keeps in memory follows: reminders, nudges, and forgetting a member."""
+        assert self.days is not None
+        assert self.reminders is not None
+        assert self.nudges is not None
+        match request:
+            case SetReminder(guild_id=guild_id, user_id=user_id, choice=choice):
+                await self.reminders.choose(guild_id, user_id, choice)
+                return RemindersReply(guild_id=guild_id, choices=[choice] if choice else [])
+            case SetNudge(guild_id=guild_id, choice=choice):
+                if choice.user_id != request.user_id:
+                    raise RequestRefused(
+                        ErrorCode.BAD_REQUEST, "a nudge choice is the member's own"
+                    )
+                await self.nudges.choose(guild_id, choice)
+                return NudgesReply(guild_id=guild_id, choices=[choice])
+            case ForgetMember(user_id=user_id):
+                forgotten = await self.days.ask(
+                    "telemetry", request, PrivacyReply, timeout=FORGET_TIMEOUT
+                )
+                self.reminders.forget(user_id)
+                self.nudges.forget(user_id)
+                await self.days.forget(user_id)
+                return forgotten
+
     async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
-        """Answer the interactions the gateway relays, and the dashboard's requests."""
+        """Answer the interactions the gateway relays, and the dashboard's requests and
+        members' choices."""
         if self._context is None or self.days is None:
             raise RequestRefused(ErrorCode.UNAVAILABLE, "the scheduler is starting; try again")
         if isinstance(request, SchedulerRequest):
             return answer_dashboard(self.days, self.roster, request)
+        if isinstance(request, SetReminder | SetNudge | ForgetMember):
+            try:
+                return await self._member_choice(request)
+            except RemoteError as error:
+                raise RequestRefused(error.code, error.message) from None
         if not isinstance(request, Interaction):
             raise RequestRefused(
                 ErrorCode.UNKNOWN_REQUEST, "the scheduler serves interactions and the dashboard"

@@ -18,6 +18,7 @@ from bus.protocol import (
     GetMember,
     GetMemberMarks,
     GetMyMonth,
+    GetNudges,
     GetPrivacy,
     GetReminders,
     GetRoster,
@@ -28,11 +29,14 @@ from bus.protocol import (
     MemberMarksReply,
     MemberReply,
     MyMonthReply,
+    NudgeChoice,
+    NudgesReply,
     PrivacyReply,
     ReminderChoice,
     RemindersReply,
     RosterReply,
     SchedulesReply,
+    SetNudge,
     SetReminder,
     SetTelemetryOptOut,
     TimezonesReply,
@@ -61,6 +65,8 @@ async def me_page(request: web.Request) -> web.Response:
         "telemetry", GetMyMonth(guild_id=guild_id, user_id=user_id), MyMonthReply
     )
     reminders = await site.ask("telemetry", GetReminders(guild_id=guild_id), RemindersReply)
+    nudges = await site.ask("telemetry", GetNudges(guild_id=guild_id), NudgesReply)
+    nudge = next((c for c in nudges.choices if c.user_id == user_id), None)
     privacy = await site.ask("telemetry", GetPrivacy(user_id=user_id), PrivacyReply)
     feed = await site.ask("telemetry", GetFeed(guild_id=guild_id, user_id=user_id), FeedReply)
     roster = await site.ask("scheduler", GetRoster(guild_id=guild_id), RosterReply)
@@ -83,6 +89,7 @@ async def me_page(request: web.Request) -> web.Response:
         month=month,
         partners=[(names.get(p.user_id, f"member {p.user_id}"), p.hours) for p in month.co_players],
         reminders=any(c.user_id == user_id for c in reminders.choices),
+        nudges=nudge.wanted if nudge is not None else config.config.nudges,
         opted_out=privacy.opted_out,
         feed_url=f"{site.base_url}/feed/{feed.secret}.ics",
     )
@@ -99,10 +106,31 @@ async def set_reminders(request: web.Request) -> web.Response:
     user_id = access.visitor.user_id
     choice = ReminderChoice(user_id=user_id, minutes=REMINDER_MINUTES)
     on = form.get("on") == "1"
+    # Through the scheduler, which sends the reminders: it stores the choice and uses it.
     await site.ask(
-        "telemetry",
+        "scheduler",
         SetReminder(guild_id=access.guild_id, user_id=user_id, choice=choice if on else None),
         RemindersReply,
+    )
+    raise _back(access.guild_id)
+
+
+async def set_nudges(request: web.Request) -> web.Response:
+    site = web_of(request)
+    access = await member_access(request, site.bus)
+    form = await check_csrf(request, access.visitor)
+    user_id = access.visitor.user_id
+    nudges = await site.ask("telemetry", GetNudges(guild_id=access.guild_id), NudgesReply)
+    kept = next((c for c in nudges.choices if c.user_id == user_id), None)
+    quiet = kept or NudgeChoice(user_id=user_id)  # the quiet hours stay as chosen
+    choice = NudgeChoice(
+        user_id=user_id,
+        wanted=form.get("on") == "1",
+        quiet_start=quiet.quiet_start,
+        quiet_end=quiet.quiet_end,
+    )
+    await site.ask(
+        "scheduler", SetNudge(guild_id=access.guild_id, user_id=user_id, choice=choice), NudgesReply
     )
     raise _back(access.guild_id)
 
@@ -132,8 +160,9 @@ async def delete_data(request: web.Request) -> web.Response:
     form = await check_csrf(request, access.visitor)
     if form.get("confirm") != "yes":
         raise web.HTTPBadRequest(text="Tick the box to confirm: nothing was deleted.")
+    # Through the scheduler: it forwards to telemetry, then forgets what it keeps in memory.
     reply = await site.ask(
-        "telemetry", ForgetMember(user_id=access.visitor.user_id), PrivacyReply, timeout=30.0
+        "scheduler", ForgetMember(user_id=access.visitor.user_id), PrivacyReply, timeout=35.0
     )
     return site.page("delete.html", "Delete my data", access=access, done=reply.deleted_rows)
 
@@ -231,6 +260,7 @@ def routes() -> list[web.RouteDef]:
     return [
         web.get("/g/{guild_id}/me", me_page),
         web.post("/g/{guild_id}/me/reminders", set_reminders),
+        web.post("/g/{guild_id}/me/nudges", set_nudges),
         web.post("/g/{guild_id}/me/telemetry", set_telemetry),
         web.get("/g/{guild_id}/me/delete", delete_page),
         web.post("/g/{guild_id}/me/delete", delete_data),

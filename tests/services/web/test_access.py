@@ -27,7 +27,7 @@ MODERATOR_PAGES = (
     "sessions.csv",
 )
 MEMBER_PAGES = ("me", "me/delete", "me/sessions.csv", "me/marks.csv")
-FORMS = ("me/reminders", "me/telemetry", "me/delete", "me/feed")
+FORMS = ("me/reminders", "me/nudges", "me/telemetry", "me/delete", "me/feed")
 
 
 async def status(

@@ -124,7 +124,8 @@ def test_graphs_are_drawn_once_per_data_and_follow_the_pickers(
 
 
 def test_a_member_exports_and_deletes_their_data(endpoints: Endpoints, short_tmp: Path) -> None:
-    """Alice's CSV holds her own session; switches change; deleting needs the confirmation."""
+    """Alice's CSV holds her own session; her reminders and nudges switch on, and the bot
+    follows at once; deleting needs the confirmation, and then the bot forgets them too."""
 
     async def scenario() -> None:
         async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
@@ -147,8 +148,16 @@ def test_a_member_exports_and_deletes_their_data(endpoints: Endpoints, short_tmp
                 text = await page.text()
             assert "bob (1.0 h)" in text
             assert 'id="reminders-state">off' in text
+            assert 'id="nudges-state">off' in text
             async with http.post(f"{guild}/me/reminders", data={"csrf": csrf, "on": "1"}) as page:
                 assert 'id="reminders-state">on' in await page.text()
+            async with http.post(f"{guild}/me/nudges", data={"csrf": csrf, "on": "1"}) as page:
+                assert 'id="nudges-state">on' in await page.text()
+            # The scheduler, which sends them, knows at once.
+            said = await w.say(town.alice, "remind show")
+            assert said.startswith("Reminders are on: 15 minutes before"), said
+            said = await w.say(town.alice, "nudges show")
+            assert said.startswith("Nudges are on: on a day you usually play"), said
             async with http.post(f"{guild}/me/delete", data={"csrf": csrf}) as answer:
                 assert answer.status == 400
                 assert "nothing was deleted" in await answer.text()
@@ -158,6 +167,10 @@ def test_a_member_exports_and_deletes_their_data(endpoints: Endpoints, short_tmp
                 assert 'id="deleted"' in await answer.text()
             async with http.get(f"{guild}/me/sessions.csv") as answer:
                 assert len((await answer.text()).splitlines()) == 1  # the header alone
+            assert await w.say(town.alice, "remind show") == (
+                "Your reminders are off. /remind on turns them on."
+            )
+            assert (await w.say(town.alice, "nudges show")).startswith("Your nudges are off")
 
     run(scenario())
 
