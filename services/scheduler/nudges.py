@@ -29,6 +29,8 @@ from datetime import date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from bus.errors import BusError
 from bus.protocol import (
     ActionRow,
@@ -187,10 +189,17 @@ class Nudges:
         (await self._load(guild_id)).choices[choice.user_id] = choice
         self._days.on_change()  # look again: this member may be due now
 
-    def forget(self, user_id: int) -> None:
-        """The member's data was deleted: their choice goes (the guild's switch applies)."""
+    def forget(self, user_id: int, *, choices: bool = True) -> None:
+        """The member's data was deleted (their choice goes too), or they opted out of
+        telemetry: today's regulars lose them, as a regular and as anyone's co-player."""
         for guild in self._guilds.values():
-            guild.choices.pop(user_id, None)
+            if choices:
+                guild.choices.pop(user_id, None)
+            guild.regulars = [
+                msgspec.structs.replace(r, partners=[p for p in r.partners if p != user_id])
+                for r in guild.regulars
+                if r.user_id != user_id
+            ]
 
     async def choice(self, guild_id: int, user_id: int) -> NudgeChoice | None:
         """A member's own choice, if they made one."""

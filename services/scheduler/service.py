@@ -38,6 +38,7 @@ from bus.protocol import (
     SchedulerRequest,
     SetNudge,
     SetReminder,
+    SetTelemetryOptOut,
     VoiceChanged,
 )
 from services.runtime.clock import Calendar
@@ -197,9 +198,12 @@ class Scheduler:
             except BusError as error:
                 log.warning("%s not handled: %s", type(event).__name__, error)
 
-    async def _member_choice(self, request: SetReminder | SetNudge | ForgetMember) -> Reply:
+    async def _member_choice(
+        self, request: SetReminder | SetNudge | ForgetMember | SetTelemetryOptOut
+    ) -> Reply:
         """A member's choice made elsewhere (the dashboard), stored through the scheduler so
-        that what it keeps in memory follows: reminders, nudges, and forgetting a member."""
+        that what it keeps in memory follows: reminders, nudges, forgetting a member and
+        their opting out of telemetry."""
         assert self.days is not None
         assert self.reminders is not None
         assert self.nudges is not None
@@ -222,6 +226,11 @@ class Scheduler:
                 self.nudges.forget(user_id)
                 await self.days.forget(user_id)
                 return forgotten
+            case SetTelemetryOptOut(user_id=user_id, opted_out=opted_out):
+                chosen = await self.days.ask("telemetry", request, PrivacyReply)
+                if opted_out:  # nudges are made of the voice record: not theirs any more
+                    self.nudges.forget(user_id, choices=False)
+                return chosen
 
     async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
         """Answer the interactions the gateway relays, and the dashboard's requests and
@@ -230,7 +239,7 @@ class Scheduler:
             raise RequestRefused(ErrorCode.UNAVAILABLE, "the scheduler is starting; try again")
         if isinstance(request, SchedulerRequest):
             return answer_dashboard(self.days, self.roster, request)
-        if isinstance(request, SetReminder | SetNudge | ForgetMember):
+        if isinstance(request, SetReminder | SetNudge | ForgetMember | SetTelemetryOptOut):
             try:
                 return await self._member_choice(request)
             except RemoteError as error:

@@ -141,7 +141,7 @@ async def set_telemetry(request: web.Request) -> web.Response:
     form = await check_csrf(request, access.visitor)
     opted_out = form.get("opt_out") == "1"
     await site.ask(
-        "telemetry",
+        "scheduler",  # which forwards it, and stops using the member's voice record for nudges
         SetTelemetryOptOut(user_id=access.visitor.user_id, opted_out=opted_out),
         PrivacyReply,
     )

@@ -16,7 +16,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bus.endpoints import Endpoints
-from bus.protocol import DeliveriesReply, GetDeliveries, Regular
+from bus.protocol import (
+    DeliveriesReply,
+    GetDeliveries,
+    PrivacyReply,
+    Regular,
+    SetTelemetryOptOut,
+)
 from emulator import Emulator
 from emulator.components import Button
 from emulator.seen import SeenMessage
@@ -348,3 +354,53 @@ async def test_tampered_buttons_and_bad_options_are_refused(
         assert late.message is not None
         assert late.message.content == f"⚠️ The hour at {_t(20)} is over."
         await w.daily_says(f"{C} {_t(20)} · **1** · Alice 👍")
+
+
+async def test_a_co_player_who_opts_out_is_named_in_no_nudge(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """Bob's usual co-player is Alice, Dee's is Carol. Alice opts out of telemetry after the
+    day's regulars are known: her click at 20:00 nudges nobody; Carol's at 21:00 nudges Dee,
+    who is looked at after Bob."""
+    added: dict[str, Member] = {}
+
+    def seed(emu: Emulator, town: Community, connection: sqlite3.Connection) -> None:
+        for name in ("carol", "dee"):
+            added[name] = emu.driver.add_member(town.guild, name)
+        groups = [(town.alice, town.bob, 18), (added["carol"], added["dee"], 21)]
+        recorder = Recorder(connection)
+        for back in (2, 1):
+            day = TODAY - timedelta(days=7 * back)
+            for first, second, hour in groups:
+                events = [
+                    envelope(
+                        voice(m.user_id, 0, town.voice.id, _at(hour, day=day), guild=m.guild_id)
+                    )
+                    for m in (first, second)
+                ] + [
+                    envelope(
+                        voice(m.user_id, town.voice.id, 0, _at(hour, 50, day=day), guild=m.guild_id)
+                    )
+                    for m in (first, second)
+                ]
+                recorder.ingest(connection, events, _at(hour, 55, day=day))
+
+    async with world(endpoints, short_tmp, history=seed) as w:
+        town, driver = w.town, w.emu.driver
+        carol, dee = added["carol"], added["dee"]
+        await w.say(town.bob, "nudges on")
+        await w.say(dee, "nudges on")
+        posted = await _day(w)
+        async with w.peer() as bus:
+            await bus.request(
+                "scheduler",
+                SetTelemetryOptOut(user_id=town.alice.user_id, opted_out=True),
+                expect=PrivacyReply,
+                timeout=STEP,
+            )
+        await driver.react(town.alice, posted.id, C)
+        await driver.react(carol, posted.id, D)
+        dm = await _dm(w, dee)
+        assert f"- {_t(21)}: carol" in dm.content
+        assert not driver.dms(town.bob)
+        assert await _nudges(w) == {dee.user_id: "sent"}
