@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 
@@ -34,6 +34,16 @@ async def eventually(condition: Callable[[], bool], timeout: float, what: str) -
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+async def until_answered(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
+    """``eventually`` for a condition that must be asked for (a request to another process,
+    such as telemetry's record or the dashboard's page), asked again until it holds."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.05)
 
 
 def midday_zone(now: float | None = None) -> str:

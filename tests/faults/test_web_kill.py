@@ -4,7 +4,6 @@ session survives (it lives in the cookie), and no other program notices."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from emulator import Emulator
 from services.web.config import CALLBACK_PATH
 from tests.faults.support import STEP, SupervisedFleet, build_town
-from tests.helpers import eventually
+from tests.helpers import eventually, until_answered
 from tests.services.web.support import browser, log_in_at
 
 pytestmark = pytest.mark.fleet
@@ -77,11 +76,7 @@ async def _ends(stream: aiohttp.ClientResponse) -> None:
 
 async def _until(check: Callable[[], Awaitable[bool]], what: str) -> None:
     """Ask again until ``check`` holds (another process changes it), at most ``2 * STEP``."""
-    deadline = time.monotonic() + 2 * STEP
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
+    await until_answered(check, 2 * STEP, what)
 
 
 async def _until_status(http: aiohttp.ClientSession, url: str, path: str, status: int) -> None:

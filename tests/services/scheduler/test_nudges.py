@@ -6,7 +6,6 @@ them playing with Alice on earlier Tuesdays.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -41,6 +40,7 @@ from services.scheduler.nudges import (
 from services.scheduler.slots import Slot
 from services.telemetry.ingest import Recorder
 from tests.emulator.support import Community
+from tests.helpers import until_answered
 from tests.services.inprocess import STEP
 from tests.services.scheduler.support import PARIS, World, world
 from tests.services.telemetry.events import envelope, voice
@@ -201,10 +201,10 @@ async def _nudges(w: World) -> dict[int, str]:
 
 
 async def _nudged(w: World, member: Member, state: str) -> None:
-    deadline = asyncio.get_running_loop().time() + STEP
-    while (await _nudges(w)).get(member.user_id) != state:
-        assert asyncio.get_running_loop().time() < deadline, await _nudges(w)
-        await asyncio.sleep(0.05)
+    async def recorded() -> bool:
+        return (await _nudges(w)).get(member.user_id) == state
+
+    await until_answered(recorded, STEP, f"a nudge for {member.user_id} recorded as {state}")
 
 
 async def test_a_nudge_names_real_co_players_and_its_button_adds_the_member(

@@ -5,7 +5,6 @@ against the emulator, on a clock the test moves. Tuesday 10 March in Paris, hour
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from bus.endpoints import Endpoints
 from bus.protocol import DeliveriesReply, GetDeliveries
 from emulator.seen import SeenMessage
 from emulator.state import Member
+from tests.helpers import until_answered
 from tests.services.inprocess import STEP
 from tests.services.scheduler.support import PARIS, World, world
 
@@ -43,10 +43,11 @@ async def _clicked(w: World, member: Member, message: SeenMessage, *emoji: str) 
 
 async def _recorded(w: World, expected: list[tuple[int, int, str, int]]) -> None:
     """Wait until telemetry holds exactly ``expected`` as today's reminders."""
-    deadline = asyncio.get_running_loop().time() + STEP
-    while (found := await _deliveries(w)) != expected:
-        assert asyncio.get_running_loop().time() < deadline, found
-        await asyncio.sleep(0.05)
+
+    async def recorded() -> bool:
+        return await _deliveries(w) == expected
+
+    await until_answered(recorded, STEP, f"today's reminders to be {expected}")
 
 
 def _line(w: World, emoji: str) -> str:

@@ -3,9 +3,7 @@ session logged in through the emulator's OAuth2 page."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,7 @@ from emulator.state import Member
 from services.web.config import CALLBACK_PATH, WebConfig
 from services.web.context import Web
 from services.web.service import URL_FILE, WebService
-from tests.helpers import eventually
+from tests.helpers import eventually, until_answered
 from tests.services.inprocess import STEP, running
 from tests.services.scheduler.support import World
 
@@ -69,11 +67,7 @@ async def dashboard(w: World) -> AsyncIterator[Dashboard]:
 
 async def answers(check: Callable[[], Awaitable[bool]], what: str) -> None:
     """Ask the dashboard again until ``check`` is true (a fact another process changes)."""
-    deadline = time.monotonic() + STEP
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {STEP} s waiting for {what}")
-        await asyncio.sleep(0.05)
+    await until_answered(check, STEP, what)
 
 
 def browser() -> aiohttp.ClientSession:
