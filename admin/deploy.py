@@ -2,15 +2,17 @@
 
 The host's layout (made by deploy/install.sh)::
 
-    <root>/venv/                 the virtual environment every release runs in
-    <root>/releases/<id>/        one source tree per deploy, with .venv -> ../../venv
+    <root>/tools/                a Python with uv alone: what installs each release
+    <root>/releases/<id>/        one source tree per deploy, with its own .venv
     <root>/current -> releases/<id>   what supervisord runs (its config is current/supervisord.conf)
 
-Steps: copy the release, install its dependencies, migrate the database (telemetry
-stopped, a copy kept), switch ``current`` atomically, have supervisord re-read its
-config and restart every program, then wait for every program RUNNING and every service
-heartbeating. If any step after the switch fails, ``current`` goes back to the previous
-release, the pre-migration database is restored, and that release is restarted.
+Steps: copy the release, give it a venv of exactly its lock file's packages
+(``admin/install.py``), migrate the database (telemetry stopped, a copy kept), switch
+``current`` atomically, have supervisord re-read its config and restart every program,
+then wait for every program RUNNING and every service heartbeating. If any step after the
+switch fails, ``current`` goes back to the previous release, the pre-migration database
+is restored, and that release is restarted, with the venv it had: nothing to reinstall,
+so a rollback returns to exactly the versions it ran.
 """
 
 from __future__ import annotations
@@ -30,12 +32,17 @@ from admin.errors import AdminError, Exit
 from admin.fleet import REPO
 from admin.remote import Host, RemoteFailed
 
-RELEASE_ITEMS = ("pyproject.toml", "supervisord.conf", "README.md", "bus", "services", "admin")
+RELEASE_ITEMS = (
+    "pyproject.toml", "requirements.lock", "supervisord.conf", "README.md", "bus", "services",
+    "admin",
+)  # fmt: skip
 OPTIONAL_ITEMS = ("emulator", "deploy")
 """Shipped when present: the emulator lets the Pi run the demo, deploy/ its own installer."""
 KEEP_RELEASES = 3
 INSTALL_TIMEOUT = 1800.0
 """A first install on a Pi compiles nothing but still downloads wheels for minutes."""
+TOOLS = "tools/bin/python"
+"""The host's Python with uv (made by deploy/install.sh), relative to the root."""
 
 
 def _skip(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
@@ -85,8 +92,8 @@ class Deployment:
         self.host.check()
         root = shlex.quote(self.host.root)
         self.host.run(
-            f"test -x {root}/venv/bin/python || {{ echo 'no virtual environment at "
-            f"{self.host.root}/venv: run deploy/install.sh on the host first' >&2; exit 2; }}",
+            f"test -x {root}/{TOOLS} || {{ echo 'no installer at "
+            f"{self.host.root}/{TOOLS}: run deploy/install.sh on the host first' >&2; exit 2; }}",
             timeout=60,
         )
         tarball = pack(self.source)
@@ -105,15 +112,12 @@ class Deployment:
         self.say(f"copying release {release} ({len(tarball) // 1024} KiB)")
         quoted = shlex.quote(directory)
         self.host.run(
-            f"mkdir -p {quoted} && tar -xzf - -C {quoted} && ln -sfn ../../venv {quoted}/.venv",
+            f"mkdir -p {quoted} && tar -xzf - -C {quoted}",
             stdin=tarball,
             timeout=300,
         )
-        self.say("installing its dependencies into the virtual environment")
-        self.host.run(
-            self._admin(directory, "install", *(["--offline"] if self.offline else [])),
-            timeout=INSTALL_TIMEOUT,
-        )
+        self.say("installing its locked dependencies into its own venv")
+        self.say(self._install(directory).strip())
         self.say("migrating the database")
         migrated = json.loads(
             self.host.run(self._admin(directory, "migrate", "--label", release), timeout=600)
@@ -143,6 +147,13 @@ class Deployment:
 
     def _admin(self, directory: str, *args: str) -> str:
         return self.host.admin_command(args, directory)
+
+    def _install(self, directory: str) -> str:
+        """Run the release's ``install`` with the tools Python: the release has no venv yet."""
+        args = ["install", *(["--offline"] if self.offline else [])]
+        tools = shlex.quote(f"{self.host.root}/{TOOLS}")
+        command = self.host.shell(directory, f"exec {tools} -m admin {' '.join(args)}")
+        return self.host.run(command, timeout=INSTALL_TIMEOUT)
 
     def _fleet_running(self) -> bool:
         current = f"{self.host.root}/current"
@@ -190,10 +201,6 @@ class Deployment:
             self._admin(directory, "migrate", "--label", release, "--restore"), timeout=600
         )
         self._switch(previous)
-        self.host.run(
-            self._admin(directory, "install", *(["--offline"] if self.offline else [])),
-            timeout=INSTALL_TIMEOUT,
-        )
         self._restart_and_check(directory)
         self.say(f"rolled back: {previous} is live again")
 

@@ -5,6 +5,9 @@ that only the bot's user can open (mode 0700): the directory's permissions
 are the access control. A multi-host set-up may use ``tcp://`` instead, and
 then only with CurveZMQ: the broker authenticates every peer against a folder
 of allowed public keys, so a client without the right keys receives nothing.
+
+pyzmq is imported only where keys are made or loaded: the admin CLI reads the runtime
+directory from here, and its ``install`` step runs before any package is installed.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import zmq
-import zmq.auth
+if TYPE_CHECKING:
+    import zmq
 
 PUBLISH_SOCKET = "bus-in.sock"
 SUBSCRIBE_SOCKET = "bus-out.sock"
@@ -177,6 +180,8 @@ def create_curve_keys(folder: Path) -> None:
     Copy ``client.key_secret`` and ``broker.key`` to each other host; add
     further clients' public keys to ``clients/``.
     """
+    import zmq.auth
+
     ensure_private_dir(folder)
     allowed = ensure_private_dir(folder / ALLOWED_CLIENTS)
     zmq.auth.create_certificates(str(folder), BROKER_KEY)
@@ -186,6 +191,8 @@ def create_curve_keys(folder: Path) -> None:
 
 def load_curve_keys(folder: Path, *, role: Literal["client", "broker"]) -> CurveKeys:
     """Load the keys of one side from a folder made by ``create_curve_keys``."""
+    import zmq.auth
+
     try:
         if role == "broker":
             public, secret = zmq.auth.load_certificate(str(folder / f"{BROKER_KEY}.key_secret"))

@@ -6,8 +6,10 @@
 #   --ssh-key FILE     public key allowed to deploy (ssh squadtime@pi), e.g. ~/.ssh/id_ed25519.pub
 #   --token-file FILE  copy the bot's token from FILE (otherwise it is asked for on a terminal)
 #
-# It installs the system packages, makes the bot's user and its directories, a virtual
-# environment, the settings file and the token file (mode 0600), and the systemd unit.
+# It installs the system packages, makes the bot's user and its directories, the tools
+# environment that installs each release (uv, pinned by deploy/tools.lock, hash-checked),
+# the settings file and the token file (mode 0600), and the systemd unit, which waits
+# for the clock to be synchronised at boot and starts only once a release is deployed.
 # Releases then come from your computer: squadtime-admin deploy --host squadtime@<pi>.
 # Running it again is safe: what exists is kept (the token file is never overwritten).
 set -euo pipefail
@@ -31,7 +33,7 @@ while (($#)); do
     case "$1" in
         --ssh-key) ssh_key="${2:?--ssh-key needs a file}"; shift 2 ;;
         --token-file) token_source="${2:?--token-file needs a file}"; shift 2 ;;
-        -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option '$1' (see --help)" ;;
     esac
 done
@@ -63,11 +65,16 @@ install -d -m 0750 -o "$user" -g "$user" "$home" "$home/releases"
 install -d -m 0700 -o "$user" -g "$user" "$data" "$logs"
 install -d -m 0750 -o root -g "$user" "$config"
 
-if [[ ! -x "$home/venv/bin/python" ]]; then
-    say "making the virtual environment $home/venv"
-    runuser -u "$user" -- "$python" -m venv "$home/venv"
-    runuser -u "$user" -- "$home/venv/bin/python" -m pip install -q --upgrade pip
+# Each release gets its own venv at deploy, exactly as its requirements.lock says; what
+# makes them is uv, in a small environment of its own (pip installs it, hashes checked).
+if [[ ! -x "$home/tools/bin/python" ]]; then
+    say "making the tools environment $home/tools"
+    runuser -u "$user" -- "$python" -m venv "$home/tools"
 fi
+say "installing uv into $home/tools (deploy/tools.lock)"
+install -m 0644 "$here/tools.lock" "$home/tools/tools.lock"
+runuser -u "$user" -- "$home/tools/bin/python" -m pip install -q --disable-pip-version-check \
+    --require-hashes --no-deps -r "$home/tools/tools.lock"
 
 if [[ ! -f "$env_file" ]]; then
     say "writing $env_file"
@@ -113,6 +120,14 @@ fi
 say "installing the systemd unit"
 install -m 0644 "$here/squadtime.service" /etc/systemd/system/squadtime.service
 systemctl daemon-reload
+# At boot the unit waits for time-sync.target; this service is what holds that target
+# until systemd-timesyncd has really set the clock (a Pi has no battery-backed clock).
+if systemctl list-unit-files systemd-time-wait-sync.service >/dev/null 2>&1; then
+    systemctl enable systemd-time-wait-sync.service >/dev/null 2>&1 || true
+else
+    say "no systemd-time-wait-sync here: the bot may start before the clock is set"
+fi
+# Enabled now, it starts at boot only once a release is deployed (ConditionPathExists).
 systemctl enable squadtime.service >/dev/null
 if [[ -e "$home/current" ]]; then
     systemctl restart squadtime.service

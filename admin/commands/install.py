@@ -11,18 +11,25 @@ from admin.errors import Exit
 
 
 class InstallCommand(Command):
-    """install this release's dependencies into its venv (used by deploy)
+    """give this release its own venv, exactly as its lock file says (used by deploy)
 
-    Run on the host from the release's folder: the requirements of its pyproject.toml are
-    installed into the virtual environment of the Python that runs this.
+    Run on the host from the release's folder, by the host's tools Python (the one that
+    holds uv): <release>/.venv is made anew with exactly the packages and versions of
+    the release's requirements.lock, hashes checked, binary wheels only. It needs none
+    of those packages itself.
     """
 
     name = "install"
 
     def arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--offline", action="store_true")
+        parser.add_argument(
+            "--offline", action="store_true", help="install from uv's cache only (no download)"
+        )
+        parser.add_argument(
+            "--uv", type=Path, help="the uv program (default: beside this Python, else on PATH)"
+        )
 
     def run(self, args: argparse.Namespace, env: Mapping[str, str]) -> Exit:
-        from admin.install import install
+        from admin.install import default_uv, install
 
-        return install(Path.cwd(), offline=args.offline)
+        return install(Path.cwd(), uv=args.uv or default_uv(), offline=args.offline)

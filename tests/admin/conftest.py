@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -74,12 +73,15 @@ def here(pi: Pi) -> dict[str, str]:
     return {**os.environ, **pi.settings}
 
 
-def _make_venv(venv: Path) -> None:
-    """A virtual environment that sees this checkout's installed packages (no downloads)."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    site = venv / "lib" / version / "site-packages"
-    (site / "checkout-packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+def make_tools(root: Path) -> None:
+    """``<root>/tools`` as deploy/install.sh leaves it: a Python with uv and nothing else.
+
+    uv is this checkout's (the same pinned version); every package a release needs comes
+    from its own lock file at deploy, out of uv's cache (``--offline``), never from here.
+    """
+    tools = root / "tools"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tools)], check=True)
+    (tools / "bin" / "uv").symlink_to(Path(sys.executable).parent / "uv")
 
 
 @pytest.fixture(scope="package")
@@ -100,7 +102,7 @@ def pi() -> Iterator[Pi]:
         url = discord.stdout.readline().decode().strip()
         root = base / "opt"
         root.mkdir()
-        _make_venv(root / "venv")
+        make_tools(root)
         settings = {
             "SQUADTIME_RUNTIME_DIR": str(base / "run"),
             "SQUADTIME_DATA_DIR": str(base / "data"),

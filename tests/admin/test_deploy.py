@@ -10,12 +10,14 @@ import pytest
 
 from admin.deploy import OPTIONAL_ITEMS, RELEASE_ITEMS
 from tests.admin.conftest import REPO, Pi, admin, here
+from tests.locks import installed, pins
 
 pytestmark = [pytest.mark.fleet, pytest.mark.timeout(600)]
 
 
 def broken_copy(target: Path) -> Path:
-    """This checkout, except that its scheduler dies as soon as it starts."""
+    """This checkout, except that its scheduler dies as soon as it starts and its lock file
+    no longer has emoji (an upgrade that changed the lock)."""
     for item in (*RELEASE_ITEMS, *OPTIONAL_ITEMS):
         source = REPO / item
         if source.is_dir():
@@ -25,6 +27,14 @@ def broken_copy(target: Path) -> Path:
     (target / "services" / "scheduler" / "__main__.py").write_text(
         'raise SystemExit("this release is broken")\n'
     )
+    lock = target / "requirements.lock"
+    kept, keep = [], True
+    for line in lock.read_text().splitlines():
+        if line and line[0] not in " #-":
+            keep = not line.startswith("emoji==")
+        if keep:
+            kept.append(line)
+    lock.write_text("\n".join(kept) + "\n")
     return target
 
 
@@ -34,7 +44,10 @@ def test_first_deploy_installs_and_says_to_start_the_service(pi: Pi) -> None:
     assert "copying release" in out
     assert "start it with 'sudo systemctl enable --now squadtime'" in out
     assert (pi.root / "current" / "supervisord.conf").is_file()
-    assert (pi.root / "current" / ".venv").resolve() == (pi.root / "venv").resolve()
+    venv = pi.root / "current" / ".venv"
+    assert not venv.is_symlink()  # each release its own venv
+    assert installed(venv) == pins(pi.root / "current" / "requirements.lock")
+    assert installed(pi.root / "tools") == {}  # the installer needed none of it
 
 
 def test_deploy_goes_live_then_a_broken_release_is_rolled_back(pi: Pi, short_tmp: Path) -> None:
@@ -55,6 +68,9 @@ def test_deploy_goes_live_then_a_broken_release_is_rolled_back(pi: Pi, short_tmp
     assert "is not healthy" in broken.stdout
     assert f"deploy failed; rolled back to {live}" in broken.stderr
     assert pi.current() == live
+    venvs = {p.parent.name: installed(p) for p in (pi.root / "releases").glob("*/.venv")}
+    assert any("emoji" not in packages for packages in venvs.values())  # B ran its own lock
+    assert venvs[live] == pins(REPO / "requirements.lock")  # A's versions, exactly
     status = admin("status", env=here(pi))
     assert status.returncode == 0, status.stdout
     assert "healthy" in status.stdout.splitlines()[-1]

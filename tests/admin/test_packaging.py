@@ -86,3 +86,33 @@ def test_install_script_refuses_a_cpu_voice_encryption_does_not_run_on(tmp_path:
     assert "dave.py" in refused.stderr
     script = INSTALL.read_text()
     assert script.index('case "$(uname -m)" in') < script.index("apt-get")
+
+
+def test_unit_waits_for_the_clock_and_for_a_first_release() -> None:
+    """Boot: no start before NTP set the clock, none before a deploy, a writable matplotlib."""
+    parsed = unit()
+    assert "time-sync.target" in parsed["Unit"]["After"].split()
+    assert "time-sync.target" in parsed["Unit"]["Wants"].split()
+    assert parsed["Unit"]["ConditionPathExists"] == f"{DEFAULT_ROOT}/current/supervisord.conf"
+    assert "MPLCONFIGDIR=/var/cache/squadtime/matplotlib" in parsed["Service"]["Environment"]
+    assert parsed["Service"]["CacheDirectory"] == "squadtime"
+    assert "systemctl enable systemd-time-wait-sync.service" in INSTALL.read_text()
+
+
+def test_unit_is_hardened() -> None:
+    """systemd-analyze rates the unit's exposure at 3.0 or less ("OK")."""
+    done = subprocess.run(
+        ["systemd-analyze", "security", "--offline=true", "--threshold=30", str(UNIT)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    overall = done.stdout.strip().splitlines()[-1]
+    assert done.returncode == 0, overall
+    assert float(overall.split("level for")[1].split(":")[1].split()[0]) <= 3.0
+
+
+def test_install_script_makes_the_tools_environment_from_its_lock() -> None:
+    """uv comes from deploy/tools.lock, hash-checked; no release venv is made by hand."""
+    script = INSTALL.read_text()
+    assert '--require-hashes --no-deps -r "$home/tools/tools.lock"' in script
+    assert '"$here/tools.lock"' in script
+    assert "$home/venv" not in script
