@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+import msgspec
 import nextcord
 
 from bus.client import BusClient
@@ -29,6 +30,7 @@ from services.gateway.snapshot import (
     member_facts,
     voice_facts,
 )
+from services.gateway.stays import VoiceStamps
 from services.runtime.clock import Calendar
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ class EventPublisher:
         self.bus = bus
         self.client = client
         self.calendar = calendar  # what every fact is stamped with
+        self.stays = VoiceStamps(calendar)  # voice transitions: measured, not just read
         self.snapshots = 0
 
     def _member(self, guild_id: int, user_id: int) -> MemberFacts:
@@ -77,13 +80,14 @@ class EventPublisher:
         self, member: nextcord.Member, before: nextcord.VoiceState, after: nextcord.VoiceState
     ) -> None:
         # Recorded: voice history is built from these, so telemetry must get every one.
+        facts = voice_facts(member.id, after)
         self.bus.record(
             VoiceChanged(
                 guild_id=member.guild.id,
                 member=member_facts(member),
                 before_channel_id=before.channel.id if before.channel is not None else 0,
-                after=voice_facts(member.id, after),
-                at=self.calendar.now(),
+                after=facts,
+                at=self.stays.transition((member.guild.id, member.id), facts.channel_id),
             )
         )
 
@@ -117,6 +121,8 @@ class EventPublisher:
         )
 
     def snapshot(self, guild: nextcord.Guild) -> None:
-        self.bus.publish(guild_snapshot(guild, self.calendar.now()))
+        snapshot = guild_snapshot(guild, 0.0)
+        at = self.stays.snapshot(guild.id, [(v.user_id, v.channel_id) for v in snapshot.voice])
+        self.bus.publish(msgspec.structs.replace(snapshot, at=at))
         self.snapshots += 1
         log.info("published a snapshot of %s (%d members)", guild.name, guild.member_count or 0)

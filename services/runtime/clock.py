@@ -17,6 +17,18 @@ Timers inside one process (a debounce, a retry, a heartbeat, Discord's 3-second 
 neither: they are durations on the event loop's monotonic clock (``asyncio.sleep``,
 ``loop.time()``).
 
+The wall clock jumps. A Raspberry Pi has no real-time clock: it boots with the time it
+saved at shutdown, and NTP later steps it by hours, either way (and NTP may step it again).
+So the two places where calendar time meets a duration read the monotonic clock too:
+
+- a calendar *sleep* re-reads the wall clock at least every :attr:`Calendar.recheck` real
+  seconds (a minute), so a step during it moves its wake-up by at most that much, instead
+  of delaying the daily post by the size of a forward step or waking an hour early after a
+  backward one;
+- a *span* measured within one process (a voice stay) is its start plus the monotonic time
+  elapsed since (:meth:`Calendar.mark`, :meth:`Mark.real_after`), so a step inside it does
+  not stretch or shrink it.
+
 A scaled clock is a list of *paces*: from calendar instant ``begins`` on, calendar time runs
 ``speed`` times as fast as real time. The first pace begins at the real instant ``at``;
 before it, calendar time stands still at the first pace's start. The setting reads::
@@ -34,7 +46,7 @@ import asyncio
 import itertools
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -51,6 +63,19 @@ def wall_time() -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class Mark:
+    """The wall clock and the monotonic clock, read together."""
+
+    wall: float
+    steady: float
+
+    def real_after(self, later: Mark) -> float:
+        """The real instant of ``later``, measured from this mark on the monotonic clock: a
+        wall-clock step between the two readings does not move it."""
+        return self.wall + (later.steady - self.steady)
+
+
+@dataclass(frozen=True, slots=True)
 class Pace:
     """From calendar instant ``begins`` (unix seconds) on, ``speed`` calendar seconds a second."""
 
@@ -59,9 +84,23 @@ class Pace:
 
 
 class Calendar:
-    """Calendar time: the real clock, or a scaled one (see the module docstring)."""
+    """Calendar time: the real clock, or a scaled one (see the module docstring).
 
-    def __init__(self, paces: Sequence[Pace] = (), *, at: float = 0.0) -> None:
+    ``wall`` and ``steady`` read the machine's wall clock and monotonic clock (the event
+    loop's own, ``time.monotonic``); a test passes its own to step the wall clock.
+    """
+
+    recheck = 60.0
+    """The most real seconds a calendar sleep goes without reading the wall clock again."""
+
+    def __init__(
+        self,
+        paces: Sequence[Pace] = (),
+        *,
+        at: float = 0.0,
+        wall: Callable[[], float] = wall_time,
+        steady: Callable[[], float] = time.monotonic,
+    ) -> None:
         for earlier, later in itertools.pairwise(paces):
             if later.begins <= earlier.begins:
                 raise ClockSettingError("each 'from' must come after the one before it")
@@ -70,6 +109,8 @@ class Calendar:
                 raise ClockSettingError(f"speed {pace.speed!r} must be a positive number")
         self.paces = tuple(paces)
         self.at = at
+        self.wall = wall
+        self.steady = steady
 
     @property
     def scaled(self) -> bool:
@@ -77,7 +118,11 @@ class Calendar:
 
     def now(self) -> float:
         """The calendar instant, in unix seconds."""
-        return self.calendar_at(wall_time())
+        return self.calendar_at(self.wall())
+
+    def mark(self) -> Mark:
+        """The machine's wall and monotonic clocks now, to measure a span from."""
+        return Mark(self.wall(), self.steady())
 
     def calendar_at(self, real: float) -> float:
         """The calendar instant at real instant ``real``."""
@@ -111,19 +156,22 @@ class Calendar:
 
     def real_delay(self, instant: float) -> float:
         """Real seconds from now until the calendar reads ``instant`` (0 if it has)."""
-        return max(self.real_at(instant) - wall_time(), 0.0)
+        return max(self.real_at(instant) - self.wall(), 0.0)
 
     async def sleep_until(self, instant: float, wake: asyncio.Event | None = None) -> None:
-        """Wait until the calendar reads ``instant``, or until ``wake`` is set."""
+        """Wait until the calendar reads ``instant``, or until ``wake`` is set.
+
+        The wait is cut into pieces of at most ``recheck`` real seconds, each computed from
+        a fresh reading of the wall clock, so that a step of the wall clock moves the
+        wake-up by at most ``recheck`` seconds either way (see the module docstring).
+        """
         delay = self.real_delay(instant)
-        if wake is None:
-            await asyncio.sleep(delay)
-            return
-        try:
-            async with asyncio.timeout(delay):
-                await wake.wait()
-        except TimeoutError:
-            pass
+        while True:
+            if await _pause(min(delay, self.recheck), wake):
+                return
+            delay = self.real_delay(instant)
+            if delay <= 0:
+                return
 
     async def sleep(self, seconds: float, wake: asyncio.Event | None = None) -> None:
         """Wait ``seconds`` of calendar time, or until ``wake`` is set."""
@@ -141,6 +189,19 @@ class Calendar:
 
     def __repr__(self) -> str:
         return f"Calendar({self.setting()!r})"
+
+
+async def _pause(seconds: float, wake: asyncio.Event | None) -> bool:
+    """Wait ``seconds`` on the monotonic clock; True when ``wake`` was set meanwhile."""
+    if wake is None:
+        await asyncio.sleep(seconds)
+        return False
+    try:
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+    except TimeoutError:
+        return False
+    return True
 
 
 def parse_calendar(text: str) -> Calendar:

@@ -16,6 +16,7 @@ from bus.protocol import Envelope, EventMessage, Ping, Pong, Reply, Request
 from emulator import Emulator
 from services.gateway.config import GatewayConfig
 from services.gateway.service import Gateway
+from services.runtime.clock import Calendar
 from services.runtime.logs import RedactingFilter
 from services.runtime.service import Runtime
 from services.runtime.settings import Settings
@@ -36,11 +37,21 @@ def config_for(emu: Emulator, **overrides: float) -> GatewayConfig:
 
 @contextlib.asynccontextmanager
 async def running_gateway(
-    emu: Emulator, endpoints: Endpoints, data_dir: Path, **overrides: float
+    emu: Emulator,
+    endpoints: Endpoints,
+    data_dir: Path,
+    *,
+    calendar: Calendar | None = None,
+    **overrides: float,
 ) -> AsyncIterator[Gateway]:
-    """The gateway service under a runtime of its own, connected and ready."""
+    """The gateway service under a runtime of its own, connected and ready; ``calendar``
+    (the real clock by default) is what it stamps facts with."""
     settings = Settings(
-        service="gateway", runtime_dir=data_dir, data_dir=data_dir, endpoints=endpoints
+        service="gateway",
+        runtime_dir=data_dir,
+        data_dir=data_dir,
+        endpoints=endpoints,
+        calendar=calendar or Calendar(),
     )
     runtime = Runtime(settings, BusClient("gateway", endpoints), RedactingFilter())
     gateway = Gateway(config_for(emu, **overrides))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import selectors
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,43 @@ from tests.helpers import run
 
 REPO = Path(__file__).resolve().parents[3]
 NOON = datetime(2026, 3, 28, 12, tzinfo=UTC).timestamp()
+HOUR = 3600.0
+
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock jumps to the next timer whenever nothing is ready: hours of
+    timers pass in an instant and in their true order, whatever the machine's speed."""
+
+    def __init__(self) -> None:
+        self.virtual = 0.0
+        super().__init__(_Skipping(self))
+
+    def time(self) -> float:
+        return self.virtual
+
+
+class _Skipping(selectors.DefaultSelector):
+    """Polls without blocking; an empty poll moves the loop's clock to its next timer."""
+
+    def __init__(self, loop: VirtualTimeLoop) -> None:
+        super().__init__()
+        self._loop = loop
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        ready = super().select(0)
+        if not ready and timeout:
+            self._loop.virtual += timeout
+        return ready
+
+
+class SteppedWall:
+    """The machine's wall clock as the event loop's clock plus steps the test makes."""
+
+    def __init__(self, start: float) -> None:
+        self.offset = start - asyncio.get_running_loop().time()
+
+    def __call__(self) -> float:
+        return asyncio.get_running_loop().time() + self.offset
 
 
 def test_the_real_clock_is_the_default() -> None:
@@ -95,6 +133,35 @@ def test_sleeping_until_a_calendar_instant_takes_its_share_of_real_time() -> Non
         assert calendar.now() < before + 86_400  # woken, not a year later
 
     run(scenario(), timeout=30)
+
+
+@pytest.mark.parametrize("step", [3 * HOUR, -HOUR], ids=["forward 3 h", "back 1 h"])
+@pytest.mark.parametrize("wakeable", [False, True], ids=["plain", "wakeable"])
+def test_a_wall_clock_step_during_a_calendar_sleep_moves_its_end_by_under_a_minute(
+    step: float, wakeable: bool
+) -> None:
+    """A 4-hour sleep whose wall clock is stepped 10 minutes in ends within a minute of
+    the instant it waited for, as the stepped wall clock reads it."""
+
+    async def scenario() -> tuple[float, float]:
+        loop = asyncio.get_running_loop()
+        wall = SteppedWall(NOON)
+        calendar = Calendar(wall=wall, steady=loop.time)
+        target = NOON + 4 * HOUR
+        started = loop.time()
+        sleeper = asyncio.create_task(
+            calendar.sleep_until(target, asyncio.Event() if wakeable else None)
+        )
+        await asyncio.sleep(10 * 60)
+        assert not sleeper.done()
+        wall.offset += step  # NTP sets the clock
+        await sleeper
+        return wall(), loop.time() - started
+
+    with asyncio.Runner(loop_factory=VirtualTimeLoop) as runner:
+        woke_at, slept = runner.run(asyncio.wait_for(scenario(), timeout=24 * HOUR))
+    assert NOON + 4 * HOUR <= woke_at < NOON + 4 * HOUR + 60
+    assert slept == pytest.approx(4 * HOUR - step, abs=60)
 
 
 def test_services_read_time_only_through_the_runtime_clock() -> None:
