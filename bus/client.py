@@ -38,6 +38,18 @@ unique across restarts, and the recorder stores the ids it committed in the
 same transaction as the facts, so it recognises a repeat and acknowledges it
 without recording it again: at-least-once delivery, exactly-once record.
 
+Poison: an event that can never be stored
+-----------------------------------------
+A recorded event whose message is refused on decode (an instant that is not
+finite or out of range, a wrong field type) would be re-sent for ever, since
+no recorder can acknowledge what it cannot read. Its envelope is usually sound,
+though, so the receiver reads the envelope's head on its own (``bus.codec``) and
+hands the frame to the recorder's ``on_refused`` handler, which sets it aside
+(telemetry keeps it as a dead letter) and acknowledges it: the stream moves on.
+A frame whose message has a tag this release does not know is *not* set aside:
+it comes from a newer publisher and waits, unacknowledged, for a newer recorder.
+Processes without such a handler count, log and drop refused frames.
+
 The outbox lives in the publisher's memory: a SIGKILL of the *publisher*
 loses what it had not yet had acknowledged. The publishers therefore
 reconcile on restart from the source of truth (the gateway's guild snapshot,
@@ -47,6 +59,7 @@ the daily message's actual reactions).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -60,7 +73,7 @@ import zmq
 import zmq.asyncio
 from zmq.utils.monitor import parse_monitor_message
 
-from bus.codec import FrameError, decode, encode
+from bus.codec import FrameError, Head, decode, encode
 from bus.counters import Counters
 from bus.endpoints import Endpoints, apply_client_curve
 from bus.errors import BusUnavailable, ErrorCode, RemoteError
@@ -76,6 +89,7 @@ from bus.protocol import (
     ReplyMessage,
     Request,
     RequestMessage,
+    message_types,
     tag_of,
 )
 from bus.rpc import Requester, RequestHandler, RequestServer
@@ -85,8 +99,23 @@ log = logging.getLogger(__name__)
 
 EventHandler = Callable[[Sequence[Envelope]], Awaitable[None]]
 
+
+@dataclass(frozen=True, slots=True)
+class RefusedFrame:
+    """A subscribed event whose envelope is sound but whose message was refused on decode."""
+
+    topic: str
+    payload: bytes  # the frame as it arrived
+    reason: str
+    head: Head
+
+
+RefusalHandler = Callable[[RefusedFrame], Awaitable[None]]
+
 _HIGH_WATER_MARK = 200_000
 _RESEND_TICK = 0.1
+_REFUSED_QUEUE = 1_000  # past it, a refused record waits for its publisher's next re-send
+_EVENT_TAGS = frozenset(tag_of(cls) for cls in message_types() if issubclass(cls, EventMessage))
 
 
 @dataclass(slots=True)
@@ -126,6 +155,8 @@ class BusClient:
         self._batch_size = batch_size
         self._prefixes: list[str] = []
         self._event_handler: EventHandler | None = None
+        self._refusal_handler: RefusalHandler | None = None
+        self._refused: asyncio.Queue[RefusedFrame] = asyncio.Queue(maxsize=_REFUSED_QUEUE)
         self._request_handler: RequestHandler | None = None
         self._seq = 0
         self._outbox: OrderedDict[int, _Unacked] = OrderedDict()
@@ -158,6 +189,14 @@ class BusClient:
     def on_events(self, handler: EventHandler) -> None:
         """Hand subscribed events to ``handler`` in order, in batches of what has arrived."""
         self._event_handler = handler
+
+    def on_refused(self, handler: RefusalHandler) -> None:
+        """Recorder side: hand subscribed events refused on decode to ``handler``, in order.
+
+        The handler sets the frame aside and acknowledges it (``ack([frame.head])``);
+        without one, such frames are counted, logged and dropped.
+        """
+        self._refusal_handler = handler
 
     def on_requests(self, handler: RequestHandler) -> None:
         """Answer requests sent to this service with ``handler``."""
@@ -204,6 +243,10 @@ class BusClient:
             self._tasks.spawn(
                 self._dispatch_loop(self._event_handler), name=f"{self.service}.events"
             )
+        if self._refusal_handler is not None:
+            self._tasks.spawn(
+                self._refusal_loop(self._refusal_handler), name=f"{self.service}.refused"
+            )
         try:
             await self._wait_for_probe(timeout)
         except BusUnavailable:
@@ -236,7 +279,7 @@ class BusClient:
         if drain_timeout > 0:
             try:
                 async with asyncio.timeout(drain_timeout):
-                    while self._events.qsize() or self._outbox:
+                    while self._events.qsize() or self._refused.qsize() or self._outbox:
                         self._progress.clear()
                         await self._progress.wait()
             except TimeoutError:
@@ -333,8 +376,8 @@ class BusClient:
         self._send_frames(topic, frame)
         return envelope
 
-    def ack(self, envelopes: Iterable[Envelope]) -> None:
-        """Acknowledge recorded events once they are durably stored (recorder side)."""
+    def ack(self, envelopes: Iterable[Envelope | Head]) -> None:
+        """Acknowledge recorded events once they are durably stored or set aside (recorder side)."""
         by_instance: dict[str, list[int]] = {}
         for envelope in envelopes:
             if envelope.recorded:
@@ -424,7 +467,7 @@ class BusClient:
         try:
             envelope = decode(frames[1])
         except FrameError as error:
-            self._drop_frame(str(error))
+            self._refuse(frames[0], frames[1], error)
             return
         body = envelope.body
         match body:
@@ -439,6 +482,18 @@ class BusClient:
                     self.counters.dropped += 1
             case _:
                 assert_never(body)
+
+    def _refuse(self, topic: bytes, payload: bytes, error: FrameError) -> None:
+        head = error.head
+        if head is None or head.tag not in _EVENT_TAGS or self._refusal_handler is None:
+            self._drop_frame(str(error))
+            return
+        # Counted but not logged here: the handler logs the one line, once per event.
+        self.counters.dropped += 1
+        refused = RefusedFrame(topic.decode(errors="replace"), payload, str(error), head)
+        # Past the queue's bound, a recorded one comes back with its publisher's next re-send.
+        with contextlib.suppress(asyncio.QueueFull):
+            self._refused.put_nowait(refused)
 
     def _control(self, envelope: Envelope, body: ControlMessage) -> None:
         match body:
@@ -477,6 +532,16 @@ class BusClient:
                 log.exception("event handler failed on %d events", len(batch))
             else:
                 self.counters.handled += len(batch)
+            self._progress.set()
+
+    async def _refusal_loop(self, handler: RefusalHandler) -> None:
+        while True:
+            refused = await self._refused.get()
+            try:
+                await handler(refused)
+            except Exception:
+                # Unacknowledged, so a recorded one comes back and is tried again.
+                log.exception("could not set aside refused event %s", refused.head.id)
             self._progress.set()
 
     # ---------------------------------------------------------------- resends

@@ -15,14 +15,31 @@ Topics
 ``<source>.<event>``  events, e.g. ``gateway.reaction_add``; subscribe by prefix.
 ``ack.<instance>``    acknowledgements of recorded events (see ``bus.client``).
 ``probe.<instance>``  a process's message to itself, proving its path is open.
+
+Instants
+--------
+Every field that carries an instant (unix seconds) is an ``Instant``: decoding refuses
+NaN, infinities and anything outside ``INSTANT_MIN`` .. ``INSTANT_MAX``, so such a value
+stops at the bus's edge instead of failing deep inside a service (an infinite voice event
+once made telemetry's every write of its batch fail, and the batch came back for ever).
+A frame refused this way is handed to the recorder to be set aside (see ``bus.client``).
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
+
+INSTANT_MIN = 0.0
+"""The epoch: 0 is also what an optional instant holds when it is not set."""
+INSTANT_MAX = 4_102_444_800.0
+"""2100-01-01 00:00 UTC: later than any true instant of the bot's life, and far inside what
+every consumer handles (``datetime``, zone conversions, SQLite's 64-bit integers)."""
+
+type Instant = Annotated[float, msgspec.Meta(ge=INSTANT_MIN, le=INSTANT_MAX)]
+"""Unix seconds, finite and within ``INSTANT_MIN`` .. ``INSTANT_MAX`` (checked on decode)."""
 
 
 class Message(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
@@ -55,7 +72,7 @@ class Heartbeat(EventMessage, frozen=True, tag="heartbeat"):
 
     service: str
     pid: int
-    started: float
+    started: Instant
     handled: int = 0
     dropped: int = 0
     retried: int = 0
@@ -228,7 +245,7 @@ class ReactionAdded(EventMessage, frozen=True, tag="reaction_add"):
     message_id: int
     emoji: str  # unicode emoji, or "name:id" for a custom one
     member: MemberFacts
-    at: float  # unix seconds, when the gateway saw it
+    at: Instant  # unix seconds, when the gateway saw it
 
 
 class ReactionRemoved(EventMessage, frozen=True, tag="reaction_remove"):
@@ -239,7 +256,7 @@ class ReactionRemoved(EventMessage, frozen=True, tag="reaction_remove"):
     message_id: int
     emoji: str
     member: MemberFacts
-    at: float
+    at: Instant
 
 
 class VoiceChanged(EventMessage, frozen=True, tag="voice_state"):
@@ -253,7 +270,7 @@ class VoiceChanged(EventMessage, frozen=True, tag="voice_state"):
     member: MemberFacts
     before_channel_id: int
     after: VoiceFacts
-    at: float
+    at: Instant
 
 
 class MemberUpdated(EventMessage, frozen=True, tag="member_update"):
@@ -261,7 +278,7 @@ class MemberUpdated(EventMessage, frozen=True, tag="member_update"):
 
     guild_id: int
     member: MemberFacts
-    at: float
+    at: Instant
 
 
 class MemberLeft(EventMessage, frozen=True, tag="member_leave"):
@@ -269,7 +286,7 @@ class MemberLeft(EventMessage, frozen=True, tag="member_leave"):
 
     guild_id: int
     user_id: int
-    at: float
+    at: Instant
 
 
 class GuildSnapshot(EventMessage, frozen=True, tag="guild_snapshot"):
@@ -283,7 +300,7 @@ class GuildSnapshot(EventMessage, frozen=True, tag="guild_snapshot"):
     channels: list[ChannelFacts]
     voice: list[VoiceFacts]
     afk_channel_id: int = 0
-    at: float = 0.0
+    at: Instant = 0.0
     emojis: list[EmojiFacts] = msgspec.field(default_factory=list)
 
 
@@ -292,7 +309,7 @@ class EmojisUpdated(EventMessage, frozen=True, tag="emojis_update"):
 
     guild_id: int
     emojis: list[EmojiFacts]
-    at: float
+    at: Instant
 
 
 GatewayEvent = (
@@ -579,7 +596,7 @@ class Interaction(RequestMessage, frozen=True, tag="interaction"):
     custom_id: str = ""
     values: list[str] = msgspec.field(default_factory=list)
     message_id: int = 0
-    at: float = 0.0
+    at: Instant = 0.0
 
 
 class ScheduledEventFacts(Fact, frozen=True):
@@ -600,8 +617,8 @@ class CreateScheduledEvent(RequestMessage, frozen=True, tag="create_scheduled_ev
     channel_id: int
     name: str
     description: str
-    start: float
-    end: float
+    start: Instant
+    end: Instant
 
 
 class EditScheduledEvent(RequestMessage, frozen=True, tag="edit_scheduled_event"):
@@ -806,7 +823,7 @@ class MarkFacts(Fact, frozen=True):
     hour: int
     source: str
     cancelled: bool = False
-    at: float = 0.0
+    at: Instant = 0.0
 
 
 class GetDayState(RequestMessage, frozen=True, tag="get_day_state"):
@@ -818,7 +835,7 @@ class GetDayState(RequestMessage, frozen=True, tag="get_day_state"):
 
     guild_id: int
     date: str = ""
-    at: float = 0.0
+    at: Instant = 0.0
 
 
 class PostWindow(Fact, frozen=True):
@@ -838,7 +855,7 @@ class RecordDailyPost(RequestMessage, frozen=True, tag="record_daily_post"):
     date: str
     channel_id: int
     message_id: int
-    posted_at: float = 0.0
+    posted_at: Instant = 0.0
     window: PostWindow | None = None
 
 
@@ -861,7 +878,7 @@ class DayStateReply(ReplyMessage, frozen=True, tag="day_state"):
     date: str
     channel_id: int = 0
     message_id: int = 0
-    posted_at: float = 0.0
+    posted_at: Instant = 0.0
     marks: list[MarkFacts] = msgspec.field(default_factory=list)
     window: PostWindow | None = None
 
@@ -894,8 +911,8 @@ class VoiceSessionFacts(Fact, frozen=True):
 
     channel_id: int
     user_id: int
-    start: float
-    end: float = 0.0
+    start: Instant
+    end: Instant = 0.0
     ended: str = ""
 
 
@@ -915,8 +932,8 @@ class VoiceSessionsReply(ReplyMessage, frozen=True, tag="voice_sessions"):
     """Voice sessions of a period ``[start, end)`` in unix seconds, oldest first."""
 
     guild_id: int
-    start: float
-    end: float
+    start: Instant
+    end: Instant
     sessions: list[VoiceSessionFacts]
 
 
@@ -1017,7 +1034,7 @@ class Delivery(Fact, frozen=True):
     state: Literal["claimed", "sent", "dropped"] = "claimed"
     channel_id: int = 0
     message_id: int = 0
-    at: float = 0.0
+    at: Instant = 0.0
 
 
 class ClaimDelivery(RequestMessage, frozen=True, tag="claim_delivery"):
@@ -1160,6 +1177,43 @@ TelemetryReply = (
 
 
 # ==========================================================================
+# The admin CLI: what it asks telemetry.
+# ==========================================================================
+
+
+class DeadLetter(Fact, frozen=True):
+    """An event telemetry set aside instead of storing it, and why.
+
+    ``payload`` is the frame as it arrived, as readable text (cut when long); ``received``
+    is when telemetry first set it aside (a re-sent copy is recognised by ``id``).
+    """
+
+    id: str  # the envelope's id, ``<instance>:<seq>``
+    source: str
+    topic: str
+    received: Instant
+    reason: str
+    payload: str = ""
+
+
+class GetDeadLetters(RequestMessage, frozen=True, tag="get_dead_letters"):
+    """The latest ``limit`` events telemetry set aside; answered with DeadLettersReply."""
+
+    limit: int = 20
+
+
+class DeadLettersReply(ReplyMessage, frozen=True, tag="dead_letters"):
+    """Dead letters, newest first, and how many telemetry keeps in all."""
+
+    letters: list[DeadLetter]
+    total: int = 0
+
+
+AdminTelemetryRequest = GetDeadLetters
+AdminTelemetryReply = DeadLettersReply
+
+
+# ==========================================================================
 # The dashboard (``web``): what it asks the scheduler (fresh guild facts, the
 # live board) and telemetry (graphs, members at a glance, a member's own data).
 # ==========================================================================
@@ -1211,7 +1265,7 @@ class BoardHour(Fact, frozen=True):
     """One hour of today's window: its local hour, first instant, emoji and players."""
 
     hour: int
-    start: float = 0.0
+    start: Instant = 0.0
     emoji: str = ""
     players: list[BoardPlayer] = msgspec.field(default_factory=list)
 
@@ -1282,7 +1336,7 @@ class MemberGlance(Fact, frozen=True):
     many of those they then spent in voice. ``last_seen`` 0: never in voice."""
 
     user_id: int
-    last_seen: float = 0.0
+    last_seen: Instant = 0.0
     hours_week: float = 0.0
     hours_4_weeks: float = 0.0
     marked_hours: int = 0
@@ -1415,8 +1469,23 @@ DashboardTelemetryReply = (
 # ==========================================================================
 
 Event = Heartbeat | Note | GatewayEvent
-Request = Ping | GatewayRequest | TelemetryRequest | SchedulerRequest | DashboardTelemetryRequest
-Reply = Pong | ErrorReply | GatewayReply | TelemetryReply | SchedulerReply | DashboardTelemetryReply
+Request = (
+    Ping
+    | GatewayRequest
+    | TelemetryRequest
+    | SchedulerRequest
+    | DashboardTelemetryRequest
+    | AdminTelemetryRequest
+)
+Reply = (
+    Pong
+    | ErrorReply
+    | GatewayReply
+    | TelemetryReply
+    | SchedulerReply
+    | DashboardTelemetryReply
+    | AdminTelemetryReply
+)
 Control = Ack | Probe
 Body = Event | Request | Reply | Control
 
@@ -1432,11 +1501,11 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True):
     source: str
     instance: str
     seq: int
-    time: float
+    time: Instant
     body: Body
     recorded: bool = False
     correlation: str = ""
-    deadline: float = 0.0
+    deadline: Instant = 0.0
 
 
 def tag_of(message: Message | type[Message]) -> str:

@@ -12,6 +12,8 @@ cache instead of being run twice. A request to a dead service waits out its
 deadline and fails with ``RequestTimeout`` — it never hangs — and the socket
 is replaced, dropping what it had queued. A request that reaches a service
 after its deadline (queued while the service restarted) is dropped unanswered.
+A request refused on decode (an instant out of range, a wrong field type) in an
+envelope that is sound is answered ``bad_request`` at once.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import zmq.auth.asyncio
 from bus.codec import FrameError, decode, encode
 from bus.counters import Counters
 from bus.endpoints import Endpoints, apply_client_curve, apply_server_curve
-from bus.errors import RequestRefused, RequestTimeout
+from bus.errors import ErrorCode, RequestRefused, RequestTimeout
 from bus.protocol import Envelope, ErrorReply, Reply, ReplyMessage, Request, RequestMessage, tag_of
 from bus.readable import SocketReader
 from bus.tasks import TaskSet
@@ -104,6 +106,11 @@ class RequestServer:
             envelope = decode(payload)
         except FrameError as error:
             self._drop(str(error))
+            if error.head is not None:
+                # The envelope is sound, only its message was refused (an instant out of
+                # range...): say so now rather than let the requester wait out its deadline.
+                refusal = ErrorReply(code=ErrorCode.BAD_REQUEST, message=f"refused: {error}")
+                self._send(identity, encode(self._make_reply(refusal, error.head.id)))
             return
         if not isinstance(envelope.body, RequestMessage):
             self._drop(f"{tag_of(envelope.body)!r} sent as a request")

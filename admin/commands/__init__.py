@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from admin.commands.backup import BackupCommand
 from admin.commands.base import Command
+from admin.commands.deadletters import DeadLettersCommand
 from admin.commands.deploy import DeployCommand
 from admin.commands.install import InstallCommand
 from admin.commands.logs import LogsCommand
@@ -29,6 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     RestartCommand(),
     SelfTestCommand(),
     BackupCommand(),
+    DeadLettersCommand(),
     StatsCommand(),
     DeployCommand(),
     InstallCommand(),

@@ -5,6 +5,12 @@ transaction, together with the ids of its recorded events; only after the commit
 service acknowledge them (``bus.ack``), so a SIGKILL before the commit loses nothing (the
 publisher re-sends) and a re-sent event after the commit is recognised by its id and
 acknowledged again without being written twice.
+
+An event the store refuses (a value SQLite cannot hold, a constraint it breaks) must not take
+the batch down with it: the batch is then written one event per transaction, and the refused
+event is set aside as a dead letter (``deadletters``) and acknowledged with the rest. A
+failure of the store itself (disk full, I/O) is raised instead: nothing is acknowledged and
+the publishers send the batch again.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from bus.protocol import (
     VoiceChanged,
 )
 from services.telemetry.database import transaction
+from services.telemetry.deadletters import REFUSED_BY_STORE, set_aside_event
 from services.telemetry.sessions import REPAIR_WINDOW, VoiceBook
 from services.telemetry.store import (
     ensure_guild,
@@ -91,15 +98,19 @@ class Recorder:
     ) -> Ingested:
         """Write a batch in one transaction; the caller acknowledges after this returns.
 
-        Should the batch fail (a fact the schema refuses), its events are written one
-        transaction each and the bad one is logged and skipped, still marked processed:
-        otherwise it would come back for ever and block every event after it.
+        Should the batch hold an event the store refuses, its events are written one
+        transaction each and the refused one is set aside as a dead letter, still marked
+        processed: otherwise it would come back for ever and block every event after it.
+        Any other failure (disk full, I/O) is raised, and nothing is acknowledged.
         """
         try:
             return self._write(connection, batch, now, tolerate=False)
-        except sqlite3.DatabaseError:
+        except REFUSED_BY_STORE:
             self._forget_caches()
-            log.exception("a batch of %d events failed; writing them one by one", len(batch))
+            log.info(
+                "a batch of %d events holds one the store refuses; writing them one by one",
+                len(batch),
+            )
         written = repeats = 0
         for envelope in batch:
             outcome = self._write(connection, [envelope], now, tolerate=True)
@@ -128,12 +139,15 @@ class Recorder:
                     written += self._apply(connection, envelope, seen, now)
                     continue
                 connection.execute("SAVEPOINT one_event")
+                seen_before = dict(seen)
                 try:
                     written += self._apply(connection, envelope, seen, now)
-                except sqlite3.DatabaseError:
+                except REFUSED_BY_STORE as error:
                     connection.execute("ROLLBACK TO one_event")
                     self._forget_caches()
-                    log.exception("skipped event %s that cannot be stored", envelope.id)
+                    seen.clear()
+                    seen.update(seen_before)
+                    set_aside_event(connection, envelope, error, now)
                 connection.execute("RELEASE one_event")
             for guild_id, at in seen.items():
                 connection.execute(

@@ -81,6 +81,10 @@ from services.telemetry.ingest import Recorder
 from services.telemetry.sessions import sessions_between
 
 MAX_PERIOD_DAYS = 366
+# Days whose every instant, in any zone and with a period after them, is a bus ``Instant``
+# (from ``INSTANT_MIN``, 1970-01-01 UTC, to ``INSTANT_MAX``, 2100-01-01 UTC).
+FIRST_DAY = date(1970, 1, 2)
+LAST_DAY = date(2098, 12, 31)
 MARK_SOURCES = frozenset({"reaction", "schedule", "voice", "picked"})
 _POST_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 MIN_REMINDER, MAX_REMINDER = 5, 120  # minutes before the hour
@@ -295,11 +299,17 @@ def check_hour(hour: int) -> None:
 
 
 def check_day(text: str) -> date:
-    """A ``YYYY-MM-DD`` date, or a refusal."""
+    """A ``YYYY-MM-DD`` date whose instants the bus carries, or a refusal."""
     try:
-        return parse_day(text)
+        day = parse_day(text)
     except ValueError:
         raise RequestRefused(ErrorCode.BAD_DATE, f"{text!r} is not a YYYY-MM-DD date") from None
+    # A day whose midnight is no ``Instant`` would make a reply that its requester refuses.
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise RequestRefused(
+            ErrorCode.BAD_DATE, f"a date is from {FIRST_DAY} to {LAST_DAY}, not {text}"
+        )
+    return day
 
 
 def check_config(config: GuildConfig) -> None:

@@ -302,6 +302,23 @@ CREATE TABLE calendar_feeds (
 ) WITHOUT ROWID;
 """
 
+# Version 10: dead letters, events set aside because they cannot be stored (see
+# ``deadletters``): kept whole, with why, so that the admin can see them and the stream moves on.
+# ``seq`` orders them by arrival; ``id`` is the envelope's, so a re-sent copy is kept once.
+# No index on ``id``: it would cost a page in every database for a table that is nearly
+# always empty, and a look-up scans at most ``deadletters.KEPT`` rows, only for a poison.
+_V10_DEAD_LETTERS = """
+CREATE TABLE dead_letters (
+    seq      INTEGER PRIMARY KEY,
+    id       TEXT    NOT NULL,
+    source   TEXT    NOT NULL,
+    topic    TEXT    NOT NULL,
+    received REAL    NOT NULL,
+    reason   TEXT    NOT NULL,
+    payload  BLOB    NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
@@ -312,6 +329,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V7_QUORUM,
     _V8_NUDGES,
     _V9_CALENDAR_FEEDS,
+    _V10_DEAD_LETTERS,
 )
 LATEST = len(MIGRATIONS)
 

@@ -3,7 +3,8 @@
 It is the only process that opens the database. It records the facts other services
 publish (voice states, recorded at least once and stored exactly once; guild snapshots
 and member updates, to keep names fresh and reconcile voice sessions), answers typed
-requests for what is stored, and owns the ``/stats`` command (see ``stats``).
+requests for what is stored, and owns the ``/stats`` command (see ``stats``). Events it
+cannot store are set aside as dead letters (see ``deadletters``) for the admin to list.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+from bus.client import RefusedFrame
 from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     DashboardTelemetryRequest,
     Envelope,
+    GetDeadLetters,
     Interaction,
     Reply,
     Request,
@@ -26,6 +29,7 @@ from services.runtime.service import Runtime
 from services.telemetry.analytics.worker import GraphWorker
 from services.telemetry.dashboard import Dashboard
 from services.telemetry.database import DB_FILE, DatabaseThread
+from services.telemetry.deadletters import list_dead_letters, set_aside_frame
 from services.telemetry.ingest import Recorder
 from services.telemetry.requests import Requests
 from services.telemetry.stats import StatsCommand, stats_command
@@ -72,8 +76,14 @@ class Telemetry:
             if outcome.repeats:
                 log.debug("%d re-sent events recognised", outcome.repeats)
 
+        async def set_aside(refused: RefusedFrame) -> None:
+            await db.call(set_aside_frame, refused, calendar.now())
+            # Kept, so acknowledged: the publisher stops re-sending what can never be stored.
+            bus.ack([refused.head])
+
         bus.subscribe("gateway.")
         bus.on_events(record)
+        bus.on_refused(set_aside)
 
     async def run(self, runtime: Runtime) -> None:
         """Offer ``/stats`` to the gateway, serve until stopped, then close the worker and DB."""
@@ -89,12 +99,19 @@ class Telemetry:
 
     async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
         """Answer a telemetry request or a ``/stats`` interaction."""
-        if self._requests is None or self._stats is None or self._dashboard is None:
+        if (
+            self._db is None
+            or self._requests is None
+            or self._stats is None
+            or self._dashboard is None
+        ):
             raise RequestRefused(ErrorCode.UNAVAILABLE, "telemetry is starting; try again")
         if isinstance(request, Interaction):
             return await self._stats.answer(request)
         if isinstance(request, DashboardTelemetryRequest):
             return await self._dashboard.answer(request)
+        if isinstance(request, GetDeadLetters):
+            return await list_dead_letters(self._db, request)
         if not isinstance(request, TelemetryRequest):
             raise RequestRefused(ErrorCode.UNKNOWN_REQUEST, "telemetry does not serve this request")
         return await self._requests.answer(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import time
 from collections.abc import Sequence
@@ -13,11 +14,22 @@ import pytest
 import zmq
 
 from bus.broker import Broker
-from bus.client import BusClient
+from bus.client import BusClient, RefusedFrame
 from bus.endpoints import Endpoints
 from bus.errors import BusUnavailable, RemoteError, RequestRefused, RequestTimeout
-from bus.protocol import Envelope, Note, Ping, Pong, Reply, Request
+from bus.protocol import (
+    DayStateReply,
+    Envelope,
+    GetDayState,
+    Note,
+    Ping,
+    Pong,
+    Reply,
+    Request,
+    VoiceChanged,
+)
 from tests.helpers import eventually, run
+from tests.services.telemetry.events import voice
 
 
 class Recorder:
@@ -277,3 +289,116 @@ def test_answers_are_kept_only_while_a_repeat_can_come(
             assert server.kept_answers == 1
 
     run(scenario(), timeout=30)
+
+
+class SettingAside(Recorder):
+    """A recorder that sets aside the events it cannot read and acknowledges them, as telemetry."""
+
+    def __init__(self, endpoints: Endpoints) -> None:
+        super().__init__(endpoints)
+        self.set_aside: dict[str, RefusedFrame] = {}
+        self.client.on_refused(self.refuse)
+
+    async def refuse(self, frame: RefusedFrame) -> None:
+        self.set_aside[frame.head.id] = frame
+        self.client.ack([frame.head])
+
+
+START = 1_800_000_000.0
+POISONS = {"infinite": math.inf, "1e300": 1e300, "NaN": math.nan}
+
+
+@pytest.mark.parametrize("poison", POISONS.values(), ids=POISONS.keys())
+async def test_a_poisoned_record_is_set_aside_and_the_stream_moves_on(
+    endpoints: Endpoints, poison: float
+) -> None:
+    """A voice event with an impossible instant between two good ones: the good ones arrive,
+    the poison goes to the refusal handler with its reason, and nothing is left unacknowledged."""
+    recorder = SettingAside(endpoints)
+    recorder.client.subscribe("gateway.")
+    await recorder.client.start()
+    publisher = BusClient("gateway", endpoints, retry_after=0.2)
+    await publisher.start()
+    publisher.record(voice(1, 0, 10, START))
+    bad = publisher.record(voice(2, 0, 10, poison))  # msgspec encodes inf and NaN as they are
+    publisher.record(voice(1, 10, 0, START + 60))
+    await eventually(lambda: publisher.unacked == 0, 10, "every record acknowledged")
+    arrived = [e.body.at for e in recorder.received if isinstance(e.body, VoiceChanged)]
+    assert arrived == [START, START + 60]
+    assert list(recorder.set_aside) == [bad.id]
+    refused = recorder.set_aside[bad.id]
+    assert "$.body.at" in refused.reason
+    assert (refused.topic, refused.head.source) == ("gateway.voice_state", "gateway")
+    assert recorder.client.counters.dropped >= 1
+    await publisher.close()
+    await recorder.client.close()
+
+
+async def test_without_a_refusal_handler_the_poison_stays_unacknowledged(
+    endpoints: Endpoints,
+) -> None:
+    """A subscriber that records nothing drops the poison (counted) and acknowledges no poison."""
+    recorder = Recorder(endpoints)
+    recorder.client.subscribe("gateway.")
+    await recorder.client.start()
+    publisher = BusClient("gateway", endpoints, retry_after=0.2)
+    await publisher.start()
+    publisher.record(voice(1, 0, 10, START))
+    bad = publisher.record(voice(2, 0, 10, math.inf))
+    good = publisher.record(voice(1, 10, 0, START + 60))
+    await eventually(lambda: publisher.unacked == 1, 10, "the good records acknowledged")
+    assert publisher.unacked_ids() == {bad.id}
+    assert good.id in {e.id for e in recorder.received}
+    await eventually(lambda: recorder.client.counters.dropped >= 1, 5, "the poison counted")
+    await publisher.close()
+    await recorder.client.close()
+
+
+async def test_a_newer_publishers_event_is_not_set_aside(endpoints: Endpoints) -> None:
+    """A recorded event of a kind this release does not know waits for a recorder that does."""
+    recorder = SettingAside(endpoints)
+    recorder.client.subscribe("gateway.")
+    await recorder.client.start()
+    frame = msgspec.msgpack.encode(
+        {
+            "id": "gateway-new:1", "source": "gateway", "instance": "gateway-new", "seq": 1,
+            "time": START, "recorded": True, "body": {"type": "from_the_future", "at": START},
+        }
+    )  # fmt: skip
+    context = zmq.Context()
+    raw_pub = context.socket(zmq.PUB)
+    raw_pub.connect(endpoints.publish)
+
+    def counted() -> bool:
+        # A PUB socket's connection is not observable: send again until counted.
+        if not recorder.client.counters.dropped:
+            raw_pub.send_multipart([b"gateway.from_the_future", frame])
+        return recorder.client.counters.dropped >= 1
+
+    await eventually(counted, 5, "the frame to be counted")
+    assert recorder.set_aside == {}
+    raw_pub.close(linger=0)
+    context.term()
+    await recorder.client.close()
+
+
+async def test_a_request_with_an_impossible_instant_is_refused_at_once(
+    endpoints: Endpoints,
+) -> None:
+    """The service answers bad_request on decode; its handler never sees the request."""
+    server = BusClient("telemetry", endpoints)
+    seen: list[Request] = []
+
+    async def answer(envelope: Envelope, request: Request) -> Reply:
+        seen.append(request)
+        return DayStateReply(guild_id=1, date="2027-01-15")
+
+    server.on_requests(answer)
+    async with server, BusClient("scheduler", endpoints) as client:
+        # A RemoteError, not a RequestTimeout: answered, not left to wait out its deadline.
+        with pytest.raises(RemoteError, match=r"\$\.body\.at") as refused:
+            await client.request(
+                "telemetry", GetDayState(guild_id=1, at=math.inf), expect=DayStateReply, timeout=5
+            )
+        assert refused.value.code == "bad_request"
+        assert seen == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import msgspec
@@ -10,7 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bus.codec import FrameError, decode, encode
-from bus.protocol import Envelope, Heartbeat, Message, Note, message_types, tag_of
+from bus.protocol import (
+    INSTANT_MAX,
+    INSTANT_MIN,
+    Envelope,
+    Heartbeat,
+    Message,
+    Note,
+    message_types,
+    tag_of,
+)
 
 
 def _envelope(body: Message) -> Envelope:
@@ -24,8 +34,10 @@ def values_of(info: msgspec.inspect.Type) -> st.SearchStrategy[Any]:
             return st.integers(min_value=-(2**63), max_value=2**63 - 1)
         case msgspec.inspect.StrType():
             return st.text(max_size=20)
-        case msgspec.inspect.FloatType():
+        case msgspec.inspect.FloatType(ge=None, le=None):
             return st.floats()
+        case msgspec.inspect.FloatType(ge=low, le=high):
+            return st.floats(min_value=low, max_value=high)
         case msgspec.inspect.BoolType():
             return st.booleans()
         case msgspec.inspect.BytesType():
@@ -137,3 +149,89 @@ def test_a_kind_that_is_not_one_of_the_known_kinds_is_refused(body: dict[str, An
     """Interaction and response kinds are checked on decode: a typo never reaches a handler."""
     with pytest.raises(FrameError, match="Invalid enum value"):
         decode(raw_envelope(body))
+
+
+# Floats that are not instants: bounds of a slash command option, lengths of time in hours.
+NOT_INSTANTS = {"min_value", "max_value", "hours_week", "hours_4_weeks", "hours"}
+
+
+def float_fields() -> list[tuple[str, msgspec.inspect.Field]]:
+    """Every float field of every message, of the structs inside them and of the envelope."""
+    found: dict[tuple[str, str], msgspec.inspect.Field] = {}
+    pending: list[msgspec.inspect.Type] = [msgspec.inspect.type_info(Envelope)]
+    seen: set[type] = set()
+    while pending:
+        info = pending.pop()
+        match info:
+            case msgspec.inspect.StructType(cls=cls, fields=fields) if cls not in seen:
+                seen.add(cls)
+                for field in fields:
+                    if isinstance(field.type, msgspec.inspect.FloatType):
+                        found[cls.__name__, field.name] = field
+                    pending.append(field.type)
+            case msgspec.inspect.UnionType(types=types):
+                pending.extend(types)
+            case msgspec.inspect.ListType(item_type=item):
+                pending.append(item)
+            case msgspec.inspect.DictType(value_type=value):
+                pending.append(value)
+    return [(f"{name}.{field.name}", field) for (name, _), field in sorted(found.items())]
+
+
+FLOATS = float_fields()
+
+
+@pytest.mark.parametrize(("where", "field"), FLOATS, ids=[where for where, _ in FLOATS])
+def test_every_instant_is_checked_on_decode(where: str, field: msgspec.inspect.Field) -> None:
+    """A float field is an Instant (finite, within range) unless it is known not to be a time."""
+    assert isinstance(field.type, msgspec.inspect.FloatType)
+    bounds = (field.type.ge, field.type.le)
+    if field.name in NOT_INSTANTS:
+        assert bounds == (None, None), f"{where} is not an instant"
+    else:
+        assert bounds == (INSTANT_MIN, INSTANT_MAX), f"{where} carries an unchecked instant"
+
+
+def voice_event(at: float, **envelope: object) -> bytes:
+    """A recorded voice event built by hand with ``at`` as its instant, as a publisher sends it."""
+    body = {
+        "type": "voice_state",
+        "guild_id": 1,
+        "member": {"user_id": 2, "display_name": "a"},
+        "before_channel_id": 0,
+        "after": {"user_id": 2, "channel_id": 3},
+        "at": at,
+    }
+    return raw_envelope(body, recorded=True, **envelope)
+
+
+@pytest.mark.parametrize("at", [math.inf, -math.inf, math.nan, 1e300, -1.0, INSTANT_MAX + 1])
+def test_an_instant_out_of_range_is_refused_with_the_senders_head(at: float) -> None:
+    """inf, NaN, 1e300 or a negative instant is refused; the envelope's head says who sent it."""
+    with pytest.raises(FrameError, match=r"\$\.body\.at") as refused:
+        decode(voice_event(at))
+    head = refused.value.head
+    assert head is not None
+    assert (head.id, head.instance, head.seq, head.recorded, head.tag) == (
+        "a:1", "a", 1, True, "voice_state"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("time", [math.inf, math.nan, -5.0])
+def test_an_envelope_time_out_of_range_is_refused(time: float) -> None:
+    """The envelope's own instant is checked too."""
+    with pytest.raises(FrameError, match=r"\$\.time"):
+        decode(voice_event(1_800_000_000.0, time=time))
+
+
+def test_the_edges_of_the_range_are_instants() -> None:
+    """0 (an unset instant) and the last instant allowed both decode."""
+    for at in (INSTANT_MIN, INSTANT_MAX):
+        assert decode(voice_event(at)).recorded
+
+
+def test_an_unknown_tag_has_no_head_to_answer() -> None:
+    """A newer sender's message is not something to set aside: no head comes with its refusal."""
+    with pytest.raises(FrameError) as refused:
+        decode(raw_envelope({"type": "from_the_future", "at": math.inf}, recorded=True))
+    assert refused.value.head is None

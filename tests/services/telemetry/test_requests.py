@@ -17,6 +17,7 @@ from bus.protocol import (
     GetGuildConfig,
     GetSchedules,
     GetTimezones,
+    GetVoiceSessions,
     GuildConfig,
     GuildConfigReply,
     MarkFacts,
@@ -226,6 +227,8 @@ BAD = [
         "bad_window",
     ),
     (GetDayState(guild_id=GUILD, date="29/03/2026"), "bad_date"),
+    # Its midnight is before the epoch: no instant the bus carries (the reply would be refused).
+    (GetVoiceSessions(guild_id=GUILD, first_day="1969-12-31"), "bad_date"),
     (RecordDailyPost(guild_id=GUILD, date="2026-01-01", channel_id=5, message_id=0), "bad_request"),
 ]
 
