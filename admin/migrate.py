@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
@@ -55,6 +56,8 @@ def migrate_database(env: Mapping[str, str], label: str) -> dict[str, object]:
         if before < LATEST:
             copy = _saved_copy(database, label)
             copy.unlink(missing_ok=True)
+            # Created private: whatever the umask, the copy holds the community's data.
+            os.close(os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             with contextlib.closing(sqlite3.connect(copy)) as target:
                 connection.backup(target)
             saved = str(copy)
@@ -74,6 +77,7 @@ def restore_database(env: Mapping[str, str], label: str) -> dict[str, object]:
     _stop_telemetry(env)
     for suffix in SIDE_FILES:
         database.with_name(database.name + suffix).unlink(missing_ok=True)
+    copy.chmod(0o600)
     copy.replace(database)
     return {"database": str(database), "restored": str(copy)}
 

@@ -16,6 +16,7 @@ from admin.commands.logs import LogsCommand
 from admin.commands.menu import MenuCommand
 from admin.commands.migrate import MigrateCommand
 from admin.commands.restart import RestartCommand
+from admin.commands.restore import RestoreCommand
 from admin.commands.run import RunCommand
 from admin.commands.stats import StatsCommand
 from admin.commands.status import StatusCommand
@@ -33,6 +34,7 @@ COMMANDS: tuple[Command, ...] = (
     DeadLettersCommand(),
     StatsCommand(),
     DeployCommand(),
+    RestoreCommand(),
     InstallCommand(),
     MigrateCommand(),
 )

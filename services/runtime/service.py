@@ -34,6 +34,12 @@ EXIT_FAILED = 1
 EXIT_CONFIG = 2  # bad settings: supervisord must not restart (see supervisord.conf)
 
 
+class CannotStart(Exception):
+    """Raised by a service's ``setup`` when starting again would fail the same way (a
+    damaged file): its message, which says what to do, is logged as one line and the
+    process ends with ``EXIT_CONFIG``, which supervisord does not restart."""
+
+
 @dataclass(slots=True)
 class Runtime:
     """What a running service gets from the runtime."""
@@ -144,7 +150,11 @@ async def _serve(service: Service, settings: Settings, redactor: RedactingFilter
         return await service.handle_request(envelope, request)
 
     runtime.bus.on_requests(serve_request)
-    await service.setup(runtime)
+    try:
+        await service.setup(runtime)
+    except CannotStart as error:
+        log.error("cannot start: %s", error)  # noqa: TRY400 -- the message is the whole story
+        return EXIT_CONFIG
     try:
         await runtime.bus.start(timeout=settings.bus_timeout)
     except BusUnavailable as error:

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Concatenate
 
+from services.runtime.service import CannotStart
 from services.telemetry.schema import migrate
 
 DB_FILE = "telemetry.db"
@@ -32,8 +33,33 @@ _PRIVATE = 0o600
 PAGE_SIZE = 1024
 
 
+DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
+"""SQLite's own words for a file that is not (or no longer) a sound database."""
+
+
+class DamagedDatabase(CannotStart):
+    """The database file is damaged: the message names it and says how to restore a backup."""
+
+
 def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating, 0600) and upgrade the database; autocommit mode, transactions explicit."""
+    """Open (creating, 0600) and upgrade the database; autocommit mode, transactions explicit.
+
+    A damaged file raises ``DamagedDatabase``: restarting would only fail the same way, so
+    the owner is told once which file it is and how to put a backup in its place.
+    """
+    try:
+        return _connect(path)
+    except sqlite3.DatabaseError as error:
+        if getattr(error, "sqlite_errorname", "") not in DAMAGED:
+            raise
+        raise DamagedDatabase(
+            f"the database {path} is damaged ({error}): restore a backup with"
+            f" 'squadtime-admin restore BACKUP' (the daily ones are in {path.parent}/backups;"
+            " see docs/operations.md, 'Backup and restore')"
+        ) from None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Create the file ourselves so it is never world-readable, even for an instant.
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, _PRIVATE))

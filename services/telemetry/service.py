@@ -27,6 +27,7 @@ from bus.protocol import (
 from services.runtime.commands import offer_commands
 from services.runtime.service import Runtime
 from services.telemetry.analytics.worker import GraphWorker
+from services.telemetry.daily_backups import BackupPolicy, keep_backing_up
 from services.telemetry.dashboard import Dashboard
 from services.telemetry.database import DB_FILE, DatabaseThread
 from services.telemetry.deadletters import list_dead_letters, set_aside_frame
@@ -36,19 +37,26 @@ from services.telemetry.stats import StatsCommand, stats_command
 
 log = logging.getLogger(__name__)
 
+NO_BACKUPS = BackupPolicy(every=0)
+
 
 class Telemetry:
     """squadtime's telemetry: the system of record, voice sessions and graphs.
 
     ``database`` overrides where the database lives (``SQUADTIME_DB``); by default it is
-    ``telemetry.db`` in the data directory.
+    ``telemetry.db`` in the data directory. ``backups`` says when it backs the database up
+    by itself into ``backups/`` there (by default never: ``python -m services.telemetry``
+    reads ``SQUADTIME_BACKUP_*``, a day by default).
     """
 
     name = "telemetry"
     description = "squadtime's telemetry: the system of record, voice sessions and graphs."
+    exit_code = 0
 
-    def __init__(self, database: Path | None = None) -> None:
+    def __init__(self, database: Path | None = None, *, backups: BackupPolicy = NO_BACKUPS) -> None:
         self._database = database
+        self._backups = backups
+        self._path: Path | None = None
         self._db: DatabaseThread | None = None
         self._requests: Requests | None = None
         self._stats: StatsCommand | None = None
@@ -58,6 +66,7 @@ class Telemetry:
     async def setup(self, runtime: Runtime) -> None:
         """Open the database and subscribe to the gateway's facts."""
         path = self._database or runtime.settings.data_dir / DB_FILE
+        self._path = path
         db = DatabaseThread(path)
         await db.open()
         recorder = await db.call(Recorder)
@@ -90,6 +99,11 @@ class Telemetry:
         runtime.tasks.spawn(
             offer_commands(runtime.bus, self.name, [stats_command()]), name="offer-commands"
         )
+        if self._path is not None:
+            folder = runtime.settings.data_dir / "backups"
+            runtime.tasks.spawn(
+                keep_backing_up(self._path, folder, self._backups), name="daily-backups"
+            )
         try:
             await runtime.stopping.wait()
         finally:

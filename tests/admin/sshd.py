@@ -75,6 +75,8 @@ def start_sshd(folder: Path) -> SSHServer:
         f"AuthorizedKeysFile {authorized}\nPidFile {folder / 'sshd.pid'}\n"
         "PubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
         "PermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\nX11Forwarding no\n"
+        # scp speaks SFTP since OpenSSH 9 (the backups' copy off the Pi uses it)
+        "Subsystem sftp internal-sftp\n"
     )
     if os.geteuid() == 0:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege-separation dir

@@ -64,7 +64,7 @@ def test_menu_lists_exactly_the_commands_with_a_menu_line() -> None:
     expected = [(str(n), c.name, c.menu) for n, c in enumerate(IN_MENU, 1)]
     assert entries == expected
     assert [name for _, name, _ in entries] == ["status", "logs", "restart", "test", "backup",
-                                                 "stats", "deploy"]  # fmt: skip
+                                                 "stats", "deploy", "restore"]  # fmt: skip
 
 
 @pytest.mark.parametrize("command", IN_MENU, ids=[c.name for c in IN_MENU])

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import stat
 from pathlib import Path
 
 from services.telemetry.schema import LATEST, migrate, schema_version
@@ -34,10 +35,12 @@ def test_migrate_upgrades_keeps_a_copy_and_restore_puts_it_back(short_tmp: Path)
     assert (report["from"], report["to"]) == (1, LATEST)
     assert version(database) == LATEST
     assert version(Path(report["saved"])) == 1
+    assert stat.S_IMODE(Path(report["saved"]).stat().st_mode) == 0o600  # under umask 022 too
 
     restored = admin("migrate", "--label", "r2", "--restore", env=env)
     assert restored.returncode == 0, restored.stderr
     assert version(database) == 1
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
     assert not Path(report["saved"]).exists()
 
 
