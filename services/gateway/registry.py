@@ -1,15 +1,19 @@
 """Which service owns which slash command, and the commands as Discord wants them.
 
 Owners describe their commands with ``CommandSpec`` and send them in
-``RegisterCommands`` on every start. The registry keeps the union, remembers
-it in a small file (so a restarted gateway still routes interactions before
-the owners register again) and says when the union differs from what was
-last uploaded to Discord, so an unchanged start costs no Discord request.
+``RegisterCommands`` on every start. The registry keeps the union and remembers
+it in a small file, so a restarted gateway still routes interactions before the
+owners register again.
+
+Whether Discord must be told is never decided from that file: the file cannot
+know which application, or which Discord, last received the commands, nor
+whether they were deleted there since (a test bot and a production bot may share
+a data folder; the emulator starts empty every run). ``same_commands`` compares
+the union with the list Discord holds instead (``commands.py`` fetches it).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -36,8 +40,9 @@ OPTION_TYPES = {
 
 
 class _Stored(msgspec.Struct, kw_only=True):
+    # Files written by older versions also hold ``uploaded`` (a digest): msgspec ignores
+    # fields a Struct does not declare, so such a file still loads.
     owners: dict[str, list[CommandSpec]] = msgspec.field(default_factory=dict)
-    uploaded: str = ""  # digest of the command list Discord has
 
 
 class CommandRegistry:
@@ -98,19 +103,9 @@ class CommandRegistry:
         return next((o for o in options if o.name == name), None)
 
     def discord_commands(self) -> list[dict[str, Any]]:
-        """Every owner's commands in Discord's JSON, sorted by name for a stable digest."""
+        """Every owner's commands in Discord's JSON, sorted by name."""
         specs = [spec for specs in self._stored.owners.values() for spec in specs]
         return [_command_json(spec) for spec in sorted(specs, key=lambda s: s.name)]
-
-    def needs_upload(self) -> bool:
-        return self._digest() != self._stored.uploaded
-
-    def uploaded(self) -> None:
-        self._stored.uploaded = self._digest()
-        self._save()
-
-    def _digest(self) -> str:
-        return hashlib.sha256(msgspec.json.encode(self.discord_commands())).hexdigest()
 
     def _save(self) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,3 +172,78 @@ def _command_json(spec: CommandSpec) -> dict[str, Any]:
     if spec.admin:
         body["default_member_permissions"] = str(int(ADMIN_PERMISSIONS))
     return body
+
+
+# Comparing with what Discord holds. Sources: Discord's docs, Interactions > Application
+# Commands (docs.discord.com/developers/interactions/application-commands). "Get Global
+# Application Commands" returns application command objects: fields we never send (id,
+# application_id, version, dm_permission, integration_types) come back, and fields we
+# leave out come back with their documented defaults ("Application Command Structure":
+# type "defaults to 1", nsfw "defaults to false"; "Application Command Option Structure":
+# required "default false"), or null, or not at all. So each side is reduced to the
+# fields below, an absent, null or empty value read as the default, and the two compared
+# (fields added "if localization is active", such as name_localized, fall away). Fields we
+# leave at their defaults (nsfw, localizations) are compared too: a command someone changed
+# on Discord's side differs, and the overwrite puts ours back.
+_COMMAND_FIELDS: dict[str, Any] = {
+    "type": CommandType.CHAT_INPUT,
+    "name": "",
+    "description": "",
+    "name_localizations": None,
+    "description_localizations": None,
+    "options": None,
+    "default_member_permissions": None,
+    "contexts": None,
+    "nsfw": False,
+}
+_OPTION_FIELDS: dict[str, Any] = {
+    "type": 0,
+    "name": "",
+    "description": "",
+    "name_localizations": None,
+    "description_localizations": None,
+    "required": False,
+    "choices": None,
+    "options": None,
+    "channel_types": None,
+    "min_value": None,
+    "max_value": None,
+    "min_length": None,
+    "max_length": None,
+    "autocomplete": False,
+}
+_CHOICE_FIELDS: dict[str, Any] = {"name": "", "name_localizations": None, "value": None}
+_UNORDERED = ("contexts", "channel_types")  # sets in Discord's eyes, whatever order is sent
+
+
+def same_commands(wanted: list[dict[str, Any]], held: list[dict[str, Any]]) -> bool:
+    """True when ``held`` (Discord's answer) is the set ``wanted`` describes.
+
+    Commands are matched by type and name (unique per application, type and scope:
+    "Registering a Command"); their options and choices compare in order, the order
+    members see them in.
+    """
+    return _by_key(wanted) == _by_key(held)
+
+
+def _by_key(commands: list[dict[str, Any]]) -> dict[tuple[Any, Any], dict[str, Any]]:
+    reduced = (_reduced(command, _COMMAND_FIELDS) for command in commands)
+    return {(command["type"], command["name"]): command for command in reduced}
+
+
+def _reduced(item: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    reduced: dict[str, Any] = {}
+    for key, default in fields.items():
+        value = item.get(key)
+        if value is None or value == [] or value == {}:
+            value = default
+        elif key == "options":
+            value = [_reduced(option, _OPTION_FIELDS) for option in value]
+        elif key == "choices":
+            value = [_reduced(choice, _CHOICE_FIELDS) for choice in value]
+        elif key in _UNORDERED:
+            value = sorted(value)
+        elif key == "default_member_permissions":
+            value = str(value)  # a string in Discord's answer; accepted as a number too
+        reduced[key] = value
+    return reduced

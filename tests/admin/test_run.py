@@ -22,6 +22,8 @@ from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.fleet, pytest.mark.timeout(400)]
 
+DAILY = "## Who plays today?"
+
 
 class Output:
     """A process's stdout collected by a thread, so the test can wait on what it printed."""
@@ -46,22 +48,21 @@ class Output:
         self._stream.close()
 
 
-def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> None:
-    """Days of a month are played with one post each, today's message is shown, graphs are
-    written, SIGINT stops all cleanly."""
+def start_run(state: Path) -> subprocess.Popen[str]:
+    """``python -m admin run`` without a token in ``state``: eight members, two quick days."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_TOKEN")}
     env |= {
-        "SQUADTIME_RUNTIME_DIR": str(short_tmp / "run"),
+        "SQUADTIME_RUNTIME_DIR": str(state / "run"),
         "SQUADTIME_HEARTBEAT_SECONDS": "1",
         "SQUADTIME_WEB_PORT": "0",  # any free port: tests run side by side
     }
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
             "admin",
             "--state-dir",
-            str(short_tmp),
+            str(state),
             "run",
             "--members",
             "8",
@@ -77,6 +78,17 @@ def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> 
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def played_days(output: Output) -> list[str]:
+    """The lines that sum up a played day ("Mon 02 Nov: 1 post, ...")."""
+    return [line for line in output.lines if re.match(r"\w{3} \d\d \w{3}: ", line)]
+
+
+def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> None:
+    """Days of a month are played with one post each, today's message is shown, graphs are
+    written, SIGINT stops all cleanly."""
+    process = start_run(short_tmp)
     output = Output(process)
     try:
         wait_until(lambda: "dashboard: http://" in output.text, 180, "the dashboard's address")
@@ -85,7 +97,7 @@ def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> 
         with urllib.request.urlopen(f"{found[1]}/login/discord", timeout=30) as page:  # noqa: S310 -- the http URL just printed
             login = page.read().decode()  # redirected to the emulator's OAuth2 page
         assert "Who are you?" in login
-        wait_until(lambda: "## Who plays today?" in output.text, 180, "the daily message")
+        wait_until(lambda: DAILY in output.text, 180, "the daily message")
         wait_until(lambda: "graphs of the month written to" in output.text, 180, "the graphs")
         process.send_signal(signal.SIGINT)
         assert process.wait(120) == 0, output.text
@@ -101,7 +113,7 @@ def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> 
         output.text,
         re.MULTILINE,
     ), output.text
-    days = [line for line in output.lines if re.match(r"\w{3} \d\d \w{3}: ", line)]
+    days = played_days(output)
     assert len(days) == 3, output.text  # two days of the month, then today
     assert all(": 1 post, " in line for line in days), output.text
     assert "graphs of the month written to" in output.text
@@ -112,6 +124,40 @@ def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> 
     for program in ("telemetry", "gateway", "scheduler", "web"):
         assert f"{program} stopping" in (short_tmp / "log" / f"{program}.log").read_text()
     assert not (short_tmp / "run" / "supervisord.pid").exists()
+
+
+def test_run_twice_in_one_folder_reaches_today_both_times(short_tmp: Path) -> None:
+    """A second run where the first one ran (its saved commands, a new empty emulator) plays
+    the days and today with one post each, as the first did."""
+    for attempt in ("first", "second"):
+        output = play_until_today(short_tmp, attempt)
+        assert "did not register its commands" not in output.text
+        days = played_days(output)
+        assert len(days) == 3, output.text  # two days of the month, then today
+        assert all(": 1 post, " in line for line in days), output.text
+
+
+def play_until_today(state: Path, attempt: str) -> Output:
+    """A run in ``state`` until today is played (or it gives up), then stopped with Ctrl-C;
+    what it printed."""
+    process = start_run(state)
+    output = Output(process)
+    try:
+        wait_until(
+            lambda: len(played_days(output)) == 3 or process.poll() is not None,
+            180,
+            f"the {attempt} run's today",
+        )
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        status = process.wait(120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        output.close()
+    assert status == 0, output.text
+    return output
 
 
 @pytest.mark.parametrize(

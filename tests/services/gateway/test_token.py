@@ -55,18 +55,26 @@ def test_api_base_must_be_a_url() -> None:
         GatewayConfig.from_env({"DISCORD_TOKEN": "t", "SQUADTIME_DISCORD_API": "discord"})
 
 
-def test_registry_survives_a_restart_and_uploads_only_changes(tmp_path: Path) -> None:
-    """Owners persist across gateway restarts; an unchanged set needs no upload."""
+def test_registry_survives_a_restart(tmp_path: Path) -> None:
+    """Owners persist across gateway restarts, so interactions route before they register."""
     path = tmp_path / "commands.json"
     spec = CommandSpec(name="when", description="Who plays when")
-    first = CommandRegistry(path)
-    first.register("scheduler", [spec])
-    assert first.needs_upload()
-    first.uploaded()
+    CommandRegistry(path).register("scheduler", [spec])
     second = CommandRegistry(path)
     assert second.owner_of("when") == "scheduler"
-    second.register("scheduler", [spec])
-    assert not second.needs_upload()
+    assert [c["name"] for c in second.discord_commands()] == ["when"]
+
+
+def test_registry_reads_a_file_from_an_older_version(tmp_path: Path) -> None:
+    """A file that still holds the old upload digest loads with its owners."""
+    path = tmp_path / "commands.json"
+    path.write_text(
+        '{"owners": {"scheduler": [{"name": "when", "description": "d"}]}, "uploaded": "9f2c"}'
+    )
+    registry = CommandRegistry(path)
+    assert registry.owner_of("when") == "scheduler"
+    registry.register("telemetry", [CommandSpec(name="stats", description="Graphs")])
+    assert "uploaded" not in path.read_text()
 
 
 def test_registry_refuses_conflicts_and_bad_kinds(tmp_path: Path) -> None:
