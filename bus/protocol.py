@@ -1442,6 +1442,43 @@ class FeedReply(ReplyMessage, frozen=True, tag="feed"):
     secret: str = ""
 
 
+class OpenWebSession(RequestMessage, frozen=True, tag="open_web_session"):
+    """A member logged in to the dashboard: keep their session until ``expires``, with the
+    guilds Discord listed for them (kept here, not in their cookie, which a member of 200
+    servers would overflow). ``token`` is a hash of the cookie's secret, never the secret.
+    Sessions that expired before ``opened`` are dropped. Answered with WebSessionReply."""
+
+    token: str
+    user_id: int
+    guild_ids: list[int] = msgspec.field(default_factory=list)
+    opened: Instant = 0.0
+    expires: Instant = 0.0
+
+
+class FindWebSession(RequestMessage, frozen=True, tag="find_web_session"):
+    """Whose open dashboard session ``token`` is; answered with WebSessionReply (user 0:
+    nobody's: never opened, logged out, or ended everywhere). The dashboard asks on every
+    page, so that a logout ends a copied cookie too."""
+
+    token: str
+
+
+class EndWebSessions(RequestMessage, frozen=True, tag="end_web_sessions"):
+    """Log out: end the session ``token``, or with ``everywhere`` every session of its
+    member (every browser). Answered with WebSessionReply (``ended``: how many)."""
+
+    token: str
+    everywhere: bool = False
+
+
+class WebSessionReply(ReplyMessage, frozen=True, tag="web_session"):
+    """A session's member and the guilds Discord listed at login; ``ended`` for a logout."""
+
+    user_id: int = 0
+    guild_ids: list[int] = msgspec.field(default_factory=list)
+    ended: int = 0
+
+
 DashboardTelemetryRequest = (
     GetDataVersion
     | GetGraph
@@ -1451,6 +1488,9 @@ DashboardTelemetryRequest = (
     | GetMemberMarks
     | GetFeed
     | FindFeed
+    | OpenWebSession
+    | FindWebSession
+    | EndWebSessions
 )
 DashboardTelemetryReply = (
     DataVersionReply
@@ -1460,6 +1500,7 @@ DashboardTelemetryReply = (
     | MemberMarksReply
     | FeedReply
     | PrivacyReply
+    | WebSessionReply
 )
 
 

@@ -23,8 +23,10 @@ from bus.protocol import (
     DashboardTelemetryRequest,
     DataVersionReply,
     DatedMark,
+    EndWebSessions,
     FeedReply,
     FindFeed,
+    FindWebSession,
     GetDataVersion,
     GetFeed,
     GetGraph,
@@ -37,12 +39,14 @@ from bus.protocol import (
     MemberMarksReply,
     MembersGlanceReply,
     MyMonthReply,
+    OpenWebSession,
     PrivacyReply,
+    WebSessionReply,
 )
 from services.runtime.playtime import usual_hours, window_of
 from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry import days as stored_days
-from services.telemetry import glance, schedules, store
+from services.telemetry import glance, schedules, store, websessions
 from services.telemetry.analytics.options import OptionsError, StatsRequest, parse_stats_options
 from services.telemetry.analytics.render import render_png
 from services.telemetry.analytics.report import build_chart
@@ -182,6 +186,22 @@ class Dashboard:
             case FindFeed(secret=secret):
                 guild_id, user_id = await db.call(feed_owner, secret)
                 return FeedReply(guild_id=guild_id, user_id=user_id, secret=secret)
+            case OpenWebSession(token=token, user_id=user_id, guild_ids=guild_ids):
+                await db.call(
+                    websessions.open_session,
+                    token,
+                    user_id,
+                    guild_ids,
+                    request.opened,
+                    request.expires,
+                )
+                return WebSessionReply(user_id=user_id, guild_ids=guild_ids)
+            case FindWebSession(token=token):
+                user_id, guild_ids = await db.call(websessions.find_session, token)
+                return WebSessionReply(user_id=user_id, guild_ids=guild_ids)
+            case EndWebSessions(token=token, everywhere=everywhere):
+                ended = await db.call(websessions.end_sessions, token, everywhere)
+                return WebSessionReply(ended=ended)
             case _:
                 assert_never(request)
 

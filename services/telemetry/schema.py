@@ -319,6 +319,19 @@ CREATE TABLE dead_letters (
 );
 """
 
+# Version 11: the dashboard's sessions, so that a logout ends them (see ``websessions``).
+# ``token`` is a hash of the secret in the member's cookie; ``guild_ids`` the guilds Discord
+# listed at login (JSON), kept here because the cookie cannot hold 200 of them.
+_V11_WEB_SESSIONS = """
+CREATE TABLE web_sessions (
+    token     TEXT    PRIMARY KEY,
+    user_id   INTEGER NOT NULL,
+    expires   REAL    NOT NULL,
+    guild_ids TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX web_sessions_by_user ON web_sessions (user_id);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
@@ -330,6 +343,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V8_NUDGES,
     _V9_CALENDAR_FEEDS,
     _V10_DEAD_LETTERS,
+    _V11_WEB_SESSIONS,
 )
 LATEST = len(MIGRATIONS)
 

@@ -1,29 +1,48 @@
 """The dashboard's aiohttp application: the session, the login, and the pages' routes.
 
 Routes: ``/`` (the member's servers), ``/login`` (a page), ``/login/discord`` (to Discord's
-authorize page), ``/login/callback``, ``/logout`` (a form); the moderators' pages
-(``services.web.moderator``) and the members' own (``services.web.member``).
+authorize page), ``/login/callback``, ``/logout`` (a form; ``everywhere=1`` ends every
+browser's session), ``/static/`` (the style sheet and the board's script); the moderators'
+pages (``services.web.moderator``) and the members' own (``services.web.member``).
+
+Every answer carries a Content-Security-Policy that allows what the pages use and nothing
+more: the style sheet and the one script from this origin, the graphs' PNGs, the board's
+event stream, forms posted here; no inline script or style (the templates have none), no
+framing. It is defence in depth behind Jinja's autoescaping.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 from aiohttp_session import setup as setup_session
-from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
 from bus.errors import BusError
-from bus.protocol import GetMember, MemberReply
+from bus.protocol import EndWebSessions, GetMember, MemberReply, OpenWebSession, WebSessionReply
 from services.web import login, member, moderator
-from services.web.access import CSRF, GUILDS, NAME, NEXT, STATE, USER, check_csrf, visitor
+from services.web.access import (
+    CSRF,
+    NAME,
+    NEXT,
+    SECRET,
+    STATE,
+    USER,
+    check_csrf,
+    session_token,
+    visitor,
+)
+from services.web.connections import GATE, Gate, busy_while_answering
 from services.web.context import WEB, Web, web_of
+from services.web.cookies import SessionCookies
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +50,25 @@ type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 COOKIE = "squadtime_session"
 SESSION_DAYS = 7
+STATIC = Path(__file__).parent / "static"
+FORM_BYTES = 64 * 1024
+"""The largest body accepted: every form here is a few hundred bytes."""
+HOME_ASKS = 16
+"""GetMember requests in flight at once for the home page (a member may be in 200 servers)."""
+CSP = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
 HEADERS = {
+    "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -57,36 +94,42 @@ def session_key(path: Path) -> bytes:
 
 @web.middleware
 async def pages_of_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refusals as a small page with their reason, and a few headers on every answer."""
+    """Refusals as a small page with their reason."""
     try:
-        response = await handler(request)
+        return await handler(request)
     except web.HTTPException as error:
         if error.status < 400 or error.content_type == "text/html":
-            error.headers.update(HEADERS)
             raise
         site = web_of(request)
-        response = site.page("error.html", error.reason, status=error.status, message=error.text)
+        return site.page("error.html", error.reason, status=error.status, message=error.text)
+
+
+async def with_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The security headers, on every answer: pages, files, streams and aiohttp's own errors
+    (``on_response_prepare`` runs for each, where a middleware sees only handlers' answers)."""
     response.headers.update(HEADERS)
-    return response
 
 
 async def home(request: web.Request) -> web.Response:
     """The visitor's servers that the bot is in and still counts them a member of."""
     site = web_of(request)
-    who = await visitor(request)
-    guilds = []
-    for guild_id in who.guild_ids:
-        try:
-            found = await site.bus.request(
+    who = await visitor(request, site.bus)
+    room = asyncio.Semaphore(HOME_ASKS)
+
+    async def ask(guild_id: int) -> MemberReply:
+        async with room:
+            return await site.bus.request(
                 "scheduler",
                 GetMember(guild_id=guild_id, user_id=who.user_id),
                 expect=MemberReply,
                 timeout=3.0,
             )
-        except BusError:
-            raise web.HTTPServiceUnavailable(text="The bot is busy; try again soon.") from None
-        if found.member is not None:
-            guilds.append((guild_id, found.guild_name))
+
+    try:
+        found = await asyncio.gather(*(ask(guild_id) for guild_id in who.guild_ids))
+    except BusError:
+        raise web.HTTPServiceUnavailable(text="The bot is busy; try again soon.") from None
+    guilds = [(f.guild_id, f.guild_name) for f in found if f.member is not None]
     return site.page("home.html", "Your servers", visitor=who, guilds=guilds)
 
 
@@ -118,8 +161,22 @@ async def callback(request: web.Request) -> web.Response:
     except login.LoginFailed as error:
         return site.page("login.html", "Log in", configured=True, message=str(error), status=502)
     after = session.get(NEXT)
+    secret = secrets.token_urlsafe(24)
+    now = time.time()
+    opened = OpenWebSession(
+        token=session_token(secret),
+        user_id=who.user_id,
+        guild_ids=who.guild_ids,
+        opened=now,
+        expires=now + SESSION_DAYS * 86_400,
+    )
+    try:
+        await site.bus.request("telemetry", opened, expect=WebSessionReply, timeout=3.0)
+    except BusError:
+        message = "The bot is busy and could not open your session; log in again in a moment."
+        return site.page("login.html", "Log in", configured=True, message=message, status=503)
     fresh = await new_session(request)  # a new session on login, whatever came before
-    fresh[USER], fresh[NAME], fresh[GUILDS] = who.user_id, who.name, who.guild_ids
+    fresh[USER], fresh[NAME], fresh[SECRET] = who.user_id, who.name, secret
     fresh[CSRF] = secrets.token_urlsafe(24)
     log.info("member %d logged in", who.user_id)
     target = after if isinstance(after, str) and after.startswith("/") else "/"
@@ -127,24 +184,34 @@ async def callback(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    who = await visitor(request)
-    await check_csrf(request, who)
-    session = await get_session(request)
-    session.invalidate()
+    """End this session (or, with ``everywhere=1``, every session of the member) for good:
+    a copy of the cookie opens nothing afterwards."""
+    site = web_of(request)
+    who = await visitor(request, site.bus)
+    form = await check_csrf(request, who)
+    everywhere = form.get("everywhere") == "1"
+    end = EndWebSessions(token=who.session, everywhere=everywhere)
+    try:
+        await site.bus.request("telemetry", end, expect=WebSessionReply, timeout=3.0)
+    except BusError:
+        raise web.HTTPServiceUnavailable(
+            text="The bot is busy: you are still logged in; try again in a moment."
+        ) from None
+    (await get_session(request)).invalidate()
+    log.info("member %d logged out%s", who.user_id, " everywhere" if everywhere else "")
     raise web.HTTPFound("/login")
 
 
-def build_app(site: Web, key: bytes) -> web.Application:
-    app = web.Application(middlewares=[pages_of_errors])
+def build_app(site: Web, key: bytes, gate: Gate) -> web.Application:
+    app = web.Application(
+        middlewares=[busy_while_answering, pages_of_errors], client_max_size=FORM_BYTES
+    )
     app[WEB] = site
+    app[GATE] = gate
+    app.on_response_prepare.append(with_headers)
     secure = site.config.public_url.startswith("https://")  # behind an HTTPS proxy
-    storage = EncryptedCookieStorage(
-        Fernet(key),
-        cookie_name=COOKIE,
-        max_age=SESSION_DAYS * 86_400,
-        httponly=True,
-        samesite="Lax",
-        secure=secure,
+    storage = SessionCookies(
+        Fernet(key), cookie_name=COOKIE, max_age=SESSION_DAYS * 86_400, secure=secure
     )
     setup_session(app, storage)
     app.add_routes(
@@ -154,6 +221,7 @@ def build_app(site: Web, key: bytes) -> web.Application:
             web.get("/login/discord", to_discord),
             web.get("/login/callback", callback),
             web.post("/logout", logout),
+            web.static("/static", STATIC),
             *moderator.routes(),
             *member.routes(),
         ]

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.runtime.settings import DISCORD_API, SettingsError, discord_api
+from services.web.connections import PER_ADDRESS, ConnectionLimits
 
 HOST_ENV = "SQUADTIME_WEB_HOST"
 PORT_ENV = "SQUADTIME_WEB_PORT"
 PUBLIC_URL_ENV = "SQUADTIME_WEB_PUBLIC_URL"
+PER_ADDRESS_ENV = "SQUADTIME_WEB_CONNECTIONS_PER_ADDRESS"
 SESSION_KEY_ENV = "SQUADTIME_WEB_SESSION_KEY_FILE"
 CLIENT_ID_ENV = "DISCORD_CLIENT_ID"
 CLIENT_SECRET_ENV = "DISCORD_CLIENT_SECRET"  # noqa: S105 -- a variable name, not a secret
@@ -36,7 +38,9 @@ class WebConfig:
     ``public_url`` is the address browsers use (behind a reverse proxy, its https one); by
     default the address bound. ``session_key_file`` holds the cookie key (made on first
     start, 0600); by default ``web-session.key`` in the data directory, so that sessions
-    outlive a restart.
+    outlive a restart. ``limits`` bound the connections (``services.web.connections``);
+    behind a reverse proxy every connection comes from the proxy's address, so its
+    ``per_address`` bounds the proxy's pool.
     """
 
     host: str = DEFAULT_HOST
@@ -46,6 +50,7 @@ class WebConfig:
     client_id: str = ""
     client_secret: str = ""
     session_key_file: Path | None = None
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)
 
     def __repr__(self) -> str:
         return (
@@ -83,6 +88,9 @@ class WebConfig:
         if client_id and not client_id.isdigit():
             raise SettingsError(f"{CLIENT_ID_ENV} must be the application's id (digits)")
         key_file = env.get(SESSION_KEY_ENV, "").strip()
+        raw_per_address = env.get(PER_ADDRESS_ENV, "").strip() or str(PER_ADDRESS)
+        if not raw_per_address.isdigit() or not 1 <= int(raw_per_address) <= 100_000:
+            raise SettingsError(f"{PER_ADDRESS_ENV}={raw_per_address!r} is not a count (1 or more)")
         return cls(
             host=host,
             port=int(raw_port),
@@ -91,6 +99,7 @@ class WebConfig:
             client_id=client_id,
             client_secret=_client_secret(env),
             session_key_file=Path(key_file) if key_file else None,
+            limits=ConnectionLimits(per_address=int(raw_per_address)),
         )
 
 

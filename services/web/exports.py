@@ -1,5 +1,13 @@
 """What members take away: CSV of voice sessions and marks, and an iCalendar feed of their
-hours (RFC 5545, written by the ``icalendar`` library)."""
+hours (RFC 5545, written by the ``icalendar`` library).
+
+Every CSV is written through ``SafeCsv``: a text cell that a spreadsheet would read as a
+formula (one starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, as
+OWASP's "CSV Injection" lists them) gets a leading apostrophe, which spreadsheets show as
+text and do not run. Numbers are written as numbers, never as text, so a negative number
+(minutes of a stay across a clock step) stays a number: only text, which can come from
+members (their display names), is neutralised.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +26,33 @@ FEED_DAYS = 14
 """Usual hours are listed for the coming two weeks; the feed is fetched again long before."""
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+type Cell = str | int | float | bool
+
+
+def inert(cell: Cell) -> Cell:
+    """``cell``, with text that a spreadsheet would run as a formula made plain text."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+class SafeCsv:
+    """A CSV table whose every text cell is ``inert``."""
+
+    def __init__(self, header: Sequence[str]) -> None:
+        self._out = io.StringIO()
+        self._writer = csv.writer(self._out)
+        self.row(header)
+
+    def row(self, cells: Iterable[Cell]) -> None:
+        self._writer.writerow([inert(cell) for cell in cells])
+
+    def text(self) -> str:
+        return self._out.getvalue()
+
+
 def download(text: str, filename: str) -> web.Response:
     """A CSV answer that browsers save as ``filename``."""
     return web.Response(
@@ -33,25 +68,21 @@ def _iso(seconds: float) -> str:
 
 def sessions_csv(sessions: Iterable[VoiceSessionFacts], names: Mapping[int, str]) -> str:
     """One row per stay in voice; times in UTC (ISO 8601), open stays without an end."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["user_id", "member", "channel_id", "start_utc", "end_utc", "minutes"])
+    table = SafeCsv(["user_id", "member", "channel_id", "start_utc", "end_utc", "minutes"])
     for s in sessions:
         minutes = round((s.end - s.start) / 60, 1) if s.end else ""
-        writer.writerow(
+        table.row(
             [s.user_id, names.get(s.user_id, ""), s.channel_id, _iso(s.start), _iso(s.end), minutes]
         )
-    return out.getvalue()
+    return table.text()
 
 
 def marks_csv(marks: Iterable[DatedMark]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["date", "hour", "source", "taken_back", "changed_utc"])
+    table = SafeCsv(["date", "hour", "source", "taken_back", "changed_utc"])
     for dated in marks:
         mark = dated.mark
-        writer.writerow([dated.date, mark.hour, mark.source, mark.cancelled, _iso(mark.at)])
-    return out.getvalue()
+        table.row([dated.date, mark.hour, mark.source, mark.cancelled, _iso(mark.at)])
+    return table.text()
 
 
 def runs(starts: Iterable[float]) -> list[tuple[float, float]]:

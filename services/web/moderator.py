@@ -58,7 +58,10 @@ async def board_page(request: web.Request) -> web.Response:
 
 async def board_events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: the board's table each time it changes (checked every
-    ``board_poll`` seconds), while the visitor is still a moderator of the guild."""
+    ``board_poll`` seconds), while the visitor is still a moderator of the guild and the
+    browser still listens. A closed stream ends at once: aiohttp cancels this handler when
+    its connection closes (``handler_cancellation``, see ``services.web.connections``), so
+    no closed stream keeps asking the scheduler; the transport is checked too, in case."""
     site = web_of(request)
     access = await moderator_access(request, site.bus)
     response = web.StreamResponse(
@@ -68,7 +71,7 @@ async def board_events(request: web.Request) -> web.StreamResponse:
     partial = site.pages.get_template("board_hours.html")
     shown = ""
     try:
-        while True:
+        while _listening(request):
             board = await site.ask("scheduler", GetBoard(guild_id=access.guild_id), BoardReply)
             html = partial.render(board=board)
             if html != shown:
@@ -80,7 +83,14 @@ async def board_events(request: web.Request) -> web.StreamResponse:
         # Refused now (no longer a moderator) or the bot is busy: the stream ends, and the
         # browser's reconnection is told why.
         log.info("board stream of guild %d ended: %s", access.guild_id, error.reason)
+    except ConnectionError:
+        pass  # the browser left while a change was written
     return response
+
+
+def _listening(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is not None and not transport.is_closing()
 
 
 def _days(raw: str | None) -> int:

@@ -1,8 +1,9 @@
 """The web program: the dashboard served over HTTP, its data asked over the bus.
 
-It opens no database and keeps nothing that matters in memory: sessions are cookies, the
-graphs' cache is a cache. So supervisord may restart it at any moment and nobody notices
-but a request that was in flight.
+It opens no database and keeps nothing that matters in memory: sessions are cookies whose
+record telemetry keeps, the graphs' cache is a cache. So supervisord may restart it at any
+moment and nobody notices but a request that was in flight. Its connections are bounded
+(``services.web.connections``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aiohttp import web
 from services.runtime.service import RequestsNotServed, Runtime
 from services.web.app import build_app, session_key
 from services.web.config import WebConfig
+from services.web.connections import Gate, GatedSite
 from services.web.context import Web
 from services.web.graphs import GraphCache
 
@@ -38,6 +40,8 @@ class WebService(RequestsNotServed):
         self._clock = clock  # calendar time; the fleet's (from the settings) unless given
         self.site: Web | None = None
         """The dashboard's shared parts, once it listens (tests and benchmarks read it)."""
+        self.gate: Gate | None = None
+        """Its open connections, once it listens."""
 
     async def setup(self, runtime: Runtime) -> None:
         """Nothing to subscribe to: the dashboard only asks."""
@@ -57,14 +61,26 @@ class WebService(RequestsNotServed):
                 clock=self._clock or settings.calendar.now,
             )
             self.site = site
-            app = build_app(site, session_key(key_file))
+            limits = self.config.limits
+            self.gate = gate = Gate(limits)
+            app = build_app(site, session_key(key_file), gate)
             runner = web.AppRunner(
-                app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+                app,
+                access_log=None,
+                handle_signals=False,
+                shutdown_timeout=SHUTDOWN_TIMEOUT,
+                keepalive_timeout=limits.idle_seconds,
+                handler_cancellation=True,
             )
             await runner.setup()
             try:
-                tcp = web.TCPSite(runner, self.config.host, self.config.port)
-                await tcp.start()
+                await GatedSite(runner, self.config.host, self.config.port, gate).start()
+                log.info(
+                    "at most %d connections at once, %d per address, idle for %.0f s",
+                    gate.budget,
+                    limits.per_address,
+                    limits.idle_seconds,
+                )
                 host, port = runner.addresses[0][:2]
                 site.bound_url = f"http://{host}:{port}"
                 _write_url(settings.runtime_dir / URL_FILE, site.base_url)

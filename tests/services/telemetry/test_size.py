@@ -65,16 +65,17 @@ def _vacuumed(path: Path, table: str = "") -> int:
 
 
 def test_two_months_of_a_community_fit_in_under_100_kb(db_path: Path) -> None:
-    """100 members, 61 days, Discord-sized ids: under 98 KB, under 20 B a stay, 12 B a mark.
+    """100 members, 61 days, Discord-sized ids: under 100 KB, under 20 B a stay, 12 B a mark.
 
-    Of the total, one 1 KB page per table and index is there even when it is empty (30 of
-    them): the bytes per stay and per mark are what grows with the community."""
+    Of the total, one 1 KB page per table and index is there even when it is empty (33 of
+    them, the dead letters and the dashboard's sessions among them): the bytes per stay and
+    per mark are what grows with the community."""
     stays, marks = _two_months(db_path)
     assert stays > 1_000  # a lively community, not an empty file
     assert marks > 2_000
     total = _vacuumed(db_path)
     without_marks = _vacuumed(db_path, "marks")
     without_stays = _vacuumed(db_path, "voice_stays")
-    assert total < 98_000
+    assert total < 100_000
     assert (without_marks - without_stays) / stays < 20
     assert (total - without_marks) / marks < 12

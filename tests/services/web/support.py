@@ -16,6 +16,7 @@ from bus.protocol import MemberFacts, VoiceChanged, VoiceFacts
 from emulator import Emulator
 from emulator.state import Member
 from services.web.config import CALLBACK_PATH, WebConfig
+from services.web.connections import ConnectionLimits, Gate
 from services.web.context import Web
 from services.web.service import URL_FILE, WebService
 from tests.helpers import eventually, until_answered
@@ -37,8 +38,13 @@ class Dashboard:
         assert self.service.site is not None
         return self.service.site
 
+    @property
+    def gate(self) -> Gate:
+        assert self.service.gate is not None
+        return self.service.gate
 
-def web_config(w: World, data: Path) -> WebConfig:
+
+def web_config(w: World, data: Path, limits: ConnectionLimits | None = None) -> WebConfig:
     emu = w.emu
     return WebConfig(
         port=0,
@@ -46,17 +52,18 @@ def web_config(w: World, data: Path) -> WebConfig:
         client_id=str(emu.oauth.client_id),
         client_secret=emu.oauth.client_secret,
         session_key_file=data / "web-session.key",
+        limits=limits or ConnectionLimits(),
     )
 
 
 @contextlib.asynccontextmanager
-async def dashboard(w: World) -> AsyncIterator[Dashboard]:
+async def dashboard(w: World, limits: ConnectionLimits | None = None) -> AsyncIterator[Dashboard]:
     """The web service on a free port, its callback registered with the emulator. Its
     calendar is the real clock, as telemetry's is in ``world`` (the scheduler's is the
-    test's own)."""
+    test's own). ``limits`` bound its connections (the program's own by default)."""
     data = w.data / "web"
     data.mkdir(exist_ok=True)
-    service = WebService(web_config(w, data))
+    service = WebService(web_config(w, data, limits))
     async with running(service, w.endpoints, data):
         address = data / URL_FILE
         await eventually(address.exists, STEP, "the dashboard's address")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 from cryptography.fernet import Fernet
 
 from bus.endpoints import Endpoints
@@ -122,7 +124,8 @@ def test_a_moderator_who_loses_manage_server_loses_the_pages(
 def test_tampered_or_expired_cookies_mean_logging_in_again(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
-    """A cookie changed by one character, or older than the session's life, is no session."""
+    """A cookie changed by one character, older than the session's life, or made with the
+    key but for no session telemetry opened, is no session."""
 
     async def scenario() -> None:
         async with world(endpoints, short_tmp) as w, dashboard(w) as site:
@@ -135,16 +138,18 @@ def test_tampered_or_expired_cookies_mean_logging_in_again(
             flipped = value[:-3] + ("A" if value[-3] != "A" else "B") + value[-2:]
             async with _with_cookie(flipped) as http:
                 assert await status(http, me) == (302, "/login")
-            key = (w.data / "web" / "web-session.key").read_bytes()
+            key = Fernet((w.data / "web" / "web-session.key").read_bytes())
+            payload = json.loads(key.decrypt(value))
             week_ago = int(time.time()) - 8 * 86_400
-            payload = {"created": week_ago, "session": {"user_id": w.town.alice.user_id}}
-            old = Fernet(key).encrypt_at_time(json.dumps(payload).encode(), week_ago).decode()
-            async with _with_cookie(old) as http:
-                assert await status(http, me) == (302, "/login")
-            fresh = Fernet(key).encrypt(
-                json.dumps(payload | {"created": int(time.time())}).encode()
+            old = key.encrypt_at_time(
+                json.dumps(payload | {"created": week_ago}).encode(), week_ago
             )
-            async with _with_cookie(fresh.decode()) as http:
+            async with _with_cookie(old.decode()) as http:
+                assert await status(http, me) == (302, "/login")
+            forged = {"created": int(time.time()), "session": {"user_id": w.town.alice.user_id}}
+            async with _with_cookie(key.encrypt(json.dumps(forged).encode()).decode()) as http:
+                assert await status(http, me) == (302, "/login")  # the key alone opens nothing
+            async with _with_cookie(key.encrypt(json.dumps(payload).encode()).decode()) as http:
                 assert (await status(http, me))[0] == 200  # the same key: a real session
 
     run(scenario())
@@ -201,4 +206,91 @@ def test_bad_periods_and_members_are_400_with_a_reason(
             async with http.get(f"{site.url}/g/abc/me", allow_redirects=False) as answer:
                 assert answer.status == 400
 
+    run(scenario())
+
+
+def _cookie(http: aiohttp.ClientSession) -> str:
+    return next(c for c in http.cookie_jar if c.key == COOKIE).value
+
+
+def test_a_copied_cookie_opens_nothing_after_logout(endpoints: Endpoints, short_tmp: Path) -> None:
+    """Alice logs out; a copy of her cookie taken before then gets the login page."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+            me = f"{site.url}/g/{w.town.guild.id}/me"
+            csrf = await log_in(http, site, w, w.town.alice)
+            copied = _cookie(http)
+            async with _with_cookie(copied) as thief:
+                assert (await status(thief, me))[0] == 200  # the copy works, until...
+            assert await status(http, f"{site.url}/logout", form={"csrf": csrf}) == (302, "/login")
+            async with _with_cookie(copied) as thief:
+                assert await status(thief, me) == (302, "/login")
+                assert await status(thief, f"{site.url}/") == (302, "/login")
+                async with thief.get(f"{site.url}/login") as page:
+                    assert "Log in with Discord" in await page.text()
+
+    run(scenario())
+
+
+def test_log_out_everywhere_ends_every_browser(endpoints: Endpoints, short_tmp: Path) -> None:
+    """Alice logs out everywhere from her phone: her laptop's session ends too; Bob's does not."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site:
+            me = f"{site.url}/g/{w.town.guild.id}/me"
+            async with browser() as phone, browser() as laptop, browser() as bob:
+                csrf = await log_in(phone, site, w, w.town.alice)
+                await log_in(laptop, site, w, w.town.alice)
+                await log_in(bob, site, w, w.town.bob)
+                assert (await status(laptop, me))[0] == 200
+                async with phone.get(f"{site.url}/") as home:
+                    assert 'id="logout-everywhere"' in await home.text()
+                everywhere = {"csrf": csrf, "everywhere": "1"}
+                logout = f"{site.url}/logout"
+                assert await status(phone, logout, form=everywhere) == (302, "/login")
+                assert await status(laptop, me) == (302, "/login")
+                assert await status(phone, me) == (302, "/login")
+                assert (await status(bob, me))[0] == 200
+
+    run(scenario())
+
+
+def test_a_member_of_200_servers_gets_a_small_cookie(endpoints: Endpoints, short_tmp: Path) -> None:
+    """Alice is in 200 servers: her cookie stays under browsers' 4,096 bytes, and she is in."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+            actions = w.emu.driver.actions
+            for n in range(199):
+                guild = w.emu.driver.add_guild(f"Server {n}", owner=f"owner {n}")
+                actions.add_member(guild.id, w.town.alice.user_id)
+            await log_in(http, site, w, w.town.alice)
+            cookie = next(c for c in http.cookie_jar if c.key == COOKIE)
+            # What a browser counts: the name, the value and the attributes (RFC 6265, 6.1).
+            assert len(cookie.OutputString()) < 4096, len(cookie.OutputString())
+            async with http.get(f"{site.url}/", allow_redirects=False) as home:
+                assert home.status == 200
+                assert f'href="/g/{w.town.guild.id}/me"' in await home.text()
+            assert (await status(http, f"{site.url}/g/{w.town.guild.id}/me"))[0] == 200
+
+    run(scenario())
+
+
+def test_forged_cookies_are_logged_once_per_interval(
+    endpoints: Endpoints, short_tmp: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """100 requests with forged cookies write at most two log lines, not 100."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site:
+            me = f"{site.url}/g/{w.town.guild.id}/me"
+            caplog.clear()
+            for n in range(100):
+                async with _with_cookie(f"gAAAAAforged{n}") as forger:
+                    assert await status(forger, me) == (302, "/login")
+            lines = [r for r in caplog.records if "cookie" in r.getMessage().lower()]
+            assert 1 <= len(lines) <= 2, [r.getMessage() for r in lines]
+
+    caplog.set_level(logging.INFO)
     run(scenario())

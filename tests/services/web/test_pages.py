@@ -49,7 +49,9 @@ def test_the_board_changes_when_a_member_clicks(endpoints: Endpoints, short_tmp:
             await log_in(http, site, w, w.town.admin)
             guild = f"{site.url}/g/{w.town.guild.id}"
             async with http.get(f"{guild}/board") as page:
-                assert "EventSource" in await page.text()
+                assert 'src="/static/board.js"' in await page.text()
+            async with http.get(f"{site.url}/static/board.js") as script:
+                assert "EventSource" in await script.text()
             async with http.get(f"{guild}/board/events") as stream:
                 assert stream.headers["Content-Type"] == "text/event-stream"
                 first = await _events(stream)
