@@ -3,15 +3,22 @@
 import json
 import re
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 import msgspec
-from aiohttp import BodyPartReader, web
+from aiohttp import hdrs, web
+from aiohttp.helpers import parse_mimetype
 from aiohttp.http_exceptions import HttpProcessingError
-from aiohttp.multipart import BadContentDispositionHeader
+from aiohttp.http_parser import HeadersParser
+from aiohttp.multipart import (
+    BadContentDispositionHeader,
+    BadContentDispositionParam,
+    content_disposition_filename,
+    parse_content_disposition,
+)
 
 from emulator import errors
 from emulator.actions import Actions, Upload
@@ -130,22 +137,35 @@ async def read_body(request: web.Request, max_upload_bytes: int) -> Body:
         parsed.problem = errors.invalid_content_type()
     except web.HTTPRequestEntityTooLarge:
         parsed.problem = errors.entity_too_large()
-    except (ValueError, HttpProcessingError, BadContentDispositionHeader):
+    except (
+        ValueError,
+        HttpProcessingError,
+        BadContentDispositionHeader,
+        BadContentDispositionParam,
+    ):
         parsed.problem = errors.invalid_multipart()
     return parsed
 
 
 async def _read_parts(request: web.Request, parsed: Body, max_upload_bytes: int) -> None:
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
+    # All of the body first (aiohttp bounds it by the app's client_max_size, answered 413): the
+    # parts are then a function of its bytes alone, never of how they were split on the way in.
+    raw = await request.read()
+    for part in form_data_parts(request.headers.get(hdrs.CONTENT_TYPE, ""), raw):
+        if parse_mimetype(part.headers.get(hdrs.CONTENT_TYPE, "")).type == "multipart":
             parsed.problem = errors.invalid_multipart()  # a multipart inside the multipart
             return
         with warnings.catch_warnings():
-            # aiohttp warns (and carries on) on a malformed Content-Disposition: refuse it.
+            # aiohttp warns (and carries on) on a malformed Content-Disposition or parameter:
+            # refuse both, the same with or without pytest's warnings-as-errors.
             warnings.simplefilter("error", BadContentDispositionHeader)
-            name, filename = part.name or "", part.filename
-        data = bytes(await part.read())
+            warnings.simplefilter("error", BadContentDispositionParam)
+            _, params = parse_content_disposition(part.headers.get(hdrs.CONTENT_DISPOSITION))
+        name = content_disposition_filename(params, "name") or ""
+        filename = content_disposition_filename(params, "filename")
+        data = part.data
+        if name == "_charset_":
+            continue  # names the charset of the other fields (RFC 7578 section 4.6): no field
         if name == "payload_json":
             parsed.raw = data
             continue
@@ -166,8 +186,68 @@ async def _read_parts(request: web.Request, parsed: Body, max_upload_bytes: int)
         parsed.uploads[index] = Upload(
             filename=filename or f"file{index}",
             data=data,
-            content_type=part.headers.get("Content-Type", "application/octet-stream"),
+            content_type=part.headers.get(hdrs.CONTENT_TYPE, "application/octet-stream"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of a ``multipart/form-data`` body: its headers and its bytes, as sent."""
+
+    headers: Mapping[str, str]
+    """Case-insensitive, as aiohttp parses them."""
+    data: bytes
+
+
+MAX_BOUNDARY = 70
+"""'Boundary delimiters must not appear within the encapsulated material, and must be no
+longer than 70 characters, not counting the two leading hyphens' (RFC 2046 section 5.1.1)."""
+
+
+def form_data_parts(content_type: str, raw: bytes) -> list[Part]:
+    """The parts of the whole multipart body ``raw`` (RFC 2046 section 5.1.1, RFC 7578).
+
+    aiohttp's streaming reader is not used: on a malformed body its outcome depends on how the
+    bytes arrived (one split of the reads reaches its deprecated ``unread_data``, and the
+    warning becomes a 500 under ``filterwarnings = error``). Raises ValueError, or aiohttp's
+    ``HttpProcessingError`` for a part's header, on a body that cannot be read.
+    """
+    boundary = parse_mimetype(content_type).parameters.get("boundary", "")
+    if not boundary or len(boundary) > MAX_BOUNDARY:
+        raise ValueError(f"no usable boundary in {content_type!r}")
+    delimiter = b"--" + boundary.encode()
+    if raw.startswith(delimiter):
+        at = len(delimiter)
+    else:  # after a preamble, which is ignored
+        first = raw.find(b"\r\n" + delimiter)
+        if first < 0:
+            raise ValueError("no delimiter line")
+        at = first + 2 + len(delimiter)
+    parts: list[Part] = []
+    while not raw.startswith(b"--", at):  # the close delimiter; an epilogue is ignored
+        line_end = raw.find(b"\r\n", at)
+        if line_end < 0 or raw[at:line_end].strip(b" \t"):
+            raise ValueError("a delimiter line with more than the boundary on it")
+        start = line_end + 2
+        end = raw.find(b"\r\n" + delimiter, start)
+        if end < 0:
+            raise ValueError("a part that no delimiter closes")
+        parts.append(_part(raw[start:end]))
+        at = end + 2 + len(delimiter)
+    return parts
+
+
+def _part(block: bytes) -> Part:
+    """A part's header lines, a blank line, then its data (no headers: the blank line alone)."""
+    if block.startswith(b"\r\n"):
+        head, data = b"", block[2:]
+    else:
+        head, blank, data = block.partition(b"\r\n\r\n")
+        if not blank:
+            raise ValueError("a part whose headers never end")
+    lines = head.split(b"\r\n") if head else []
+    headers, _ = HeadersParser().parse_headers([*lines, b""])
+    return Part(headers, data)
 
 
 def decode[T](request: web.Request, kind: type[T]) -> T:

@@ -1,20 +1,22 @@
 """Schemathesis fuzzes every operation the emulator implements with Discord's own description."""
 
 import asyncio
+import hashlib
 import re
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
+from requests.adapters import HTTPAdapter
 from schemathesis import Case, GenerationMode
 from schemathesis.core.result import Ok
 from schemathesis.schemas import APIOperation
@@ -26,12 +28,17 @@ from emulator.interactions import InteractionType, PendingInteraction
 from emulator.permissions import Permission
 from emulator.ratelimit import RateLimitConfig, RouteLimit
 from emulator.rest.app import route_table
+from emulator.rules import Rules
+from emulator.simclock import SimClock
 from tests.emulator.support import STEP, Api, api, load_contract, small_community
 
-EXAMPLES_PER_OPERATION = 25
-"""Generated cases per operation and generation mode (positive, then negative)."""
-TIME_BUDGET = 90.0
-"""Seconds of fuzzing in all; operations left when it runs out get one case each."""
+EXAMPLES_PER_OPERATION = 12
+"""Generated cases per operation and generation mode (positive, then negative): a count, never
+a time budget, so every machine tries the same cases."""
+TIMEOUT = 400
+"""Seconds the whole test may take: about five times what it takes on a developer's machine."""
+START = datetime(2025, 6, 2, 18, tzinfo=UTC)
+"""The emulator's stopped clock: ids, and whether a generated date is past, never vary."""
 EMOJI = "👍"
 
 type Operation = APIOperation[Any, Any, Any, Any]
@@ -99,10 +106,6 @@ async def populate(emu: Emulator) -> dict[str, str]:
     return bound
 
 
-FRESH = 2.0
-"""Seconds an unanswered interaction is offered to the callback: Discord allows three."""
-
-
 def open_interaction(emu: Emulator, bound: dict[str, str]) -> PendingInteraction:
     """Alice runs /fuzz in the guild's text channel."""
     return emu.interactions.open(
@@ -138,11 +141,7 @@ async def restore(emu: Emulator, bound: dict[str, str]) -> None:
         if int(bound.get(key, "0")) not in kept
     }
     unanswered = emu.interactions.by_id.get(int(bound.get("interaction_id", "0")))
-    if (
-        unanswered is None
-        or unanswered.response is not None
-        or emu.interactions.now() - unanswered.created > FRESH
-    ):
+    if unanswered is None or unanswered.response is not None:
         gone.add("interaction_id")
     answered = emu.interactions.by_id.get(int(bound.get("answered_id", "0")))
     if answered is None or answered.original_message_id not in emu.world.messages:
@@ -230,6 +229,51 @@ class Findings:
     statuses: dict[str, Counter[int]] = field(default_factory=dict)
 
 
+DRAWN_BOUNDARY = re.compile(rb"boundary=([0-9a-f]{32})")
+"""A multipart boundary as requests (urllib3) and schemathesis draw it: 16 bytes of os.urandom."""
+TOKEN_IN_PATH = re.compile(rb"^(/api/v10/(?:interactions|webhooks)/[^/]+/)[^/?]+")
+"""An interaction's token in a callback or webhook path: a secret, drawn anew on every run."""
+
+
+class Wire(HTTPAdapter):
+    """What the cases send: multipart boundaries pinned, every request and answer hashed.
+
+    The boundaries are drawn from ``os.urandom``, which no seed fixes; numbered in order of
+    appearance instead (the same length, so Content-Length holds), the same case is the same
+    bytes on every run, and :attr:`digest` tells whether two runs tried the same cases (leaving
+    out interaction tokens, which no seed fixes either).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = hashlib.sha256()
+
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        raw, header = request.body, request.headers.get("Content-Type", "")
+        body = raw.encode() if isinstance(raw, str) else raw if isinstance(raw, bytes) else b""
+        content_type = header.encode() if isinstance(header, str) else header
+        drawn = dict.fromkeys(DRAWN_BOUNDARY.findall(content_type + b"\n" + body))
+        for n, boundary in enumerate(drawn):
+            pinned = b"%032d" % n
+            content_type = content_type.replace(boundary, pinned)
+            body = body.replace(boundary, pinned)
+        if drawn:
+            request.headers["Content-Type"] = content_type.decode()
+            request.body = body
+        response = super().send(request, *args, **kwargs)
+        method = (request.method or "").encode()
+        path = TOKEN_IN_PATH.sub(rb"\1<token>", request.path_url.encode())
+        for part in (method, path, content_type, body, b"%d" % response.status_code):
+            self.sent.update(b"%d:%s" % (len(part), part))
+        return response
+
+    @property
+    def digest(self) -> str:
+        return self.sent.hexdigest()
+
+
 def unexplained(violations: list[Violation]) -> list[Violation]:
     return [
         v
@@ -264,8 +308,10 @@ def fuzz_operation(
             raise
 
 
-@pytest.mark.timeout(TIME_BUDGET + 90)
-def test_fuzzing_finds_no_5xx_and_no_answer_outside_the_description() -> None:
+@pytest.mark.timeout(TIMEOUT)
+def test_fuzzing_finds_no_5xx_and_no_answer_outside_the_description(
+    record_testsuite_property: Callable[[str, object], None],
+) -> None:
     """Schemathesis's cases for every implemented operation: no 5xx, every answer as described."""
     contract = load_contract()
     schema = schemathesis.openapi.from_dict(contract.spec)
@@ -278,13 +324,18 @@ def test_fuzzing_finds_no_5xx_and_no_answer_outside_the_description() -> None:
             operations.append(operation)
     assert {(o.method.upper(), o.path) for o in operations} == wanted, "described operations"
     unlimited = RouteLimit(1_000_000, 1.0)
+    # No case runs into an interaction's deadline, however slow the machine: the deadlines are
+    # test_interactions.py's to check.
+    never = TIMEOUT * 10.0
     config = EmulatorConfig(
-        limits=RateLimitConfig(routes={}, default=unlimited, global_per_second=1_000_000)
+        rules=Rules(interaction_deadline=never, interaction_token_ttl=never),
+        limits=RateLimitConfig(routes={}, default=unlimited, global_per_second=1_000_000),
     )
-    emu = Emulator(config)
+    emu = Emulator(config, clock=SimClock(START))
     findings = Findings()
-    started = time.monotonic()
-    with background(emu) as loop:
+    wire = Wire()
+    with background(emu) as loop, requests.Session() as session:
+        session.mount("http://", wire)
         bound = asyncio.run_coroutine_threadsafe(populate(emu), loop).result(timeout=STEP)
         headers = {"Authorization": f"Bot {emu.token}"}
 
@@ -293,7 +344,9 @@ def test_fuzzing_finds_no_5xx_and_no_answer_outside_the_description() -> None:
             findings.cases[label] = findings.cases.get(label, 0) + 1
             case.path_parameters = binding(case.operation.path, case.path_parameters or {}, bound)
             before = len(emu.core.requests)
-            response = case.call(base_url=emu.api_url, headers=headers, timeout=STEP)
+            response = case.call(
+                base_url=emu.api_url, session=session, headers=headers, timeout=STEP
+            )
             findings.statuses.setdefault(label, Counter())[response.status_code] += 1
             if response.status_code >= 500:
                 sent = case.as_curl_command(headers, base_url=emu.api_url)
@@ -306,9 +359,10 @@ def test_fuzzing_finds_no_5xx_and_no_answer_outside_the_description() -> None:
 
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             for operation in operations:
-                spent = time.monotonic() - started
-                examples = EXAMPLES_PER_OPERATION if spent < TIME_BUDGET else 1
-                fuzz_operation(operation, mode, examples, exercise)
+                fuzz_operation(operation, mode, EXAMPLES_PER_OPERATION, exercise)
+    # Two runs tried the same cases, and got the same answers, when these are equal.
+    record_testsuite_property("fuzz_cases", sum(findings.cases.values()))
+    record_testsuite_property("fuzz_sent", wire.digest)
     assert not findings.server_errors, "\n".join(findings.server_errors[:20])
     left = unexplained(findings.violations)
     assert not left, "\n".join(str(v) for v in left[:20])
