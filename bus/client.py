@@ -12,6 +12,8 @@ Requests
 --------
 ``request()`` goes straight to the service's own socket, with a deadline, and
 fails with ``RequestTimeout`` when nobody answers in time (see ``bus.rpc``).
+The first request to a service also subscribes to its heartbeats, so that a
+timeout can tell a slow service from one that is down (see ``bus.liveness``).
 
 Recorded events: at least once to the recorder
 ----------------------------------------------
@@ -77,6 +79,7 @@ from bus.codec import FrameError, Head, decode, encode
 from bus.counters import Counters
 from bus.endpoints import Endpoints, apply_client_curve
 from bus.errors import BusUnavailable, ErrorCode, RemoteError
+from bus.liveness import Liveness
 from bus.protocol import (
     Ack,
     Body,
@@ -85,6 +88,7 @@ from bus.protocol import (
     ErrorReply,
     Event,
     EventMessage,
+    Heartbeat,
     Probe,
     ReplyMessage,
     Request,
@@ -142,6 +146,7 @@ class BusClient:
         outbox_limit: int = 1_000_000,
         queue_limit: int = 50_000,
         batch_size: int = 1_000,
+        liveness: Liveness | None = None,
     ) -> None:
         endpoints.check()
         self.service = service
@@ -154,6 +159,7 @@ class BusClient:
         self._outbox_limit = outbox_limit
         self._batch_size = batch_size
         self._prefixes: list[str] = []
+        self.liveness = liveness if liveness is not None else Liveness()
         self._event_handler: EventHandler | None = None
         self._refusal_handler: RefusalHandler | None = None
         self._refused: asyncio.Queue[RefusedFrame] = asyncio.Queue(maxsize=_REFUSED_QUEUE)
@@ -220,7 +226,9 @@ class BusClient:
         self._pub, self._sub = pub, sub
         for prefix in [*self._prefixes, f"ack.{self.instance}"]:
             sub.subscribe(prefix)
-        self._requester = Requester(self._context, self._endpoints, self._drop_frame, self.counters)
+        self._requester = Requester(
+            self._context, self._endpoints, self._drop_frame, self.counters, self.liveness
+        )
         if self._request_handler is not None:
             self._server = RequestServer(
                 self._context,
@@ -401,6 +409,7 @@ class BusClient:
         """
         if self._requester is None:
             raise BusUnavailable("the bus client is not started")
+        self.watch(target)
         envelope = self._envelope(body, deadline=time.time() + timeout)
         reply = await self._requester.ask(target, envelope, timeout, attempts)
         if isinstance(reply, ErrorReply):
@@ -410,6 +419,14 @@ class BusClient:
                 target, ErrorCode.PROTOCOL, f"answered {tag_of(reply)!r} to {tag_of(body)!r}"
             )
         return reply
+
+    def watch(self, service: str) -> None:
+        """Follow ``service``'s heartbeats, so that a request to it that times out tells a
+        slow service from one that is down (done by the first request to it)."""
+        if self._sub is None:
+            raise BusUnavailable("the bus client is not started")
+        if self.liveness.listen(service):
+            self._sub.subscribe(f"{service}.heartbeat")
 
     def _envelope(
         self,
@@ -476,12 +493,19 @@ class BusClient:
             case ReplyMessage() | RequestMessage():
                 self._drop_frame(f"{tag_of(body)!r} published; it belongs on a request socket")
             case EventMessage():
+                if isinstance(body, Heartbeat):
+                    self.liveness.heard(body.service)
+                    if not self._subscribed(frames[0]):
+                        return  # subscribed to for liveness only
                 try:
                     self._events.put_nowait(envelope)
                 except asyncio.QueueFull:
                     self.counters.dropped += 1
             case _:
                 assert_never(body)
+
+    def _subscribed(self, topic: bytes) -> bool:
+        return any(topic.startswith(prefix.encode()) for prefix in self._prefixes)
 
     def _refuse(self, topic: bytes, payload: bytes, error: FrameError) -> None:
         head = error.head

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 
 
@@ -60,17 +61,57 @@ class BusUnavailable(BusError):
     """The broker could not be reached in time."""
 
 
-class RequestTimeout(BusError):
-    """A request got no reply before its deadline: the service is down or overloaded."""
+class Verdict(StrEnum):
+    """What a request's timeout says about the service that did not answer (``bus.liveness``)."""
 
-    def __init__(self, target: str, request: str, timeout: float) -> None:
-        super().__init__(
-            f"the {target} service did not answer {request!r} within {timeout:.1f} s;"
-            f" is it running?"
-        )
+    SLOW = "slow"  # heard from within the liveness window: running, only slow
+    STARTING = "starting"  # not heard from yet, listened for less than a window
+    DOWN = "down"  # silent for longer than the window
+
+    @property
+    def level(self) -> int:
+        """Only a service that is down is a problem for the operator; the others pass."""
+        return logging.WARNING if self is Verdict.DOWN else logging.INFO
+
+
+class RequestTimeout(BusError):
+    """A request got no reply before its deadline; ``verdict`` says whether the service is
+    running (slow), may be starting, or is down, from when it was last heard from."""
+
+    def __init__(
+        self,
+        target: str,
+        request: str,
+        timeout: float,
+        silent_for: float | None = None,
+        verdict: Verdict | None = None,
+    ) -> None:
+        said = f"the {target} service did not answer {request!r} within {timeout:.1f} s"
+        match verdict:
+            case Verdict.SLOW:
+                said += f": it is slow (heard from {silent_for or 0.0:.1f} s ago)"
+            case Verdict.STARTING:
+                said += ": no heartbeat from it yet; it may be starting"
+            case Verdict.DOWN if silent_for is None:
+                said += ": it is not running (no heartbeat from it at all)"
+            case Verdict.DOWN:
+                said += f": it is not running (no heartbeat for {silent_for:.0f} s)"
+            case None:
+                pass
+        super().__init__(said)
         self.target = target
         self.request = request
         self.timeout = timeout
+        self.silent_for = silent_for
+        self.verdict = verdict
+
+
+def log_level(error: BusError, level: int = logging.WARNING) -> int:
+    """The level for a caller's own line about ``error``: ``level``, but DEBUG for a timeout,
+    which the bus client has already told (slow, starting or down: once per service and
+    interval, not once per request)."""
+    told = isinstance(error, RequestTimeout) and error.verdict is not None
+    return logging.DEBUG if told else level
 
 
 class RemoteError(BusError):

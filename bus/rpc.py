@@ -10,7 +10,9 @@ share of the deadline, then the same envelope (same id) is sent again; the
 service keeps its recent answers by id, so a repeat is answered from that
 cache instead of being run twice. A request to a dead service waits out its
 deadline and fails with ``RequestTimeout`` — it never hangs — and the socket
-is replaced, dropping what it had queued. A request that reaches a service
+is replaced, dropping what it had queued. Whether a timeout means "down" or
+only "slow" is judged from when the service was last heard from, and logged
+once per service and interval, not per request (``bus.liveness``). A request that reaches a service
 after its deadline (queued while the service restarted) is dropped unanswered.
 A request refused on decode (an instant out of range, a wrong field type) in an
 envelope that is sound is answered ``bad_request`` at once.
@@ -32,7 +34,8 @@ import zmq.auth.asyncio
 from bus.codec import FrameError, decode, encode
 from bus.counters import Counters
 from bus.endpoints import Endpoints, apply_client_curve, apply_server_curve
-from bus.errors import ErrorCode, RequestRefused, RequestTimeout
+from bus.errors import ErrorCode, RequestRefused
+from bus.liveness import Liveness
 from bus.protocol import Envelope, ErrorReply, Reply, ReplyMessage, Request, RequestMessage, tag_of
 from bus.readable import SocketReader
 from bus.tasks import TaskSet
@@ -200,11 +203,13 @@ class Requester:
         endpoints: Endpoints,
         drop: DropCounter,
         counters: Counters,
+        liveness: Liveness,
     ) -> None:
         self._context = context
         self._endpoints = endpoints
         self._drop = drop
         self._counters = counters
+        self._liveness = liveness
         self._dealers: dict[str, tuple[zmq.Socket[bytes], SocketReader]] = {}
         self._pending: dict[str, asyncio.Future[Reply]] = {}
 
@@ -232,7 +237,7 @@ class Requester:
         except TimeoutError:
             # Lazy Pirate: a fresh socket next time, without this one's queued requests.
             self._forget(target)
-            raise RequestTimeout(target, tag_of(envelope.body), timeout) from None
+            raise self._liveness.timed_out(target, tag_of(envelope.body), timeout) from None
         finally:
             self._pending.pop(envelope.id, None)
 
@@ -250,17 +255,18 @@ class Requester:
             dealer.linger = 0
             apply_client_curve(dealer, self._endpoints.curve)
             dealer.connect(self._endpoints.request_address(target))
-            reader = SocketReader(dealer, self._reply)
+            reader = SocketReader(dealer, lambda frames: self._reply(target, frames))
             reader.start()
             self._dealers[target] = (dealer, reader)
         return self._dealers[target]
 
-    def _reply(self, frames: list[bytes]) -> None:
+    def _reply(self, target: str, frames: list[bytes]) -> None:
         try:
             envelope = decode(frames[-1])
         except FrameError as error:
             self._drop(str(error))
             return
+        self._liveness.heard(target)  # any answer, even late or refusing, proves it runs
         if not isinstance(envelope.body, ReplyMessage):
             self._drop(f"{tag_of(envelope.body)!r} sent as a reply")
             return

@@ -8,6 +8,13 @@ from emulator.state import Command, World
 
 type OptionValue = str | int | float | bool
 
+MAX_STRING = 6000
+"""A string option's ``max_length`` is 1 to 6,000 (Discord's docs, Application Commands, and
+the OpenAPI ``ApplicationCommandStringOption``): no member can type more into one."""
+MAX_INTEGER = 2**53
+"""INTEGER options take "any integer between -2^53 and 2^53" (Application Command Option Type;
+the OpenAPI's ``Int53Type``), NUMBER options any double in the same range."""
+
 
 class OptionError(ValueError):
     """The Discord client would not send these options (unknown, missing, wrong type)."""
@@ -66,6 +73,8 @@ def _options(
         value = values[spec.name]
         option: JSONObject = {"name": spec.name, "type": spec.type}
         if spec.name == focused:
+            if isinstance(value, str) and len(value) > MAX_STRING:  # the box holds no more
+                raise OptionError(f"{spec.name!r} holds at most {MAX_STRING} characters")
             option |= {"value": str(value), "focused": True}
         else:
             option["value"] = _option_value(spec, value, resolved)
@@ -116,15 +125,24 @@ def _option_value(spec: CommandOption, value: OptionValue, resolved: _Resolved) 
         case 3:
             if not isinstance(value, str):
                 raise OptionError(f"{spec.name!r} takes text")
+            longest = MAX_STRING if spec.max_length is None else spec.max_length
+            if len(value) > longest:
+                raise OptionError(f"{spec.name!r} holds at most {longest} characters")
+            if spec.min_length is not None and len(value) < spec.min_length:
+                raise OptionError(f"{spec.name!r} holds at least {spec.min_length} characters")
         case 4:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise OptionError(f"{spec.name!r} takes a whole number")
+            if not -MAX_INTEGER <= value <= MAX_INTEGER:
+                raise OptionError(f"{spec.name!r} is a whole number within ±2^53")
         case 5:
             if not isinstance(value, bool):
                 raise OptionError(f"{spec.name!r} takes true or false")
         case 10:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise OptionError(f"{spec.name!r} takes a number")
+            if not -MAX_INTEGER <= value <= MAX_INTEGER:  # also refuses NaN
+                raise OptionError(f"{spec.name!r} is a number within ±2^53")
         case 6 | 7 | 8 | 9:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise OptionError(f"{spec.name!r} takes an id")

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 
 from bus.client import BusClient
-from bus.errors import BusError, ErrorCode, RemoteError
+from bus.errors import BusError, ErrorCode, RemoteError, log_level
 from bus.protocol import CommandSpec, Done, RegisterCommands
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,12 @@ async def offer_commands(
                 return False
             log.info("the gateway is still logging in; offering commands again in %.1f s", delay)
         except BusError as error:
-            log.info("%s; offering commands again in %.1f s", error, delay)
+            log.log(
+                log_level(error, logging.INFO),
+                "%s; offering commands again in %.1f s",
+                error,
+                delay,
+            )
         else:
             log.info("%d slash commands registered for %s", len(request.commands), owner)
             return True

@@ -20,7 +20,9 @@ from typing import Protocol
 
 from bus.client import BusClient
 from bus.errors import BusUnavailable, ErrorCode, RequestRefused
-from bus.protocol import Envelope, Heartbeat, Ping, Pong, Reply, Request
+from bus.liveness import Liveness
+from bus.protocol import Envelope, Heartbeat, Ping, Pong, Reply, Request, tag_of
+from bus.rpc import RequestHandler
 from bus.tasks import TaskSet
 from services.runtime.backoff import note_start
 from services.runtime.clock import wall_time
@@ -28,6 +30,8 @@ from services.runtime.logs import RedactingFilter, configure_logging
 from services.runtime.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
+
+MISSED_BEATS = 3
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -128,7 +132,11 @@ def run_service(service: Service, argv: Sequence[str] | None = None) -> int:
 
 
 async def _serve(service: Service, settings: Settings, redactor: RedactingFilter) -> int:
-    runtime = Runtime(settings, BusClient(service.name, settings.endpoints), redactor)
+    # A peer is said to be down only after missing this many heartbeats; until then a
+    # request it does not answer in time is logged as slow.
+    liveness = Liveness(window=MISSED_BEATS * settings.heartbeat_interval)
+    bus = BusClient(service.name, settings.endpoints, liveness=liveness)
+    runtime = Runtime(settings, bus, redactor)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, runtime.stopping.set)
@@ -144,12 +152,7 @@ async def _serve(service: Service, settings: Settings, redactor: RedactingFilter
         else:
             return EXIT_OK
 
-    async def serve_request(envelope: Envelope, request: Request) -> Reply:
-        if isinstance(request, Ping):
-            return Pong(service=service.name, pid=os.getpid())
-        return await service.handle_request(envelope, request)
-
-    runtime.bus.on_requests(serve_request)
+    runtime.bus.on_requests(answering(service, runtime))
     try:
         await service.setup(runtime)
     except CannotStart as error:
@@ -179,6 +182,30 @@ async def _serve(service: Service, settings: Settings, redactor: RedactingFilter
     await runtime.bus.close(drain_timeout=settings.drain_timeout)
     await runtime.tasks.cancel_all(timeout=settings.drain_timeout)
     return code
+
+
+def answering(service: Service, runtime: Runtime) -> RequestHandler:
+    """The handler of ``service``'s requests: Ping is answered here, the rest by the service.
+
+    Stopping closes what handlers use (the gateway's Discord session) while requests are
+    still in flight: a failure then is the stop, not a fault, and is refused ``unavailable``
+    with one INFO line rather than logged as a bug with its traceback.
+    """
+
+    async def serve_request(envelope: Envelope, request: Request) -> Reply:
+        if isinstance(request, Ping):
+            return Pong(service=service.name, pid=os.getpid())
+        try:
+            return await service.handle_request(envelope, request)
+        except RequestRefused:
+            raise
+        except Exception as error:
+            if not runtime.stopping.is_set():
+                raise  # a bug: the request server logs it with its traceback
+            log.info("%s not answered: %s is stopping (%s)", tag_of(request), service.name, error)
+            raise RequestRefused(ErrorCode.UNAVAILABLE, f"{service.name} is stopping") from None
+
+    return serve_request
 
 
 async def _heartbeats(runtime: Runtime) -> None:

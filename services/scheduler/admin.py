@@ -8,19 +8,27 @@ from collections.abc import Callable
 import emoji as unicode_emoji
 import msgspec
 
-from bus.protocol import GuildConfig, GuildConfigReply, Interaction, InteractionResponse
+from bus.protocol import (
+    ChannelType,
+    GuildConfig,
+    GuildConfigReply,
+    Interaction,
+    InteractionResponse,
+)
 from bus.protocol import SetGuildConfig as SaveConfig
 from services.runtime.playtime import MAX_QUORUM, MAX_WINDOW_HOURS, MIN_QUORUM, timezone_names
 from services.scheduler.answers import (
     Context,
     Refusal,
     bool_option,
+    echoed,
     id_option,
     int_option,
     private,
     require_admin,
     text_option,
 )
+from services.scheduler.names import inert
 from services.scheduler.render import shown_emoji
 from services.scheduler.roster import TEXT_CHANNELS, VOICE_CHANNELS, GuildView
 from services.scheduler.slots import due_day, hour_emoji, next_post, posts_after_window
@@ -45,7 +53,7 @@ def parse_time(text: str) -> str:
     """``9:30``, ``09:30``, ``9h30`` -> ``09:30``."""
     found = _TIME.fullmatch(text.strip())
     if found is None:
-        raise Refusal(f"{text!r} is not a time: use HH:MM, e.g. 18:00.")
+        raise Refusal(f"{echoed(text, initial=True)} is not a time: use HH:MM, e.g. 18:00.")
     return f"{int(found[1]):02d}:{found[2]}"
 
 
@@ -57,7 +65,7 @@ def parse_emoji(token: str) -> str:
     # Discord refuses a reaction that is not one of Unicode's emoji (10014 Unknown Emoji).
     letter = len(token) == 1 and ord(token) in _REGIONAL_INDICATORS
     if not (letter or unicode_emoji.is_emoji(token)):
-        raise Refusal(f"{token!r} is not an emoji.")
+        raise Refusal(f"{echoed(token, initial=True)} is not an emoji.")
     return token
 
 
@@ -105,6 +113,38 @@ def the_guilds_own(emoji: list[str], view: GuildView) -> list[str]:
     return [named.get(e, e) for e in emoji]
 
 
+def own_channel(
+    view: GuildView, channel_id: int, kinds: frozenset[ChannelType], wrong_kind: str
+) -> int:
+    """``channel_id`` when it is one of this server's channels of ``kinds``, else a refusal
+    (``wrong_kind`` when it is a channel of the server, of another kind).
+
+    Discord's client offers only the server's own channels, but a client can send any id,
+    and the resolved channel in an interaction does not name its server (Discord's docs,
+    Interactions: a resolved channel is partial, "id, name, type and permissions"). The
+    roster is the only reference, so a channel it does not know is refused, even when it
+    knows no channel of this server yet (a server whose snapshot has not arrived): "Saved."
+    for another server's channel would post this server's daily message over there.
+    """
+    found = view.channels.get(channel_id)
+    if found is None:
+        if not view.channels:
+            raise Refusal("I do not know this server's channels yet: try again in a moment.")
+        raise Refusal("That channel is not in this server.")
+    if found.kind not in kinds:
+        raise Refusal(wrong_kind)
+    return channel_id
+
+
+def own_role(view: GuildView, role_id: int) -> int:
+    """``role_id`` when it is one of this server's roles (see ``own_channel``)."""
+    if role_id not in view.roles:
+        if not view.roles:
+            raise Refusal("I do not know this server's roles yet: try again in a moment.")
+        raise Refusal("That role is not in this server.")
+    return role_id
+
+
 def describe(config: GuildConfig, view: GuildView) -> str:
     """The setup in plain words."""
 
@@ -113,7 +153,7 @@ def describe(config: GuildConfig, view: GuildView) -> str:
 
     last = (config.window_start + config.window_hours) % 24
     ranks = ", ".join(
-        f"{shown_emoji(emoji)} {view.roles[role].name if role in view.roles else role}"
+        f"{shown_emoji(emoji)} {inert(view.roles[role].name) if role in view.roles else role}"
         for role, emoji in sorted(config.rank_emoji.items())
     )
     voice = ", ".join(channel(c) for c in config.voice_channel_ids)
@@ -170,18 +210,21 @@ async def configure(context: Context, interaction: Interaction) -> InteractionRe
                 else f"Today's message is already posted: {link}"
             )
         case "channel":
-            channel = id_option(options, "channel")
-            if view.channels and view.channels.get(channel, None) is None:
-                raise Refusal("That channel is not in this server.")
-            if channel in view.channels and view.channels[channel].kind not in TEXT_CHANNELS:
-                raise Refusal("The daily message needs a text channel.")
+            channel = own_channel(
+                view,
+                id_option(options, "channel"),
+                TEXT_CHANNELS,
+                "The daily message needs a text channel.",
+            )
             new = replace(config, channel_id=channel)
         case "time":
             new = replace(config, post_time=parse_time(text_option(options, "time")))
         case "timezone":
             name = text_option(options, "zone")
             if name not in timezone_names():
-                raise Refusal(f"{name!r} is not a timezone: pick one of the suggestions.")
+                raise Refusal(
+                    f"{echoed(name, initial=True)} is not a timezone: pick one of the suggestions."
+                )
             new = replace(config, timezone=name)
         case "window":
             start = int_option(options, "start", 0, 23)
@@ -190,23 +233,21 @@ async def configure(context: Context, interaction: Interaction) -> InteractionRe
             new = replace(config, window_start=start, window_hours=hours, hour_emoji=emoji)
         case "voice":
             channel = id_option(options, "channel")
-            if channel in view.channels and view.channels[channel].kind not in VOICE_CHANNELS:
-                raise Refusal("That is not a voice channel.")
             counted = set(config.voice_channel_ids)
             if bool_option(options, "counted"):
-                counted.add(channel)
+                counted.add(
+                    own_channel(view, channel, VOICE_CHANNELS, "That is not a voice channel.")
+                )
             else:
-                counted.discard(channel)
+                counted.discard(channel)  # even a channel deleted since: it stops counting
             new = replace(config, voice_channel_ids=sorted(counted))
         case "rank":
             role = id_option(options, "role")
-            if view.roles and role not in view.roles:
-                raise Refusal("That role is not in this server.")
             ranks = dict(config.rank_emoji)
             if raw := text_option(options, "emoji", required=False):
-                ranks[role] = parse_emoji(raw)
+                ranks[own_role(view, role)] = parse_emoji(raw)
             else:
-                ranks.pop(role, None)
+                ranks.pop(role, None)  # even a role deleted since: its emoji goes
             new = replace(config, rank_emoji=ranks)
         case "greetings":
             new = replace(config, greetings=bool_option(options, "enabled"))
@@ -215,10 +256,8 @@ async def configure(context: Context, interaction: Interaction) -> InteractionRe
             if 0 < size < MIN_QUORUM:
                 raise Refusal(f"A call needs {MIN_QUORUM} players at least (0 turns calls off).")
             where = id_option(options, "channel", required=False)
-            if where and view.channels and where not in view.channels:
-                raise Refusal("That channel is not in this server.")
-            if where in view.channels and view.channels[where].kind not in TEXT_CHANNELS:
-                raise Refusal("Calls need a text channel.")
+            if where:
+                own_channel(view, where, TEXT_CHANNELS, "Calls need a text channel.")
             new = replace(config, quorum_size=size, quorum_channel_id=where)
         case "events":
             enabled = bool_option(options, "enabled")
@@ -232,7 +271,7 @@ async def configure(context: Context, interaction: Interaction) -> InteractionRe
         case "reset":
             new = GuildConfig(guild_id=interaction.guild_id)
         case _:
-            raise Refusal(f"Unknown setting {sub!r}.")
+            raise Refusal(f"Unknown setting {echoed(sub)}.")
     if sub in ("time", "window") and posts_after_window(new):
         raise Refusal(_too_late(new))
     saved = await context.days.ask("telemetry", SaveConfig(config=new), GuildConfigReply)

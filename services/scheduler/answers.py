@@ -15,14 +15,28 @@ from bus.protocol import ActionRow, Interaction, InteractionResponse
 from services.runtime import permissions
 from services.scheduler.clock import Clock
 from services.scheduler.daily import Days
+from services.scheduler.names import inert, visible
 from services.scheduler.nudges import Nudges
 from services.scheduler.reminders import Reminders
 from services.scheduler.render import MAX_CONTENT
 from services.scheduler.roster import GuildView, Roster
 
+MAX_ECHO = 40
+"""Characters of a member's input that a refusal quotes back at most. Discord lets a string
+option hold 6,000 characters (``max_length``, Application Commands): quoting one would fill
+the answer with it and hide why it was refused."""
+
 
 class Refusal(Exception):
     """The member asked for something that cannot be done; the message says why, to them."""
+
+
+def echoed(raw: str, *, initial: bool = False) -> str:
+    """A member's input as a refusal quotes it: a short one as typed (made inert), a long one
+    by its length alone. ``initial`` when it starts the sentence."""
+    if len(raw) <= MAX_ECHO:
+        return f"'{inert(raw)}'" if visible(raw) else "''"
+    return f"{'W' if initial else 'w'}hat you sent ({len(raw):,} characters)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +112,12 @@ def int_option(options: Mapping[str, str], name: str, low: int, high: int) -> in
     try:
         value = int(raw)
     except ValueError:
-        raise Refusal(f"`{name}` must be a whole number, not {raw!r}.") from None
+        # Past 4,300 digits Python refuses to read an int at all (sys.int_info): a number
+        # that long lands here too, and is not quoted back.
+        raise Refusal(f"`{name}` must be a whole number, not {echoed(raw)}.") from None
     if not low <= value <= high:
-        raise Refusal(f"`{name}` must be between {low} and {high}, not {value}.")
+        shown = value if len(raw) <= MAX_ECHO else echoed(raw)
+        raise Refusal(f"`{name}` must be between {low} and {high}, not {shown}.")
     return value
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, discord_error
+from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, discord_error, log_level
 from bus.protocol import (
     CreateScheduledEvent,
     DeliveriesReply,
@@ -42,6 +42,7 @@ from bus.protocol import (
 from services.scheduler import once
 from services.scheduler.clock import Clock
 from services.scheduler.daily import Days, GuildDay
+from services.scheduler.names import inert, plain
 from services.scheduler.slots import Slot
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ EVENT: Final = "event"
 # Discord's Guild Scheduled Event Status.
 SCHEDULED, ACTIVE, COMPLETED, CANCELLED = 1, 2, 3, 4
 MAX_NAME = 100  # Discord: an event's name is 1-100 characters
+MAX_DESCRIPTION = 1000  # ... and its description at most 1,000
 # Unknown Guild Scheduled Event; a finished event refuses every change (JSON Error Codes).
 GONE = {discord_error(10070), discord_error(180000)}
 
@@ -93,11 +95,22 @@ def call_text(slot: Slot, players: Sequence[int], size: int, ref: str) -> str:
 
 
 def event_text(players: Sequence[str], ref: str) -> tuple[str, str]:
-    """An hour's event name and description, saying who is in."""
-    name = f"🎮 {len(players)} players: {', '.join(players)}"
+    """An hour's event name and description, saying who is in (display names as typed).
+
+    Discord shows an event's name as plain text and renders its description as markdown,
+    so each gets the names made inert for it (``names.plain``, ``names.inert``); the
+    description keeps its last line, the reference, whatever the number of names.
+    """
+    name = f"🎮 {len(players)} players: {', '.join(plain(p) for p in players)}"
     if len(name) > MAX_NAME:
         name = name[: MAX_NAME - 1] + "…"
-    return name, f"In: {', '.join(players)}.\n\nref {ref}"
+    shown = [inert(p) for p in players]
+    tail = f"\n\nref {ref}"
+    who = f"In: {', '.join(shown)}."
+    while len(who) + len(tail) > MAX_DESCRIPTION and shown:
+        shown.pop()
+        who = f"In: {', '.join(shown)} and {len(players) - len(shown)} more."
+    return name, who + tail
 
 
 class Calls:
@@ -136,13 +149,13 @@ class Calls:
                     if guild.config.events:
                         await self._keep_event(guild, guild.day, line.slot, players, size)
             except BusError as error:
-                log.warning("guild %d: calls wait: %s", guild.guild_id, error)
+                log.log(log_level(error), "guild %d: calls wait: %s", guild.guild_id, error)
                 retry = True
         for event in list(self._events.values()):
             try:
                 wake = min(wake, await self._advance(event, now))
             except BusError as error:
-                log.warning("guild %d: the event waits: %s", event.guild_id, error)
+                log.log(log_level(error), "guild %d: the event waits: %s", event.guild_id, error)
                 retry = True
         self._forget_before(now - KEPT)
         return wake, retry

@@ -27,7 +27,14 @@ from datetime import date, timedelta
 import msgspec
 
 from bus.client import BusClient
-from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, RequestTimeout, discord_error
+from bus.errors import (
+    UNKNOWN_MESSAGE,
+    BusError,
+    RemoteError,
+    RequestTimeout,
+    discord_error,
+    log_level,
+)
 from bus.protocol import (
     ActionRow,
     AddReactions,
@@ -269,7 +276,7 @@ class Days:
             except PostRefused:
                 retry = True  # said once when first refused: an admin must grant it
             except BusError as error:
-                log.warning("guild %d: %s; trying again soon", guild.guild_id, error)
+                log.log(log_level(error), "guild %d: %s; trying again soon", guild.guild_id, error)
                 retry = True
             config = guild.config
             wake = min(wake, next_post(now, config), next_hour_start(now, config))
@@ -532,8 +539,11 @@ class Days:
         try:
             await self._mark(guild, guild.day, mark)
         except BusError as error:
-            log.warning(
-                "guild %d: a reaction was not recorded (%s); reconciling", guild.guild_id, error
+            log.log(
+                log_level(error),
+                "guild %d: a reaction was not recorded (%s); reconciling",
+                guild.guild_id,
+                error,
             )
             guild.stale = guild.missed = True
             self.changed.set()
@@ -696,7 +706,7 @@ class Days:
             log.warning("guild %d: could not edit the daily message: %s", guild.guild_id, error)
             return False
         except RequestTimeout as error:
-            log.warning("guild %d: %s", guild.guild_id, error)
+            log.log(log_level(error), "guild %d: %s", guild.guild_id, error)
             return False
         guild.shown = text
         log.debug(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from bus.errors import RemoteError, RequestTimeout, caused_by_request
+from bus.errors import RemoteError, RequestTimeout, caused_by_request, log_level
 from bus.protocol import Interaction, InteractionResponse
 from services.scheduler import admin, nudge, remind, schedules, timezones
 from services.scheduler.answers import Context, Refusal, private
@@ -37,7 +37,12 @@ async def answer(context: Context, interaction: Interaction) -> InteractionRespo
         )
         return private(BUSY)
     except RequestTimeout as error:
-        log.warning("interaction %s: %s", interaction.command or interaction.custom_id, error)
+        log.log(
+            log_level(error),
+            "interaction %s: %s",
+            interaction.command or interaction.custom_id,
+            error,
+        )
         return private(BUSY)
 
 

@@ -12,7 +12,8 @@ and the hour must not have ended. Anything else is refused with a private reason
 from __future__ import annotations
 
 from bus.protocol import Interaction, InteractionResponse, NudgeChoice
-from services.scheduler.answers import Context, Refusal, private
+from services.scheduler.answers import Context, Refusal, echoed, private
+from services.scheduler.names import inert
 from services.scheduler.nudges import QUIET_END, QUIET_START, Nudges, parse_button, wants
 
 NOT_A_NUDGE = "That button is not one of squadtime's nudges."
@@ -22,8 +23,9 @@ def _hour(interaction: Interaction, name: str, default: int) -> int:
     raw = interaction.options.get(name, "").strip()
     if not raw:
         return default
-    if not (raw.isascii() and raw.isdigit()) or not 0 <= int(raw) <= 23:
-        raise Refusal(f"`{name}` is an hour from 0 to 23 on your own clock, not {raw!r}.")
+    # The length first: int() refuses a number of over 4,300 digits (sys.int_info).
+    if not (len(raw) <= 2 and raw.isascii() and raw.isdigit()) or not 0 <= int(raw) <= 23:
+        raise Refusal(f"`{name}` is an hour from 0 to 23 on your own clock, not {echoed(raw)}.")
     return int(raw)
 
 
@@ -70,7 +72,7 @@ async def command(context: Context, interaction: Interaction) -> InteractionResp
         case "show":
             return private(describe(await nudges.choice(guild_id, user), guild_on))
         case other:
-            raise Refusal(f"Unknown /nudges action {other!r}.")
+            raise Refusal(f"Unknown /nudges action {echoed(other)}.")
 
 
 async def button(context: Context, interaction: Interaction) -> InteractionResponse:
@@ -95,7 +97,7 @@ async def button(context: Context, interaction: Interaction) -> InteractionRespo
     if slot.start + 3600 <= context.clock.now():
         raise Refusal(f"The hour at <t:{int(slot.start)}:t> is over.")
     await context.days.pick(pick.guild_id, user, pick.hour)
-    name = context.days.guild_name(pick.guild_id)
+    name = inert(context.days.guild_name(pick.guild_id))
     return private(
         f"You're in at <t:{int(slot.start)}:t> today in **{name}**: {context.days.link(guild)}"
         "\nChanged your mind? The daily message's 🚫 Not today takes it back."

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from bus.errors import BusError
+from bus.errors import BusError, log_level
 from bus.protocol import (
     ActionRow,
     Component,
@@ -56,6 +56,7 @@ from services.scheduler import once
 from services.scheduler.board import HourLine
 from services.scheduler.clock import Clock
 from services.scheduler.daily import Days, GuildDay
+from services.scheduler.names import inert
 from services.scheduler.once import finish, post_once, reference
 from services.scheduler.slots import Slot
 
@@ -235,7 +236,7 @@ class Nudges:
                 await self._today(guild_day, guild, day)
                 wake = min(wake, await self._guild_tick(guild_day, guild, day, now))
             except BusError as error:
-                log.warning("guild %d: nudges wait: %s", guild_day.guild_id, error)
+                log.log(log_level(error), "guild %d: nudges wait: %s", guild_day.guild_id, error)
                 retry = True
         return wake, retry
 
@@ -333,10 +334,10 @@ class Nudges:
 
     def _text(self, guild_day: GuildDay, found: Sequence[Offer], ref: str) -> str:
         guild_id = guild_day.guild_id
-        name = self._days.guild_name(guild_id)
+        name = inert(self._days.guild_name(guild_id))
         lines = [f"👋 Your usual crew plays today in **{name}**:"]
         for offer in found:
-            names = [self._days.member_name(guild_id, partner) for partner in offer.partners]
+            names = [inert(self._days.member_name(guild_id, p)) for p in offer.partners]
             shown = ", ".join(names[:MAX_NAMES])
             if len(names) > MAX_NAMES:
                 shown += f" and {len(names) - MAX_NAMES} more"

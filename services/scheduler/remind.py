@@ -7,7 +7,7 @@ bounds are not trusted): minutes 5 to 120, where ``dm`` or ``channel``.
 from __future__ import annotations
 
 from bus.protocol import Interaction, InteractionResponse, ReminderChoice
-from services.scheduler.answers import Context, Refusal, private
+from services.scheduler.answers import Context, Refusal, echoed, private
 from services.scheduler.reminders import DEFAULT_MINUTES, Reminders
 
 MIN_MINUTES, MAX_MINUTES = 5, 120
@@ -19,20 +19,20 @@ def _minutes(interaction: Interaction) -> int:
     if not raw:
         return DEFAULT_MINUTES
     if not (raw.isascii() and raw.lstrip("-").isdigit()):
-        raise Refusal(f"`minutes` must be a whole number of minutes, not {raw!r}.")
+        raise Refusal(f"`minutes` must be a whole number of minutes, not {echoed(raw)}.")
+    bounds = f"A reminder comes {MIN_MINUTES} to {MAX_MINUTES} minutes before the hour"
+    if len(raw) > 4:  # checked first: int() refuses over 4,300 digits (sys.int_info)
+        raise Refusal(f"{bounds}, not {echoed(raw)}.")
     minutes = int(raw)
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
-        raise Refusal(
-            f"A reminder comes {MIN_MINUTES} to {MAX_MINUTES} minutes before the hour,"
-            f" not {minutes}."
-        )
+        raise Refusal(f"{bounds}, not {minutes}.")
     return minutes
 
 
 def _where(interaction: Interaction) -> bool:
     raw = interaction.options.get("where", "dm").strip() or "dm"
     if raw not in PLACES:
-        raise Refusal(f"`where` is dm or channel, not {raw!r}.")
+        raise Refusal(f"`where` is dm or channel, not {echoed(raw)}.")
     return PLACES[raw]
 
 
@@ -71,4 +71,4 @@ async def command(context: Context, interaction: Interaction) -> InteractionResp
         case "show":
             return private(describe(await reminders.choice(guild_id, user), reminders))
         case other:
-            raise Refusal(f"Unknown /remind action {other!r}.")
+            raise Refusal(f"Unknown /remind action {echoed(other)}.")

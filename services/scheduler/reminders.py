@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
-from bus.errors import CANNOT_MESSAGE_USER, BusError, RemoteError
+from bus.errors import CANNOT_MESSAGE_USER, BusError, RemoteError, log_level
 from bus.protocol import (
     DeliveriesReply,
     Delivery,
@@ -43,6 +43,7 @@ from services.scheduler import once
 from services.scheduler.board import HourLine
 from services.scheduler.clock import Clock
 from services.scheduler.daily import Days, GuildDay
+from services.scheduler.names import inert
 from services.scheduler.once import finish, post_once, reference
 from services.scheduler.slots import Slot
 
@@ -166,7 +167,7 @@ class Reminders:
                 guild = await self._load(guild_day.guild_id)
                 await self._today(guild_day, guild)
             except BusError as error:
-                log.warning("guild %d: reminders wait: %s", guild_day.guild_id, error)
+                log.log(log_level(error), "guild %d: reminders wait: %s", guild_day.guild_id, error)
                 retry = True
                 continue
             for due in due_reminders(self._days.lines(guild_day), guild.choices.values()):
@@ -210,7 +211,8 @@ class Reminders:
             try:
                 done = await self._send_once(guild_day, day, due)
             except BusError as error:
-                log.warning(
+                log.log(
+                    log_level(error),
                     "guild %d: the %s reminder for %d waits: %s",
                     guild_day.guild_id,
                     day,
@@ -266,7 +268,7 @@ class Reminders:
 
     def _dm(self, guild_day: GuildDay, due: Due, ref: str) -> str:
         start = int(due.slot.start)
-        name = self._days.guild_name(guild_day.guild_id)
+        name = inert(self._days.guild_name(guild_day.guild_id))
         return (
             f"⏰ You play at <t:{start}:t> (<t:{start}:R>) in **{name}**.\n"
             f"-# /remind off to stop these · ref {ref}"

@@ -7,16 +7,15 @@ recognises its own message by it (see ``daily.py``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import date
 
 from services.runtime.playtime import STRENGTH, How
 from services.scheduler.board import HourLine
+from services.scheduler.names import inert, visible
 
 MAX_CONTENT = 2000  # Discord's limit for a message's content
 MARKERS = {How.VOICE: "🎧", How.REACTED: "👍", How.PICKED: "📨", How.SCHEDULED: "📅"}
-_MARKDOWN = re.compile(r"([\\*_~|`<>\[\]])")
 
 type Label = Callable[[int], tuple[str, str]]
 """A member's (rank emoji or "", display name)."""
@@ -26,11 +25,6 @@ def shown_emoji(emoji: str) -> str:
     """An emoji as message text: a custom one (stored ``name:id``, as reactions name it)
     becomes ``<:name:id>``, which Discord draws as the picture."""
     return f"<:{emoji}>" if ":" in emoji else emoji
-
-
-def escape(name: str) -> str:
-    """A display name shown as typed: markdown, mentions and timestamps neutralised."""
-    return _MARKDOWN.sub(r"\\\1", name)
 
 
 def day_marker(day: date) -> str:
@@ -45,7 +39,7 @@ def header(day: date) -> str:
 
 def _player(user: int, how: How, label: Label) -> str:
     rank, name = label(user)
-    shown = f"{shown_emoji(rank)} {escape(name)}" if rank else escape(name)
+    shown = f"{shown_emoji(rank)} {inert(name)}" if rank else inert(name)
     return f"{shown} {MARKERS[how]}"
 
 
@@ -53,7 +47,9 @@ def _hour(line: HourLine, label: Label, limit: int | None) -> str:
     start = f"{shown_emoji(line.slot.emoji)} <t:{int(line.slot.start)}:t>"
     if not line.players:
         return f"{start} · nobody yet"
-    ordered = sorted(line.players, key=lambda p: (STRENGTH.index(p[1]), label(p[0])[1].casefold()))
+    ordered = sorted(
+        line.players, key=lambda p: (STRENGTH.index(p[1]), visible(label(p[0])[1]).casefold())
+    )
     shown = ordered if limit is None else ordered[:limit]
     names = ", ".join(_player(user, how, label) for user, how in shown)
     more = len(ordered) - len(shown)

@@ -31,7 +31,7 @@ from bus.protocol import (
     WeeklySlot,
 )
 from services.runtime.playtime import timezone_named, weekly_hour, zone
-from services.scheduler.answers import Context, Refusal, private, update
+from services.scheduler.answers import Context, Refusal, echoed, private, update
 from services.scheduler.daily import GuildDay
 from services.scheduler.week import (
     WEEKDAYS,
@@ -148,7 +148,7 @@ async def command(context: Context, interaction: Interaction) -> InteractionResp
                 context.days.set_schedule(guild.guild_id, MemberSchedule(user_id=user))
             return private("Your usual hours are cleared.")
         case other:
-            raise Refusal(f"Unknown /schedule action {other!r}.")
+            raise Refusal(f"Unknown /schedule action {echoed(other)}.")
 
 
 async def show(context: Context, guild: GuildDay, user_id: int) -> InteractionResponse:

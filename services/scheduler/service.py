@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 
 from bus.client import BusClient
-from bus.errors import BusError, ErrorCode, RemoteError, RequestRefused
+from bus.errors import BusError, ErrorCode, RemoteError, RequestRefused, log_level
 from bus.protocol import (
     EmojisUpdated,
     Envelope,
@@ -145,7 +145,12 @@ class Scheduler:
                     "gateway", FetchGuilds(), expect=GuildsFetched, timeout=5.0
                 )
             except BusError as error:
-                log.info("%s; asking for the guilds again in %.1f s", error, delay)
+                log.log(
+                    log_level(error, logging.INFO),
+                    "%s; asking for the guilds again in %.1f s",
+                    error,
+                    delay,
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
                 continue
@@ -165,7 +170,7 @@ class Scheduler:
             try:
                 await self.days.load(guild_id)
             except BusError as error:
-                log.warning("guild %d not loaded yet: %s", guild_id, error)
+                log.log(log_level(error), "guild %d not loaded yet: %s", guild_id, error)
                 continue
             self._unloaded.discard(guild_id)
             self.days.reconnected(guild_id)
@@ -196,7 +201,7 @@ class Scheduler:
                     case _:
                         pass
             except BusError as error:
-                log.warning("%s not handled: %s", type(event).__name__, error)
+                log.log(log_level(error), "%s not handled: %s", type(event).__name__, error)
 
     async def _member_choice(
         self, request: SetReminder | SetNudge | ForgetMember | SetTelemetryOptOut

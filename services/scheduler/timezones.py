@@ -22,13 +22,14 @@ from services.runtime.playtime import timezone_names
 from services.scheduler.answers import (
     Context,
     Refusal,
+    echoed,
     id_option,
     private,
     require_admin,
     text_option,
     update,
 )
-from services.scheduler.render import escape
+from services.scheduler.names import inert
 from services.scheduler.roster import GuildView
 from services.scheduler.schedules import member_clock
 from services.scheduler.week import on_clock, week_text
@@ -106,7 +107,7 @@ def _zone(interaction: Interaction) -> str:
         return name
     close = suggest(name, limit=3)
     hint = f" Did you mean {', '.join(close)}?" if close else " Pick one of the suggestions."
-    raise Refusal(f"{name!r} is not a timezone.{hint}")
+    raise Refusal(f"{echoed(name, initial=True)} is not a timezone.{hint}")
 
 
 async def command(context: Context, interaction: Interaction) -> InteractionResponse:
@@ -118,7 +119,7 @@ async def command(context: Context, interaction: Interaction) -> InteractionResp
 
     def name_of(user: int) -> str:
         member = view.members.get(user)
-        return escape(member.display_name) if member is not None else f"<@{user}>"
+        return inert(member.display_name) if member is not None else f"<@{user}>"
 
     match interaction.command.partition(" ")[2]:
         case "set":
@@ -163,4 +164,4 @@ async def command(context: Context, interaction: Interaction) -> InteractionResp
                 lines.append(f"Most common: {common}")
             return private("\n".join(lines))
         case other:
-            raise Refusal(f"Unknown /timezone action {other!r}.")
+            raise Refusal(f"Unknown /timezone action {echoed(other)}.")

@@ -109,7 +109,8 @@ class Voice(RequestsNotServed):
         try:
             reply = await runtime.bus.request("gateway", FetchGuilds(), expect=GuildsFetched)
         except BusError as error:
-            log.warning("no guild facts yet (%s): waiting for the gateway's snapshots", error)
+            # Usual at start (the gateway still logging in); its snapshots come as events.
+            log.info("no guild facts yet (%s): waiting for the gateway's snapshots", error)
             return
         for snapshot in reply.guilds:
             if snapshot.guild_id not in self.facts.guilds:

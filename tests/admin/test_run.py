@@ -87,7 +87,7 @@ def played_days(output: Output) -> list[str]:
 
 def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> None:
     """Days of a month are played with one post each, today's message is shown, graphs are
-    written, SIGINT stops all cleanly."""
+    written, SIGINT stops all cleanly, and no program's log has an ERROR or a traceback."""
     process = start_run(short_tmp)
     output = Output(process)
     try:
@@ -124,6 +124,18 @@ def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> 
     for program in ("telemetry", "gateway", "scheduler", "web"):
         assert f"{program} stopping" in (short_tmp / "log" / f"{program}.log").read_text()
     assert not (short_tmp / "run" / "supervisord.pid").exists()
+    assert loud_lines(short_tmp / "log") == []
+
+
+def loud_lines(log_dir: Path) -> list[str]:
+    """Every ERROR line and traceback in the programs' logs, or a claim that a running
+    service is not: a demo from start to Ctrl-C has no real problem to report."""
+    found = []
+    for log in sorted(log_dir.glob("*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            if " ERROR " in line or "Traceback" in line or "is it running" in line:
+                found.append(f"{log.name}: {line}")
+    return found
 
 
 def test_run_twice_in_one_folder_reaches_today_both_times(short_tmp: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import os
 import time
@@ -16,11 +17,13 @@ import zmq
 from bus.broker import Broker
 from bus.client import BusClient, RefusedFrame
 from bus.endpoints import Endpoints
-from bus.errors import BusUnavailable, RemoteError, RequestRefused, RequestTimeout
+from bus.errors import BusUnavailable, RemoteError, RequestRefused, RequestTimeout, Verdict
+from bus.liveness import Liveness
 from bus.protocol import (
     DayStateReply,
     Envelope,
     GetDayState,
+    Heartbeat,
     Note,
     Ping,
     Pong,
@@ -402,3 +405,55 @@ async def test_a_request_with_an_impossible_instant_is_refused_at_once(
             )
         assert refused.value.code == "bad_request"
         assert seen == []
+
+
+async def test_a_timeout_tells_a_heartbeating_service_slow_and_a_silent_one_down(
+    endpoints: Endpoints, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Over a real bus: a gateway whose heartbeats arrive but which does not answer is 'slow';
+    with its heartbeats gone past the window it is 'not running'. Heartbeats followed for
+    liveness alone never reach the requester's event handler."""
+    hand = [0.0]
+    gateway = BusClient("gateway", endpoints)
+    never = asyncio.Event()
+
+    async def stall(envelope: Envelope, request: Request) -> Reply:
+        await never.wait()
+        return Pong(service="gateway", pid=0)
+
+    gateway.on_requests(stall)
+    await gateway.start()
+    scheduler = BusClient(
+        "scheduler", endpoints, liveness=Liveness(window=15.0, clock=lambda: hand[0])
+    )
+    received: list[Envelope] = []
+
+    async def keep(batch: Sequence[Envelope]) -> None:
+        received.extend(batch)
+
+    scheduler.subscribe("gateway.note")
+    scheduler.on_events(keep)
+    await scheduler.start()
+    scheduler.watch("gateway")
+
+    def beat() -> bool:
+        gateway.publish(Heartbeat(service="gateway", pid=os.getpid(), started=0.0))
+        return scheduler.liveness.silent_for("gateway") is not None
+
+    await eventually(beat, 5, "the gateway's heartbeat at the scheduler")
+    # One publisher's messages arrive in order: after this note, no heartbeat is in flight.
+    gateway.publish(Note(key="last"))
+    await eventually(lambda: bool(received), 5, "the note after the heartbeats")
+    with pytest.raises(RequestTimeout, match="it is slow") as slow:
+        await scheduler.request("gateway", Ping(), expect=Pong, timeout=0.3)
+    assert slow.value.verdict is Verdict.SLOW
+    hand[0] += 16.0  # no heartbeat for longer than the window
+    with pytest.raises(RequestTimeout, match="it is not running") as down:
+        await scheduler.request("gateway", Ping(), expect=Pong, timeout=0.3)
+    assert down.value.verdict is Verdict.DOWN
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == [str(down.value)]
+    assert [e.body for e in received] == [Note(key="last")]
+    never.set()
+    await scheduler.close()
+    await gateway.close()

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bus.client import BusClient
 from bus.endpoints import Endpoints
-from bus.protocol import Ping, Pong
-from services.runtime.service import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
+from bus.errors import ErrorCode, RequestRefused
+from bus.protocol import Envelope, FetchGuilds, Ping, Pong, Reply, Request
+from services.runtime.logs import RedactingFilter
+from services.runtime.service import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, Runtime, answering
+from services.runtime.settings import Settings
 from tests.helpers import run
 
 
@@ -72,3 +78,44 @@ def test_help_describes_the_service() -> None:
     )
     assert "system of record" in done.stdout
     assert "SQUADTIME_RUNTIME_DIR" in done.stdout
+
+
+class Stopping:
+    """A service whose handler fails as the gateway's does when its Discord session closed."""
+
+    name = "gateway"
+    description = "A test service."
+
+    async def setup(self, runtime: Runtime) -> None:
+        """Nothing to set up."""
+
+    async def run(self, runtime: Runtime) -> None:
+        """No work of its own."""
+
+    async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
+        """Fail: the connection under it is gone."""
+        raise ConnectionError("Connector is closed.")
+
+
+async def test_a_request_failing_while_stopping_is_refused_quietly(
+    short_tmp: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A handler's failure during a stop is 'unavailable' with an INFO line; before, a bug."""
+    caplog.set_level(logging.INFO)
+    endpoints = Endpoints.ipc(short_tmp)
+    settings = Settings(
+        service="gateway", runtime_dir=short_tmp, data_dir=short_tmp, endpoints=endpoints
+    )
+    runtime = Runtime(settings, BusClient("gateway", endpoints), RedactingFilter())
+    answer = answering(Stopping(), runtime)
+    envelope = Envelope(id="a:1", source="scheduler", instance="a", seq=1, time=0.0, body=Ping())
+    request = FetchGuilds()
+    with pytest.raises(ConnectionError):
+        await answer(envelope, request)
+    runtime.stopping.set()
+    with pytest.raises(RequestRefused) as refused:
+        await answer(envelope, request)
+    assert refused.value.code == ErrorCode.UNAVAILABLE
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("INFO", "fetch_guilds not answered: gateway is stopping (Connector is closed.)")
+    ]

@@ -261,3 +261,95 @@ def test_custom_emoji_the_scheduler_cannot_vouch_for_are_refused(
         the_guilds_own(hour_emoji, view)
     assert str(refused.value) == reason
     assert the_guilds_own(["🎮", "🇦"], view) == ["🎮", "🇦"]
+
+
+async def test_another_servers_channel_or_role_is_refused(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """/config channel (voice, quorum, rank) with another server's channel or role: refused,
+    and nothing is posted over there."""
+
+    async with world(endpoints, short_tmp) as w:
+        admin, driver = w.town.admin, w.emu.driver
+        other = driver.add_guild("Elsewhere")
+        text = driver.add_text_channel(other, "their-general")
+        voice = driver.add_voice_channel(other, "their-lobby")
+        role = driver.add_role(other, "Their role")
+        not_here = "⚠️ That channel is not in this server."
+        assert await w.say(admin, "config channel", channel=text.id) == not_here
+        assert await w.say(admin, "config voice", channel=voice.id, counted=True) == not_here
+        assert await w.say(admin, "config quorum", size=2, channel=text.id) == not_here
+        said = await w.say(admin, "config rank", role=role.id, emoji="👑")
+        assert said == "⚠️ That role is not in this server."
+        shown = await w.say(admin, "config show")
+        assert "Daily message: not set" in shown
+        assert "Counted voice channels: none" in shown
+        assert "Rank emoji: none" in shown
+        await w.say(admin, "config channel", channel=w.town.text.id)
+        await w.daily_posted()
+        assert driver.messages(text, driver.owner(other)) == []
+
+
+async def test_a_server_the_roster_does_not_know_yet_saves_no_channel(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """Before the gateway's snapshot of a server, no channel or role is taken on trust."""
+
+    async with world(endpoints, short_tmp) as w:
+        for command, options, said in [
+            ("config channel", {"channel": str(w.town.text.id)}, "channels yet"),
+            ("config voice", {"channel": str(w.town.voice.id), "counted": "true"}, "channels yet"),
+            ("config rank", {"role": str(w.town.admins.id), "emoji": "👑"}, "roles yet"),
+        ]:
+            answer = await w.relay(
+                kind="command",
+                member=w.town.admin,
+                permissions=1 << 5,
+                guild_id=4242,
+                command=command,
+                options=options,
+            )
+            assert answer.content.startswith("⚠️ I do not know this server's")
+            assert said in answer.content
+
+
+ZONE = "Europe/" + "x" * 5993  # 6,000 characters: Discord lets a string option hold that many
+TIME = "1" * 100_000
+HOURS = "1" + "0" * 5000  # 10^5000
+
+
+async def test_over_long_inputs_get_a_short_answer_that_does_not_quote_them(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """A 6,000-character zone (Discord lets it through), a 100,000-digit time and a window
+    of 10^5000 hours (Discord refuses both; a tampered relay does not): a short refusal."""
+
+    async with world(endpoints, short_tmp) as w:
+        admin, driver = w.town.admin, w.emu.driver
+        answers = [
+            await w.say(admin, "config timezone", zone=ZONE),
+            await w.say(admin, "timezone set", zone=ZONE),
+            await w.say(admin, "config time", time=TIME[:6000]),
+            await _relayed(w, "config time", {"time": TIME}),
+            await _relayed(w, "config window", {"start": "18", "hours": HOURS}),
+            await _relayed(w, "config window", {"start": "18", "hours": HOURS[:4300]}),
+        ]
+        for answer in answers:
+            assert answer.startswith("⚠️ ")
+            assert len(answer) < 200
+            assert "x" * 40 not in answer
+            assert "1" * 40 not in answer
+            assert "0" * 40 not in answer
+        assert answers[0] == (
+            "⚠️ What you sent (6,000 characters) is not a timezone: pick one of the suggestions."
+        )
+        assert (
+            answers[4] == "⚠️ `hours` must be a whole number, not what you sent (5,001 characters)."
+        )
+        with pytest.raises(Refused, match="at most 6000 characters"):
+            await driver.slash(admin, w.town.text, "config time", {"time": TIME})
+        with pytest.raises(Refused, match="within"):
+            await driver.slash(
+                admin, w.town.text, "config window", {"start": 18, "hours": 10**5000}
+            )
+        assert "12:00 (UTC)" in await w.say(admin, "config show")

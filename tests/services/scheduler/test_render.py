@@ -6,7 +6,7 @@ from datetime import date
 
 from services.runtime.playtime import How
 from services.scheduler.board import HourLine
-from services.scheduler.render import MAX_CONTENT, daily_text, day_marker, escape
+from services.scheduler.render import MAX_CONTENT, daily_text, day_marker
 from services.scheduler.slots import Slot
 
 DAY = date(2026, 3, 10)
@@ -28,13 +28,6 @@ def test_each_hour_lists_its_players_strongest_first_then_by_name() -> None:
         in text.splitlines()
     )
     assert text.splitlines()[-1].startswith(day_marker(DAY))
-
-
-def test_names_cannot_inject_markdown_mentions_or_timestamps() -> None:
-    """A display name is shown as typed: no bold, no mention, no fake timestamp."""
-    assert escape("**boss** <@1> <t:0> [x](y) a_b") == (
-        r"\*\*boss\*\* \<@1\> \<t:0\> \[x\](y) a\_b"
-    )
 
 
 def test_a_huge_community_fits_in_2000_characters_with_more_counts() -> None:
