@@ -244,6 +244,8 @@ class Commands:
                 application_id=application_id,
             )
         except (RequestRefused, aiohttp.ClientError, OSError) as error:
+            if isinstance(error, RequestRefused) and error.code == ErrorCode.UNAVAILABLE:
+                raise  # stopping: nothing to upload to
             # Not knowing costs one overwrite, which is always right; not trying would
             # leave the bot without commands.
             log.warning("could not read the bot's commands from Discord (%s); uploading", error)

@@ -12,7 +12,7 @@ import base64
 import binascii
 import io
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import nextcord
@@ -136,10 +136,15 @@ def choice_value(choice: Choice, kind: str) -> str | int | float:
 class Rest:
     """The Discord calls the gateway makes."""
 
-    def __init__(self, http: HTTPClient, application_id: int) -> None:
+    def __init__(
+        self, http: HTTPClient, application_id: int, closed: Callable[[], bool] = lambda: False
+    ) -> None:
         self.http = http
         self.application_id = application_id
         self.limit = GlobalLimit()
+        # nextcord opens a new HTTP session for any request made after the client closed,
+        # and nobody would close that one: a stopping gateway refuses instead.
+        self._closed = closed
 
     async def call(
         self,
@@ -157,6 +162,8 @@ class Rest:
         ``nested`` names the key of ``body`` that holds the message (an
         interaction callback's ``data``), where the attachments belong.
         """
+        if self._closed():
+            raise RequestRefused(ErrorCode.UNAVAILABLE, "the gateway is stopping")
         route = Route(method, path, **parameters)
         if not GlobalLimit.applies_to(path):
             return await self._request(route, body, files, params, nested)

@@ -70,7 +70,7 @@ class Gateway:
         )
         registry = CommandRegistry(runtime.settings.data_dir / "gateway" / "commands.json")
         pending = OpenInteractions(runtime.settings.data_dir / "gateway" / "interactions.json")
-        rest = Rest(client.http, 0)
+        rest = Rest(client.http, 0, closed=client.is_closed)
         self.relay = InteractionRelay(
             runtime.bus, rest, registry, self.config, runtime.tasks, pending, calendar
         )

@@ -8,9 +8,15 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+from nextcord.http import HTTPClient
+from nextcord.utils import MISSING
+
 from bus.endpoints import Endpoints
+from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import GuildSnapshot, MessageSent, ReactionAdded, SendMessage
 from emulator import Emulator, EmulatorConfig
+from services.gateway.rest import Rest
 from services.runtime.service import EXIT_CONFIG
 from tests.emulator.support import run, small_community
 from tests.services.gateway.support import STEP, gateway_process, peer, running_gateway
@@ -148,3 +154,14 @@ def test_token_never_appears_in_the_log(endpoints: Endpoints, short_tmp: Path) -
     assert "connected to Discord" in output
     assert SECRET not in output
     assert SECRET.split(".")[-1] not in output
+
+
+async def test_a_stopping_gateway_refuses_calls_instead_of_opening_a_session() -> None:
+    """After the client closed, a call is refused (unavailable) and nextcord opens no new
+    HTTP session that nobody would close."""
+    http = HTTPClient(dispatch=lambda *_: None)
+    rest = Rest(http, 1, closed=lambda: True)
+    with pytest.raises(RequestRefused) as refused:
+        await rest.call("GET", "/applications/{application_id}/commands", application_id=1)
+    assert refused.value.code == ErrorCode.UNAVAILABLE
+    assert getattr(http, "_HTTPClient__session", None) in (None, MISSING)
