@@ -22,7 +22,8 @@ config=/etc/squadtime
 env_file=$config/squadtime.env
 token_file=$config/token
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-packages=(python3 python3-venv espeak-ng ffmpeg libopus0 sqlite3 openssh-server)
+# openssl: the offline demo's emulated voice gateway makes its TLS certificate with it
+packages=(python3 python3-venv espeak-ng ffmpeg libopus0 sqlite3 openssh-server openssl)
 
 say() { printf '[install] %s\n' "$*" >&2; }
 die() { printf '[install] error: %s\n' "$*" >&2; exit 1; }
@@ -119,7 +120,10 @@ fi
 # SD card never fills; systemd's journal keeps only supervisord's own start-up lines.
 say "installing the systemd unit"
 install -m 0644 "$here/squadtime.service" /etc/systemd/system/squadtime.service
-systemctl daemon-reload
+# systemd not running (an image prepared in a chroot): enabling still works, offline.
+booted=false
+[[ -d /run/systemd/system ]] && booted=true
+"$booted" && systemctl daemon-reload
 # At boot the unit waits for time-sync.target; this service is what holds that target
 # until systemd-timesyncd has really set the clock (a Pi has no battery-backed clock).
 if systemctl list-unit-files systemd-time-wait-sync.service >/dev/null 2>&1; then
@@ -129,7 +133,7 @@ else
 fi
 # Enabled now, it starts at boot only once a release is deployed (ConditionPathExists).
 systemctl enable squadtime.service >/dev/null
-if [[ -e "$home/current" ]]; then
+if [[ -e "$home/current" ]] && "$booted"; then
     systemctl restart squadtime.service
     say "squadtime restarted"
 else

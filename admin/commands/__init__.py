@@ -14,6 +14,7 @@ from admin.commands.deploy import DeployCommand
 from admin.commands.install import InstallCommand
 from admin.commands.logs import LogsCommand
 from admin.commands.menu import MenuCommand
+from admin.commands.rehearse import RehearseCommand
 from admin.commands.migrate import MigrateCommand
 from admin.commands.restart import RestartCommand
 from admin.commands.restore import RestoreCommand
@@ -37,6 +38,7 @@ COMMANDS: tuple[Command, ...] = (
     RestoreCommand(),
     InstallCommand(),
     MigrateCommand(),
+    RehearseCommand(),
 )
 
 
