@@ -14,10 +14,16 @@ watchable pace (``speed``) just before today's post. Meanwhile the admin sets th
 (during those two days, so the month's first message is on time; a slow start only costs
 the first days their message), the members with usual hours save them with
 ``/schedule edit``, and the community plays each day of the month, one line printed per
-day. Then today is played with the daily message shown each time it changes. When today's
-window is over, telemetry takes a backup and every graph is written to a folder, drawn from
-a month of play. It runs until Ctrl-C (or SIGTERM), which stops supervisord (and with it
-every program) first.
+day. Before today the admin switches on greetings, "enough players" calls and their events,
+and two members opt in to reminders and nudges. Today is the community simulator's showcase
+evening (``emulator.community.showcase``): whatever the date, a crew meets at one hour, its
+first member alone an hour early, while a regular stays silent. It is played with the daily
+message shown each time it changes and a line for each thing the bot does besides (a
+reminder, a nudge, a call, an event, a greeting heard in voice: see :class:`Transcript`).
+When today's window is over, telemetry takes a backup, every graph is written to a folder,
+drawn from a month of play, and a summary says where the graphs and the dashboard are; the
+screen is left alone from then on. It runs until Ctrl-C (or SIGTERM), which stops
+supervisord (and with it every program) first.
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ import re
 import secrets
 import signal
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -42,12 +48,23 @@ from admin.fleet import CONFIG, tool
 from admin.stats import ProgressBar
 from emulator import Emulator
 from emulator.clock import CalendarClock
-from emulator.community import Action, Community, CommunitySpec, Kind, Pacer, Roster, stays
+from emulator.community import (
+    Action,
+    Community,
+    CommunitySpec,
+    Kind,
+    Pacer,
+    Roster,
+    showcase,
+    stays,
+)
 from emulator.config import EmulatorConfig
 from emulator.driver import Driver, Outcome, Refused
+from emulator.hearing import Heard
 from emulator.options import OptionValue
 from emulator.seen import SeenMessage
-from emulator.state import Member
+from emulator.snowflakes import DISCORD_EPOCH_MS
+from emulator.state import EventStatus, Member
 from services.runtime.clock import SETTING as CLOCK_SETTING
 from services.runtime.clock import Calendar, Pace, wall_time
 from services.telemetry.dataset import render_database
@@ -69,6 +86,24 @@ SETUP_DAYS = 2
 TODAY_LEAD = timedelta(minutes=15)
 """Today's pace begins this long before today's post."""
 TIMESTAMP = re.compile(r"<t:(\d+):([tTdDfFR])>")
+MENTION = re.compile(r"<@!?(\d+)>")
+REMIND_MINUTES = 30
+"""How long before their hour the showcase's member asks to be reminded: at today's pace half
+an hour is three real seconds, room for the reminder to go out before its hour."""
+NUDGE_HISTORY_DAYS = 14
+"""Days of play before a member can be nudged: a regular is in voice on the weekday in two of
+the four weeks before (``services.scheduler.nudges``)."""
+LOOK_EVERY = 1.0
+"""Real seconds between looks at what the emulator cannot signal (the voice program's log)."""
+GREETING_SAID = re.compile(r"greeting in guild (\d+), channel (\d+): (.+)$")
+"""The voice program's log line for each greeting it decided to say (``services.voice.greeter``)."""
+VOICE_LOG = "voice.log"
+EMULATOR_LOG = "emulator.log"
+EVENT_STATUS = {
+    EventStatus.ACTIVE: "active",
+    EventStatus.COMPLETED: "completed",
+    EventStatus.CANCELED: "cancelled",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,16 +122,24 @@ class DemoSettings:
 
 
 class Screen:
-    """The terminal: the daily message redrawn in place on a TTY, appended otherwise."""
+    """The terminal: on a TTY the daily message is redrawn in place, with today's transcript
+    under it; otherwise everything is appended."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.tty = out.isatty()
         self._shown = ""
+        self._kept: list[str] = []
 
     def say(self, line: str) -> None:
         self.out.write(line + "\n")
         self.out.flush()
+
+    def keep(self, line: str) -> None:
+        """A line of today's transcript: printed now, and again under each redraw, so that a
+        redraw never wipes what happened."""
+        self._kept.append(line)
+        self.say(line)
 
     def show(self, message: SeenMessage, clock: Pacer, zone: ZoneInfo) -> None:
         if message.content == self._shown:
@@ -108,6 +151,9 @@ class Screen:
         self.say(f"--- daily message at {stamp:%H:%M} community time ---")
         self.say(local_times(message.content, zone))
         self.say("---")
+        if self.tty:
+            for line in self._kept:
+                self.say(line)
 
 
 def local_times(content: str, zone: ZoneInfo) -> str:
@@ -123,14 +169,20 @@ def local_times(content: str, zone: ZoneInfo) -> str:
     return TIMESTAMP.sub(label, content)
 
 
-def daily_message(driver: Driver, roster: Roster) -> SeenMessage | None:
-    """The bot's newest daily message, as the guild's members see it."""
+def daily_message(driver: Driver, roster: Roster, day: date | None = None) -> SeenMessage | None:
+    """The bot's newest daily message (of ``day``, when given), as the guild's members see it."""
+    heading = DAILY_HEADING if day is None else day_heading(day)
     found = [
         m
         for m in driver.messages(roster.text, roster.admin)
-        if m.author_id == driver.core.bot_id and m.content.startswith(DAILY_HEADING)
+        if m.author_id == driver.core.bot_id and m.content.startswith(heading)
     ]
     return found[-1] if found else None
+
+
+def day_heading(day: date) -> str:
+    """How the daily message of ``day`` begins."""
+    return f"{DAILY_HEADING} {day:%A} {day.day} {day:%B}"
 
 
 async def _answer(driver: Driver, outcome: Outcome, zone: ZoneInfo) -> str:
@@ -146,33 +198,68 @@ async def _answer(driver: Driver, outcome: Outcome, zone: ZoneInfo) -> str:
     return local_times(" ".join(lines), zone)
 
 
+type Step = tuple[Member, str, dict[str, OptionValue]]
+"""Who runs which slash command (``"config quorum"``), with which options."""
+
+
 async def configure(driver: Driver, spec: CommunitySpec, roster: Roster, screen: Screen) -> None:
     """Set the guild up as its admin would, with /config; the channel last.
 
     Setting the channel posts today's message when its time has passed, and otherwise
     the scheduler posts it on time: either way once, and the answer says which.
     """
-    steps: list[tuple[str, dict[str, OptionValue]]] = [
+    commands: list[tuple[str, dict[str, OptionValue]]] = [
         ("config timezone", {"zone": spec.timezone}),
         ("config window", {"start": spec.window_start_hour, "hours": spec.window_hours}),
         ("config time", {"time": f"{spec.post_hour:02d}:00"}),
     ]
-    steps += [
+    commands += [
         ("config voice", {"channel": channel.id, "counted": True})
         for channel in roster.voice.values()
     ]
-    steps += [
+    commands += [
         ("config rank", {"role": role.id, "emoji": emoji})
         for role, emoji in zip(roster.ranks.values(), RANK_EMOJI, strict=False)
     ]
-    steps += [("config channel", {"channel": roster.text.id})]
-    for command, options in steps:
-        try:
-            outcome = await driver.slash(roster.admin, roster.text, command, options)
-        except Refused as refused:
-            screen.say(f"/{command}: refused ({refused})")
-            continue
-        screen.say(f"/{command}: {await _answer(driver, outcome, ZoneInfo(spec.timezone))}")
+    commands += [("config channel", {"channel": roster.text.id})]
+    zone = ZoneInfo(spec.timezone)
+    for command, options in commands:
+        line = await _run(driver, roster, (roster.admin, command, options), zone)
+        screen.say(f"/{command}: {line}")
+
+
+async def switch_on(driver: Driver, community: Community, screen: Screen) -> None:
+    """Before today, what makes hours act is switched on as a community would: the admin turns
+    on greetings, "enough players" calls (the size of the showcase's crew) and their events;
+    the showcase's member asks for reminders, and its silent regular for nudges."""
+    roster, show = community.roster, showcase(community.spec)
+    steps: list[Step] = [(roster.admin, "config greetings", {"enabled": True})]
+    if show is not None:
+        steps += [
+            (roster.admin, "config quorum", {"size": len(show.crew)}),
+            (roster.admin, "config events", {"enabled": True}),
+            (roster.members[show.reminded], "remind on", {"minutes": REMIND_MINUTES}),
+            (roster.members[show.nudged], "nudges on", {}),
+        ]
+    zone = ZoneInfo(community.spec.timezone)
+    names = {member.user_id: name for name, member in roster.members.items()}
+    opt_in = "; two members opt in" if show is not None else ""
+    screen.say(f"before today, the admin switches on what makes hours act{opt_in}")
+    for step in steps:
+        member, command, options = step
+        who = names.get(member.user_id, "the admin")
+        typed = " ".join([f"/{command}", *(f"{k}:{v}" for k, v in options.items())])
+        screen.say(f"{who}: {typed} -> {await _run(driver, roster, step, zone)}")
+
+
+async def _run(driver: Driver, roster: Roster, step: Step, zone: ZoneInfo) -> str:
+    """Run one slash command; what its runner reads first in the answer."""
+    member, command, options = step
+    try:
+        outcome = await driver.slash(member, roster.text, command, options)
+    except Refused as refused:
+        return f"refused ({refused})"
+    return await _answer(driver, outcome, zone)
 
 
 async def _bot_ready(driver: Driver) -> None:
@@ -243,26 +330,225 @@ def _select_with(message: SeenMessage, labels: set[str]) -> _Select:
     raise AdminError(f"no menu offers {sorted(labels)}")
 
 
+type Hearing = Callable[[int, int], Heard]
+"""What the emulated voice server heard in a guild's channel: ``(guild id, channel id)``."""
+
+
+@dataclass(slots=True)
+class _Said:
+    """A greeting the voice program said it would say, until it is heard."""
+
+    channel_id: int
+    text: str
+    voiced_before: float
+
+
+@dataclass(slots=True)
+class Transcript:
+    """What the bot does today besides the daily message, one line per thing as it happens.
+
+    Each is read where a member would meet it: a reminder or a nudge in the member's DMs (told
+    apart by the command their footer names), a call in the channel (and each edit of it), an
+    event in the guild's list (and each change of its status). A greeting is what the voice
+    program logged it would say (the emulator hears sound, not words), printed once the
+    emulator heard it in that channel: voice decrypted by a member there. Anything from before
+    the transcript began is not today's and is left out.
+    """
+
+    driver: Driver
+    roster: Roster
+    zone: ZoneInfo
+    voice_log: Path
+    hearing: Hearing | None = None
+    _dms: set[int] = field(default_factory=set)
+    _calls: dict[int, str] = field(default_factory=dict)
+    _events: dict[int, EventStatus] = field(default_factory=dict)
+    _log_read: int = 0
+    _said: list[_Said] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.look()  # what is already there is not today's news
+        self._said.clear()
+
+    def look(self) -> list[str]:
+        """The lines for what happened since the last look."""
+        return [*self._new_dms(), *self._new_calls(), *self._new_events(), *self._heard()]
+
+    def unheard(self) -> list[str]:
+        """Greetings said but never heard (the member left first, or voice failed)."""
+        return [
+            f"greeting not heard in {self._channel(said.channel_id)}: {said.text!r}"
+            for said in self._said
+        ]
+
+    # ----------------------------------------------------------------- DMs
+
+    def _bot_dms(self, member: Member) -> list[SeenMessage]:
+        return [m for m in self.driver.dms(member) if m.author_id == self.driver.core.bot_id]
+
+    def _new_dms(self) -> list[str]:
+        lines = []
+        for name, member in self.roster.members.items():
+            for message in self._bot_dms(member):
+                if message.id in self._dms:
+                    continue
+                self._dms.add(message.id)
+                kind = "DM"
+                if "/remind off" in message.content:
+                    kind = "reminder"
+                elif "/nudges off" in message.content:
+                    kind = "nudge"
+                lines.append(f"{self._at(message.id)} {kind} to {name}: {self._gist(message)}")
+        return lines
+
+    # ---------------------------------------------------------------- calls
+
+    def _calls_now(self) -> list[SeenMessage]:
+        return [
+            m
+            for m in self.driver.messages(self.roster.text, self.roster.admin)
+            if m.author_id == self.driver.core.bot_id and "/config quorum" in m.content
+        ]
+
+    def _new_calls(self) -> list[str]:
+        lines = []
+        for message in self._calls_now():
+            before = self._calls.get(message.id)
+            if before == message.content:
+                continue
+            self._calls[message.id] = message.content
+            if before is None:
+                where = f"#{self.roster.text.name}"
+                lines.append(f"{self._at(message.id)} call in {where}: {self._gist(message)}")
+            else:
+                lines.append(f"{self._now()} call edited: {self._gist(message)}")
+        return lines
+
+    # --------------------------------------------------------------- events
+
+    def _new_events(self) -> list[str]:
+        lines = []
+        for event in self.driver.scheduled_events(self.roster.guild):
+            before = self._events.get(event.id)
+            if before == event.status:
+                continue
+            self._events[event.id] = event.status
+            if before is None:
+                start = event.scheduled_start_time.astimezone(self.zone)
+                where = self._channel(event.channel_id or 0)
+                lines.append(
+                    f"{self._at(event.id)} event {event.name!r} scheduled"
+                    f" for {start:%H:%M} in {where}"
+                )
+            if event.status in EVENT_STATUS:
+                lines.append(f"{self._now()} event {event.name!r} {EVENT_STATUS[event.status]}")
+        return lines
+
+    # ------------------------------------------------------------ greetings
+
+    def _heard(self) -> list[str]:
+        if self.hearing is None:
+            return []
+        guild = self.roster.guild.id
+        for guild_id, channel_id, text in self._logged():
+            if guild_id == guild:
+                voiced = self.hearing(guild, channel_id).voiced_seconds
+                self._said.append(_Said(channel_id, text, voiced))
+        lines = []
+        for said in list(self._said):
+            if self.hearing(guild, said.channel_id).voiced_seconds <= said.voiced_before:
+                continue
+            self._said.remove(said)
+            listeners = ", ".join(self._in_channel(said.channel_id)) or "nobody"
+            where = self._channel(said.channel_id)
+            lines.append(f"{self._now()} greeting heard by {listeners} in {where}: {said.text!r}")
+        return lines
+
+    def _logged(self) -> list[tuple[int, int, str]]:
+        """The greetings the voice program logged since the last look."""
+        try:
+            with self.voice_log.open("rb") as log:
+                if log.seek(0, os.SEEK_END) < self._log_read:
+                    self._log_read = 0  # rotated
+                log.seek(self._log_read)
+                chunk = log.read()
+        except FileNotFoundError:
+            return []
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits
+        self._log_read += len(complete)
+        found = []
+        for line in complete.decode("utf-8", "replace").splitlines():
+            said = GREETING_SAID.search(line)
+            if said is not None:
+                found.append((int(said[1]), int(said[2]), said[3]))
+        return found
+
+    def _in_channel(self, channel_id: int) -> list[str]:
+        states = self.roster.guild.voice_states
+        return [
+            name
+            for name, member in self.roster.members.items()
+            if (state := states.get(member.user_id)) is not None and state.channel_id == channel_id
+        ]
+
+    # -------------------------------------------------------------- helpers
+
+    def _gist(self, message: SeenMessage) -> str:
+        """A message on one line: its footer (``-#``) left out, mentions as names, times on the
+        community's clock, no bold."""
+        names = {member.user_id: name for name, member in self.roster.members.items()}
+        lines = [
+            line.strip()
+            for line in message.content.splitlines()
+            if line.strip() and not line.startswith("-#")
+        ]
+        text = local_times(" ".join(lines), self.zone).replace("**", "")
+        return MENTION.sub(lambda m: names.get(int(m[1]), m[0]), text)
+
+    def _channel(self, channel_id: int) -> str:
+        names = {channel.id: name for name, channel in self.roster.voice.items()}
+        return names.get(channel_id, str(channel_id))
+
+    def _at(self, snowflake: int) -> str:
+        """When Discord made ``snowflake`` (a message, an event), on the community's clock."""
+        made = datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, self.zone)
+        return f"{made:%H:%M}"
+
+    def _now(self) -> str:
+        return f"{self.driver.core.clock.now().astimezone(self.zone):%H:%M}"
+
+
 async def _watch(
-    driver: Driver, roster: Roster, screen: Screen, clock: Pacer, zone: ZoneInfo
+    driver: Driver,
+    roster: Roster,
+    screen: Screen,
+    clock: Pacer,
+    today: date,
+    transcript: Transcript,
 ) -> None:
-    """Redraw the daily message whenever it changes, until cancelled."""
+    """Redraw today's message whenever it changes, and print the transcript as it grows,
+    until cancelled."""
+    zone = transcript.zone
     while True:
-        current = daily_message(driver, roster)
-        shown = current.content if current is not None else ""
+        current = daily_message(driver, roster, today)
         if current is not None:
             screen.show(current, clock, zone)
+        for line in transcript.look():
+            screen.keep(line)
+        version = driver.core.changes.version
 
-        def changed(before: str = shown) -> bool:
-            now = daily_message(driver, roster)
-            return now is not None and now.content != before
+        def changed(before: int = version) -> bool:
+            return driver.core.changes.version != before
 
         with contextlib.suppress(TimeoutError):
-            await driver.wait_until(changed, timeout=5.0)
+            await driver.wait_until(changed, timeout=LOOK_EVERY)
 
 
-async def _graphs(env: Mapping[str, str], graphs: Path, screen: Screen, calendar: Calendar) -> None:
-    """Ask telemetry for a backup, then render every graph from it, as of calendar now."""
+async def _graphs(
+    env: Mapping[str, str], graphs: Path, screen: Screen, calendar: Calendar
+) -> list[Path]:
+    """Ask telemetry for a backup, then render every graph from it, as of calendar now; the
+    folders written to."""
     backups = Path(env["SQUADTIME_DATA_DIR"]) / "backups"
     backups.mkdir(mode=0o700, parents=True, exist_ok=True)
     reply = await request_backup(env, (backups / backup_name()).absolute())
@@ -275,6 +561,7 @@ async def _graphs(env: Mapping[str, str], graphs: Path, screen: Screen, calendar
         progress=ProgressBar(screen.out),
     )
     screen.say(f"{len(written)} graphs of the month written to {graphs}")
+    return sorted({path.parent for path in written})
 
 
 def month_calendar(today: date, settings: DemoSettings, spec: CommunitySpec) -> Calendar:
@@ -301,7 +588,7 @@ def day_line(day: date, played: list[Action], posts: int, zone: ZoneInfo) -> str
 
 def posts_of(driver: Driver, roster: Roster, day: date) -> int:
     """How many daily messages the bot posted for ``day`` (their header names the day)."""
-    heading = f"{DAILY_HEADING} {day:%A} {day.day} {day:%B}"
+    heading = day_heading(day)
     return sum(
         1
         for m in driver.messages(roster.text, roster.admin)
@@ -316,8 +603,11 @@ async def play(
     settings: DemoSettings,
     screen: Screen,
     calendar: Calendar,
+    hearing: Hearing | None = None,
+    dashboard: Dashboard | None = None,
 ) -> None:
-    """Set the guild up, play the month a line a day, play today live, draw the graphs."""
+    """Set the guild up, play the month a line a day, switch on what makes hours act, play
+    today live, draw the graphs and sum up."""
     spec, roster, clock = community.spec, community.roster, community.clock
     zone = ZoneInfo(spec.timezone)
     today = datetime.fromtimestamp(calendar.paces[-1].begins, zone).date()
@@ -338,17 +628,53 @@ async def play(
         day = first + timedelta(days=offset)
         played = await community.play_day(day)
         screen.say(day_line(day, played, posts_of(driver, roster, day), zone))
+    await switch_on(driver, community, screen)
+    if settings.days < NUDGE_HISTORY_DAYS:
+        screen.say(
+            f"(nobody is a regular after {settings.days} days: no nudge today;"
+            f" --days {NUDGE_HISTORY_DAYS} or more plays one)"
+        )
     screen.say(f"today, {today:%A %d %B}, at {settings.speed:g}x speed")
-    watcher = asyncio.create_task(_watch(driver, roster, screen, clock, zone))
+    transcript = Transcript(
+        driver, roster, zone, Path(env["SQUADTIME_LOG_DIR"]) / VOICE_LOG, hearing
+    )
+    watcher = asyncio.create_task(_watch(driver, roster, screen, clock, today, transcript))
     try:
         played = await community.play_day(today)
-        screen.say(day_line(today, played, posts_of(driver, roster, today), zone))
-        await _graphs(env, settings.graphs, screen, calendar)
-        screen.say("the bot keeps running; Ctrl-C stops it")
-        await asyncio.Future()  # until cancelled by Ctrl-C
+        await clock.sleep_until(window_end(spec, today))
     finally:
         watcher.cancel()
         await asyncio.wait({watcher})
+    # From here on the screen is only appended to: the next days' messages are not drawn.
+    for line in [*transcript.look(), *transcript.unheard()]:
+        screen.keep(line)
+    screen.say(day_line(today, played, posts_of(driver, roster, today), zone))
+    ended = clock.now().astimezone(zone)
+    screen.say(f"today's window is over at {ended:%H:%M}: a backup, then the month's graphs")
+    folders = await _graphs(env, settings.graphs, screen, calendar)
+    summary(screen, env, folders, dashboard or Dashboard())
+    await asyncio.Future()  # until cancelled by Ctrl-C
+
+
+def window_end(spec: CommunitySpec, day: date) -> datetime:
+    """When the last hour of ``day``'s play window ends, on the community's clock."""
+    start = datetime.combine(day, time(spec.window_start_hour), ZoneInfo(spec.timezone))
+    return start + timedelta(hours=spec.window_hours)
+
+
+def summary(
+    screen: Screen, env: Mapping[str, str], folders: list[Path], dashboard: Dashboard
+) -> None:
+    """What a newcomer looks for once today is over: the graphs, the dashboard, the logs."""
+    screen.say("=== today is over ===")
+    for folder in folders:
+        screen.say(f"graphs: {folder}")
+    if dashboard.url:
+        screen.say(dashboard.line)
+    else:
+        screen.say("dashboard: not listening yet (squadtime-admin logs web)")
+    screen.say(f"logs: {env['SQUADTIME_LOG_DIR']}")
+    screen.say("the bot keeps running (the screen stays as it is); Ctrl-C stops it")
 
 
 async def _stop_fleet(process: asyncio.subprocess.Process, screen: Screen) -> int:
@@ -376,7 +702,7 @@ async def run_demo(env: Mapping[str, str], settings: DemoSettings, out: TextIO) 
     spec = CommunitySpec(members=settings.members, seed=settings.seed)
     zone = ZoneInfo(spec.timezone)
     today = datetime.fromtimestamp(wall_time(), zone).date()
-    spec = replace(spec, drift_from=today - timedelta(days=settings.days // 2))
+    spec = replace(spec, drift_from=today - timedelta(days=settings.days // 2), showcase=today)
     calendar = month_calendar(today, settings, spec)
     clock = CalendarClock(calendar)
     async with Emulator(EmulatorConfig(token=token), clock=clock) as emu:
@@ -411,8 +737,12 @@ async def run_demo(env: Mapping[str, str], settings: DemoSettings, out: TextIO) 
         address = Path(env["SQUADTIME_RUNTIME_DIR"]) / WEB_URL_FILE
         with contextlib.suppress(FileNotFoundError):
             address.unlink()  # a previous run's
-        dashboard = asyncio.create_task(announce_dashboard(emu, address, screen))
-        demo = asyncio.create_task(play(env, emu.driver, community, settings, screen, calendar))
+        dashboard = Dashboard()
+        announcing = asyncio.create_task(announce_dashboard(emu, address, screen, dashboard))
+        hearing = emu.voice.heard if emu.voice_server is not None else None
+        demo = asyncio.create_task(
+            play(env, emu.driver, community, settings, screen, calendar, hearing, dashboard)
+        )
         stopped = asyncio.create_task(stop.wait())
         exited = asyncio.create_task(supervisord.wait())
         await asyncio.wait({demo, stopped, exited}, return_when=asyncio.FIRST_COMPLETED)
@@ -424,9 +754,9 @@ async def run_demo(env: Mapping[str, str], settings: DemoSettings, out: TextIO) 
             error = demo.exception()
             screen.say(f"error: {error}")
             result = error.code if isinstance(error, AdminError) else Exit.FAILED
-        for task in (demo, stopped, exited, dashboard):
+        for task in (demo, stopped, exited, announcing):
             task.cancel()
-        await asyncio.wait({demo, stopped, exited, dashboard})
+        await asyncio.wait({demo, stopped, exited, announcing})
         status = await _stop_fleet(supervisord, screen)
         if status != 0 and result is Exit.OK:
             result = Exit.FAILED
@@ -434,7 +764,21 @@ async def run_demo(env: Mapping[str, str], settings: DemoSettings, out: TextIO) 
     return result
 
 
-async def announce_dashboard(emu: Emulator, address: Path, screen: Screen) -> None:
+@dataclass(slots=True)
+class Dashboard:
+    """Where the dashboard listens, once the web program said so (its address file can be
+    gone by the end: a second demo sharing the runtime folder removes it at its start)."""
+
+    url: str = ""
+
+    @property
+    def line(self) -> str:
+        return f"dashboard: {self.url}/ (log in as any member of the community on the login page)"
+
+
+async def announce_dashboard(
+    emu: Emulator, address: Path, screen: Screen, dashboard: Dashboard
+) -> None:
     """Once the web program listens: let the emulator accept its login callback, and say
     where it is."""
     while True:
@@ -443,7 +787,8 @@ async def announce_dashboard(emu: Emulator, address: Path, screen: Screen) -> No
             break
         await asyncio.sleep(0.2)  # the web program writes its address once it listens
     emu.oauth.redirect_uris.add(url + CALLBACK_PATH)
-    screen.say(f"dashboard: {url}/ (log in as any member of the community on the login page)")
+    dashboard.url = url
+    screen.say(dashboard.line)
 
 
 def _written(address: Path) -> str:
@@ -454,4 +799,18 @@ def _written(address: Path) -> str:
 
 
 def demo(env: Mapping[str, str], settings: DemoSettings) -> Exit:
-    return asyncio.run(run_demo(env, settings, sys.stdout))
+    # What the demo says is on stdout. Its stderr carries only libraries' chatter: the
+    # emulator's simulated voice listeners decrypt with libdave, whose binding prints "Failed
+    # to finalize decryption" to sys.stderr for each frame a listener cannot open, as happens
+    # around a DAVE transition (members joining a call while the bot speaks) in any call, and
+    # would scroll the screen. It goes to a log beside the fleet's; a crash's traceback, printed
+    # once this returns, still reaches the terminal.
+    log = Path(env["SQUADTIME_LOG_DIR"]) / EMULATOR_LOG
+    with _private_log(log) as chatter, contextlib.redirect_stderr(chatter):
+        return asyncio.run(run_demo(env, settings, sys.stdout))
+
+
+def _private_log(path: Path) -> TextIO:
+    """``path`` opened for appending, readable by the bot's user only (created 0600)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    return open(descriptor, "a", buffering=1, encoding="utf-8", errors="backslashreplace")

@@ -12,6 +12,11 @@ How it plays, as a community does:
   they do not click, the schedule speaks for them, and they still show up in voice.
 - **Drifting away**: a few members (``Persona.drifts``) play less every week from
   ``CommunitySpec.drift_from`` on.
+- **A showcase evening** (``CommunitySpec.showcase``, the demo's today): whatever the weekday
+  and the seed, a crew clicks one evening hour and meets in voice, its first member alone an
+  hour early; a member who met them on that weekday for the four weeks before stays silent
+  (see :func:`showcase`). Everyone else plays as on any day, away from the crew's channel and
+  out of the way of its greeting.
 - Every action happens on a whole simulated minute.
 
 Hour marks are reactions on the bot's message of the day, read as a member reads it: each
@@ -47,6 +52,11 @@ WEEKLY_RHYTHM = (0.75, 0.8, 0.9, 0.95, 1.2, 1.35, 1.05)
 """How much more (or less) than usual members play, Monday to Sunday."""
 DRIFT_PER_WEEK = 0.5
 """A drifting member's activity is multiplied by this for every week after ``drift_from``."""
+CREW = 4
+"""Members who meet at the showcase hour: a call's group size that a small community reaches."""
+HABIT_WEEKS = 4
+"""Weeks before the showcase on which its crew and its silent member meet on that weekday:
+the span in which the bot's nudges look for regulars (seen in 2 of the last 4 weeks)."""
 _HOUR_LINE = re.compile(r"^(\S+) <t:(\d+):t>", re.MULTILINE)
 
 
@@ -94,6 +104,9 @@ class CommunitySpec:
     group_size: tuple[int, int] = (2, 5)
     drift_from: date | None = None
     """From this day on, drifting members play less every week (never, when None)."""
+    showcase: date | None = None
+    """The day whose evening shows everything the bot does (none, when None): see
+    :func:`showcase`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,11 +173,121 @@ def personas(spec: CommunitySpec) -> list[Persona]:
     return people
 
 
+@dataclass(frozen=True, slots=True)
+class Showcase:
+    """Who does what on the showcase evening, so that each thing the bot does for hours
+    happens once in view, whatever the weekday:
+
+    - the ``crew`` clicks ``hour`` (the first of them the hour before too) soon after the
+      post, enough of them for an "enough players" call of ``len(crew)`` and its event;
+    - the ``greeted`` member (the crew's first) joins ``channel`` alone at the hour before,
+      with the rest of the crew expected: the voice greeting;
+    - the ``reminded`` member (the crew's second) is in from ``hour``: a reminder before it;
+    - the ``nudged`` member, who met the crew in ``channel`` on that weekday in each of the
+      ``HABIT_WEEKS`` weeks before and has no usual hours on it, does nothing: a regular who
+      has not answered while their co-players are in, a nudge.
+    """
+
+    day: date
+    hour: int
+    channel: str
+    crew: tuple[str, ...]
+    nudged: str
+
+    @property
+    def greeted(self) -> str:
+        return self.crew[0]
+
+    @property
+    def reminded(self) -> str:
+        return self.crew[1]
+
+    @property
+    def cast(self) -> frozenset[str]:
+        return frozenset((*self.crew, self.nudged))
+
+    def habit_day(self, day: date) -> bool:
+        """Whether ``day`` is one of the weeks before on which the cast meets."""
+        weeks, rest = divmod((self.day - day).days, 7)
+        return rest == 0 and 1 <= weeks <= HABIT_WEEKS
+
+
+def showcase(spec: CommunitySpec) -> Showcase | None:
+    """The showcase of ``spec.showcase``'s evening, or None (no day set, or a community too
+    small: at least a silent member and two in the crew)."""
+    if spec.showcase is None or not spec.voice_channels:
+        return None
+    people = personas(spec)
+    weekday = spec.showcase.weekday()
+    # Usual hours on the day would put the silent member in the message: nothing to nudge.
+    free = [p for p in people if all(day != weekday for day, _ in p.usual)]
+    if not free:
+        return None
+    nudged = random.Random(f"{spec.seed}:showcase").choice(free)
+    # Their friend group first: the co-players a nudge names are the ones they play with most.
+    mates = [p for p in people if p.group == nudged.group and p is not nudged]
+    others = [p for p in people if p.group != nudged.group]
+    crew = tuple(p.name for p in (mates + others)[:CREW])
+    if len(crew) < 2:
+        return None
+    last = spec.window_start_hour + spec.window_hours - 1
+    hour = max(spec.window_start_hour + 1, last - 2)
+    return Showcase(spec.showcase, hour, spec.voice_channels[0], crew, nudged.name)
+
+
+def _evening(spec: CommunitySpec, show: Showcase) -> list[Action]:
+    """The showcase's own actions on its day (see :class:`Showcase`)."""
+    zone = ZoneInfo(spec.timezone)
+    post = datetime.combine(show.day, time(spec.post_hour), zone)
+    first, last = spec.window_start_hour, spec.window_start_hour + spec.window_hours - 1
+
+    def at(hour: int, minutes: int = 0) -> datetime:
+        return datetime.combine(show.day, time(hour), zone) + timedelta(minutes=minutes)
+
+    actions = []
+    for index, name in enumerate(show.crew):
+        clicked = post + timedelta(minutes=20 + 25 * index)
+        hours = (show.hour - 1, show.hour) if index == 0 else (show.hour, show.hour + 1)
+        for offset, hour in enumerate(h for h in hours if first <= h <= last):
+            actions.append(Action(clicked + timedelta(minutes=offset), Kind.MARK, name, str(hour)))
+    actions.append(Action(at(show.hour - 1), Kind.JOIN, show.greeted, show.channel))
+    for index, name in enumerate(show.crew[1:]):
+        actions.append(Action(at(show.hour, 2 * index), Kind.JOIN, name, show.channel))
+    for index, name in enumerate(show.crew):
+        actions.append(Action(at(show.hour + 2, 5 * index), Kind.LEAVE, name))
+    return actions
+
+
+def _habit(spec: CommunitySpec, show: Showcase, day: date) -> list[Action]:
+    """The cast meeting in voice on one of the weeks before, early in the evening.
+
+    Early, because the bot stamps a voice session when it hears of it: on a fast month's
+    calendar a busy machine's delay is hours, and a meeting late in the evening could be
+    recorded on the next day, which is not the weekday a nudge looks for.
+    """
+    hour = max(spec.window_start_hour, show.hour - 3)
+    start = datetime.combine(day, time(hour), ZoneInfo(spec.timezone))
+    actions = []
+    for index, name in enumerate((show.nudged, *show.crew)):
+        actions.append(Action(start + timedelta(minutes=3 * index), Kind.JOIN, name, show.channel))
+        left = start + timedelta(minutes=100 + 4 * index)
+        actions.append(Action(left, Kind.LEAVE, name))
+    return actions
+
+
 def plan_day(spec: CommunitySpec, day: date) -> list[Action]:
     """Everything the community does on ``day`` (local to its timezone), in time order."""
     zone = ZoneInfo(spec.timezone)
     rng = random.Random(f"{spec.seed}:{day.isoformat()}")
     people = personas(spec)
+    show = showcase(spec)
+    evening = show is not None and day == show.day
+    scripted: frozenset[str] = frozenset()
+    channels = spec.voice_channels
+    if show is not None and (evening or show.habit_day(day)):
+        scripted = show.cast
+    if show is not None and evening:
+        channels = tuple(c for c in spec.voice_channels if c != show.channel) or channels
     post = datetime.combine(day, time(spec.post_hour), zone)
     last_hour = spec.window_start_hour + spec.window_hours - 1
     actions: list[Action] = []
@@ -178,6 +301,8 @@ def plan_day(spec: CommunitySpec, day: date) -> list[Action]:
     for person in people:
         if rng.random() > today(person) or any(d == day.weekday() for d, _ in person.usual):
             continue  # not playing today, or their usual hours speak for them
+        if person.name in scripted:
+            continue
         span = rng.choice((1, 2, 2, 3))
         first = max(spec.window_start_hour, min(person.favourite_hour, last_hour - span + 1))
         marked_at = minute(post + timedelta(minutes=rng.uniform(5, 300)))
@@ -195,22 +320,45 @@ def plan_day(spec: CommunitySpec, day: date) -> list[Action]:
         start = datetime.combine(day, time(min(hour, 23)), zone) + timedelta(
             minutes=rng.uniform(-20, 20)
         )
-        channel = rng.choice(spec.voice_channels)
+        if show is not None and evening:
+            start = _after_greeting(spec, show, start)
+        channel = rng.choice(channels)
         length = timedelta(minutes=rng.uniform(45, 200))
         for person in crew:
             if rng.random() > 0.85 * min(1.0, _rhythm(spec, person, day)):
+                continue
+            if person.name in scripted:
                 continue
             joined = minute(start + timedelta(minutes=rng.uniform(0, 25)))
             left = minute(joined + length * rng.uniform(0.5, 1.1)) + timedelta(minutes=2)
             actions.append(Action(joined, Kind.JOIN, person.name, channel))
             if rng.random() < 0.15:
-                other = rng.choice([c for c in spec.voice_channels if c != channel] or [channel])
+                other = rng.choice([c for c in channels if c != channel] or [channel])
                 moved = minute(joined + (left - joined) / 2)
                 actions.append(Action(moved, Kind.MOVE, person.name, other))
             if rng.random() < 0.1:
                 actions.append(Action(joined + timedelta(minutes=1), Kind.MUTE, person.name))
             actions.append(Action(left, Kind.LEAVE, person.name))
+    if show is not None and evening:
+        actions += _evening(spec, show)
+    elif show is not None and show.habit_day(day):
+        actions += _habit(spec, show, day)
     return sorted(actions, key=lambda a: (a.at, a.member, a.kind))
+
+
+def _after_greeting(spec: CommunitySpec, show: Showcase, start: datetime) -> datetime:
+    """A group's start on the showcase evening, moved out of the way of its greeting.
+
+    The bot greets one member at a time in a guild: a group arriving alone in another channel
+    shortly before the greeted member would take the bot (and its greeting would last a few
+    real seconds: an hour of a fast calendar). Groups that would start in the hours before
+    arrive half an hour after the crew instead.
+    """
+    zone = ZoneInfo(spec.timezone)
+    crew_arrives = datetime.combine(show.day, time(show.hour), zone)
+    if crew_arrives - timedelta(hours=4) <= start < crew_arrives + timedelta(minutes=30):
+        return crew_arrives + timedelta(minutes=30)
+    return start
 
 
 @dataclass(frozen=True, slots=True)
