@@ -14,8 +14,8 @@ from admin.commands.deploy import DeployCommand
 from admin.commands.install import InstallCommand
 from admin.commands.logs import LogsCommand
 from admin.commands.menu import MenuCommand
-from admin.commands.rehearse import RehearseCommand
 from admin.commands.migrate import MigrateCommand
+from admin.commands.rehearse import RehearseCommand
 from admin.commands.restart import RestartCommand
 from admin.commands.restore import RestoreCommand
 from admin.commands.run import RunCommand
