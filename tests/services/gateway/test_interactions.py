@@ -137,7 +137,7 @@ async def owned(
 ) -> AsyncIterator[tuple[Community, Peer]]:
     town = small_community(emu)
     async with (
-        running_gateway(emu, endpoints, data, **overrides),
+        running_gateway(emu, endpoints, data, calendar=None, **overrides),
         peer(endpoints, "scheduler", owner.answer) as me,
     ):
         owner.client = me.client
