@@ -142,23 +142,33 @@ def test_run_twice_in_one_folder_reaches_today_both_times(short_tmp: Path) -> No
     """A second run where the first one ran (its saved commands, a new empty emulator) plays
     the days and today with one post each, as the first did."""
     for attempt in ("first", "second"):
-        output = play_until_today(short_tmp, attempt)
+        output = play_until(short_tmp, attempt, days=3)
         assert "did not register its commands" not in output.text
         days = played_days(output)
         assert len(days) == 3, output.text  # two days of the month, then today
         assert all(": 1 post, " in line for line in days), output.text
 
 
-def play_until_today(state: Path, attempt: str) -> Output:
-    """A run in ``state`` until today is played (or it gives up), then stopped with Ctrl-C;
-    what it printed."""
+def test_a_run_after_a_ctrl_c_in_the_middle_of_the_month_reaches_today(short_tmp: Path) -> None:
+    """Ctrl-C after the month's first day; the next run in the folder plays it all again."""
+    stopped = play_until(short_tmp, "interrupted", days=1)
+    assert len(played_days(stopped)) == 1, stopped.text
+    output = play_until(short_tmp, "next", days=3)
+    days = played_days(output)
+    assert len(days) == 3, output.text
+    assert all(": 1 post, " in line for line in days), output.text
+
+
+def play_until(state: Path, attempt: str, *, days: int) -> Output:
+    """A run in ``state`` until ``days`` day lines are printed (or it gives up), then
+    stopped with Ctrl-C; what it printed."""
     process = start_run(state)
     output = Output(process)
     try:
         wait_until(
-            lambda: len(played_days(output)) == 3 or process.poll() is not None,
+            lambda: len(played_days(output)) >= days or process.poll() is not None,
             180,
-            f"the {attempt} run's today",
+            f"the {attempt} run's day {days}",
         )
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
