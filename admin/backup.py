@@ -15,11 +15,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from admin.ask import ask_telemetry
 from admin.errors import AdminError, Exit
 from admin.remote import Host
-from bus.client import BusClient
-from bus.endpoints import EndpointError, endpoints_from_env
-from bus.errors import BusError, RemoteError, RequestTimeout
 from bus.protocol import Backup, BackupReply
 
 BACKUP_TIMEOUT = 120.0
@@ -49,29 +47,15 @@ def target_path(env: Mapping[str, str], destination: Path | None) -> Path:
 
 async def request_backup(env: Mapping[str, str], path: Path) -> BackupReply:
     """Ask telemetry for a copy at ``path`` (on telemetry's machine)."""
-    try:
-        endpoints = endpoints_from_env(env, role="client")
-    except EndpointError as error:
-        raise AdminError(str(error), Exit.USAGE) from None
-    try:
-        async with BusClient("admin", endpoints) as client:
-            # One attempt: a retry of a backup that did happen would find its file taken.
-            return await client.request(
-                "telemetry",
-                Backup(path=str(path)),
-                expect=BackupReply,
-                timeout=BACKUP_TIMEOUT,
-                attempts=1,
-            )
-    except RequestTimeout:
-        raise AdminError(
-            "telemetry did not answer: is the bot running? (squadtime-admin status)",
-            Exit.UNREACHABLE,
-        ) from None
-    except RemoteError as error:
-        raise AdminError(f"telemetry refused the backup: {error}") from None
-    except BusError as error:
-        raise AdminError(f"the bus is not reachable: {error}", Exit.UNREACHABLE) from None
+    # One attempt: a retry of a backup that did happen would find its file taken.
+    return await ask_telemetry(
+        env,
+        Backup(path=str(path)),
+        expect=BackupReply,
+        timeout=BACKUP_TIMEOUT,
+        attempts=1,
+        refused="telemetry refused the backup",
+    )
 
 
 def backup(env: Mapping[str, str], destination: Path | None, *, as_json: bool) -> Exit:

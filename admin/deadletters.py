@@ -13,10 +13,8 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from admin.errors import AdminError, Exit
-from bus.client import BusClient
-from bus.endpoints import EndpointError, endpoints_from_env
-from bus.errors import BusError, RemoteError, RequestTimeout
+from admin.ask import ask_telemetry
+from admin.errors import Exit
 from bus.protocol import DeadLettersReply, GetDeadLetters
 
 TIMEOUT = 5.0
@@ -24,24 +22,9 @@ TIMEOUT = 5.0
 
 async def request_dead_letters(env: Mapping[str, str], limit: int) -> DeadLettersReply:
     """Ask telemetry for its latest ``limit`` dead letters."""
-    try:
-        endpoints = endpoints_from_env(env, role="client")
-    except EndpointError as error:
-        raise AdminError(str(error), Exit.USAGE) from None
-    try:
-        async with BusClient("admin", endpoints) as client:
-            return await client.request(
-                "telemetry", GetDeadLetters(limit=limit), expect=DeadLettersReply, timeout=TIMEOUT
-            )
-    except RequestTimeout:
-        raise AdminError(
-            "telemetry did not answer: is the bot running? (squadtime-admin status)",
-            Exit.UNREACHABLE,
-        ) from None
-    except RemoteError as error:
-        raise AdminError(f"telemetry refused: {error}") from None
-    except BusError as error:
-        raise AdminError(f"the bus is not reachable: {error}", Exit.UNREACHABLE) from None
+    return await ask_telemetry(
+        env, GetDeadLetters(limit=limit), expect=DeadLettersReply, timeout=TIMEOUT
+    )
 
 
 def describe(reply: DeadLettersReply) -> str:
