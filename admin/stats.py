@@ -1,13 +1,14 @@
 """``stats``: every graph of a database file (a backup) written into a folder.
 
-Rendering is CPU work that takes seconds per graph on a Pi: a progress bar shows it moving.
+The graphs are drawn as of the backup's last record, not as of today, so a backup copied off
+the Pi gives the same graphs whenever it is read. Rendering is CPU work that takes seconds
+per graph on a Pi: a progress bar shows it moving.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -45,7 +46,7 @@ def render_graphs(database: Path, out_dir: Path, *, out: TextIO = sys.stderr) ->
     if out_dir.exists() and not out_dir.is_dir():
         raise AdminError(f"{out_dir} exists and is not a folder", Exit.USAGE)
     try:
-        return render_database(database, out_dir, datetime.now(UTC), progress=ProgressBar(out))
+        return render_database(database, out_dir, progress=ProgressBar(out))
     except sqlite3.DatabaseError as error:
         raise AdminError(f"{database} is not a squadtime database: {error}", Exit.USAGE) from None
 

@@ -5,7 +5,8 @@ Measures, in one run and on the same data:
 - shared time by the per-channel sweep against the brute-force comparison of every pair of
   presence intervals (on a time slice when the full set would take too long, extrapolated by
   the square of the number of intervals, and said so in the output);
-- the time to run the analytics and draw all seven graphs in the render worker process;
+- the time to run the analytics and draw each of the seven graphs (and a member's week) in the
+  render worker process, over the year, with its PNG's size;
 - the worker's peak resident memory.
 
 Ends by printing one line of JSON with the figures.
@@ -33,6 +34,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from services.telemetry.analytics.charts import GraphKind
+from services.telemetry.analytics.export import GUILD_GRAPHS
 from services.telemetry.analytics.options import StatsRequest
 from services.telemetry.analytics.presence import ChannelPresence, presence_by_channel
 from services.telemetry.analytics.report import GuildReport
@@ -70,6 +72,8 @@ class Figures:
     brute_extrapolated: bool
     sweep_speedup: float
     render_seven_seconds: float
+    graph_seconds: dict[str, float]
+    graph_png_bytes: dict[str, int]
     worker_peak_rss_mib: float
 
 
@@ -184,20 +188,33 @@ def _check_equal(swept: dict[tuple[int, int], float], brute: dict[tuple[int, int
         raise SystemExit("sweep and brute force disagree: the benchmark is void")
 
 
-async def render_seven(dataset: GuildDataset, now: datetime, out_dir: Path) -> tuple[float, int]:
-    """Seconds to compute and draw the seven graphs in the worker, and its peak RSS in bytes."""
-    requests = [StatsRequest(kind, 365) for kind in GraphKind if kind is not GraphKind.TIMELINE]
+@dataclass(frozen=True, slots=True)
+class Renders:
+    """Time and PNG size of each graph drawn in the worker, and the worker's peak memory."""
+
+    seconds: dict[str, float]
+    png_bytes: dict[str, int]
+    peak_rss: int
+
+
+async def render_seven(dataset: GuildDataset, now: datetime, out_dir: Path) -> Renders:
+    """Compute and draw the seven graphs over the year, and the busiest member's week, in the
+    worker, one at a time (each with its own analytics, as ``/stats`` draws them)."""
+    requests = [StatsRequest(kind, 365) for kind in GUILD_GRAPHS]
     busiest = GuildReport(dataset, now, 7).members_in_voice_this_week()[0]
-    requests.append(StatsRequest(GraphKind.TIMELINE, member=busiest))
+    requests.append(StatsRequest(GraphKind.WEEK, member=busiest))
+    seconds: dict[str, float] = {}
+    sizes: dict[str, int] = {}
     async with GraphWorker() as worker:
         await worker.peak_rss_bytes()  # start the process outside the timing
-        began = time.perf_counter()
         for request in requests:
+            began = time.perf_counter()
             png = await worker.stats(request, dataset, now)
+            seconds[request.kind.value] = round(time.perf_counter() - began, 2)
+            sizes[request.kind.value] = len(png)
             (out_dir / f"{request.kind}.png").write_bytes(png)
-        elapsed = time.perf_counter() - began
         peak = await worker.peak_rss_bytes()
-    return elapsed, peak
+    return Renders(seconds, sizes, peak)
 
 
 def run(members: int, sessions: int, seed: int, brute_budget: int, out_dir: Path) -> Figures:
@@ -222,8 +239,12 @@ def run(members: int, sessions: int, seed: int, brute_budget: int, out_dir: Path
         say(f"brute force over the year: {race.brute_seconds:.2f} s")
     now = YEAR_START + timedelta(days=365)
     out_dir.mkdir(parents=True, exist_ok=True)
-    render_seconds, peak = asyncio.run(render_seven(dataset, now, out_dir))
-    say(f"seven graphs (analytics + drawing) in the worker: {render_seconds:.1f} s -> {out_dir}")
+    renders = asyncio.run(render_seven(dataset, now, out_dir))
+    render_seconds, peak = sum(renders.seconds.values()), renders.peak_rss
+    for name, took in renders.seconds.items():
+        say(f"  {name:<11} {took:6.2f} s  {renders.png_bytes[name] / 1024:6.0f} KiB PNG")
+    say(f"seven graphs and a week (analytics + drawing) in the worker: {render_seconds:.1f} s")
+    say(f"  -> {out_dir}")
     say(f"worker peak RSS: {peak / 2**20:.0f} MiB")
     return Figures(
         members=members,
@@ -237,6 +258,8 @@ def run(members: int, sessions: int, seed: int, brute_budget: int, out_dir: Path
         brute_extrapolated=race.extrapolated,
         sweep_speedup=round(race.brute_full_estimate / race.sweep_seconds, 1),
         render_seven_seconds=round(render_seconds, 2),
+        graph_seconds=renders.seconds,
+        graph_png_bytes=renders.png_bytes,
         worker_peak_rss_mib=round(peak / 2**20, 1),
     )
 

@@ -1291,9 +1291,39 @@ SchedulerReply = MemberReply | RosterReply | BoardReply
 
 
 type GraphName = Literal[
-    "community", "duos", "voice-time", "inactive", "weekdays", "months", "timeline"
+    "community", "duos", "voice-time", "inactive", "weekdays", "months", "timeline", "week"
 ]
 """The graphs of ``/stats``, by the names it gives them (``GraphKind``'s values)."""
+
+ALL_HISTORY = 0
+"""A graph's ``days`` that means everything recorded, not the last so many days."""
+
+GRAPH_TITLES: dict[GraphName, str] = {
+    "community": "Community network",
+    "duos": "Duo time",
+    "voice-time": "Time in voice",
+    "inactive": "Inactive members",
+    "weekdays": "Day of week",
+    "months": "Hours per month",
+    "timeline": "Weekly timeline",
+    "week": "A member's week",
+}
+"""What each graph is called in ``/stats``, on the dashboard and in the admin CLI: the one
+place a graph's title is spelled, so the three never drift apart."""
+
+GRAPH_DEFAULT_DAYS: dict[GraphName, int] = {
+    "community": 30,
+    "duos": 30,
+    "voice-time": 30,
+    "inactive": 84,
+    "weekdays": 91,
+    "months": ALL_HISTORY,
+    "timeline": 84,
+    "week": 7,
+}
+"""Each graph's period when none is asked for, fitted to its question: who plays with whom is
+this month's story, drift needs months (all the history), a trend needs twelve weeks, a
+day-of-week habit thirteen of each weekday. ``week`` always draws the current local week."""
 
 
 class GetDataVersion(RequestMessage, frozen=True, tag="get_data_version"):
@@ -1313,13 +1343,15 @@ class DataVersionReply(ReplyMessage, frozen=True, tag="data_version"):
 
 class GetGraph(RequestMessage, frozen=True, tag="get_graph"):
     """One graph of a guild as a PNG, drawn by telemetry's graph worker; opted-out members'
-    history is left out. ``member`` is for the timeline only. Answered with GraphReply;
-    refused with ``bad_period``, ``bad_request`` (no such graph, or a timeline without a
-    member) or ``no_data`` (no voice activity recorded yet)."""
+    history is left out. ``member`` is for ``week`` only. Answered with GraphReply;
+    refused with ``bad_period``, ``bad_request`` (no such graph, or a ``week``
+    without a member) or ``no_data`` (no voice activity recorded yet)."""
 
     guild_id: int
     graph: GraphName = "voice-time"
     days: int = 28
+    """The last so many local days, or ``ALL_HISTORY``; ``GRAPH_DEFAULT_DAYS`` has each
+    graph's own default."""
     member: int = 0
 
 

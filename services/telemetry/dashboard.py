@@ -207,7 +207,7 @@ class Dashboard:
 
     async def _graph(self, request: GetGraph) -> GraphReply:
         member = request.member or None
-        days = None if request.graph == "timeline" else request.days
+        days = None if request.graph == "week" else request.days
         checked = parse_stats_options(request.graph, days, member)
         if isinstance(checked, OptionsError):
             code = ErrorCode.BAD_PERIOD if "days" in checked.message else ErrorCode.BAD_REQUEST

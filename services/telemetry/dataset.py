@@ -2,7 +2,9 @@
 
 For the admin CLI, which works on a backup (the live database belongs to the service).
 Open sessions end at the guild's last seen event, the latest instant anyone can vouch
-for, as the reconciliation would close them.
+for, as the reconciliation would close them. Graphs of a backup are drawn as of that same
+instant, not as of the real now: the same file always gives the same graphs, and a backup
+read a week later does not show everyone as a week more inactive.
 """
 
 from __future__ import annotations
@@ -32,6 +34,17 @@ def guild_ids(path: Path) -> list[int]:
     """The guilds a database file knows."""
     with contextlib.closing(_read_only(path)) as connection:
         return [guild for (guild,) in connection.execute("SELECT guild_id FROM guilds")]
+
+
+def last_record(path: Path, guild_id: int) -> datetime | None:
+    """The guild's last seen event in a database file (``None`` when it has none)."""
+    with contextlib.closing(_read_only(path)) as connection:
+        row = connection.execute(
+            "SELECT last_seen FROM guilds WHERE guild_id = ?", (guild_id,)
+        ).fetchone()
+    if row is None or not row[0]:
+        return None
+    return _instant(row[0])
 
 
 def load_dataset(path: Path, guild_id: int) -> GuildDataset:
@@ -78,19 +91,26 @@ def load_dataset(path: Path, guild_id: int) -> GuildDataset:
 def render_database(
     path: Path,
     out_dir: Path,
-    now: datetime,
+    now: datetime | None = None,
     *,
     guild_id: int | None = None,
     progress: Callable[[RenderProgress], None] | None = None,
 ) -> list[Path]:
-    """Write every graph of one guild (or of each guild, one sub-folder per guild id)."""
-    if guild_id is not None:
-        return render_all(load_dataset(path, guild_id), now, out_dir, progress=progress)
+    """Write every graph of one guild (or of each guild, one sub-folder per guild id), as of
+    ``now`` or, by default, of each guild's last record."""
+    guilds = [guild_id] if guild_id is not None else guild_ids(path)
     written: list[Path] = []
-    for guild in guild_ids(path):
+    for guild in guilds:
         dataset = load_dataset(path, guild)
-        written += render_all(dataset, now, out_dir / str(guild), progress=progress)
+        as_of = now or last_record(path, guild) or _latest_end(dataset)
+        folder = out_dir if guild_id is not None else out_dir / str(guild)
+        written += render_all(dataset, as_of, folder, progress=progress)
     return written
+
+
+def _latest_end(dataset: GuildDataset) -> datetime:
+    # A guild never seen (no last_seen) yet holding sessions: its record ends with them.
+    return max((session.end for session in dataset.sessions), default=datetime.now(UTC))
 
 
 def _read_only(path: Path) -> sqlite3.Connection:

@@ -28,6 +28,7 @@ from pathlib import Path
 from bus.client import BusClient
 from bus.errors import BusError
 from bus.protocol import (
+    ALL_HISTORY,
     Choice,
     CommandSpec,
     FileUpload,
@@ -60,16 +61,6 @@ log = logging.getLogger(__name__)
 COMMAND = "stats"
 FOLLOW_UP_TIMEOUT = 10.0
 
-LABELS = {
-    GraphKind.NETWORK: "Community network",
-    GraphKind.DUOS: "Duo time",
-    GraphKind.VOICE_TIME: "Time in voice",
-    GraphKind.INACTIVE: "Inactive members",
-    GraphKind.WEEKDAYS: "Activity by weekday",
-    GraphKind.MONTHS: "Hours per month",
-    GraphKind.TIMELINE: "Weekly timeline of a member",
-}
-
 NOT_ALLOWED = "`/stats` is for moderators: it needs the **Manage Server** permission."
 NOT_OURS = "This command is not available right now; try again in a moment."
 NO_DATA = "No voice activity has been recorded for this server yet, so there is nothing to draw."
@@ -90,18 +81,20 @@ def stats_command() -> CommandSpec:
                 name="graph",
                 description="Which graph to draw",
                 required=True,
-                choices=[Choice(name=LABELS[kind], value=kind.value) for kind in GraphKind],
+                choices=[Choice(name=kind.label, value=kind.value) for kind in GraphKind],
             ),
             OptionSpec(
                 name="days",
-                description=f"How many days back ({MIN_DAYS}-{MAX_DAYS}; not for the timeline)",
+                description=(
+                    f"How many days back (1-{MAX_DAYS}, 0 for all; each graph has a default)"
+                ),
                 kind="integer",
                 min_value=MIN_DAYS,
                 max_value=MAX_DAYS,
             ),
             OptionSpec(
                 name="member",
-                description="Whose week to show (timeline only)",
+                description="Whose week to show (week only)",
                 kind="user",
             ),
         ],
@@ -177,15 +170,18 @@ def _private(content: str) -> InteractionResponse:
 
 
 def _caption(request: StatsRequest) -> str:
-    if request.kind is GraphKind.TIMELINE:
-        return f"Weekly timeline of <@{request.member}>, this week."
-    period = "today" if request.days == 1 else f"the last {request.days} days"
-    return f"{LABELS[request.kind]}, {period}."
+    if request.kind is GraphKind.WEEK:
+        return f"The week of <@{request.member}>, this week."
+    if request.days == ALL_HISTORY:
+        period = "all the history"
+    else:
+        period = "today" if request.days == 1 else f"the last {request.days} days"
+    return f"{request.kind.label}, {period}."
 
 
 def _filename(request: StatsRequest) -> str:
-    if request.kind is GraphKind.TIMELINE:
-        return f"timeline-{request.member}.png"
+    if request.kind is GraphKind.WEEK:
+        return f"week-{request.member}.png"
     return f"{request.kind.value}.png"
 
 

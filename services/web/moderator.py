@@ -7,12 +7,14 @@ import asyncio
 import json
 import logging
 from datetime import datetime, timedelta
-from typing import get_args
 
 from aiohttp import web
 
 from bus.errors import BusError, ErrorCode, RemoteError, caused_by_request
 from bus.protocol import (
+    ALL_HISTORY,
+    GRAPH_DEFAULT_DAYS,
+    GRAPH_TITLES,
     BoardReply,
     GetBoard,
     GetGuildConfig,
@@ -34,19 +36,9 @@ from services.web.context import web_of
 
 log = logging.getLogger(__name__)
 
-GRAPH_LABELS: dict[GraphName, str] = {
-    "community": "Community network",
-    "duos": "Duo time",
-    "voice-time": "Time in voice",
-    "inactive": "Inactive members",
-    "weekdays": "Activity by weekday",
-    "months": "Hours per month",
-    "timeline": "Weekly timeline of a member",
-}
-assert set(GRAPH_LABELS) == set(get_args(GraphName.__value__))
-PERIODS = (1, 7, 28, 90, 365)
+PERIODS = (ALL_HISTORY, 1, 7, 30, 84, 91, 365)
 MIN_DAYS, MAX_DAYS = 1, 365
-DEFAULT_DAYS = 28
+CSV_DAYS = 28
 
 
 async def board_page(request: web.Request) -> web.Response:
@@ -93,9 +85,9 @@ def _listening(request: web.Request) -> bool:
     return transport is not None and not transport.is_closing()
 
 
-def _days(raw: str | None) -> int:
+def _days(raw: str | None, default: int = CSV_DAYS) -> int:
     if raw is None or raw == "":
-        return DEFAULT_DAYS
+        return default
     if not raw.isascii() or not raw.isdigit() or not MIN_DAYS <= int(raw) <= MAX_DAYS:
         raise web.HTTPBadRequest(
             text=f"The period must be a whole number of days from {MIN_DAYS} to {MAX_DAYS},"
@@ -104,14 +96,28 @@ def _days(raw: str | None) -> int:
     return int(raw)
 
 
+def _graph_days(raw: str | None, graph: GraphName) -> int:
+    """The period of a graph; by default the graph's own, the same as ``/stats``'s."""
+    if raw == str(ALL_HISTORY):
+        return ALL_HISTORY
+    return _days(raw, GRAPH_DEFAULT_DAYS[graph])
+
+
+def period_label(days: int) -> str:
+    """How a period reads in the picker."""
+    if days == ALL_HISTORY:
+        return "all the history"
+    return "1 day" if days == 1 else f"{days} days"
+
+
 def _graph(raw: str | None) -> GraphName:
-    for name in GRAPH_LABELS:
+    for name in GRAPH_TITLES:
         if raw == name:
             return name
     if raw is None or raw == "":
         return "voice-time"
     raise web.HTTPBadRequest(
-        text=f"There is no graph called {raw[:30]!r}; choose one of {', '.join(GRAPH_LABELS)}."
+        text=f"There is no graph called {raw[:30]!r}; choose one of {', '.join(GRAPH_TITLES)}."
     )
 
 
@@ -126,25 +132,26 @@ async def _pickable(request: web.Request, guild_id: int) -> dict[int, str]:
 
 def _member(raw: str | None, members: dict[int, str], graph: GraphName) -> int:
     if raw is None or raw == "":
-        if graph == "timeline":
-            raise web.HTTPBadRequest(text="The timeline is drawn for one member: pick a member.")
+        if graph == "week":
+            raise web.HTTPBadRequest(text="A week is drawn for one member: pick a member.")
         return 0
     if not raw.isascii() or not raw.isdigit() or int(raw) not in members:
         raise web.HTTPBadRequest(
             text=f"{raw[:30]!r} is not a member of this server whose history is recorded."
         )
-    return int(raw) if graph == "timeline" else 0
+    return int(raw) if graph == "week" else 0
 
 
 async def graphs_page(request: web.Request) -> web.Response:
     site = web_of(request)
     access = await moderator_access(request, site.bus)
     query = request.query
-    graph, days = _graph(query.get("graph")), _days(query.get("days"))
+    graph = _graph(query.get("graph"))
+    days = _graph_days(query.get("days"), graph)
     members = await _pickable(request, access.guild_id)
     member = _member(query.get("member"), members, graph) if "member" in query else 0
     image, note = "", ""
-    if graph == "timeline" and not member:
+    if graph == "week" and not member:
         note = "Pick a member to see their week."
     else:
         image = f"/g/{access.guild_id}/graphs/{graph}.png?days={days}&member={member}"
@@ -152,10 +159,10 @@ async def graphs_page(request: web.Request) -> web.Response:
         "graphs.html",
         f"Graphs of {access.guild_name}",
         access=access,
-        graphs=list(GRAPH_LABELS.items()),
+        graphs=list(GRAPH_TITLES.items()),
         graph=graph,
-        label=GRAPH_LABELS[graph],
-        periods=sorted({*PERIODS, days}),
+        label=GRAPH_TITLES[graph],
+        periods=[(d, period_label(d)) for d in sorted({*PERIODS, days})],
         days=days,
         members=sorted(members.items(), key=lambda item: item[1].lower()),
         member=member,
@@ -168,10 +175,10 @@ async def graph_png(request: web.Request) -> web.Response:
     site = web_of(request)
     access = await moderator_access(request, site.bus)
     graph = _graph(request.match_info["graph"])
-    days = _days(request.query.get("days"))
+    days = _graph_days(request.query.get("days"), graph)
     raw_member = request.query.get("member", "")
     member = 0
-    if graph == "timeline" or raw_member not in ("", "0"):
+    if graph == "week" or raw_member not in ("", "0"):
         member = _member(raw_member, await _pickable(request, access.guild_id), graph)
     try:
         png = await site.graphs.png(access.guild_id, graph, days, member)

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from admin.stats import ProgressBar, render_graphs
+from services.telemetry.analytics.export import GUILD_GRAPHS
 from tests.admin.conftest import admin
 from tests.services.telemetry.test_stats import fill
 
@@ -14,14 +15,15 @@ GUILD = 4242
 
 
 def test_stats_writes_every_graph_with_progress(short_tmp: Path) -> None:
-    """Six guild graphs and members' timelines appear as PNGs; the bar counts up to the total."""
+    """The seven guild graphs and members' weeks appear as PNGs; the bar counts up to the
+    total."""
     database = short_tmp / "backup.db"
     fill(database, GUILD, [1, 2, 3, 4, 5], sessions=60, now=time.time())
     out = short_tmp / "graphs"
     done = admin("stats", str(database), str(out))
     assert done.returncode == 0, done.stderr
     written = sorted(p.name for p in (out / str(GUILD)).glob("*.png"))
-    assert {"community.png", "duos.png", "voice-time.png", "months.png"} <= set(written)
+    assert {f"{kind}.png" for kind in GUILD_GRAPHS} <= set(written)
     assert all(
         (out / str(GUILD) / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for name in written
     )

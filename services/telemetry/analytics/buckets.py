@@ -106,6 +106,14 @@ def split(
             index += 1
 
 
+def hours_per_bucket(intervals: Iterable[tuple[float, float]], buckets: Buckets) -> list[float]:
+    """Hours of ``intervals`` in each bucket (what lies outside the buckets is dropped)."""
+    hours = [0.0] * len(buckets)
+    for index, seconds in split(intervals, buckets):
+        hours[index] += seconds / 3600
+    return hours
+
+
 def last_days(now: datetime, days: int, tz: ZoneInfo) -> Period:
     """From local midnight ``days - 1`` days before today up to ``now``: ``days=1`` is today."""
     today = now.astimezone(tz).date()

@@ -11,9 +11,15 @@ from datetime import date
 from enum import StrEnum
 from typing import ClassVar
 
+from bus.protocol import GRAPH_DEFAULT_DAYS, GRAPH_TITLES
+
 
 class GraphKind(StrEnum):
-    """A graph the bot can draw; the value is its name in ``/stats`` and in file names."""
+    """A graph the bot can draw; the value is its name in ``/stats`` and in file names.
+
+    The values are ``bus.protocol.GraphName``'s (a test holds the two equal); titles and
+    default periods live beside that name, shared with the dashboard.
+    """
 
     NETWORK = "community"
     DUOS = "duos"
@@ -22,6 +28,17 @@ class GraphKind(StrEnum):
     WEEKDAYS = "weekdays"
     MONTHS = "months"
     TIMELINE = "timeline"
+    WEEK = "week"
+
+    @property
+    def label(self) -> str:
+        """The graph's name for people (``/stats`` choices, captions, the dashboard)."""
+        return GRAPH_TITLES[self.value]
+
+    @property
+    def default_days(self) -> int:
+        """The period drawn when none is asked for (``ALL_HISTORY`` for everything)."""
+        return GRAPH_DEFAULT_DAYS[self.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +94,10 @@ class InactiveRow:
     """One member on the inactivity chart."""
 
     name: str
-    days_since_seen: float | None
-    weekly_hours: tuple[float, ...]
+    days_since_seen: int | None
+    """Community days since their last day in voice (0: today), ``None`` if never seen."""
+    weekly_hours: tuple[float | None, ...]
+    """Hours per week; ``None`` for a week that ended before recording began (no data)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,26 +112,77 @@ class InactiveChart:
 
 @dataclass(frozen=True, slots=True)
 class WeekdayChart:
-    """Member-hours by local weekday and hour, with averages per weekday."""
+    """Which weekday each member plays on, and when in the week the community plays."""
 
     kind: ClassVar[GraphKind] = GraphKind.WEEKDAYS
     header: Header
+    members: tuple[tuple[str, tuple[float, ...]], ...]
+    """``(name, hours per weekday Monday first)``, the most present members first."""
+    shown_hours: tuple[int, ...]
+    """The local hours of the heat map's columns, in order (they may wrap past midnight):
+    only the hours that hold any play, so the map is not mostly empty columns."""
     hours: tuple[tuple[float, ...], ...]
+    """``hours[weekday][column]``: member-hours of that weekday in ``shown_hours[column]``."""
     averages: tuple[float, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class MonthColumn:
+    """One local calendar month on the monthly chart.
+
+    ``days_covered`` of its ``days_total`` local days lie within the period: fewer in the month
+    recording began and in the current month, which are then drawn as partial.
+    """
+
+    month: date
+    """The first day of the month."""
+    days_covered: int
+    days_total: int
+
+    @property
+    def partial(self) -> bool:
+        """Whether part of the month lies outside the period (its bar is not a whole month)."""
+        return self.days_covered < self.days_total
+
+
+@dataclass(frozen=True, slots=True)
 class MonthlyChart:
-    """Member-hours per local month."""
+    """Hours in voice per member per local month, stacked: top members, then the others."""
 
     kind: ClassVar[GraphKind] = GraphKind.MONTHS
     header: Header
-    months: tuple[tuple[date, float], ...]
+    months: tuple[MonthColumn, ...]
+    series: tuple[tuple[str, tuple[float, ...]], ...]
+    """``(name, hours per month)`` of the top members, most hours first."""
+    others: tuple[float, ...]
+    """Hours per month of every member not in ``series``, together."""
+    members_total: int
+    """How many members had time in voice in the period."""
+
+    def totals(self) -> tuple[float, ...]:
+        """Member-hours per month, everyone together."""
+        rows = [hours for _, hours in self.series] + [self.others]
+        return tuple(sum(column) for column in zip(*rows, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineChart:
+    """Each member's time in voice week by week: who is getting more or less active."""
+
+    kind: ClassVar[GraphKind] = GraphKind.TIMELINE
+    header: Header
+    week_starts: tuple[date, ...]
+    """The local first day of each rolling week, oldest first; the last one ends now."""
+    rows: tuple[tuple[str, tuple[float | None, ...]], ...]
+    """``(name, hours per week)``, most hours first; ``None`` for a week that ended before
+    recording began (no data, not zero)."""
+    members_total: int
+    """How many members had time in voice in the period."""
 
 
 @dataclass(frozen=True, slots=True)
 class TimelineBar:
-    """One bar of the weekly timeline: day 0 is Monday, hours are local wall time."""
+    """One bar of a member's week: day 0 is Monday, hours are local wall time."""
 
     day: int
     start_hour: float
@@ -121,10 +191,10 @@ class TimelineBar:
 
 
 @dataclass(frozen=True, slots=True)
-class TimelineChart:
-    """One member's local week in voice."""
+class WeekChart:
+    """One member's local week in voice, hour by hour."""
 
-    kind: ClassVar[GraphKind] = GraphKind.TIMELINE
+    kind: ClassVar[GraphKind] = GraphKind.WEEK
     header: Header
     monday: date
     bars: tuple[TimelineBar, ...]
@@ -139,4 +209,5 @@ type Chart = (
     | WeekdayChart
     | MonthlyChart
     | TimelineChart
+    | WeekChart
 )

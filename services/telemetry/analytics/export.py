@@ -9,14 +9,14 @@ from datetime import datetime
 from pathlib import Path
 
 from services.telemetry.analytics.charts import GraphKind
-from services.telemetry.analytics.options import DEFAULT_DAYS
 from services.telemetry.analytics.render import render_png
 from services.telemetry.analytics.report import GuildReport
 from services.telemetry.analytics.sessions import GuildDataset
 
 log = logging.getLogger(__name__)
 
-_SUMMARY_GRAPHS = tuple(kind for kind in GraphKind if kind is not GraphKind.TIMELINE)
+GUILD_GRAPHS = tuple(kind for kind in GraphKind if kind is not GraphKind.WEEK)
+"""The seven graphs of the whole guild; ``week`` is drawn per member."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,25 +34,39 @@ def render_all(
     now: datetime,
     out_dir: Path,
     *,
-    days: int = DEFAULT_DAYS,
-    timeline_members: Sequence[int] | None = None,
+    days: int | None = None,
+    week_members: Sequence[int] | None = None,
     progress: Callable[[RenderProgress], None] | None = None,
 ) -> list[Path]:
-    """Write ``<graph>.png`` per guild-wide graph and ``timeline-<user id>.png`` per member.
+    """Write ``<graph>.png`` for each of the seven guild graphs and ``week-<user id>.png`` per
+    member.
 
-    Timelines are drawn for ``timeline_members``, or when it is ``None`` for every member with
-    time in voice in the current local week. Returns the paths written, in order.
+    Each graph covers its own default period unless ``days`` is given. Weeks are drawn for
+    ``week_members``, or when it is ``None`` for every member with time in voice in the current
+    local week. Returns the paths written, in order.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = GuildReport(dataset, now, days)
-    members = report.members_in_voice_this_week() if timeline_members is None else timeline_members
+    reports: dict[int, GuildReport] = {}
+
+    def report(kind: GraphKind) -> GuildReport:
+        # Graphs sharing a period share one report, so its sweeps run once.
+        period = kind.default_days if days is None else days
+        if period not in reports:
+            reports[period] = GuildReport(dataset, now, period)
+        return reports[period]
+
+    members = (
+        report(GraphKind.WEEK).members_in_voice_this_week()
+        if week_members is None
+        else week_members
+    )
     jobs: list[tuple[GraphKind, int | None, Path]] = [
-        (kind, None, out_dir / f"{kind}.png") for kind in _SUMMARY_GRAPHS
+        (kind, None, out_dir / f"{kind}.png") for kind in GUILD_GRAPHS
     ]
-    jobs += [(GraphKind.TIMELINE, member, out_dir / f"timeline-{member}.png") for member in members]
+    jobs += [(GraphKind.WEEK, member, out_dir / f"week-{member}.png") for member in members]
     written: list[Path] = []
     for done, (kind, member, path) in enumerate(jobs, start=1):
-        path.write_bytes(render_png(kind, report.chart(kind, member)))
+        path.write_bytes(render_png(kind, report(kind).chart(kind, member)))
         written.append(path)
         log.debug("wrote %s (%d/%d)", path, done, len(jobs))
         if progress is not None:

@@ -9,26 +9,33 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from bus.protocol import ALL_HISTORY
 from services.telemetry.analytics.charts import GraphKind
 
-DEFAULT_DAYS = 30
-MIN_DAYS = 1
+MIN_DAYS = ALL_HISTORY
 MAX_DAYS = 365
 _NAMES = tuple(kind.value for kind in GraphKind)
+_ITS_OWN = -1  # a StatsRequest built without days: the graph's default period
 
 
 @dataclass(frozen=True, slots=True)
 class StatsRequest:
     """A valid ``/stats`` request.
 
-    ``days`` is the period: today and the ``days - 1`` local days before it. The timeline
-    always shows the current local week, so it takes no ``days``; it is the only graph that
-    takes a ``member`` (a user id).
+    ``days`` is the period: today and the ``days - 1`` local days before it, or all the
+    history (``ALL_HISTORY``); left out, it is the graph's own default period. A member's
+    ``week`` always shows the current local week, so it takes no ``days``; it is the only
+    graph that takes a ``member`` (a user id).
     """
 
     kind: GraphKind
-    days: int = DEFAULT_DAYS
+    days: int = _ITS_OWN
     member: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.days == _ITS_OWN:
+            # frozen: the default period is the graph's own, known only once kind is.
+            object.__setattr__(self, "days", self.kind.default_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,27 +60,30 @@ def _graph(value: object) -> GraphKind | OptionsError:
 
 def _days(kind: GraphKind, value: object) -> int | OptionsError:
     if value is None:
-        return DEFAULT_DAYS
-    if kind is GraphKind.TIMELINE:
+        return kind.default_days
+    if kind is GraphKind.WEEK:
         return OptionsError(
-            "The timeline always shows the current week: leave `days` out for this graph."
+            "A member's week is always the current week: leave `days` out for this graph."
         )
     # bool is an int subclass; a True here is a malformed payload, not one day.
     if not isinstance(value, int) or isinstance(value, bool):
-        return OptionsError(f"`days` must be a whole number from {MIN_DAYS} to {MAX_DAYS}.")
+        return OptionsError(
+            f"`days` must be a whole number from 1 to {MAX_DAYS} (or 0 for all the history)."
+        )
     if not MIN_DAYS <= value <= MAX_DAYS:
         return OptionsError(
-            f"`days` must be from {MIN_DAYS} to {MAX_DAYS}; {value} is out of range."
+            f"`days` must be from 1 to {MAX_DAYS} (or 0 for all the history);"
+            f" {value} is out of range."
         )
     return value
 
 
 def _member(kind: GraphKind, value: object) -> int | OptionsError | None:
-    if kind is GraphKind.TIMELINE:
+    if kind is GraphKind.WEEK:
         if value is None:
-            return OptionsError("The timeline needs a `member`: whose week should it show?")
+            return OptionsError("A week is drawn for one `member`: whose week should it show?")
     elif value is not None:
-        return OptionsError(f"`member` only applies to the `timeline` graph, not `{kind}`.")
+        return OptionsError(f"`member` only applies to the `week` graph, not `{kind}`.")
     else:
         return None
     # Discord sends user ids as strings of digits (snowflakes); a relay may already have

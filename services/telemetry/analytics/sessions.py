@@ -120,6 +120,13 @@ class GuildDataset:
     sessions: tuple[VoiceSession, ...]
     channel_names: Mapping[int, str] = field(default_factory=dict)
 
+    def first_record(self) -> datetime | None:
+        """When the guild's voice record begins: its earliest session (``None``: none yet).
+
+        Graphs draw the time before it as "no data", not as time nobody played.
+        """
+        return min((session.start for session in self.sessions), default=None)
+
     def __reduce__(self) -> tuple[object, ...]:
         # A dataset crosses to the render worker by pickle. A year of sessions as objects with
         # datetimes pickles in seconds; as five integer columns it takes a few milliseconds.

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bus.protocol import GuildConfig
-from services.telemetry.dataset import load_dataset, render_database
+from services.telemetry.analytics.export import GUILD_GRAPHS
+from services.telemetry.dataset import last_record, load_dataset, render_database
 from services.telemetry.ingest import Recorder
 from services.telemetry.store import set_config
 from tests.services.telemetry.events import GUILD, envelope, snapshot, voice
@@ -48,3 +49,16 @@ def test_render_database(db_path: Path, connection: sqlite3.Connection, recorder
     assert "community.png" in {path.name for path in written}
     for path in written:
         assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_backup_is_drawn_as_of_its_last_record(
+    db_path: Path, connection: sqlite3.Connection, recorder: Recorder
+) -> None:
+    """Without ``now``, the seven graphs are those of the guild's last record, whenever the
+    file is read: the same bytes as drawn explicitly as of that instant."""
+    _fill(connection, recorder)
+    assert last_record(db_path, GUILD) == datetime.fromtimestamp(T - 600, UTC)
+    plain = render_database(db_path, db_path.parent / "plain")
+    as_of = render_database(db_path, db_path.parent / "as-of", datetime.fromtimestamp(T - 600, UTC))
+    assert {path.name for path in plain} >= {f"{kind}.png" for kind in GUILD_GRAPHS}
+    assert [path.read_bytes() for path in plain] == [path.read_bytes() for path in as_of]

@@ -20,6 +20,7 @@ import pytest
 from bus.client import BusClient
 from bus.endpoints import Endpoints
 from bus.protocol import (
+    GRAPH_TITLES,
     Done,
     Envelope,
     ErrorReply,
@@ -219,13 +220,15 @@ def png_of(response: InteractionResponse) -> bytes:
 
 
 def test_the_command_offers_the_seven_graphs_to_moderators() -> None:
-    """/stats is an admin command whose graph choices are exactly the seven graphs."""
+    """/stats is an admin command whose graph choices are the seven graphs and a member's
+    week, titled as the protocol titles them; 0 days asks for all the history."""
     spec = stats_command()
     assert spec.admin
     graph, days, member = spec.options
     assert graph.required
     assert [choice.value for choice in graph.choices] == [kind.value for kind in GraphKind]
-    assert (days.kind, days.min_value, days.max_value) == ("integer", 1, 365)
+    assert [choice.name for choice in graph.choices] == list(GRAPH_TITLES.values())
+    assert (days.kind, days.min_value, days.max_value) == ("integer", 0, 365)
     assert member.kind == "user"
 
 
@@ -249,8 +252,8 @@ def test_only_manage_server_or_administrator_may_see_stats(permissions: int, all
     ("options", "expected"),
     [
         ({"graph": "duos", "days": "7"}, StatsRequest(GraphKind.DUOS, 7)),
-        ({"graph": "timeline", "member": "123"}, StatsRequest(GraphKind.TIMELINE, member=123)),
-        ({"graph": "months", "days": "-3"}, OptionsError("`days` must be from 1 to 365;")),
+        ({"graph": "week", "member": "123"}, StatsRequest(GraphKind.WEEK, member=123)),
+        ({"graph": "months", "days": "-3"}, OptionsError("`days` must be from 1 to 365 (or 0")),
         ({"graph": "months", "days": "7.5"}, OptionsError("`days` must be a whole number")),
         ({"graph": "duos", "days": "99999999999999999999"}, OptionsError("out of range")),
         ({"days": "7"}, OptionsError("Pick a graph:")),
@@ -297,7 +300,7 @@ def test_members_still_in_voice_count_until_now(short_tmp: Path) -> None:
 async def test_stats_community_network_answers_with_a_png(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
-    """A moderator's /stats community (and a member's timeline) comes back as a private PNG."""
+    """A moderator's /stats community (and a member's week) comes back as a private PNG."""
 
     async with Emulator() as emu:
         town = small_community(emu)
@@ -326,12 +329,12 @@ async def test_stats_community_network_answers_with_a_png(
                 town.admin,
                 town.text,
                 "stats",
-                {"graph": "timeline", "member": town.alice.user_id},
+                {"graph": "week", "member": town.alice.user_id},
             )
             shown = await emu.driver.settle(outcome, timeout=RENDER_WAIT)
             (picture,) = shown.attachments
-            assert picture.filename == f"timeline-{town.alice.user_id}.png"
-            assert_png(picture.data, PIXEL_SIZES[GraphKind.TIMELINE])
+            assert picture.filename == f"week-{town.alice.user_id}.png"
+            assert_png(picture.data, PIXEL_SIZES[GraphKind.WEEK])
             seen_by_alice = emu.driver.messages(town.text, town.alice)
             assert not any(message.attachments for message in seen_by_alice)
 
@@ -383,7 +386,7 @@ async def _tampered(endpoints: Endpoints, options: dict[str, str], guild_id: int
 
 @pytest.mark.within(120)
 async def test_bad_options_get_clear_private_errors(endpoints: Endpoints, short_tmp: Path) -> None:
-    """Out-of-range days, a timeline without member and an unknown graph are explained."""
+    """Out-of-range days, a week without member and an unknown graph are explained."""
 
     async with Emulator() as emu:
         town = small_community(emu)
@@ -395,16 +398,16 @@ async def test_bad_options_get_clear_private_errors(endpoints: Endpoints, short_
             await commands_synced(emu, "stats")
             cases: list[tuple[dict[str, str | int], str]] = [
                 (
-                    {"graph": "timeline"},
-                    "The timeline needs a `member`: whose week should it show?",
+                    {"graph": "week"},
+                    "A week is drawn for one `member`: whose week should it show?",
                 ),
                 (
                     {"graph": "community", "member": town.bob.user_id},
-                    "`member` only applies to the `timeline` graph, not `community`.",
+                    "`member` only applies to the `week` graph, not `community`.",
                 ),
                 (
-                    {"graph": "timeline", "days": 7, "member": town.bob.user_id},
-                    "The timeline always shows the current week: leave `days` out for this graph.",
+                    {"graph": "week", "days": 7, "member": town.bob.user_id},
+                    "A member's week is always the current week: leave `days` out for this graph.",
                 ),
             ]
             for options, message in cases:
@@ -417,7 +420,7 @@ async def test_bad_options_get_clear_private_errors(endpoints: Endpoints, short_
             # Discord's client keeps days within the declared bounds and the graph among
             # the choices...
             refused: list[tuple[dict[str, str | int], str]] = [
-                ({"graph": "duos", "days": 0}, "at least 1"),
+                ({"graph": "duos", "days": -1}, "at least 0"),
                 ({"graph": "months", "days": 10000}, "at most 365"),
                 ({"graph": "pie"}, "not a choice"),
             ]
@@ -426,11 +429,11 @@ async def test_bad_options_get_clear_private_errors(endpoints: Endpoints, short_
                     await emu.driver.slash(town.admin, town.text, "stats", options)
             # ...and telemetry refuses a tampered payload that goes past them.
             guild = town.guild.id
-            assert await _tampered(endpoints, {"graph": "duos", "days": "0"}, guild) == (
-                "`days` must be from 1 to 365; 0 is out of range."
+            assert await _tampered(endpoints, {"graph": "duos", "days": "-1"}, guild) == (
+                "`days` must be from 1 to 365 (or 0 for all the history); -1 is out of range."
             )
             assert await _tampered(endpoints, {"graph": "months", "days": "10000"}, guild) == (
-                "`days` must be from 1 to 365; 10000 is out of range."
+                "`days` must be from 1 to 365 (or 0 for all the history); 10000 is out of range."
             )
             unknown = await _tampered(endpoints, {"graph": "pie"}, guild)
             assert unknown.startswith("There is no graph called `pie`. Choose one of")

@@ -182,22 +182,22 @@ def test_forms_without_their_csrf_token_are_refused(endpoints: Endpoints, short_
 def test_bad_periods_and_members_are_400_with_a_reason(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
-    """days=0, days=abc, an unknown graph or member: 400 saying what is wrong."""
+    """days=-1, days=abc, an unknown graph or member: 400 saying what is wrong."""
 
     async def scenario() -> None:
         async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
             await log_in(http, site, w, w.town.admin)
             guild = f"{site.url}/g/{w.town.guild.id}"
             cases = {
-                "graphs?days=0": "from 1 to 365",
+                "graphs?days=-1": "from 1 to 365",
                 "graphs?days=abc": "from 1 to 365",
                 "graphs/duos.png?days=9999": "from 1 to 365",
                 "sessions.csv?days=-1": "from 1 to 365",
                 "graphs?graph=pie": "no graph called",
                 "graphs/pie.png": "no graph called",
-                "graphs?graph=timeline&member=123": "not a member",
-                "graphs/timeline.png?member=abc": "not a member",
-                "graphs/timeline.png": "pick a member",
+                "graphs?graph=week&member=123": "not a member",
+                "graphs/week.png?member=abc": "not a member",
+                "graphs/week.png": "pick a member",
             }
             for path, reason in cases.items():
                 async with http.get(f"{guild}/{path}", allow_redirects=False) as answer:

@@ -98,7 +98,13 @@ def test_graphs_are_drawn_once_per_data_and_follow_the_pickers(
             async with http.get(f"{guild}/graphs/duos.png?days=28") as answer:
                 assert (await answer.read()).startswith(PNG)
             assert site.site.graphs.drawn == drawn + 1, "another period is another graph"
-            timeline = f"{guild}/graphs/timeline.png?member={town.alice.user_id}"
+            async with http.get(f"{guild}/graphs?graph=months") as page:
+                text = await page.text()
+            # Each graph's own default period: hours per month over all the history.
+            assert f'src="/g/{town.guild.id}/graphs/months.png?days=0&amp;member=0"' in text
+            async with http.get(f"{guild}/graphs/timeline.png") as answer:
+                assert answer.status == 200, "the weekly timeline is the whole guild's"
+            timeline = f"{guild}/graphs/week.png?member={town.alice.user_id}"
             async with http.get(timeline) as answer:
                 assert answer.status == 200
             async with http.get(f"{guild}/members") as page:
@@ -114,7 +120,7 @@ def test_graphs_are_drawn_once_per_data_and_follow_the_pickers(
                     assert 'id="telemetry-state">off' in await answer.text()
             async with http.get(f"{guild}/members") as page:
                 assert f'data-user="{town.alice.user_id}"' not in await page.text()
-            async with http.get(f"{guild}/graphs?graph=timeline") as page:
+            async with http.get(f"{guild}/graphs?graph=week") as page:
                 assert f'value="{town.alice.user_id}"' not in await page.text()
             async with http.get(timeline) as answer:
                 assert answer.status == 400

@@ -18,6 +18,7 @@ from services.telemetry.analytics.charts import (
     NetworkChart,
     TimelineChart,
     VoiceTimeChart,
+    WeekChart,
     WeekdayChart,
 )
 from services.telemetry.analytics.render.sizes import DPI, PIXEL_SIZES
@@ -38,6 +39,7 @@ def render_png(kind: GraphKind, chart: Chart) -> bytes:
     from services.telemetry.analytics.render.inactive import render_inactive
     from services.telemetry.analytics.render.network import render_network
     from services.telemetry.analytics.render.timeline import render_timeline
+    from services.telemetry.analytics.render.week import render_week
     from services.telemetry.analytics.render.weekdays import render_weekdays
 
     match chart:
@@ -55,5 +57,7 @@ def render_png(kind: GraphKind, chart: Chart) -> bytes:
             return render_months(chart)
         case TimelineChart():
             return render_timeline(chart)
+        case WeekChart():
+            return render_week(chart)
         case _:
             assert_never(chart)

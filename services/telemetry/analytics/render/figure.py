@@ -90,12 +90,15 @@ def png_bytes(fig: Figure) -> bytes:
 
 
 def draw_header(fig: Figure, header: Header, ax: Axes | None = None) -> None:
-    """The title on top of the figure, the subtitle (period, timezone) above ``ax``."""
-    fig.suptitle(label(header.title, 80), fontsize=17, color=INK, fontweight="bold")
+    """The title on top of the figure, the subtitle (period, timezone) above ``ax``, or under
+    the title when the figure has several panels with titles of their own."""
     if ax is not None:
+        fig.suptitle(label(header.title, 80), fontsize=17, color=INK, fontweight="bold")
         ax.set_title(label(header.subtitle, 110), fontsize=11, color=SUBTLE, pad=10)
     else:
-        fig.text(0.5, 0.9, label(header.subtitle, 110), ha="center", fontsize=11, color=SUBTLE)
+        # One suptitle of two lines: constrained layout leaves room for it, not for free text.
+        title = label(header.title, 80)
+        fig.suptitle(f"{title}\n{label(header.subtitle, 110)}", fontsize=14, color=INK)
 
 
 def hours_text(hours: float) -> str:

@@ -12,6 +12,7 @@ PIXEL_SIZES: dict[GraphKind, tuple[int, int]] = {
     GraphKind.INACTIVE: (1200, 800),
     GraphKind.WEEKDAYS: (1200, 800),
     GraphKind.MONTHS: (1200, 800),
-    GraphKind.TIMELINE: (1200, 700),
+    GraphKind.TIMELINE: (1200, 900),
+    GraphKind.WEEK: (1200, 700),
 }
 """Width x height in pixels; Discord shows up to about 1200 px wide before scaling down."""

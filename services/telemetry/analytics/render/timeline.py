@@ -1,60 +1,61 @@
-"""A member's week: one lane per day, bars where they were in voice, coloured by channel."""
+"""The weekly timeline: one row per member, one cell per week, hours in voice in each.
+
+A members x weeks heat map rather than lines: sixteen lines already tangle, three hundred are
+a smudge, while a heat map keeps one readable row per member (the most present thirty) and
+shows a fading or brightening row at a glance. The arrow after a name compares the member's
+last third of the weeks with their first third.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
 
-from matplotlib.patches import Patch
-
-from services.telemetry.analytics.calendar import WEEKDAYS
 from services.telemetry.analytics.charts import GraphKind, TimelineChart
 from services.telemetry.analytics.render.figure import (
-    INK,
-    PALETTE,
-    SUBTLE,
     draw_header,
+    empty_note,
     figure,
-    hours_text,
     label,
     png_bytes,
 )
+from services.telemetry.analytics.render.heat import hours_grid
+
+_CHANGE = 0.25  # a third of the weeks 25 % above or below the first reads as a trend
+
+
+def trend(weeks: Sequence[float | None]) -> str:
+    """``↑`` more active lately, ``↓`` less, ``→`` steady, from weeks with data."""
+    known = [hours for hours in weeks if hours is not None]
+    third = len(known) // 3
+    if third == 0:
+        return ""
+    before, lately = sum(known[:third]), sum(known[-third:])
+    if lately > before * (1 + _CHANGE):
+        return "\u2191"
+    if lately < before * (1 - _CHANGE):
+        return "\u2193"
+    return "\u2192"
 
 
 def render_timeline(chart: TimelineChart) -> bytes:
-    """Monday to Sunday from top to bottom, 00:00 to 24:00 from left to right."""
+    """Members top to bottom (most hours first), weeks left to right (oldest first)."""
     with figure(GraphKind.TIMELINE) as fig:
         ax = fig.add_subplot()
         draw_header(fig, chart.header, ax)
-        channels = sorted({bar.channel for bar in chart.bars})
-        colours = {name: PALETTE[index % len(PALETTE)] for index, name in enumerate(channels)}
-        for bar in chart.bars:
-            ax.barh(
-                bar.day,
-                bar.end_hour - bar.start_hour,
-                left=bar.start_hour,
-                height=0.6,
-                color=colours[bar.channel],
-            )
-        days = [f"{WEEKDAYS[day]} {chart.monday + timedelta(days=day):%d %b}" for day in range(7)]
-        ax.set_yticks(range(7), labels=days, fontsize=11)
-        ax.set_ylim(6.6, -0.6)
-        ax.set_xlim(0, 24)
-        ax.set_xticks(range(0, 25, 2), labels=[f"{h:02d}:00" for h in range(0, 25, 2)])
-        ax.set_xticks(range(25), minor=True)
-        ax.grid(axis="x", which="both", color="#E5E5E5")
-        ax.set_axisbelow(True)
-        ax.set_xlabel(f"local time; {hours_text(chart.total_hours)} in voice this week", color=INK)
-        ax.spines[["top", "right"]].set_visible(False)
-        if channels:
-            handles = [Patch(color=colours[name], label=label(name, 30)) for name in channels]
-            ax.legend(
-                handles=handles,
-                loc="upper center",
-                bbox_to_anchor=(0.5, -0.12),
-                ncols=min(len(handles), 5),
-                frameon=False,
-                fontsize=10,
-            )
-        else:
-            ax.text(12, 3, "No time in voice this week.", ha="center", fontsize=14, color=SUBTLE)
+        if not chart.rows:
+            ax.set_axis_off()
+            empty_note(fig, "Nobody was in voice in this period.")
+            return png_bytes(fig)
+        names = [f"{label(name)} {trend(weeks)}".rstrip() for name, weeks in chart.rows]
+        hours_grid(
+            fig,
+            ax,
+            [weeks for _, weeks in chart.rows],
+            rows=names,
+            columns=[f"{start:%d %b}" for start in chart.week_starts],
+            legend="hours in voice that week",
+        )
+        shown = len(chart.rows)
+        note = f"{shown} of {chart.members_total} members, " if shown < chart.members_total else ""
+        ax.set_xlabel(f"{note}week starting", fontsize=11)
         return png_bytes(fig)

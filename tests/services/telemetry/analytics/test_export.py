@@ -16,12 +16,13 @@ NOW = local(PARIS, 2025, 6, 1, 12)
 
 
 def test_render_all_writes_seven_graphs_with_progress(tmp_path: Path) -> None:
-    """Six guild graphs and the requested timeline are written, progress reported per graph."""
+    """The seven guild graphs and the requested member's week are written, progress reported
+    per graph."""
     dataset = community(seed=3)
     member = GuildReport(dataset, NOW, 30).members_in_voice_this_week()[0]
     seen: list[RenderProgress] = []
     written = render_all(
-        dataset, NOW, tmp_path / "graphs", timeline_members=[member], progress=seen.append
+        dataset, NOW, tmp_path / "graphs", week_members=[member], progress=seen.append
     )
     names = [path.name for path in written]
     assert names == [
@@ -31,20 +32,21 @@ def test_render_all_writes_seven_graphs_with_progress(tmp_path: Path) -> None:
         "inactive.png",
         "weekdays.png",
         "months.png",
-        f"timeline-{member}.png",
+        "timeline.png",
+        f"week-{member}.png",
     ]
-    assert [(step.done, step.total) for step in seen] == [(n, 7) for n in range(1, 8)]
+    assert [(step.done, step.total) for step in seen] == [(n, 8) for n in range(1, 9)]
     assert [step.path for step in seen] == written
     for path, step in zip(written, seen, strict=True):
         assert_png(path.read_bytes(), PIXEL_SIZES[step.kind])
-    assert seen[-1].kind is GraphKind.TIMELINE
+    assert seen[-1].kind is GraphKind.WEEK
 
 
-def test_render_all_draws_a_timeline_for_everyone_active_this_week(tmp_path: Path) -> None:
-    """Without a member list, every member in voice this week gets a timeline."""
+def test_render_all_draws_a_week_for_everyone_active_this_week(tmp_path: Path) -> None:
+    """Without a member list, every member in voice this week gets their week drawn."""
     dataset = community(seed=3, sessions=80, members=8)
     active = GuildReport(dataset, NOW, 30).members_in_voice_this_week()
     written = render_all(dataset, NOW, tmp_path, days=7)
-    timelines = sorted(path.name for path in written if path.name.startswith("timeline-"))
-    assert timelines == sorted(f"timeline-{member}.png" for member in active)
+    weeks = sorted(path.name for path in written if path.name.startswith("week-"))
+    assert weeks == sorted(f"week-{member}.png" for member in active)
     assert len(active) > 1

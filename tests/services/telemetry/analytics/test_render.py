@@ -24,8 +24,7 @@ ODD_NAMES = ["$5 Bob$ 🎮", "日本のプレイヤー", "Zoë \\mathrm{x} ^_^",
 def charts(report: GuildReport, member: int) -> dict[GraphKind, Chart]:
     """One chart of each kind from a report."""
     return {
-        kind: report.chart(kind, member if kind is GraphKind.TIMELINE else None)
-        for kind in GraphKind
+        kind: report.chart(kind, member if kind is GraphKind.WEEK else None) for kind in GraphKind
     }
 
 
@@ -47,6 +46,7 @@ def test_every_graph_is_a_png_of_its_size(
 
 def test_sizes_fit_discord() -> None:
     """All graphs are 1200 px wide, at most 1000 px tall, at 100 dpi."""
+    assert set(PIXEL_SIZES) == set(GraphKind)
     assert DPI == 100
     assert all(width == 1200 and 700 <= height <= 1000 for width, height in PIXEL_SIZES.values())
 
@@ -66,7 +66,10 @@ def test_graphs_render_with_no_sessions(kind: GraphKind) -> None:
         GraphKind.DUOS,
         GraphKind.VOICE_TIME,
         GraphKind.INACTIVE,
+        GraphKind.WEEKDAYS,
+        GraphKind.MONTHS,
         GraphKind.TIMELINE,
+        GraphKind.WEEK,
     ],
 )
 def test_odd_display_names_render_without_warnings(kind: GraphKind) -> None:
