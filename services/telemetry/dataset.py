@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from services.runtime.clock import wall_time
 from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry.analytics.export import RenderProgress, render_all
 from services.telemetry.analytics.sessions import (
@@ -110,7 +111,8 @@ def render_database(
 
 def _latest_end(dataset: GuildDataset) -> datetime:
     # A guild never seen (no last_seen) yet holding sessions: its record ends with them.
-    return max((session.end for session in dataset.sessions), default=datetime.now(UTC))
+    empty = datetime.fromtimestamp(wall_time(), UTC)  # nothing recorded: drawn as of now
+    return max((session.end for session in dataset.sessions), default=empty)
 
 
 def _read_only(path: Path) -> sqlite3.Connection:

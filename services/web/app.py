@@ -17,7 +17,6 @@ import asyncio
 import logging
 import os
 import secrets
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from cryptography.fernet import Fernet
 
 from bus.errors import BusError
 from bus.protocol import EndWebSessions, GetMember, MemberReply, OpenWebSession, WebSessionReply
+from services.runtime.clock import wall_time
 from services.web import login, member, moderator
 from services.web.access import (
     CSRF,
@@ -162,7 +162,7 @@ async def callback(request: web.Request) -> web.Response:
         return site.page("login.html", "Log in", configured=True, message=str(error), status=502)
     after = session.get(NEXT)
     secret = secrets.token_urlsafe(24)
-    now = time.time()
+    now = wall_time()  # a session's lifetime is real time, not community time
     opened = OpenWebSession(
         token=session_token(secret),
         user_id=who.user_id,
