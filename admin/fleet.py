@@ -23,6 +23,8 @@ CONFIG = REPO / "supervisord.conf"
 GROUP = "squadtime"
 PROGRAMS = ("bus", "telemetry", "gateway", "scheduler", "voice", "web")
 SERVICES = ("telemetry", "gateway", "scheduler", "voice", "web")
+LIVE_STATES = frozenset({"RUNNING", "STARTING", "BACKOFF"})
+"""States in which supervisord runs a program or will start it again by itself."""
 """The programs that join the bus and publish heartbeats (the broker does not)."""
 
 
@@ -144,11 +146,17 @@ class Supervisor:
             self._call("stopProcessGroup", GROUP, True)
             self._call("startProcessGroup", GROUP, True)
             return
-        name = f"{GROUP}:{program}"
+        self.ensure_stopped(program)
+        self._call("startProcess", f"{GROUP}:{program}", True)
+
+    def ensure_stopped(self, program: str) -> bool:
+        """Stop ``program`` if supervisord runs it or means to (BACKOFF: a crash-looping
+        program is started again by itself); whether it had to be stopped."""
         state = next((p.state for p in self.programs() if p.name == program), "")
-        if state in {"RUNNING", "STARTING", "BACKOFF"}:
-            self._call("stopProcess", name, True)
-        self._call("startProcess", name, True)
+        if state not in LIVE_STATES:
+            return False
+        self._call("stopProcess", f"{GROUP}:{program}", True)
+        return True
 
     def stop(self, program: str) -> None:
         """Stop one program and wait until it has exited."""

@@ -34,14 +34,17 @@ def _saved_copy(database: Path, label: str) -> Path:
     return database.with_name(f"{database.name}.before-{label}")
 
 
-def _stop_telemetry(env: Mapping[str, str]) -> None:
-    """Stop telemetry if supervisord runs it (a first install has no fleet yet)."""
+def stop_telemetry(env: Mapping[str, str]) -> bool:
+    """Stop telemetry if supervisord runs it or will restart it (a crash-looping release
+    would otherwise open the database mid-swap); False when there is no fleet (a first
+    install) or telemetry was already stopped."""
     supervisor = Supervisor.from_env(env)
     if not supervisor.socket.exists():
-        return
-    with contextlib.suppress(AdminError):
-        if any(p.name == "telemetry" and p.state == "RUNNING" for p in supervisor.programs()):
-            supervisor.stop("telemetry")
+        return False
+    try:
+        return supervisor.ensure_stopped("telemetry")
+    except AdminError:
+        return False  # a stale socket: no supervisord behind it
 
 
 def migrate_database(env: Mapping[str, str], label: str) -> dict[str, object]:
@@ -49,7 +52,7 @@ def migrate_database(env: Mapping[str, str], label: str) -> dict[str, object]:
     database = database_path(env)
     if not database.exists():
         return {"database": str(database), "from": 0, "to": 0, "saved": None}
-    _stop_telemetry(env)
+    stop_telemetry(env)
     with contextlib.closing(sqlite3.connect(database, isolation_level=None)) as connection:
         before = schema_version(connection)
         saved = None
@@ -74,7 +77,7 @@ def restore_database(env: Mapping[str, str], label: str) -> dict[str, object]:
     copy = _saved_copy(database, label)
     if not copy.exists():
         return {"database": str(database), "restored": None}
-    _stop_telemetry(env)
+    stop_telemetry(env)
     for suffix in SIDE_FILES:
         database.with_name(database.name + suffix).unlink(missing_ok=True)
     copy.chmod(0o600)

@@ -6,8 +6,9 @@ the database's only user: when the fleet runs it is stopped for the swap and sta
 after (it migrates an older schema at start); the events recorded meanwhile wait in their
 publishers' queues (at-least-once), so none is lost. The database it replaces is kept
 beside it, ``telemetry.db.replaced-<stamp>`` (0600), so a wrong restore can be undone. The
-backup is copied next to the live file, synced, made 0600 and renamed into place: a power
-cut leaves the old database or the new one, never half of each.
+backup is copied next to the live file, synced, made 0600 and renamed over it (the old file
+kept under a second name first): a power cut leaves the old database or the new one,
+never half of each, and never none.
 
 A backup from before today's post does not make the bot post today again: the scheduler
 finds its message of the day in the channel before it posts (``services/scheduler/daily.py``)
@@ -57,14 +58,16 @@ def check_backup(backup: Path) -> int:
     return version
 
 
-def _telemetry_running(supervisor: Supervisor) -> bool:
+def _fleet(env: Mapping[str, str]) -> Supervisor | None:
+    """supervisord's control, when it answers (a fresh install has no fleet yet)."""
+    supervisor = Supervisor.from_env(env)
     if not supervisor.socket.exists():
-        return False
+        return None
     try:
-        programs = supervisor.programs()
+        supervisor.programs()
     except AdminError:
-        return False  # a stale socket: supervisord is not there
-    return any(p.name == "telemetry" and p.state in {"RUNNING", "STARTING"} for p in programs)
+        return None  # a stale socket: supervisord is not there
+    return supervisor
 
 
 def _copy_private(source: Path, target: Path) -> None:
@@ -76,33 +79,55 @@ def _copy_private(source: Path, target: Path) -> None:
         os.fsync(out.fileno())
 
 
+def _fold_wal(database: Path) -> None:
+    """Fold the write-ahead log into the main file, so the file kept aside is the whole
+    database even if telemetry was killed rather than stopped; a damaged one (often why it
+    is restored) is kept as it is."""
+    with (
+        contextlib.suppress(sqlite3.DatabaseError),
+        contextlib.closing(sqlite3.connect(database, isolation_level=None)) as connection,
+    ):
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def restore(env: Mapping[str, str], backup: Path, now: datetime | None = None) -> Exit:
     """Replace the live database with ``backup``; print what was done."""
     version = check_backup(backup)
     database = database_path(env)
     database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    supervisor = Supervisor.from_env(env)
-    running = _telemetry_running(supervisor)
-    if running:
-        print("stopping telemetry for the swap")
-        supervisor.stop("telemetry")
+    fleet = _fleet(env)
+    if fleet is not None and fleet.ensure_stopped("telemetry"):
+        print("telemetry stopped for the swap")
     incoming = database.with_name(f".{database.name}.restoring")
     try:
         _copy_private(backup, incoming)
         if database.exists():
+            _fold_wal(database)
             stamp = f"{now or datetime.now(UTC):%Y%m%d-%H%M%S}"
             kept = database.with_name(f"{database.name}.replaced-{stamp}")
-            # Checkpointed by telemetry's clean stop, so the main file is the whole database.
-            database.replace(kept)
+            kept.unlink(missing_ok=True)  # a restore in the same second: the newer wins
+            # A second name for the old file, then one rename over it: at every instant
+            # telemetry.db is the old database or the restored one, never missing.
+            os.link(database, kept)
             kept.chmod(PRIVATE)
             print(f"the database it replaces is kept as {kept}")
         for suffix in SIDE_FILES:
             database.with_name(database.name + suffix).unlink(missing_ok=True)
         incoming.replace(database)
+        _sync_folder(database.parent)
     finally:
         incoming.unlink(missing_ok=True)
-        if running:
-            supervisor.restart("telemetry")
+        if fleet is not None:
+            # Started again whatever its state was: a crash-looping one gets the good file.
+            fleet.restart("telemetry")
             print("telemetry started again; it migrates an older schema as it starts")
     print(f"restored {backup} (schema {version}) as {database}")
     return Exit.OK

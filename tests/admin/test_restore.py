@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import sqlite3
 import stat
 from pathlib import Path
@@ -11,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from emulator import Emulator
+from emulator.options import OptionValue
 from emulator.seen import SeenMessage
 from services.telemetry.database import connect
 from services.telemetry.schema import LATEST
 from tests.admin.conftest import admin
 from tests.faults.support import HEADER, HOURS, STEP, SupervisedFleet, Town, build_town
-from tests.helpers import eventually, midday_zone
+from tests.helpers import eventually, midday_zone, until_answered
 
 
 def database_with(path: Path, names: list[str]) -> Path:
@@ -57,6 +59,33 @@ def test_a_backup_restored_into_a_fresh_install_replaces_nothing(short_tmp: Path
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
 
 
+def test_the_replaced_database_keeps_what_only_its_log_held(short_tmp: Path) -> None:
+    """Telemetry killed, not stopped: the rows still in the write-ahead log are in the copy
+    kept aside, not deleted with the log."""
+    killed = short_tmp / "data" / "telemetry.db"
+    database_with(killed, ["Ana"])
+    writer = sqlite3.connect(killed, isolation_level=None)
+    try:
+        writer.execute("PRAGMA wal_autocheckpoint = 0")  # the rows stay in the log
+        writer.execute("INSERT INTO probe VALUES ('Ben')")
+        snapshot = short_tmp / "snapshot"
+        snapshot.mkdir()
+        for name in ("telemetry.db", "telemetry.db-wal"):
+            shutil.copy(killed.with_name(name), snapshot / name)  # the files as a kill leaves them
+    finally:
+        writer.close()
+    backup = database_with(short_tmp / "backup.db", ["Cleo"])
+    done = admin(
+        "restore",
+        str(backup),
+        env={"SQUADTIME_DATA_DIR": str(snapshot), "SQUADTIME_RUNTIME_DIR": str(short_tmp / "run")},
+    )
+    assert done.returncode == 0, done.stderr
+    (kept,) = snapshot.glob("telemetry.db.replaced-*")
+    assert names(kept) == ["Ana", "Ben"]
+    assert names(snapshot / "telemetry.db") == ["Cleo"]
+
+
 @pytest.mark.parametrize(
     ("content", "status", "reason"),
     [
@@ -94,17 +123,20 @@ async def _config(emu: Emulator, town: Town) -> SeenMessage:
     await eventually(
         lambda: "config" in {c.name for c in emu.world.commands.values()}, 2 * STEP, "commands"
     )
-    for command, options in (
+    steps: list[tuple[str, dict[str, OptionValue]]] = [
         ("config timezone", {"zone": midday_zone()}),
         ("config window", {"start": 12, "hours": len(HOURS)}),
         ("config time", {"time": "00:00"}),
         ("config channel", {"channel": town.text.id}),
-    ):
-        for _ in range(20):  # telemetry may still be starting: the admin asks again
+    ]
+    for command, options in steps:
+
+        async def saved(command: str = command, options: dict[str, OptionValue] = options) -> bool:
+            # Telemetry may still be starting: the admin asks again, as a person would.
             outcome = await emu.driver.slash(town.admin, town.text, command, options)
-            if outcome.message and outcome.message.content.startswith("Saved."):
-                break
-            await asyncio.sleep(0.5)
+            return bool(outcome.message and outcome.message.content.startswith("Saved."))
+
+        await until_answered(saved, 2 * STEP, f"/{command} saved")
     await eventually(lambda: bool(_posts(emu, town)), STEP, "today's message")
     return _posts(emu, town)[0]
 
