@@ -19,14 +19,16 @@ from admin.ask import ask_telemetry
 from admin.errors import AdminError, Exit
 from admin.remote import Host
 from bus.protocol import Backup, BackupReply
+from services.telemetry.daily_backups import backup_name as daily_backup_name
 
 BACKUP_TIMEOUT = 120.0
 """A backup copies every page; a few hundred megabytes on an SD card take a while."""
 
 
 def backup_name(now: datetime | None = None) -> str:
-    moment = now or datetime.now(UTC)
-    return f"squadtime-{moment:%Y%m%d-%H%M%S}.db"
+    """The name telemetry's daily backups have too: a manual one in the default folder
+    counts among the daily ones (and is pruned with them; keep a keepsake elsewhere)."""
+    return daily_backup_name((now or datetime.now(UTC)).timestamp())
 
 
 def target_path(env: Mapping[str, str], destination: Path | None) -> Path:

@@ -268,8 +268,9 @@ class Rehearsal:
         shutil.copy(self.work / "keys" / "id.pub", self.root / "root" / "deploy.pub")
         self.token = secrets.token_urlsafe(24)
         token_file = self.root / "root" / "token"
-        token_file.write_text(self.token + "\n")
-        token_file.chmod(0o600)
+        # Private from its first byte, as install.sh makes the real one.
+        with os.fdopen(os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(self.token + "\n")
         out = self._inside(
             "cd /root/squadtime && deploy/install.sh --ssh-key /root/deploy.pub"
             " --token-file /root/token 2>&1",

@@ -39,12 +39,16 @@ while (($#)); do
     esac
 done
 # Discord's voice calls are end-to-end encrypted (DAVE); nextcord's voice extra encrypts
-# with dave.py, which ships wheels for 64-bit ARM and x86-64 only.
-case "$(uname -m)" in
-    aarch64|arm64|x86_64|amd64) ;;
-    *) die "this is a $(uname -m) CPU: squadtime needs 64-bit ARM (aarch64) or x86-64, because" \
-           "its voice encryption library (dave.py) exists for no other; on a Raspberry Pi," \
-           "install the 64-bit Raspberry Pi OS (a Pi 3, 4 or 5)" ;;
+# with dave.py, which ships wheels for 64-bit ARM and x86-64 only. The system's programs
+# decide, not the kernel: a 32-bit Raspberry Pi OS on a Pi 4 or 5 runs a 64-bit kernel
+# (uname -m: aarch64) under an armhf userland that no wheel fits.
+arch="$(dpkg --print-architecture 2>/dev/null || uname -m)"
+case "$arch" in
+    arm64|aarch64|amd64|x86_64) ;;
+    *) die "this system is $arch (its kernel: $(uname -m)): squadtime needs a 64-bit ARM" \
+           "(arm64) or x86-64 system, because its voice encryption library (dave.py) exists" \
+           "for no other; on a Raspberry Pi, install the 64-bit Raspberry Pi OS (a Pi 3, 4" \
+           "or 5)" ;;
 esac
 ((EUID == 0)) || die "run as root (sudo $0)"
 [[ -z "$ssh_key" || -r "$ssh_key" ]] || die "cannot read the SSH key $ssh_key"

@@ -115,7 +115,7 @@ def copy_off(path: Path, policy: BackupPolicy) -> str:
         target = policy.copy_to.rstrip("/") + "/"
         options = ["-F", str(policy.ssh_config)] if policy.ssh_config else []
         done = subprocess.run(
-            ["scp", "-B", "-q", "-p", "-o", "ConnectTimeout=20", *options, str(path), target],
+            ["scp", "-B", "-q", "-p", "-o", "ConnectTimeout=20", *options, "--", str(path), target],
             capture_output=True,
             text=True,
             timeout=COPY_TIMEOUT,
@@ -147,7 +147,12 @@ def take_backup(database: Path, folder: Path, policy: BackupPolicy, moment: floa
     """One scheduled backup: the copy, the pruning, the copy off the Pi; each step logged."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     target = folder / backup_name(moment)
-    size = backup_database(database, target)
+    # Written under a name no reader counts, then renamed: a backup cut short (a stop, a
+    # full disk) is never taken for the newest one, nor makes a good old one be pruned.
+    partial = folder / f".{target.name}.partial"
+    partial.unlink(missing_ok=True)
+    size = backup_database(database, partial)
+    partial.replace(target)
     gone = prune(folder, policy.keep)
     log.info(
         "daily backup %s (%d bytes); %d kept, %d older removed",

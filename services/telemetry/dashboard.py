@@ -43,6 +43,7 @@ from bus.protocol import (
     PrivacyReply,
     WebSessionReply,
 )
+from services.runtime.clock import wall_time
 from services.runtime.playtime import usual_hours, window_of
 from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry import days as stored_days
@@ -197,7 +198,8 @@ class Dashboard:
                 )
                 return WebSessionReply(user_id=user_id, guild_ids=guild_ids)
             case FindWebSession(token=token):
-                user_id, guild_ids = await db.call(websessions.find_session, token)
+                # Real time: a session's life is a timer, not community time.
+                user_id, guild_ids = await db.call(websessions.find_session, token, wall_time())
                 return WebSessionReply(user_id=user_id, guild_ids=guild_ids)
             case EndWebSessions(token=token, everywhere=everywhere):
                 ended = await db.call(websessions.end_sessions, token, everywhere)

@@ -33,10 +33,13 @@ def open_session(
         )
 
 
-def find_session(connection: sqlite3.Connection, token: str) -> tuple[int, list[int]]:
-    """The session's member and guilds; ``(0, [])`` for a session that is not open."""
+def find_session(connection: sqlite3.Connection, token: str, now: float) -> tuple[int, list[int]]:
+    """The session's member and guilds; ``(0, [])`` for a session that is not open (ended,
+    or past its life at the real instant ``now``: the cookie's own expiry is not the only
+    guard)."""
     row = connection.execute(
-        "SELECT user_id, guild_ids FROM web_sessions WHERE token = ?", (token,)
+        "SELECT user_id, guild_ids FROM web_sessions WHERE token = ? AND expires > ?",
+        (token, now),
     ).fetchone()
     if row is None:
         return 0, []

@@ -56,13 +56,15 @@ def test_install_script_keeps_the_token_private() -> None:
     assert "DISCORD_TOKEN_FILE=$token_file" in script
 
 
-def _cpu_check(machine: str, stubs: Path) -> subprocess.CompletedProcess[str]:
-    """The install script's CPU check alone, on a machine whose ``uname -m`` says ``machine``."""
-    uname = stubs / "uname"
-    uname.write_text(f"#!/bin/sh\necho {machine}\n")
-    uname.chmod(0o755)
+def _cpu_check(packages: str, kernel: str, stubs: Path) -> subprocess.CompletedProcess[str]:
+    """The install script's CPU check alone, on a system whose ``dpkg --print-architecture``
+    says ``packages`` and whose ``uname -m`` says ``kernel``."""
+    for name, answer in (("dpkg", packages), ("uname", kernel)):
+        stub = stubs / name
+        stub.write_text(f"#!/bin/sh\necho {answer}\n")
+        stub.chmod(0o755)
     script = INSTALL.read_text()
-    start = script.index('case "$(uname -m)" in')
+    start = script.index('arch="$(dpkg --print-architecture')
     check = script[start : script.index("esac\n", start) + 5]
     program = 'die() { printf "[install] error: %s\\n" "$*" >&2; exit 1; }\n' + check
     return subprocess.run(
@@ -75,17 +77,20 @@ def _cpu_check(machine: str, stubs: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_install_script_refuses_a_cpu_voice_encryption_does_not_run_on(tmp_path: Path) -> None:
-    """64-bit ARM and x86-64 pass; a 32-bit Pi (armv7l) is refused, saying why, before
-    anything is installed."""
-    for machine in ("aarch64", "x86_64"):
-        assert _cpu_check(machine, tmp_path).returncode == 0, machine
-    refused = _cpu_check("armv7l", tmp_path)
-    assert refused.returncode == 1
-    assert "this is a armv7l CPU: squadtime needs 64-bit ARM (aarch64) or x86-64" in refused.stderr
-    assert "dave.py" in refused.stderr
+def test_install_script_refuses_a_system_voice_encryption_does_not_run_on(
+    tmp_path: Path,
+) -> None:
+    """64-bit ARM and x86-64 systems pass; a 32-bit Raspberry Pi OS is refused, saying why,
+    before anything is installed, even on the 64-bit kernel a Pi 4 boots it with."""
+    for packages, kernel in (("arm64", "aarch64"), ("amd64", "x86_64")):
+        assert _cpu_check(packages, kernel, tmp_path).returncode == 0, packages
+    for kernel in ("aarch64", "armv7l"):
+        refused = _cpu_check("armhf", kernel, tmp_path)
+        assert refused.returncode == 1
+        assert f"this system is armhf (its kernel: {kernel})" in refused.stderr
+        assert "dave.py" in refused.stderr
     script = INSTALL.read_text()
-    assert script.index('case "$(uname -m)" in') < script.index("apt-get")
+    assert script.index('arch="$(dpkg --print-architecture') < script.index("apt-get")
 
 
 def test_unit_waits_for_the_clock_and_for_a_first_release() -> None:

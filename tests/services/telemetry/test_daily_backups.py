@@ -16,6 +16,7 @@ import pytest
 
 from bus.endpoints import Endpoints
 from services.runtime.settings import SettingsError
+from services.telemetry.backup import BackupError
 from services.telemetry.daily_backups import (
     FIRST_AFTER,
     BackupPolicy,
@@ -187,3 +188,13 @@ def test_a_damaged_database_stops_telemetry_with_one_line_saying_how_to_restore(
     assert f"the database {data / 'telemetry.db'} is damaged" in errors[0]
     assert "squadtime-admin restore BACKUP" in errors[0]
     assert "Traceback" not in log
+
+
+def test_a_backup_that_fails_leaves_nothing_that_looks_like_one(short_tmp: Path) -> None:
+    """A source SQLite cannot read: an error, and no file a reader would count or restore."""
+    broken = short_tmp / "telemetry.db"
+    broken.write_bytes(b"not a database" * 200)
+    folder = short_tmp / "backups"
+    with pytest.raises(BackupError):
+        take_backup(broken, folder, BackupPolicy(), NOW)
+    assert list(folder.iterdir()) == []
