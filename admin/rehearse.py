@@ -269,8 +269,9 @@ class Rehearsal:
         self.token = secrets.token_urlsafe(24)
         token_file = self.root / "root" / "token"
         # Private from its first byte, as install.sh makes the real one.
-        with os.fdopen(os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
-            out.write(self.token + "\n")
+        private = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(private, "w") as secret:
+            secret.write(self.token + "\n")
         out = self._inside(
             "cd /root/squadtime && deploy/install.sh --ssh-key /root/deploy.pub"
             " --token-file /root/token 2>&1",
