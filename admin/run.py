@@ -16,19 +16,24 @@ from admin.demo import DemoSettings, demo
 from admin.errors import AdminError, Exit
 from admin.fleet import CONFIG, has_token, tool
 from bus.endpoints import EndpointError, ensure_private_dir
+from services.runtime.private import keep_private, tighten
 
 
 def prepare(env: Mapping[str, str]) -> None:
-    """Make the runtime (0700), data and log directories."""
+    """Make the runtime, data and log directories 0700, and what an earlier run left in the
+    data and log directories readable by others (a log made under umask 022) private."""
     try:
         ensure_private_dir(Path(env["SQUADTIME_RUNTIME_DIR"]))
-        ensure_private_dir(Path(env["SQUADTIME_DATA_DIR"]))
+        for folder in (env["SQUADTIME_DATA_DIR"], env["SQUADTIME_LOG_DIR"]):
+            tighten(ensure_private_dir(Path(folder)))
     except EndpointError as error:
         raise AdminError(str(error), Exit.USAGE) from None
-    Path(env["SQUADTIME_LOG_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
 def run(env: Mapping[str, str], settings: DemoSettings) -> Exit:
+    # supervisord applies its own ``umask`` only when it daemonizes, never in the foreground
+    # where we run it: its log files (and the demo's files) take this process's umask.
+    keep_private()
     prepare(env)
     if not has_token(env):
         return demo(env, settings)

@@ -1,7 +1,8 @@
 """``status``: each program's supervisord state and each service's latest heartbeat.
 
 Healthy means every program is RUNNING and every service has sent a heartbeat from the
-process supervisord is running now (a heartbeat from a previous pid does not count).
+process supervisord is running now (a heartbeat from a previous pid does not count), and no
+heartbeat names a trouble that keeps its service from its work (telemetry's "disk full").
 """
 
 from __future__ import annotations
@@ -36,12 +37,17 @@ class ServiceStatus:
     queue_depth: int = 0
     unacked: int = 0
     rss_bytes: int = 0
+    trouble: str = ""
 
     @property
     def up(self) -> bool:
         if self.state != "RUNNING":
             return False
         return self.name not in SERVICES or self.heartbeat_age is not None
+
+    @property
+    def healthy(self) -> bool:
+        return self.up and not self.trouble
 
 
 RETRY = 0.5  # seconds between looks while waiting to be healthy
@@ -73,6 +79,7 @@ def combine(programs: Sequence[ProgramState], beats: Beats, now: float) -> list[
                 beat.queue_depth,
                 beat.unacked,
                 beat.rss_bytes,
+                beat.trouble,
             )
         )
     return rows
@@ -134,11 +141,13 @@ def table(rows: Sequence[ServiceStatus]) -> str:
             f"{row.name:<10} {row.state:<9} {row.pid or '-':>7} {uptime:>9}  {bus:<5}"
             f" {row.handled:>8} {row.dropped:>7} {row.retried:>7} {row.queue_depth:>6}"
             f" {row.unacked:>7} {_mebibytes(row.rss_bytes):>8}"
+            + (f"  {row.trouble}" if row.trouble else "")
         )
     verdict = (
         "healthy"
-        if all(r.up for r in rows)
-        else "NOT healthy: " + ", ".join(r.name for r in rows if not r.up)
+        if all(r.healthy for r in rows)
+        else "NOT healthy: "
+        + ", ".join(f"{r.name} ({r.trouble})" if r.up else r.name for r in rows if not r.healthy)
     )
     lines.append(verdict)
     return "\n".join(lines)
@@ -165,7 +174,7 @@ def status(env: Mapping[str, str], *, listen: float, wait: float, as_json: bool)
                 raise
             time.sleep(RETRY)
             continue
-        healthy = all(r.up for r in rows)
+        healthy = all(r.healthy for r in rows)
         if healthy or time.monotonic() >= deadline:
             break
         time.sleep(RETRY)  # a fleet without a bus answers at once: not a busy loop

@@ -52,6 +52,13 @@ A frame whose message has a tag this release does not know is *not* set aside:
 it comes from a newer publisher and waits, unacknowledged, for a newer recorder.
 Processes without such a handler count, log and drop refused frames.
 
+A recorder that cannot store (a full disk) acknowledges nothing: its handler
+raises ``Deferred`` and the events come back with the next re-send. The outbox
+is bounded (``outbox_limit``): a publisher whose records wait longer than
+``stalled_after`` seconds says so in one log line, and only once the outbox is full
+does it drop its oldest records, again with one line for the episode, not one
+per record. A line says when acknowledgements come back.
+
 The outbox lives in the publisher's memory: a SIGKILL of the *publisher*
 loses what it had not yet had acknowledged. The publishers therefore
 reconcile on restart from the source of truth (the gateway's guild snapshot,
@@ -116,9 +123,20 @@ class RefusedFrame:
 
 RefusalHandler = Callable[[RefusedFrame], Awaitable[None]]
 
+
+class Deferred(Exception):
+    """Raised by an event handler that cannot handle its batch now, for a reason it has
+    already reported (a full disk): the batch counts as dropped without a log line of its
+    own, and its recorded events, unacknowledged, come back with their publisher's re-send."""
+
+
 _HIGH_WATER_MARK = 200_000
 _RESEND_TICK = 0.1
 _REFUSED_QUEUE = 1_000  # past it, a refused record waits for its publisher's next re-send
+# Records kept for the recorder: a few weeks of a community's voice events, yet a few tens of
+# megabytes at most (a voice event is about 400 bytes in the outbox), which a Pi can spare.
+OUTBOX_LIMIT = 100_000
+STALLED_AFTER = 30.0  # seconds without an acknowledgement before the publisher says so
 _EVENT_TAGS = frozenset(tag_of(cls) for cls in message_types() if issubclass(cls, EventMessage))
 
 
@@ -143,7 +161,8 @@ class BusClient:
         *,
         retry_after: float = 1.0,
         retry_cap: float = 8.0,
-        outbox_limit: int = 1_000_000,
+        outbox_limit: int = OUTBOX_LIMIT,
+        stalled_after: float = STALLED_AFTER,
         queue_limit: int = 50_000,
         batch_size: int = 1_000,
         liveness: Liveness | None = None,
@@ -157,6 +176,7 @@ class BusClient:
         self._retry_cap = retry_cap
         self._retry_after = retry_after
         self._outbox_limit = outbox_limit
+        self._stalled_after = stalled_after
         self._batch_size = batch_size
         self._prefixes: list[str] = []
         self.liveness = liveness if liveness is not None else Liveness()
@@ -167,6 +187,9 @@ class BusClient:
         self._seq = 0
         self._outbox: OrderedDict[int, _Unacked] = OrderedDict()
         self._acked_since_resend = True
+        self._stalled_since: float | None = None  # unacknowledged since (monotonic)
+        self._stall_told = False
+        self._outbox_dropped = 0  # records dropped since the outbox last had room
         self._events: asyncio.Queue[Envelope] = asyncio.Queue(maxsize=queue_limit)
         self._probe_token = ""
         self._probe_seen = asyncio.Event()
@@ -375,11 +398,14 @@ class BusClient:
         if len(self._outbox) >= self._outbox_limit:
             lost_seq, _ = self._outbox.popitem(last=False)
             self.counters.dropped += 1
-            log.error(
-                "outbox full (%d); the recorder is gone: dropped event %d",
-                len(self._outbox),
-                lost_seq,
-            )
+            self._outbox_dropped += 1
+            if self._outbox_dropped == 1:
+                log.error(
+                    "%d records wait for the recorder, the most kept: dropping the oldest"
+                    " from now on (the first: %d); see the recorder's log",
+                    len(self._outbox) + 1,
+                    lost_seq,
+                )
         self._outbox[envelope.seq] = _Unacked(topic, frame, time.monotonic())
         self._send_frames(topic, frame)
         return envelope
@@ -526,6 +552,7 @@ class BusClient:
                     self._outbox.pop(seq, None)
                 self._acked_since_resend = True
                 self._retry_after = self._retry_base
+                self._recorder_back()
                 self._progress.set()
             case Probe(token=token):
                 if token == self._probe_token:
@@ -549,6 +576,8 @@ class BusClient:
                 batch.append(self._events.get_nowait())
             try:
                 await handler(batch)
+            except Deferred:
+                self.counters.dropped += len(batch)
             except Exception:
                 # One bad batch must not stop the service; a recorded event in
                 # it stays unacknowledged and comes back.
@@ -568,6 +597,33 @@ class BusClient:
                 log.exception("could not set aside refused event %s", refused.head.id)
             self._progress.set()
 
+    def _recorder_back(self) -> None:
+        if self._stall_told or self._outbox_dropped:
+            stalled = time.monotonic() - (self._stalled_since or time.monotonic())
+            log.warning(
+                "the recorder acknowledges again after %.0f s; %d records still to send,"
+                " %d dropped while the outbox was full",
+                stalled,
+                len(self._outbox),
+                self._outbox_dropped,
+            )
+        self._stalled_since = None
+        self._stall_told = False
+        self._outbox_dropped = 0
+
+    def _note_stall(self, now: float) -> None:
+        if self._stalled_since is None:
+            self._stalled_since = now
+        elif not self._stall_told and now - self._stalled_since >= self._stalled_after:
+            self._stall_told = True
+            log.warning(
+                "%d records unacknowledged for %.0f s: the recorder is down or cannot store"
+                " them (see its log); kept (up to %d) and sent again until it does",
+                len(self._outbox),
+                now - self._stalled_since,
+                self._outbox_limit,
+            )
+
     # ---------------------------------------------------------------- resends
 
     async def _resend_loop(self) -> None:
@@ -579,6 +635,7 @@ class BusClient:
                 continue
             if not self._acked_since_resend:
                 self._retry_after = min(self._retry_after * 2, self._retry_cap)
+                self._note_stall(now)
             self._acked_since_resend = False
             last_round = now
             due = [

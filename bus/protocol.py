@@ -79,6 +79,7 @@ class Heartbeat(EventMessage, frozen=True, tag="heartbeat"):
     queue_depth: int = 0
     unacked: int = 0
     rss_bytes: int = 0
+    trouble: str = ""  # what keeps the process from its work right now ("disk full"); "" if none
 
 
 class Note(EventMessage, frozen=True, tag="note"):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import stat
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 
@@ -44,6 +46,21 @@ async def until_answered(check: Callable[[], Awaitable[bool]], timeout: float, w
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+def not_private(*folders: Path) -> list[str]:
+    """What in ``folders`` (themselves included) another local user could read or enter:
+    every file the bot writes must be 0600 and every folder 0700, whatever the umask."""
+    found = []
+    for folder in folders:
+        for path in [folder, *folder.rglob("*")]:
+            info = path.lstat()
+            mode = stat.S_IMODE(info.st_mode)
+            if stat.S_ISLNK(info.st_mode):
+                continue
+            if (mode != 0o700) if stat.S_ISDIR(info.st_mode) else bool(mode & 0o077):
+                found.append(f"{oct(mode)} {path}")
+    return found
 
 
 def midday_zone(now: float | None = None) -> str:

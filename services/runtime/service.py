@@ -27,6 +27,7 @@ from bus.tasks import TaskSet
 from services.runtime.backoff import note_start
 from services.runtime.clock import wall_time
 from services.runtime.logs import RedactingFilter, configure_logging
+from services.runtime.private import keep_private
 from services.runtime.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ class Runtime:
     tasks: TaskSet = field(default_factory=TaskSet)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     started: float = field(default_factory=wall_time)
+    trouble: str = ""
+    """What keeps the service from its work right now ("disk full"), said in every heartbeat
+    until it is cleared; set by the service, which also logs it (once)."""
 
 
 class Service(Protocol):
@@ -111,6 +115,7 @@ def run_configured[C](
 
 def run_service(service: Service, argv: Sequence[str] | None = None) -> int:
     """Run ``service`` as this process's main; return the exit code."""
+    keep_private()  # whatever umask started us: the files we write are the community's data
     parser = argparse.ArgumentParser(
         prog=f"python -m services.{service.name}",
         description=f"{service.description} Settings come from the environment"
@@ -222,6 +227,7 @@ async def _heartbeats(runtime: Runtime) -> None:
                 queue_depth=bus.queue_depth,
                 unacked=bus.unacked,
                 rss_bytes=resident_bytes(),
+                trouble=runtime.trouble,
             )
         )
         await asyncio.sleep(settings.heartbeat_interval)

@@ -106,7 +106,6 @@ class Recorder:
         try:
             return self._write(connection, batch, now, tolerate=False)
         except REFUSED_BY_STORE:
-            self._forget_caches()
             log.info(
                 "a batch of %d events holds one the store refuses; writing them one by one",
                 len(batch),
@@ -119,6 +118,24 @@ class Recorder:
         return Ingested(written, repeats)
 
     def _write(
+        self,
+        connection: sqlite3.Connection,
+        batch: Sequence[Envelope],
+        now: float,
+        *,
+        tolerate: bool,
+    ) -> Ingested:
+        try:
+            return self._write_once(connection, batch, now, tolerate=tolerate)
+        except BaseException:
+            # Rolled back, whatever the reason (a refused value, a full disk): what the
+            # caches learnt in the transaction is gone from the database too. Kept, a member's
+            # open stay that was never stored would make the re-sent join look like a repeat
+            # and its leave close nothing: one stay lost without a word (issue 29's 1 of 400).
+            self._forget_caches()
+            raise
+
+    def _write_once(
         self,
         connection: sqlite3.Connection,
         batch: Sequence[Envelope],

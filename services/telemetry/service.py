@@ -10,10 +10,11 @@ cannot store are set aside as dead letters (see ``deadletters``) for the admin t
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from bus.client import RefusedFrame
+from bus.client import Deferred, RefusedFrame
 from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     DashboardTelemetryRequest,
@@ -31,6 +32,7 @@ from services.telemetry.daily_backups import BackupPolicy, keep_backing_up
 from services.telemetry.dashboard import Dashboard
 from services.telemetry.database import DB_FILE, DatabaseThread
 from services.telemetry.deadletters import list_dead_letters, set_aside_frame
+from services.telemetry.health import StoreHealth
 from services.telemetry.ingest import Recorder
 from services.telemetry.requests import Requests
 from services.telemetry.stats import StatsCommand, stats_command
@@ -78,8 +80,16 @@ class Telemetry:
         bus = runtime.bus
         self._stats = StatsCommand(bus, path, self._worker, runtime.tasks, clock=calendar.now)
 
+        health = StoreHealth(runtime, path)
+
         async def record(batch: Sequence[Envelope]) -> None:
-            outcome = await db.call(recorder.ingest, batch, calendar.now())
+            try:
+                outcome = await db.call(recorder.ingest, batch, calendar.now())
+            except sqlite3.OperationalError as error:
+                # Not acknowledged: the publishers keep the batch and send it again.
+                health.failed(error)
+                raise Deferred from error
+            health.stored()
             # Only now, after the commit: the publisher forgets what we acknowledge.
             bus.ack(batch)
             if outcome.repeats:

@@ -131,6 +131,7 @@ def pi() -> Iterator[Pi]:
             env=here(first),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            umask=0o077,  # as deploy/squadtime.service's UMask=0077 starts it
         )
         processes.insert(0, supervisord)
         healthy = admin("status", "--wait", "60", env=here(first))

@@ -10,6 +10,7 @@ import pytest
 
 from admin.deploy import OPTIONAL_ITEMS, RELEASE_ITEMS
 from tests.admin.conftest import REPO, Pi, admin, here
+from tests.helpers import not_private
 from tests.locks import installed, pins
 
 pytestmark = [pytest.mark.fleet, pytest.mark.timeout(600)]
@@ -75,6 +76,8 @@ def test_deploy_goes_live_then_a_broken_release_is_rolled_back(pi: Pi, short_tmp
     assert status.returncode == 0, status.stdout
     assert "healthy" in status.stdout.splitlines()[-1]
     assert "this release is broken" in pi.log("scheduler")
+    # The pre-migration copies, the database and the logs of both releases: all private.
+    assert not_private(pi.base / "data", pi.base / "log") == []
 
 
 def test_deploy_to_an_unreachable_host_fails_clearly(pi: Pi) -> None:

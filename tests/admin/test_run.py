@@ -18,7 +18,7 @@ import pytest
 from admin.demo import DemoSettings, month_calendar
 from emulator.community import CommunitySpec
 from tests.admin.conftest import REPO
-from tests.helpers import wait_until
+from tests.helpers import not_private, wait_until
 
 pytestmark = [pytest.mark.fleet, pytest.mark.timeout(400)]
 
@@ -77,6 +77,7 @@ def start_run(state: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        umask=0o022,  # a usual shell's, as under ./dev run
     )
 
 
@@ -147,6 +148,29 @@ def test_run_twice_in_one_folder_reaches_today_both_times(short_tmp: Path) -> No
         days = played_days(output)
         assert len(days) == 3, output.text  # two days of the month, then today
         assert all(": 1 post, " in line for line in days), output.text
+
+
+def test_a_demo_under_umask_022_writes_only_private_files(short_tmp: Path) -> None:
+    """After a demo started with umask 022 (one left readable from before, too), every file
+    in its state folder (data, logs, graphs, runtime) is 0600 and every folder 0700."""
+    (short_tmp / "log").mkdir(mode=0o755)
+    (short_tmp / "log" / "supervisord.log").write_text("an older run's line\n")
+    (short_tmp / "log" / "supervisord.log").chmod(0o644)
+    process = start_run(short_tmp)
+    output = Output(process)
+    try:
+        wait_until(lambda: "graphs of the month written to" in output.text, 300, "the graphs")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(120) == 0, output.text
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        output.close()
+    assert (short_tmp / "data" / "telemetry.db").exists()
+    assert list((short_tmp / "graphs").rglob("*.png"))
+    assert len(list((short_tmp / "log").glob("*.log"))) >= 6
+    assert not_private(short_tmp) == []
 
 
 def test_a_run_after_a_ctrl_c_in_the_middle_of_the_month_reaches_today(short_tmp: Path) -> None:

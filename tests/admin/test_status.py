@@ -77,3 +77,16 @@ def test_waiting_outlasts_a_supervisord_still_starting(monkeypatch: pytest.Monke
     answers[:] = [AdminError("supervisord is not running", Exit.UNREACHABLE)]
     with pytest.raises(AdminError):
         module.status({}, listen=0.0, wait=0.0, as_json=True)
+
+
+def test_a_service_in_trouble_is_shown_and_makes_the_fleet_unhealthy() -> None:
+    """Telemetry's heartbeat says 'disk full': its line says so and the verdict names it."""
+    rows = [
+        module.ServiceStatus(
+            name, "RUNNING", 1, 1.0, 0.1, trouble="disk full" * (name == "telemetry")
+        )
+        for name in PROGRAMS
+    ]
+    shown = module.table(rows).splitlines()
+    assert [line.split()[0] for line in shown if line.endswith("  disk full")] == ["telemetry"]
+    assert shown[-1] == "NOT healthy: telemetry (disk full)"

@@ -15,7 +15,7 @@ import pytest
 import zmq
 
 from bus.broker import Broker
-from bus.client import BusClient, RefusedFrame
+from bus.client import BusClient, Deferred, RefusedFrame
 from bus.endpoints import Endpoints
 from bus.errors import BusUnavailable, RemoteError, RequestRefused, RequestTimeout, Verdict
 from bus.liveness import Liveness
@@ -182,6 +182,44 @@ async def test_records_are_resent_until_acknowledged(endpoints: Endpoints) -> No
     assert all(e.recorded for e in recorder.received)
     await publisher.close()
     await recorder.client.close()
+
+
+async def test_a_recorder_that_cannot_store_leaves_the_records_queued_and_said_once(
+    endpoints: Endpoints, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A recorder that defers every batch (its disk full): the publisher keeps its records, up
+    to its bound, with one line when they wait too long and one when the bound drops the
+    oldest; once the recorder stores again every kept record is acknowledged."""
+    storing = False
+    stored: list[int] = []
+    recorder = BusClient("telemetry", endpoints)
+
+    async def handle(batch: Sequence[Envelope]) -> None:
+        if not storing:
+            raise Deferred
+        stored.extend(e.body.value for e in batch if isinstance(e.body, Note))
+        recorder.ack(batch)
+
+    recorder.subscribe("gateway.")
+    recorder.on_events(handle)
+    publisher = BusClient(
+        "gateway", endpoints, retry_after=0.05, retry_cap=0.1, outbox_limit=20, stalled_after=0.3
+    )
+    async with recorder, publisher:
+        for value in range(25):
+            publisher.record(Note(key="waiting", value=value))
+        await eventually(lambda: publisher.counters.retried >= 100, 10, "re-sends")
+        assert publisher.unacked == 20
+        assert publisher.counters.dropped == 5
+        assert recorder.counters.dropped > 0  # deferred batches, counted but not logged
+        storing = True
+        await eventually(lambda: publisher.unacked == 0, 10, "every kept record acknowledged")
+    assert sorted(set(stored)) == list(range(5, 25))
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len([line for line in lines if "dropping the oldest" in line]) == 1
+    assert len([line for line in lines if "unacknowledged for" in line]) == 1
+    assert len([line for line in lines if "acknowledges again" in line]) == 1
+    assert len(lines) == 3, lines
 
 
 async def test_bad_frames_are_counted_and_service_keeps_serving(endpoints: Endpoints) -> None:
