@@ -114,13 +114,18 @@ async def test_a_ten_thousand_member_guild(endpoints: Endpoints, short_tmp: Path
         await w.until(
             lambda: len(w.scheduler.roster.guild(w.town.guild.id).members) > 10_000,
             "the whole roster",
+            timeout=60,
         )
         message = await _ready(w)
         crowd = list(w.emu.world.guild(w.town.guild.id).members.values())[-600:]
         for member in crowd:
             await w.emu.driver.react(member, message, A)
         shown = await w.daily_says(f"{A} <t:")
-        await w.until(lambda: "**600**" in w.posted().content, "600 players in the first hour")
+        # 600 clicks are 600 events and a few coalesced edits: on a loaded two-core machine
+        # that takes more than a step, so the bound is the test's own (within 180 s).
+        await w.until(
+            lambda: "**600**" in w.posted().content, "600 players in the first hour", timeout=120
+        )
         shown = w.posted()
         assert len(shown.content) <= MAX_CONTENT
         assert " more" in shown.content

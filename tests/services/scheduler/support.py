@@ -173,8 +173,10 @@ class World:
             await _commands_registered(self.emu)
             yield self.scheduler
 
-    async def until(self, condition: Callable[[], bool], what: str) -> None:
-        await eventually(condition, STEP, what)
+    async def until(self, condition: Callable[[], bool], what: str, timeout: float = STEP) -> None:
+        """Wait for ``condition``; ``timeout`` only bounds the wait (work of a size that a
+        busy machine takes longer over asks for more than a step)."""
+        await eventually(condition, timeout, what)
 
     async def relay(
         self,
