@@ -20,16 +20,20 @@ from services.telemetry.analytics.render.figure import (
 )
 from services.telemetry.analytics.render.heat import hours_grid
 
-_CHANGE = 0.25  # a third of the weeks 25 % above or below the first reads as a trend
+_CHANGE = 0.25  # the later half of the weeks 25 % above or below the earlier reads as a trend
 
 
 def trend(weeks: Sequence[float | None]) -> str:
-    """``↑`` more active lately, ``↓`` less, ``→`` steady, from weeks with data."""
+    """``↑`` more active lately, ``↓`` less, ``→`` steady, from weeks with data.
+
+    The later half of the weeks against the earlier half: a single week (the first, often
+    cut short by the start of the record, or one busy week) cannot make a trend, and a
+    member who stopped reads as ``↓`` whatever their first week was."""
     known = [hours for hours in weeks if hours is not None]
-    third = len(known) // 3
-    if third == 0:
+    half = len(known) // 2
+    if half == 0:
         return ""
-    before, lately = sum(known[:third]), sum(known[-third:])
+    before, lately = sum(known[:half]), sum(known[-half:])
     if lately > before * (1 + _CHANGE):
         return "\u2191"
     if lately < before * (1 - _CHANGE):

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from services.telemetry.analytics.render.timeline import trend
 from services.telemetry.analytics.timeline import Segment, weekly_timeline
 
 from .builders import ALICE, BOB, PARIS, ROSTER, between, clock, local
@@ -56,3 +57,20 @@ def test_channels_get_their_own_bars() -> None:
     ]
     week = weekly_timeline(sessions, clock(), ROSTER, ALICE, date(2025, 6, 2))
     assert week.segments == (Segment(0, 20.0, 21.0, 10), Segment(0, 21.0, 22.0, 11))
+
+
+@pytest.mark.parametrize(
+    ("weeks", "arrow"),
+    [
+        ([1.7, 5.8, 6.4, 8.6, 11.0], "\u2191"),  # growing week after week
+        ([0.0, 7.7, 10.0, 0.0, 0.0], "\u2193"),  # played, then stopped
+        ([0.0, 6.6, 8.4, 2.1, 0.8], "\u2193"),  # fading: a small last week is not a rise
+        ([None, None, 4.0, 4.2, 3.9, 4.1], "\u2192"),  # steady; no-data weeks left out
+        ([None, 3.0], ""),  # one week with data: no trend
+    ],
+)
+def test_a_members_trend_is_the_later_half_against_the_earlier(
+    weeks: list[float | None], arrow: str
+) -> None:
+    """The arrow after a member's name reads their weeks as a moderator would."""
+    assert trend(weeks) == arrow
