@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.fleet, pytest.mark.timeout(300)]
 
 def test_status_lists_every_service_up_and_healthy(pi: Pi) -> None:
     """The table has a RUNNING line per program, 'up' on the bus per service, and 'healthy'."""
-    done = admin("status", env=here(pi))
+    # --wait: the shared stand-in Pi has been through deploys and restarts by now; the test
+    # is about the table, so it waits out a program that is still settling.
+    done = admin("status", "--wait", "60", env=here(pi))
     assert done.returncode == 0, done.stdout + done.stderr
     lines = {line.split()[0]: line.split() for line in done.stdout.splitlines()[1:-1]}
     assert set(lines) == set(PROGRAMS)
@@ -28,7 +30,7 @@ def test_status_lists_every_service_up_and_healthy(pi: Pi) -> None:
 
 def test_status_json_carries_the_counters(pi: Pi) -> None:
     """--json: one object with every service's pid, heartbeat age and counters."""
-    done = admin("status", "--json", env=here(pi))
+    done = admin("status", "--json", "--wait", "60", env=here(pi))
     report = json.loads(done.stdout)
     assert report["healthy"] is True
     services = {s["name"]: s for s in report["services"]}
@@ -41,7 +43,7 @@ def test_status_json_carries_the_counters(pi: Pi) -> None:
 
 def test_status_on_the_pi_over_ssh(pi: Pi) -> None:
     """--host runs the same status on the Pi and passes its answer and exit status back."""
-    done = admin("status", *pi.ssh_args())
+    done = admin("status", "--wait", "60", *pi.ssh_args())
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "healthy"
 
