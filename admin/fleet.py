@@ -21,6 +21,9 @@ from bus.endpoints import runtime_dir_from_env
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "supervisord.conf"
 GROUP = "squadtime"
+STOP_ALL_TIMEOUT = 150.0
+"""How long stopping the whole fleet may take: supervisord stops the programs one after
+another and gives each up to its stopwaitsecs (10 s) before killing it."""
 PROGRAMS = ("bus", "telemetry", "gateway", "scheduler", "voice", "web")
 SERVICES = ("telemetry", "gateway", "scheduler", "voice", "web")
 LIVE_STATES = frozenset({"RUNNING", "STARTING", "BACKOFF"})
@@ -100,8 +103,8 @@ class Supervisor:
         self._rpc = proxy.supervisor
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Supervisor:
-        return cls(runtime_dir_from_env(env))
+    def from_env(cls, env: Mapping[str, str], *, timeout: float = 10.0) -> Supervisor:
+        return cls(runtime_dir_from_env(env), timeout=timeout)
 
     def _call(self, method: str, *args: object) -> object:
         try:

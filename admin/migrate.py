@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from admin.errors import AdminError, Exit
-from admin.fleet import Supervisor
+from admin.fleet import STOP_ALL_TIMEOUT, Supervisor
 from services.telemetry.schema import LATEST, SchemaError, migrate, schema_version
 
 SIDE_FILES = ("-wal", "-shm")
@@ -38,7 +38,7 @@ def stop_telemetry(env: Mapping[str, str]) -> bool:
     """Stop telemetry if supervisord runs it or will restart it (a crash-looping release
     would otherwise open the database mid-swap); False when there is no fleet (a first
     install) or telemetry was already stopped."""
-    supervisor = Supervisor.from_env(env)
+    supervisor = Supervisor.from_env(env, timeout=STOP_ALL_TIMEOUT)
     if not supervisor.socket.exists():
         return False
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from admin.errors import Exit
-from admin.fleet import Supervisor, check_program
+from admin.fleet import STOP_ALL_TIMEOUT, Supervisor, check_program
 
 
 def restart(env: Mapping[str, str], program: str, *, reload: bool = False) -> Exit:
@@ -13,7 +13,8 @@ def restart(env: Mapping[str, str], program: str, *, reload: bool = False) -> Ex
 
     ``reload`` has supervisord re-read its config first (after an update).
     """
-    supervisor = Supervisor.from_env(env)
+    # Stopping and starting waits on every program in turn: far past a status call's 10 s.
+    supervisor = Supervisor.from_env(env, timeout=STOP_ALL_TIMEOUT)
     if reload:
         supervisor.reload()
     target = None if program == "all" else check_program(program)

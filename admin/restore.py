@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from admin.errors import AdminError, Exit
-from admin.fleet import Supervisor
+from admin.fleet import STOP_ALL_TIMEOUT, Supervisor
 from admin.migrate import SIDE_FILES, database_path
 from admin.remote import Host
 from services.telemetry.schema import LATEST, schema_version
@@ -60,7 +60,7 @@ def check_backup(backup: Path) -> int:
 
 def _fleet(env: Mapping[str, str]) -> Supervisor | None:
     """supervisord's control, when it answers (a fresh install has no fleet yet)."""
-    supervisor = Supervisor.from_env(env)
+    supervisor = Supervisor.from_env(env, timeout=STOP_ALL_TIMEOUT)
     if not supervisor.socket.exists():
         return None
     try:
