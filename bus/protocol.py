@@ -1296,6 +1296,10 @@ type GraphName = Literal[
 ]
 """The graphs of ``/stats``, by the names it gives them (``GraphKind``'s values)."""
 
+type GraphFormat = Literal["png", "svg"]
+"""How a graph is drawn: PNG for Discord and files, SVG for the dashboard (it scales to the
+screen and carries each drawn value as a hover title)."""
+
 ALL_HISTORY = 0
 """A graph's ``days`` that means everything recorded, not the last so many days."""
 
@@ -1343,8 +1347,8 @@ class DataVersionReply(ReplyMessage, frozen=True, tag="data_version"):
 
 
 class GetGraph(RequestMessage, frozen=True, tag="get_graph"):
-    """One graph of a guild as a PNG, drawn by telemetry's graph worker; opted-out members'
-    history is left out. ``member`` is for ``week`` only. Answered with GraphReply;
+    """One graph of a guild as a PNG or an SVG, drawn by telemetry's graph worker; opted-out
+    members' history is left out. ``member`` is for ``week`` only. Answered with GraphReply;
     refused with ``bad_period``, ``bad_request`` (no such graph, or a ``week``
     without a member) or ``no_data`` (no voice activity recorded yet)."""
 
@@ -1354,13 +1358,20 @@ class GetGraph(RequestMessage, frozen=True, tag="get_graph"):
     """The last so many local days, or ``ALL_HISTORY``; ``GRAPH_DEFAULT_DAYS`` has each
     graph's own default."""
     member: int = 0
+    format: GraphFormat = "png"
+    """Added after the message first shipped: a telemetry older than it draws a PNG whatever
+    is asked, and says so by filling ``png`` (see GraphReply)."""
 
 
 class GraphReply(ReplyMessage, frozen=True, tag="graph"):
-    """The PNG, and the data version it was drawn from."""
+    """The graph, and the data version it was drawn from: exactly one of ``png`` and ``svg``
+    holds it, the one drawn. ``svg`` came later than ``png``: a reply from a telemetry that
+    does not know it holds a PNG even when an SVG was asked, and a reader serves what it got
+    under that format's type rather than fail."""
 
     png: bytes = b""
     version: str = ""
+    svg: bytes = b""
 
 
 class MemberGlance(Fact, frozen=True):

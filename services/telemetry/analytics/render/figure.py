@@ -1,28 +1,44 @@
-"""What every graph shares: pixel sizes, the figure's life cycle, safe labels, colours.
+"""What every graph shares: sizes and fonts, the figure's life cycle, safe labels, colours.
 
 Figures are built with ``matplotlib.figure.Figure`` and an Agg canvas, never through pyplot:
 pyplot keeps every figure in a global registry until closed, which in a long-lived worker is a
 leak waiting to happen and is not safe to share between concurrent renders.
+
+Font sizes are chosen for a phone. Every graph is ``WIDTH_INCHES`` = 6 in = 432 pt wide, and
+the SVG's viewBox is those 432 units: shown 390 CSS px wide (a phone held upright), one point
+of the drawing is 390 / 432 = 0.90 CSS px, so ``SMALL`` (10 pt, the smallest text anywhere:
+ticks, cell numbers, legends) is 9.0 CSS px and ``TITLE`` 12.6 px. The PNG is the same
+drawing at 200 dpi (1200 px wide), so it holds the same proportions for Discord.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import cache
 from io import BytesIO
 
 from matplotlib import font_manager
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 
+from bus.protocol import GraphFormat
 from services.telemetry.analytics.charts import GraphKind, Header
-from services.telemetry.analytics.render.sizes import DPI, PIXEL_SIZES
+from services.telemetry.analytics.render.sizes import DPI, HEIGHT_INCHES, WIDTH_INCHES
+from services.telemetry.analytics.render.svg import svg_bytes
 
 FONT_FAMILY = "DejaVu Sans"
-MAX_LABEL = 22
+MAX_LABEL = 16
+"""Characters of a name on an axis: at ``SMALL`` a sixteen-letter name takes about a fifth of
+the width, leaving the rest to the bars or cells."""
+SMALL = 10.0
+"""The smallest text of every graph (see the module docstring for why 10 pt)."""
+TEXT = 11.0
+TITLE = 14.0
 
 # Colour-blind-safe qualitative palette (Okabe-Ito), then a few extra muted tones.
 PALETTE = (
@@ -68,18 +84,46 @@ def label(text: str, limit: int = MAX_LABEL) -> str:
     return kept.replace("$", r"\$")
 
 
+@dataclass(slots=True)
+class Sheet:
+    """A figure being drawn, and the hover title of each artist that carries a value.
+
+    The titles cost nothing in a PNG; in an SVG each becomes a ``<title>`` (``render.svg``).
+    """
+
+    fig: Figure
+    titles: dict[str, str] = field(default_factory=dict)
+
+    def hover(self, artist: Artist, text: str) -> None:
+        """Give ``artist`` the hover title ``text``: its gid names it in the SVG."""
+        gid = f"value-{len(self.titles)}"
+        artist.set_gid(gid)
+        # Names are free text: a control character would make the SVG invalid XML.
+        self.titles[gid] = "".join(char for char in text if char.isprintable())
+
+    def save(self, fmt: GraphFormat) -> bytes:
+        """The drawing as PNG or SVG bytes."""
+        if fmt == "svg":
+            return svg_bytes(self.fig, self.titles)
+        return png_bytes(self.fig)
+
+
 @contextmanager
-def figure(kind: GraphKind) -> Iterator[Figure]:
-    """A blank figure of the graph's pixel size, released when the block ends."""
-    width, height = PIXEL_SIZES[kind]
-    fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
+def figure(kind: GraphKind) -> Iterator[Sheet]:
+    """A blank figure of the graph's size, released when the block ends."""
+    fig = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES[kind]), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     try:
-        yield fig
+        yield Sheet(fig)
     finally:
         # Dropping the artists frees the bulk of the memory at once instead of whenever the
         # garbage collector breaks the figure's reference cycles.
         fig.clear()
+
+
+def exact_hours(hours: float) -> str:
+    """A value as a hover title gives it: hours to the hundredth (36 seconds)."""
+    return f"{hours:.2f} h"
 
 
 def png_bytes(fig: Figure) -> bytes:
@@ -93,12 +137,12 @@ def draw_header(fig: Figure, header: Header, ax: Axes | None = None) -> None:
     """The title on top of the figure, the subtitle (period, timezone) above ``ax``, or under
     the title when the figure has several panels with titles of their own."""
     if ax is not None:
-        fig.suptitle(label(header.title, 80), fontsize=17, color=INK, fontweight="bold")
-        ax.set_title(label(header.subtitle, 110), fontsize=11, color=SUBTLE, pad=10)
+        fig.suptitle(label(header.title, 50), fontsize=TITLE, color=INK, fontweight="bold")
+        ax.set_title(label(header.subtitle, 72), fontsize=SMALL, color=SUBTLE, pad=8)
     else:
         # One suptitle of two lines: constrained layout leaves room for it, not for free text.
-        title = label(header.title, 80)
-        fig.suptitle(f"{title}\n{label(header.subtitle, 110)}", fontsize=14, color=INK)
+        title = label(header.title, 50)
+        fig.suptitle(f"{title}\n{label(header.subtitle, 72)}", fontsize=TEXT, color=INK)
 
 
 def hours_text(hours: float) -> str:
@@ -112,4 +156,4 @@ def hours_text(hours: float) -> str:
 
 def empty_note(fig: Figure, text: str) -> None:
     """A centred note for a graph with nothing to show."""
-    fig.text(0.5, 0.5, text, ha="center", va="center", fontsize=16, color=INK)
+    fig.text(0.5, 0.5, text, ha="center", va="center", fontsize=TEXT, color=INK, wrap=True)

@@ -1,21 +1,32 @@
-"""Heat maps of hours with a number in each cell, shared by the inactive and timeline graphs.
+"""Heat maps of hours with a number in each cell, shared by the inactive, timeline and day of
+week graphs.
 
 A cell can be ``None``: a week before recording began. It is drawn as "no data" (blank,
 hatched), never as a zero, which would read as a member who stopped playing.
+
+Each cell is a rectangle of its own rather than one image: it stays sharp at any zoom in the
+SVG, and it carries its exact value as a hover title.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
+from matplotlib import colormaps
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.patches import Patch, Rectangle
 
-from services.telemetry.analytics.render.figure import INK
+from services.telemetry.analytics.render.figure import INK, SMALL, Sheet, exact_hours
 
 NO_DATA = "#F2F2F2"
+NUMBERED_COLUMNS = 12
+"""Most columns with a number in each cell: twelve cells share some 230 pt, 19 pt each,
+room for "0.3" or "12" at ``SMALL``; more columns leave the numbers to the hover titles."""
+LABELLED_COLUMNS = 4
+"""Most column labels under a map: "07 Dec" at ``SMALL`` is about 33 pt wide, and a map can
+be as narrow as 200 pt."""
 
 
 def cell_text(hours: float | None) -> str:
@@ -25,79 +36,73 @@ def cell_text(hours: float | None) -> str:
     if hours == 0:
         return "0"
     if hours < 0.1:
-        return "<0.1"
+        return "<.1"
     return f"{hours:.1f}" if hours < 10 else f"{hours:.0f}"
 
 
 def hours_grid(
-    fig: Figure,
+    sheet: Sheet,
     ax: Axes,
     grid: Sequence[Sequence[float | None]],
     *,
     rows: Sequence[str],
     columns: Sequence[str],
     legend: str,
+    titles: tuple[Sequence[str], Sequence[str]] | None = None,
     numbers: bool = True,
 ) -> None:
-    """``grid[row][column]`` hours as a heat map with labelled rows and columns."""
-    values = np.array(
-        [[np.nan if cell is None else cell for cell in line] for line in grid], dtype=float
-    ).reshape(len(rows), len(columns))
-    highest = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
+    """``grid[row][column]`` hours as a heat map with labelled rows and columns.
+
+    ``titles`` names the rows and the columns in the hover titles, when the labels drawn are
+    abbreviated (a trend arrow, a short week label); by default the labels themselves.
+    """
+    row_titles, column_titles = titles or (rows, columns)
+    highest = max((cell for line in grid for cell in line if cell is not None), default=0.0)
     top = max(highest, 1.0)
-    image = ax.imshow(
-        np.ma.masked_invalid(values),
-        aspect="auto",
-        cmap="Blues",
-        vmin=0,
-        vmax=top,
-        origin="upper",
-        interpolation="nearest",
-    )
-    missing = ~np.isfinite(values)
-    if missing.any():
-        for y, x in zip(*np.nonzero(missing), strict=True):
-            ax.add_patch(
-                Rectangle(
-                    (x - 0.5, y - 0.5),
-                    1,
-                    1,
-                    facecolor=NO_DATA,
-                    hatch="..",
-                    edgecolor="#CCCCCC",
-                    linewidth=0,
-                )
-            )
+    colours, norm = colormaps["Blues"], Normalize(0, top)
+    for y, line in enumerate(grid):
+        for x, hours in enumerate(line):
+            if hours is None:
+                cell = Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=NO_DATA, hatch="..")
+                cell.set(edgecolor="#CCCCCC", linewidth=0)
+                value = "no data (before the record began)"
+            else:
+                cell = Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=colours(norm(hours)))
+                cell.set(edgecolor="white", linewidth=0.4)
+                value = exact_hours(hours)
+            ax.add_patch(cell)
+            sheet.hover(cell, f"{row_titles[y]}, {column_titles[x]}: {value}")
+    if any(cell is None for line in grid for cell in line):
         ax.legend(
             handles=[Patch(facecolor=NO_DATA, hatch="..", edgecolor="#CCCCCC", label="no data")],
             loc="upper left",
-            bbox_to_anchor=(0.0, -0.08),
+            bbox_to_anchor=(0.0, -0.06),
             frameon=False,
-            fontsize=10,
+            fontsize=SMALL,
         )
-    ax.set_yticks(range(len(rows)), labels=list(rows), fontsize=11 if len(rows) <= 25 else 9)
-    step = max(1, len(columns) // 16)
+    _axes(ax, rows, columns)
+    if numbers and len(columns) <= NUMBERED_COLUMNS:
+        dark = top * 0.55
+        for y, line in enumerate(grid):
+            for x, hours in enumerate(line):
+                colour = "white" if hours is not None and hours > dark else INK
+                text = cell_text(hours)
+                ax.text(x, y, text, ha="center", va="center", fontsize=SMALL, color=colour)
+    colorbar = sheet.fig.colorbar(
+        ScalarMappable(norm, colours), ax=ax, shrink=0.8, pad=0.01, aspect=30
+    )
+    colorbar.set_label(legend, fontsize=SMALL)
+    colorbar.ax.tick_params(labelsize=SMALL)
+
+
+def _axes(ax: Axes, rows: Sequence[str], columns: Sequence[str]) -> None:
+    ax.set_xlim(-0.5, len(columns) - 0.5)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_yticks(range(len(rows)), labels=list(rows), fontsize=SMALL)
+    step = -(-len(columns) // LABELLED_COLUMNS)
     ax.set_xticks(
-        range(0, len(columns), step),
-        labels=list(columns)[::step],
-        fontsize=10 if len(columns) <= 16 else 9,
-        rotation=0 if len(columns) <= 16 else 45,
+        range(0, len(columns), step), labels=list(columns)[::step], fontsize=SMALL, rotation=0
     )
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    if numbers and len(columns) <= 16:
-        for y, line in enumerate(grid):
-            for x, hours in enumerate(line):
-                dark = hours is not None and hours > top * 0.55
-                ax.text(
-                    x,
-                    y,
-                    cell_text(hours),
-                    ha="center",
-                    va="center",
-                    fontsize=9,
-                    color="white" if dark else INK,
-                )
-    colorbar = fig.colorbar(image, ax=ax, shrink=0.8, pad=0.01)
-    colorbar.set_label(legend, fontsize=11)

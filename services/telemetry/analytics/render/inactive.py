@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from services.telemetry.analytics.charts import GraphKind, InactiveChart, InactiveRow
+from services.telemetry.analytics.charts import InactiveChart, InactiveRow
 from services.telemetry.analytics.render.figure import (
+    SMALL,
+    Sheet,
     draw_header,
     empty_note,
-    figure,
     label,
-    png_bytes,
 )
 from services.telemetry.analytics.render.heat import hours_grid
 
@@ -25,22 +25,23 @@ def last_seen(row: InactiveRow) -> str:
     return f"seen {days} d ago"
 
 
-def render_inactive(chart: InactiveChart) -> bytes:
+def draw_inactive(sheet: Sheet, chart: InactiveChart) -> None:
     """A heat map of weekly hours, the least recently seen members on top."""
-    with figure(GraphKind.INACTIVE) as fig:
-        ax = fig.add_subplot()
-        draw_header(fig, chart.header, ax)
-        if not chart.rows:
-            ax.set_axis_off()
-            empty_note(fig, "No members to show.")
-            return png_bytes(fig)
-        hours_grid(
-            fig,
-            ax,
-            [row.weekly_hours for row in chart.rows],
-            rows=[f"{label(row.name)}  ({last_seen(row)})" for row in chart.rows],
-            columns=list(chart.week_labels),
-            legend="hours in voice that week",
-        )
-        ax.set_xlabel("week starting", fontsize=11)
-        return png_bytes(fig)
+    ax = sheet.fig.add_subplot()
+    draw_header(sheet.fig, chart.header, ax)
+    if not chart.rows:
+        ax.set_axis_off()
+        empty_note(sheet.fig, "No members to show.")
+        return
+    names = [f"{row.name} ({last_seen(row)})" for row in chart.rows]
+    weeks = [f"week of {week}" for week in chart.week_labels]
+    hours_grid(
+        sheet,
+        ax,
+        [row.weekly_hours for row in chart.rows],
+        rows=[f"{label(row.name, 12)} ({last_seen(row)})" for row in chart.rows],
+        columns=list(chart.week_labels),
+        legend="hours in voice that week",
+        titles=(names, weeks),
+    )
+    ax.set_xlabel("week starting", fontsize=SMALL)

@@ -3,20 +3,20 @@
 A members x weeks heat map rather than lines: sixteen lines already tangle, three hundred are
 a smudge, while a heat map keeps one readable row per member (the most present thirty) and
 shows a fading or brightening row at a glance. The arrow after a name compares the member's
-last third of the weeks with their first third.
+later half of the weeks with the earlier half.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.telemetry.analytics.charts import GraphKind, TimelineChart
+from services.telemetry.analytics.charts import TimelineChart
 from services.telemetry.analytics.render.figure import (
+    SMALL,
+    Sheet,
     draw_header,
     empty_note,
-    figure,
     label,
-    png_bytes,
 )
 from services.telemetry.analytics.render.heat import hours_grid
 
@@ -41,25 +41,26 @@ def trend(weeks: Sequence[float | None]) -> str:
     return "\u2192"
 
 
-def render_timeline(chart: TimelineChart) -> bytes:
+def draw_timeline(sheet: Sheet, chart: TimelineChart) -> None:
     """Members top to bottom (most hours first), weeks left to right (oldest first)."""
-    with figure(GraphKind.TIMELINE) as fig:
-        ax = fig.add_subplot()
-        draw_header(fig, chart.header, ax)
-        if not chart.rows:
-            ax.set_axis_off()
-            empty_note(fig, "Nobody was in voice in this period.")
-            return png_bytes(fig)
-        names = [f"{label(name)} {trend(weeks)}".rstrip() for name, weeks in chart.rows]
-        hours_grid(
-            fig,
-            ax,
-            [weeks for _, weeks in chart.rows],
-            rows=names,
-            columns=[f"{start:%d %b}" for start in chart.week_starts],
-            legend="hours in voice that week",
-        )
-        shown = len(chart.rows)
-        note = f"{shown} of {chart.members_total} members, " if shown < chart.members_total else ""
-        ax.set_xlabel(f"{note}week starting", fontsize=11)
-        return png_bytes(fig)
+    ax = sheet.fig.add_subplot()
+    draw_header(sheet.fig, chart.header, ax)
+    if not chart.rows:
+        ax.set_axis_off()
+        empty_note(sheet.fig, "Nobody was in voice in this period.")
+        return
+    hours_grid(
+        sheet,
+        ax,
+        [weeks for _, weeks in chart.rows],
+        rows=[f"{label(name)} {trend(weeks)}".rstrip() for name, weeks in chart.rows],
+        columns=[f"{start:%d %b}" for start in chart.week_starts],
+        legend="hours in voice that week",
+        titles=(
+            [name for name, _ in chart.rows],
+            [f"week of {start:%d %b %Y}" for start in chart.week_starts],
+        ),
+    )
+    shown = len(chart.rows)
+    note = f"{shown} of {chart.members_total} members, " if shown < chart.members_total else ""
+    ax.set_xlabel(f"{note}week starting", fontsize=SMALL)

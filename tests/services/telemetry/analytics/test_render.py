@@ -1,4 +1,4 @@
-"""Every graph renders to a readable PNG of its fixed size."""
+"""Every graph renders to a readable PNG of its fixed size, with text that reads on a phone."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from services.telemetry.analytics.charts import Chart, DuoChart, GraphKind, Header
-from services.telemetry.analytics.render import DPI, PIXEL_SIZES, render_png
-from services.telemetry.analytics.render.figure import label
+from services.telemetry.analytics.render import DPI, PIXEL_SIZES, draw, render_png
+from services.telemetry.analytics.render.figure import figure, label
+from services.telemetry.analytics.render.sizes import WIDTH_INCHES
 from services.telemetry.analytics.report import GuildReport
 from services.telemetry.analytics.sessions import GuildDataset, Member, Roster
 
@@ -45,10 +47,26 @@ def test_every_graph_is_a_png_of_its_size(
 
 
 def test_sizes_fit_discord() -> None:
-    """All graphs are 1200 px wide, at most 1000 px tall, at 100 dpi."""
+    """All graphs are 1200 px wide (6 in at 200 dpi), at most 1800 px tall."""
     assert set(PIXEL_SIZES) == set(GraphKind)
-    assert DPI == 100
-    assert all(width == 1200 and 700 <= height <= 1000 for width, height in PIXEL_SIZES.values())
+    assert DPI == 200
+    assert all(width == 1200 and 1000 <= height <= 1800 for width, height in PIXEL_SIZES.values())
+
+
+@pytest.mark.parametrize("kind", list(GraphKind))
+def test_every_text_reads_on_a_phone(kind: GraphKind, busy_charts: dict[GraphKind, Chart]) -> None:
+    """Shown 390 CSS px wide, no text of any graph is smaller than 9 CSS px."""
+    with figure(kind) as sheet:
+        draw(sheet, busy_charts[kind])
+        sheet.fig.draw_without_rendering()  # makes the ticks a layout chooses
+        sizes = [
+            float(text.get_fontsize())
+            for text in sheet.fig.findobj(Text)
+            if text.get_visible() and text.get_text().strip()
+        ]
+    points_per_css_px = WIDTH_INCHES * 72 / 390
+    assert sizes
+    assert min(sizes) / points_per_css_px >= 9.0
 
 
 @pytest.mark.parametrize("kind", list(GraphKind))
@@ -91,7 +109,7 @@ def test_odd_display_names_render_without_warnings(kind: GraphKind) -> None:
         ("$5 Bob$", r"\$5 Bob\$"),
         ("🎮 Zoë 🎮", "Zoë"),
         ("日本", "?"),
-        ("x" * 30, "x" * 21 + "\u2026"),
+        ("x" * 30, "x" * 15 + "\u2026"),
         ("a\nb\tc", "abc"),
     ],
 )
