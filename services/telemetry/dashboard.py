@@ -1,5 +1,5 @@
-"""Telemetry's answers to the dashboard: graphs as PNGs (drawn in the graph worker, opted-out
-members left out), the members table, a member's own month, marks and calendar feed.
+"""Telemetry's answers to the dashboard: graphs as SVGs or PNGs (drawn in the graph worker,
+opted-out members left out), the members table, a member's own month, marks and calendar feed.
 
 The dashboard opens no database: it asks here. Reads run on the database thread, drawing in
 the worker, so neither blocks ingestion.
@@ -34,6 +34,7 @@ from bus.protocol import (
     GetMembersGlance,
     GetMyMonth,
     GetPrivacy,
+    GraphFormat,
     GraphReply,
     MarkFacts,
     MemberMarksReply,
@@ -49,7 +50,7 @@ from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry import days as stored_days
 from services.telemetry import glance, schedules, store, websessions
 from services.telemetry.analytics.options import OptionsError, StatsRequest, parse_stats_options
-from services.telemetry.analytics.render import render_png
+from services.telemetry.analytics.render import render
 from services.telemetry.analytics.report import build_chart
 from services.telemetry.analytics.worker import GraphWorker, RenderError
 from services.telemetry.clock import day_from_number, day_number, local_days, parse_day
@@ -66,7 +67,12 @@ TOP_CO_PLAYERS = 5
 
 
 def draw_without(
-    path: Path, guild_id: int, request: StatsRequest, now: datetime, hidden: frozenset[int]
+    path: Path,
+    guild_id: int,
+    request: StatsRequest,
+    now: datetime,
+    hidden: frozenset[int],
+    fmt: GraphFormat = "png",
 ) -> bytes:
     """Draw one graph from the live database, without the sessions of ``hidden`` members.
 
@@ -76,7 +82,7 @@ def draw_without(
     if hidden:
         sessions = tuple(s for s in dataset.sessions if s.user_id not in hidden)
         dataset = dataclasses.replace(dataset, sessions=sessions)
-    return render_png(request.kind, build_chart(request, dataset, now))
+    return render(request.kind, build_chart(request, dataset, now), fmt)
 
 
 def data_version(connection: sqlite3.Connection, guild_id: int, now: float) -> str:
@@ -218,7 +224,7 @@ class Dashboard:
         version = await self._db.call(data_version, request.guild_id, now)
         hidden = frozenset(await self._db.call(store.opted_out_users))
         try:
-            png = await self._worker.call(
+            image = await self._worker.call(
                 f"the dashboard's {checked.kind} graph",
                 draw_without,
                 self._db.path,
@@ -226,6 +232,7 @@ class Dashboard:
                 checked,
                 datetime.fromtimestamp(now, UTC),
                 hidden,
+                request.format,
             )
         except LookupError:
             raise RequestRefused(
@@ -234,7 +241,9 @@ class Dashboard:
         except RenderError as error:
             message = f"the graph could not be drawn: {error}"
             raise RequestRefused(ErrorCode.UNAVAILABLE, message) from None
-        return GraphReply(png=png, version=version)
+        if request.format == "svg":
+            return GraphReply(svg=image, version=version)
+        return GraphReply(png=image, version=version)
 
     def _glance(
         self, connection: sqlite3.Connection, guild_id: int, now: float

@@ -22,6 +22,7 @@ from bus.protocol import (
     GetRoster,
     GetSchedules,
     GetVoiceSessions,
+    GraphFormat,
     GraphName,
     GuildConfigReply,
     MembersGlanceReply,
@@ -154,7 +155,8 @@ async def graphs_page(request: web.Request) -> web.Response:
     if graph == "week" and not member:
         note = "Pick a member to see their week."
     else:
-        image = f"/g/{access.guild_id}/graphs/{graph}.png?days={days}&member={member}"
+        # SVG: it scales to the phone or the screen, and carries each value as a hover title.
+        image = f"/g/{access.guild_id}/graphs/{graph}.svg?days={days}&member={member}"
     return site.page(
         "graphs.html",
         f"Graphs of {access.guild_name}",
@@ -171,17 +173,19 @@ async def graphs_page(request: web.Request) -> web.Response:
     )
 
 
-async def graph_png(request: web.Request) -> web.Response:
+async def graph_image(request: web.Request) -> web.Response:
+    """A graph as SVG (what the graphs page shows) or PNG (``.png``, as ``/stats`` draws it)."""
     site = web_of(request)
     access = await moderator_access(request, site.bus)
     graph = _graph(request.match_info["graph"])
+    fmt: GraphFormat = "svg" if request.match_info["format"] == "svg" else "png"
     days = _graph_days(request.query.get("days"), graph)
     raw_member = request.query.get("member", "")
     member = 0
     if graph == "week" or raw_member not in ("", "0"):
         member = _member(raw_member, await _pickable(request, access.guild_id), graph)
     try:
-        png = await site.graphs.png(access.guild_id, graph, days, member)
+        image = await site.graphs.image(access.guild_id, graph, days, member, fmt)
     except RemoteError as error:
         if error.code == ErrorCode.NO_DATA:
             raise web.HTTPNotFound(text=error.message) from None
@@ -190,7 +194,9 @@ async def graph_png(request: web.Request) -> web.Response:
         raise web.HTTPServiceUnavailable(text=f"The graph could not be drawn: {error}") from None
     except BusError as error:
         raise web.HTTPServiceUnavailable(text=f"The graph could not be drawn: {error}") from None
-    return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "private"})
+    return web.Response(
+        body=image.data, content_type=image.content_type, headers={"Cache-Control": "private"}
+    )
 
 
 def _when(seconds: float, config: GuildConfigReply) -> str:
@@ -279,7 +285,7 @@ def routes() -> list[web.RouteDef]:
         web.get("/g/{guild_id}/board", board_page),
         web.get("/g/{guild_id}/board/events", board_events),
         web.get("/g/{guild_id}/graphs", graphs_page),
-        web.get("/g/{guild_id}/graphs/{graph}.png", graph_png),
+        web.get("/g/{guild_id}/graphs/{graph}.{format:png|svg}", graph_image),
         web.get("/g/{guild_id}/members", members_page),
         web.get("/g/{guild_id}/config", config_page),
         web.get("/g/{guild_id}/sessions.csv", guild_sessions_csv),

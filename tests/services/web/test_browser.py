@@ -80,14 +80,14 @@ async def as_admin(
         image = page.locator("#graph-image")
         await expect(image).to_have_attribute(
             "src",
-            f"/g/{w.town.guild.id}/graphs/{graph}.png?days={days}&member=0",
+            f"/g/{w.town.guild.id}/graphs/{graph}.svg?days={days}&member=0",
         )
         await expect_image_loaded(page)
         await page.screenshot(path=shots / f"graph-{graph}.png")
     await page.select_option("#days", "7")
     await page.click("#show")
     await expect(page.locator("#graph-image")).to_have_attribute(
-        "src", f"/g/{w.town.guild.id}/graphs/weekdays.png?days=7&member=0"
+        "src", f"/g/{w.town.guild.id}/graphs/weekdays.svg?days=7&member=0"
     )
     await expect_image_loaded(page)
     await page.screenshot(path=shots / "graph-weekdays-7.png")

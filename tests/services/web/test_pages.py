@@ -7,7 +7,9 @@ import asyncio
 import csv
 import io
 import json
+import re
 import time
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,6 +19,8 @@ from icalendar import Calendar
 
 from bus.endpoints import Endpoints
 from bus.protocol import MemberSchedule, SchedulesReply, SetSchedule, WeeklySlot
+from services.telemetry.analytics.charts import GraphKind
+from services.telemetry.analytics.export import GUILD_GRAPHS
 from tests.helpers import run
 from tests.services.inprocess import STEP
 from tests.services.scheduler.support import world
@@ -68,8 +72,9 @@ def test_the_board_changes_when_a_member_clicks(endpoints: Endpoints, short_tmp:
 def test_graphs_are_drawn_once_per_data_and_follow_the_pickers(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
-    """A graph is a PNG from telemetry, asked again only when the period or the data change;
-    the members table shows hours in voice; an opted-out member appears nowhere."""
+    """A graph is an image from telemetry (SVG on the page, PNG on request), asked again only
+    when the period, the format or the data change; the members table shows hours in voice;
+    an opted-out member appears nowhere."""
 
     async def scenario() -> None:
         async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
@@ -86,7 +91,7 @@ def test_graphs_are_drawn_once_per_data_and_follow_the_pickers(
             guild = f"{site.url}/g/{town.guild.id}"
             async with http.get(f"{guild}/graphs?graph=duos&days=7") as page:
                 text = await page.text()
-            assert f'src="/g/{town.guild.id}/graphs/duos.png?days=7&amp;member=0"' in text
+            assert f'src="/g/{town.guild.id}/graphs/duos.svg?days=7&amp;member=0"' in text
             for graph in ("duos", "voice-time"):
                 async with http.get(f"{guild}/graphs/{graph}.png?days=7") as answer:
                     assert answer.status == 200
@@ -98,10 +103,13 @@ def test_graphs_are_drawn_once_per_data_and_follow_the_pickers(
             async with http.get(f"{guild}/graphs/duos.png?days=28") as answer:
                 assert (await answer.read()).startswith(PNG)
             assert site.site.graphs.drawn == drawn + 1, "another period is another graph"
+            async with http.get(f"{guild}/graphs/duos.svg?days=28") as answer:
+                assert answer.content_type == "image/svg+xml"
+            assert site.site.graphs.drawn == drawn + 2, "another format is another drawing"
             async with http.get(f"{guild}/graphs?graph=months") as page:
                 text = await page.text()
             # Each graph's own default period: hours per month over all the history.
-            assert f'src="/g/{town.guild.id}/graphs/months.png?days=0&amp;member=0"' in text
+            assert f'src="/g/{town.guild.id}/graphs/months.svg?days=0&amp;member=0"' in text
             async with http.get(f"{guild}/graphs/timeline.png") as answer:
                 assert answer.status == 200, "the weekly timeline is the whole guild's"
             timeline = f"{guild}/graphs/week.png?member={town.alice.user_id}"
@@ -129,6 +137,59 @@ def test_graphs_are_drawn_once_per_data_and_follow_the_pickers(
             assert {r["user_id"] for r in rows} == {str(town.bob.user_id)}
 
     run(scenario())
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+HOURS = re.compile(r": (\d+\.\d\d) h")
+
+
+def test_each_graph_is_served_as_svg_titled_with_its_values(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """Each of the seven graphs comes as an SVG that parses; its titled bars, cells, edges and
+    nodes add up to Alice's two hours (one with Bob, one alone) and the pair's one hour."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+            town = w.town
+            now = time.time()
+            await played(
+                w,
+                [
+                    (town.alice, now - 3 * 3600, now - 3600),
+                    (town.bob, now - 2 * 3600, now - 3600),
+                ],
+            )
+            alice = w.emu.world.display_name(town.guild.id, town.alice.user_id)
+            bob = w.emu.world.display_name(town.guild.id, town.bob.user_id)
+            await log_in(http, site, w, town.admin)
+            guild = f"{site.url}/g/{town.guild.id}"
+            for graph in GUILD_GRAPHS:
+                async with http.get(f"{guild}/graphs/{graph}.svg") as answer:
+                    assert answer.status == 200, graph
+                    assert answer.content_type == "image/svg+xml"
+                    root = ET.fromstring(await answer.read())  # noqa: S314 - our own server
+                found = [title.text or "" for title in root.iter(f"{SVG}title")]
+                assert root.get("viewBox"), graph
+                hers = [
+                    t
+                    for t in found
+                    if t.startswith((f"{alice}:", f"{alice},", f"{alice} (")) and "no data" not in t
+                ]
+                theirs = [t for t in found if alice in t and bob in t and "together" in t]
+                if graph is not GraphKind.DUOS:  # the duos draw pairs only
+                    alone = sum(_hours(t) for t in hers if " & " not in t)
+                    assert abs(alone - 2.0) < 0.011, graph  # each title rounds to 36 s
+                if graph in (GraphKind.DUOS, GraphKind.NETWORK):
+                    assert [_hours(t) for t in theirs] == [1.0], graph
+
+    run(scenario())
+
+
+def _hours(title: str) -> float:
+    found = HOURS.search(title)
+    assert found is not None, title
+    return float(found[1])
 
 
 def test_a_member_exports_and_deletes_their_data(endpoints: Endpoints, short_tmp: Path) -> None:
