@@ -13,7 +13,7 @@ drawing at 200 dpi (1200 px wide), so it holds the same proportions for Discord.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -23,6 +23,7 @@ from matplotlib import font_manager
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import Collection
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 
@@ -86,20 +87,30 @@ def label(text: str, limit: int = MAX_LABEL) -> str:
 
 @dataclass(slots=True)
 class Sheet:
-    """A figure being drawn, and the hover title of each artist that carries a value.
+    """A figure being drawn, and the hover title of each drawn thing that carries a value.
 
-    The titles cost nothing in a PNG; in an SVG each becomes a ``<title>`` (``render.svg``).
+    A title is attached as a link (matplotlib's ``set_url``/``set_urls``, which the SVG
+    backend writes as an ``<a>`` around each path, one per item of a collection) to a token
+    that ``render.svg`` swaps for the title. Collections keep drawing one artist for hundreds
+    of cells or edges, while each still gets its own title. A PNG ignores links.
     """
 
     fig: Figure
     titles: dict[str, str] = field(default_factory=dict)
 
     def hover(self, artist: Artist, text: str) -> None:
-        """Give ``artist`` the hover title ``text``: its gid names it in the SVG."""
-        gid = f"value-{len(self.titles)}"
-        artist.set_gid(gid)
+        """Give ``artist`` the hover title ``text``."""
+        artist.set_url(self._token(text))
+
+    def hover_each(self, items: Collection, texts: Sequence[str]) -> None:
+        """Give each item of ``items``, in drawing order, its hover title."""
+        items.set_urls([self._token(text) for text in texts])
+
+    def _token(self, text: str) -> str:
+        token = f"#value-{len(self.titles)}"
         # Names are free text: a control character would make the SVG invalid XML.
-        self.titles[gid] = "".join(char for char in text if char.isprintable())
+        self.titles[token] = "".join(char for char in text if char.isprintable())
+        return token
 
     def save(self, fmt: GraphFormat) -> bytes:
         """The drawing as PNG or SVG bytes."""

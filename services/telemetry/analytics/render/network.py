@@ -8,6 +8,7 @@ from collections import Counter
 from math import sqrt
 
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from services.telemetry.analytics.charts import NetworkChart, NetworkNode
@@ -60,62 +61,67 @@ def draw_network(sheet: Sheet, chart: NetworkChart) -> None:
     heaviest = max((hours for _, _, hours in edges), default=1.0)
     width_of = _Scale(_THINNEST_EDGE, _THICKEST_EDGE, heaviest)
     names = {node.user_id: node.name for node in shown}
-    # Lightest first, so the heavy edges that tell the story are drawn on top. One line per
-    # edge (not one collection) so that each carries its own hover title.
-    for a, b, hours in reversed(edges):
-        same = partition[a] == partition[b]
-        (line,) = ax.plot(
-            (place[a][0], place[b][0]),
-            (place[a][1], place[b][1]),
-            linewidth=width_of(hours),
-            color=_colour(partition[a]) if same else "#CCCCCC",
-            alpha=0.45,
-            solid_capstyle="round",
-            zorder=1,
-        )
-        sheet.hover(line, f"{names[a]} & {names[b]}: {exact_hours(hours)} together")
+    edge_lines = LineCollection(
+        [(place[a], place[b]) for a, b, _ in edges],
+        linewidths=[width_of(hours) for _, _, hours in edges],
+        colors=[
+            _colour(partition[a]) if partition[a] == partition[b] else "#CCCCCC"
+            for a, b, _ in edges
+        ],
+        alpha=0.45,
+        zorder=1,
+    )
+    ax.add_collection(edge_lines)
+    sheet.hover_each(
+        edge_lines,
+        [f"{names[a]} & {names[b]}: {exact_hours(hours)} together" for a, b, hours in edges],
+    )
     most = max(node.voice_hours for node in shown) or 1.0
     size_of = _Scale(_SMALLEST_NODE, _LARGEST_NODE, most)
-    for node in shown:
-        _node(sheet, ax, node, place[node.user_id], size_of(node.voice_hours), partition)
+    _nodes(sheet, ax, shown, place, size_of, partition)
     ax.margins(0.08)
     _legend(sheet, partition, shown_ids, heaviest, width_of, len(chart.nodes))
 
 
-def _node(
+def _nodes(
     sheet: Sheet,
     ax: Axes,
-    node: NetworkNode,
-    at: tuple[float, float],
-    area: float,
+    shown: list[NetworkNode],
+    place: dict[int, tuple[float, float]],
+    size_of: _Scale,
     partition: dict[int, int],
 ) -> None:
-    """A dot of ``area`` square points, its name above it."""
-    (dot,) = ax.plot(
-        at[0],
-        at[1],
-        marker="o",
-        markersize=sqrt(area),
-        markerfacecolor=_colour(partition[node.user_id]),
-        markeredgecolor="white",
-        markeredgewidth=1.2,
-        linestyle="",
+    """A dot per member, as large as their time in voice, their name above it."""
+    dots = ax.scatter(
+        [place[node.user_id][0] for node in shown],
+        [place[node.user_id][1] for node in shown],
+        s=[size_of(node.voice_hours) for node in shown],
+        c=[_colour(partition[node.user_id]) for node in shown],
+        edgecolors="white",
+        linewidths=1.2,
         zorder=2,
     )
-    group = partition[node.user_id] + 1
-    sheet.hover(dot, f"{node.name}: {exact_hours(node.voice_hours)} in voice, group {group}")
-    ax.annotate(
-        label(node.name, 14),
-        at,
-        xytext=(0, sqrt(area) / 2 + 2),
-        textcoords="offset points",
-        ha="center",
-        va="bottom",
-        fontsize=SMALL,
-        color=INK,
-        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
-        zorder=3,
+    sheet.hover_each(
+        dots,
+        [
+            f"{node.name}: {exact_hours(node.voice_hours)} in voice,"
+            f" group {partition[node.user_id] + 1}"
+            for node in shown
+        ],
     )
+    for node in shown:
+        ax.annotate(
+            label(node.name, 14),
+            place[node.user_id],
+            xytext=(0, sqrt(size_of(node.voice_hours)) / 2 + 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=SMALL,
+            color=INK,
+            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
+            zorder=3,
+        )
 
 
 class _Scale:

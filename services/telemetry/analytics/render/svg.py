@@ -1,9 +1,11 @@
 """A drawn figure as an SVG for the dashboard: scalable, titled, and free of inline CSS.
 
-matplotlib's SVG backend gives every artist a ``<g>`` whose ``id`` is the artist's ``gid``
-when one is set (``RendererSVG.open_group``); the drawing code sets gids on the bars, cells,
-edges and nodes it wants titled, and this module adds a ``<title>`` child to each of those
-groups, which browsers show as a tooltip (SVG 1.1, section 5.4). Three more changes:
+matplotlib's SVG backend wraps what an artist draws in ``<a xlink:href=URL>`` when the
+artist has a URL (``Artist.set_url``), and each item of a collection in its own link when
+the collection has URLs (``Collection.set_urls``). The drawing code gives the bars, cells,
+edges and nodes it wants titled a token as URL (``Sheet.hover``); here each link to a token
+becomes a ``<g>`` holding the token's ``<title>``, which browsers show as a tooltip (SVG 1.1,
+section 5.4). Three more changes:
 
 - ``width`` and ``height`` (in pt) are removed and the ``viewBox`` kept, so the graph scales
   to the box it is shown in instead of keeping a print size;
@@ -32,11 +34,13 @@ XLINK_NS = "http://www.w3.org/1999/xlink"
 _GLOBAL_STYLE = {"stroke-linejoin": "round", "stroke-linecap": "butt"}
 """What the backend's one ``<style>`` element says (``*{stroke-linejoin: round; ...}``); as
 attributes of the root they are inherited by every shape instead."""
+_LINK = f"{{{SVG_NS}}}a"
+_HREF = f"{{{XLINK_NS}}}href"
 _DECLARATION = re.compile(r"\s*([a-z-]+)\s*:\s*([^;]+?)\s*(?:;|$)")
 
 
 def svg_bytes(fig: Figure, titles: Mapping[str, str]) -> bytes:
-    """The figure as SVG, each group whose id is in ``titles`` given that title."""
+    """The figure as SVG, each link to a token of ``titles`` made a group with that title."""
     # Written out with the prefixes matplotlib uses, not ElementTree's ns0 (idempotent).
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
@@ -54,10 +58,11 @@ def svg_bytes(fig: Figure, titles: Mapping[str, str]) -> bytes:
         style = element.attrib.pop("style", None)
         if style is not None:
             element.attrib.update(_presentation(style))
-        gid = element.get("id")
-        if gid is not None and gid in titles:
+        if element.tag == _LINK and element.get(_HREF) in titles:
+            token = element.attrib.pop(_HREF)
+            element.tag = f"{{{SVG_NS}}}g"
             title = ET.Element(f"{{{SVG_NS}}}title")
-            title.text = titles[gid]
+            title.text = titles[token]
             element.insert(0, title)
     written: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return written
