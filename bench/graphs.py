@@ -5,22 +5,28 @@ Measures, in one run and on the same data:
 - shared time by the per-channel sweep against the brute-force comparison of every pair of
   presence intervals (on a time slice when the full set would take too long, extrapolated by
   the square of the number of intervals, and said so in the output);
-- the time to run the analytics and draw each of the seven graphs (and a member's week) in the
-  render worker process, over the year, with its PNG's size;
-- the worker's peak resident memory.
+- the time to run the analytics and draw each of the seven graphs (and a member's week) over
+  the year, as PNG and as SVG, with each image's size, against the same graphs drawn by a
+  baseline commit (PNG only: the graphs before they were redrawn for issue 27) on the same
+  data in the same run; each tree is timed in a fresh process (``bench.graph_timing``), the
+  two alternating ``--rounds`` times, the best time of each graph kept;
+- the drawing process's peak resident memory, today's and the baseline's.
 
 Ends by printing one line of JSON with the figures.
 
-    python -m bench.graphs [--members 300] [--sessions 200000] [--seed 7]
+    python -m bench.graphs [--members 300] [--sessions 200000] [--seed 7] [--baseline REF]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
+import pickle
 import random
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -33,11 +39,7 @@ if __package__ in (None, ""):
     # Run as a script (python bench/graphs.py): make the project importable.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.telemetry.analytics.charts import GraphKind
-from services.telemetry.analytics.export import GUILD_GRAPHS
-from services.telemetry.analytics.options import StatsRequest
 from services.telemetry.analytics.presence import ChannelPresence, presence_by_channel
-from services.telemetry.analytics.report import GuildReport
 from services.telemetry.analytics.sessions import (
     GuildClock,
     GuildDataset,
@@ -48,13 +50,17 @@ from services.telemetry.analytics.sessions import (
 )
 from services.telemetry.analytics.shared import shared_time
 from services.telemetry.analytics.shared_reference import shared_time_pairwise
-from services.telemetry.analytics.worker import GraphWorker
 
 GUILD = 1
 AFK_CHANNEL = 999
 CHANNELS = tuple(range(100, 112))
 TIMEZONE = "Europe/Paris"
 YEAR_START = datetime(2025, 1, 1, tzinfo=ZoneInfo(TIMEZONE))
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "1bb053ff4c36cfe18abc85080f5831a879b01d8b"
+"""The commit before issue 27 redrew the graphs (1200 x 800 px at 100 dpi, PNG only)."""
+SLOWER_AT_MOST = 1.5
+"""The issue's bound: no graph more than 1.5 times slower to draw than the baseline's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +77,11 @@ class Figures:
     brute_seconds_full: float
     brute_extrapolated: bool
     sweep_speedup: float
-    render_seven_seconds: float
-    graph_seconds: dict[str, float]
-    graph_png_bytes: dict[str, int]
-    worker_peak_rss_mib: float
+    baseline: str
+    graphs: dict[str, dict[str, float]]
+    """Per graph: the baseline's PNG and today's PNG and SVG, seconds and bytes, and ratios."""
+    slowest_png_vs_baseline: float
+    peak_rss_mib: dict[str, float]
 
 
 def simulate_year(members: int, sessions: int, seed: int) -> GuildDataset:
@@ -188,47 +195,138 @@ def _check_equal(swept: dict[tuple[int, int], float], brute: dict[tuple[int, int
         raise SystemExit("sweep and brute force disagree: the benchmark is void")
 
 
+def _baseline_tree(ref: str, into: Path) -> Path:
+    """The baseline commit's files, extracted from this repository (no checkout touched)."""
+    archive = into / "baseline.tar"
+    with archive.open("wb") as out:
+        subprocess.run(["git", "-C", str(ROOT), "archive", ref], stdout=out, check=True)
+    tree = into / "baseline"
+    with tarfile.open(archive) as tar:
+        tar.extractall(tree, filter="data")
+    return tree
+
+
+def _timed_tree(tree: Path, dataset: Path, now: datetime, formats: str, out: Path) -> Timings:
+    script = ROOT / "bench" / "graph_timing.py"
+    command = [sys.executable, str(script), str(tree), str(dataset), now.isoformat()]
+    command += ["365", formats, str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tree)
+    found: Timings = json.loads(done.stdout)
+    return found
+
+
+type Timings = dict[str, object]
+
+
+def _best(runs: list[Timings]) -> tuple[dict[str, dict[str, float]], int]:
+    """Each graph's least time over the runs (its bytes do not change), and the peak RSS."""
+    graphs: dict[str, dict[str, float]] = {}
+    for timings in runs:
+        per_graph = timings["graphs"]
+        assert isinstance(per_graph, dict)
+        for name, row in per_graph.items():
+            kept = graphs.setdefault(name, dict(row))
+            for key, value in row.items():
+                kept[key] = min(kept[key], value) if key.endswith("seconds") else value
+    peak = max(int(str(timings["peak_rss_bytes"])) for timings in runs)
+    return graphs, peak
+
+
+def _counterparts(old: dict[str, dict[str, float]]) -> dict[str, str]:
+    """Today's graph names, each to the baseline's graph that draws the same thing.
+
+    Before issue 27 a member's week was called ``timeline``, and the weekly timeline of every
+    member did not exist: today's ``week`` is compared with that ``timeline``, and today's
+    ``timeline`` with nothing."""
+    if "week" in old:
+        return {name: name for name in old}
+    return {**{name: name for name in old if name != "timeline"}, "week": "timeline"}
+
+
+def compare_renders(
+    dataset: GuildDataset, now: datetime, baseline: str, rounds: int, out_dir: Path
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Today's graphs (PNG and SVG) against the baseline's (PNG), alternating the trees."""
+    with tempfile.TemporaryDirectory(prefix="squadtime-bench-") as scratch:
+        folder = Path(scratch)
+        pickled = folder / "dataset.pickle"
+        pickled.write_bytes(pickle.dumps(dataset))
+        old_tree = _baseline_tree(baseline, folder)
+        old_runs: list[Timings] = []
+        new_runs: list[Timings] = []
+        for _ in range(rounds):
+            old_runs.append(_timed_tree(old_tree, pickled, now, "png", out_dir / "baseline"))
+            new_runs.append(_timed_tree(ROOT, pickled, now, "png,svg", out_dir))
+    old, old_peak = _best(old_runs)
+    new, new_peak = _best(new_runs)
+    graphs: dict[str, dict[str, float]] = {}
+    counterpart = _counterparts(old)
+    for name, row in new.items():
+        was = old.get(counterpart.get(name, ""))
+        merged = dict(row)
+        if was is not None:
+            merged["baseline_png_seconds"] = was["png_seconds"]
+            merged["baseline_png_bytes"] = was["png_bytes"]
+            merged["png_vs_baseline"] = round(row["png_seconds"] / was["png_seconds"], 2)
+            merged["svg_vs_baseline"] = round(row["svg_seconds"] / was["png_seconds"], 2)
+        merged["svg_bytes_vs_png"] = round(row["svg_bytes"] / row["png_bytes"], 2)
+        graphs[name] = merged
+    peaks = {"baseline": round(old_peak / 2**20, 1), "now": round(new_peak / 2**20, 1)}
+    return graphs, peaks
+
+
 @dataclass(frozen=True, slots=True)
-class Renders:
-    """Time and PNG size of each graph drawn in the worker, and the worker's peak memory."""
+class Settings:
+    """What to simulate and what to compare with."""
 
-    seconds: dict[str, float]
-    png_bytes: dict[str, int]
-    peak_rss: int
-
-
-async def render_seven(dataset: GuildDataset, now: datetime, out_dir: Path) -> Renders:
-    """Compute and draw the seven graphs over the year, and the busiest member's week, in the
-    worker, one at a time (each with its own analytics, as ``/stats`` draws them)."""
-    requests = [StatsRequest(kind, 365) for kind in GUILD_GRAPHS]
-    busiest = GuildReport(dataset, now, 7).members_in_voice_this_week()[0]
-    requests.append(StatsRequest(GraphKind.WEEK, member=busiest))
-    seconds: dict[str, float] = {}
-    sizes: dict[str, int] = {}
-    async with GraphWorker() as worker:
-        await worker.peak_rss_bytes()  # start the process outside the timing
-        for request in requests:
-            began = time.perf_counter()
-            png = await worker.stats(request, dataset, now)
-            seconds[request.kind.value] = round(time.perf_counter() - began, 2)
-            sizes[request.kind.value] = len(png)
-            (out_dir / f"{request.kind}.png").write_bytes(png)
-        peak = await worker.peak_rss_bytes()
-    return Renders(seconds, sizes, peak)
+    members: int = 300
+    sessions: int = 200_000
+    seed: int = 7
+    brute_budget: int = 8000
+    baseline: str = BASELINE
+    rounds: int = 2
+    out: Path = Path("/tmp/squadtime-bench-graphs")
 
 
-def run(members: int, sessions: int, seed: int, brute_budget: int, out_dir: Path) -> Figures:
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _report_renders(graphs: dict[str, dict[str, float]], peaks: dict[str, float]) -> float:
+    """Print one line per graph; return the slowest PNG's time against the baseline's."""
+    _say("graph        baseline PNG      today PNG        today SVG        (analytics + drawing)")
+    for name, row in graphs.items():
+        was = (
+            f"{row['baseline_png_seconds']:5.2f} s {row['baseline_png_bytes'] / 1024:5.0f} KiB"
+            if "baseline_png_seconds" in row
+            else "     (a new graph)  "
+        )
+        _say(
+            f"  {name:<10} {was}  {row['png_seconds']:5.2f} s {row['png_bytes'] / 1024:5.0f} KiB"
+            f"  {row['svg_seconds']:5.2f} s {row['svg_bytes'] / 1024:5.0f} KiB"
+            f"  PNG x{row.get('png_vs_baseline', float('nan')):.2f}"
+            f" SVG x{row.get('svg_vs_baseline', float('nan')):.2f}"
+        )
+    slowest = max(row.get("png_vs_baseline", 0.0) for row in graphs.values())
+    verdict = "within" if slowest <= SLOWER_AT_MOST else "OVER"
+    _say(f"slowest PNG against the baseline's: x{slowest:.2f} ({verdict} x{SLOWER_AT_MOST})")
+    _say(f"drawing process peak RSS: baseline {peaks['baseline']} MiB, now {peaks['now']} MiB")
+    return slowest
+
+
+def run(settings: Settings) -> Figures:
     """The whole benchmark; prints progress on stderr."""
-
-    def say(text: str) -> None:
-        print(text, file=sys.stderr, flush=True)
-
-    dataset, seconds = _timed(lambda: simulate_year(members, sessions, seed))
-    say(f"simulated {len(dataset.sessions)} sessions of {members} members in {seconds:.1f} s")
-    race = compare_shared_time(dataset, brute_budget)
-    say(f"sweep over the year ({race.intervals} presence intervals): {race.sweep_seconds:.3f} s")
+    dataset, seconds = _timed(
+        lambda: simulate_year(settings.members, settings.sessions, settings.seed)
+    )
+    _say(
+        f"simulated {len(dataset.sessions)} sessions of {settings.members} members"
+        f" in {seconds:.1f} s"
+    )
+    race = compare_shared_time(dataset, settings.brute_budget)
+    _say(f"sweep over the year ({race.intervals} presence intervals): {race.sweep_seconds:.3f} s")
     if race.extrapolated:
-        say(
+        _say(
             f"brute force is too slow for the whole year: measured on the first "
             f"{race.brute_intervals} intervals (a time slice) in {race.brute_seconds:.2f} s, "
             f"growth exponent observed on that slice {race.observed_exponent}; "
@@ -236,18 +334,17 @@ def run(members: int, sessions: int, seed: int, brute_budget: int, out_dir: Path
             f"{race.brute_full_estimate:.0f} s"
         )
     else:
-        say(f"brute force over the year: {race.brute_seconds:.2f} s")
+        _say(f"brute force over the year: {race.brute_seconds:.2f} s")
     now = YEAR_START + timedelta(days=365)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    renders = asyncio.run(render_seven(dataset, now, out_dir))
-    render_seconds, peak = sum(renders.seconds.values()), renders.peak_rss
-    for name, took in renders.seconds.items():
-        say(f"  {name:<11} {took:6.2f} s  {renders.png_bytes[name] / 1024:6.0f} KiB PNG")
-    say(f"seven graphs and a week (analytics + drawing) in the worker: {render_seconds:.1f} s")
-    say(f"  -> {out_dir}")
-    say(f"worker peak RSS: {peak / 2**20:.0f} MiB")
+    settings.out.mkdir(parents=True, exist_ok=True)
+    _say(
+        f"drawing the graphs: baseline {settings.baseline[:12]} and today, {settings.rounds} rounds"
+    )
+    graphs, peaks = compare_renders(dataset, now, settings.baseline, settings.rounds, settings.out)
+    slowest = _report_renders(graphs, peaks)
+    _say(f"  -> {settings.out}")
     return Figures(
-        members=members,
+        members=settings.members,
         sessions=len(dataset.sessions),
         presence_intervals=race.intervals,
         sweep_seconds=round(race.sweep_seconds, 4),
@@ -257,10 +354,10 @@ def run(members: int, sessions: int, seed: int, brute_budget: int, out_dir: Path
         brute_seconds_full=round(race.brute_full_estimate, 1),
         brute_extrapolated=race.extrapolated,
         sweep_speedup=round(race.brute_full_estimate / race.sweep_seconds, 1),
-        render_seven_seconds=round(render_seconds, 2),
-        graph_seconds=renders.seconds,
-        graph_png_bytes=renders.png_bytes,
-        worker_peak_rss_mib=round(peak / 2**20, 1),
+        baseline=settings.baseline,
+        graphs=graphs,
+        slowest_png_vs_baseline=slowest,
+        peak_rss_mib=peaks,
     )
 
 
@@ -269,8 +366,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.graphs",
         description=(
-            "Shared-time sweep against brute force, rendering time of the seven graphs and "
-            "the render worker's peak memory, on a simulated year of voice sessions."
+            "Shared-time sweep against brute force; drawing time and size of the seven graphs "
+            "as PNG and SVG against a baseline commit's PNGs; on a simulated year."
         ),
     )
     parser.add_argument("--members", type=int, default=300, help="members (default 300)")
@@ -283,14 +380,28 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="most intervals given to brute force before slicing and extrapolating (8000)",
     )
     parser.add_argument(
+        "--baseline",
+        default=BASELINE,
+        help="commit whose graphs are the baseline (default: before issue 27 redrew them)",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="rounds per tree (default 2)")
+    parser.add_argument(
         "--out",
         type=Path,
         default=Path("/tmp/squadtime-bench-graphs"),
-        help="folder for the PNGs (default /tmp/squadtime-bench-graphs)",
+        help="folder for the images (default /tmp/squadtime-bench-graphs)",
     )
     args = parser.parse_args(argv)
-    figures = run(args.members, args.sessions, args.seed, args.brute_budget, args.out)
-    print(json.dumps({"bench": "graphs", **asdict(figures)}))
+    settings = Settings(
+        members=args.members,
+        sessions=args.sessions,
+        seed=args.seed,
+        brute_budget=args.brute_budget,
+        baseline=args.baseline,
+        rounds=args.rounds,
+        out=args.out,
+    )
+    print(json.dumps({"bench": "graphs", **asdict(run(settings))}))
 
 
 if __name__ == "__main__":
