@@ -303,6 +303,8 @@ class GuildSnapshot(EventMessage, frozen=True, tag="guild_snapshot"):
     afk_channel_id: int = 0
     at: Instant = 0.0
     emojis: list[EmojiFacts] = msgspec.field(default_factory=list)
+    icon_url: str = ""
+    """The guild's icon on Discord's CDN; "" when it has none."""
 
 
 class EmojisUpdated(EventMessage, frozen=True, tag="emojis_update"):
@@ -1236,6 +1238,7 @@ class MemberReply(ReplyMessage, frozen=True, tag="member"):
     guild_name: str = ""
     owner_id: int = 0
     member: MemberFacts | None = None
+    guild_icon_url: str = ""
 
 
 class GetRoster(RequestMessage, frozen=True, tag="get_roster"):
@@ -1245,11 +1248,15 @@ class GetRoster(RequestMessage, frozen=True, tag="get_roster"):
 
 
 class RosterReply(ReplyMessage, frozen=True, tag="roster"):
-    """A guild's members (bots left out), by user id."""
+    """A guild's members (bots left out), by user id, and its channels and roles, so that
+    the dashboard names what it shows."""
 
     guild_id: int
     guild_name: str = ""
     members: list[MemberFacts] = msgspec.field(default_factory=list)
+    guild_icon_url: str = ""
+    channels: list[ChannelFacts] = msgspec.field(default_factory=list)
+    roles: list[RoleFacts] = msgspec.field(default_factory=list)
 
 
 class BoardPlayer(Fact, frozen=True):

@@ -4,6 +4,7 @@ REST handlers (the bot acting), interactions and the driver (members acting) all
 these operations, so every change is checked against Discord's rules and dispatched once.
 """
 
+import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -532,7 +533,8 @@ class Actions:
 
     def add_guild(self, name: str, owner_id: int) -> Guild:
         guild_id = self.core.ids.next()
-        guild = Guild(id=guild_id, name=name, owner_id=owner_id)
+        icon = hashlib.blake2b(str(guild_id).encode(), digest_size=16).hexdigest()
+        guild = Guild(id=guild_id, name=name, owner_id=owner_id, icon=icon)
         guild.roles[guild_id] = Role(
             id=guild_id, guild_id=guild_id, name="@everyone", permissions=int(EVERYONE_DEFAULT)
         )

@@ -196,7 +196,7 @@ def guild_create(world: World, record: Guild, *, joined_at: str) -> JSONObject:
     return {
         "id": str(record.id),
         "name": record.name,
-        "icon": None,
+        "icon": record.icon,
         "splash": None,
         "discovery_splash": None,
         "banner": None,

@@ -172,6 +172,8 @@ class Guild:
     voice_states: dict[int, VoiceState] = field(default_factory=dict)
     emojis: dict[int, GuildEmoji] = field(default_factory=dict)
     scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
+    icon: str | None = None
+    """The icon's hash (``emulator.rest.cdn`` draws it), as Discord names an uploaded icon."""
 
     @property
     def everyone(self) -> Role:

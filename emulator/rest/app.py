@@ -12,6 +12,7 @@ from emulator.jsontypes import JSONValue
 from emulator.ratelimit import major_of
 from emulator.recorder import RequestRecord
 from emulator.rest import (
+    cdn,
     commands,
     messages,
     misc,
@@ -150,12 +151,14 @@ def route_table() -> RouteTable:
 
 
 def build_app(svc: Services) -> web.Application:
-    """The REST API under ``/api/v10``, the attachment CDN and the gateway socket at ``/``."""
+    """The REST API under ``/api/v10``, the CDN (attachments, avatars, icons) and the gateway
+    socket at ``/``."""
     app = web.Application(middlewares=[discord_semantics], client_max_size=25 * 1024 * 1024)
     app[SERVICES] = svc
     for method, template, handler in route_table():
         app.router.add_route(method, API_PREFIX + template, handler)
     app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", misc.attachment)
+    cdn.add_routes(app)
     oauth2.add_authorize_page(app)
     app.router.add_get("/", svc.core.gateway.handle)
     return app

@@ -97,6 +97,7 @@ def guild_snapshot(guild: nextcord.Guild, at: float) -> GuildSnapshot:
         afk_channel_id=guild.afk_channel.id if guild.afk_channel else 0,
         at=at,
         emojis=[emoji_facts(e) for e in guild.emojis],
+        icon_url=guild.icon.url if guild.icon else "",
     )
 
 

@@ -45,6 +45,15 @@ class How(StrEnum):
 
 STRENGTH = list(How)
 
+MARKS = {How.VOICE: "🎧", How.REACTED: "👍", How.PICKED: "📨", How.SCHEDULED: "📅"}
+"""How each way of being in an hour is marked, in the daily message and on the dashboard."""
+MARK_MEANINGS = {
+    How.VOICE: "in voice",
+    How.REACTED: "reacted",
+    How.PICKED: "answered a nudge",
+    How.SCHEDULED: "usual hours",
+}
+
 MAX_WINDOW_HOURS = 20  # Discord allows 20 distinct reactions on a message
 MIN_QUORUM, MAX_QUORUM = 2, 20  # members in an hour for an "enough players" call
 

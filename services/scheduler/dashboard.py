@@ -34,6 +34,7 @@ def answer(days: Days, roster: Roster, request: SchedulerRequest) -> SchedulerRe
                 guild_name=view.name,
                 owner_id=view.owner_id,
                 member=view.members.get(user_id),
+                guild_icon_url=view.icon_url,
             )
         case GetRoster(guild_id=guild_id):
             view = roster.guilds.get(guild_id)
@@ -42,7 +43,14 @@ def answer(days: Days, roster: Roster, request: SchedulerRequest) -> SchedulerRe
             members = sorted(
                 (m for m in view.members.values() if not m.bot), key=lambda m: m.user_id
             )
-            return RosterReply(guild_id=guild_id, guild_name=view.name, members=members)
+            return RosterReply(
+                guild_id=guild_id,
+                guild_name=view.name,
+                members=members,
+                guild_icon_url=view.icon_url,
+                channels=sorted(view.channels.values(), key=lambda c: (c.position, c.channel_id)),
+                roles=sorted(view.roles.values(), key=lambda r: (-r.position, r.role_id)),
+            )
         case GetBoard(guild_id=guild_id):
             return board(days, roster, guild_id)
         case _:

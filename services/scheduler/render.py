@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from services.runtime.playtime import STRENGTH, How
+from services.runtime.playtime import MARK_MEANINGS, MARKS, STRENGTH, How
 from services.scheduler.board import HourLine
 from services.scheduler.names import inert, visible
 
 MAX_CONTENT = 2000  # Discord's limit for a message's content
-MARKERS = {How.VOICE: "🎧", How.REACTED: "👍", How.PICKED: "📨", How.SCHEDULED: "📅"}
 
 type Label = Callable[[int], tuple[str, str]]
 """A member's (rank emoji or "", display name)."""
@@ -40,7 +39,7 @@ def header(day: date) -> str:
 def _player(user: int, how: How, label: Label) -> str:
     rank, name = label(user)
     shown = f"{shown_emoji(rank)} {inert(name)}" if rank else inert(name)
-    return f"{shown} {MARKERS[how]}"
+    return f"{shown} {MARKS[how]}"
 
 
 def _hour(line: HourLine, label: Label, limit: int | None) -> str:
@@ -63,12 +62,12 @@ def daily_text(
 ) -> str:
     """The whole message; past 2,000 characters each hour names fewer members, then "+N more"."""
 
-    legend = (
-        f"React with the hours you will play. {MARKERS[How.REACTED]} reacted"
-        f" · {MARKERS[How.SCHEDULED]} usual hours · {MARKERS[How.VOICE]} in voice"
-    )
+    shown = [How.REACTED, How.SCHEDULED, How.VOICE]
     if any(how == How.PICKED for line in lines for _, how in line.players):
-        legend += f" · {MARKERS[How.PICKED]} answered a nudge"
+        shown.append(How.PICKED)
+    legend = "React with the hours you will play. " + " · ".join(
+        f"{MARKS[how]} {MARK_MEANINGS[how]}" for how in shown
+    )
 
     def compose(limit: int | None) -> str:
         parts = [

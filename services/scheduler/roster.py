@@ -43,6 +43,7 @@ class GuildView:
     voice: dict[int, int] = field(default_factory=dict)  # user id -> voice channel id
     emojis: dict[int, EmojiFacts] | None = None
     """The guild's custom emoji by id; None until the gateway has said (no snapshot yet)."""
+    icon_url: str = ""
 
     def label(self, user_id: int, rank_emoji: Mapping[int, str]) -> tuple[str, str]:
         """(rank emoji of the member's highest mapped role or "", display name)."""
@@ -88,7 +89,7 @@ class Roster:
         match event:
             case GuildSnapshot():
                 view.name, view.owner_id = event.name, event.owner_id
-                view.afk_channel_id = event.afk_channel_id
+                view.afk_channel_id, view.icon_url = event.afk_channel_id, event.icon_url
                 view.members = {m.user_id: m for m in event.members}
                 view.roles = {r.role_id: r for r in event.roles}
                 view.channels = {c.channel_id: c for c in event.channels}

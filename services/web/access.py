@@ -61,6 +61,13 @@ class Access:
     guild_name: str
     member: MemberFacts
     moderator: bool
+    guild_icon_url: str = ""
+
+
+VISITOR = web.RequestKey("visitor", Visitor)
+"""The logged-in visitor of the request, kept for its error page's navigation."""
+ACCESS = web.RequestKey("access", Access)
+"""The visitor's access to the guild of the request, kept for its error page's navigation."""
 
 
 async def visitor(request: web.Request, bus: BusClient) -> Visitor:
@@ -72,13 +79,14 @@ async def visitor(request: web.Request, bus: BusClient) -> Visitor:
         token = session_token(secret)
         found = await _find_session(bus, token)
         if found.user_id == user:
-            return Visitor(
+            who = request[VISITOR] = Visitor(
                 user_id=user,
                 name=str(session.get(NAME, "")),
                 guild_ids=found.guild_ids,
                 csrf=csrf_token(session),
                 session=token,
             )
+            return who
         session.clear()  # logged out, here or elsewhere: the cookie is spent
     session[NEXT] = request.path_qs if request.method == "GET" else "/"
     raise web.HTTPFound("/login")
@@ -151,7 +159,9 @@ async def member_access(request: web.Request, bus: BusClient) -> Access:
     if found.member is None:
         raise web.HTTPForbidden(text="You are not a member of this server.")
     moderator = is_admin(found.member.permissions, user_id=who.user_id, owner_id=found.owner_id)
-    return Access(who, guild_id, found.guild_name, found.member, moderator)
+    access = Access(who, guild_id, found.guild_name, found.member, moderator, found.guild_icon_url)
+    request[ACCESS] = access
+    return access
 
 
 async def moderator_access(request: web.Request, bus: BusClient) -> Access:

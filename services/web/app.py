@@ -2,8 +2,9 @@
 
 Routes: ``/`` (the member's servers), ``/login`` (a page), ``/login/discord`` (to Discord's
 authorize page), ``/login/callback``, ``/logout`` (a form; ``everywhere=1`` ends every
-browser's session), ``/static/`` (the style sheet and the board's script); the moderators'
-pages (``services.web.moderator``) and the members' own (``services.web.member``).
+browser's session), ``/static/`` (the style sheet, the scripts, the logo), ``/cdn/``
+(avatars and icons, see ``services.web.pictures``); the moderators' pages
+(``services.web.moderator``) and the members' own (``services.web.member``).
 
 Every answer carries a Content-Security-Policy that allows what the pages use and nothing
 more: the style sheet and the one script from this origin, the graphs' PNGs, the board's
@@ -28,7 +29,7 @@ from cryptography.fernet import Fernet
 from bus.errors import BusError
 from bus.protocol import EndWebSessions, GetMember, MemberReply, OpenWebSession, WebSessionReply
 from services.runtime.clock import wall_time
-from services.web import login, member, moderator
+from services.web import login, member, moderator, pictures
 from services.web.access import (
     CSRF,
     NAME,
@@ -43,6 +44,7 @@ from services.web.access import (
 from services.web.connections import GATE, Gate, busy_while_answering
 from services.web.context import WEB, Web, web_of
 from services.web.cookies import SessionCookies
+from services.web.errorpage import pages_of_errors
 
 log = logging.getLogger(__name__)
 
@@ -92,18 +94,6 @@ def session_key(path: Path) -> bytes:
     return key
 
 
-@web.middleware
-async def pages_of_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refusals as a small page with their reason."""
-    try:
-        return await handler(request)
-    except web.HTTPException as error:
-        if error.status < 400 or error.content_type == "text/html":
-            raise
-        site = web_of(request)
-        return site.page("error.html", error.reason, status=error.status, message=error.text)
-
-
 async def with_headers(request: web.Request, response: web.StreamResponse) -> None:
     """The security headers, on every answer: pages, files, streams and aiohttp's own errors
     (``on_response_prepare`` runs for each, where a middleware sees only handlers' answers)."""
@@ -129,7 +119,8 @@ async def home(request: web.Request) -> web.Response:
         found = await asyncio.gather(*(ask(guild_id) for guild_id in who.guild_ids))
     except BusError:
         raise web.HTTPServiceUnavailable(text="The bot is busy; try again soon.") from None
-    guilds = [(f.guild_id, f.guild_name) for f in found if f.member is not None]
+    guilds = [(f.guild_id, f.guild_name, f.guild_icon_url) for f in found if f.member is not None]
+    guilds.sort(key=lambda g: g[1].casefold())
     return site.page("home.html", "Your servers", visitor=who, guilds=guilds)
 
 
@@ -202,6 +193,26 @@ async def logout(request: web.Request) -> web.Response:
     raise web.HTTPFound("/login")
 
 
+async def picture(request: web.Request) -> web.Response:
+    """A member's avatar or a server's icon (``services.web.pictures``), for a browser that
+    logged in here: the signed cookie is checked without asking telemetry, as one page
+    shows dozens of pictures. A picture the CDN did not give is a grey disc, not a broken
+    image."""
+    session = await get_session(request)
+    if not isinstance(session.get(USER), int):
+        raise web.HTTPForbidden(text="Log in to see pictures.")
+    path = request.match_info["path"]
+    if not pictures.PATHS.fullmatch(path):
+        raise web.HTTPNotFound(text="No such picture.")
+    site = web_of(request)
+    body = await site.pictures.get(site.http, path)
+    headers = {"Cache-Control": pictures.CACHE_CONTROL}
+    if body is None:
+        svg = pictures.PLACEHOLDER
+        return web.Response(text=svg, content_type="image/svg+xml", headers=headers)
+    return web.Response(body=body, content_type="image/png", headers=headers)
+
+
 def build_app(site: Web, key: bytes, gate: Gate) -> web.Application:
     app = web.Application(
         middlewares=[busy_while_answering, pages_of_errors], client_max_size=FORM_BYTES
@@ -222,6 +233,7 @@ def build_app(site: Web, key: bytes, gate: Gate) -> web.Application:
             web.get("/login/callback", callback),
             web.post("/logout", logout),
             web.static("/static", STATIC),
+            web.get(pictures.ROUTE + "{path:.+}", picture),
             *moderator.routes(),
             *member.routes(),
         ]

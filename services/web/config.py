@@ -15,6 +15,7 @@ from pathlib import Path
 
 from services.runtime.settings import DISCORD_API, SettingsError, discord_api
 from services.web.connections import PER_ADDRESS, ConnectionLimits
+from services.web.pictures import DISCORD_CDN
 
 HOST_ENV = "SQUADTIME_WEB_HOST"
 PORT_ENV = "SQUADTIME_WEB_PORT"
@@ -69,6 +70,14 @@ class WebConfig:
         ``/api/v10`` (Topics > OAuth2 > OAuth2 URLs); the emulator serves it the same way."""
         root = self.api_base.removesuffix("/v10").removesuffix("/api")
         return f"{root}/oauth2/authorize"
+
+    @property
+    def cdn_base(self) -> str:
+        """Where avatars and icons are fetched: Discord's CDN beside Discord's API, else the
+        root of the API's host (the emulator serves its CDN paths there)."""
+        if self.api_base == DISCORD_API:
+            return DISCORD_CDN
+        return self.api_base.removesuffix("/v10").removesuffix("/api")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> WebConfig:

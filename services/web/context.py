@@ -13,19 +13,27 @@ from aiohttp import web
 from bus.client import BusClient
 from bus.errors import BusError, RemoteError, caused_by_request
 from bus.protocol import ReplyMessage, Request
+from services.web import figures
 from services.web.access import Access, Visitor
 from services.web.config import WebConfig
 from services.web.graphs import GraphCache
+from services.web.pictures import DISCORD_CDN, Pictures, local
 
 ASK_TIMEOUT = 5.0
 
 
 def templates() -> jinja2.Environment:
-    return jinja2.Environment(
+    """The pages' templates, with the filters that give every page one way of writing a
+    figure (``figures``) and of showing a picture (``pictures.local``)."""
+    pages = jinja2.Environment(
         loader=jinja2.PackageLoader("services.web", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    pages.filters["picture"] = local
+    pages.filters["hours"] = figures.hours
+    pages.filters["initials"] = figures.initials
+    return pages
 
 
 @dataclass(eq=False)
@@ -39,6 +47,7 @@ class Web:
     clock: Callable[[], float]
     """Calendar time (the fleet's clock): what "today" is for the community."""
     pages: jinja2.Environment = field(default_factory=templates)
+    pictures: Pictures = field(default_factory=lambda: Pictures(DISCORD_CDN))
     bound_url: str = ""
     board_poll: float = 0.5
     """How often a live board asks the scheduler for changes (real seconds)."""
@@ -61,7 +70,11 @@ class Web:
             title=title,
             visitor=access.visitor if access else visitor,
             guild_id=access.guild_id if access else None,
+            guild_name=access.guild_name if access else "",
+            guild_icon=access.guild_icon_url if access else "",
+            avatar=access.member.avatar_url if access else "",
             moderator=access.moderator if access else False,
+            current=name.removesuffix(".html"),
             **values,
         )
         return web.Response(text=html, status=status, content_type="text/html")

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from aiohttp import web
 
 from bus.protocol import DatedMark, GuildConfig, MemberSchedule, VoiceSessionFacts
 from services.runtime.playtime import usual_hours, window_of
+from services.web.names import Names
 
 HOUR = 3600.0
 FEED_DAYS = 14
@@ -66,13 +67,24 @@ def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat() if seconds else ""
 
 
-def sessions_csv(sessions: Iterable[VoiceSessionFacts], names: Mapping[int, str]) -> str:
-    """One row per stay in voice; times in UTC (ISO 8601), open stays without an end."""
-    table = SafeCsv(["user_id", "member", "channel_id", "start_utc", "end_utc", "minutes"])
+def sessions_csv(sessions: Iterable[VoiceSessionFacts], names: Names) -> str:
+    """One row per stay in voice, each id with its name beside it (empty for a member or a
+    channel the guild no longer has); times in UTC (ISO 8601), open stays without an end."""
+    table = SafeCsv(
+        ["user_id", "member", "channel_id", "channel", "start_utc", "end_utc", "minutes"]
+    )
     for s in sessions:
         minutes = round((s.end - s.start) / 60, 1) if s.end else ""
         table.row(
-            [s.user_id, names.get(s.user_id, ""), s.channel_id, _iso(s.start), _iso(s.end), minutes]
+            [
+                s.user_id,
+                names.member(s.user_id),
+                s.channel_id,
+                names.channel_name(s.channel_id),
+                _iso(s.start),
+                _iso(s.end),
+                minutes,
+            ]
         )
     return table.text()
 

@@ -46,6 +46,7 @@ from services.runtime.playtime import community_date, zone
 from services.web import exports
 from services.web.access import check_csrf, member_access
 from services.web.context import Web, web_of
+from services.web.names import Names
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 EXPORT_DAYS = 366
@@ -81,7 +82,7 @@ async def me_page(request: web.Request) -> web.Response:
                 lines.append(f"{WEEKDAYS[weekday]}: {shown} ({on})")
     return site.page(
         "me.html",
-        f"{access.visitor.name} in {access.guild_name}",
+        "My page",
         access=access,
         timezone=zones.timezones.get(user_id, ""),
         community_zone=config.config.timezone,
@@ -194,8 +195,9 @@ async def my_sessions_csv(request: web.Request) -> web.Response:
         ),
         VoiceSessionsReply,
     )
-    names = {user_id: access.member.display_name}
-    return exports.download(exports.sessions_csv(found.sessions, names), "my-voice-sessions.csv")
+    roster = await site.ask("scheduler", GetRoster(guild_id=access.guild_id), RosterReply)
+    table = exports.sessions_csv(found.sessions, Names.of(roster))
+    return exports.download(table, "my-voice-sessions.csv")
 
 
 async def my_marks_csv(request: web.Request) -> web.Response:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -30,10 +31,11 @@ from bus.protocol import (
     SchedulesReply,
     VoiceSessionsReply,
 )
-from services.runtime.playtime import community_date, zone
-from services.web import exports
+from services.runtime.playtime import MARK_MEANINGS, MARKS, How, community_date, zone
+from services.web import exports, figures
 from services.web.access import moderator_access
 from services.web.context import web_of
+from services.web.names import Names
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +44,34 @@ MIN_DAYS, MAX_DAYS = 1, 365
 CSV_DAYS = 28
 
 
+LEGEND = [(MARKS[how], MARK_MEANINGS[how]) for how in How]
+
+
+def _board_values(board: BoardReply) -> dict[str, Any]:
+    """What the board's partial shows: the day, and each player's mark as the daily
+    message marks it (``services.runtime.playtime.MARKS``)."""
+    return {
+        "board": board,
+        "day": figures.day(board.date) if board.date else "",
+        "marks": {str(how): mark for how, mark in MARKS.items()},
+        "meanings": {str(how): meaning for how, meaning in MARK_MEANINGS.items()},
+    }
+
+
 async def board_page(request: web.Request) -> web.Response:
     site = web_of(request)
     access = await moderator_access(request, site.bus)
     board = await site.ask("scheduler", GetBoard(guild_id=access.guild_id), BoardReply)
-    return site.page("board.html", f"Today in {access.guild_name}", access=access, board=board)
+    return site.page("board.html", "Today", access=access, legend=LEGEND, **_board_values(board))
 
 
 async def board_events(request: web.Request) -> web.StreamResponse:
-    """Server-sent events: the board's table each time it changes (checked every
-    ``board_poll`` seconds), while the visitor is still a moderator of the guild and the
-    browser still listens. A closed stream ends at once: aiohttp cancels this handler when
-    its connection closes (``handler_cancellation``, see ``services.web.connections``), so
-    no closed stream keeps asking the scheduler; the transport is checked too, in case."""
+    """Server-sent events: the board each time it changes (checked every ``board_poll``
+    seconds), its date and timezone line included, so that a new day redraws it; while the
+    visitor is still a moderator of the guild and the browser still listens. A closed
+    stream ends at once: aiohttp cancels this handler when its connection closes
+    (``handler_cancellation``, see ``services.web.connections``), so no closed stream keeps
+    asking the scheduler; the transport is checked too, in case."""
     site = web_of(request)
     access = await moderator_access(request, site.bus)
     response = web.StreamResponse(
@@ -66,7 +83,7 @@ async def board_events(request: web.Request) -> web.StreamResponse:
     try:
         while _listening(request):
             board = await site.ask("scheduler", GetBoard(guild_id=access.guild_id), BoardReply)
-            html = partial.render(board=board)
+            html = partial.render(**_board_values(board))
             if html != shown:
                 shown = html
                 await response.write(f"event: board\ndata: {json.dumps(html)}\n\n".encode())
@@ -150,10 +167,11 @@ async def graphs_page(request: web.Request) -> web.Response:
     graph = _graph(query.get("graph"))
     days = _graph_days(query.get("days"), graph)
     members = await _pickable(request, access.guild_id)
-    member = _member(query.get("member"), members, graph) if "member" in query else 0
+    picked = query.get("member", "")
+    member = _member(picked, members, graph) if picked else 0
     image, note = "", ""
     if graph == "week" and not member:
-        note = "Pick a member to see their week."
+        note = "A member's week is drawn for one member: pick a member, then Show."
     else:
         # SVG: it scales to the phone or the screen, and carries each value as a hover title.
         image = f"/g/{access.guild_id}/graphs/{graph}.svg?days={days}&member={member}"
@@ -199,12 +217,6 @@ async def graph_image(request: web.Request) -> web.Response:
     )
 
 
-def _when(seconds: float, config: GuildConfigReply) -> str:
-    if not seconds:
-        return "never"
-    return f"{datetime.fromtimestamp(seconds, zone(config.config.timezone)):%a %d %b %H:%M}"
-
-
 async def members_page(request: web.Request) -> web.Response:
     site = web_of(request)
     access = await moderator_access(request, site.bus)
@@ -213,16 +225,20 @@ async def members_page(request: web.Request) -> web.Response:
     roster = await site.ask("scheduler", GetRoster(guild_id=guild_id), RosterReply)
     config = await site.ask("telemetry", GetGuildConfig(guild_id=guild_id), GuildConfigReply)
     usual = await site.ask("telemetry", GetSchedules(guild_id=guild_id), SchedulesReply)
-    names = {m.user_id: m.display_name for m in roster.members}
+    known = {m.user_id: m for m in roster.members}
     weekly = {s.user_id: len(s.slots) for s in usual.schedules}
     hidden = set(glance.opted_out)
+    community = zone(config.config.timezone)
     rows = [
         {
             "user_id": row.user_id,
-            "name": names.get(row.user_id, f"member {row.user_id}"),
-            "last_seen": _when(row.last_seen, config),
-            "week": f"{row.hours_week:.1f}",
-            "month": f"{row.hours_4_weeks:.1f}",
+            "name": known[row.user_id].display_name
+            if row.user_id in known
+            else f"member {row.user_id}",
+            "avatar": known[row.user_id].avatar_url if row.user_id in known else "",
+            "last_seen": figures.moment(row.last_seen, community),
+            "week": figures.hours(row.hours_week),
+            "month": figures.hours(row.hours_4_weeks),
             "usual": f"{weekly[row.user_id]} h/week" if row.user_id in weekly else "—",
             "reliability": (
                 f"{100 * row.kept_hours / row.marked_hours:.0f}%"
@@ -232,31 +248,37 @@ async def members_page(request: web.Request) -> web.Response:
             ),
         }
         for row in glance.members
-        if row.user_id not in hidden and (row.user_id in names or row.last_seen)
+        if row.user_id not in hidden and (row.user_id in known or row.last_seen)
     ]
     rows.sort(key=lambda r: str(r["name"]).lower())
-    return site.page("members.html", f"Members of {access.guild_name}", access=access, rows=rows)
+    return site.page(
+        "members.html", "Members", access=access, rows=rows, zone=config.config.timezone
+    )
 
 
 async def config_page(request: web.Request) -> web.Response:
+    """The guild's settings, with the names of its channels and roles as the bot knows
+    them now (a deleted channel shows as such, never as a bare id)."""
     site = web_of(request)
     access = await moderator_access(request, site.bus)
     reply = await site.ask("telemetry", GetGuildConfig(guild_id=access.guild_id), GuildConfigReply)
+    roster = await site.ask("scheduler", GetRoster(guild_id=access.guild_id), RosterReply)
+    named = Names.of(roster)
     c = reply.config
+    voice = ", ".join(named.channel(v) for v in c.voice_channel_ids)
+    ranks = ", ".join(f"{e} {named.role(r)}" for r, e in c.rank_emoji.items())
     rows = [
-        ("Daily channel", f"#{c.channel_id}" if c.channel_id else "not set"),
-        ("Post time", c.post_time),
+        ("Daily channel", named.channel(c.channel_id) if c.channel_id else "not set"),
+        ("Post time", f"{c.post_time} ({c.timezone})"),
         ("Timezone", c.timezone),
-        ("Play window", f"{c.window_start:02d}:00, {c.window_hours} hours"),
-        ("Counted voice channels", ", ".join(f"#{v}" for v in c.voice_channel_ids) or "all"),
-        ("Rank emoji", ", ".join(f"{e} for role {r}" for r, e in c.rank_emoji.items()) or "none"),
+        ("Play window", f"from {c.window_start:02d}:00, {c.window_hours} hours"),
+        ("Counted voice channels", voice or "all voice channels"),
+        ("Rank emoji", ranks or "none"),
         ("Voice greetings", "on" if c.greetings else "off"),
         ("Enough players call", f"from {c.quorum_size} members" if c.quorum_size else "off"),
         ("Scheduled events", "on" if c.events else "off"),
     ]
-    return site.page(
-        "config.html", f"Configuration of {access.guild_name}", access=access, rows=rows
-    )
+    return site.page("config.html", "Configuration", access=access, rows=rows)
 
 
 async def guild_sessions_csv(request: web.Request) -> web.Response:
@@ -276,8 +298,8 @@ async def guild_sessions_csv(request: web.Request) -> web.Response:
     roster = await site.ask("scheduler", GetRoster(guild_id=guild_id), RosterReply)
     hidden = set(glance.opted_out)
     sessions = [s for s in found.sessions if s.user_id not in hidden]
-    names = {m.user_id: m.display_name for m in roster.members}
-    return exports.download(exports.sessions_csv(sessions, names), f"voice-sessions-{guild_id}.csv")
+    table = exports.sessions_csv(sessions, Names.of(roster))
+    return exports.download(table, f"voice-sessions-{guild_id}.csv")
 
 
 def routes() -> list[web.RouteDef]:

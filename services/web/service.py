@@ -21,6 +21,7 @@ from services.web.config import WebConfig
 from services.web.connections import Gate, GatedSite
 from services.web.context import Web
 from services.web.graphs import GraphCache
+from services.web.pictures import Pictures
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class WebService(RequestsNotServed):
                 http=http,
                 graphs=GraphCache(runtime.bus),
                 clock=self._clock or settings.calendar.now,
+                pictures=Pictures(self.config.cdn_base),
             )
             self.site = site
             limits = self.config.limits

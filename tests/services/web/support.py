@@ -124,6 +124,7 @@ async def played(w: World, stays: list[tuple[Member, float, float]]) -> None:
             facts = MemberFacts(
                 user_id=member.user_id,
                 display_name=w.emu.world.display_name(member.guild_id, member.user_id),
+                avatar_url=default_avatar(member.user_id),
             )
             peer.record(
                 VoiceChanged(
@@ -137,3 +138,8 @@ async def played(w: World, stays: list[tuple[Member, float, float]]) -> None:
         await eventually(lambda: peer.unacked == 0, STEP, "telemetry to store the voice history")
     finally:
         await peer.close()
+
+
+def default_avatar(user_id: int) -> str:
+    """The avatar nextcord names for a user without one of their own, as the gateway would."""
+    return f"https://cdn.discordapp.com/embed/avatars/{(user_id >> 22) % 6}.png"

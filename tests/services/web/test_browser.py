@@ -124,7 +124,7 @@ async def as_member(
         await page.click("#my-sessions")
     saved = shots / "my-voice-sessions.csv"
     await (await download.value).save_as(saved)
-    assert saved.read_text().startswith("user_id,member,channel_id,start_utc")
+    assert saved.read_text().startswith("user_id,member,channel_id,channel,start_utc")
     feed = await page.get_attribute("#feed", "href")
     assert feed is not None
     answer = await page.context.request.get(feed)

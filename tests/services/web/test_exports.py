@@ -14,6 +14,7 @@ import pytest
 from bus.endpoints import Endpoints
 from bus.protocol import VoiceSessionFacts
 from services.web.exports import FORMULA_STARTS, inert, sessions_csv
+from services.web.names import Names
 from tests.helpers import run
 from tests.services.scheduler.support import world
 from tests.services.web.support import answers, browser, dashboard, log_in, played
@@ -39,10 +40,12 @@ def test_a_negative_number_stays_a_number_and_a_name_does_not_run() -> None:
     """A stay measured across a clock step (its end before its start) gives negative minutes,
     written as a number; the member's formula of a name is written as text."""
     stay = VoiceSessionFacts(channel_id=7, user_id=5, start=1_000_000.0, end=999_910.0)
-    rows = list(csv.reader(io.StringIO(sessions_csv([stay], {5: HYPERLINK}))))
-    assert rows[1][1] == "'" + HYPERLINK
-    assert float(rows[1][5]) == -1.5
-    assert rows[1][5] == "-1.5"
+    names = Names(members={5: HYPERLINK}, channels={7: "@SUM(A1)"})
+    rows = list(csv.DictReader(io.StringIO(sessions_csv([stay], names))))
+    assert rows[0]["member"] == "'" + HYPERLINK
+    assert rows[0]["channel"] == "'@SUM(A1)"
+    assert float(rows[0]["minutes"]) == -1.5
+    assert rows[0]["minutes"] == "-1.5"
 
 
 def _cells(text: str) -> list[dict[str, str]]:

@@ -1,0 +1,37 @@
+"""How every page writes a figure: one number format, and times with their zone.
+
+Hours carry one decimal and their unit everywhere ("9.4 h"), so that a total on the
+members' table and the same member's on their own page read alike; a moment names its
+timezone, since moderators and members may live in other zones than the community's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+
+def hours(value: float) -> str:
+    """Hours as the dashboard writes them: ``9.4 h``."""
+    return f"{value:.1f} h"
+
+
+def moment(seconds: float, zone: ZoneInfo) -> str:
+    """An instant in ``zone``, with the zone's abbreviation: ``Tue 10 Mar 19:05 CET``;
+    "never" for 0 (no such instant)."""
+    if not seconds:
+        return "never"
+    return f"{datetime.fromtimestamp(seconds, zone):%a %d %b %H:%M %Z}"
+
+
+def day(iso: str) -> str:
+    """A community date as people read it: ``Tuesday 10 March 2026``."""
+    when = datetime.fromisoformat(iso)
+    return f"{when:%A} {when.day} {when:%B %Y}"
+
+
+def initials(name: str) -> str:
+    """What stands for a server without an icon, as Discord draws it: the first letters of
+    its first words (``Night Owls`` is ``NO``)."""
+    letters = [word[0] for word in name.split() if word[:1].isalnum()]
+    return "".join(letters[:3]).upper() or "?"
