@@ -86,6 +86,20 @@ def played_days(output: Output) -> list[str]:
     return [line for line in output.lines if re.match(r"\w{3} \d\d \w{3}: ", line)]
 
 
+def assert_posted_once_a_day(output: Output) -> None:
+    """Today and every day after the set-up day have one post; the days up to the set-up
+    day one at most. How much of the month the set-up takes depends on the machine's
+    speed (the month runs at 20,000x), so the days it overlaps may have no message."""
+    found = re.search(r"^set up at (\w{3} \d\d \w{3}) ", output.text, re.MULTILINE)
+    assert found is not None, output.text
+    days = played_days(output)
+    set_up = [n for n, line in enumerate(days) if line.startswith(found[1] + ":")]
+    settled = set_up[0] + 1 if set_up else 0
+    assert all(re.search(r": [01] posts?, ", line) for line in days[:settled]), output.text
+    assert all(": 1 post, " in line for line in days[settled:]), output.text
+    assert ": 1 post, " in days[-1], output.text  # today
+
+
 def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> None:
     """Days of a month are played with one post each, today's message is shown, graphs are
     written, SIGINT stops all cleanly, and no program's log has an ERROR or a traceback."""
@@ -116,7 +130,7 @@ def test_run_without_a_token_plays_days_and_stops_on_ctrl_c(short_tmp: Path) -> 
     ), output.text
     days = played_days(output)
     assert len(days) == 3, output.text  # two days of the month, then today
-    assert all(": 1 post, " in line for line in days), output.text
+    assert_posted_once_a_day(output)
     assert "graphs of the month written to" in output.text
     assert "<t:" not in output.text  # hour labels are shown as community clock times
     graphs = list((short_tmp / "graphs").rglob("*.png"))
@@ -147,7 +161,7 @@ def test_run_twice_in_one_folder_reaches_today_both_times(short_tmp: Path) -> No
         assert "did not register its commands" not in output.text
         days = played_days(output)
         assert len(days) == 3, output.text  # two days of the month, then today
-        assert all(": 1 post, " in line for line in days), output.text
+        assert_posted_once_a_day(output)
 
 
 def test_a_demo_under_umask_022_writes_only_private_files(short_tmp: Path) -> None:
@@ -180,7 +194,7 @@ def test_a_run_after_a_ctrl_c_in_the_middle_of_the_month_reaches_today(short_tmp
     output = play_until(short_tmp, "next", days=3)
     days = played_days(output)
     assert len(days) == 3, output.text
-    assert all(": 1 post, " in line for line in days), output.text
+    assert_posted_once_a_day(output)
 
 
 def play_until(state: Path, attempt: str, *, days: int) -> Output:
