@@ -308,6 +308,7 @@ def fuzz_operation(
             raise
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(TIMEOUT)
 def test_fuzzing_finds_no_5xx_and_no_answer_outside_the_description(
     record_testsuite_property: Callable[[str, object], None],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from icalendar import Calendar
 from playwright.async_api import Browser, Page, async_playwright, expect
 
@@ -34,6 +35,7 @@ async def log_in(browser: Browser, site: Dashboard, member: Member) -> Page:
     return page
 
 
+@pytest.mark.slow
 def test_moderator_and_member_in_a_browser(
     endpoints: Endpoints, short_tmp: Path, tmp_path: Path
 ) -> None:

@@ -89,6 +89,7 @@ def member_visits(guild_id: int) -> list[Visit]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)  # 57 page views, half of them checked by axe
 def test_every_page_reads_well_everywhere(
     endpoints: Endpoints, short_tmp: Path, tmp_path: Path
