@@ -25,6 +25,19 @@ from tests.helpers import run
 ASYNC_TEST_TIMEOUT = 60.0
 
 
+TEARDOWN_ALLOWANCE = 30.0
+"""Seconds pytest-timeout adds to a ``within`` bound, for fixtures to stop what they started."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A ``within`` bound is also pytest-timeout's, so the test's own bound is the one met
+    (pytest-timeout's default would otherwise cut a longer test first)."""
+    for item in items:
+        marker = item.get_closest_marker("within")
+        if marker is not None and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(float(marker.args[0]) + TEARDOWN_ALLOWANCE))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     """Run a coroutine test to completion within its bound."""

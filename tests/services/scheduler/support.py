@@ -157,11 +157,12 @@ class World:
         assert found is not None
         return found
 
-    async def daily_says(self, *parts: str) -> SeenMessage:
+    async def daily_says(self, *parts: str, timeout: float = STEP) -> SeenMessage:
         """Wait until the daily message contains every one of ``parts``."""
         await self.until(
             lambda: (m := self.daily()) is not None and all(p in m.content for p in parts),
             f"the daily message to say {parts}",
+            timeout,
         )
         return self.posted()
 
