@@ -818,8 +818,10 @@ class SchedulesReply(ReplyMessage, frozen=True, tag="schedules"):
 class MarkFacts(Fact, frozen=True):
     """A member in (or, ``cancelled``, explicitly out of) one local hour of a community day.
 
-    ``source`` is ``reaction``, ``schedule``, ``voice`` or ``picked`` (an hour the member
-    added from a nudge's button).
+    ``source`` is ``reaction``, ``schedule``, ``voice``, ``picked`` (an hour the member
+    added from a nudge's button) or ``maybe`` (an hour the member might play: shown apart,
+    never counted as in). ``playtime.players`` skips a source it does not know, so that a
+    newer source reaches an older reader as nothing rather than as a failure.
     """
 
     user_id: int

@@ -85,7 +85,7 @@ MAX_PERIOD_DAYS = 366
 # (from ``INSTANT_MIN``, 1970-01-01 UTC, to ``INSTANT_MAX``, 2100-01-01 UTC).
 FIRST_DAY = date(1970, 1, 2)
 LAST_DAY = date(2098, 12, 31)
-MARK_SOURCES = frozenset({"reaction", "schedule", "voice", "picked"})
+MARK_SOURCES = frozenset(days.SOURCES)
 _POST_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 MIN_REMINDER, MAX_REMINDER = 5, 120  # minutes before the hour
 MAX_REGULAR_WEEKS, MAX_PARTNERS = 12, 25

@@ -332,6 +332,24 @@ CREATE TABLE web_sessions (
 CREATE INDEX web_sessions_by_user ON web_sessions (user_id);
 """
 
+# Version 12: members say "maybe". A fifth mark source, 4 ``maybe``: an hour the member might
+# play, which the daily message shows apart and no count of players includes. Like ``picked``
+# it is the member's own answer, never reconciled with the message's reactions.
+_V12_MAYBE = """
+CREATE TABLE marks_v12 (
+    day       INTEGER NOT NULL,
+    member    INTEGER NOT NULL REFERENCES members ON DELETE CASCADE,
+    source    INTEGER NOT NULL CHECK (source BETWEEN 0 AND 4),
+    hours     INTEGER NOT NULL CHECK (hours BETWEEN 1 AND 16777215),
+    cancelled INTEGER NOT NULL DEFAULT 0 CHECK (cancelled & ~hours = 0),
+    at        INTEGER NOT NULL,
+    PRIMARY KEY (day, member, source)
+) WITHOUT ROWID;
+INSERT INTO marks_v12 SELECT day, member, source, hours, cancelled, at FROM marks;
+DROP TABLE marks;
+ALTER TABLE marks_v12 RENAME TO marks;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
@@ -344,6 +362,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V9_CALENDAR_FEEDS,
     _V10_DEAD_LETTERS,
     _V11_WEB_SESSIONS,
+    _V12_MAYBE,
 )
 LATEST = len(MIGRATIONS)
 
