@@ -68,7 +68,7 @@ from bus.protocol import (
     VoiceChanged,
 )
 from bus.tasks import TaskSet
-from services.runtime.playtime import How, usual_hours, window_hour
+from services.runtime.playtime import MAYBE, MAYBE_MARK, How, usual_hours, window_hour
 from services.scheduler.board import HourLine, attendance
 from services.scheduler.clock import Clock
 from services.scheduler.coalesce import Coalescer
@@ -90,6 +90,7 @@ NOT_ALLOWED = {discord_error(50001), discord_error(50013)}  # Missing Access, Mi
 TIMEOUT = 2.0  # a request's deadline: telemetry and the gateway answer in milliseconds
 POST_TIMEOUT = 30.0  # posting may wait out Discord's rate limits; a retry must not overtake it
 NOT_TODAY = "scheduler:day:off"
+MAYBE_BUTTON = "scheduler:day:maybe"
 OPEN_SCHEDULE = "scheduler:sched:open"
 IDLE_WAKE = 300.0
 REACTION_PACE = (
@@ -100,6 +101,7 @@ DAY_BUTTONS = [
     ActionRow(
         components=[
             Component(custom_id=OPEN_SCHEDULE, label="My usual hours", style=2, emoji="📅"),
+            Component(custom_id=MAYBE_BUTTON, label="Maybe", style=2, emoji=MAYBE_MARK),
             Component(custom_id=NOT_TODAY, label="Not today", style=2, emoji="🚫"),
         ]
     )
@@ -150,6 +152,14 @@ class GuildDay:
 
     def slots(self) -> list[Slot]:
         return day_slots(self.day, self.window) if self.day else []
+
+    def standing(self, user_id: int, source: str) -> set[int]:
+        """The hours of the current day with a mark of ``source`` by the member, not taken back."""
+        return {
+            m.hour
+            for m in self.marks
+            if m.user_id == user_id and m.source == source and not m.cancelled
+        }
 
     def usual_hours(self, user_id: int, day: date) -> list[int]:
         """The hours of ``day``'s window the member's usual hours hold, in window order."""
@@ -597,25 +607,42 @@ class Days:
                 log.debug("voice mark for %d not kept: %s", user, error)
 
     async def not_today(self, guild_id: int, user_id: int) -> list[int]:
-        """Take the member's usual hours, and the hours they picked from a nudge, of the
-        current day back; the hours taken back."""
+        """Take the member's usual hours, the hours they picked from a nudge and their maybes
+        of the current day back; the hours taken back."""
         guild = self.guilds.get(guild_id)
         if guild is None or guild.day is None:
             return []
         day = guild.day
         usual = guild.usual_hours(user_id, day)
-        picked = {
-            m.hour
-            for m in guild.marks
-            if m.user_id == user_id and m.source == How.PICKED and not m.cancelled
-        }
+        picked = guild.standing(user_id, How.PICKED)
+        unsure = guild.standing(user_id, MAYBE)
         for hour in usual:
             mark = MarkFacts(user_id=user_id, hour=hour, source=How.SCHEDULED, cancelled=True)
             await self._mark(guild, day, mark)
-        for hour in sorted(picked):
-            mark = MarkFacts(user_id=user_id, hour=hour, source=How.PICKED, cancelled=True)
-            await self._mark(guild, day, mark)
-        return [slot.hour for slot in guild.slots() if slot.hour in picked or slot.hour in usual]
+        for source, hours in ((How.PICKED, picked), (MAYBE, unsure)):
+            for hour in sorted(hours):
+                mark = MarkFacts(user_id=user_id, hour=hour, source=source, cancelled=True)
+                await self._mark(guild, day, mark)
+        taken = picked | unsure | set(usual)
+        return [slot.hour for slot in guild.slots() if slot.hour in taken]
+
+    async def set_maybes(
+        self, guild_id: int, user_id: int, chosen: set[int], offered: set[int]
+    ) -> None:
+        """Make ``chosen`` the member's maybes among the ``offered`` hours of the current day
+        (those not over); a maybe replaces an hour picked from a nudge, which was an in."""
+        guild = self.guilds[guild_id]
+        assert guild.day is not None
+        day = guild.day
+        unsure = guild.standing(user_id, MAYBE)
+        picked = guild.standing(user_id, How.PICKED)
+        for hour in sorted(offered):
+            if (hour in chosen) != (hour in unsure):
+                mark = MarkFacts(user_id=user_id, hour=hour, source=MAYBE, cancelled=hour in unsure)
+                await self._mark(guild, day, mark)
+            if hour in chosen and hour in picked:
+                mark = MarkFacts(user_id=user_id, hour=hour, source=How.PICKED, cancelled=True)
+                await self._mark(guild, day, mark)
 
     async def pick(self, guild_id: int, user_id: int, hour: int) -> None:
         """Put the member in ``hour`` of the current day, as picked from a nudge."""
