@@ -25,6 +25,11 @@ always passed in (calendar time: see ``services.runtime.clock``):
   stronger answer shows; remove the reaction and the maybe shows again), and it takes the
   member's usual hour back while it stands (they are no longer sure), giving it back when
   withdrawn.
+- **Away.** A member away (an ``Absence``) from one local date to another, on the calendar
+  of the zone they said it in, has no usual hours in a window hour that starts on one of
+  those dates there: no 📅, so no reminder or call counts them. Clicks, voice and maybes
+  are said on the day and still count. Past its last date an absence holds nothing: it
+  ends by itself.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, available_timezones
 
-from bus.protocol import GuildConfig, MarkFacts, MemberSchedule, PostWindow, WeeklySlot
+from bus.protocol import Absence, GuildConfig, MarkFacts, MemberSchedule, PostWindow, WeeklySlot
 
 
 class How(StrEnum):
@@ -64,6 +69,13 @@ MAYBE = "maybe"
 """The source of a mark saying the member might play that hour (not a ``How``: not in)."""
 MAYBE_MARK = "❔"
 MAYBE_MEANING = "maybe"
+
+MAX_AWAY_DAYS = 366
+"""How far ahead an absence may end, in days from the member's today: a year, leap day
+included. Further than that is more likely a typo in the year than a plan."""
+MAX_AWAY_NOTE = 100
+"""Characters of an absence's note: a line in ``/away show``, not a letter."""
+AWAY_MARK = "🏖️"
 
 MAX_WINDOW_HOURS = 20  # Discord allows 20 distinct reactions on a message
 MIN_QUORUM, MAX_QUORUM = 2, 20  # members in an hour for an "enough players" call
@@ -217,3 +229,13 @@ def players(hour: int, marks: Iterable[MarkFacts], usual: Iterable[int]) -> dict
         if user not in taken_back:
             ways.setdefault(user, set()).add(How.SCHEDULED)
     return {user: min(found, key=STRENGTH.index) for user, found in ways.items()}
+
+
+def away_at(absences: Iterable[Absence], at: float) -> bool:
+    """Whether instant ``at`` (a window hour's start) falls on a date of one of
+    ``absences``, each read on its own zone's calendar."""
+    for absence in absences:
+        local = community_date(at, zone(absence.zone)).isoformat()
+        if not absence.cancelled and absence.first <= local <= absence.last:
+            return True
+    return False

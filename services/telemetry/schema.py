@@ -350,6 +350,24 @@ DROP TABLE marks;
 ALTER TABLE marks_v12 RENAME TO marks;
 """
 
+# Version 13: members say they are away. One row per member, guild and first day (days since
+# 1970-01-01 on the calendar of ``zone``); a row taken back stays, ``cancelled``, so that a
+# late re-send of the request that set it cannot bring it back (``at``, in milliseconds: a
+# later one wins, as for marks).
+_V13_ABSENCES = """
+CREATE TABLE absences (
+    guild_id  INTEGER NOT NULL REFERENCES guilds ON DELETE CASCADE,
+    user_id   INTEGER NOT NULL,
+    first_day INTEGER NOT NULL,
+    last_day  INTEGER NOT NULL CHECK (last_day >= first_day),
+    zone      TEXT    NOT NULL,
+    note      TEXT    NOT NULL DEFAULT '',
+    cancelled INTEGER NOT NULL DEFAULT 0 CHECK (cancelled IN (0, 1)),
+    at        INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, user_id, first_day)
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
@@ -363,6 +381,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V10_DEAD_LETTERS,
     _V11_WEB_SESSIONS,
     _V12_MAYBE,
+    _V13_ABSENCES,
 )
 LATEST = len(MIGRATIONS)
 
