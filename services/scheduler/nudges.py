@@ -8,6 +8,8 @@ A member is nudged when all of this holds:
   at least ``MIN_WEEKS`` of the last ``WEEKS`` weeks (``GetRegulars``);
 - they are in no hour of today's message (no click, no usual hour, not in voice) and said
   "maybe" for none: either way they have answered;
+- they did not say they are away today (``/away``): away, their usual hours do not count,
+  and being in no hour is their answer, not a reason to ask;
 - some of their usual co-players (the members they shared the most voice time with over
   those weeks) are in an hour of today that has not ended;
 - it is not their quiet time, on their own clock (their timezone, else the community's;
@@ -281,7 +283,7 @@ class Nudges:
             if user in guild.finished or key in self._flying or user not in members:
                 continue
             choice = guild.choices.get(user)
-            if not wants(choice, guild_day.config.nudges):
+            if not wants(choice, guild_day.config.nudges) or guild_day.away_during(user):
                 continue
             if not offers(lines, regular, now):
                 continue  # looked at again after the next change of who is in
@@ -313,7 +315,7 @@ class Nudges:
             guild.finished.add(user)
             return
         found = offers(self._days.lines(guild_day), regular, self._clock.now())
-        if not found:
+        if not found or guild_day.away_during(user):  # said away since it was looked at
             log.info("guild %d: the nudge for %d had nothing left to offer", claim.guild_id, user)
             await finish(self._days, self._clock, claim, "dropped")
             guild.finished.add(user)
