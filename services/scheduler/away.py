@@ -184,14 +184,18 @@ async def _set(context: Context, interaction: Interaction, guild: GuildDay) -> I
     if kept is None:
         raise Refusal("That absence was taken back meanwhile: /away show says what stands.")
     return private(
-        f"{AWAY_MARK} You are away {span_text(kept)} (your time, {zone_name}). Your usual hours"
-        " on those days do not count: no 📅 on the daily message, no reminder, no nudge."
-        " Reactions still count. It ends by itself; /away cancel takes it back sooner."
+        f"{AWAY_MARK} You are away {inert(span_text(kept))} (your time, {zone_name})."
+        " Your usual hours on those days do not count: no 📅 on the daily message,"
+        " no reminder, no nudge. Reactions still count. It ends by itself;"
+        " /away cancel takes it back sooner."
     )
 
 
 def _overlap(other: Absence) -> str:
-    return f"You are already away {span_text(other)}: /away cancel it first, or choose other days."
+    return (
+        f"You are already away {inert(span_text(other))}:"
+        " /away cancel it first, or choose other days."
+    )
 
 
 async def _show(context: Context, guild: GuildDay, user_id: int) -> InteractionResponse:
