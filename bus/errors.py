@@ -14,6 +14,7 @@ class ErrorCode(StrEnum):
     """
 
     BAD_REQUEST = "bad_request"  # malformed or impossible
+    BAD_ABSENCE = "bad_absence"
     BAD_DATE = "bad_date"
     BAD_EMOJI = "bad_emoji"
     BAD_HOUR = "bad_hour"

@@ -818,8 +818,10 @@ class SchedulesReply(ReplyMessage, frozen=True, tag="schedules"):
 class MarkFacts(Fact, frozen=True):
     """A member in (or, ``cancelled``, explicitly out of) one local hour of a community day.
 
-    ``source`` is ``reaction``, ``schedule``, ``voice`` or ``picked`` (an hour the member
-    added from a nudge's button).
+    ``source`` is ``reaction``, ``schedule``, ``voice``, ``picked`` (an hour the member
+    added from a nudge's button) or ``maybe`` (an hour the member might play: shown apart,
+    never counted as in). ``playtime.players`` skips a source it does not know, so that a
+    newer source reaches an older reader as nothing rather than as a failure.
     """
 
     user_id: int
@@ -1137,6 +1139,63 @@ class RegularsReply(ReplyMessage, frozen=True, tag="regulars"):
     regulars: list[Regular] = msgspec.field(default_factory=list)
 
 
+class Absence(Fact, frozen=True):
+    """A member away from one guild: from local day ``first`` to ``last`` (``YYYY-MM-DD``,
+    both included) on the calendar of ``zone`` (the member's timezone when they said it, else
+    the community's), their usual hours do not count. Clicks, voice and maybes still do: they
+    are said on the day. It ends by itself after ``last``.
+
+    ``at`` is when the member said it (or took it back, ``cancelled``): a later ``at`` wins,
+    so a re-sent request changes nothing and an old one never undoes a newer one.
+    """
+
+    user_id: int
+    first: str
+    last: str
+    zone: str
+    note: str = ""
+    cancelled: bool = False
+    at: Instant = 0.0
+
+
+class GetAbsences(RequestMessage, frozen=True, tag="get_absences"):
+    """A guild's absences not taken back whose ``last`` day is on or after ``since`` (every
+    one when empty), of ``user_ids`` (every member when empty), by member and first day;
+    answered with AbsencesReply. The dashboard reads a member's with the same request."""
+
+    guild_id: int
+    user_ids: list[int] = msgspec.field(default_factory=list)
+    since: str = ""
+
+
+class SetAbsence(RequestMessage, frozen=True, tag="set_absence"):
+    """Store one member's absence (keyed by its first day; a later ``at`` wins); answered
+    with AbsencesReply (the member's absences from its first day). Refused with
+    ``bad_absence`` when it ends before it starts, overlaps another of theirs or its note is
+    too long, and ``bad_date`` or ``bad_timezone`` for a bad day or zone."""
+
+    guild_id: int
+    absence: Absence
+
+
+class CancelAbsence(RequestMessage, frozen=True, tag="cancel_absence"):
+    """Take back the absence of ``user_id`` that starts on ``first`` (as of ``at``, which
+    must be later than when it was said); answered with AbsencesReply holding the cancelled
+    absence, or nothing when the member has no such absence standing."""
+
+    guild_id: int
+    user_id: int
+    first: str
+    at: Instant = 0.0
+
+
+class AbsencesReply(ReplyMessage, frozen=True, tag="absences"):
+    """Absences of one guild."""
+
+    guild_id: int
+    absences: list[Absence] = msgspec.field(default_factory=list)
+
+
 TelemetryRequest = (
     GetGuildConfig
     | SetGuildConfig
@@ -1161,6 +1220,9 @@ TelemetryRequest = (
     | GetNudges
     | SetNudge
     | GetRegulars
+    | GetAbsences
+    | SetAbsence
+    | CancelAbsence
 )
 TelemetryReply = (
     GuildConfigReply
@@ -1175,6 +1237,7 @@ TelemetryReply = (
     | DeliveriesReply
     | NudgesReply
     | RegularsReply
+    | AbsencesReply
     | Done
 )
 

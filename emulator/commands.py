@@ -218,8 +218,17 @@ def _check_choices(option: CommandOption, path: FieldPath, found: FormErrors) ->
     choices = option.choices or []
     if len(choices) > MAX_CHOICES:
         found.max_length((*path, "choices"), MAX_CHOICES)
+    check_choices(choices, (*path, "choices"), found)
+
+
+def check_choices(choices: list[Choice], path: FieldPath, found: FormErrors) -> None:
+    """Each choice's name and value, for a command option's ``choices`` and for an
+    autocomplete answer alike: the autocomplete callback's ``choices`` are "array of
+    choices" of the same Application Command Option Choice Structure (Receiving and
+    Responding, Interaction Callback Data Structure, Autocomplete): "1-100 character choice
+    name", "Value for the choice, up to 100 characters if string"."""
     for index, choice in enumerate(choices):
-        where = (*path, "choices", index)
+        where = (*path, index)
         if not 1 <= len(choice.name) <= CHOICE_NAME_LENGTH:
             found.bad_length((*where, "name"), 1, CHOICE_NAME_LENGTH)
         if isinstance(choice.value, str) and len(choice.value) > CHOICE_VALUE_LENGTH:

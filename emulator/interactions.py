@@ -13,7 +13,9 @@ from enum import IntEnum
 from emulator import errors, payloads
 from emulator.actions import Actions, Authorship, Upload
 from emulator.bodies import CallbackBody, CallbackData, Choice, MessageBody
+from emulator.commands import check_choices
 from emulator.core import Core
+from emulator.errors import FormErrors
 from emulator.jsontypes import JSONObject
 from emulator.permissions import BOT_DEFAULT, Permission
 from emulator.state import DMChannel, InteractionMetadata, Message, MessageFlag, World
@@ -236,6 +238,9 @@ class Interactions:
                         "BASE_TYPE_BAD_LENGTH",
                         "Must be between 0 and 25 in length.",
                     )
+                found = FormErrors()
+                check_choices(choices, ("data", "choices"), found)
+                found.raise_if_any()
                 pending.choices = list(choices)
         pending.response = kind
         pending.answered.set()

@@ -20,6 +20,16 @@ always passed in (calendar time: see ``services.runtime.clock``):
 - **Who is in an hour.** A member is in when they are *in voice* then (that wins: they are
   playing), or *reacted* with the hour, or usually play then and did not take it back
   today, by removing the hour's reaction or with "Not today" (a cancelled ``schedule`` mark).
+- **Maybe.** A member may say "maybe" for an hour (a ``maybe`` mark). A maybe is not in:
+  no count of players includes it. It stands beside an in from voice or a reaction (the
+  stronger answer shows; remove the reaction and the maybe shows again), and it takes the
+  member's usual hour back while it stands (they are no longer sure), giving it back when
+  withdrawn.
+- **Away.** A member away (an ``Absence``) from one local date to another, on the calendar
+  of the zone they said it in, has no usual hours in a window hour that starts on one of
+  those dates there: no 📅, so no reminder or call counts them. Clicks, voice and maybes
+  are said on the day and still count. Past its last date an absence holds nothing: it
+  ends by itself.
 """
 
 from __future__ import annotations
@@ -31,7 +41,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, available_timezones
 
-from bus.protocol import GuildConfig, MarkFacts, MemberSchedule, PostWindow, WeeklySlot
+from bus.protocol import Absence, GuildConfig, MarkFacts, MemberSchedule, PostWindow, WeeklySlot
 
 
 class How(StrEnum):
@@ -44,6 +54,7 @@ class How(StrEnum):
 
 
 STRENGTH = list(How)
+_HOWS = frozenset(How)
 
 MARKS = {How.VOICE: "🎧", How.REACTED: "👍", How.PICKED: "📨", How.SCHEDULED: "📅"}
 """How each way of being in an hour is marked, in the daily message and on the dashboard."""
@@ -53,6 +64,18 @@ MARK_MEANINGS = {
     How.PICKED: "answered a nudge",
     How.SCHEDULED: "usual hours",
 }
+
+MAYBE = "maybe"
+"""The source of a mark saying the member might play that hour (not a ``How``: not in)."""
+MAYBE_MARK = "❔"
+MAYBE_MEANING = "maybe"
+
+MAX_AWAY_DAYS = 366
+"""How far ahead an absence may end, in days from the member's today: a year, leap day
+included. Further than that is more likely a typo in the year than a plan."""
+MAX_AWAY_NOTE = 100
+"""Characters of an absence's note: a line in ``/away show``, not a letter."""
+AWAY_MARK = "🏖️"
 
 MAX_WINDOW_HOURS = 20  # Discord allows 20 distinct reactions on a message
 MIN_QUORUM, MAX_QUORUM = 2, 20  # members in an hour for an "enough players" call
@@ -174,14 +197,25 @@ def window_hour(at: float, config: GuildConfig) -> tuple[date, int] | None:
     return None
 
 
+def maybes(hour: int, marks: Iterable[MarkFacts]) -> set[int]:
+    """Who said "maybe" for local ``hour`` of a day and has not withdrawn it (whether they
+    are also in is for ``players`` to say)."""
+    said: set[int] = set()
+    for mark in marks:
+        if mark.hour == hour and mark.source == MAYBE and not mark.cancelled:
+            said.add(mark.user_id)
+    return said
+
+
 def players(hour: int, marks: Iterable[MarkFacts], usual: Iterable[int]) -> dict[int, How]:
     """Who is in local ``hour`` of a day, and how: ``marks`` are the day's, ``usual`` the
     members whose schedule holds the hour."""
+    marks = list(marks)
     ways: dict[int, set[How]] = {}
-    taken_back: set[int] = set()
+    taken_back = maybes(hour, marks)  # a standing maybe takes the usual hour back
     for mark in marks:
-        if mark.hour != hour:
-            continue
+        if mark.hour != hour or mark.source not in _HOWS:
+            continue  # a maybe, or a source newer than this code: neither is in
         if mark.source == How.SCHEDULED:
             # Schedule marks only take usual hours back ("Not today") or give them back.
             if mark.cancelled:
@@ -195,3 +229,13 @@ def players(hour: int, marks: Iterable[MarkFacts], usual: Iterable[int]) -> dict
         if user not in taken_back:
             ways.setdefault(user, set()).add(How.SCHEDULED)
     return {user: min(found, key=STRENGTH.index) for user, found in ways.items()}
+
+
+def away_at(absences: Iterable[Absence], at: float) -> bool:
+    """Whether instant ``at`` (a window hour's start) falls on a date of one of
+    ``absences``, each read on its own zone's calendar."""
+    for absence in absences:
+        local = community_date(at, zone(absence.zone)).isoformat()
+        if not absence.cancelled and absence.first <= local <= absence.last:
+            return True
+    return False

@@ -4,19 +4,21 @@ which also says which hours of a day a member's usual hours hold)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bus.protocol import MarkFacts
-from services.runtime.playtime import STRENGTH, How, players
+from services.runtime.playtime import STRENGTH, How, maybes, players
 from services.scheduler.slots import Slot
 
 
 @dataclass(frozen=True, slots=True)
 class HourLine:
-    """One hour of the day and who is in it, strongest ``How`` first."""
+    """One hour of the day and who is in it, strongest ``How`` first; ``maybes`` are the
+    members who said "maybe" and are not in (by id: the text sorts them by name)."""
 
     slot: Slot
     players: list[tuple[int, How]]
+    maybes: list[int] = field(default_factory=list)
 
 
 def attendance(
@@ -29,5 +31,6 @@ def attendance(
         usual = [user for user, hours in scheduled.items() if slot.hour in hours]
         found = players(slot.hour, marks, usual)
         ordered = sorted(found.items(), key=lambda p: (STRENGTH.index(p[1]), p[0]))
-        lines.append(HourLine(slot, ordered))
+        unsure = sorted(maybes(slot.hour, marks) - found.keys())
+        lines.append(HourLine(slot, ordered, unsure))
     return lines

@@ -3,11 +3,16 @@
 With ``/config quorum size`` set, the first time an hour of the current daily message
 counts ``size`` members (clicks, usual hours and voice: the count the message shows) before
 it starts, the bot posts one message in the calls channel (the daily one by default) that
-mentions exactly those members and pings only them. If the hour falls below ``size`` before
-it starts, the same message is edited to say it fell through (an edit pings nobody); if it
-recovers, it is edited back; members who join later are added to it. Once the hour has
-started the message is left as it is. At most one call per hour and day, whatever crashes:
-it is a delivery (see ``services.scheduler.once``) of kind ``call``.
+mentions exactly those members and pings only them. An hour one short of ``size`` where
+members said "maybe" gets its call too, saying so and naming those maybes ("1 short —
+maybe: ..."); it pings only the maybes who turned reminders on (``/remind``), since they
+asked to be told about their hours, and the members already in are not pinged to be told
+that someone is missing. Maybes never count towards ``size``. If the hour falls below
+``size`` (and is not one short with maybes) before it starts, the same message is edited to
+say it fell through (an edit pings nobody); if it recovers, it is edited back; members who
+join later are added to it. Once the hour has started the message is left as it is. At
+most one call per hour and day, whatever crashes: it is a delivery (see
+``services.scheduler.once``) of kind ``call``.
 
 The scheduled event (a voice event in the first counted voice channel, its name and
 description saying who is in) is created with the call, kept in step as members join,
@@ -40,9 +45,11 @@ from bus.protocol import (
     ScheduledEventsReply,
 )
 from services.scheduler import once
+from services.scheduler.board import HourLine
 from services.scheduler.clock import Clock
 from services.scheduler.daily import Days, GuildDay
 from services.scheduler.names import inert, plain
+from services.scheduler.reminders import Reminders
 from services.scheduler.slots import Slot
 
 log = logging.getLogger(__name__)
@@ -79,12 +86,27 @@ class _Call:
     shown: str = ""
 
 
-def call_text(slot: Slot, players: Sequence[int], size: int, ref: str) -> str:
-    """The call for ``slot``: reached with ``players``, or fallen through below ``size``."""
+def one_short(players: Sequence[int], maybes: Sequence[int], size: int) -> bool:
+    """Whether an hour is one player short of ``size`` with someone who said maybe."""
+    return len(players) == size - 1 and bool(maybes)
+
+
+def call_text(
+    slot: Slot, players: Sequence[int], size: int, ref: str, maybes: Sequence[int] = ()
+) -> str:
+    """The call for ``slot``: reached with ``players``, one short with ``maybes`` to ask, or
+    fallen through below ``size``."""
     start = int(slot.start)
     who = ", ".join(f"<@{user}>" for user in players)
     if len(players) >= size:
         head = f"🎮 **Enough players for <t:{start}:t>** (<t:{start}:R>): {who}"
+    elif one_short(players, maybes, size):
+        unsure = ", ".join(f"<@{user}>" for user in maybes)
+        now = f": {who}" if players else ""
+        head = (
+            f"🎮 **Almost enough players for <t:{start}:t>** (<t:{start}:R>)"
+            f" · {len(players)} of {size}{now}\n1 short — maybe: {unsure}"
+        )
     else:
         now = f": {who}" if players else ""
         head = (
@@ -116,9 +138,10 @@ def event_text(players: Sequence[str], ref: str) -> tuple[str, str]:
 class Calls:
     """Every guild's calls and events; see the module docstring."""
 
-    def __init__(self, days: Days, clock: Clock) -> None:
+    def __init__(self, days: Days, clock: Clock, reminders: Reminders | None = None) -> None:
         self._days = days
         self._clock = clock
+        self._reminders = reminders  # who turned reminders on: the maybes a call may ping
         self._calls: dict[tuple[int, date, int], _Call] = {}
         self._events: dict[tuple[int, date, int], _Event] = {}
         self._known: dict[int, date] = {}  # guild -> the day whose calls were read
@@ -145,7 +168,7 @@ class Calls:
                         continue  # the hour has started: its call stays as it is
                     wake = min(wake, line.slot.start)
                     players = [user for user, _ in line.players]
-                    await self._keep(guild, guild.day, line.slot, players, size)
+                    await self._keep(guild, guild.day, line, size)
                     if guild.config.events:
                         await self._keep_event(guild, guild.day, line.slot, players, size)
             except BusError as error:
@@ -320,17 +343,18 @@ class Calls:
                 )
         self._known[guild.guild_id] = day
 
-    async def _keep(
-        self, guild: GuildDay, day: date, slot: Slot, players: list[int], size: int
-    ) -> None:
+    async def _keep(self, guild: GuildDay, day: date, line: HourLine, size: int) -> None:
+        slot, maybes = line.slot, line.maybes
+        players = [user for user, _ in line.players]
         key = (guild.guild_id, day, slot.hour)
         ref = once.reference(guild.guild_id, day, slot.hour, 0, KIND)
-        text = call_text(slot, players, size, ref)
+        text = call_text(slot, players, size, ref, maybes)
         call = self._calls.get(key)
         if call is None:
-            if len(players) < size:
+            if len(players) < size and not one_short(players, maybes, size):
                 return
-            call = await self._post(guild, day, slot, players, text, ref)
+            notify = players if len(players) >= size else await self._reminded(guild, maybes)
+            call = await self._post(guild, day, slot, notify, text, ref)
             if call is None:
                 return
             self._calls[key] = call
@@ -345,10 +369,17 @@ class Calls:
             log.info("guild %d: the %02d:00 call was deleted; left so", guild.guild_id, slot.hour)
         call.shown = text
 
+    async def _reminded(self, guild: GuildDay, users: Sequence[int]) -> list[int]:
+        """Those of ``users`` who turned reminders on in the guild."""
+        if self._reminders is None:
+            return []
+        return [u for u in users if await self._reminders.choice(guild.guild_id, u) is not None]
+
     async def _post(
-        self, guild: GuildDay, day: date, slot: Slot, players: list[int], text: str, ref: str
+        self, guild: GuildDay, day: date, slot: Slot, notify: list[int], text: str, ref: str
     ) -> _Call | None:
-        """Post the hour's call once; the call, or None when it was dropped."""
+        """Post the hour's call once, pinging ``notify``; the call, or None when it was
+        dropped."""
         claim, claimed = await once.claim(self._days, guild.guild_id, day, slot.hour, 0, KIND)
         stored = claimed.delivery
         if stored.state == "sent":
@@ -357,12 +388,10 @@ class Calls:
             return None
         channel = guild.config.quorum_channel_id or guild.channel_id
         sent = await once.post_once(
-            self._days, channel, ref, text, fresh=claimed.fresh, notify=players
+            self._days, channel, ref, text, fresh=claimed.fresh, notify=notify
         )
         if sent is None:  # pragma: no cover - only a DM answers 50007
             raise BusError(f"channel {channel} refused the call")
         await once.finish(self._days, self._clock, claim, "sent", channel, sent)
-        log.info(
-            "guild %d: %d players for %02d:00: called", guild.guild_id, len(players), slot.hour
-        )
+        log.info("guild %d: %02d:00 called, pinging %d", guild.guild_id, slot.hour, len(notify))
         return _Call(channel, sent, text)

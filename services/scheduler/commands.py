@@ -9,7 +9,7 @@ under the everyone-command ``/timezone`` and is guarded by the scheduler's check
 from __future__ import annotations
 
 from bus.protocol import Choice, CommandSpec, OptionSpec, SubcommandSpec
-from services.runtime.playtime import MAX_WINDOW_HOURS
+from services.runtime.playtime import MAX_AWAY_NOTE, MAX_WINDOW_HOURS
 
 ZONE = OptionSpec(
     name="zone", description="IANA timezone, e.g. Europe/Paris", required=True, autocomplete=True
@@ -190,4 +190,39 @@ NUDGES = CommandSpec(
     ],
 )
 
-COMMANDS = [CONFIG, SCHEDULE, TIMEZONE, REMIND, NUDGES]
+AWAY = CommandSpec(
+    name="away",
+    description="Days your usual hours do not count",
+    ephemeral=True,
+    subcommands=[
+        _sub(
+            "set",
+            "Say you are away from one day to another (your time)",
+            OptionSpec(
+                name="from",
+                description="Your first day away, e.g. 2026-07-14",
+                required=True,
+                autocomplete=True,
+            ),
+            OptionSpec(
+                name="until",
+                description="Your last day away (included)",
+                required=True,
+                autocomplete=True,
+            ),
+            OptionSpec(name="note", description=f"A word on why, up to {MAX_AWAY_NOTE} characters"),
+        ),
+        _sub("show", "Show when you are away"),
+        _sub(
+            "cancel",
+            "Take an absence back",
+            OptionSpec(
+                name="from",
+                description="Its first day (default: your current or next one)",
+                autocomplete=True,
+            ),
+        ),
+    ],
+)
+
+COMMANDS = [CONFIG, SCHEDULE, TIMEZONE, REMIND, NUDGES, AWAY]

@@ -36,6 +36,8 @@ from bus.errors import (
     log_level,
 )
 from bus.protocol import (
+    Absence,
+    AbsencesReply,
     ActionRow,
     AddReactions,
     Component,
@@ -44,6 +46,7 @@ from bus.protocol import (
     EditMessage,
     FetchMessage,
     FetchRecentMessages,
+    GetAbsences,
     GetDayState,
     GetGuildConfig,
     GetSchedules,
@@ -68,7 +71,14 @@ from bus.protocol import (
     VoiceChanged,
 )
 from bus.tasks import TaskSet
-from services.runtime.playtime import How, usual_hours, window_hour
+from services.runtime.playtime import (
+    MAYBE,
+    MAYBE_MARK,
+    How,
+    away_at,
+    usual_hours,
+    window_hour,
+)
 from services.scheduler.board import HourLine, attendance
 from services.scheduler.clock import Clock
 from services.scheduler.coalesce import Coalescer
@@ -90,6 +100,7 @@ NOT_ALLOWED = {discord_error(50001), discord_error(50013)}  # Missing Access, Mi
 TIMEOUT = 2.0  # a request's deadline: telemetry and the gateway answer in milliseconds
 POST_TIMEOUT = 30.0  # posting may wait out Discord's rate limits; a retry must not overtake it
 NOT_TODAY = "scheduler:day:off"
+MAYBE_BUTTON = "scheduler:day:maybe"
 OPEN_SCHEDULE = "scheduler:sched:open"
 IDLE_WAKE = 300.0
 REACTION_PACE = (
@@ -100,6 +111,7 @@ DAY_BUTTONS = [
     ActionRow(
         components=[
             Component(custom_id=OPEN_SCHEDULE, label="My usual hours", style=2, emoji="📅"),
+            Component(custom_id=MAYBE_BUTTON, label="Maybe", style=2, emoji=MAYBE_MARK),
             Component(custom_id=NOT_TODAY, label="Not today", style=2, emoji="🚫"),
         ]
     )
@@ -114,6 +126,7 @@ class Drawn:
     marks: list[MarkFacts]
     window: GuildConfig
     schedules: dict[int, MemberSchedule]
+    absences: dict[int, list[Absence]]
     lines: list[HourLine]
 
 
@@ -123,6 +136,9 @@ class GuildDay:
 
     config: GuildConfig
     schedules: dict[int, MemberSchedule] = field(default_factory=dict)  # members with usual hours
+    absences: dict[int, list[Absence]] = field(
+        default_factory=dict
+    )  # members who said they're away
     day: date | None = None
     channel_id: int = 0
     message_id: int = 0
@@ -151,14 +167,40 @@ class GuildDay:
     def slots(self) -> list[Slot]:
         return day_slots(self.day, self.window) if self.day else []
 
+    def standing(self, user_id: int, source: str) -> set[int]:
+        """The hours of the current day with a mark of ``source`` by the member, not taken back."""
+        return {
+            m.hour
+            for m in self.marks
+            if m.user_id == user_id and m.source == source and not m.cancelled
+        }
+
     def usual_hours(self, user_id: int, day: date) -> list[int]:
-        """The hours of ``day``'s window the member's usual hours hold, in window order."""
+        """The hours of ``day``'s window the member's usual hours hold and count (they are
+        not away then), in window order."""
+        window = day_slots(day, self.window)
+        held = self.counted(user_id, day, window)
+        return [hour.hour for hour in window if hour.hour in held]
+
+    def counted(self, user_id: int, day: date, window: list[Slot]) -> set[int]:
+        """The hours of ``window`` (``day``'s) that the member's usual hours put them in:
+        those their schedule holds, less those on a day they said they are away."""
         schedule = self.schedules.get(user_id)
         if schedule is None:
-            return []
-        window = day_slots(day, self.window)
+            return set()
         held = usual_hours(schedule, day, window)
-        return [hour.hour for hour in window if hour.hour in held]
+        away = self.absences.get(user_id)
+        if away and held:
+            return {
+                hour.hour for hour in window if hour.hour in held and not away_at(away, hour.start)
+            }
+        return held
+
+    def away_during(self, user_id: int) -> bool:
+        """Whether the member said they are away on a day an hour of the current message
+        falls on: they have answered for today, and no nudge should ask them again."""
+        away = self.absences.get(user_id, [])
+        return any(away_at(away, slot.start) for slot in self.slots()) if away else False
 
 
 class PostRefused(BusError):
@@ -205,11 +247,18 @@ class Days:
             return known
         config = await self.ask("telemetry", GetGuildConfig(guild_id=guild_id), GuildConfigReply)
         schedules = await self.ask("telemetry", GetSchedules(guild_id=guild_id), SchedulesReply)
+        # Absences ended before yesterday (on any calendar) hold no hour any more.
+        since = community_date(self._clock.now(), config.config) - timedelta(days=2)
+        away = await self.ask(
+            "telemetry", GetAbsences(guild_id=guild_id, since=since.isoformat()), AbsencesReply
+        )
         guild = self.guilds.get(guild_id)  # another task may have loaded it meanwhile
         if guild is not None:
             return guild
         guild = GuildDay(config.config, stale=True)
         guild.schedules = {s.user_id: s for s in schedules.schedules if s.slots}
+        for absence in away.absences:
+            guild.absences.setdefault(absence.user_id, []).append(absence)
         guild.coalescer = Coalescer(
             lambda: self._flush(guild), self._tasks, name=f"edit.{guild_id}"
         )
@@ -238,6 +287,18 @@ class Days:
         guild.schedules = kept
         self._touch(guild)
 
+    def set_absences(self, guild_id: int, user_id: int, absences: list[Absence]) -> None:
+        """Use a member's standing absences (already stored); the message follows."""
+        guild = self.guilds.get(guild_id)
+        if guild is None:
+            return
+        # A new dict, as for schedules: ``lines`` knows its drawing is stale by identity.
+        kept = {user: a for user, a in guild.absences.items() if user != user_id}
+        if absences:
+            kept[user_id] = list(absences)
+        guild.absences = kept
+        self._touch(guild)
+
     async def forget(self, user_id: int) -> None:
         """The member's data was deleted in telemetry: their usual hours go, and each current
         message is read again (their marks went too; a reaction still on Discord comes back
@@ -245,6 +306,8 @@ class Days:
         for guild in list(self.guilds.values()):
             if user_id in guild.schedules:
                 guild.schedules = {u: s for u, s in guild.schedules.items() if u != user_id}
+            if user_id in guild.absences:
+                guild.absences = {u: a for u, a in guild.absences.items() if u != user_id}
             if guild.day is not None:
                 state = await self._day_state(guild, guild.day)
                 guild.marks = state.marks
@@ -597,25 +660,42 @@ class Days:
                 log.debug("voice mark for %d not kept: %s", user, error)
 
     async def not_today(self, guild_id: int, user_id: int) -> list[int]:
-        """Take the member's usual hours, and the hours they picked from a nudge, of the
-        current day back; the hours taken back."""
+        """Take the member's usual hours, the hours they picked from a nudge and their maybes
+        of the current day back; the hours taken back."""
         guild = self.guilds.get(guild_id)
         if guild is None or guild.day is None:
             return []
         day = guild.day
         usual = guild.usual_hours(user_id, day)
-        picked = {
-            m.hour
-            for m in guild.marks
-            if m.user_id == user_id and m.source == How.PICKED and not m.cancelled
-        }
+        picked = guild.standing(user_id, How.PICKED)
+        unsure = guild.standing(user_id, MAYBE)
         for hour in usual:
             mark = MarkFacts(user_id=user_id, hour=hour, source=How.SCHEDULED, cancelled=True)
             await self._mark(guild, day, mark)
-        for hour in sorted(picked):
-            mark = MarkFacts(user_id=user_id, hour=hour, source=How.PICKED, cancelled=True)
-            await self._mark(guild, day, mark)
-        return [slot.hour for slot in guild.slots() if slot.hour in picked or slot.hour in usual]
+        for source, hours in ((How.PICKED, picked), (MAYBE, unsure)):
+            for hour in sorted(hours):
+                mark = MarkFacts(user_id=user_id, hour=hour, source=source, cancelled=True)
+                await self._mark(guild, day, mark)
+        taken = picked | unsure | set(usual)
+        return [slot.hour for slot in guild.slots() if slot.hour in taken]
+
+    async def set_maybes(
+        self, guild_id: int, user_id: int, chosen: set[int], offered: set[int]
+    ) -> None:
+        """Make ``chosen`` the member's maybes among the ``offered`` hours of the current day
+        (those not over); a maybe replaces an hour picked from a nudge, which was an in."""
+        guild = self.guilds[guild_id]
+        assert guild.day is not None
+        day = guild.day
+        unsure = guild.standing(user_id, MAYBE)
+        picked = guild.standing(user_id, How.PICKED)
+        for hour in sorted(offered):
+            if (hour in chosen) != (hour in unsure):
+                mark = MarkFacts(user_id=user_id, hour=hour, source=MAYBE, cancelled=hour in unsure)
+                await self._mark(guild, day, mark)
+            if hour in chosen and hour in picked:
+                mark = MarkFacts(user_id=user_id, hour=hour, source=How.PICKED, cancelled=True)
+                await self._mark(guild, day, mark)
 
     async def pick(self, guild_id: int, user_id: int, hour: int) -> None:
         """Put the member in ``hour`` of the current day, as picked from a nudge."""
@@ -629,8 +709,8 @@ class Days:
         """Who is in each hour of the current message, from the state now.
 
         The message's text, the reminders and the calls all read it after each change:
-        it is worked out once per change of the day, its marks, window or schedules (each
-        replaced, never changed in place, so identity tells).
+        it is worked out once per change of the day, its marks, window, schedules or
+        absences (each replaced, never changed in place, so identity tells).
         """
         assert guild.day is not None
         drawn = guild.drawn
@@ -641,12 +721,13 @@ class Days:
             and drawn.marks is guild.marks
             and drawn.window is window
             and drawn.schedules is guild.schedules
+            and drawn.absences is guild.absences
         ):
             return drawn.lines
         slots = guild.slots()
-        scheduled = {u: usual_hours(s, guild.day, slots) for u, s in guild.schedules.items()}
+        scheduled = {u: guild.counted(u, guild.day, slots) for u in guild.schedules}
         lines = attendance(slots, guild.marks, scheduled)
-        guild.drawn = Drawn(guild.day, guild.marks, window, guild.schedules, lines)
+        guild.drawn = Drawn(guild.day, guild.marks, window, guild.schedules, guild.absences, lines)
         return lines
 
     def guild_name(self, guild_id: int) -> str:

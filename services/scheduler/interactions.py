@@ -12,9 +12,9 @@ import logging
 
 from bus.errors import RemoteError, RequestTimeout, caused_by_request, log_level
 from bus.protocol import Interaction, InteractionResponse
-from services.scheduler import admin, nudge, remind, schedules, timezones
+from services.scheduler import admin, away, maybe, nudge, remind, schedules, timezones
 from services.scheduler.answers import Context, Refusal, private
-from services.scheduler.daily import NOT_TODAY, OPEN_SCHEDULE
+from services.scheduler.daily import MAYBE_BUTTON, NOT_TODAY, OPEN_SCHEDULE
 from services.scheduler.nudges import BUTTON
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ async def _route(context: Context, interaction: Interaction) -> InteractionRespo
         raise Refusal("squadtime works in servers only.")
     top = interaction.command.partition(" ")[0]
     match interaction.kind:
+        case "autocomplete" if top == "away":
+            return await away.autocomplete(context, interaction)
         case "autocomplete":
             return timezones.autocomplete(interaction)
         case "command" if top == "config":
@@ -66,6 +68,8 @@ async def _route(context: Context, interaction: Interaction) -> InteractionRespo
             return await remind.command(context, interaction)
         case "command" if top == "nudges":
             return await nudge.command(context, interaction)
+        case "command" if top == "away":
+            return await away.command(context, interaction)
         case "component":
             return await _component(context, interaction)
         case _:
@@ -74,13 +78,15 @@ async def _route(context: Context, interaction: Interaction) -> InteractionRespo
 
 async def _component(context: Context, interaction: Interaction) -> InteractionResponse:
     custom_id = interaction.custom_id
-    if custom_id in (NOT_TODAY, OPEN_SCHEDULE):
+    if custom_id in (NOT_TODAY, OPEN_SCHEDULE, MAYBE_BUTTON):
         guild = await context.days.load(interaction.guild_id)
         if not interaction.message_id or interaction.message_id != guild.message_id:
             raise Refusal(OLD_MESSAGE)
         user = interaction.member.user_id
         if custom_id == OPEN_SCHEDULE:
             return await schedules.open_editor(context, guild, user)
+        if custom_id == MAYBE_BUTTON:
+            return await maybe.open_menu(context, guild, user)
         hours = await context.days.not_today(interaction.guild_id, user)
         if not hours:
             return private(
@@ -91,6 +97,8 @@ async def _component(context: Context, interaction: Interaction) -> InteractionR
         return private(
             f"You are off today's list for {shown}. React with an hour to be back in it."
         )
+    if custom_id.startswith(maybe.PICK):
+        return await maybe.pick(context, interaction)
     if custom_id in (timezones.KEEP_LOCAL, timezones.KEEP_COMMUNITY):
         return await timezones.keep(context, interaction)
     return await schedules.component(context, interaction)

@@ -6,7 +6,10 @@ A member is nudged when all of this holds:
   nudges on for the server (``/config nudges``); ``/nudges off`` always wins;
 - they usually play on this weekday: telemetry's voice record has them in voice on it in
   at least ``MIN_WEEKS`` of the last ``WEEKS`` weeks (``GetRegulars``);
-- they are in no hour of today's message (no click, no usual hour, not in voice);
+- they are in no hour of today's message (no click, no usual hour, not in voice) and said
+  "maybe" for none: either way they have answered;
+- they did not say they are away today (``/away``): away, their usual hours do not count,
+  and being in no hour is their answer, not a reason to ask;
 - some of their usual co-players (the members they shared the most voice time with over
   those weeks) are in an hour of today that has not ended;
 - it is not their quiet time, on their own clock (their timezone, else the community's;
@@ -109,8 +112,11 @@ def quiet_until(now: float, tz: ZoneInfo, start: int, end: int) -> float | None:
 
 def offers(lines: Sequence[HourLine], regular: Regular, now: float) -> list[Offer]:
     """The hours of today worth a nudge for ``regular``: none when they are in any hour
-    already; else each hour that has not ended with some of their co-players in it."""
+    already or said maybe for one; else each hour that has not ended with some of their
+    co-players in it."""
     if any(user == regular.user_id for line in lines for user, _ in line.players):
+        return []
+    if any(regular.user_id in line.maybes for line in lines):
         return []
     found = []
     for line in lines:
@@ -277,7 +283,7 @@ class Nudges:
             if user in guild.finished or key in self._flying or user not in members:
                 continue
             choice = guild.choices.get(user)
-            if not wants(choice, guild_day.config.nudges):
+            if not wants(choice, guild_day.config.nudges) or guild_day.away_during(user):
                 continue
             if not offers(lines, regular, now):
                 continue  # looked at again after the next change of who is in
@@ -309,7 +315,7 @@ class Nudges:
             guild.finished.add(user)
             return
         found = offers(self._days.lines(guild_day), regular, self._clock.now())
-        if not found:
+        if not found or guild_day.away_during(user):  # said away since it was looked at
             log.info("guild %d: the nudge for %d had nothing left to offer", claim.guild_id, user)
             await finish(self._days, self._clock, claim, "dropped")
             guild.finished.add(user)

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from services.runtime.playtime import MARK_MEANINGS, MARKS, STRENGTH, How
+from services.runtime.playtime import (
+    MARK_MEANINGS,
+    MARKS,
+    MAYBE_MARK,
+    MAYBE_MEANING,
+    STRENGTH,
+    How,
+)
 from services.scheduler.board import HourLine
 from services.scheduler.names import inert, visible
 
@@ -36,25 +43,35 @@ def header(day: date) -> str:
     return f"## Who plays today? {day:%A} {day.day} {day:%B}"
 
 
-def _player(user: int, how: How, label: Label) -> str:
+def _player(user: int, how: How | None, label: Label) -> str:
+    """A member as a line names them: rank, name, and their mark (``None``: maybe)."""
     rank, name = label(user)
     shown = f"{shown_emoji(rank)} {inert(name)}" if rank else inert(name)
-    return f"{shown} {MARKS[how]}"
+    return f"{shown} {MARKS[how] if how is not None else MAYBE_MARK}"
 
 
 def _hour(line: HourLine, label: Label, limit: int | None) -> str:
     start = f"{shown_emoji(line.slot.emoji)} <t:{int(line.slot.start)}:t>"
-    if not line.players:
+    if not line.players and not line.maybes:
         return f"{start} · nobody yet"
-    ordered = sorted(
-        line.players, key=lambda p: (STRENGTH.index(p[1]), visible(label(p[0])[1]).casefold())
-    )
+
+    def by_name(user: int) -> str:
+        return visible(label(user)[1]).casefold()
+
+    ordered: list[tuple[int, How | None]] = [
+        *sorted(line.players, key=lambda p: (STRENGTH.index(p[1]), by_name(p[0]))),
+        # Maybes after every member who is in: the count and the order both say who is sure.
+        *((user, None) for user in sorted(line.maybes, key=by_name)),
+    ]
     shown = ordered if limit is None else ordered[:limit]
     names = ", ".join(_player(user, how, label) for user, how in shown)
     more = len(ordered) - len(shown)
     if more:
         names = f"{names} +{more} more" if names else f"+{more} more"
-    return f"{start} · **{len(ordered)}** · {names}"
+    count = f"**{len(line.players)}**"
+    if line.maybes:
+        count += f" + {len(line.maybes)} maybe"
+    return f"{start} · {count} · {names}"
 
 
 def daily_text(
@@ -65,9 +82,10 @@ def daily_text(
     shown = [How.REACTED, How.SCHEDULED, How.VOICE]
     if any(how == How.PICKED for line in lines for _, how in line.players):
         shown.append(How.PICKED)
-    legend = "React with the hours you will play. " + " · ".join(
-        f"{MARKS[how]} {MARK_MEANINGS[how]}" for how in shown
-    )
+    marks = [f"{MARKS[how]} {MARK_MEANINGS[how]}" for how in shown]
+    if any(line.maybes for line in lines):
+        marks.append(f"{MAYBE_MARK} {MAYBE_MEANING}")
+    legend = "React with the hours you will play. " + " · ".join(marks)
 
     def compose(limit: int | None) -> str:
         parts = [

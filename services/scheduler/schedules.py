@@ -160,7 +160,8 @@ async def show(context: Context, guild: GuildDay, user_id: int) -> InteractionRe
     text = week_text(stored, guild.config, now)
     if stored.slots:
         own = bool(stored.zone or clock)
-        text += "\n\n" + preview(stored, shown_in, guild.config, now, own=own)
+        away = guild.absences.get(user_id, [])
+        text += "\n\n" + preview(stored, shown_in, guild.config, now, own=own, away=away)
     return private(text)
 
 

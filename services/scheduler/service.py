@@ -86,7 +86,7 @@ class Scheduler:
         self.clock = self._given_clock or runtime.settings.calendar
         self.days = Days(runtime.bus, self.roster, runtime.tasks, self.clock)
         self.reminders = Reminders(self.days, self.clock)
-        self.calls = Calls(self.days, self.clock)
+        self.calls = Calls(self.days, self.clock, self.reminders)
         self.nudges = Nudges(self.days, self.clock)
         self.days.on_change = self.reminders.changed.set
         self._context = Context(self.days, self.roster, self.clock, self.reminders, self.nudges)

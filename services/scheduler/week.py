@@ -12,18 +12,19 @@ weeks, or outside the window: the preview says so, day by day.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bus.protocol import GuildConfig, MemberSchedule
+from bus.protocol import Absence, GuildConfig, MemberSchedule
 from services.runtime import playtime
-from services.runtime.playtime import local_wall, zone
+from services.runtime.playtime import AWAY_MARK, local_wall, zone
 from services.scheduler.slots import community_date, day_slots, window_hours
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PREVIEW_DAYS = 14
+AWAY = f"{AWAY_MARK} away, usual hours not counted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +106,19 @@ class _Hour:
 
 
 def preview(
-    schedule: MemberSchedule, shown_in: str, config: GuildConfig, at: float, *, own: bool
+    schedule: MemberSchedule,
+    shown_in: str,
+    config: GuildConfig,
+    at: float,
+    *,
+    own: bool,
+    away: Sequence[Absence] = (),
 ) -> str:
     """The next 14 days of a member's usual hours, on the clock ``shown_in`` (a zone name:
     the member's ``own`` or the community's), each with the community hour it counts for;
     days where daylight saving moves one (to another community hour than today's clocks
-    give) or drops one are flagged with ⚠."""
+    give) or drops one are flagged with ⚠, days with hours the member is ``away`` for say
+    so (those hours do not count)."""
     member, community = zone(shown_in), zone(config.timezone)
     usual_gap = _gap(at, member, community)
     first = datetime.fromtimestamp(at, member).date()
@@ -118,6 +126,7 @@ def preview(
     wanted = set(dates)
     found: dict[date, list[_Hour]] = {day: [] for day in dates}
     held: set[tuple[date, int]] = set()
+    away_days: set[date] = set()
     today = community_date(at, config)
     for offset in range(-1, PREVIEW_DAYS + 1):
         day = today + timedelta(days=offset)
@@ -128,9 +137,12 @@ def preview(
             local = datetime.fromtimestamp(hour.start, member)
             if local.date() not in wanted:
                 continue
+            held.add((local.date(), local.hour))
+            if playtime.away_at(away, hour.start):
+                away_days.add(local.date())
+                continue
             shift = (usual_gap - _gap(hour.start, member, community)).total_seconds()
             found[local.date()].append(_Hour(local, hour.start, shift, flagged=bool(shift)))
-            held.add((local.date(), local.hour))
         if not schedule.zone and day in wanted:
             found[day].extend(_community_gaps(schedule, day, config))
     if schedule.zone == shown_in:
@@ -143,8 +155,8 @@ def preview(
     ]
     for day in dates:
         hours = sorted(found[day], key=lambda h: h.local.replace(tzinfo=None))
-        if hours:
-            lines.append(_day_line(day, hours, community))
+        if hours or day in away_days:
+            lines.append(_day_line(day, hours, community, away=day in away_days))
     if len(lines) == 1:
         lines.append("No usual hours in these days.")
     return "\n".join(lines)
@@ -197,9 +209,10 @@ def _dropped(
             yield _Hour(wall, why="outside the play window")
 
 
-def _day_line(day: date, hours: list[_Hour], community: ZoneInfo) -> str:
-    """``Sat 14 Mar: 03:00-05:00 → Fri 22:00-00:00 (1 h later than now) ⚠``."""
-    parts: list[str] = []
+def _day_line(day: date, hours: list[_Hour], community: ZoneInfo, *, away: bool = False) -> str:
+    """``Sat 14 Mar: 03:00-05:00 → Fri 22:00-00:00 (1 h later than now) ⚠``; a day the
+    member is away starts with ``AWAY``."""
+    parts: list[str] = [AWAY] if away else []
     flagged = False
     run: list[_Hour] = []
 

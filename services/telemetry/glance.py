@@ -83,11 +83,16 @@ def co_players(all_stays: Sequence[Stay], user_id: int, top: int) -> list[CoPlay
 
 
 def said_in(hour: int, marks: Iterable[MarkFacts], usual: Iterable[int]) -> set[int]:
-    """Who said they would play ``hour``: a reaction, or usual hours not taken back."""
+    """Who said they would play ``hour``: a reaction, or usual hours not taken back (a
+    "maybe" takes them back while it stands: the member is not sure)."""
     taken_back: set[int] = set()
     said: set[int] = set()
     for mark in marks:
         if mark.hour != hour or mark.source == "voice":
+            continue
+        if mark.source == "maybe":
+            if not mark.cancelled:
+                taken_back.add(mark.user_id)
             continue
         if mark.cancelled:
             taken_back.add(mark.user_id)

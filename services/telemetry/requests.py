@@ -18,8 +18,11 @@ import msgspec
 
 from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
+    Absence,
+    AbsencesReply,
     Backup,
     BackupReply,
+    CancelAbsence,
     ClaimDelivery,
     ClearSchedule,
     DayStateReply,
@@ -29,6 +32,7 @@ from bus.protocol import (
     Done,
     FinishDelivery,
     ForgetMember,
+    GetAbsences,
     GetDayState,
     GetDeliveries,
     GetGuildConfig,
@@ -54,6 +58,7 @@ from bus.protocol import (
     ReminderChoice,
     RemindersReply,
     SchedulesReply,
+    SetAbsence,
     SetGuildConfig,
     SetNudge,
     SetReminder,
@@ -66,6 +71,7 @@ from bus.protocol import (
     VoiceSessionsReply,
 )
 from services.runtime.playtime import (
+    MAX_AWAY_NOTE,
     MAX_QUORUM,
     MAX_WINDOW_HOURS,
     MIN_QUORUM,
@@ -73,7 +79,7 @@ from services.runtime.playtime import (
     timezone_named,
 )
 from services.runtime.playtime import zone as zone_or_utc
-from services.telemetry import days, deliveries, regulars, schedules, store
+from services.telemetry import absences, days, deliveries, regulars, schedules, store
 from services.telemetry.backup import BackupError, backup_database
 from services.telemetry.clock import local_days, parse_day
 from services.telemetry.database import DatabaseThread
@@ -85,7 +91,7 @@ MAX_PERIOD_DAYS = 366
 # (from ``INSTANT_MIN``, 1970-01-01 UTC, to ``INSTANT_MAX``, 2100-01-01 UTC).
 FIRST_DAY = date(1970, 1, 2)
 LAST_DAY = date(2098, 12, 31)
-MARK_SOURCES = frozenset({"reaction", "schedule", "voice", "picked"})
+MARK_SOURCES = frozenset(days.SOURCES)
 _POST_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 MIN_REMINDER, MAX_REMINDER = 5, 120  # minutes before the hour
 MAX_REGULAR_WEEKS, MAX_PARTNERS = 12, 25
@@ -235,6 +241,23 @@ class Requests:
                         for r in found_regulars
                     ],
                 )
+            case GetAbsences(guild_id=guild_id, user_ids=user_ids, since=since):
+                after = check_day(since) if since else None
+                found_away = await db.call(absences.get_absences, guild_id, user_ids, after)
+                return AbsencesReply(guild_id=guild_id, absences=found_away)
+            case SetAbsence(guild_id=guild_id, absence=absence):
+                check_absence(absence)
+                stamped = (
+                    absence if absence.at else msgspec.structs.replace(absence, at=self._clock())
+                )
+                stored = await db.call(absences.set_absence, guild_id, stamped)
+                return AbsencesReply(guild_id=guild_id, absences=stored)
+            case CancelAbsence(guild_id=guild_id, user_id=user_id, first=first, at=at):
+                day = check_day(first)
+                taken = await db.call(
+                    absences.cancel_absence, guild_id, user_id, day, at or self._clock()
+                )
+                return AbsencesReply(guild_id=guild_id, absences=taken)
             case Backup(path=path):
                 target = check_backup_path(path, db.path)
                 try:
@@ -358,6 +381,21 @@ def check_schedule(schedule: MemberSchedule) -> None:
                 ErrorCode.BAD_WEEKDAY, f"a weekday is 0 (Monday) to 6, not {slot.weekday}"
             )
         check_hour(slot.hour)
+
+
+def check_absence(absence: Absence) -> None:
+    """Refuse an absence that ends before it starts, with a bad day, zone or member, or a
+    note longer than ``MAX_AWAY_NOTE``."""
+    if absence.user_id <= 0:
+        raise RequestRefused(ErrorCode.BAD_REQUEST, "an absence needs its member")
+    first, last = check_day(absence.first), check_day(absence.last)
+    if last < first:
+        raise RequestRefused(
+            ErrorCode.BAD_ABSENCE, f"an absence ends ({last}) on or after it starts ({first})"
+        )
+    check_timezone(absence.zone)
+    if len(absence.note) > MAX_AWAY_NOTE:
+        raise RequestRefused(ErrorCode.BAD_ABSENCE, f"a note is at most {MAX_AWAY_NOTE} characters")
 
 
 def check_reminder(choice: ReminderChoice, user_id: int) -> None:

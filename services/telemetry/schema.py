@@ -332,6 +332,42 @@ CREATE TABLE web_sessions (
 CREATE INDEX web_sessions_by_user ON web_sessions (user_id);
 """
 
+# Version 12: members say "maybe". A fifth mark source, 4 ``maybe``: an hour the member might
+# play, which the daily message shows apart and no count of players includes. Like ``picked``
+# it is the member's own answer, never reconciled with the message's reactions.
+_V12_MAYBE = """
+CREATE TABLE marks_v12 (
+    day       INTEGER NOT NULL,
+    member    INTEGER NOT NULL REFERENCES members ON DELETE CASCADE,
+    source    INTEGER NOT NULL CHECK (source BETWEEN 0 AND 4),
+    hours     INTEGER NOT NULL CHECK (hours BETWEEN 1 AND 16777215),
+    cancelled INTEGER NOT NULL DEFAULT 0 CHECK (cancelled & ~hours = 0),
+    at        INTEGER NOT NULL,
+    PRIMARY KEY (day, member, source)
+) WITHOUT ROWID;
+INSERT INTO marks_v12 SELECT day, member, source, hours, cancelled, at FROM marks;
+DROP TABLE marks;
+ALTER TABLE marks_v12 RENAME TO marks;
+"""
+
+# Version 13: members say they are away. One row per member, guild and first day (days since
+# 1970-01-01 on the calendar of ``zone``); a row taken back stays, ``cancelled``, so that a
+# late re-send of the request that set it cannot bring it back (``at``, in milliseconds: a
+# later one wins, as for marks).
+_V13_ABSENCES = """
+CREATE TABLE absences (
+    guild_id  INTEGER NOT NULL REFERENCES guilds ON DELETE CASCADE,
+    user_id   INTEGER NOT NULL,
+    first_day INTEGER NOT NULL,
+    last_day  INTEGER NOT NULL CHECK (last_day >= first_day),
+    zone      TEXT    NOT NULL,
+    note      TEXT    NOT NULL DEFAULT '',
+    cancelled INTEGER NOT NULL DEFAULT 0 CHECK (cancelled IN (0, 1)),
+    at        INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, user_id, first_day)
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
@@ -344,6 +380,8 @@ MIGRATIONS: tuple[str, ...] = (
     _V9_CALENDAR_FEEDS,
     _V10_DEAD_LETTERS,
     _V11_WEB_SESSIONS,
+    _V12_MAYBE,
+    _V13_ABSENCES,
 )
 LATEST = len(MIGRATIONS)
 

@@ -117,6 +117,42 @@ async def test_autocomplete_returns_the_bots_choices() -> None:
         assert [c.value for c in choices] == ["Europe/Paris", "Europe/Berlin"]
 
 
+async def test_autocomplete_choices_are_held_to_discord_s_lengths() -> None:
+    """A choice named with 101 characters, or an empty name, or a value of 101 characters
+    is refused (50035, on the field), as Discord refuses it; the bot's valid answer then
+    shows."""
+
+    async with Emulator() as emu:
+        town = small_community(emu)
+        client = make_client()
+        refused: list[int] = []
+
+        async def suggest(
+            interaction: nextcord.Interaction[nextcord.Client], value: str, **_: object
+        ) -> None:
+            for bad in ({"n" * 101: "x"}, {"": "x"}, {"long": "v" * 101}):
+                try:
+                    await interaction.response.send_autocomplete(bad)
+                except nextcord.HTTPException as error:
+                    refused.append(error.code)
+            await interaction.response.send_autocomplete({"n" * 100: "v" * 100})
+
+        async def away(
+            interaction: nextcord.Interaction[nextcord.Client],
+            day: str = nextcord.SlashOption(description="day", autocomplete_callback=suggest),
+        ) -> None:
+            await interaction.response.send_message(day)
+
+        add_slash(client, away, name="away", guild=town.guild)
+        async with running(emu, client):
+            await commands_synced(emu, "away")
+            choices = await emu.driver.autocomplete(
+                town.alice, town.text, "away", {"day": ""}, focused="day"
+            )
+        assert [(c.name, c.value) for c in choices] == [("n" * 100, "v" * 100)]
+        assert refused == [50035, 50035, 50035]
+
+
 async def test_select_and_button_are_answered() -> None:
     """A member picks in a select (ephemeral answer) and clicks a button (message updated)."""
 

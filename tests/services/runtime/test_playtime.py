@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bus.protocol import GuildConfig, MarkFacts
-from services.runtime.playtime import How, players, window_hour, zone
+from services.runtime.playtime import How, maybes, players, window_hour, zone
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -60,3 +60,18 @@ def test_players_follow_the_strongest_way_in() -> None:
         2: How.REACTED,
         6: How.SCHEDULED,
     }
+
+
+def _mark(user: int, source: str, *, cancelled: bool = False) -> MarkFacts:
+    return MarkFacts(user_id=user, hour=21, source=source, cancelled=cancelled)
+
+
+def test_a_maybe_is_never_in_and_takes_a_usual_hour_back_while_it_stands() -> None:
+    """A maybe beside usual hours: not in; withdrawn, the usual hour is back; a reaction is
+    in whatever maybe stands; a source newer than this code is not in either."""
+    assert maybes(21, [_mark(1, "maybe")]) == {1}
+    assert players(21, [_mark(1, "maybe")], usual=[1]) == {}
+    assert players(21, [_mark(1, "maybe", cancelled=True)], usual=[1]) == {1: How.SCHEDULED}
+    both = [_mark(1, "maybe"), _mark(1, "reaction")]
+    assert players(21, both, usual=[]) == {1: How.REACTED}
+    assert players(21, [_mark(2, "interested")], usual=[]) == {}

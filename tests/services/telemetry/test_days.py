@@ -78,3 +78,19 @@ def test_guilds_and_days_are_kept_apart(connection: sqlite3.Connection) -> None:
     record_mark(connection, GUILD, date(2027, 1, 16), mark(1, 22, "reaction", T))
     assert facts(connection) == [(20, 1, "reaction", False)]
     assert facts(connection, OTHER) == [(21, 1, "reaction", False)]
+
+
+def test_a_maybe_is_kept_once_beside_an_in_and_a_resend_changes_nothing(
+    connection: sqlite3.Connection,
+) -> None:
+    """A maybe is its own row beside a reaction; sent twice (a retry after a crash) it is
+    one mark; withdrawn, an older re-send of it does not bring it back."""
+    record_mark(connection, GUILD, DAY, mark(1, 21, "reaction", T))
+    for _ in range(2):
+        record_mark(connection, GUILD, DAY, mark(1, 21, "maybe", T))
+    assert facts(connection) == [(21, 1, "reaction", False), (21, 1, "maybe", False)]
+    record_mark(connection, GUILD, DAY, mark(1, 21, "maybe", T + 10, cancelled=True))
+    record_mark(connection, GUILD, DAY, mark(1, 21, "maybe", T))  # the old request, late
+    assert facts(connection) == [(21, 1, "reaction", False), (21, 1, "maybe", True)]
+    (rows,) = connection.execute("SELECT count(*) FROM marks WHERE source = 4").fetchone()
+    assert rows == 1
