@@ -334,13 +334,11 @@ def past_days(
         history = {only: history.get(only, [])}
     past = []
     first = glance.first_day(today)
-    for n in range(WEEKS * 7):
+    states = stored_days.get_days(connection, guild_id, first, WEEKS * 7, only)
+    for n, state in enumerate(states):
         day = first + timedelta(days=n)
-        state = stored_days.get_day(connection, guild_id, day)
         window = window_of(day, state.window or config)
-        marks = [
-            m for m in state.marks if m.user_id not in hidden and (not only or m.user_id == only)
-        ]
+        marks = [m for m in state.marks if m.user_id not in hidden]
         usual = {
             user: _usual_then(versions, day, window)
             for user, versions in history.items()

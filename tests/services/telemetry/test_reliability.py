@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bus.protocol import GuildConfig, MarkFacts, MemberSchedule, WeeklySlot
 from services.telemetry import schedules, store
 from services.telemetry.dashboard import past_days
-from services.telemetry.days import record_mark
+from services.telemetry.days import get_day, get_days, record_mark
 from services.telemetry.glance import Stay, kept_hours
 
 PARIS = "Europe/Paris"
@@ -58,3 +58,22 @@ def test_each_past_hour_is_judged_by_the_schedule_then(connection: sqlite3.Conne
     counted = kept_hours({}, past, now)
     assert counted.marked[ANN] == 2 + 1  # Sunday 20:00 and 21:00, Monday's click
     assert past[-2].usual == {ANN: set()}  # Monday: cleared at noon, before the window
+
+
+def test_four_weeks_read_at_once_are_the_days_read_one_by_one(
+    connection: sqlite3.Connection,
+) -> None:
+    """``get_days`` (two queries) gives what ``get_day`` gives for each day, marks in order."""
+    _configured(connection)
+    for day, user, hour in ((MONDAY, ANN, 21), (MONDAY, 72, 19), (date(2026, 3, 7), ANN, 18)):
+        record_mark(
+            connection,
+            GUILD,
+            day,
+            MarkFacts(user_id=user, hour=hour, source="reaction", at=_at(7, 12)),
+        )
+    first = date(2026, 3, 1)
+    one_by_one = [get_day(connection, GUILD, date(2026, 3, 1 + n)) for n in range(10)]
+    assert get_days(connection, GUILD, first, 10) == one_by_one
+    mine = get_days(connection, GUILD, first, 10, user_id=72)
+    assert [m.user_id for state in mine for m in state.marks] == [72]
