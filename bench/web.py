@@ -1,19 +1,28 @@
-"""The dashboard's latency and memory: a page and a graph from the web program, against the
-same graph asked with ``/stats`` in Discord (telemetry's own path), in the same run.
+"""The dashboard's latency and memory: each page and a graph from the web program, against
+the same pages served by a baseline commit's fleet and the same graph asked with ``/stats``
+in Discord (telemetry's own path), all in the same run.
 
 The gateway, scheduler, telemetry and web programs run as processes on a private bus,
 logged in to an in-process emulator whose guild has four weeks of voice history. A
 moderator logs in through the emulator's OAuth2 page; then each path is timed:
 
-- ``page``: the members table, the board and the member's own page (each request checks
-  the visitor's rights with the scheduler and asks telemetry);
+- ``pages``: each page on its own (home, My page, the week ahead, the board, members,
+  configuration), p50 and p99, and its *first-paint bytes*: the document plus the style
+  sheet and the script its head waits for, which is what a phone downloads before it can
+  draw anything (each request checks the visitor's rights with the scheduler and asks
+  telemetry); ``page`` is all of them together;
+- ``baseline``: the same pages from the fleet of ``--baseline`` (by default the commit
+  before the week ahead), extracted with ``git archive`` and run the same way before
+  today's: each page's p50 against the baseline's must stay within ``SLOWER_AT_MOST``
+  (a page the baseline does not have is measured, not compared);
 - ``graph_drawn``: a graph the dashboard has not drawn yet (a new period each time: the
   cache misses, telemetry's worker draws it);
 - ``graph_cached``: the same graph again (one data-version question to telemetry);
 - ``stats``: ``/stats`` run in Discord until its PNG is shown (interaction, relay, worker,
   follow-up upload).
 
-Then the web program's idle memory (RSS and PSS) after ``--idle`` seconds.
+Then the web program's idle memory (RSS and PSS) after ``--idle`` seconds, against the
+fleet's goal for the web program (``WEB_MEMORY_GOAL_MB``).
 """
 
 from __future__ import annotations
@@ -21,7 +30,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import re
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +54,16 @@ from emulator.state import Channel, Member
 SERVICES = ("telemetry", "gateway", "scheduler", "web")
 STEP = 60.0
 DAY = 86_400.0
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "7ec002d"
+"""The last commit before the week ahead, reliability from its day, and one set of periods."""
+SLOWER_AT_MOST = 1.5
+"""The issue's bound: no page more than 1.5 times slower than the baseline's."""
+WEB_MEMORY_GOAL_MB = 200
+"""The fleet's goal for one program at idle, the web program included."""
+PAGES = {"home": "/", "me": "me", "week": "week", "board": "board", "members": "members"}
+PAGES |= {"config": "config"}
+HEAD_FILES = re.compile(r'<(?:link rel="stylesheet" href|script src)="(/static/[^"]+)"')
 
 
 def _ms(samples: list[float]) -> dict[str, float]:
@@ -107,6 +130,30 @@ async def _timed_get(http: aiohttp.ClientSession, url: str) -> float:
     return time.perf_counter() - began
 
 
+async def _pages(
+    http: aiohttp.ClientSession, url: str, guild: str, rounds: int
+) -> dict[str, tuple[list[float], int]]:
+    """Each page the fleet serves, timed ``rounds`` times (the pages taking turns), with its
+    first-paint bytes; a page this fleet does not have (404) is left out."""
+    found: dict[str, tuple[list[float], int]] = {}
+    for name, path in PAGES.items():
+        address = url + path if path.startswith("/") else f"{guild}/{path}"
+        async with http.get(address, allow_redirects=False) as answer:
+            if answer.status == 404:
+                continue
+            document = await answer.read()
+        size = len(document)
+        for linked in HEAD_FILES.findall(document.decode()):
+            async with http.get(url + linked) as answer:
+                size += len(await answer.read())
+        found[name] = ([], size)
+    for _ in range(rounds):
+        for name, (times, _) in found.items():
+            address = url + PAGES[name] if PAGES[name].startswith("/") else f"{guild}/{PAGES[name]}"
+            times.append(await _timed_get(http, address))
+    return found
+
+
 async def _ready(http: aiohttp.ClientSession, url: str) -> None:
     deadline = time.monotonic() + STEP
     while time.monotonic() < deadline:
@@ -117,7 +164,19 @@ async def _ready(http: aiohttp.ClientSession, url: str) -> None:
     raise RuntimeError(f"{url} never answered 200")
 
 
-async def measure(rounds: int, idle: float, runtime: Path) -> dict[str, Any]:
+def baseline_tree(ref: str, into: Path) -> Path:
+    """The baseline commit's files, extracted from this repository (no checkout touched)."""
+    archive = into / "baseline.tar"
+    with archive.open("wb") as out:
+        subprocess.run(["git", "-C", str(ROOT), "archive", ref], stdout=out, check=True)
+    tree = into / "baseline"
+    with tarfile.open(archive) as tar:
+        tar.extractall(tree, filter="data")
+    return tree
+
+
+async def measure(rounds: int, idle: float, runtime: Path, tree: Path = ROOT) -> dict[str, Any]:
+    """The figures of the fleet whose code is in ``tree`` (this one by default)."""
     endpoints = Endpoints.ipc(runtime)
     broker = Broker(endpoints)
     broker.start()
@@ -142,7 +201,11 @@ async def measure(rounds: int, idle: float, runtime: Path) -> dict[str, Any]:
             try:
                 for name in SERVICES:
                     processes[name] = await asyncio.create_subprocess_exec(
-                        sys.executable, "-m", f"services.{name}", env=env
+                        sys.executable,
+                        "-m",
+                        f"services.{name}",
+                        env=env | {"PYTHONPATH": str(tree)},
+                        cwd=tree,
                     )
                 figures = await _play(emu, endpoints, runtime, admin, text, voice, players, rounds)
                 await asyncio.sleep(idle)  # idling before the measure, not synchronisation
@@ -181,16 +244,12 @@ async def _play(
         lambda: "stats" in {c.name for c in emu.world.commands.values()}, timeout=STEP
     )
     stays = await _history(endpoints, players, voice)
-    guild = f"{url}/g/{admin.guild_id}"
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
         await _log_in(http, url, emu, admin)
+        guild = f"{url}/g/{admin.guild_id}"
         await _ready(http, f"{guild}/members")
-        pages = [
-            await _timed_get(http, f"{guild}/{page}")
-            for _ in range(rounds)
-            for page in ("members", "board", "me")
-        ]
+        pages = await _pages(http, url, guild, rounds)
         drawn = [
             await _timed_get(http, f"{guild}/graphs/voice-time.png?days={28 + n}")
             for n in range(rounds)
@@ -208,17 +267,50 @@ async def _play(
         if not shown.attachments:
             raise RuntimeError(f"/stats answered without a graph: {shown.content}")
         stats.append(time.perf_counter() - began)
+    every = [seconds for times, _ in pages.values() for seconds in times]
     return {
         "bench": "web",
         "rounds": rounds,
         "voice_stays": stays,
-        "page": _ms(pages),
+        "pages": {
+            name: _ms(times) | {"first_paint_bytes": size} for name, (times, size) in pages.items()
+        },
+        "page": _ms(every),
         "graph_drawn": _ms(drawn),
         "graph_cached": _ms(cached),
         "stats": _ms(stats),
         "graph_drawn_vs_stats_p50": round(percentile(drawn, 0.5) / percentile(stats, 0.5), 2),
-        "page_vs_stats_p50": round(percentile(pages, 0.5) / percentile(stats, 0.5), 3),
+        "page_vs_stats_p50": round(percentile(every, 0.5) / percentile(stats, 0.5), 3),
     }
+
+
+def compare(now: dict[str, Any], then: dict[str, Any]) -> dict[str, Any]:
+    """Each page's p50 against the baseline's, the slowest ratio, and whether the bounds hold."""
+    ratios = {
+        name: round(row["p50_ms"] / then["pages"][name]["p50_ms"], 2)
+        for name, row in now["pages"].items()
+        if name in then["pages"] and then["pages"][name]["p50_ms"] > 0
+    }
+    slowest = max(ratios.values(), default=0.0)
+    return {
+        "baseline_pages": then["pages"],
+        "baseline_web_idle_pss_mb": then["web_idle_pss_mb"],
+        "page_p50_vs_baseline": ratios,
+        "slowest_page_vs_baseline": slowest,
+        "pages_within_bound": slowest <= SLOWER_AT_MOST,
+        "web_memory_within_goal": now["web_idle_pss_mb"] <= WEB_MEMORY_GOAL_MB,
+    }
+
+
+async def both(rounds: int, idle: float, runtime: Path, ref: str) -> dict[str, Any]:
+    """The baseline's fleet, then today's, one after the other on the same machine."""
+    with tempfile.TemporaryDirectory(prefix="sqt-bench-tree-") as scratch:
+        tree = baseline_tree(ref, Path(scratch))
+        (runtime / "baseline").mkdir(mode=0o700)
+        then = await measure(rounds, idle, runtime / "baseline", tree)
+    (runtime / "now").mkdir(mode=0o700)
+    now = await measure(rounds, idle, runtime / "now")
+    return now | {"baseline": ref} | compare(now, then)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -228,15 +320,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--idle", type=float, default=5.0, help="seconds idle before memory (default 5)"
     )
+    parser.add_argument(
+        "--baseline", default=BASELINE, help=f"the commit to compare with (default {BASELINE})"
+    )
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
-    figures = in_private_dir(lambda runtime: measure(args.rounds, args.idle, runtime))
+    figures = in_private_dir(lambda runtime: both(args.rounds, args.idle, runtime, args.baseline))
+    for name, row in figures["pages"].items():
+        then = figures["baseline_pages"].get(name)
+        was = f"baseline p50 {then['p50_ms']} ms" if then else "new page"
+        print(
+            f"{name:8} p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms"
+            f"  first paint {row['first_paint_bytes'] / 1024:5.1f} KiB  ({was})"
+        )
     return report(
-        f"page p50 {figures['page']['p50_ms']} ms; graph drawn p50"
-        f" {figures['graph_drawn']['p50_ms']} ms, cached {figures['graph_cached']['p50_ms']} ms;"
-        f" /stats p50 {figures['stats']['p50_ms']} ms; web idle RSS"
-        f" {figures['web_idle_rss_mb']} MiB (PSS {figures['web_idle_pss_mb']} MiB)",
+        f"slowest page x{figures['slowest_page_vs_baseline']} the baseline's"
+        f" (bound x{SLOWER_AT_MOST}: {'ok' if figures['pages_within_bound'] else 'EXCEEDED'});"
+        f" graph drawn p50 {figures['graph_drawn']['p50_ms']} ms, cached"
+        f" {figures['graph_cached']['p50_ms']} ms; /stats p50 {figures['stats']['p50_ms']} ms;"
+        f" web idle RSS {figures['web_idle_rss_mb']} MiB (PSS {figures['web_idle_pss_mb']} MiB,"
+        f" goal {WEB_MEMORY_GOAL_MB} MB)",
         figures,
     )
 

@@ -229,6 +229,7 @@ class GuildConfig(Fact, frozen=True):
     quorum_channel_id: int = 0  # where the calls go; 0 for the daily message's channel
     events: bool = False  # a Discord scheduled event for each hour that reaches the quorum
     nudges: bool = False  # nudges for members who chose neither /nudges on nor off
+    reliability: bool = False  # moderators see who was there in the hours members planned
 
 
 # ==========================================================================
@@ -1446,8 +1447,9 @@ class GraphReply(ReplyMessage, frozen=True, tag="graph"):
 
 class MemberGlance(Fact, frozen=True):
     """One member in the moderators' table. ``marked_hours``: past hours of the last four
-    weeks they said they would play (a reaction or their usual hours); ``kept_hours``: how
-    many of those they then spent in voice. ``last_seen`` 0: never in voice."""
+    weeks they said they would play (a reaction, or their usual hours from when they saved
+    them); ``kept_hours``: how many of those they then spent in voice. ``last_seen`` 0:
+    never in voice. "This week" and "the last 4 weeks" are the last 7 and 28 days."""
 
     user_id: int
     last_seen: Instant = 0.0
@@ -1464,19 +1466,35 @@ class GetMembersGlance(RequestMessage, frozen=True, tag="get_members_glance"):
     guild_id: int
 
 
+class HourThere(Fact, frozen=True):
+    """A past hour some members said they would play, and who of them was there (in voice
+    for at least a quarter of it)."""
+
+    start: Instant
+    there: list[int] = msgspec.field(default_factory=list)
+
+
 class MembersGlanceReply(ReplyMessage, frozen=True, tag="members_glance"):
-    """One row per member with a voice history or marks."""
+    """One row per member with a voice history or marks. Reliability is the server's
+    choice (``/config reliability``): with it off (``reliability`` False) the rows'
+    ``marked_hours`` and ``kept_hours`` are 0 and ``there`` is empty; with it on, ``there``
+    holds the past hours of the last 7 days, oldest first."""
 
     guild_id: int
     members: list[MemberGlance] = msgspec.field(default_factory=list)
     opted_out: list[int] = msgspec.field(default_factory=list)
+    reliability: bool = False
+    there: list[HourThere] = msgspec.field(default_factory=list)
 
 
 class WeekHours(Fact, frozen=True):
-    """Hours in voice in the local week starting on ``monday`` (an ISO date)."""
+    """Hours in voice in the 7 local days from ``first_day`` (an ISO date): the dashboard's
+    weeks are the last 7 days and the 7-day blocks before them, not calendar weeks.
+    ``monday`` holds the same date, for readers from when weeks began on Mondays."""
 
     monday: str
     hours: float = 0.0
+    first_day: str = ""
 
 
 class CoPlayer(Fact, frozen=True):
@@ -1502,6 +1520,10 @@ class MyMonthReply(ReplyMessage, frozen=True, tag="my_month"):
     opted_out: bool = False
     weeks: list[WeekHours] = msgspec.field(default_factory=list)
     co_players: list[CoPlayer] = msgspec.field(default_factory=list)
+    hours_week: float = 0.0  # the same figures as the members table's
+    hours_4_weeks: float = 0.0
+    marked_hours: int = 0  # the member's own reliability, as MemberGlance counts it
+    kept_hours: int = 0
 
 
 class GetPrivacy(RequestMessage, frozen=True, tag="get_privacy"):

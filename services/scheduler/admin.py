@@ -170,8 +170,13 @@ def describe(config: GuildConfig, view: GuildView) -> str:
             f"Enough-players calls: {_quorum(config, channel)}",
             f"Discord events for those hours: {'on' if config.events else 'off'}",
             f"Nudges: {_nudges(config)}",
+            f"Who was there, on the dashboard for moderators: {_there(config)}",
         ]
     )
+
+
+def _there(config: GuildConfig) -> str:
+    return "shown" if config.reliability else "hidden (each member sees their own only)"
 
 
 def _nudges(config: GuildConfig) -> str:
@@ -268,6 +273,8 @@ async def configure(context: Context, interaction: Interaction) -> InteractionRe
             new = replace(config, events=enabled)
         case "nudges":
             new = replace(config, nudges=bool_option(options, "enabled"))
+        case "reliability":
+            new = replace(config, reliability=bool_option(options, "enabled"))
         case "reset":
             new = GuildConfig(guild_id=interaction.guild_id)
         case _:

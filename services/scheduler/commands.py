@@ -106,6 +106,14 @@ CONFIG = CommandSpec(
             "Nudges for members who chose neither /nudges on nor off",
             OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
         ),
+        # The 14th of /config's subcommands: Discord allows a command 25 options, each
+        # subcommand being one (limits as listed in discord.net's guide to subcommands,
+        # https://docs.discordnet.dev/guides/int_basics/application-commands/slash-commands/subcommands.html).
+        _sub(
+            "reliability",
+            "Show moderators who was there in the hours members planned",
+            OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
+        ),
         _sub("post-now", "Post today's message now"),
         _sub("reset", "Forget this server's setup (schedules and timezones stay)"),
     ],

@@ -12,7 +12,7 @@ import logging
 import math
 import secrets
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import assert_never
@@ -36,6 +36,8 @@ from bus.protocol import (
     GetPrivacy,
     GraphFormat,
     GraphReply,
+    GuildConfig,
+    HourThere,
     MarkFacts,
     MemberMarksReply,
     MembersGlanceReply,
@@ -45,7 +47,7 @@ from bus.protocol import (
     WebSessionReply,
 )
 from services.runtime.clock import wall_time
-from services.runtime.playtime import usual_hours, window_of
+from services.runtime.playtime import WindowHour, usual_hours, window_of
 from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry import days as stored_days
 from services.telemetry import glance, schedules, store, websessions
@@ -62,7 +64,9 @@ from services.telemetry.stats import load_live_dataset
 log = logging.getLogger(__name__)
 
 MAX_PERIOD_DAYS = 366
-WEEKS = 4
+WEEKS = glance.WEEKS
+THERE_DAYS = 7
+"""Who was there is shown to moderators for the hours of the last 7 days."""
 TOP_CO_PLAYERS = 5
 
 
@@ -251,28 +255,11 @@ class Dashboard:
         config = store.get_config(connection, guild_id)
         tz = zone_or_utc(config.timezone)
         today = glance.local_today(now, tz)
-        first = min(today - timedelta(days=27), glance.monday_of(today))
-        start, _ = local_days(first, 1, tz)
+        start, _ = local_days(glance.first_day(today), 1, tz)
         hidden = store.opted_out_users(connection)
         sessions = sessions_between(connection, guild_id, start, now + 1)
         all_stays = glance.stays(sessions, now, hidden)
-        usual = schedules.get_schedules(connection, guild_id)
-        past = []
-        for n in range(28):
-            day = today - timedelta(days=27 - n)
-            state = stored_days.get_day(connection, guild_id, day)
-            window = window_of(day, state.window or config)
-            past.append(
-                glance.PastDay(
-                    window=window,
-                    marks=[m for m in state.marks if m.user_id not in hidden],
-                    usual={
-                        s.user_id: usual_hours(s, day, window)
-                        for s in usual
-                        if s.user_id not in hidden
-                    },
-                )
-            )
+        past = past_days(connection, config, today, now, hidden) if config.reliability else []
         members = [
             user
             for (user,) in connection.execute(
@@ -281,27 +268,97 @@ class Dashboard:
             if user not in hidden
         ]
         rows = glance.glance(members, all_stays, past, now, today, tz)
-        return MembersGlanceReply(guild_id=guild_id, members=rows, opted_out=sorted(hidden))
+        there = []
+        if config.reliability:
+            by_user: dict[int, list[glance.Stay]] = {}
+            for stay in all_stays:
+                by_user.setdefault(stay.user_id, []).append(stay)
+            week = past[-THERE_DAYS - 1 :]  # and the day before: its window may reach today
+            shown_from = local_days(today - timedelta(days=THERE_DAYS - 1), 1, tz)[0]
+            there = [
+                HourThere(start=at, there=list(users))
+                for at, users in glance.kept_hours(by_user, week, now).there
+                if at >= shown_from
+            ]
+        return MembersGlanceReply(
+            guild_id=guild_id,
+            members=rows,
+            opted_out=sorted(hidden),
+            reliability=config.reliability,
+            there=there,
+        )
 
     def _month(
         self, connection: sqlite3.Connection, guild_id: int, user_id: int, now: float
     ) -> MyMonthReply:
         if self._recorder.is_opted_out(user_id):
             return MyMonthReply(guild_id=guild_id, user_id=user_id, opted_out=True)
-        tz = zone_or_utc(store.guild_timezone(connection, guild_id))
+        config = store.get_config(connection, guild_id)
+        tz = zone_or_utc(config.timezone)
         today = glance.local_today(now, tz)
-        (_, start, _), *_ = glance.weeks(today, WEEKS, tz)
+        start, _ = local_days(glance.first_day(today), 1, tz)
         hidden = store.opted_out_users(connection)
         all_stays = glance.stays(
             sessions_between(connection, guild_id, start, now + 1), now, hidden
         )
         mine = [s for s in all_stays if s.user_id == user_id]
+        past = past_days(connection, config, today, now, hidden, only=user_id)
+        reliability = glance.kept_hours({user_id: mine}, past, now)
+        week, four = glance.totals(mine, today, tz)
         return MyMonthReply(
             guild_id=guild_id,
             user_id=user_id,
             weeks=glance.weekly_hours(mine, today, tz, WEEKS),
             co_players=glance.co_players(all_stays, user_id, TOP_CO_PLAYERS),
+            hours_week=week,
+            hours_4_weeks=four,
+            marked_hours=reliability.marked.get(user_id, 0),
+            kept_hours=reliability.kept.get(user_id, 0),
         )
+
+
+def past_days(
+    connection: sqlite3.Connection,
+    config: GuildConfig,
+    today: date,
+    now: float,
+    hidden: set[int],
+    only: int = 0,
+) -> list[glance.PastDay]:
+    """The community days of the last 4 weeks, oldest first, each with its marks and who
+    usually played each of its hours by the schedule in force at that hour (``only``: one
+    member's marks and schedules)."""
+    guild_id = config.guild_id
+    history = schedules.versions(connection, guild_id, now)
+    if only:
+        history = {only: history.get(only, [])}
+    past = []
+    first = glance.first_day(today)
+    states = stored_days.get_days(connection, guild_id, first, WEEKS * 7, only)
+    for n, state in enumerate(states):
+        day = first + timedelta(days=n)
+        window = window_of(day, state.window or config)
+        marks = [m for m in state.marks if m.user_id not in hidden]
+        usual = {
+            user: _usual_then(versions, day, window)
+            for user, versions in history.items()
+            if user not in hidden
+        }
+        past.append(glance.PastDay(window=window, marks=marks, usual=usual))
+    return past
+
+
+def _usual_then(
+    history: Sequence[schedules.Version], day: date, window: Sequence[WindowHour]
+) -> set[int]:
+    """The hours of ``day`` the member's usual hours held when each hour began: an hour
+    before their first save is nobody's usual hour."""
+    held: set[int] = set()
+    for hour in window:
+        schedule = schedules.in_force(history, hour.start)
+        if schedule is not None:
+            held |= usual_hours(schedule, day, [hour])
+    return held
 
 
 def _check_period(text: str, count: int) -> date:

@@ -74,6 +74,58 @@ def get_day(connection: sqlite3.Connection, guild_id: int, day: date) -> DayStat
     return DayState(channel_id, message_id, posted_at, marks, window)
 
 
+def get_days(
+    connection: sqlite3.Connection, guild_id: int, first: date, count: int, user_id: int = 0
+) -> list[DayState]:
+    """``count`` days from ``first``, as ``get_day`` gives each, in two queries for them all
+    (the dashboard reads four weeks at once); with ``user_id``, that member's marks only."""
+    lo = day_number(first)
+    hi = lo + count - 1
+    posts = {
+        day: row
+        for day, *row in connection.execute(
+            "SELECT day, channel_id, message_id, posted_at, timezone, window_start,"
+            " window_hours, hour_emoji FROM daily_posts"
+            " WHERE guild_id = ? AND day BETWEEN ? AND ?",
+            (guild_id, lo, hi),
+        )
+    }
+    marks: dict[int, list[MarkFacts]] = {}
+    for day, user, source, hours, cancelled, at in connection.execute(
+        "SELECT marks.day, members.user_id, marks.source, marks.hours, marks.cancelled,"
+        " marks.at FROM marks JOIN members ON members.id = marks.member"
+        " WHERE members.guild_id = ? AND marks.day BETWEEN ? AND ?"
+        " AND (? = 0 OR members.user_id = ?)",
+        (guild_id, lo, hi, user_id, user_id),
+    ):
+        marks.setdefault(day, []).extend(
+            MarkFacts(
+                user_id=user,
+                hour=hour,
+                source=SOURCES[source],
+                cancelled=bool(cancelled >> hour & 1),
+                at=float(at),
+            )
+            for hour in _HOURS
+            if hours >> hour & 1
+        )
+    found = []
+    for day in range(lo, hi + 1):
+        kept = sorted(
+            marks.get(day, []), key=lambda m: (m.hour, m.user_id, SOURCES.index(m.source))
+        )
+        post = posts.get(day)
+        if post is None:
+            found.append(DayState(marks=kept))
+            continue
+        channel_id, message_id, posted_at, timezone, start, hours, emoji = post
+        window = None
+        if timezone is not None:
+            window = PostWindow(timezone, start, hours, json.loads(emoji))
+        found.append(DayState(channel_id, message_id, posted_at, kept, window))
+    return found
+
+
 def record_post(
     connection: sqlite3.Connection,
     guild_id: int,

@@ -124,10 +124,10 @@ class Requests:
                 return SchedulesReply(guild_id=guild_id, schedules=found)
             case SetSchedule(guild_id=guild_id, schedule=schedule):
                 check_schedule(schedule)
-                saved = await db.call(schedules.set_schedule, guild_id, schedule)
+                saved = await db.call(schedules.set_schedule, guild_id, schedule, self._clock())
                 return SchedulesReply(guild_id=guild_id, schedules=saved)
             case ClearSchedule(guild_id=guild_id, user_id=user_id):
-                await db.call(schedules.clear_schedule, guild_id, user_id)
+                await db.call(schedules.clear_schedule, guild_id, user_id, self._clock())
                 return SchedulesReply(guild_id=guild_id, schedules=[])
             case GetDayState(guild_id=guild_id, date=text, at=at):
                 if text:

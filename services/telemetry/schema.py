@@ -368,6 +368,28 @@ CREATE TABLE absences (
 ) WITHOUT ROWID;
 """
 
+# Version 14: reliability counted only from when a member said so. Each save of a schedule
+# is kept with when it was saved (``since``, unix seconds; a cleared schedule is a version
+# with no slots), so that a past hour is judged by the schedule in force then, never by
+# today's. Schedules saved before this version are known from the upgrade on, not before:
+# when they were saved was not kept. ``slots`` is JSON, [[weekday, hour], ...].
+# ``reliability`` on guilds: whether moderators see who was there (off by default).
+_V14_SCHEDULE_VERSIONS = """
+CREATE TABLE schedule_versions (
+    guild_id INTEGER NOT NULL REFERENCES guilds ON DELETE CASCADE,
+    user_id  INTEGER NOT NULL,
+    since    INTEGER NOT NULL,
+    zone     TEXT    NOT NULL DEFAULT '',
+    slots    TEXT    NOT NULL,
+    PRIMARY KEY (guild_id, user_id, since)
+) WITHOUT ROWID;
+INSERT OR REPLACE INTO schedule_versions (guild_id, user_id, since, zone, slots)
+    SELECT guild_id, user_id, CAST(strftime('%s', 'now') AS INTEGER), max(zone),
+        json_group_array(json_array(weekday, hour))
+    FROM schedules GROUP BY guild_id, user_id;
+ALTER TABLE guilds ADD COLUMN reliability INTEGER NOT NULL DEFAULT 0;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
@@ -382,6 +404,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V11_WEB_SESSIONS,
     _V12_MAYBE,
     _V13_ABSENCES,
+    _V14_SCHEDULE_VERSIONS,
 )
 LATEST = len(MIGRATIONS)
 

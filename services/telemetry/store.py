@@ -25,14 +25,14 @@ def get_config(connection: sqlite3.Connection, guild_id: int) -> GuildConfig:
     """The guild's configuration; defaults for a guild never configured."""
     row = connection.execute(
         "SELECT channel_id, post_time, timezone, window_start, window_hours, hour_emoji,"
-        " afk_channel_id, greetings, quorum_size, quorum_channel_id, events, nudges"
-        " FROM guilds WHERE guild_id = ? AND configured",
+        " afk_channel_id, greetings, quorum_size, quorum_channel_id, events, nudges,"
+        " reliability FROM guilds WHERE guild_id = ? AND configured",
         (guild_id,),
     ).fetchone()
     if row is None:
         return GuildConfig(guild_id=guild_id)
     channel_id, post_time, timezone, start, hours, emoji, afk, greetings, *calls = row
-    quorum_size, quorum_channel_id, events, nudges = calls
+    quorum_size, quorum_channel_id, events, nudges, reliability = calls
     voice = [
         channel
         for (channel,) in connection.execute(
@@ -61,6 +61,7 @@ def get_config(connection: sqlite3.Connection, guild_id: int) -> GuildConfig:
         quorum_channel_id=quorum_channel_id,
         events=bool(events),
         nudges=bool(nudges),
+        reliability=bool(reliability),
     )
 
 
@@ -72,8 +73,8 @@ def set_config(connection: sqlite3.Connection, config: GuildConfig) -> GuildConf
         connection.execute(
             "UPDATE guilds SET configured = 1, channel_id = ?, post_time = ?, timezone = ?,"
             " window_start = ?, window_hours = ?, hour_emoji = ?, afk_channel_id = ?,"
-            " greetings = ?, quorum_size = ?, quorum_channel_id = ?, events = ?, nudges = ?"
-            " WHERE guild_id = ?",
+            " greetings = ?, quorum_size = ?, quorum_channel_id = ?, events = ?, nudges = ?,"
+            " reliability = ? WHERE guild_id = ?",
             (
                 config.channel_id,
                 config.post_time,
@@ -87,6 +88,7 @@ def set_config(connection: sqlite3.Connection, config: GuildConfig) -> GuildConf
                 config.quorum_channel_id,
                 int(config.events),
                 int(config.nudges),
+                int(config.reliability),
                 guild_id,
             ),
         )
@@ -195,6 +197,7 @@ def forget_user(connection: sqlite3.Connection, user_id: int) -> int:
         "DELETE FROM marks WHERE member IN (SELECT id FROM members WHERE user_id = ?)",
         "DELETE FROM voice_events WHERE user_id = ?",
         "DELETE FROM schedules WHERE user_id = ?",
+        "DELETE FROM schedule_versions WHERE user_id = ?",
         "DELETE FROM reminders WHERE user_id = ?",
         "DELETE FROM nudges WHERE user_id = ?",
         "DELETE FROM absences WHERE user_id = ?",

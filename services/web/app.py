@@ -29,7 +29,7 @@ from cryptography.fernet import Fernet
 from bus.errors import BusError
 from bus.protocol import EndWebSessions, GetMember, MemberReply, OpenWebSession, WebSessionReply
 from services.runtime.clock import wall_time
-from services.web import login, member, moderator, pictures
+from services.web import ahead, login, member, moderator, pictures
 from services.web.access import (
     CSRF,
     NAME,
@@ -236,6 +236,7 @@ def build_app(site: Web, key: bytes, gate: Gate) -> web.Application:
             web.get(pictures.ROUTE + "{path:.+}", picture),
             *moderator.routes(),
             *member.routes(),
+            *ahead.routes(),
         ]
     )
     return app

@@ -33,6 +33,7 @@ def templates() -> jinja2.Environment:
     pages.filters["picture"] = local
     pages.filters["hours"] = figures.hours
     pages.filters["initials"] = figures.initials
+    pages.filters["week"] = figures.week
     return pages
 
 

@@ -7,7 +7,7 @@ timezone, since moderators and members may live in other zones than the communit
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -28,6 +28,13 @@ def day(iso: str) -> str:
     """A community date as people read it: ``Tuesday 10 March 2026``."""
     when = datetime.fromisoformat(iso)
     return f"{when:%A} {when.day} {when:%B %Y}"
+
+
+def week(first_iso: str) -> str:
+    """A 7-day block from its first day: ``Tue 10 Mar to Mon 16 Mar``."""
+    first = date.fromisoformat(first_iso)
+    last = first + timedelta(days=6)
+    return f"{first:%a} {first.day} {first:%b} to {last:%a} {last.day} {last:%b}"
 
 
 def initials(name: str) -> str:

@@ -91,6 +91,7 @@ async def me_page(request: web.Request) -> web.Response:
         partners=[(names.get(p.user_id, f"member {p.user_id}"), p.hours) for p in month.co_players],
         reminders=any(c.user_id == user_id for c in reminders.choices),
         nudges=nudge.wanted if nudge is not None else config.config.nudges,
+        reliability_shown=config.config.reliability,
         opted_out=privacy.opted_out,
         feed_url=f"{site.base_url}/feed/{feed.secret}.ics",
     )

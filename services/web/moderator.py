@@ -8,6 +8,7 @@ import json
 import logging
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -26,6 +27,7 @@ from bus.protocol import (
     GraphFormat,
     GraphName,
     GuildConfigReply,
+    MemberFacts,
     MembersGlanceReply,
     RosterReply,
     SchedulesReply,
@@ -240,20 +242,35 @@ async def members_page(request: web.Request) -> web.Response:
             "week": figures.hours(row.hours_week),
             "month": figures.hours(row.hours_4_weeks),
             "usual": f"{weekly[row.user_id]} h/week" if row.user_id in weekly else "—",
-            "reliability": (
-                f"{100 * row.kept_hours / row.marked_hours:.0f}%"
-                f" ({row.kept_hours}/{row.marked_hours} h)"
-                if row.marked_hours
-                else "—"
-            ),
         }
         for row in glance.members
         if row.user_id not in hidden and (row.user_id in known or row.last_seen)
     ]
     rows.sort(key=lambda r: str(r["name"]).lower())
     return site.page(
-        "members.html", "Members", access=access, rows=rows, zone=config.config.timezone
+        "members.html",
+        "Members",
+        access=access,
+        rows=rows,
+        zone=config.config.timezone,
+        reliability=glance.reliability,
+        there=_who_was_there(glance, known, community),
     )
+
+
+def _who_was_there(
+    glance: MembersGlanceReply, known: dict[int, MemberFacts], community: ZoneInfo
+) -> list[tuple[str, list[str]]]:
+    """The past hours of the last 7 days, newest first, each with who was there of those
+    who said they would play it, by name: never a score per member (a ranking shames the
+    few in a small server more than it helps anyone)."""
+    return [
+        (
+            figures.moment(hour.start, community),
+            sorted((known[u].display_name for u in hour.there if u in known), key=str.lower),
+        )
+        for hour in reversed(glance.there)
+    ]
 
 
 async def config_page(request: web.Request) -> web.Response:

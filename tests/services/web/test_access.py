@@ -29,7 +29,7 @@ MODERATOR_PAGES = (
     "config",
     "sessions.csv",
 )
-MEMBER_PAGES = ("me", "me/delete", "me/sessions.csv", "me/marks.csv")
+MEMBER_PAGES = ("me", "week", "me/delete", "me/sessions.csv", "me/marks.csv")
 FORMS = ("me/reminders", "me/nudges", "me/telemetry", "me/delete", "me/feed")
 
 

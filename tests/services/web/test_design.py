@@ -14,8 +14,10 @@ import io
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
@@ -30,6 +32,7 @@ from playwright.async_api import (
 )
 
 from bus.endpoints import Endpoints
+from services.scheduler.schedules import day_id, hours_id
 from tests.helpers import run
 from tests.services.scheduler.support import World, world
 from tests.services.web.support import Dashboard, dashboard, played
@@ -45,6 +48,7 @@ AXED = frozenset({("desktop", "light"), ("phone", "dark")})
 """Where axe looks: each theme once (contrast) and each width once (the phone's lists are
 other markup than the desktop's tables); axe is most of a view's time."""
 B = "🇧"
+LA = "America/Los_Angeles"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,7 @@ def admin_visits(guild_id: int) -> list[Visit]:
     return [
         Visit("home", "/"),
         Visit("me", f"{g}/me"),
+        Visit("week", f"{g}/week"),
         Visit("delete", f"{g}/me/delete"),
         Visit("board", f"{g}/board"),
         Visit("graphs", f"{g}/graphs"),
@@ -84,24 +89,27 @@ def member_visits(guild_id: int) -> list[Visit]:
     return [
         Visit("home", "/"),
         Visit("me", f"{g}/me"),
+        Visit("week", f"{g}/week"),
         Visit("delete", f"{g}/me/delete"),
         Visit("refused", f"{g}/members", 403),
     ]
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(240)  # 57 page views, half of them checked by axe
+@pytest.mark.timeout(270)  # 65 page views, half of them checked by axe
 def test_every_page_reads_well_everywhere(
     endpoints: Endpoints, short_tmp: Path, tmp_path: Path
 ) -> None:
     """Every page, both roles, both widths, both themes: no sideways scrolling, no console
     error, no serious axe violation, under 150 KB; names, not ids; the board redraws its
-    day by itself; the theme switch is remembered."""
+    day by itself; the week ahead reads in a Los Angeles member's time; the theme switch is
+    remembered."""
 
     async def scenario() -> None:
         async with world(endpoints, short_tmp) as w, dashboard(w) as site:
             await community_with_names(w)
             await names_not_ids(w, site)
+            planned = await plan_the_week(w)
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(
                     executable_path=CHROMIUM, args=["--no-sandbox"]
@@ -109,11 +117,12 @@ def test_every_page_reads_well_everywhere(
                 try:
                     await every_page(browser, site, w, tmp_path)
                     await board_follows_the_day(browser, site, w, tmp_path)
+                    await week_in_los_angeles(browser, site, w, planned, tmp_path)
                     await theme_is_remembered(browser, site, w)
                 finally:
                     await browser.close()
 
-    run(scenario(), timeout=230)
+    run(scenario(), timeout=260)
 
 
 async def community_with_names(w: World) -> None:
@@ -144,6 +153,47 @@ async def names_not_ids(w: World, site: Dashboard) -> None:
             rows = list(csv.DictReader(io.StringIO(await answer.text())))
     assert {(r["member"], r["channel"]) for r in rows} == {("Alice", "Lobby"), ("bob", "Lobby")}
     assert {r["channel_id"] for r in rows} == {str(town.voice.id)}
+
+
+async def plan_the_week(w: World) -> date:
+    """Alice (on the community's clock, Paris) usually plays at 21:00 on the weekday two
+    days from now; bob reads in Los Angeles. The community date of that hour is returned.
+
+    The dashboard's calendar is the real clock here (the scheduler's is the test's), so the
+    day is chosen from the real date: two days ahead is always inside the next 7, and never
+    already over."""
+    town = w.town
+    await w.say(town.bob, "timezone set", zone=LA)
+    day = datetime.now(ZoneInfo(LA)).date() + timedelta(days=2)
+    editor = (await w.slash(town.alice, "schedule edit")).message
+    assert editor is not None
+    await w.emu.driver.select(town.alice, editor.id, day_id(), [str(day.weekday())])
+    await w.emu.driver.select(town.alice, editor.id, hours_id(day.weekday()), ["21"])
+    shown = await w.say(town.alice, "schedule show")
+    assert "21:00" in shown, shown
+    return day
+
+
+async def week_in_los_angeles(
+    browser: Browser, site: Dashboard, w: World, day: date, shots: Path
+) -> None:
+    """bob, in Los Angeles, sees Alice's 21:00 in Paris at the hour and on the date it is
+    for him, named in the hour's list, and on no other date."""
+    paris = datetime(day.year, day.month, day.day, 21, tzinfo=ZoneInfo("Europe/Paris"))
+    at = paris.astimezone(ZoneInfo(LA))
+    page = await log_in(browser, site, w.town.bob)
+    await page.goto(f"{site.url}/g/{w.town.guild.id}/week")
+    await expect(page.locator("#week-zone")).to_contain_text(LA)
+    cell = page.locator(f"#heatmap tr[data-hour='{at:%H}:00'] td[data-date='{at.date()}']")
+    await expect(cell).to_have_attribute("data-count", "1")
+    await expect(cell.locator("a")).to_have_attribute("title", "Alice")
+    entry = page.locator(f"#c-{at.date()}-{at:%H}00")
+    await expect(entry).to_contain_text("Alice")
+    await expect(page.locator("#who .player")).to_have_count(1)
+    await cell.locator("a").click()
+    await expect(entry).to_be_in_viewport()
+    await page.screenshot(path=shots / "week-los-angeles.png", full_page=True)
+    await page.context.close()
 
 
 async def every_page(browser: Browser, site: Dashboard, w: World, shots: Path) -> None:

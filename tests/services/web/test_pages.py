@@ -23,7 +23,7 @@ from services.telemetry.analytics.charts import GraphKind
 from services.telemetry.analytics.export import GUILD_GRAPHS
 from tests.helpers import run
 from tests.services.inprocess import STEP
-from tests.services.scheduler.support import world
+from tests.services.scheduler.support import World, world
 from tests.services.web.support import answers, browser, dashboard, log_in, played
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -119,6 +119,7 @@ def test_graphs_are_drawn_once_per_data_and_follow_the_pickers(
                 table = await page.text()
             alice_row = table.split(f'data-user="{town.alice.user_id}"', 1)[1].split("</tr>")[0]
             assert "2.0" in alice_row  # two hours in voice this week (or the last four)
+            await reliability_only_when_the_server_says(w, http, guild)
             async with browser() as alice:
                 csrf = await log_in(alice, site, w, town.alice)
                 async with alice.post(
@@ -137,6 +138,25 @@ def test_graphs_are_drawn_once_per_data_and_follow_the_pickers(
             assert {r["user_id"] for r in rows} == {str(town.bob.user_id)}
 
     run(scenario())
+
+
+async def reliability_only_when_the_server_says(
+    w: World, http: aiohttp.ClientSession, guild: str
+) -> None:
+    """Moderators see no reliability, of anyone, until an admin runs /config reliability;
+    then who was there, never a score per member."""
+    async with http.get(f"{guild}/members") as page:
+        text = await page.text()
+    hidden = text.split('id="there"', 1)[1]
+    assert "Hidden: each member sees their own reliability" in hidden
+    assert "Reliability" not in text.split('id="there"', 1)[0]
+    said = await w.say(w.town.admin, "config reliability", enabled=True)
+    assert "Who was there, on the dashboard for moderators: shown" in said
+    async with http.get(f"{guild}/members") as page:
+        shown = (await page.text()).split('id="there"', 1)[1]
+    assert "Hidden" not in shown
+    assert "who were in voice for 15 minutes" in shown or "Nobody who said" in shown
+    assert "%" not in shown
 
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -216,6 +236,9 @@ def test_a_member_exports_and_deletes_their_data(endpoints: Endpoints, short_tmp
             async with http.get(f"{guild}/me") as page:
                 text = await page.text()
             assert "bob (1.0 h)" in text
+            # The same figures as the members table's, over the same periods.
+            assert "this week: <b>1.0 h</b> · in the last 4 weeks: <b>1.0 h</b>" in text
+            assert "Nothing to count yet" in text.split('id="reliability"', 1)[1]
             assert 'id="reminders-state">off' in text
             assert 'id="nudges-state">off' in text
             async with http.post(f"{guild}/me/reminders", data={"csrf": csrf, "on": "1"}) as page:

@@ -1,0 +1,56 @@
+"""The week ahead page: a heatmap of who is in each hour of the next 7 days, for every
+member of the guild (moderators included), on the reader's own clock (see
+``services.web.heatmap`` for what fills each hour)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bus.protocol import (
+    BoardReply,
+    GetBoard,
+    GetGuildConfig,
+    GetRoster,
+    GetSchedules,
+    GetTimezones,
+    GuildConfigReply,
+    RosterReply,
+    SchedulesReply,
+    TimezonesReply,
+)
+from services.runtime.playtime import MARK_MEANINGS, MARKS, How
+from services.web import heatmap
+from services.web.access import member_access
+from services.web.context import web_of
+
+
+async def week_page(request: web.Request) -> web.Response:
+    site = web_of(request)
+    access = await member_access(request, site.bus)
+    guild_id, user_id = access.guild_id, access.visitor.user_id
+    config = await site.ask("telemetry", GetGuildConfig(guild_id=guild_id), GuildConfigReply)
+    usual = await site.ask("telemetry", GetSchedules(guild_id=guild_id), SchedulesReply)
+    zones = await site.ask("telemetry", GetTimezones(user_ids=[user_id]), TimezonesReply)
+    board = await site.ask("scheduler", GetBoard(guild_id=guild_id), BoardReply)
+    roster = await site.ask("scheduler", GetRoster(guild_id=guild_id), RosterReply)
+    names = {m.user_id: m.display_name for m in roster.members}
+    own = zones.timezones.get(user_id, "")
+    clock = heatmap.zone_of(own, config.config.timezone)
+    ahead = heatmap.week_ahead(
+        config.config, usual.schedules, board, names, user_id, clock, site.clock()
+    )
+    return site.page(
+        "week.html",
+        "Week ahead",
+        access=access,
+        ahead=ahead,
+        own_zone=bool(own),
+        marks={str(how): mark for how, mark in MARKS.items()},
+        meanings={str(how): meaning for how, meaning in MARK_MEANINGS.items()},
+        legend=[(MARKS[how], MARK_MEANINGS[how]) for how in How],
+        levels=range(heatmap.LEVELS + 1),
+    )
+
+
+def routes() -> list[web.RouteDef]:
+    return [web.get("/g/{guild_id}/week", week_page)]

@@ -1,0 +1,77 @@
+"""The week ahead's maths: window hours on the reader's clock, on the reader's dates, with
+who usually plays, today's board, and the reader's own hours."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bus.protocol import BoardHour, BoardPlayer, BoardReply, GuildConfig, MemberSchedule, WeeklySlot
+from services.runtime.playtime import How
+from services.web.heatmap import WeekAhead, week_ahead
+
+PARIS = ZoneInfo("Europe/Paris")
+LA = "America/Los_Angeles"
+NAMES = {1: "Alice", 2: "bob", 3: "Cara"}
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=PARIS).timestamp()  # a Monday, before the window
+
+
+def config(start: int = 18, hours: int = 4) -> GuildConfig:
+    return GuildConfig(guild_id=9, timezone="Europe/Paris", window_start=start, window_hours=hours)
+
+
+def usual(user: int, weekday: int, hour: int, zone: str = "") -> MemberSchedule:
+    return MemberSchedule(user_id=user, slots=[WeeklySlot(weekday=weekday, hour=hour)], zone=zone)
+
+
+def who(ahead: WeekAhead, day: date, label: str) -> list[str]:
+    for shown, cell in ahead.by_date[day]:
+        if shown == label:
+            return [p.name for p in cell.players]
+    return []
+
+
+def test_usual_hours_land_on_the_readers_date_and_hour() -> None:
+    """Wednesday 21:00 in Paris is Wednesday 12:00 in Los Angeles; a community day's hour
+    after midnight (Tuesday's 01:00, Wednesday in Paris) is Tuesday 16:00 there."""
+    schedules = [usual(1, 2, 21, "Europe/Paris"), usual(2, 1, 1)]
+    ahead = week_ahead(config(20, 6), schedules, BoardReply(guild_id=9), NAMES, 2, LA, NOW)
+    assert ahead.dates[0] == date(2026, 12, 7)  # 03:00 on Monday in Los Angeles
+    assert who(ahead, date(2026, 12, 9), "12:00") == ["Alice"]
+    assert who(ahead, date(2026, 12, 8), "16:00") == ["bob"]
+    assert who(ahead, date(2026, 12, 9), "16:00") == []
+    cell = next(c for label, c in ahead.by_date[date(2026, 12, 8)] if label == "16:00")
+    assert cell.mine
+    labels = [row.label for row in ahead.rows]
+    assert labels == ["11:00", "12:00", "13:00", "14:00", "15:00", "16:00"]
+
+
+def test_todays_board_wins_and_past_hours_are_left_out() -> None:
+    """Today's hours are the board's (a click, voice), and an hour already over is gone."""
+    at_19 = datetime(2026, 12, 7, 19, 30, tzinfo=PARIS).timestamp()
+    hours = [
+        BoardHour(hour=h, start=datetime(2026, 12, 7, h, tzinfo=PARIS).timestamp(), players=p)
+        for h, p in (
+            (18, [BoardPlayer(user_id=1, how="reaction")]),
+            (19, [BoardPlayer(user_id=3, how="voice"), BoardPlayer(user_id=99, how="voice")]),
+        )
+    ]
+    board = BoardReply(guild_id=9, date="2026-12-07", timezone="Europe/Paris", hours=hours)
+    ahead = week_ahead(
+        config(), [usual(2, 0, 19), usual(3, 1, 19)], board, NAMES, 1, "Europe/Paris", at_19
+    )
+    today = ahead.by_date[date(2026, 12, 7)]
+    assert [(label, [p.name for p in c.players]) for label, c in today] == [("19:00", ["Cara"])]
+    assert today[0][1].players[0].how == How.VOICE
+    assert who(ahead, date(2026, 12, 8), "19:00") == ["Cara"]  # tomorrow: usual hours
+    assert all(c.maybe_count == 0 for _, c in today)
+
+
+def test_levels_shade_by_the_busiest_hour() -> None:
+    """The busiest hour is the darkest; one player is never drawn as nobody."""
+    both = MemberSchedule(user_id=1, slots=[WeeklySlot(weekday=0, hour=h) for h in (18, 19)])
+    schedules = [both, usual(2, 0, 18), usual(3, 0, 18)]
+    ahead = week_ahead(config(), schedules, BoardReply(guild_id=9), NAMES, 1, "Europe/Paris", NOW)
+    monday = dict(ahead.by_date[date(2026, 12, 7)])
+    assert (monday["18:00"].level, monday["19:00"].level, monday["20:00"].level) == (4, 1, 0)
+    assert ahead.busiest == 3
