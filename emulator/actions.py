@@ -532,7 +532,7 @@ class Actions:
         return user
 
     def add_guild(self, name: str, owner_id: int) -> Guild:
-        guild_id = self.core.ids.next()
+        guild_id = self.core.ids.created_earlier()
         icon = hashlib.blake2b(str(guild_id).encode(), digest_size=16).hexdigest()
         guild = Guild(id=guild_id, name=name, owner_id=owner_id, icon=icon)
         guild.roles[guild_id] = Role(

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from emulator.intents import PRIVILEGED
 from emulator.ratelimit import RateLimitConfig
 from emulator.rules import Rules
+from emulator.shards import ShardingConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,3 +19,5 @@ class EmulatorConfig:
     allowed_privileged_intents: int = int(PRIVILEGED)
     heartbeat_interval_ms: int = 41_250
     identify_daily_limit: int = 1000
+    sharding: ShardingConfig = field(default_factory=ShardingConfig)
+    """Sharding and the gateway's limits (4008, 4010, 4011, op 9, member chunks)."""

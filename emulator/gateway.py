@@ -1,15 +1,18 @@
 """The gateway WebSocket: HELLO, IDENTIFY, heartbeats, READY/GUILD_CREATE, dispatch, RESUME.
 
 Each IDENTIFY opens a session with its own sequence numbers and a backlog of dispatched
-frames, so a client that RESUMEs gets what it missed. Test controls force a reconnect
-(op 7), drop sockets with a resumable close code, invalidate sessions (op 9) and simulate
-an outage during which new connections are refused.
+frames, so a client that RESUMEs gets what it missed. A session holds one shard of the bot's
+guilds and is sent only their events (``emulator/shards.py`` has the rules and their pages in
+Discord's docs). Test controls force a reconnect (op 7), drop sockets with a resumable close
+code, invalidate sessions (op 9) and simulate an outage during which new connections are
+refused.
 """
 
 import asyncio
 import json
 import logging
 import secrets
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -19,10 +22,21 @@ from enum import IntEnum
 from aiohttp import WSMsgType, web
 
 from bus.tasks import TaskSet
-from emulator import payloads
+from emulator import member_requests, payloads
 from emulator.clock import iso
 from emulator.intents import PRIVILEGED, Intent, receives
-from emulator.jsontypes import JSONObject, JSONValue, as_array, as_object
+from emulator.jsontypes import JSONObject, JSONValue, as_object
+from emulator.shards import (
+    INVALID_SHARD_CLOSE,
+    RATE_LIMITED_CLOSE,
+    SHARDING_REQUIRED_CLOSE,
+    IdentifyGate,
+    MemberRequestLimit,
+    SendCounter,
+    ShardingConfig,
+    parse_shard,
+    shard_of,
+)
 from emulator.state import World
 from emulator.watch import Changes
 
@@ -30,6 +44,10 @@ log = logging.getLogger(__name__)
 
 RESUMABLE_CLOSE = 4000
 """Discord's "unknown error" close code: clients reconnect and RESUME."""
+
+LARGE_THRESHOLD = (50, 250)
+"""IDENTIFY's ``large_threshold``: "Value between 50 and 250", 50 by default (Gateway Events >
+Identify)."""
 
 
 class Op(IntEnum):
@@ -54,13 +72,15 @@ class GatewaySettings:
     allowed_privileged: int = int(PRIVILEGED)
     heartbeat_interval_ms: int = 41_250
     backlog: int = 5_000
+    sharding: ShardingConfig = field(default_factory=ShardingConfig)
 
 
 class Connection:
     """One WebSocket: frames are queued synchronously and written by a sender task."""
 
-    def __init__(self, ws: web.WebSocketResponse, tasks: TaskSet) -> None:
+    def __init__(self, ws: web.WebSocketResponse, tasks: TaskSet, sends: SendCounter) -> None:
         self.ws = ws
+        self.sends = sends
         self.session: GatewaySession | None = None
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._sender = tasks.spawn(self._send_forever(), name="gateway-sender")
@@ -98,6 +118,8 @@ class GatewaySession:
 
     id: str
     intents: int
+    shard: tuple[int, int] = (0, 1)
+    large_threshold: int = LARGE_THRESHOLD[0]
     seq: int = 0
     backlog: deque[tuple[int, str]] = field(default_factory=deque)
     connection: Connection | None = None
@@ -111,9 +133,20 @@ class GatewaySession:
         if self.connection is not None:
             self.connection.send(frame)
 
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether this session's shard carries the guild's events. Gateway > Sharding:
+        "Gateway events that do not contain a guild_id will only be sent to the first shard"."""
+        shard_id, count = self.shard
+        return shard_id == (0 if guild_id is None else shard_of(guild_id, count))
+
 
 def _frame(op: Op, data: JSONValue) -> str:
     return json.dumps({"op": op, "t": None, "s": None, "d": data})
+
+
+def _large_threshold(value: JSONValue) -> int:
+    low, high = LARGE_THRESHOLD
+    return min(max(value, low), high) if type(value) is int else low
 
 
 type VoiceRequestHook = Callable[[GatewaySession, JSONObject], None]
@@ -129,9 +162,13 @@ class Gateway:
         *,
         changes: Changes,
         tasks: TaskSet,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.world = world
         self.settings = settings
+        self.monotonic = monotonic
+        self.identify_gate = IdentifyGate(settings.sharding, monotonic)
+        self.member_limit = MemberRequestLimit(settings.sharding, monotonic)
         self.url = ""
         self.sessions: dict[str, GatewaySession] = {}
         self.connections: set[Connection] = set()
@@ -150,7 +187,9 @@ class Gateway:
             return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
-        connection = Connection(ws, self._tasks)
+        connection = Connection(
+            ws, self._tasks, SendCounter(self.settings.sharding, self.monotonic)
+        )
         self.connections.add(connection)
         connection.send(
             _frame(Op.HELLO, {"heartbeat_interval": self.settings.heartbeat_interval_ms})
@@ -179,6 +218,10 @@ class Gateway:
             await connection.close(4002, "Error while decoding payload.")
             return False
         data = frame.get("d")
+        if connection.sends.over_limit():
+            # Gateway > Rate Limiting: 120 sends a minute; beyond, "immediately disconnected".
+            await connection.close(RATE_LIMITED_CLOSE, "You are being rate limited.")
+            return False
         match op:
             case Op.HEARTBEAT:
                 connection.send(_frame(Op.HEARTBEAT_ACK, None))
@@ -187,7 +230,8 @@ class Gateway:
             case Op.RESUME:
                 return await self._resume(connection, as_object(data))
             case Op.REQUEST_GUILD_MEMBERS:
-                self._request_members(connection, as_object(data))
+                if connection.session is not None:
+                    self._request_members(connection.session, as_object(data))
             case Op.VOICE_STATE_UPDATE:
                 if connection.session is not None and self.on_voice_request is not None:
                     self.on_voice_request(connection.session, as_object(data))
@@ -212,34 +256,56 @@ class Gateway:
         if intents & PRIVILEGED & ~self.settings.allowed_privileged:
             await connection.close(4014, "Disallowed intent(s).")
             return False
+        shard = parse_shard(data.get("shard"), self.settings.sharding)
+        if shard is None:
+            await connection.close(INVALID_SHARD_CLOSE, "Invalid shard.")
+            return False
+        session = GatewaySession(
+            id=secrets.token_hex(16),
+            intents=intents,
+            shard=shard,
+            large_threshold=_large_threshold(data.get("large_threshold")),
+        )
+        guilds = self._guilds_of(session)
+        if len(guilds) > self.settings.sharding.max_guilds_per_session:
+            await connection.close(SHARDING_REQUIRED_CLOSE, "Sharding required.")
+            return False
+        if not self.identify_gate.admit(shard[0]):
+            connection.send(_frame(Op.INVALID_SESSION, False))
+            return True
         self.identify_count += 1
-        session = GatewaySession(id=secrets.token_hex(16), intents=intents, connection=connection)
+        session.connection = connection
         connection.session = session
         self.sessions[session.id] = session
-        bot = self.world.user(self.settings.bot_id)
-        guilds = [g for g in self.world.guilds.values() if bot.id in g.members]
-        session.push(
-            "READY",
-            {
-                "v": 10,
-                "user": payloads.user(bot),
-                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
-                "session_id": session.id,
-                "resume_gateway_url": self.url,
-                "application": {"id": str(self.settings.application_id), "flags": 0},
-                "private_channels": [],
-                "relationships": [],
-                "_trace": ["squadtime-emulator"],
-            },
-            self.settings.backlog,
-        )
-        for guild in guilds:
+        session.push("READY", self._ready(session, guilds), self.settings.backlog)
+        for guild_id in guilds:
             session.push(
-                "GUILD_CREATE", self._guild_payload(guild.id, intents), self.settings.backlog
+                "GUILD_CREATE", self._guild_payload(guild_id, session), self.settings.backlog
             )
-        log.info("session %s identified with intents %s", session.id, intents)
+        log.info("session %s identified as shard %s with intents %s", session.id, shard, intents)
         self._changes.touch()
         return True
+
+    def _guilds_of(self, session: GatewaySession) -> list[int]:
+        """The bot's guilds that the session's shard carries."""
+        bot_id = self.settings.bot_id
+        return [
+            g.id for g in self.world.guilds.values() if bot_id in g.members and session.serves(g.id)
+        ]
+
+    def _ready(self, session: GatewaySession, guilds: list[int]) -> JSONObject:
+        return {
+            "v": 10,
+            "user": payloads.user(self.world.user(self.settings.bot_id)),
+            "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
+            "session_id": session.id,
+            "resume_gateway_url": self.url,
+            "shard": list(session.shard),
+            "application": {"id": str(self.settings.application_id), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "_trace": ["squadtime-emulator"],
+        }
 
     async def _resume(self, connection: Connection, data: JSONObject) -> bool:
         session = self.sessions.get(str(data.get("session_id")))
@@ -267,39 +333,38 @@ class Gateway:
         self._changes.touch()
         return True
 
-    def _request_members(self, connection: Connection, data: JSONObject) -> None:
-        if connection.session is None:
-            return
-        guild = self.world.guilds.get(int(str(data.get("guild_id", 0))))
+    def _request_members(self, session: GatewaySession, data: JSONObject) -> None:
+        """Chunks of at most ``members_per_chunk``; RATE_LIMITED for a request for everyone
+        that came within the guild's window (``emulator/member_requests.py``)."""
+        raw = data.get("guild_id")
+        guild = (
+            self.world.guilds.get(int(raw))
+            if isinstance(raw, (int, str)) and str(raw).isdigit()
+            else None
+        )
         if guild is None:
             return
-        wanted = {int(str(u)) for u in as_array(data.get("user_ids"))}
-        query = str(data.get("query") or "").lower()
-        members = [
-            m
-            for m in guild.members.values()
-            if (not wanted or m.user_id in wanted)
-            and self.world.user(m.user_id).username.lower().startswith(query)
-        ]
-        limit = data.get("limit")
-        if isinstance(limit, int) and limit > 0:
-            members = members[:limit]
-        chunk: JSONObject = {
-            "guild_id": str(guild.id),
-            "members": [payloads.member(self.world, m) for m in members],
-            "chunk_index": 0,
-            "chunk_count": 1,
-        }
-        if data.get("nonce") is not None:
-            chunk["nonce"] = data.get("nonce")
-        connection.session.push("GUILD_MEMBERS_CHUNK", chunk, self.settings.backlog)
+        backlog = self.settings.backlog
+        if member_requests.asks_for_everyone(data):
+            wait = self.member_limit.retry_after(guild.id)
+            if wait > 0:
+                answer = member_requests.rate_limited(guild.id, data, wait)
+                session.push("RATE_LIMITED", answer, backlog)
+                return
+        per_chunk = self.settings.sharding.members_per_chunk
+        for chunk in member_requests.chunks(self.world, guild, data, per_chunk):
+            session.push("GUILD_MEMBERS_CHUNK", chunk, backlog)
 
-    def _guild_payload(self, guild_id: int, intents: int) -> JSONObject:
+    def _guild_payload(self, guild_id: int, session: GatewaySession) -> JSONObject:
+        """GUILD_CREATE for ``session``. Past the session's ``large_threshold`` the guild is
+        ``large`` and comes without its offline members (Gateway Events > Request Guild
+        Members), as without the members intent: the bot and the members in voice only."""
         guild = self.world.guild(guild_id)
         joined = guild.members[self.settings.bot_id].joined_at
         body = payloads.guild_create(self.world, guild, joined_at=iso(joined))
-        if not intents & Intent.GUILD_MEMBERS:
-            # Without the members intent Discord sends only the bot and members in voice.
+        large = len(guild.members) > session.large_threshold
+        body["large"] = large
+        if large or not session.intents & Intent.GUILD_MEMBERS:
             visible = {self.settings.bot_id, *guild.voice_states}
             body["members"] = [
                 payloads.member(self.world, m)
@@ -311,18 +376,22 @@ class Gateway:
     # ---------------------------------------------------------------- dispatch
 
     def dispatch(self, event: str, data: JSONObject, *, in_dm: bool = False) -> None:
-        """Send ``event`` to every session whose intents cover it (buffered while away); a
-        message or reaction of a DM (``in_dm``) goes to sessions with the DM intents."""
+        """Send ``event`` to every session whose shard carries its guild and whose intents
+        cover it (buffered while away); a message or reaction of a DM (``in_dm``) goes to
+        sessions of shard 0 with the DM intents."""
+        raw = data.get("guild_id")
+        guild_id = int(raw) if isinstance(raw, str) and raw.isdigit() else None
         for session in list(self.sessions.values()):
-            if not receives(session.intents, event, in_dm=in_dm):
+            if not session.serves(guild_id) or not receives(session.intents, event, in_dm=in_dm):
                 continue
             session.push(event, self._redact(session, event, data), self.settings.backlog)
 
     def dispatch_guild_create(self, guild_id: int) -> None:
-        """Announce a guild the bot just joined, shaped for each session's intents."""
+        """Announce a guild the bot just joined, shaped for each session's intents, to the
+        sessions of its shard."""
         for session in list(self.sessions.values()):
-            if receives(session.intents, "GUILD_CREATE"):
-                body = self._guild_payload(guild_id, session.intents)
+            if session.serves(guild_id) and receives(session.intents, "GUILD_CREATE"):
+                body = self._guild_payload(guild_id, session)
                 session.push("GUILD_CREATE", body, self.settings.backlog)
 
     def _redact(self, session: GatewaySession, event: str, data: JSONObject) -> JSONObject:

@@ -62,6 +62,7 @@ class Emulator:
                 application_id=bot.id,
                 allowed_privileged=self.config.allowed_privileged_intents,
                 heartbeat_interval_ms=self.config.heartbeat_interval_ms,
+                sharding=self.config.sharding,
             ),
             changes=changes,
             tasks=tasks,

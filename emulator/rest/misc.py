@@ -44,17 +44,21 @@ async def get_gateway(request: web.Request) -> web.Response:
 
 
 async def get_gateway_bot(request: web.Request) -> web.Response:
+    """Gateway > Get Gateway Bot: the recommended shard count (it "changes as the bot
+    joins/leaves guilds") and the Session Start Limit Object, from the emulator's knobs."""
     core = services(request).core
     total = core.config.identify_daily_limit
+    sharding = core.config.sharding
+    guilds = sum(1 for g in core.world.guilds.values() if core.bot_id in g.members)
     return json_response(
         {
             "url": core.gateway.url,
-            "shards": 1,
+            "shards": sharding.recommended_shards(guilds),
             "session_start_limit": {
                 "total": total,
                 "remaining": max(total - core.gateway.identify_count, 0),
-                "reset_after": 86_400_000,
-                "max_concurrency": 1,
+                "reset_after": sharding.reset_after_ms,
+                "max_concurrency": sharding.max_concurrency,
             },
         }
     )

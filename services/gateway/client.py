@@ -1,4 +1,4 @@
-"""The nextcord client: the bot's one gateway session, wired to the bus.
+"""The nextcord client: the bot's gateway sessions (one per shard), wired to the bus.
 
 It asks Discord only for what the bot uses: guilds, members (privileged,
 see docs/discord-setup.md), voice states, guild message reactions and guild
@@ -9,6 +9,7 @@ owners' specs) and hands every interaction to the relay.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -16,8 +17,10 @@ from typing import Any
 
 import nextcord
 
+from bus.tasks import TaskSet
 from services.gateway.events import EventPublisher
 from services.gateway.interactions import InteractionRelay
+from services.gateway.shards import IdentifyPacer, MembersRateLimited, retry_after_rate_limit
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +37,30 @@ def gateway_intents() -> nextcord.Intents:
     return intents
 
 
-class GatewayClient(nextcord.Client):
-    """A nextcord client whose events become bus messages."""
+class GatewayClient(nextcord.AutoShardedClient):
+    """A nextcord client whose events become bus messages, over one session per shard.
 
-    def __init__(self, *, guild_ready_timeout: float, on_rate_limit: Callable[[], None]) -> None:
+    Why nextcord's sharded client in one process rather than one process per shard range:
+    the bot has one member cache, one interaction relay and one REST rate limiter (Discord's
+    global limit is per bot, so shards in one process share it without coordination), and
+    nextcord routes each guild's voice and member requests to its shard's socket. One Pi
+    holds a few thousand guilds at most, a handful of shards; a shard range per process is
+    the path past one host (docs/scaling.md), where the global limit must be shared.
+    ``shard_count`` None asks Discord (``GET /gateway/bot``) for the recommended count.
+    """
+
+    def __init__(
+        self,
+        *,
+        guild_ready_timeout: float,
+        on_rate_limit: Callable[[], None],
+        pacer: IdentifyPacer,
+        tasks: TaskSet,
+        shard_count: int | None = None,
+    ) -> None:
         super().__init__(
             intents=gateway_intents(),
+            shard_count=shard_count,
             guild_ready_timeout=guild_ready_timeout,
             max_messages=None,  # the bot never reads message contents: no message cache
             # Commands are uploaded by the registry; nextcord must neither add nor delete any.
@@ -51,18 +72,71 @@ class GatewayClient(nextcord.Client):
         )
         self.publisher: EventPublisher | None = None
         self.relay: InteractionRelay | None = None
+        self.pacer = pacer
         self._on_rate_limit = on_rate_limit
+        self._tasks = tasks
+        self._announced: set[int] = set()
+        parsers = self._connection.parsers
+        chunk = parsers["GUILD_MEMBERS_CHUNK"]
+
+        def members_chunk(data: Any) -> None:
+            chunk(data)
+            self._chunk_arrived(data)
+
+        parsers["GUILD_MEMBERS_CHUNK"] = members_chunk
+        parsers["RATE_LIMITED"] = self._rate_limited
+
+    async def reopen(self, shard_count: int | None) -> None:
+        """Make the client usable again after nextcord closed it for a close code (4011).
+
+        ``clear`` resets the state and recreates the HTTP session; nextcord's close also
+        left a "clean close" item in its shard event queue and its "shards launched" flag
+        set, which would end the next ``connect`` at once and announce READY before every
+        shard is up: both are reset here.
+        """
+        await self.clear()
+        self._AutoShardedClient__queue: asyncio.PriorityQueue[Any] = asyncio.PriorityQueue()
+        self._connection.shards_launched.clear()
+        self.shard_count = shard_count
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Pace IDENTIFYs by Discord's ``max_concurrency`` buckets (``shards.py``)."""
+        await self.pacer.wait(shard_id or 0)
 
     async def on_connect(self) -> None:
         """Skip nextcord's command sync (it would GET and rewrite Discord's command list)."""
 
-    async def on_guild_available(self, guild: nextcord.Guild) -> None:
+    def _rate_limited(self, data: Any) -> None:
+        """Discord refused a member request for now: ask again once the wait is over."""
+        limited = MembersRateLimited.parse(data) if isinstance(data, dict) else None
+        if limited is None:
+            log.warning("ignoring a RATE_LIMITED event the gateway does not know: %r", data)
+            return
+
+        async def chunker(guild_id: int, nonce: str | None) -> None:
+            await self._connection.chunker(guild_id, nonce=nonce)
+
+        self._tasks.spawn(retry_after_rate_limit(limited, chunker), name="gateway.members-retry")
+
+    def _chunk_arrived(self, data: Any) -> None:
+        """A guild announced before its members all arrived (nextcord stops waiting for
+        chunks after a while) is announced again with its whole roster."""
+        if data.get("chunk_index", 0) + 1 < data.get("chunk_count", 1):
+            return
+        guild = self.get_guild(int(data["guild_id"]))
+        if guild is not None and guild.id in self._announced and self.publisher is not None:
+            self.publisher.snapshot(guild)
+
+    def _announce(self, guild: nextcord.Guild) -> None:
+        self._announced.add(guild.id)
         if self.publisher is not None:
             self.publisher.snapshot(guild)
 
+    async def on_guild_available(self, guild: nextcord.Guild) -> None:
+        self._announce(guild)
+
     async def on_guild_join(self, guild: nextcord.Guild) -> None:
-        if self.publisher is not None:
-            self.publisher.snapshot(guild)
+        self._announce(guild)
 
     async def on_guild_channel_create(self, channel: nextcord.abc.GuildChannel) -> None:
         # A new channel may be set up as the daily or calls channel at once: the services'

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.runtime.settings import DISCORD_API, discord_api
+from services.gateway.shards import IDENTIFY_WINDOW
+from services.runtime.settings import DISCORD_API, SettingsError, discord_api
 from services.runtime.token import load_token
+
+SHARDS_ENV = "SQUADTIME_GATEWAY_SHARDS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +20,9 @@ class GatewayConfig:
     (Discord allows 3 s for the first response). ``owner_alive_within``: how
     long a ping to the owner may take before it is considered down.
     ``answer_within``: the longest wait for a deferred owner's answer.
+    ``shards``: how many gateway shards (``SQUADTIME_GATEWAY_SHARDS``); 0 takes Discord's
+    recommendation from ``GET /gateway/bot``. ``identify_window``: the seconds of one
+    ``max_concurrency`` bucket (Discord's 5; tests of a local Discord make it short).
     """
 
     token: str
@@ -25,6 +31,8 @@ class GatewayConfig:
     owner_alive_within: float = 1.2
     answer_within: float = 60.0
     guild_ready_timeout: float = 2.0
+    shards: int = 0
+    identify_window: float = IDENTIFY_WINDOW
 
     def __repr__(self) -> str:
         # A dataclass repr would print the token in any traceback or debug line.
@@ -32,5 +40,11 @@ class GatewayConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewayConfig:
-        """Read the token and ``SQUADTIME_DISCORD_API``; raise SettingsError."""
-        return cls(token=load_token(env), api_base=discord_api(env))
+        """Read the token, ``SQUADTIME_DISCORD_API`` and ``SQUADTIME_GATEWAY_SHARDS``; raise
+        SettingsError."""
+        raw = env.get(SHARDS_ENV, "0").strip() or "0"
+        if not raw.isdigit():
+            raise SettingsError(
+                f"{SHARDS_ENV}={raw!r} must be a whole number (0: Discord's advice)"
+            )
+        return cls(token=load_token(env), api_base=discord_api(env), shards=int(raw))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import nextcord
 
@@ -24,13 +25,20 @@ from bus.protocol import (
 )
 from services.gateway.client import GatewayClient
 from services.gateway.commands import Commands
-from services.gateway.config import GatewayConfig
+from services.gateway.config import SHARDS_ENV, GatewayConfig
 from services.gateway.events import EventPublisher
 from services.gateway.interactions import InteractionRelay
 from services.gateway.pending import OpenInteractions
 from services.gateway.redact import redact_interaction_tokens
 from services.gateway.registry import CommandRegistry
 from services.gateway.rest import Rest
+from services.gateway.shards import (
+    INVALID_SHARD,
+    SHARDING_REQUIRED,
+    IdentifyPacer,
+    gateway_bot,
+    shard_count_after_4011,
+)
 from services.gateway.snapshot import guild_snapshot
 from services.runtime.clock import wall_time
 from services.runtime.discord import close_session, hold_session
@@ -66,7 +74,11 @@ class Gateway:
             counters.retried += 1
 
         client = GatewayClient(
-            guild_ready_timeout=self.config.guild_ready_timeout, on_rate_limit=count_retry
+            guild_ready_timeout=self.config.guild_ready_timeout,
+            on_rate_limit=count_retry,
+            pacer=IdentifyPacer(window=self.config.identify_window),
+            tasks=runtime.tasks,
+            shard_count=self.config.shards or None,
         )
         registry = CommandRegistry(runtime.settings.data_dir / "gateway" / "commands.json")
         pending = OpenInteractions(runtime.settings.data_dir / "gateway" / "interactions.json")
@@ -96,14 +108,7 @@ class Gateway:
             rest.application_id = client.application_id or client.user.id
 
         try:
-            await hold_session(
-                client,
-                self.config.token,
-                self.config.api_base,
-                self.ready,
-                name="gateway",
-                logged_in=logged_in,
-            )
+            await self._hold(client, logged_in)
         except nextcord.LoginFailure:
             self._refuse(runtime, "Discord refused the bot token (check DISCORD_TOKEN)")
         except nextcord.PrivilegedIntentsRequired:
@@ -112,8 +117,57 @@ class Gateway:
                 "Discord refused the Server Members intent: enable it in the developer portal"
                 f" (see {SETUP_DOC})",
             )
+        except nextcord.ConnectionClosed as closed:
+            if closed.code != INVALID_SHARD:
+                raise
+            self._refuse(
+                runtime,
+                f"Discord refused {client.shard_count} shard(s) (close 4010, invalid shard):"
+                f" set {SHARDS_ENV} to 0 to take Discord's count, or to a multiple of the"
+                " shard count Discord gave the bot",
+            )
         finally:
             await asyncio.shield(self._close())
+
+    async def _hold(self, client: GatewayClient, logged_in: Callable[[], None]) -> None:
+        """Hold the sessions; when Discord closes one with 4011 (the session would hold too
+        many guilds), connect again with Discord's recommended shard count."""
+        refused = 0
+
+        async def plan() -> None:
+            bot = await gateway_bot(client.http)
+            client.pacer.max_concurrency = bot.max_concurrency
+            if client.shard_count is None:
+                client.shard_count = shard_count_after_4011(bot.shards, refused)
+            log.info(
+                "gateway: %s shard(s), max_concurrency %s, %s session starts left today",
+                client.shard_count,
+                bot.max_concurrency,
+                bot.remaining,
+            )
+
+        while True:
+            try:
+                await hold_session(
+                    client,
+                    self.config.token,
+                    self.config.api_base,
+                    self.ready,
+                    name="gateway",
+                    logged_in=logged_in,
+                    prepare=plan,
+                )
+            except nextcord.ConnectionClosed as closed:
+                if closed.code != SHARDING_REQUIRED:
+                    raise
+                refused = client.shard_count or 1
+                log.warning(
+                    "Discord requires sharding (close 4011) with %s shard(s): connecting again",
+                    refused,
+                )
+                await client.reopen(None)
+            else:
+                return
 
     def _refuse(self, runtime: Runtime, reason: str) -> None:
         log.error("cannot start: %s", reason)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import nextcord
 from nextcord.http import Route
@@ -47,13 +47,15 @@ async def hold_session(
     *,
     name: str,
     logged_in: Callable[[], None] | None = None,
+    prepare: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Log ``client`` in to the Discord at ``api_base`` and hold its gateway session (with
     nextcord's reconnects) until it closes; ``ready`` is set once Discord's READY arrived.
 
     Raises what nextcord raises for refused credentials (``LoginFailure``,
     ``PrivilegedIntentsRequired``): the caller decides what that means for its process.
-    ``logged_in`` runs once the REST login succeeded, before the gateway connects.
+    ``logged_in`` runs once the REST login succeeded, before the gateway connects, then
+    ``prepare`` (to ask Discord how to connect, e.g. ``GET /gateway/bot``).
     """
     logging.getLogger("nextcord.gateway").addFilter(_MISMEASURED_LAG)  # once: same instance
     # nextcord reads its REST base from a class attribute: the emulator is another Discord.
@@ -62,6 +64,8 @@ async def hold_session(
         await client.login(token)
         if logged_in is not None:
             logged_in()
+        if prepare is not None:
+            await prepare()
         connected = asyncio.create_task(client.connect(reconnect=True), name=f"{name}.session")
         became_ready = asyncio.create_task(client.wait_until_ready(), name=f"{name}.ready")
         await asyncio.wait({connected, became_ready}, return_when=asyncio.FIRST_COMPLETED)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bus.client import BusClient
 from bus.endpoints import Endpoints
@@ -27,12 +29,9 @@ STEP = 10.0
 
 def config_for(emu: Emulator, **overrides: float) -> GatewayConfig:
     """A gateway configuration pointing at ``emu``, tuned for a local server."""
-    return GatewayConfig(
-        token=emu.token,
-        api_base=emu.api_url,
-        guild_ready_timeout=0.1,
-        **overrides,
-    )
+    base = GatewayConfig(token=emu.token, api_base=emu.api_url, guild_ready_timeout=0.1)
+    changes: dict[str, Any] = dict(overrides)  # timings only: every one a float field
+    return dataclasses.replace(base, **changes)
 
 
 @contextlib.asynccontextmanager
