@@ -38,8 +38,8 @@ def render_all(
     week_members: Sequence[int] | None = None,
     progress: Callable[[RenderProgress], None] | None = None,
 ) -> list[Path]:
-    """Write ``<graph>.png`` for each of the seven guild graphs and ``week-<user id>.png`` per
-    member.
+    """Write ``<graph>.png`` for each of the seven guild graphs and ``week-<name>.png`` per
+    member (``week_file``).
 
     Each graph covers its own default period unless ``days`` is given. Weeks are drawn for
     ``week_members``, or when it is ``None`` for every member with time in voice in the current
@@ -63,7 +63,11 @@ def render_all(
     jobs: list[tuple[GraphKind, int | None, Path]] = [
         (kind, None, out_dir / f"{kind}.png") for kind in GUILD_GRAPHS
     ]
-    jobs += [(GraphKind.WEEK, member, out_dir / f"week-{member}.png") for member in members]
+    taken: set[str] = set()
+    jobs += [
+        (GraphKind.WEEK, member, out_dir / week_file(dataset.roster.name(member), member, taken))
+        for member in members
+    ]
     written: list[Path] = []
     for done, (kind, member, path) in enumerate(jobs, start=1):
         path.write_bytes(render_png(kind, report(kind).chart(kind, member)))
@@ -72,3 +76,16 @@ def render_all(
         if progress is not None:
             progress(RenderProgress(done, len(jobs), kind, path))
     return written
+
+
+def week_file(name: str, user_id: int, taken: set[str]) -> str:
+    """A member's week's file name, ``week-<name>.png``: the name's letters and digits
+    (lower case, others as ``-``), the user id added when that is empty or already taken
+    (two members may share a display name), so an owner finds a member by name."""
+    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower()).strip("-")
+    slug = "-".join(part for part in slug.split("-") if part)[:40]
+    chosen = f"week-{slug}.png" if slug and f"week-{slug}.png" not in taken else ""
+    if not chosen:
+        chosen = f"week-{slug}-{user_id}.png" if slug else f"week-{user_id}.png"
+    taken.add(chosen)
+    return chosen

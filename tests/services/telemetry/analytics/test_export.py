@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.telemetry.analytics.charts import GraphKind
-from services.telemetry.analytics.export import RenderProgress, render_all
+from services.telemetry.analytics.export import RenderProgress, render_all, week_file
 from services.telemetry.analytics.render import PIXEL_SIZES
 from services.telemetry.analytics.report import GuildReport
 
@@ -33,7 +33,7 @@ def test_render_all_writes_seven_graphs_with_progress(tmp_path: Path) -> None:
         "weekdays.png",
         "months.png",
         "timeline.png",
-        f"week-{member}.png",
+        week_file(dataset.roster.name(member), member, set()),
     ]
     assert [(step.done, step.total) for step in seen] == [(n, 8) for n in range(1, 9)]
     assert [step.path for step in seen] == written
@@ -48,5 +48,16 @@ def test_render_all_draws_a_week_for_everyone_active_this_week(tmp_path: Path) -
     active = GuildReport(dataset, NOW, 30).members_in_voice_this_week()
     written = render_all(dataset, NOW, tmp_path, days=7)
     weeks = sorted(path.name for path in written if path.name.startswith("week-"))
-    assert weeks == sorted(f"week-{member}.png" for member in active)
+    taken: set[str] = set()
+    assert weeks == sorted(week_file(dataset.roster.name(m), m, taken) for m in active)
     assert len(active) > 1
+
+
+def test_week_files_are_named_after_members() -> None:
+    """Names become file names an owner recognises; an empty or repeated one gets the id."""
+    taken: set[str] = set()
+    assert week_file("Gus", 1, taken) == "week-gus.png"
+    assert week_file("gus", 2, taken) == "week-gus-2.png"
+    assert week_file("Zoë ✨ the/../Great", 3, taken) == "week-zo-the-great.png"
+    assert week_file("🎮🎮", 4, taken) == "week-4.png"
+    assert week_file("", 5, taken) == "week-5.png"
