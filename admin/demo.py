@@ -618,7 +618,7 @@ async def play(
     await save_usual_hours(driver, community, screen)
     ready = clock.now().astimezone(zone)
     screen.say(f"set up at {ready:%a %d %b %H:%M} community time")
-    if ready.date() >= first:
+    if ready >= datetime.combine(first, time(spec.post_hour), zone):
         screen.say("(the bot started late: the first days of the month have no message)")
     screen.say(
         f"{spec.members} simulated members play {settings.days} days"
