@@ -5,10 +5,11 @@ calendar: Tuesday 10 March 2026, 17:30 in Paris, hours 18:00 to 21:00."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import aiohttp
+from icalendar import Calendar
 
 from bus.endpoints import Endpoints
 from emulator.state import Member
@@ -61,7 +62,9 @@ async def test_maybes_and_absences_show_where_members_read(
     """Alice usually plays Tuesdays and Saturdays at 20:00, bob Saturdays at 20:00 but is
     away Saturday 14 March, and says maybe for today's 21:00. The week ahead lists Alice
     alone on Saturday, and today's 21:00 with "+ 1 maybe" and bob ❔, counted as nobody;
-    the live board shows bob's maybe apart from who is in."""
+    the live board shows bob's maybe apart from who is in. bob's page lists his absence and
+    how to take it back, and his calendar feed has his usual Saturday 20:00 on the 21st, not
+    on the 14th."""
     async with world(endpoints, short_tmp) as w:
         town = w.town
         await w.configure(start=18, hours=4)
@@ -91,3 +94,15 @@ async def test_maybes_and_absences_show_where_members_read(
             assert '<td class="num count" data-label="In">0 <span class="maybe-count">' in board
             assert f'data-maybe="{town.bob.user_id}">bob</span>' in board
             assert f'data-user="{town.bob.user_id}"' not in board
+            async with browser() as bobs:
+                await log_in(bobs, site, w, town.bob)
+                mine = await _page(bobs, f"{guild}/me")
+                away = mine.split('id="away"', 1)[1].split("</section>", 1)[0]
+                assert "<li>🏖️ Saturday 14 March 2026 (Europe/Paris)</li>" in away
+                assert "<code>/away cancel</code> in Discord" in away
+                feed = mine.split('id="feed">', 1)[1].split("<", 1)[0]
+                async with bobs.get(feed) as answer:
+                    events = Calendar.from_ical(await answer.read()).walk("VEVENT")
+                starts = {e.decoded("dtstart") for e in events}
+                assert datetime(2026, 3, 21, 19, tzinfo=UTC) in starts  # 20:00 in Paris
+                assert datetime(2026, 3, 14, 19, tzinfo=UTC) not in starts
