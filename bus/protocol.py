@@ -1334,12 +1334,15 @@ class BoardPlayer(Fact, frozen=True):
 
 
 class BoardHour(Fact, frozen=True):
-    """One hour of today's window: its local hour, first instant, emoji and players."""
+    """One hour of today's window: its local hour, first instant, emoji and players;
+    ``maybes`` are the members who said "maybe" for it and are not in (their ``how`` is
+    ``maybe``): shown apart, never counted as players."""
 
     hour: int
     start: Instant = 0.0
     emoji: str = ""
     players: list[BoardPlayer] = msgspec.field(default_factory=list)
+    maybes: list[BoardPlayer] = msgspec.field(default_factory=list)
 
 
 class GetBoard(RequestMessage, frozen=True, tag="get_board"):

@@ -18,6 +18,7 @@ from bus.protocol import (
     SchedulerReply,
     SchedulerRequest,
 )
+from services.runtime.playtime import MAYBE
 from services.scheduler.daily import Days
 from services.scheduler.roster import Roster
 
@@ -58,7 +59,8 @@ def answer(days: Days, roster: Roster, request: SchedulerRequest) -> SchedulerRe
 
 
 def board(days: Days, roster: Roster, guild_id: int) -> BoardReply:
-    """Who is in each hour of the guild's current daily message, as the message lists it."""
+    """Who is in each hour of the guild's current daily message, as the message lists it,
+    and who said maybe for it (apart, by name, as the message lists them after the players)."""
     guild = days.guilds.get(guild_id)
     if guild is None or guild.day is None:
         return BoardReply(guild_id=guild_id)
@@ -70,9 +72,17 @@ def board(days: Days, roster: Roster, guild_id: int) -> BoardReply:
         for user_id, how in line.players:
             emoji, name = view.label(user_id, rank_emoji)
             players.append(BoardPlayer(user_id=user_id, name=name, rank_emoji=emoji, how=how))
+        unsure = []
+        for user_id in line.maybes:
+            emoji, name = view.label(user_id, rank_emoji)
+            unsure.append(BoardPlayer(user_id=user_id, name=name, rank_emoji=emoji, how=MAYBE))
         hours.append(
             BoardHour(
-                hour=line.slot.hour, start=line.slot.start, emoji=line.slot.emoji, players=players
+                hour=line.slot.hour,
+                start=line.slot.start,
+                emoji=line.slot.emoji,
+                players=players,
+                maybes=sorted(unsure, key=lambda p: p.name.casefold()),
             )
         )
     return BoardReply(

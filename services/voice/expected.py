@@ -1,7 +1,9 @@
 """Who is expected this hour and the next, by the community's rules of play time.
 
 The window and who is in an hour are ``services.runtime.playtime``'s, the same the daily
-message shows. Outside the window nobody is expected: there is no hour to sign up for.
+message shows: a member away that hour (``playtime.away_at``) is not expected from their
+usual hours, as the message gives them no 📅. Outside the window nobody is expected: there
+is no hour to sign up for.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bus.protocol import GuildConfig, MarkFacts, MemberSchedule
+from bus.protocol import Absence, GuildConfig, MarkFacts, MemberSchedule
 from services.runtime import playtime
 
 
@@ -45,12 +47,22 @@ def expected(
     hours: Sequence[Hour],
     schedules: Iterable[MemberSchedule],
     marks: Mapping[date, Sequence[MarkFacts]],
+    absences: Iterable[Absence] = (),
 ) -> dict[Hour, set[int]]:
-    """Who is expected in each of ``hours``; ``marks`` holds each community day's marks."""
+    """Who is expected in each of ``hours``; ``marks`` holds each community day's marks,
+    ``absences`` the guild's standing ones."""
     schedules = list(schedules)
+    away: dict[int, list[Absence]] = {}
+    for absence in absences:
+        away.setdefault(absence.user_id, []).append(absence)
     found: dict[Hour, set[int]] = {}
     for hour in hours:
         window = [playtime.WindowHour(hour.hour, hour.start)]
-        usual = [s.user_id for s in schedules if playtime.usual_hours(s, hour.day, window)]
+        usual = [
+            s.user_id
+            for s in schedules
+            if playtime.usual_hours(s, hour.day, window)
+            and not playtime.away_at(away.get(s.user_id, ()), hour.start)
+        ]
         found[hour] = set(playtime.players(hour.hour, marks.get(hour.day, ()), usual))
     return found

@@ -15,14 +15,16 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import nextcord
 
 from bus.client import BusClient
 from bus.errors import BusError
 from bus.protocol import (
+    AbsencesReply,
     DayStateReply,
+    GetAbsences,
     GetDayState,
     GetGuildConfig,
     GetSchedules,
@@ -180,6 +182,15 @@ class Greeter:
         schedules = await self.bus.request(
             "telemetry", GetSchedules(guild_id=guild_id), expect=SchedulesReply, timeout=ASK_TIMEOUT
         )
+        # From the day before the first hour's: an absence is read on its own zone's
+        # calendar, which may be a day behind the community's.
+        since = (min(h.day for h in hours) - timedelta(days=1)).isoformat()
+        absences = await self.bus.request(
+            "telemetry",
+            GetAbsences(guild_id=guild_id, since=since),
+            expect=AbsencesReply,
+            timeout=ASK_TIMEOUT,
+        )
         marks: dict[date, list[MarkFacts]] = {}
         for day in {h.day for h in hours}:
             state = await self.bus.request(
@@ -189,7 +200,7 @@ class Greeter:
                 timeout=ASK_TIMEOUT,
             )
             marks[day] = state.marks
-        who = expected(hours, schedules.schedules, marks)
+        who = expected(hours, schedules.schedules, marks, absences.absences)
         facts = self.facts.guild(guild_id)
         names: dict[int, str] = {}
         for user in set().union(*who.values()):

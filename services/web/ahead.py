@@ -1,13 +1,18 @@
 """The week ahead page: a heatmap of who is in each hour of the next 7 days, for every
 member of the guild (moderators included), on the reader's own clock (see
-``services.web.heatmap`` for what fills each hour)."""
+``services.web.heatmap`` for what fills each hour: usual hours less absences, today's
+board with its maybes)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from aiohttp import web
 
 from bus.protocol import (
+    AbsencesReply,
     BoardReply,
+    GetAbsences,
     GetBoard,
     GetGuildConfig,
     GetRoster,
@@ -18,7 +23,16 @@ from bus.protocol import (
     SchedulesReply,
     TimezonesReply,
 )
-from services.runtime.playtime import MARK_MEANINGS, MARKS, How
+from services.runtime.playtime import (
+    MARK_MEANINGS,
+    MARKS,
+    MAYBE,
+    MAYBE_MARK,
+    MAYBE_MEANING,
+    How,
+    community_date,
+    zone,
+)
 from services.web import heatmap
 from services.web.access import member_access
 from services.web.context import web_of
@@ -36,8 +50,21 @@ async def week_page(request: web.Request) -> web.Response:
     names = {m.user_id: m.display_name for m in roster.members}
     own = zones.timezones.get(user_id, "")
     clock = heatmap.zone_of(own, config.config.timezone)
+    now = site.clock()
+    # From yesterday's community day: its window may reach into the reader's today.
+    since = community_date(now, zone(config.config.timezone)) - timedelta(days=1)
+    absences = await site.ask(
+        "telemetry", GetAbsences(guild_id=guild_id, since=since.isoformat()), AbsencesReply
+    )
     ahead = heatmap.week_ahead(
-        config.config, usual.schedules, board, names, user_id, clock, site.clock()
+        config.config,
+        usual.schedules,
+        board,
+        names,
+        user_id,
+        clock,
+        now,
+        away=heatmap.away_by(absences.absences),
     )
     return site.page(
         "week.html",
@@ -45,9 +72,9 @@ async def week_page(request: web.Request) -> web.Response:
         access=access,
         ahead=ahead,
         own_zone=bool(own),
-        marks={str(how): mark for how, mark in MARKS.items()},
-        meanings={str(how): meaning for how, meaning in MARK_MEANINGS.items()},
-        legend=[(MARKS[how], MARK_MEANINGS[how]) for how in How],
+        marks={str(how): mark for how, mark in MARKS.items()} | {MAYBE: MAYBE_MARK},
+        meanings={str(how): text for how, text in MARK_MEANINGS.items()} | {MAYBE: MAYBE_MEANING},
+        legend=[(MARKS[how], MARK_MEANINGS[how]) for how in How] + [(MAYBE_MARK, MAYBE_MEANING)],
         levels=range(heatmap.LEVELS + 1),
     )
 

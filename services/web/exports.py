@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from aiohttp import web
 
-from bus.protocol import DatedMark, GuildConfig, MemberSchedule, VoiceSessionFacts
-from services.runtime.playtime import usual_hours, window_of
+from bus.protocol import Absence, DatedMark, GuildConfig, MemberSchedule, VoiceSessionFacts
+from services.runtime.playtime import away_at, usual_hours, window_of
 from services.web.names import Names
 
 HOUR = 3600.0
@@ -109,9 +109,15 @@ def runs(starts: Iterable[float]) -> list[tuple[float, float]]:
 
 
 def usual_starts(
-    schedule: MemberSchedule | None, config: GuildConfig, first: date, days: int
+    schedule: MemberSchedule | None,
+    config: GuildConfig,
+    first: date,
+    days: int,
+    absences: Sequence[Absence] = (),
 ) -> list[float]:
-    """The first instants of the window hours the member's usual hours hold, day by day."""
+    """The first instants of the window hours the member's usual hours hold, day by day,
+    less those on days of the member's ``absences`` (``playtime.away_at``: the daily
+    message gives no 📅 then, so a calendar should not say they play)."""
     if schedule is None:
         return []
     found = []
@@ -119,7 +125,9 @@ def usual_starts(
         day = first + timedelta(days=n)
         window = window_of(day, config)
         held = usual_hours(schedule, day, window)
-        found += [hour.start for hour in window if hour.hour in held]
+        found += [
+            hour.start for hour in window if hour.hour in held and not away_at(absences, hour.start)
+        ]
     return found
 
 

@@ -9,23 +9,30 @@ reader's own dates from today; an hour already over is left out.
 Who is in an hour:
 
 - **today's posted day**: the board, as the daily message lists it (clicks, live voice,
-  usual hours not taken back), so the heatmap and Discord agree;
+  usual hours not taken back, absences applied by the scheduler), so the heatmap and
+  Discord agree; its maybes are ``Cell.maybe``, shown apart and never counted as in;
 - **every other day**: each member's usual hours for that community day, on their own clock
-  (``playtime.usual_hours``): nothing else is known of a day before it is posted.
-
-Maybes and absences are not said yet: ``Cell.maybe`` is empty, and ``away`` (a member and
-a community date) is where an absence will take usual hours back. Both are hooks for the
-answers members will give, so that the page's markup need not change when they come.
+  (``playtime.usual_hours``), less the hours they are ``away`` (``playtime.away_at``, the
+  rule the daily message follows): nothing else is known of a day before it is posted, and
+  a maybe is said on the day, for today's hours only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from bus.protocol import BoardReply, GuildConfig, MemberSchedule
-from services.runtime.playtime import How, community_date, usual_hours, window_of, zone
+from bus.protocol import Absence, BoardReply, GuildConfig, MemberSchedule
+from services.runtime.playtime import (
+    MAYBE,
+    How,
+    away_at,
+    community_date,
+    usual_hours,
+    window_of,
+    zone,
+)
 
 DAYS = 7
 HOUR = 3600.0
@@ -35,11 +42,11 @@ LEVELS = 4
 
 @dataclass(frozen=True, slots=True)
 class Player:
-    """Someone in an hour, and how (the daily message's mark)."""
+    """Someone in an hour, and how (the daily message's mark: a ``How``, or ``MAYBE``)."""
 
     user_id: int
     name: str
-    how: How = How.SCHEDULED
+    how: str = How.SCHEDULED
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +55,7 @@ class Cell:
 
     start: float
     players: tuple[Player, ...] = ()
-    maybe: tuple[Player, ...] = ()  # "maybe" answers: none can be given yet
+    maybe: tuple[Player, ...] = ()  # said "maybe" and not in: apart, never counted
     level: int = 0  # 0 nobody, 1..LEVELS the share of the busiest hour
     mine: bool = False  # the reader is in
 
@@ -59,6 +66,11 @@ class Cell:
     @property
     def maybe_count(self) -> int:
         return len(self.maybe)
+
+    @property
+    def said(self) -> bool:
+        """Someone is in or said maybe: the hour is listed."""
+        return bool(self.players or self.maybe)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +96,22 @@ class WeekAhead:
         return self.busiest == 0
 
 
-type Away = Callable[[int, date], bool]
+type Away = Callable[[int, float], bool]
+"""Whether a member is away in the window hour starting at an instant."""
 
 
-def never_away(user_id: int, day: date) -> bool:
-    """Nobody is away yet: absences cannot be said yet."""
+def never_away(user_id: int, at: float) -> bool:
+    """Nobody is away (no absence known)."""
     return False
+
+
+def away_by(absences: Iterable[Absence]) -> Away:
+    """The away check of ``absences`` (the guild's standing ones), by the rule of
+    ``playtime.away_at``: an hour is away when it starts on one of an absence's dates."""
+    by_user: dict[int, list[Absence]] = {}
+    for absence in absences:
+        by_user.setdefault(absence.user_id, []).append(absence)
+    return lambda user_id, at: away_at(by_user.get(user_id, ()), at)
 
 
 def week_ahead(
@@ -109,24 +131,20 @@ def week_ahead(
     dates = tuple(first + timedelta(days=n) for n in range(DAYS))
     wanted = set(dates)
     usual = [s for s in schedules if s.user_id in names]
-    found: dict[tuple[date, str], list[Player]] = {}
-    starts: dict[tuple[date, str], float] = {}
-    for start, players in _hours(config, usual, board, names, now, away):
-        local = datetime.fromtimestamp(start, tz)
-        if local.date() not in wanted or start + HOUR <= now:
+    found: dict[tuple[date, str], Cell] = {}
+    for cell in _hours(config, usual, board, names, now, away):
+        local = datetime.fromtimestamp(cell.start, tz)
+        if local.date() not in wanted or cell.start + HOUR <= now:
             continue
-        key = (local.date(), f"{local:%H:%M}")
-        found[key] = players
-        starts[key] = start
-    busiest = max((len(p) for p in found.values()), default=0)
+        found[(local.date(), f"{local:%H:%M}")] = cell
+    busiest = max((cell.count for cell in found.values()), default=0)
     cells = {
-        key: Cell(
-            start=starts[key],
-            players=tuple(players),
-            level=_level(len(players), busiest),
-            mine=any(p.user_id == reader for p in players),
+        key: replace(
+            cell,
+            level=_level(cell.count, busiest),
+            mine=any(p.user_id == reader for p in cell.players),
         )
-        for key, players in found.items()
+        for key, cell in found.items()
     }
     labels = sorted({label for _, label in cells})
     rows = tuple(Row(label, tuple(cells.get((d, label)) for d in dates)) for label in labels)
@@ -144,24 +162,30 @@ def _hours(
     names: Mapping[int, str],
     now: float,
     away: Away,
-) -> Iterable[tuple[float, list[Player]]]:
-    """Each window hour of the community days around the next week, and who is in it."""
+) -> Iterable[Cell]:
+    """Each window hour of the community days around the next week, who is in it and who
+    said maybe."""
     today = community_date(now, zone(config.timezone))
     for offset in range(-1, DAYS + 1):
         day = today + timedelta(days=offset)
         if board.date == day.isoformat() and board.hours:
             for posted in board.hours:
                 shown = [p for p in posted.players if p.user_id in names]
-                yield posted.start, [Player(p.user_id, names[p.user_id], How(p.how)) for p in shown]
+                unsure = [p for p in posted.maybes if p.user_id in names]
+                yield Cell(
+                    start=posted.start,
+                    players=tuple(Player(p.user_id, names[p.user_id], How(p.how)) for p in shown),
+                    maybe=tuple(Player(p.user_id, names[p.user_id], MAYBE) for p in unsure),
+                )
             continue
         window = window_of(day, config)
-        held = {s.user_id: usual_hours(s, day, window) for s in usual if not away(s.user_id, day)}
+        held = {s.user_id: usual_hours(s, day, window) for s in usual}
         for hour in window:
             users = sorted(
-                (u for u, hours in held.items() if hour.hour in hours),
-                key=lambda u: names[u].casefold(),
+                (u for u, hours in held.items() if hour.hour in hours and not away(u, hour.start)),
+                key=_by_name(names),
             )
-            yield hour.start, [Player(u, names[u]) for u in users]
+            yield Cell(start=hour.start, players=tuple(Player(u, names[u]) for u in users))
 
 
 def _by_name(names: Mapping[int, str]) -> Callable[[int], str]:

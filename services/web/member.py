@@ -1,5 +1,6 @@
-"""Each member's own page: usual hours and timezone, their month, their switches, deleting
-their data, and their exports (CSV, and a calendar feed opened by a secret address)."""
+"""Each member's own page: usual hours and timezone, the days they are away, their month,
+their switches, deleting their data, and their exports (CSV, and a calendar feed opened by a
+secret address, which leaves out usual hours on days they are away)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from datetime import date, timedelta
 from aiohttp import web
 
 from bus.protocol import (
+    Absence,
+    AbsencesReply,
     BoardReply,
     FeedReply,
     FindFeed,
     ForgetMember,
+    GetAbsences,
     GetBoard,
     GetFeed,
     GetGuildConfig,
@@ -43,7 +47,7 @@ from bus.protocol import (
     VoiceSessionsReply,
 )
 from services.runtime.playtime import community_date, zone
-from services.web import exports
+from services.web import exports, figures
 from services.web.access import check_csrf, member_access
 from services.web.context import Web, web_of
 from services.web.names import Names
@@ -71,6 +75,7 @@ async def me_page(request: web.Request) -> web.Response:
     privacy = await site.ask("telemetry", GetPrivacy(user_id=user_id), PrivacyReply)
     feed = await site.ask("telemetry", GetFeed(guild_id=guild_id, user_id=user_id), FeedReply)
     roster = await site.ask("scheduler", GetRoster(guild_id=guild_id), RosterReply)
+    away = await _absences(site, guild_id, user_id, config.config.timezone)
     names = {m.user_id: m.display_name for m in roster.members}
     lines = []
     for schedule in usual.schedules:
@@ -87,6 +92,7 @@ async def me_page(request: web.Request) -> web.Response:
         timezone=zones.timezones.get(user_id, ""),
         community_zone=config.config.timezone,
         usual=lines,
+        away=[_away_text(a) for a in away if a.last >= _today_in(a.zone, site.clock())],
         month=month,
         partners=[(names.get(p.user_id, f"member {p.user_id}"), p.hours) for p in month.co_players],
         reminders=any(c.user_id == user_id for c in reminders.choices),
@@ -95,6 +101,28 @@ async def me_page(request: web.Request) -> web.Response:
         opted_out=privacy.opted_out,
         feed_url=f"{site.base_url}/feed/{feed.secret}.ics",
     )
+
+
+async def _absences(site: Web, guild_id: int, user_id: int, community: str) -> list[Absence]:
+    """The member's absences that may still stand: from the community's yesterday, since
+    each is dated on its own zone's calendar, which may be a day behind (``_today_in``
+    tells which of them still do)."""
+    since = community_date(site.clock(), zone(community)) - timedelta(days=1)
+    request = GetAbsences(guild_id=guild_id, user_ids=[user_id], since=since.isoformat())
+    return (await site.ask("telemetry", request, AbsencesReply)).absences
+
+
+def _today_in(zone_name: str, now: float) -> str:
+    return community_date(now, zone(zone_name)).isoformat()
+
+
+def _away_text(absence: Absence) -> str:
+    """``Saturday 14 March 2026 to Sunday 15 March 2026 (Europe/Paris) · note``."""
+    days = figures.day(absence.first)
+    if absence.last != absence.first:
+        days += f" to {figures.day(absence.last)}"
+    days += f" ({absence.zone})" if absence.zone else ""
+    return f"{days} · {absence.note}" if absence.note else days
 
 
 def _back(access_guild: int) -> web.HTTPFound:
@@ -245,8 +273,13 @@ async def feed(request: web.Request) -> web.Response:
     first = date.fromisoformat(today)
     if board.date == today:
         first += timedelta(days=1)  # today is the board's, usual hours taken back included
+    away = await _absences(site, guild_id, user_id, config.config.timezone)
     ahead = exports.usual_starts(
-        usual.schedules[0] if usual.schedules else None, config.config, first, exports.FEED_DAYS
+        usual.schedules[0] if usual.schedules else None,
+        config.config,
+        first,
+        exports.FEED_DAYS,
+        away,
     )
     body = exports.feed_ics(
         guild_id=guild_id,

@@ -33,7 +33,16 @@ from bus.protocol import (
     SchedulesReply,
     VoiceSessionsReply,
 )
-from services.runtime.playtime import MARK_MEANINGS, MARKS, How, community_date, zone
+from services.runtime.playtime import (
+    MARK_MEANINGS,
+    MARKS,
+    MAYBE,
+    MAYBE_MARK,
+    MAYBE_MEANING,
+    How,
+    community_date,
+    zone,
+)
 from services.web import exports, figures
 from services.web.access import moderator_access
 from services.web.context import web_of
@@ -46,17 +55,18 @@ MIN_DAYS, MAX_DAYS = 1, 365
 CSV_DAYS = 28
 
 
-LEGEND = [(MARKS[how], MARK_MEANINGS[how]) for how in How]
+LEGEND = [(MARKS[how], MARK_MEANINGS[how]) for how in How] + [(MAYBE_MARK, MAYBE_MEANING)]
 
 
 def _board_values(board: BoardReply) -> dict[str, Any]:
     """What the board's partial shows: the day, and each player's mark as the daily
-    message marks it (``services.runtime.playtime.MARKS``)."""
+    message marks it (``services.runtime.playtime.MARKS``, and ❔ for a maybe)."""
     return {
         "board": board,
         "day": figures.day(board.date) if board.date else "",
-        "marks": {str(how): mark for how, mark in MARKS.items()},
-        "meanings": {str(how): meaning for how, meaning in MARK_MEANINGS.items()},
+        "marks": {str(how): mark for how, mark in MARKS.items()} | {MAYBE: MAYBE_MARK},
+        "meanings": {str(how): text for how, text in MARK_MEANINGS.items()}
+        | {MAYBE: MAYBE_MEANING},
     }
 
 

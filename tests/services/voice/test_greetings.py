@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bus.endpoints import Endpoints
-from bus.protocol import Ping, Pong
+from bus.protocol import Absence, AbsencesReply, Ping, Pong, SetAbsence
 from emulator.permissions import Permission
 from emulator.state import Member, Role
 from services.voice.speech import Voice as SpeakingVoice
@@ -47,6 +47,35 @@ def test_first_member_hears_who_is_expected(
         run(scenario())
     said = [r.getMessage() for r in caplog.records if r.name == "services.voice.greeter"]
     assert [s.partition(": ")[2] for s in said] == ["Hi Alice! bob and Carol are expected at 6 pm."]
+
+
+def test_a_member_away_today_is_not_named_as_expected(
+    endpoints: Endpoints, short_tmp: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bob and Carol usually play at 18:00, but Bob is away today (he said so on Los
+    Angeles' calendar, where it is still Tuesday): only Carol is named."""
+
+    async def scenario() -> None:
+        async with town(endpoints, short_tmp) as w:
+            await w.schedule(w.town.bob, 18, 19)
+            await w.schedule(w.carol, 18)
+            away = Absence(
+                user_id=w.town.bob.user_id,
+                first="2026-03-10",
+                last="2026-03-10",
+                zone="America/Los_Angeles",
+                at=w.clock.now(),
+            )
+            await w.peer.request(
+                "telemetry", SetAbsence(guild_id=w.guild_id, absence=away), expect=AbsencesReply
+            )
+            await w.emu.driver.join_voice(w.town.alice, w.town.voice)
+            await _greeted_and_gone(w)
+
+    with caplog.at_level(logging.INFO, logger="services.voice.greeter"):
+        run(scenario())
+    said = [r.getMessage() for r in caplog.records if r.name == "services.voice.greeter"]
+    assert [s.partition(": ")[2] for s in said] == ["Hi Alice! Carol is expected at 6 pm."]
 
 
 async def test_nobody_expected_means_no_join(endpoints: Endpoints, short_tmp: Path) -> None:

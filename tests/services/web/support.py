@@ -57,13 +57,17 @@ def web_config(w: World, data: Path, limits: ConnectionLimits | None = None) -> 
 
 
 @contextlib.asynccontextmanager
-async def dashboard(w: World, limits: ConnectionLimits | None = None) -> AsyncIterator[Dashboard]:
+async def dashboard(
+    w: World, limits: ConnectionLimits | None = None, *, test_calendar: bool = False
+) -> AsyncIterator[Dashboard]:
     """The web service on a free port, its callback registered with the emulator. Its
     calendar is the real clock, as telemetry's is in ``world`` (the scheduler's is the
-    test's own). ``limits`` bound its connections (the program's own by default)."""
+    test's own), or with ``test_calendar`` the test's, for pages about the scheduler's
+    today and the days after it. ``limits`` bound its connections (the program's own by
+    default)."""
     data = w.data / "web"
     data.mkdir(exist_ok=True)
-    service = WebService(web_config(w, data, limits))
+    service = WebService(web_config(w, data, limits), w.clock.now if test_calendar else None)
     async with running(service, w.endpoints, data):
         address = data / URL_FILE
         await eventually(address.exists, STEP, "the dashboard's address")

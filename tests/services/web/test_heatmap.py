@@ -1,14 +1,22 @@
 """The week ahead's maths: window hours on the reader's clock, on the reader's dates, with
-who usually plays, today's board, and the reader's own hours."""
+who usually plays (less absences), today's board and its maybes, and the reader's own hours."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bus.protocol import BoardHour, BoardPlayer, BoardReply, GuildConfig, MemberSchedule, WeeklySlot
-from services.runtime.playtime import How
-from services.web.heatmap import WeekAhead, week_ahead
+from bus.protocol import (
+    Absence,
+    BoardHour,
+    BoardPlayer,
+    BoardReply,
+    GuildConfig,
+    MemberSchedule,
+    WeeklySlot,
+)
+from services.runtime.playtime import MAYBE, How
+from services.web.heatmap import WeekAhead, away_by, week_ahead
 
 PARIS = ZoneInfo("Europe/Paris")
 LA = "America/Los_Angeles"
@@ -75,3 +83,42 @@ def test_levels_shade_by_the_busiest_hour() -> None:
     monday = dict(ahead.by_date[date(2026, 12, 7)])
     assert (monday["18:00"].level, monday["19:00"].level, monday["20:00"].level) == (4, 1, 0)
     assert ahead.busiest == 3
+
+
+def test_todays_maybes_are_shown_apart_and_never_counted() -> None:
+    """bob's maybe at 19:00 stands beside Alice's click: one in, one maybe; an hour with
+    only a maybe is listed with nobody in, and shades as nobody."""
+    at = datetime(2026, 12, 7, 17, tzinfo=PARIS).timestamp()
+    hours = [
+        BoardHour(
+            hour=h,
+            start=datetime(2026, 12, 7, h, tzinfo=PARIS).timestamp(),
+            players=p,
+            maybes=[BoardPlayer(user_id=2, how=MAYBE), BoardPlayer(user_id=99, how=MAYBE)],
+        )
+        for h, p in ((19, [BoardPlayer(user_id=1, how="reaction")]), (20, []))
+    ]
+    board = BoardReply(guild_id=9, date="2026-12-07", timezone="Europe/Paris", hours=hours)
+    ahead = week_ahead(config(), [], board, NAMES, 2, "Europe/Paris", at)
+    today = dict(ahead.by_date[date(2026, 12, 7)])
+    assert ([p.name for p in today["19:00"].players], today["19:00"].maybe_count) == (["Alice"], 1)
+    assert [(p.name, p.how) for p in today["19:00"].maybe] == [("bob", MAYBE)]
+    assert not today["19:00"].mine  # a maybe is not in, for the reader either
+    assert (today["20:00"].count, today["20:00"].maybe_count, today["20:00"].said) == (0, 1, True)
+    assert today["20:00"].level == 0
+    assert ahead.busiest == 1
+
+
+def test_an_absence_takes_usual_hours_back_on_its_days_only() -> None:
+    """bob, away on Wednesday 9 December on his own calendar (Los Angeles), loses
+    Wednesday's 20:00 in Paris (11:00 there) but keeps Thursday's; Alice keeps hers. A
+    cancelled absence takes nothing back."""
+    schedules = [usual(2, 2, 20), usual(2, 3, 20), usual(1, 2, 20)]
+    gone = Absence(user_id=2, first="2026-12-09", last="2026-12-09", zone=LA)
+    back = Absence(user_id=1, first="2026-12-09", last="2026-12-09", zone=LA, cancelled=True)
+    away = away_by([gone, back])
+    ahead = week_ahead(
+        config(), schedules, BoardReply(guild_id=9), NAMES, 2, "Europe/Paris", NOW, away=away
+    )
+    assert who(ahead, date(2026, 12, 9), "20:00") == ["Alice"]
+    assert who(ahead, date(2026, 12, 10), "20:00") == ["bob"]
