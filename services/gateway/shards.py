@@ -116,7 +116,11 @@ class MembersRateLimited:
 type Chunker = Callable[[int, str | None], Awaitable[None]]
 
 
-async def retry_after_rate_limit(limited: MembersRateLimited, chunker: Chunker) -> None:
+async def retry_after_rate_limit(
+    limited: MembersRateLimited,
+    chunker: Chunker,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
     """Wait what Discord said, then ask for the guild's members again with the same nonce,
     so nextcord's pending chunk request is the one answered."""
     log.info(
@@ -124,5 +128,5 @@ async def retry_after_rate_limit(limited: MembersRateLimited, chunker: Chunker) 
         limited.guild_id,
         limited.retry_after,
     )
-    await asyncio.sleep(limited.retry_after)
+    await sleep(limited.retry_after)
     await chunker(limited.guild_id, limited.nonce)
