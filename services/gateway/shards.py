@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 INVALID_SHARD = 4010
 SHARDING_REQUIRED = 4011
+SHARD_REFUSALS = frozenset({INVALID_SHARD, SHARDING_REQUIRED})
+"""Closes that every shard of the same count would meet too."""
 IDENTIFY_WINDOW = 5.0
 """Seconds per ``max_concurrency`` bucket (Session Start Limit Object)."""
 

@@ -1,7 +1,8 @@
-"""The gateway shards as Discord requires: 4011, max_concurrency, member chunks."""
+"""The gateway shards as Discord requires: 4011, 4010, max_concurrency, member chunks."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -13,9 +14,10 @@ from emulator.jsontypes import JSONObject
 from emulator.shards import ShardingConfig, shard_of
 from emulator.state import Guild
 from services.gateway.shards import MembersRateLimited, retry_after_rate_limit
+from services.runtime.service import EXIT_CONFIG
 from tests.emulator.support import run
 from tests.helpers import eventually
-from tests.services.gateway.support import STEP, peer, running_gateway
+from tests.services.gateway.support import STEP, gateway_process, peer, running_gateway
 
 
 def _emulator(**knobs: int | float) -> Emulator:
@@ -112,6 +114,28 @@ async def test_members_arrive_in_chunks_and_a_rate_limited_request_is_retried(
             f for s in emu.gateway.sessions.values() for f in _events(s, "GUILD_MEMBERS_CHUNK")
         ]
         assert len(chunks) == 2  # 1,102 members: 1,000 and 102
+
+
+def test_an_invalid_shard_count_is_logged_once_and_ends_the_process(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """A shard count Discord refuses (4010) is one clear error line and exit code 2, without
+    identifying the other shards first."""
+
+    async def scenario() -> tuple[int, str]:
+        async with _emulator(shard_multiple=2) as emu:
+            _guilds(emu, 1)
+            env = {"SQUADTIME_GATEWAY_SHARDS": "3"}
+            process = await gateway_process(short_tmp, emu, emu.token, **env)
+            output, _ = await asyncio.wait_for(process.communicate(), 30)
+            return process.returncode or 0, output.decode()
+
+    code, output = run(scenario())
+    assert code == EXIT_CONFIG
+    errors = [line for line in output.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, errors
+    assert "cannot start: Discord refused 3 shard(s) (close 4010, invalid shard)" in errors[0]
+    assert "Shard ID 1 has sent the IDENTIFY payload" not in output  # refused once is enough
 
 
 def test_a_rate_limited_member_request_is_asked_again_only_after_the_wait() -> None:
