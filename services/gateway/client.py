@@ -22,10 +22,10 @@ from services.gateway.events import EventPublisher
 from services.gateway.interactions import InteractionRelay
 from services.gateway.shards import (
     SHARD_REFUSALS,
-    IdentifyPacer,
     MembersRateLimited,
     retry_after_rate_limit,
 )
+from services.runtime.identify import IdentifyPacer
 
 log = logging.getLogger(__name__)
 
