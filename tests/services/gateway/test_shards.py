@@ -119,8 +119,7 @@ async def test_members_arrive_in_chunks_and_a_rate_limited_request_is_retried(
 def test_an_invalid_shard_count_is_logged_once_and_ends_the_process(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
-    """A shard count Discord refuses (4010) is one clear error line and exit code 2, without
-    identifying the other shards first."""
+    """A shard count Discord refuses (4010) is one error line and exit 2, no shard more tried."""
 
     async def scenario() -> tuple[int, str]:
         async with _emulator(shard_multiple=2) as emu:

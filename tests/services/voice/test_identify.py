@@ -12,8 +12,7 @@ from tests.emulator.support import running
 
 
 async def test_an_identify_refused_with_op_9_waits_out_the_window_instead_of_looping() -> None:
-    """The gateway's shard 0 has just identified: the voice session's IDENTIFY is refused
-    once (op 9), then waits Discord's 5 s window (on a test clock) and is admitted."""
+    """Refused (op 9) after the gateway's shard 0, voice waits the 5 s window once, then is in."""
     now = [0.0]
     waited: list[float] = []
 
