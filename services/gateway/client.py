@@ -20,7 +20,12 @@ import nextcord
 from bus.tasks import TaskSet
 from services.gateway.events import EventPublisher
 from services.gateway.interactions import InteractionRelay
-from services.gateway.shards import IdentifyPacer, MembersRateLimited, retry_after_rate_limit
+from services.gateway.shards import (
+    SHARD_REFUSALS,
+    MembersRateLimited,
+    retry_after_rate_limit,
+)
+from services.runtime.identify import IdentifyPacer
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +81,7 @@ class GatewayClient(nextcord.AutoShardedClient):
         self._on_rate_limit = on_rate_limit
         self._tasks = tasks
         self._announced: set[int] = set()
+        self._refused: asyncio.Future[nextcord.ConnectionClosed] | None = None
         parsers = self._connection.parsers
         chunk = parsers["GUILD_MEMBERS_CHUNK"]
 
@@ -98,6 +104,37 @@ class GatewayClient(nextcord.AutoShardedClient):
         self._AutoShardedClient__queue: asyncio.PriorityQueue[Any] = asyncio.PriorityQueue()
         self._connection.shards_launched.clear()
         self.shard_count = shard_count
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """nextcord's ``connect``, ended as soon as Discord refuses the shard count.
+
+        nextcord launches every shard, each after its IDENTIFY wait, before it reads the
+        first shard's close: told 4010 or 4011 by shard 0, it would still identify the
+        others (5 s apart with ``max_concurrency`` 1), each to be refused as well, before
+        raising. Here the refusal ends the launch at once and is raised as nextcord would.
+        """
+        self._refused = refused = asyncio.get_running_loop().create_future()
+        session = asyncio.create_task(super().connect(reconnect=reconnect), name="gateway.shards")
+        either: set[asyncio.Future[Any]] = {session, refused}
+        try:
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not session.done():
+                session.cancel()
+                await asyncio.wait({session})
+        if not session.cancelled():
+            return session.result()
+        await self.close()
+        raise refused.result()
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        """Note a close that no shard count survives (see ``connect``)."""
+        socket = self._get_websocket(shard_id=shard_id).socket
+        refused = self._refused
+        if socket.close_code in SHARD_REFUSALS and refused is not None and not refused.done():
+            refused.set_result(
+                nextcord.ConnectionClosed(socket, shard_id=shard_id, code=socket.close_code)
+            )
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Pace IDENTIFYs by Discord's ``max_concurrency`` buckets (``shards.py``)."""

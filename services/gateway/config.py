@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.gateway.shards import IDENTIFY_WINDOW
+from services.runtime.identify import IDENTIFY_WINDOW
 from services.runtime.settings import DISCORD_API, SettingsError, discord_api
 from services.runtime.token import load_token
 

@@ -35,13 +35,13 @@ from services.gateway.rest import Rest
 from services.gateway.shards import (
     INVALID_SHARD,
     SHARDING_REQUIRED,
-    IdentifyPacer,
     gateway_bot,
     shard_count_after_4011,
 )
 from services.gateway.snapshot import guild_snapshot
 from services.runtime.clock import wall_time
 from services.runtime.discord import close_session, hold_session
+from services.runtime.identify import IdentifyPacer
 from services.runtime.service import EXIT_CONFIG, Runtime
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ Discord's rules (discord/discord-api-docs, ``developers/events/gateway.mdx``):
   ``max_concurrency`` is the "Number of identify requests allowed per 5 seconds";
 - *Sharding > Max Concurrency*: a shard's bucket is ``shard_id % max_concurrency``, buckets
   start in order; beyond that Discord answers op 9 (*Identifying*), which nextcord meets by
-  identifying again, through :class:`IdentifyPacer` once more;
+  identifying again, through ``services/runtime/identify.py``'s pacer once more;
 - close 4011 "Sharding required" (*Opcodes and Status Codes*): the session would hold more
   than 2,500 guilds; the gateway then asks again for the recommended count;
 - the change log's *Introducing Rate Limit When Requesting All Guild Members* (in force
@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from nextcord.http import HTTPClient, Route
@@ -29,8 +28,8 @@ log = logging.getLogger(__name__)
 
 INVALID_SHARD = 4010
 SHARDING_REQUIRED = 4011
-IDENTIFY_WINDOW = 5.0
-"""Seconds per ``max_concurrency`` bucket (Session Start Limit Object)."""
+SHARD_REFUSALS = frozenset({INVALID_SHARD, SHARDING_REQUIRED})
+"""Closes that every shard of the same count would meet too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,35 +52,6 @@ async def gateway_bot(http: HTTPClient) -> GatewayBot:
         remaining=int(limit.get("remaining", 1)),
         reset_after=float(limit.get("reset_after", 0)) / 1000,
     )
-
-
-@dataclass(slots=True)
-class IdentifyPacer:
-    """One IDENTIFY per bucket (``shard_id % max_concurrency``) per ``window`` seconds.
-
-    nextcord sleeps a fixed 5 s before every IDENTIFY but the first and never reads
-    ``max_concurrency``; this replaces that wait. A timer, so real monotonic time; the first
-    IDENTIFY of a process goes at once (an op 9 brings it back here, where it waits).
-    """
-
-    window: float = IDENTIFY_WINDOW
-    max_concurrency: int = 1
-    monotonic: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    _last: dict[int, float] = field(default_factory=dict)
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    async def wait(self, shard_id: int) -> None:
-        """Return when ``shard_id`` may IDENTIFY, and count it as having done so."""
-        key = shard_id % self.max_concurrency
-        async with self._lock:  # buckets start in order, one caller at a time
-            previous = self._last.get(key)
-            if previous is not None:
-                left = previous + self.window - self.monotonic()
-                if left > 0:
-                    log.debug("shard %s waits %.2fs for its IDENTIFY bucket", shard_id, left)
-                    await self.sleep(left)
-            self._last[key] = self.monotonic()
 
 
 def shard_count_after_4011(recommended: int, refused: int) -> int:
@@ -116,7 +86,11 @@ class MembersRateLimited:
 type Chunker = Callable[[int, str | None], Awaitable[None]]
 
 
-async def retry_after_rate_limit(limited: MembersRateLimited, chunker: Chunker) -> None:
+async def retry_after_rate_limit(
+    limited: MembersRateLimited,
+    chunker: Chunker,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
     """Wait what Discord said, then ask for the guild's members again with the same nonce,
     so nextcord's pending chunk request is the one answered."""
     log.info(
@@ -124,5 +98,5 @@ async def retry_after_rate_limit(limited: MembersRateLimited, chunker: Chunker) 
         limited.guild_id,
         limited.retry_after,
     )
-    await asyncio.sleep(limited.retry_after)
+    await sleep(limited.retry_after)
     await chunker(limited.guild_id, limited.nonce)

@@ -12,6 +12,8 @@ import ssl
 import aiohttp
 import nextcord
 
+from services.runtime.identify import IdentifyPacer
+
 
 def voice_intents() -> nextcord.Intents:
     intents = nextcord.Intents.none()
@@ -32,7 +34,13 @@ def voice_connector(ca_file: str) -> aiohttp.TCPConnector | None:
 class VoiceSessionClient(nextcord.Client):
     """A nextcord client that only holds voice connections."""
 
-    def __init__(self, *, guild_ready_timeout: float, ca_file: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        guild_ready_timeout: float,
+        ca_file: str = "",
+        pacer: IdentifyPacer | None = None,
+    ) -> None:
         super().__init__(
             intents=voice_intents(),
             guild_ready_timeout=guild_ready_timeout,
@@ -45,9 +53,18 @@ class VoiceSessionClient(nextcord.Client):
             rollout_update_known=False,
             lazy_load_commands=False,
         )
+        self.pacer = pacer or IdentifyPacer()
 
     async def on_connect(self) -> None:
         """Skip nextcord's command sync: the gateway service owns the bot's commands."""
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        """No extra wait before IDENTIFY: the process's start back-off already paces restarts."""
+        """The first IDENTIFY goes at once (the process's start back-off paces restarts);
+        any other waits for shard 0's bucket.
+
+        The session identifies as shard 0, as the gateway's first shard does: when both
+        start within Discord's window with ``max_concurrency`` 1, one is answered op 9
+        (Gateway > Identifying). nextcord identifies again at once after an op 9 unless
+        this hook waits, and each try is one of the bot's 1,000 IDENTIFYs a day.
+        """
+        await self.pacer.wait(shard_id or 0)

@@ -1,0 +1,34 @@
+"""The voice session shares shard 0's IDENTIFY bucket with the gateway: refused, it waits."""
+
+from __future__ import annotations
+
+import asyncio
+
+from emulator import Emulator, EmulatorConfig
+from emulator.shards import ShardingConfig
+from services.runtime.identify import IDENTIFY_WINDOW, IdentifyPacer
+from services.voice.client import VoiceSessionClient
+from tests.emulator.support import running
+
+
+async def test_an_identify_refused_with_op_9_waits_out_the_window_instead_of_looping() -> None:
+    """Refused (op 9) after the gateway's shard 0, voice waits the 5 s window once, then is in."""
+    now = [0.0]
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        now[0] += seconds
+        await asyncio.sleep(0)
+
+    sharding = ShardingConfig(identify_window=IDENTIFY_WINDOW)
+    async with Emulator(EmulatorConfig(sharding=sharding)) as emu:
+        gate = emu.gateway.identify_gate
+        gate.monotonic = lambda: now[0]
+        assert gate.admit(0)  # the gateway's shard 0, a moment ago
+        pacer = IdentifyPacer(monotonic=lambda: now[0], sleep=sleep)
+        client = VoiceSessionClient(guild_ready_timeout=0.1, pacer=pacer)
+        async with running(emu, client):
+            assert client.is_ready()
+        assert gate.refused == 1
+        assert waited == [IDENTIFY_WINDOW]
