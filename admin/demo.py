@@ -691,6 +691,43 @@ async def _stop_fleet(process: asyncio.subprocess.Process, screen: Screen) -> in
     return process.returncode or 0
 
 
+def _fleet_env(
+    env: Mapping[str, str], emu: Emulator, token: str, calendar: Calendar
+) -> dict[str, str]:
+    """The fleet's environment: the emulator's token, API, OAuth2 client and voice CA, and
+    the demo's calendar, with no token or secret file that would point it at Discord."""
+    fleet_env = {
+        **env,
+        "DISCORD_TOKEN": token,
+        "SQUADTIME_DISCORD_API": emu.api_url,
+        # The dashboard logs members in with the emulator's OAuth2 page.
+        "DISCORD_CLIENT_ID": str(emu.oauth.client_id),
+        "DISCORD_CLIENT_SECRET": emu.oauth.client_secret,
+        CLOCK_SETTING: calendar.setting(),
+    }
+    if emu.voice_server is not None:
+        # The emulated voice gateway speaks TLS with a certificate made at its start.
+        fleet_env["SQUADTIME_VOICE_CA_FILE"] = str(emu.voice.certificate.cert_file)
+    fleet_env.pop("DISCORD_TOKEN_FILE", None)
+    fleet_env.pop("DISCORD_CLIENT_SECRET_FILE", None)
+    return fleet_env
+
+
+async def _start_fleet(fleet_env: dict[str, str]) -> asyncio.subprocess.Process:
+    """supervisord with the fleet, in a session of its own: Ctrl-C reaches the demo alone,
+    which stops supervisord in order."""
+    return await asyncio.create_subprocess_exec(
+        str(tool("supervisord")),
+        "-c",
+        str(CONFIG),
+        env=fleet_env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C reaches us; we stop supervisord in order
+    )
+
+
 async def run_demo(env: Mapping[str, str], settings: DemoSettings, out: TextIO) -> Exit:
     """The whole demo, until Ctrl-C; Exit.OK when everything stopped cleanly."""
     screen = Screen(out)
@@ -709,30 +746,7 @@ async def run_demo(env: Mapping[str, str], settings: DemoSettings, out: TextIO) 
         community = Community(emu.driver, spec, clock)
         community.build()
         screen.say(f"no DISCORD_TOKEN: running against the local Discord emulator at {emu.url}")
-        fleet_env = {
-            **env,
-            "DISCORD_TOKEN": token,
-            "SQUADTIME_DISCORD_API": emu.api_url,
-            # The dashboard logs members in with the emulator's OAuth2 page.
-            "DISCORD_CLIENT_ID": str(emu.oauth.client_id),
-            "DISCORD_CLIENT_SECRET": emu.oauth.client_secret,
-            CLOCK_SETTING: calendar.setting(),
-        }
-        if emu.voice_server is not None:
-            # The emulated voice gateway speaks TLS with a certificate made at its start.
-            fleet_env["SQUADTIME_VOICE_CA_FILE"] = str(emu.voice.certificate.cert_file)
-        fleet_env.pop("DISCORD_TOKEN_FILE", None)
-        fleet_env.pop("DISCORD_CLIENT_SECRET_FILE", None)
-        supervisord = await asyncio.create_subprocess_exec(
-            str(tool("supervisord")),
-            "-c",
-            str(CONFIG),
-            env=fleet_env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C reaches us; we stop supervisord in order
-        )
+        supervisord = await _start_fleet(_fleet_env(env, emu, token, calendar))
         screen.say(f"fleet started under supervisord; logs in {env['SQUADTIME_LOG_DIR']}")
         address = Path(env["SQUADTIME_RUNTIME_DIR"]) / WEB_URL_FILE
         with contextlib.suppress(FileNotFoundError):

@@ -277,7 +277,6 @@ def _habit(spec: CommunitySpec, show: Showcase, day: date) -> list[Action]:
 
 def plan_day(spec: CommunitySpec, day: date) -> list[Action]:
     """Everything the community does on ``day`` (local to its timezone), in time order."""
-    zone = ZoneInfo(spec.timezone)
     rng = random.Random(f"{spec.seed}:{day.isoformat()}")
     people = personas(spec)
     show = showcase(spec)
@@ -288,62 +287,101 @@ def plan_day(spec: CommunitySpec, day: date) -> list[Action]:
         scripted = show.cast
     if show is not None and evening:
         channels = tuple(c for c in spec.voice_channels if c != show.channel) or channels
-    post = datetime.combine(day, time(spec.post_hour), zone)
-    last_hour = spec.window_start_hour + spec.window_hours - 1
-    actions: list[Action] = []
-
-    def minute(moment: datetime) -> datetime:
-        return moment.replace(second=0, microsecond=0)
-
-    def today(person: Persona) -> float:
-        return min(0.95, person.activity * _rhythm(spec, person, day))
-
-    for person in people:
-        if rng.random() > today(person) or any(d == day.weekday() for d, _ in person.usual):
-            continue  # not playing today, or their usual hours speak for them
-        if person.name in scripted:
-            continue
-        span = rng.choice((1, 2, 2, 3))
-        first = max(spec.window_start_hour, min(person.favourite_hour, last_hour - span + 1))
-        marked_at = minute(post + timedelta(minutes=rng.uniform(5, 300)))
-        for hour in range(first, first + span):
-            actions.append(Action(marked_at, Kind.MARK, person.name, str(hour)))
-            marked_at += timedelta(minutes=1)
-        if rng.random() < 0.1:
-            changed_mind = minute(marked_at + timedelta(minutes=rng.uniform(10, 60)))
-            actions.append(Action(changed_mind, Kind.UNMARK, person.name, str(first)))
+    # The draws come in one order (marks, then each group's evening) so a seed plays one day.
+    actions = _marks(spec, day, people, scripted, rng)
     for group in sorted({p.group for p in people}):
         crew = [p for p in people if p.group == group]
-        if rng.random() > sum(today(p) for p in crew) / len(crew):
+        if rng.random() > sum(_today(spec, p, day) for p in crew) / len(crew):
             continue
-        hour = round(sum(p.favourite_hour for p in crew) / len(crew))
-        start = datetime.combine(day, time(min(hour, 23)), zone) + timedelta(
-            minutes=rng.uniform(-20, 20)
-        )
+        start = _group_start(spec, day, crew, rng)
         if show is not None and evening:
             start = _after_greeting(spec, show, start)
-        channel = rng.choice(channels)
-        length = timedelta(minutes=rng.uniform(45, 200))
-        for person in crew:
-            if rng.random() > 0.85 * min(1.0, _rhythm(spec, person, day)):
-                continue
-            if person.name in scripted:
-                continue
-            joined = minute(start + timedelta(minutes=rng.uniform(0, 25)))
-            left = minute(joined + length * rng.uniform(0.5, 1.1)) + timedelta(minutes=2)
-            actions.append(Action(joined, Kind.JOIN, person.name, channel))
-            if rng.random() < 0.15:
-                other = rng.choice([c for c in channels if c != channel] or [channel])
-                moved = minute(joined + (left - joined) / 2)
-                actions.append(Action(moved, Kind.MOVE, person.name, other))
-            if rng.random() < 0.1:
-                actions.append(Action(joined + timedelta(minutes=1), Kind.MUTE, person.name))
-            actions.append(Action(left, Kind.LEAVE, person.name))
+        actions += _in_voice(spec, day, crew, scripted, channels, start, rng)
     if show is not None and evening:
         actions += _evening(spec, show)
     elif show is not None and show.habit_day(day):
         actions += _habit(spec, show, day)
     return sorted(actions, key=lambda a: (a.at, a.member, a.kind))
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _today(spec: CommunitySpec, person: Persona, day: date) -> float:
+    """How likely ``person`` is to play on ``day``, their rhythm applied."""
+    return min(0.95, person.activity * _rhythm(spec, person, day))
+
+
+def _marks(
+    spec: CommunitySpec,
+    day: date,
+    people: list[Persona],
+    scripted: frozenset[str],
+    rng: random.Random,
+) -> list[Action]:
+    """The hours members click on the daily message, and the odd change of mind."""
+    post = datetime.combine(day, time(spec.post_hour), ZoneInfo(spec.timezone))
+    last_hour = spec.window_start_hour + spec.window_hours - 1
+    actions: list[Action] = []
+    for person in people:
+        if rng.random() > _today(spec, person, day) or any(
+            d == day.weekday() for d, _ in person.usual
+        ):
+            continue  # not playing today, or their usual hours speak for them
+        if person.name in scripted:
+            continue
+        span = rng.choice((1, 2, 2, 3))
+        first = max(spec.window_start_hour, min(person.favourite_hour, last_hour - span + 1))
+        marked_at = _minute(post + timedelta(minutes=rng.uniform(5, 300)))
+        for hour in range(first, first + span):
+            actions.append(Action(marked_at, Kind.MARK, person.name, str(hour)))
+            marked_at += timedelta(minutes=1)
+        if rng.random() < 0.1:
+            changed_mind = _minute(marked_at + timedelta(minutes=rng.uniform(10, 60)))
+            actions.append(Action(changed_mind, Kind.UNMARK, person.name, str(first)))
+    return actions
+
+
+def _group_start(
+    spec: CommunitySpec, day: date, crew: list[Persona], rng: random.Random
+) -> datetime:
+    """When a group gathers: around its members' favourite hour, give or take 20 minutes."""
+    hour = round(sum(p.favourite_hour for p in crew) / len(crew))
+    return datetime.combine(day, time(min(hour, 23)), ZoneInfo(spec.timezone)) + timedelta(
+        minutes=rng.uniform(-20, 20)
+    )
+
+
+def _in_voice(
+    spec: CommunitySpec,
+    day: date,
+    crew: list[Persona],
+    scripted: frozenset[str],
+    channels: tuple[str, ...],
+    start: datetime,
+    rng: random.Random,
+) -> list[Action]:
+    """A group's evening in voice: who joins, moves, mutes and leaves, and when."""
+    channel = rng.choice(channels)
+    length = timedelta(minutes=rng.uniform(45, 200))
+    actions: list[Action] = []
+    for person in crew:
+        if rng.random() > 0.85 * min(1.0, _rhythm(spec, person, day)):
+            continue
+        if person.name in scripted:
+            continue
+        joined = _minute(start + timedelta(minutes=rng.uniform(0, 25)))
+        left = _minute(joined + length * rng.uniform(0.5, 1.1)) + timedelta(minutes=2)
+        actions.append(Action(joined, Kind.JOIN, person.name, channel))
+        if rng.random() < 0.15:
+            other = rng.choice([c for c in channels if c != channel] or [channel])
+            moved = _minute(joined + (left - joined) / 2)
+            actions.append(Action(moved, Kind.MOVE, person.name, other))
+        if rng.random() < 0.1:
+            actions.append(Action(joined + timedelta(minutes=1), Kind.MUTE, person.name))
+        actions.append(Action(left, Kind.LEAVE, person.name))
+    return actions
 
 
 def _after_greeting(spec: CommunitySpec, show: Showcase, start: datetime) -> datetime:

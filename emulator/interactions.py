@@ -62,6 +62,26 @@ def _in_bot_dm(world: World, dm: DMChannel, user_id: int) -> JSONObject:
     }
 
 
+def _in_guild(core: Core, guild_id: int, channel_id: int, user_id: int) -> JSONObject:
+    """What an interaction in a server's channel carries: the guild, the channel, the member
+    with their permissions there, and the app's permissions in that channel."""
+    world = core.world
+    channel = world.channel(channel_id)
+    member = world.member(guild_id, user_id)
+    return {
+        "guild_id": str(guild_id),
+        "channel": payloads.channel(channel),
+        "member": payloads.member_with_permissions(world, member, channel_id=channel_id),
+        # "permissions the app has within the channel the interaction was sent from"
+        "app_permissions": str(
+            world.channel_permissions(channel_id, core.bot_id) if core.bot_id else BOT_DEFAULT
+        ),
+        "guild_locale": "en-US",
+        "authorizing_integration_owners": {"0": str(guild_id)},
+        "context": int(InteractionContext.GUILD),
+    }
+
+
 class CallbackType(IntEnum):
     CHANNEL_MESSAGE = 4
     DEFERRED_CHANNEL_MESSAGE = 5
@@ -168,22 +188,7 @@ class Interactions:
         if dm is not None:
             event.update(_in_bot_dm(world, dm, user_id))
         else:
-            channel = world.channel(channel_id)
-            member = world.member(guild_id, user_id)
-            event |= {
-                "guild_id": str(guild_id),
-                "channel": payloads.channel(channel),
-                "member": payloads.member_with_permissions(world, member, channel_id=channel_id),
-                # "permissions the app has within the channel the interaction was sent from"
-                "app_permissions": str(
-                    world.channel_permissions(channel_id, self.core.bot_id)
-                    if self.core.bot_id
-                    else BOT_DEFAULT
-                ),
-                "guild_locale": "en-US",
-                "authorizing_integration_owners": {"0": str(guild_id)},
-                "context": int(InteractionContext.GUILD),
-            }
+            event.update(_in_guild(self.core, guild_id, channel_id, user_id))
         if source is not None:
             event["message"] = payloads.message(
                 world, source, cdn=self.core.base_url, viewer=self.core.bot_id

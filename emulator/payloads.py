@@ -14,8 +14,10 @@ from emulator.state import (
     Command,
     DMChannel,
     EventEntityType,
+    Forward,
     Guild,
     GuildEmoji,
+    InteractionMetadata,
     Member,
     Message,
     Reaction,
@@ -387,45 +389,70 @@ def message(
     if record.reactions:
         body["reactions"] = [_reaction(r, viewer) for r in record.reactions]
     if record.reference_id is not None:
-        reference: JSONObject = {
-            "type": 0,
-            "message_id": str(record.reference_id),
-            "channel_id": str(record.channel_id),
-        }
-        if record.guild_id is not None:
-            reference["guild_id"] = str(record.guild_id)
-        body["message_reference"] = reference
-        if not nested:
-            replied = world.messages.get(record.reference_id)
-            body["referenced_message"] = (
-                message(world, replied, cdn=cdn, viewer=viewer, nested=True) if replied else None
-            )
+        body.update(
+            _reply(world, record, record.reference_id, cdn=cdn, viewer=viewer, nested=nested)
+        )
     if record.forward is not None:
-        forward = record.forward
-        pointer: JSONObject = {
-            "type": 1,
-            "message_id": str(forward.message_id),
-            "channel_id": str(forward.channel_id),
-        }
-        if forward.guild_id is not None:  # a message of a DM has no guild
-            pointer["guild_id"] = str(forward.guild_id)
-        body["message_reference"] = pointer
-        copy = message(world, forward.snapshot, cdn=cdn, viewer=viewer, nested=True)
-        body["message_snapshots"] = [{"message": {k: copy[k] for k in SNAPSHOT_FIELDS}}]
+        body.update(_forwarded(world, record.forward, cdn=cdn, viewer=viewer))
     if record.webhook_id is not None:
         body["webhook_id"] = str(record.webhook_id)
     if record.application_id is not None:
         body["application_id"] = str(record.application_id)
     if record.interaction is not None:
-        meta = record.interaction
-        owners: JSONObject = {"0": str(record.guild_id)}
-        body["interaction_metadata"] = {
-            "id": str(meta.id),
-            "type": meta.type,
-            "user": user(world.user(meta.user_id)),
-            "authorizing_integration_owners": owners,
-        }
+        body["interaction_metadata"] = _interaction_metadata(
+            world, record.interaction, record.guild_id
+        )
     return body
+
+
+def _reply(
+    world: World, record: Message, reference_id: int, *, cdn: str, viewer: int, nested: bool
+) -> JSONObject:
+    """A reply's DEFAULT ``message_reference`` and, unless ``nested``, the message it replies
+    to (``null`` once that is deleted)."""
+    reference: JSONObject = {
+        "type": 0,
+        "message_id": str(reference_id),
+        "channel_id": str(record.channel_id),
+    }
+    if record.guild_id is not None:
+        reference["guild_id"] = str(record.guild_id)
+    fields: JSONObject = {"message_reference": reference}
+    if not nested:
+        replied = world.messages.get(reference_id)
+        fields["referenced_message"] = (
+            message(world, replied, cdn=cdn, viewer=viewer, nested=True) if replied else None
+        )
+    return fields
+
+
+def _forwarded(world: World, forward: Forward, *, cdn: str, viewer: int) -> JSONObject:
+    """A forward's FORWARD ``message_reference`` and its one ``message_snapshots`` entry."""
+    pointer: JSONObject = {
+        "type": 1,
+        "message_id": str(forward.message_id),
+        "channel_id": str(forward.channel_id),
+    }
+    if forward.guild_id is not None:  # a message of a DM has no guild
+        pointer["guild_id"] = str(forward.guild_id)
+    copy = message(world, forward.snapshot, cdn=cdn, viewer=viewer, nested=True)
+    return {
+        "message_reference": pointer,
+        "message_snapshots": [{"message": {k: copy[k] for k in SNAPSHOT_FIELDS}}],
+    }
+
+
+def _interaction_metadata(
+    world: World, meta: InteractionMetadata, guild_id: int | None
+) -> JSONObject:
+    """The interaction that produced the message, owned by its guild's installation."""
+    owners: JSONObject = {"0": str(guild_id)}
+    return {
+        "id": str(meta.id),
+        "type": meta.type,
+        "user": user(world.user(meta.user_id)),
+        "authorizing_integration_owners": owners,
+    }
 
 
 def message_event(

@@ -143,6 +143,12 @@ def forwarded(
         # "we currently limit the depth of nesting to 1": a forward is not forwarded again.
         _unsupported(found)
         return None
+    return _forward_of(target)
+
+
+def _forward_of(target: Message) -> Forward:
+    """A forward of ``target`` with its snapshot: a copy taken now (its lists copied too, so
+    a later edit of the original never reaches it), without reactions."""
     return Forward(
         message_id=target.id,
         channel_id=target.channel_id,

@@ -8,8 +8,9 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import MatchInfoError
 
 from emulator import errors
+from emulator.core import Core
 from emulator.jsontypes import JSONValue
-from emulator.ratelimit import major_of
+from emulator.ratelimit import Verdict, major_of
 from emulator.recorder import RequestRecord
 from emulator.rest import (
     cdn,
@@ -81,36 +82,12 @@ async def discord_semantics(request: web.Request, handler: Handler) -> web.Strea
     params = dict(request.match_info) if route is not None else {}
     major = major_of(route or "", params)
     headers: dict[str, str] = {}
-    svc = request.app[SERVICES]
-    core = svc.core
+    core = request.app[SERVICES].core
     try:
-        read = await read_body(request, core.config.rules.max_upload_bytes)
-        if route is None:
-            raise _no_route(request)
-        token = request.headers.get("Authorization")
-        public = api_path in UNAUTHENTICATED_PATHS or api_path.startswith(UNAUTHENTICATED_PREFIXES)
-        grant = oauth2.bearer_grant(core.oauth, api_path, token)
-        if grant is not None:
-            request[oauth2.GRANT] = grant
-        elif not public and token != f"Bot {core.config.token}":
-            raise errors.unauthorized()
-        if read.problem is not None:
-            raise read.problem
-        verdict = core.ratelimits.check(f"{request.method} {route}", api_path, major, token)
+        verdict = await _admitted(request, core, route, api_path, major)
         headers = verdict.headers
         if verdict.limited:
-            log.info(
-                "429 for %s %s (retry after %.3fs)", request.method, route, verdict.retry_after
-            )
-            response: web.StreamResponse = json_response(
-                {
-                    "code": 0,
-                    "message": "You are being rate limited.",
-                    "retry_after": round(verdict.retry_after, 3),
-                    "global": verdict.is_global,
-                },
-                status=429,
-            )
+            response: web.StreamResponse = _rate_limited(request, route, verdict)
         else:
             response = await handler(request)
     except errors.DiscordError as error:
@@ -121,6 +98,54 @@ async def discord_semantics(request: web.Request, handler: Handler) -> web.Strea
         )
     response.headers.update(headers)
     response.headers["Via"] = VIA
+    _record(request, core, response, api_path, route or api_path, params, major)
+    return response
+
+
+async def _admitted(
+    request: web.Request, core: Core, route: str | None, api_path: str, major: str
+) -> Verdict:
+    """The rate limits' verdict on a request Discord would take: a known route, an accepted
+    token (or none where Discord asks for none) and a readable body, else Discord's error."""
+    read = await read_body(request, core.config.rules.max_upload_bytes)
+    if route is None:
+        raise _no_route(request)
+    token = request.headers.get("Authorization")
+    public = api_path in UNAUTHENTICATED_PATHS or api_path.startswith(UNAUTHENTICATED_PREFIXES)
+    grant = oauth2.bearer_grant(core.oauth, api_path, token)
+    if grant is not None:
+        request[oauth2.GRANT] = grant
+    elif not public and token != f"Bot {core.config.token}":
+        raise errors.unauthorized()
+    if read.problem is not None:
+        raise read.problem
+    return core.ratelimits.check(f"{request.method} {route}", api_path, major, token)
+
+
+def _rate_limited(request: web.Request, route: str | None, verdict: Verdict) -> web.Response:
+    """Discord's 429 body; the verdict's headers say when to retry."""
+    log.info("429 for %s %s (retry after %.3fs)", request.method, route, verdict.retry_after)
+    return json_response(
+        {
+            "code": 0,
+            "message": "You are being rate limited.",
+            "retry_after": round(verdict.retry_after, 3),
+            "global": verdict.is_global,
+        },
+        status=429,
+    )
+
+
+def _record(
+    request: web.Request,
+    core: Core,
+    response: web.StreamResponse,
+    api_path: str,
+    route: str,
+    params: dict[str, str],
+    major: str,
+) -> None:
+    """Add the request and its answer to the log tests read."""
     parsed_body = body(request)
     if "client_secret" in parsed_body.form:  # the log is for tests to read, secrets aside
         parsed_body.form["client_secret"] = "<redacted>"  # noqa: S105
@@ -128,7 +153,7 @@ async def discord_semantics(request: web.Request, handler: Handler) -> web.Strea
         RequestRecord(
             method=request.method,
             path=api_path,
-            route=route or api_path,
+            route=route,
             params=params,
             major=major,
             query=dict(request.query),
@@ -141,7 +166,6 @@ async def discord_semantics(request: web.Request, handler: Handler) -> web.Strea
         )
     )
     core.changes.touch()
-    return response
 
 
 def route_table() -> RouteTable:

@@ -11,9 +11,9 @@ import pytest
 from bus.endpoints import Endpoints
 from bus.protocol import EmojiFacts
 from emulator.driver import Refused
-from services.scheduler.admin import the_guilds_own
 from services.scheduler.answers import Refusal
 from services.scheduler.roster import GuildView
+from services.scheduler.settings import the_guilds_own
 from tests.services.scheduler.support import World, world
 
 PARIS = ZoneInfo("Europe/Paris")

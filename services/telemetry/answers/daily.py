@@ -1,0 +1,90 @@
+"""A community day's daily message and its marks, kept by ``days``."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from typing import assert_never
+
+from bus.errors import ErrorCode, RequestRefused
+from bus.protocol import DayStateReply, GetDayState, MarkFacts, RecordDailyPost, RecordMark
+from services.runtime.playtime import community_date
+from services.runtime.playtime import zone as zone_or_utc
+from services.telemetry import days, store
+from services.telemetry.answers.context import Context
+from services.telemetry.checks import check_day, check_mark, check_window
+
+DayRequest = GetDayState | RecordDailyPost | RecordMark
+
+
+async def answer(context: Context, request: DayRequest) -> DayStateReply:
+    """Read a day (today in the guild's zone when no date is given), record its post or a mark."""
+    db = context.db
+    match request:
+        case GetDayState(guild_id=guild_id, date=text, at=at):
+            if text:
+                day = check_day(text)
+            else:
+                zone = zone_or_utc(await db.call(store.guild_timezone, guild_id))
+                day = community_date(at or context.clock(), zone)
+            return _day_reply(guild_id, day, await db.call(days.get_day, guild_id, day))
+        case RecordDailyPost():
+            return await _record_post(context, request)
+        case RecordMark(guild_id=guild_id, date=text, mark=mark):
+            day = check_day(text)
+            check_mark(mark)
+            state = await db.call(_record_mark, context, guild_id, day, mark)
+            return _day_reply(guild_id, day, state)
+        case _:
+            assert_never(request)
+
+
+async def _record_post(context: Context, request: RecordDailyPost) -> DayStateReply:
+    day = check_day(request.date)
+    if request.message_id <= 0 or request.channel_id <= 0:
+        raise RequestRefused(ErrorCode.BAD_REQUEST, "a daily post needs its channel and message")
+    if request.window is not None:
+        check_window(request.window)
+    state = await context.db.call(
+        days.record_post,
+        request.guild_id,
+        day,
+        request.channel_id,
+        request.message_id,
+        request.posted_at or context.clock(),
+        request.window,
+    )
+    return _day_reply(request.guild_id, day, state)
+
+
+def _record_mark(
+    connection: sqlite3.Connection, context: Context, guild_id: int, day: date, mark: MarkFacts
+) -> days.DayState:
+    """RecordMark: store one mark of a daily message, unless it is telemetry of an opt-out.
+
+    A ``voice`` mark is added by the bot from the member's presence in voice: it is
+    telemetry about the member, so for a member who opted out it is refused with the
+    code ``opted_out`` and nothing is stored. ``reaction`` and ``schedule`` marks are
+    the member's own answers to the daily message, which needs them to list who
+    plays: they are stored whatever the choice. Marks stored before the member opted
+    out stay, like their voice history; ForgetMember deletes every mark and schedule.
+    Runs on the database thread, where opt-outs are applied, so a mark can never slip
+    in after the choice was recorded.
+    """
+    if mark.source == "voice" and context.recorder.is_opted_out(mark.user_id):
+        raise RequestRefused(
+            ErrorCode.OPTED_OUT, f"user {mark.user_id} opted out of telemetry: no voice marks"
+        )
+    return days.record_mark(connection, guild_id, day, mark)
+
+
+def _day_reply(guild_id: int, day: date, state: days.DayState) -> DayStateReply:
+    return DayStateReply(
+        guild_id=guild_id,
+        date=day.isoformat(),
+        channel_id=state.channel_id,
+        message_id=state.message_id,
+        posted_at=state.posted_at,
+        marks=state.marks,
+        window=state.window,
+    )
