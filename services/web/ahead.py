@@ -24,16 +24,10 @@ from bus.protocol import (
     TimezonesReply,
 )
 from services.runtime.playtime import (
-    MARK_MEANINGS,
-    MARKS,
-    MAYBE,
-    MAYBE_MARK,
-    MAYBE_MEANING,
-    How,
     community_date,
     zone,
 )
-from services.web import heatmap
+from services.web import figures, heatmap
 from services.web.access import member_access
 from services.web.context import web_of
 
@@ -72,9 +66,9 @@ async def week_page(request: web.Request) -> web.Response:
         access=access,
         ahead=ahead,
         own_zone=bool(own),
-        marks={str(how): mark for how, mark in MARKS.items()} | {MAYBE: MAYBE_MARK},
-        meanings={str(how): text for how, text in MARK_MEANINGS.items()} | {MAYBE: MAYBE_MEANING},
-        legend=[(MARKS[how], MARK_MEANINGS[how]) for how in How] + [(MAYBE_MARK, MAYBE_MEANING)],
+        marks=figures.MARK_OF,
+        meanings=figures.MEANING_OF,
+        legend=figures.LEGEND,
         levels=range(heatmap.LEVELS + 1),
     )
 

@@ -10,6 +10,19 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from services.runtime.playtime import MARK_MEANINGS, MARKS, MAYBE, MAYBE_MARK, MAYBE_MEANING, How
+
+MARK_OF: dict[str, str] = {str(how): mark for how, mark in MARKS.items()} | {MAYBE: MAYBE_MARK}
+"""Each way of being in an hour (and a maybe) as the daily message marks it."""
+MEANING_OF: dict[str, str] = {str(how): text for how, text in MARK_MEANINGS.items()} | {
+    MAYBE: MAYBE_MEANING
+}
+"""What each of those marks means, for the pages' titles."""
+LEGEND: list[tuple[str, str]] = [(MARKS[how], MARK_MEANINGS[how]) for how in How] + [
+    (MAYBE_MARK, MAYBE_MEANING)
+]
+"""The marks and their meanings, in the order the pages' legends show them."""
+
 
 def hours(value: float) -> str:
     """Hours as the dashboard writes them: ``9.4 h``."""

@@ -34,12 +34,6 @@ from bus.protocol import (
     VoiceSessionsReply,
 )
 from services.runtime.playtime import (
-    MARK_MEANINGS,
-    MARKS,
-    MAYBE,
-    MAYBE_MARK,
-    MAYBE_MEANING,
-    How,
     community_date,
     zone,
 )
@@ -55,18 +49,14 @@ MIN_DAYS, MAX_DAYS = 1, 365
 CSV_DAYS = 28
 
 
-LEGEND = [(MARKS[how], MARK_MEANINGS[how]) for how in How] + [(MAYBE_MARK, MAYBE_MEANING)]
-
-
 def _board_values(board: BoardReply) -> dict[str, Any]:
     """What the board's partial shows: the day, and each player's mark as the daily
     message marks it (``services.runtime.playtime.MARKS``, and ❔ for a maybe)."""
     return {
         "board": board,
         "day": figures.day(board.date) if board.date else "",
-        "marks": {str(how): mark for how, mark in MARKS.items()} | {MAYBE: MAYBE_MARK},
-        "meanings": {str(how): text for how, text in MARK_MEANINGS.items()}
-        | {MAYBE: MAYBE_MEANING},
+        "marks": figures.MARK_OF,
+        "meanings": figures.MEANING_OF,
     }
 
 
@@ -74,7 +64,9 @@ async def board_page(request: web.Request) -> web.Response:
     site = web_of(request)
     access = await moderator_access(request, site.bus)
     board = await site.ask("scheduler", GetBoard(guild_id=access.guild_id), BoardReply)
-    return site.page("board.html", "Today", access=access, legend=LEGEND, **_board_values(board))
+    return site.page(
+        "board.html", "Today", access=access, legend=figures.LEGEND, **_board_values(board)
+    )
 
 
 async def board_events(request: web.Request) -> web.StreamResponse:
