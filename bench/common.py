@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import tarfile
 import tempfile
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
 
 type Figures = dict[str, Any]
 
@@ -86,3 +90,14 @@ def descendants(pid: int) -> list[int]:
         found += below
         pending += below
     return found
+
+
+def baseline_tree(ref: str, into: Path) -> Path:
+    """The baseline commit's files, extracted from this repository (no checkout touched)."""
+    archive = into / "baseline.tar"
+    with archive.open("wb") as out:
+        subprocess.run(["git", "-C", str(REPO), "archive", ref], stdout=out, check=True)
+    tree = into / "baseline"
+    with tarfile.open(archive) as tar:
+        tar.extractall(tree, filter="data")
+    return tree

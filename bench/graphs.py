@@ -25,7 +25,6 @@ import pickle
 import random
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -39,6 +38,7 @@ if __package__ in (None, ""):
     # Run as a script (python bench/graphs.py): make the project importable.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import baseline_tree
 from services.telemetry.analytics.presence import ChannelPresence, presence_by_channel
 from services.telemetry.analytics.sessions import (
     GuildClock,
@@ -195,17 +195,6 @@ def _check_equal(swept: dict[tuple[int, int], float], brute: dict[tuple[int, int
         raise SystemExit("sweep and brute force disagree: the benchmark is void")
 
 
-def _baseline_tree(ref: str, into: Path) -> Path:
-    """The baseline commit's files, extracted from this repository (no checkout touched)."""
-    archive = into / "baseline.tar"
-    with archive.open("wb") as out:
-        subprocess.run(["git", "-C", str(ROOT), "archive", ref], stdout=out, check=True)
-    tree = into / "baseline"
-    with tarfile.open(archive) as tar:
-        tar.extractall(tree, filter="data")
-    return tree
-
-
 def _timed_tree(tree: Path, dataset: Path, now: datetime, formats: str, out: Path) -> Timings:
     script = ROOT / "bench" / "graph_timing.py"
     command = [sys.executable, str(script), str(tree), str(dataset), now.isoformat()]
@@ -251,7 +240,7 @@ def compare_renders(
         folder = Path(scratch)
         pickled = folder / "dataset.pickle"
         pickled.write_bytes(pickle.dumps(dataset))
-        old_tree = _baseline_tree(baseline, folder)
+        old_tree = baseline_tree(baseline, folder)
         old_runs: list[Timings] = []
         new_runs: list[Timings] = []
         for _ in range(rounds):

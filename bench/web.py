@@ -31,9 +31,7 @@ import argparse
 import asyncio
 import random
 import re
-import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Sequence
@@ -43,7 +41,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
-from bench.common import in_private_dir, percentile, pss_bytes, report, rss_bytes, service_env
+from bench.common import (
+    baseline_tree,
+    in_private_dir,
+    percentile,
+    pss_bytes,
+    report,
+    rss_bytes,
+    service_env,
+)
 from bus.broker import Broker
 from bus.client import BusClient
 from bus.endpoints import Endpoints
@@ -162,17 +168,6 @@ async def _ready(http: aiohttp.ClientSession, url: str) -> None:
                 return
         await asyncio.sleep(0.2)  # the scheduler is still learning the guild
     raise RuntimeError(f"{url} never answered 200")
-
-
-def baseline_tree(ref: str, into: Path) -> Path:
-    """The baseline commit's files, extracted from this repository (no checkout touched)."""
-    archive = into / "baseline.tar"
-    with archive.open("wb") as out:
-        subprocess.run(["git", "-C", str(ROOT), "archive", ref], stdout=out, check=True)
-    tree = into / "baseline"
-    with tarfile.open(archive) as tar:
-        tar.extractall(tree, filter="data")
-    return tree
 
 
 async def measure(rounds: int, idle: float, runtime: Path, tree: Path = ROOT) -> dict[str, Any]:
