@@ -1,7 +1,7 @@
 """A minimal recorder process for the at-least-once tests.
 
 ``python -m tests.bus.recorder_process DB``: subscribes to ``load.``, stores each
-event id once in SQLite (counting the repeats it recognised) and acknowledges
+event id once in SQLite (with a row for each repeat it recognised) and acknowledges
 each batch only after its commit, as the telemetry service does.
 """
 
@@ -24,7 +24,7 @@ def open_db(path: str) -> sqlite3.Connection:
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("CREATE TABLE IF NOT EXISTS facts (id TEXT PRIMARY KEY, value INTEGER)")
-    db.execute("CREATE TABLE IF NOT EXISTS repeats (n INTEGER)")
+    db.execute("CREATE TABLE IF NOT EXISTS repeats (id TEXT)")
     return db
 
 
@@ -34,7 +34,6 @@ async def main(path: str) -> None:
     client = BusClient("telemetry", endpoints_from_env(os.environ, role="client"))
 
     async def record(batch: Sequence[Envelope]) -> None:
-        repeats = 0
         with db:
             for envelope in batch:
                 if isinstance(envelope.body, Note):
@@ -42,8 +41,8 @@ async def main(path: str) -> None:
                         "INSERT OR IGNORE INTO facts VALUES (?, ?)",
                         (envelope.id, envelope.body.value),
                     )
-                    repeats += cursor.rowcount == 0
-            db.execute("INSERT INTO repeats VALUES (?)", (repeats,))
+                    if cursor.rowcount == 0:
+                        db.execute("INSERT INTO repeats VALUES (?)", (envelope.id,))
         client.ack(batch)
 
     client.subscribe("load.")
