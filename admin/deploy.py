@@ -39,6 +39,9 @@ RELEASE_ITEMS = (
 OPTIONAL_ITEMS = ("emulator", "deploy")
 """Shipped when present: the emulator lets the Pi run the demo, deploy/ its own installer."""
 KEEP_RELEASES = 3
+# How long a release has to report healthy by default, and at least when rolling back to the
+# release that was live before.
+HEALTH_WAIT = 60.0
 INSTALL_TIMEOUT = 1800.0
 """A first install on a Pi compiles nothing but still downloads wheels for minutes."""
 TOOLS = "tools/bin/python"
@@ -80,7 +83,7 @@ class Deployment:
     host: Host
     source: Path
     offline: bool = False
-    health_timeout: float = 60.0
+    health_timeout: float = HEALTH_WAIT
     say: Callable[[str], None] = print
 
     @property
@@ -178,15 +181,16 @@ class Deployment:
         )
         self.say(f"current -> releases/{release}")
 
-    def _restart_and_check(self, directory: str) -> None:
+    def _restart_and_check(self, directory: str, wait: float | None = None) -> None:
+        wait = self.health_timeout if wait is None else wait
         self.say("restarting the fleet through supervisord")
         self.host.run(self._admin(directory, "restart", "all", "--reload"), timeout=300)
-        self.say(f"checking health (up to {self.health_timeout:.0f} s)")
+        self.say(f"checking health (up to {wait:.0f} s)")
         started = time.monotonic()
         try:
             self.host.run(
-                self._admin(directory, "status", "--wait", str(self.health_timeout)),
-                timeout=self.health_timeout + 120,
+                self._admin(directory, "status", "--wait", str(wait)),
+                timeout=wait + 120,
             )
         except RemoteFailed as failed:
             raise AdminError(
@@ -201,7 +205,9 @@ class Deployment:
             self._admin(directory, "migrate", "--label", release, "--restore"), timeout=600
         )
         self._switch(previous)
-        self._restart_and_check(directory)
+        # The owner's wait judges the new release; the old one was healthy, and a cold start of
+        # every program after a failed one may take longer than a short wait chosen for that.
+        self._restart_and_check(directory, wait=max(self.health_timeout, HEALTH_WAIT))
         self.say(f"rolled back: {previous} is live again")
 
     def _prune(self, release: str) -> None:

@@ -75,9 +75,10 @@ CATCH_UP_TIMEOUT = 60.0
 GRAPH_TIMEOUT = 120.0
 STOP_TIMEOUT = 90.0
 """supervisord stops the programs one after another, each allowed 10 s."""
-VOICE_GAP = 1.2
+VOICE_GAP = 2.0
 """Real seconds between two voice changes of one member: stays shorter than a second are
-dropped by telemetry, and the gateway's stamps may move by a few milliseconds."""
+dropped by telemetry, and the gateway stamps a change when it hears it, which on a loaded
+machine may be most of a second late for one change and not for the next."""
 POLL = 0.1
 TRANSITIONS = frozenset({Kind.JOIN, Kind.MOVE, Kind.LEAVE})
 STAY_STARTS = frozenset({Kind.JOIN, Kind.MOVE})

@@ -54,7 +54,7 @@ from emulator.dave.participant import DAVE_VERSION
 from emulator.hearing import Heard
 from emulator.state import Channel, Guild, Member
 
-STEP = 20.0
+STEP = 60.0  # a bound on each step, met quickly when the machine is idle
 TONE = b"".join(
     (8000 if (n // 55) % 2 else -8000).to_bytes(2, "little", signed=True) * 2 for n in range(48_000)
 )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from bus.broker import Broker
 from bus.client import BusClient
@@ -23,6 +24,12 @@ from emulator import Emulator
 from tests.helpers import run
 
 ASYNC_TEST_TIMEOUT = 60.0
+
+# Property tests draw the same examples on every run and on every machine, and are never
+# failed for being slow: a loaded CI worker is not a bug (Hypothesis' own default deadline
+# is 200 ms per example). A test's own @settings still set its count of examples.
+settings.register_profile("squadtime", deadline=None, derandomize=True)
+settings.load_profile("squadtime")
 
 
 TEARDOWN_ALLOWANCE = 30.0

@@ -111,7 +111,7 @@ async def test_a_storm_of_429s_on_edits_ends_with_the_right_text(
         assert 1 <= len(refused) <= 15  # waits out each Retry-After: no hammering
 
 
-@pytest.mark.within(180.0)
+@pytest.mark.within(300.0)
 async def test_a_ten_thousand_member_guild(endpoints: Endpoints, short_tmp: Path) -> None:
     """10,000 members: the snapshot goes through, 600 clicks on one hour fit in the message."""
 
@@ -119,7 +119,7 @@ async def test_a_ten_thousand_member_guild(endpoints: Endpoints, short_tmp: Path
         await w.until(
             lambda: len(w.scheduler.roster.guild(w.town.guild.id).members) > 10_000,
             "the whole roster",
-            timeout=60,
+            timeout=120,
         )
         message = await _ready(w)
         crowd = list(w.emu.world.guild(w.town.guild.id).members.values())[-600:]
@@ -127,7 +127,7 @@ async def test_a_ten_thousand_member_guild(endpoints: Endpoints, short_tmp: Path
             await w.emu.driver.react(member, message, A)
         shown = await w.daily_says(f"{A} <t:")
         # 600 clicks are 600 events and a few coalesced edits: on a loaded two-core machine
-        # that takes more than a step, so the bound is the test's own (within 180 s).
+        # that takes more than a step, so the bound is the test's own (within 300 s).
         await w.until(
             lambda: "**600**" in w.posted().content, "600 players in the first hour", timeout=120
         )

@@ -116,9 +116,12 @@ class World:
         return outcome
 
     async def say(self, who: Member, command: str, /, **options: OptionValue) -> str:
-        """The text of the (private) answer to a slash command."""
+        """The text of the (private) answer to a slash command, once it is there: on a busy
+        machine the gateway defers after 2 s and edits the answer in later, as on Discord."""
         outcome = await self.slash(who, command, options)
         assert outcome.message is not None
+        if outcome.message.loading:
+            return (await self.emu.driver.settle(outcome, timeout=STEP)).content
         return outcome.message.content
 
     async def configure(self, **settings: OptionValue) -> None:

@@ -476,11 +476,13 @@ async def test_drawing_failures_are_told_never_swallowed(
 
 SAMPLES = 20
 """Latency samples taken while the worker draws, at least: the render is held until then."""
-SLOWDOWN = 3.0
+SLOWDOWN = 5.0
 """How many times the idle median ingestion and requests may take while a graph renders
-(measured: about 1x, even with two busy loops beside the test on a two-core machine)."""
-SANITY = 2.0
-"""Seconds no single sample may take, on any machine: a stall of the loop, not a slow one."""
+(measured: about 1x, even with two busy loops beside the test on a two-core machine; the
+margin is for the load of the suite's other workers changing between the samples)."""
+SANITY = 5.0
+"""Seconds no single sample may take, on any machine: a stall of the loop (a render held in
+it would stall it for ``HOLD_LIMIT``), not a slow one."""
 HOLD_LIMIT = 30.0
 """Seconds the held render goes on at most without a release: a render that blocks the
 event loop (it would never see the release) then fails the test instead of hanging it."""
@@ -551,10 +553,10 @@ def test_ingestion_and_requests_stay_quick_while_a_graph_renders(
     """Voice changes are committed and requests answered about as fast as at idle mid-render."""
     monkeypatch.setattr(stats_service, "draw_from_database", draw_until_released)
 
-    async def scenario() -> tuple[Latencies, Latencies, InteractionResponse]:
+    async def scenario() -> tuple[Latencies, Latencies, Latencies, InteractionResponse]:
         database = short_tmp / "data" / "telemetry.db"
         fill(database, 1000, list(range(100, 160)), sessions=12_000, now=time.time())
-        idle, rendering = Latencies(), Latencies()
+        idle, rendering, after = Latencies(), Latencies(), Latencies()
         async with (
             fake_gateway(endpoints) as gateway,
             running_telemetry(endpoints, short_tmp, database),
@@ -580,18 +582,28 @@ def test_ingestion_and_requests_stay_quick_while_a_graph_renders(
             database.with_name(RELEASED).touch()
             while not gateway.follow_ups:  # the worker finishes the draw under way
                 await rendering.sample(bus, 8)
-            return idle, rendering, await gateway.follow_up()
+            response = await gateway.follow_up()
+            for _ in range(SAMPLES):  # idle again: the machine's load may have changed meanwhile
+                await after.sample(bus, 9)
+            return idle, rendering, after, response
 
-    idle, rendering, response = run(scenario(), timeout=240)
-    log.info("idle: %s; while rendering: %s", idle.summary(), rendering.summary())
+    idle, rendering, after, response = run(scenario(), timeout=240)
+    log.info(
+        "idle: %s; while rendering: %s; idle after: %s",
+        idle.summary(),
+        rendering.summary(),
+        after.summary(),
+    )
     assert_png(png_of(response), PIXEL_SIZES[GraphKind.NETWORK])
-    for what, before, during in [
-        ("ingestion", idle.ingestion, rendering.ingestion),
-        ("requests", idle.requests, rendering.requests),
+    for what, before, during, later in [
+        ("ingestion", idle.ingestion, rendering.ingestion, after.ingestion),
+        ("requests", idle.requests, rendering.requests, after.requests),
     ]:
-        assert statistics.median(during) < SLOWDOWN * statistics.median(before), (
+        baseline = max(statistics.median(before), statistics.median(later))
+        assert statistics.median(during) < SLOWDOWN * baseline, (
             what,
             idle.summary(),
             rendering.summary(),
+            after.summary(),
         )
         assert max(during) < SANITY, (what, rendering.summary())

@@ -148,6 +148,10 @@ async def test_cool_down_is_respected(endpoints: Endpoints, short_tmp: Path) -> 
         assert w.heard().voiced_seconds >= first + 1.5
 
 
+STOP_ALLOWANCE = 2.0
+"""Seconds of audio a member may still be sent after leaving, on a loaded machine."""
+
+
 async def test_member_leaving_mid_sentence_stops_the_bot(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
@@ -159,12 +163,17 @@ async def test_member_leaving_mid_sentence_stops_the_bot(
         await w.emu.driver.join_voice(w.town.alice, w.town.voice)
         await w.until(lambda: w.heard().voiced_seconds >= 0.5, "the bot to start talking")
         await w.emu.driver.leave_voice(w.town.alice)
+        at_leave = w.heard().seconds
         await w.decided("member_left")
         await w.until(lambda: not w.bot_in_voice(), "the bot to leave voice")
         said = await synthesise(
             "Hi Alice! Bob and Carol are expected at 6 pm.", SpeakingVoice(speed=90)
         )
-        assert w.heard().seconds < len(said) / PCM_BYTES_PER_SECOND - 1.0
+        whole = len(said) / PCM_BYTES_PER_SECOND
+        # Audio flows in real time: what came after the leave is the time the bot took to stop
+        # (the leave's way through the gateway and the bus), not the rest of the sentence.
+        assert whole > 0.5 + 2 * STOP_ALLOWANCE, "the sentence is long enough to tell"
+        assert w.heard().seconds <= at_leave + STOP_ALLOWANCE
 
 
 async def test_speech_failure_is_logged_and_the_service_keeps_serving(

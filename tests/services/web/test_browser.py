@@ -18,7 +18,11 @@ from tests.services.scheduler.support import World, world
 from tests.services.web.support import Dashboard, dashboard
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by ./dev test
-WAIT_MS = 10_000
+# Every wait in a browser test: an action's and an assertion's alike (``expect`` keeps its own
+# default of 5 s otherwise). A click that crosses the emulator, the gateway, the bus, the
+# scheduler and the event stream shares two loaded cores with Chromium in CI.
+WAIT_MS = 30_000
+expect.set_options(timeout=WAIT_MS)
 B = "🇧"
 
 
