@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bus.endpoints import Endpoints
 from bus.protocol import GetPlans, Interaction, InteractionAnswer, MemberFacts, PlansReply
+from emulator.seen import SeenMessage
 from emulator.state import Member
 from services.scheduler.daily import NOT_TODAY
 from services.scheduler.plan import pick_id
@@ -122,9 +123,12 @@ async def test_a_plan_counts_for_a_reminder_and_a_call_like_a_click(
         await w.daily_says("**1** · bob 👍")
         await driver.react(town.alice, posted.id, D)
         await w.daily_says("**2** · Alice 👍, bob 👍")
-        calls = lambda: [  # noqa: E731
-            m for m in driver.messages(town.text, town.alice) if "Enough players" in m.content
-        ]
+
+        def calls() -> list[SeenMessage]:
+            return [
+                m for m in driver.messages(town.text, town.alice) if "Enough players" in m.content
+            ]
+
         await w.until(lambda: len(calls()) == 1, "the call")
         assert calls()[0].pinged == frozenset({town.alice.user_id, town.bob.user_id})
         w.clock.set(_at(TODAY, 20, 50))
