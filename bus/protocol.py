@@ -1197,6 +1197,50 @@ class AbsencesReply(ReplyMessage, frozen=True, tag="absences"):
     absences: list[Absence] = msgspec.field(default_factory=list)
 
 
+class Plan(Fact, frozen=True):
+    """An hour a member planned on another day: window hour ``hour`` of community day
+    ``day`` (``YYYY-MM-DD``, the community's calendar), where they count as in, as if they
+    had clicked it. ``cancelled`` when taken back.
+
+    ``at`` is when the member said it (or took it back): a later ``at`` wins, so a re-sent
+    request changes nothing and an old one never undoes a newer one.
+    """
+
+    user_id: int
+    day: str
+    hour: int
+    cancelled: bool = False
+    at: Instant = 0.0
+
+
+class GetPlans(RequestMessage, frozen=True, tag="get_plans"):
+    """A guild's plans not taken back on community day ``since`` or later (every one when
+    empty), of ``user_ids`` (every member when empty), by member, day and hour; answered
+    with PlansReply. The dashboard's week ahead reads them with the same request."""
+
+    guild_id: int
+    user_ids: list[int] = msgspec.field(default_factory=list)
+    since: str = ""
+
+
+class SetPlans(RequestMessage, frozen=True, tag="set_plans"):
+    """Store one member's planned hours (each keyed by its day and hour; a later ``at``
+    wins; ``cancelled`` ones are taken back); answered with PlansReply holding the member's
+    plans standing on the days written. Refused with ``bad_date`` or ``bad_hour`` for a bad
+    day or hour, ``bad_request`` for another member's."""
+
+    guild_id: int
+    user_id: int
+    plans: list[Plan] = msgspec.field(default_factory=list)
+
+
+class PlansReply(ReplyMessage, frozen=True, tag="plans"):
+    """Planned hours of one guild."""
+
+    guild_id: int
+    plans: list[Plan] = msgspec.field(default_factory=list)
+
+
 TelemetryRequest = (
     GetGuildConfig
     | SetGuildConfig
@@ -1224,6 +1268,8 @@ TelemetryRequest = (
     | GetAbsences
     | SetAbsence
     | CancelAbsence
+    | GetPlans
+    | SetPlans
 )
 TelemetryReply = (
     GuildConfigReply
@@ -1239,6 +1285,7 @@ TelemetryReply = (
     | NudgesReply
     | RegularsReply
     | AbsencesReply
+    | PlansReply
     | Done
 )
 

@@ -25,6 +25,10 @@ always passed in (calendar time: see ``services.runtime.clock``):
   stronger answer shows; remove the reaction and the maybe shows again), and it takes the
   member's usual hour back while it stands (they are no longer sure), giving it back when
   withdrawn.
+- **Planned.** A member may plan hours of another of the next 14 days (a ``Plan``, kept by
+  community day and window hour): on that day they are in those hours as if they had
+  clicked them (marked 👍), until they take the plan back (``/plan``, "Not today"). An
+  absence does not silence a plan: like a click, it was said for that day.
 - **Away.** A member away (an ``Absence``) from one local date to another, on the calendar
   of the zone they said it in, has no usual hours in a window hour that starts on one of
   those dates there: no 📅, so no reminder or call counts them. Clicks, voice and maybes
@@ -207,11 +211,14 @@ def maybes(hour: int, marks: Iterable[MarkFacts]) -> set[int]:
     return said
 
 
-def players(hour: int, marks: Iterable[MarkFacts], usual: Iterable[int]) -> dict[int, How]:
+def players(
+    hour: int, marks: Iterable[MarkFacts], usual: Iterable[int], planned: Iterable[int] = ()
+) -> dict[int, How]:
     """Who is in local ``hour`` of a day, and how: ``marks`` are the day's, ``usual`` the
-    members whose schedule holds the hour."""
+    members whose schedule holds the hour, ``planned`` those who planned it (in as if they
+    had clicked it)."""
     marks = list(marks)
-    ways: dict[int, set[How]] = {}
+    ways: dict[int, set[How]] = {user: {How.REACTED} for user in planned}
     taken_back = maybes(hour, marks)  # a standing maybe takes the usual hour back
     for mark in marks:
         if mark.hour != hour or mark.source not in _HOWS:

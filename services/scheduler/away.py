@@ -68,10 +68,11 @@ def parse_date(raw: str, name: str) -> date:
         raise refusal from None
 
 
-def suggestions(typed: str, first: date, today: date) -> list[Choice]:
-    """Dates from ``first`` to a year after ``today`` that match what the member typed
-    (every word of it, in the date's name or its ``YYYY-MM-DD``), soonest first."""
-    last = today + timedelta(days=MAX_AWAY_DAYS)
+def suggestions(typed: str, first: date, today: date, ahead: int = MAX_AWAY_DAYS) -> list[Choice]:
+    """Dates from ``first`` to ``ahead`` days after ``today`` (a year by default) that match
+    what the member typed (every word of it, in the date's name or its ``YYYY-MM-DD``),
+    soonest first."""
+    last = today + timedelta(days=ahead)
     words = typed.casefold().split()
     found: list[Choice] = []
     day = first

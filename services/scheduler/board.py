@@ -22,14 +22,19 @@ class HourLine:
 
 
 def attendance(
-    slots: Iterable[Slot], marks: Iterable[MarkFacts], scheduled: Mapping[int, set[int]]
+    slots: Iterable[Slot],
+    marks: Iterable[MarkFacts],
+    scheduled: Mapping[int, set[int]],
+    planned: Mapping[int, set[int]] | None = None,
 ) -> list[HourLine]:
-    """Each slot with its players; ``scheduled`` maps a member to their hours of this day."""
+    """Each slot with its players; ``scheduled`` maps a member to their usual hours of this
+    day, ``planned`` to the hours they planned for it."""
     marks = list(marks)
     lines = []
     for slot in slots:
         usual = [user for user, hours in scheduled.items() if slot.hour in hours]
-        found = players(slot.hour, marks, usual)
+        said = [user for user, hours in (planned or {}).items() if slot.hour in hours]
+        found = players(slot.hour, marks, usual, said)
         ordered = sorted(found.items(), key=lambda p: (STRENGTH.index(p[1]), p[0]))
         unsure = sorted(maybes(slot.hour, marks) - found.keys())
         lines.append(HourLine(slot, ordered, unsure))

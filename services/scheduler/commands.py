@@ -233,4 +233,20 @@ AWAY = CommandSpec(
     ],
 )
 
-COMMANDS = [CONFIG, SCHEDULE, TIMEZONE, REMIND, NUDGES, AWAY]
+
+def _day(description: str) -> OptionSpec:
+    return OptionSpec(name="day", description=description, required=True, autocomplete=True)
+
+
+PLAN = CommandSpec(
+    name="plan",
+    description="Hours you will play on another of the next 14 days",
+    ephemeral=True,
+    subcommands=[
+        _sub("set", "Pick your hours on a day (your time)", _day("The day, e.g. 2026-07-14")),
+        _sub("show", "Show the hours you planned"),
+        _sub("cancel", "Clear the hours you planned on a day", _day("The day to clear")),
+    ],
+)
+
+COMMANDS = [CONFIG, SCHEDULE, TIMEZONE, REMIND, NUDGES, AWAY, PLAN]

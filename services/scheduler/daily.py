@@ -49,6 +49,7 @@ from bus.protocol import (
     GetAbsences,
     GetDayState,
     GetGuildConfig,
+    GetPlans,
     GetSchedules,
     GuildConfig,
     GuildConfigReply,
@@ -57,6 +58,8 @@ from bus.protocol import (
     MemberSchedule,
     MessageFetched,
     MessageSent,
+    Plan,
+    PlansReply,
     PostWindow,
     ReactionAdded,
     ReactionRemoved,
@@ -68,6 +71,7 @@ from bus.protocol import (
     Request,
     SchedulesReply,
     SendMessage,
+    SetPlans,
     VoiceChanged,
 )
 from bus.tasks import TaskSet
@@ -127,6 +131,7 @@ class Drawn:
     window: GuildConfig
     schedules: dict[int, MemberSchedule]
     absences: dict[int, list[Absence]]
+    plans: dict[int, list[Plan]]
     lines: list[HourLine]
 
 
@@ -139,6 +144,7 @@ class GuildDay:
     absences: dict[int, list[Absence]] = field(
         default_factory=dict
     )  # members who said they're away
+    plans: dict[int, list[Plan]] = field(default_factory=dict)  # hours planned, by member
     day: date | None = None
     channel_id: int = 0
     message_id: int = 0
@@ -196,6 +202,16 @@ class GuildDay:
             }
         return held
 
+    def planned(self, day: date) -> dict[int, set[int]]:
+        """The hours of community day ``day`` each member planned (see ``scheduler.plan``)."""
+        wanted = day.isoformat()
+        found: dict[int, set[int]] = {}
+        for user, plans in self.plans.items():
+            hours = {p.hour for p in plans if p.day == wanted and not p.cancelled}
+            if hours:
+                found[user] = hours
+        return found
+
     def away_during(self, user_id: int) -> bool:
         """Whether the member said they are away on a day an hour of the current message
         falls on: they have answered for today, and no nudge should ask them again."""
@@ -252,6 +268,9 @@ class Days:
         away = await self.ask(
             "telemetry", GetAbsences(guild_id=guild_id, since=since.isoformat()), AbsencesReply
         )
+        planned = await self.ask(
+            "telemetry", GetPlans(guild_id=guild_id, since=since.isoformat()), PlansReply
+        )
         guild = self.guilds.get(guild_id)  # another task may have loaded it meanwhile
         if guild is not None:
             return guild
@@ -259,6 +278,8 @@ class Days:
         guild.schedules = {s.user_id: s for s in schedules.schedules if s.slots}
         for absence in away.absences:
             guild.absences.setdefault(absence.user_id, []).append(absence)
+        for plan in planned.plans:
+            guild.plans.setdefault(plan.user_id, []).append(plan)
         guild.coalescer = Coalescer(
             lambda: self._flush(guild), self._tasks, name=f"edit.{guild_id}"
         )
@@ -299,6 +320,18 @@ class Days:
         guild.absences = kept
         self._touch(guild)
 
+    def set_plans(self, guild_id: int, user_id: int, plans: list[Plan]) -> None:
+        """Use a member's standing plans (already stored); the message follows."""
+        guild = self.guilds.get(guild_id)
+        if guild is None:
+            return
+        # A new dict, as for schedules: ``lines`` knows its drawing is stale by identity.
+        kept = {user: p for user, p in guild.plans.items() if user != user_id}
+        if plans:
+            kept[user_id] = list(plans)
+        guild.plans = kept
+        self._touch(guild)
+
     async def forget(self, user_id: int) -> None:
         """The member's data was deleted in telemetry: their usual hours go, and each current
         message is read again (their marks went too; a reaction still on Discord comes back
@@ -308,6 +341,8 @@ class Days:
                 guild.schedules = {u: s for u, s in guild.schedules.items() if u != user_id}
             if user_id in guild.absences:
                 guild.absences = {u: a for u, a in guild.absences.items() if u != user_id}
+            if user_id in guild.plans:
+                guild.plans = {u: p for u, p in guild.plans.items() if u != user_id}
             if guild.day is not None:
                 state = await self._day_state(guild, guild.day)
                 guild.marks = state.marks
@@ -660,12 +695,13 @@ class Days:
                 log.debug("voice mark for %d not kept: %s", user, error)
 
     async def not_today(self, guild_id: int, user_id: int) -> list[int]:
-        """Take the member's usual hours, the hours they picked from a nudge and their maybes
-        of the current day back; the hours taken back."""
+        """Take the member's usual hours, the hours they planned or picked from a nudge and
+        their maybes of the current day back; the hours taken back."""
         guild = self.guilds.get(guild_id)
         if guild is None or guild.day is None:
             return []
         day = guild.day
+        planned = await self._unplan(guild, user_id, day)
         usual = guild.usual_hours(user_id, day)
         picked = guild.standing(user_id, How.PICKED)
         unsure = guild.standing(user_id, MAYBE)
@@ -676,8 +712,28 @@ class Days:
             for hour in sorted(hours):
                 mark = MarkFacts(user_id=user_id, hour=hour, source=source, cancelled=True)
                 await self._mark(guild, day, mark)
-        taken = picked | unsure | set(usual)
+        taken = picked | unsure | set(usual) | planned
         return [slot.hour for slot in guild.slots() if slot.hour in taken]
+
+    async def _unplan(self, guild: GuildDay, user_id: int, day: date) -> set[int]:
+        """Take back the hours the member planned for ``day``; those hours. Stamped no
+        earlier than the plans it takes back: they were said before this click, on
+        whichever clock stamped them, and on the same instant taking back wins."""
+        hours = guild.planned(day).get(user_id, set())
+        if not hours:
+            return set()
+        said = [p.at for p in guild.plans.get(user_id, []) if p.day == day.isoformat()]
+        now = max(self._clock.now(), *said)
+        taken = [
+            Plan(user_id=user_id, day=day.isoformat(), hour=h, cancelled=True, at=now)
+            for h in sorted(hours)
+        ]
+        await self.ask(
+            "telemetry", SetPlans(guild_id=guild.guild_id, user_id=user_id, plans=taken), PlansReply
+        )
+        kept = [p for p in guild.plans.get(user_id, []) if p.day != day.isoformat()]
+        self.set_plans(guild.guild_id, user_id, kept)
+        return hours
 
     async def set_maybes(
         self, guild_id: int, user_id: int, chosen: set[int], offered: set[int]
@@ -709,8 +765,8 @@ class Days:
         """Who is in each hour of the current message, from the state now.
 
         The message's text, the reminders and the calls all read it after each change:
-        it is worked out once per change of the day, its marks, window, schedules or
-        absences (each replaced, never changed in place, so identity tells).
+        it is worked out once per change of the day, its marks, window, schedules,
+        absences or plans (each replaced, never changed in place, so identity tells).
         """
         assert guild.day is not None
         drawn = guild.drawn
@@ -722,12 +778,15 @@ class Days:
             and drawn.window is window
             and drawn.schedules is guild.schedules
             and drawn.absences is guild.absences
+            and drawn.plans is guild.plans
         ):
             return drawn.lines
         slots = guild.slots()
         scheduled = {u: guild.counted(u, guild.day, slots) for u in guild.schedules}
-        lines = attendance(slots, guild.marks, scheduled)
-        guild.drawn = Drawn(guild.day, guild.marks, window, guild.schedules, guild.absences, lines)
+        lines = attendance(slots, guild.marks, scheduled, guild.planned(guild.day))
+        guild.drawn = Drawn(
+            guild.day, guild.marks, window, guild.schedules, guild.absences, guild.plans, lines
+        )
         return lines
 
     def guild_name(self, guild_id: int) -> str:

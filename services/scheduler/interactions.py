@@ -12,7 +12,7 @@ import logging
 
 from bus.errors import RemoteError, RequestTimeout, caused_by_request, log_level
 from bus.protocol import Interaction, InteractionResponse
-from services.scheduler import admin, away, maybe, nudge, remind, schedules, timezones
+from services.scheduler import admin, away, maybe, nudge, plan, remind, schedules, timezones
 from services.scheduler.answers import Context, Refusal, private
 from services.scheduler.daily import MAYBE_BUTTON, NOT_TODAY, OPEN_SCHEDULE
 from services.scheduler.nudges import BUTTON
@@ -56,6 +56,8 @@ async def _route(context: Context, interaction: Interaction) -> InteractionRespo
     match interaction.kind:
         case "autocomplete" if top == "away":
             return await away.autocomplete(context, interaction)
+        case "autocomplete" if top == "plan":
+            return await plan.autocomplete(context, interaction)
         case "autocomplete":
             return timezones.autocomplete(interaction)
         case "command" if top == "config":
@@ -70,6 +72,8 @@ async def _route(context: Context, interaction: Interaction) -> InteractionRespo
             return await nudge.command(context, interaction)
         case "command" if top == "away":
             return await away.command(context, interaction)
+        case "command" if top == "plan":
+            return await plan.command(context, interaction)
         case "component":
             return await _component(context, interaction)
         case _:
@@ -99,6 +103,8 @@ async def _component(context: Context, interaction: Interaction) -> InteractionR
         )
     if custom_id.startswith(maybe.PICK):
         return await maybe.pick(context, interaction)
+    if custom_id.startswith(plan.PICK):
+        return await plan.pick(context, interaction)
     if custom_id in (timezones.KEEP_LOCAL, timezones.KEEP_COMMUNITY):
         return await timezones.keep(context, interaction)
     return await schedules.component(context, interaction)

@@ -38,6 +38,7 @@ from services.scheduler.week import (
     clock_name,
     offers,
     on_clock,
+    planned_days,
     preview,
     week_text,
 )
@@ -152,16 +153,20 @@ async def command(context: Context, interaction: Interaction) -> InteractionResp
 
 
 async def show(context: Context, guild: GuildDay, user_id: int) -> InteractionResponse:
-    """The member's usual hours and the next 14 days of them, in their time."""
+    """The member's usual hours and the next 14 days of them with the hours they planned,
+    in their time."""
     now = context.clock.now()
     clock = await member_clock(context, user_id)
     stored = saved(guild, user_id)
     shown_in = stored.zone or clock or guild.config.timezone
     text = week_text(stored, guild.config, now)
-    if stored.slots:
+    planned = planned_days(guild.plans.get(user_id, []), guild.config, shown_in, now)
+    if stored.slots or planned:
         own = bool(stored.zone or clock)
         away = guild.absences.get(user_id, [])
-        text += "\n\n" + preview(stored, shown_in, guild.config, now, own=own, away=away)
+        text += "\n\n" + preview(
+            stored, shown_in, guild.config, now, own=own, away=away, planned=planned
+        )
     return private(text)
 
 

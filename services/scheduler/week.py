@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bus.protocol import Absence, GuildConfig, MemberSchedule
+from bus.protocol import Absence, GuildConfig, MemberSchedule, Plan
 from services.runtime import playtime
-from services.runtime.playtime import AWAY_MARK, local_wall, zone
+from services.runtime.playtime import AWAY_MARK, MARKS, How, local_wall, zone
 from services.scheduler.slots import community_date, day_slots, window_hours
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PREVIEW_DAYS = 14
 AWAY = f"{AWAY_MARK} away, usual hours not counted"
+PLANNED = f"{MARKS[How.REACTED]} planned"
+HOUR = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,34 @@ def week_text(schedule: MemberSchedule, config: GuildConfig, at: float) -> str:
     return f"Your usual hours ({where}):\n" + "\n".join(lines)
 
 
+# ------------------------------------------------------------------ planned hours
+
+
+def planned_days(
+    plans: Iterable[Plan], config: GuildConfig, shown_in: str, at: float
+) -> dict[date, list[datetime]]:
+    """The hours of ``plans`` not over at ``at``, on the clock of zone ``shown_in``, by the
+    date they fall on there, soonest first. A plan for an hour the window no longer holds
+    (an admin moved it) counts nowhere and is left out."""
+    tz = zone(shown_in)
+    found: dict[date, list[datetime]] = {}
+    for plan in plans:
+        if plan.cancelled:
+            continue
+        day = date.fromisoformat(plan.day)
+        slot = next((s for s in day_slots(day, config) if s.hour == plan.hour), None)
+        if slot is None or slot.start + HOUR <= at:
+            continue
+        local = datetime.fromtimestamp(slot.start, tz)
+        found.setdefault(local.date(), []).append(local)
+    return {day: sorted(found[day]) for day in sorted(found)}
+
+
+def hours_text(hours: Iterable[datetime]) -> str:
+    """``12:00, 13:00``: local hours as the member reads them."""
+    return ", ".join(f"{local:%H:%M}" for local in hours)
+
+
 # ------------------------------------------------------------------ the preview
 
 
@@ -113,12 +143,15 @@ def preview(
     *,
     own: bool,
     away: Sequence[Absence] = (),
+    planned: dict[date, list[datetime]] | None = None,
 ) -> str:
     """The next 14 days of a member's usual hours, on the clock ``shown_in`` (a zone name:
     the member's ``own`` or the community's), each with the community hour it counts for;
     days where daylight saving moves one (to another community hour than today's clocks
     give) or drops one are flagged with ⚠, days with hours the member is ``away`` for say
-    so (those hours do not count)."""
+    so (those hours do not count); ``planned`` hours (``planned_days`` on ``shown_in``)
+    are listed on their day."""
+    planned = planned or {}
     member, community = zone(shown_in), zone(config.timezone)
     usual_gap = _gap(at, member, community)
     first = datetime.fromtimestamp(at, member).date()
@@ -155,10 +188,11 @@ def preview(
     ]
     for day in dates:
         hours = sorted(found[day], key=lambda h: h.local.replace(tzinfo=None))
-        if hours or day in away_days:
-            lines.append(_day_line(day, hours, community, away=day in away_days))
+        said = planned.get(day, [])
+        if hours or day in away_days or said:
+            lines.append(_day_line(day, hours, community, away=day in away_days, planned=said))
     if len(lines) == 1:
-        lines.append("No usual hours in these days.")
+        lines.append("No usual or planned hours in these days.")
     return "\n".join(lines)
 
 
@@ -209,9 +243,16 @@ def _dropped(
             yield _Hour(wall, why="outside the play window")
 
 
-def _day_line(day: date, hours: list[_Hour], community: ZoneInfo, *, away: bool = False) -> str:
+def _day_line(
+    day: date,
+    hours: list[_Hour],
+    community: ZoneInfo,
+    *,
+    away: bool = False,
+    planned: Sequence[datetime] = (),
+) -> str:
     """``Sat 14 Mar: 03:00-05:00 → Fri 22:00-00:00 (1 h later than now) ⚠``; a day the
-    member is away starts with ``AWAY``."""
+    member is away starts with ``AWAY``, a day with planned hours ends with them."""
     parts: list[str] = [AWAY] if away else []
     flagged = False
     run: list[_Hour] = []
@@ -231,6 +272,8 @@ def _day_line(day: date, hours: list[_Hour], community: ZoneInfo, *, away: bool 
             close()
         run.append(hour)
     close()
+    if planned:
+        parts.append(f"{PLANNED} {hours_text(planned)}")
     return f"{day:%a %d %b}: {'; '.join(parts)}{' ⚠' if flagged else ''}"
 
 

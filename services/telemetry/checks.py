@@ -19,6 +19,7 @@ from bus.protocol import (
     MarkFacts,
     MemberSchedule,
     NudgeChoice,
+    Plan,
     PostWindow,
     ReminderChoice,
 )
@@ -132,6 +133,14 @@ def check_absence(absence: Absence) -> None:
     check_timezone(absence.zone)
     if len(absence.note) > MAX_AWAY_NOTE:
         raise RequestRefused(ErrorCode.BAD_ABSENCE, f"a note is at most {MAX_AWAY_NOTE} characters")
+
+
+def check_plan(plan: Plan, user_id: int) -> None:
+    """Refuse a plan of another member, or with a bad day or hour."""
+    if user_id <= 0 or plan.user_id != user_id:
+        raise RequestRefused(ErrorCode.BAD_REQUEST, "a plan is the member's own")
+    check_day(plan.day)
+    check_hour(plan.hour)
 
 
 def check_reminder(choice: ReminderChoice, user_id: int) -> None:

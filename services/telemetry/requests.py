@@ -24,6 +24,7 @@ from bus.protocol import (
     GetDeliveries,
     GetGuildConfig,
     GetNudges,
+    GetPlans,
     GetRegulars,
     GetReminders,
     GetSchedules,
@@ -35,6 +36,7 @@ from bus.protocol import (
     SetAbsence,
     SetGuildConfig,
     SetNudge,
+    SetPlans,
     SetReminder,
     SetSchedule,
     SetTelemetryOptOut,
@@ -47,6 +49,7 @@ from services.telemetry.answers import (
     backup,
     daily,
     deliveries,
+    planned,
     plans,
     privacy,
     regulars,
@@ -91,6 +94,8 @@ class Requests:
                 return await regulars.answer(context, request)
             case GetAbsences() | SetAbsence() | CancelAbsence():
                 return await absences.answer(context, request)
+            case GetPlans() | SetPlans():
+                return await planned.answer(context, request)
             case Backup():
                 return await backup.answer(context, request)
             case _:

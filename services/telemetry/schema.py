@@ -390,6 +390,23 @@ INSERT OR REPLACE INTO schedule_versions (guild_id, user_id, since, zone, slots)
 ALTER TABLE guilds ADD COLUMN reliability INTEGER NOT NULL DEFAULT 0;
 """
 
+# Version 15: members plan hours on another of the next 14 days (``/plan``). One row per
+# guild, member, community day (days since 1970-01-01 on the community's calendar) and window
+# hour; a row taken back stays, ``cancelled``, so that a late re-send of the request that
+# planned it cannot bring it back (``at``, in milliseconds: a later one wins, as for absences).
+_V15_PLANS = """
+CREATE TABLE plans (
+    guild_id  INTEGER NOT NULL REFERENCES guilds ON DELETE CASCADE,
+    user_id   INTEGER NOT NULL,
+    day       INTEGER NOT NULL,
+    hour      INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+    cancelled INTEGER NOT NULL DEFAULT 0 CHECK (cancelled IN (0, 1)),
+    at        INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, user_id, day, hour)
+) WITHOUT ROWID;
+CREATE INDEX plans_by_day ON plans (guild_id, day);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
@@ -405,6 +422,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V12_MAYBE,
     _V13_ABSENCES,
     _V14_SCHEDULE_VERSIONS,
+    _V15_PLANS,
 )
 LATEST = len(MIGRATIONS)
 

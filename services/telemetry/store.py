@@ -201,6 +201,7 @@ def forget_user(connection: sqlite3.Connection, user_id: int) -> int:
         "DELETE FROM reminders WHERE user_id = ?",
         "DELETE FROM nudges WHERE user_id = ?",
         "DELETE FROM absences WHERE user_id = ?",
+        "DELETE FROM plans WHERE user_id = ?",
         "DELETE FROM deliveries WHERE user_id = ?",
         "DELETE FROM calendar_feeds WHERE user_id = ?",
         "DELETE FROM members WHERE user_id = ?",

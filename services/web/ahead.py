@@ -1,7 +1,7 @@
 """The week ahead page: a heatmap of who is in each hour of the next 7 days, for every
 member of the guild (moderators included), on the reader's own clock (see
-``services.web.heatmap`` for what fills each hour: usual hours less absences, today's
-board with its maybes)."""
+``services.web.heatmap`` for what fills each hour: usual hours less absences, the hours
+members planned, today's board with its maybes)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ from bus.protocol import (
     GetAbsences,
     GetBoard,
     GetGuildConfig,
+    GetPlans,
     GetRoster,
     GetSchedules,
     GetTimezones,
     GuildConfigReply,
+    PlansReply,
     RosterReply,
     SchedulesReply,
     TimezonesReply,
@@ -50,6 +52,9 @@ async def week_page(request: web.Request) -> web.Response:
     absences = await site.ask(
         "telemetry", GetAbsences(guild_id=guild_id, since=since.isoformat()), AbsencesReply
     )
+    planned = await site.ask(
+        "telemetry", GetPlans(guild_id=guild_id, since=since.isoformat()), PlansReply
+    )
     ahead = heatmap.week_ahead(
         config.config,
         usual.schedules,
@@ -59,6 +64,7 @@ async def week_page(request: web.Request) -> web.Response:
         clock,
         now,
         away=heatmap.away_by(absences.absences),
+        plans=planned.plans,
     )
     return site.page(
         "week.html",

@@ -13,8 +13,9 @@ Who is in an hour:
   Discord agree; its maybes are ``Cell.maybe``, shown apart and never counted as in;
 - **every other day**: each member's usual hours for that community day, on their own clock
   (``playtime.usual_hours``), less the hours they are ``away`` (``playtime.away_at``, the
-  rule the daily message follows): nothing else is known of a day before it is posted, and
-  a maybe is said on the day, for today's hours only.
+  rule the daily message follows), and the hours members planned for it (``/plan``, marked
+  as a click, away or not, as the daily message will list them): nothing else is known of a
+  day before it is posted, and a maybe is said on the day, for today's hours only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from bus.protocol import Absence, BoardReply, GuildConfig, MemberSchedule
+from bus.protocol import Absence, BoardReply, GuildConfig, MemberSchedule, Plan
 from services.runtime.playtime import (
     MAYBE,
     How,
@@ -123,6 +124,7 @@ def week_ahead(
     reader_zone: str,
     now: float,
     away: Away = never_away,
+    plans: Iterable[Plan] = (),
 ) -> WeekAhead:
     """The next ``DAYS`` of the reader's dates from ``now``, each window hour not yet over,
     with who is in it. Only members in ``names`` (the guild's, bots left out) are shown."""
@@ -132,7 +134,11 @@ def week_ahead(
     wanted = set(dates)
     usual = [s for s in schedules if s.user_id in names]
     found: dict[tuple[date, str], Cell] = {}
-    for cell in _hours(config, usual, board, names, now, away):
+    planned: dict[tuple[str, int], set[int]] = {}
+    for plan in plans:
+        if not plan.cancelled and plan.user_id in names:
+            planned.setdefault((plan.day, plan.hour), set()).add(plan.user_id)
+    for cell in _hours(config, usual, board, names, now, away, planned):
         local = datetime.fromtimestamp(cell.start, tz)
         if local.date() not in wanted or cell.start + HOUR <= now:
             continue
@@ -162,6 +168,7 @@ def _hours(
     names: Mapping[int, str],
     now: float,
     away: Away,
+    planned: Mapping[tuple[str, int], set[int]],
 ) -> Iterable[Cell]:
     """Each window hour of the community days around the next week, who is in it and who
     said maybe."""
@@ -181,11 +188,21 @@ def _hours(
         window = window_of(day, config)
         held = {s.user_id: usual_hours(s, day, window) for s in usual}
         for hour in window:
+            said = planned.get((day.isoformat(), hour.hour), set())
             users = sorted(
-                (u for u, hours in held.items() if hour.hour in hours and not away(u, hour.start)),
+                (
+                    u
+                    for u, hours in held.items()
+                    if hour.hour in hours and not away(u, hour.start) and u not in said
+                ),
                 key=_by_name(names),
             )
-            yield Cell(start=hour.start, players=tuple(Player(u, names[u]) for u in users))
+            clicked = sorted(said, key=_by_name(names))
+            yield Cell(
+                start=hour.start,
+                players=tuple(Player(u, names[u], How.REACTED) for u in clicked)
+                + tuple(Player(u, names[u]) for u in users),
+            )
 
 
 def _by_name(names: Mapping[int, str]) -> Callable[[int], str]:

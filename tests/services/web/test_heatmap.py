@@ -13,6 +13,7 @@ from bus.protocol import (
     BoardReply,
     GuildConfig,
     MemberSchedule,
+    Plan,
     WeeklySlot,
 )
 from services.runtime.playtime import MAYBE, How
@@ -122,3 +123,35 @@ def test_an_absence_takes_usual_hours_back_on_its_days_only() -> None:
     )
     assert who(ahead, date(2026, 12, 9), "20:00") == ["Alice"]
     assert who(ahead, date(2026, 12, 10), "20:00") == ["bob"]
+
+
+def test_a_plan_counts_as_a_click_on_its_day_away_or_not() -> None:
+    """Bob planned Wednesday 9 December's 21:00 and Cara its 20:00 while away that day:
+    both are in, marked as a click, Bob before Alice's usual hour; a cancelled plan and
+    a plan of someone not in the guild count nowhere; Thursday has none of them."""
+    plans = [
+        Plan(user_id=2, day="2026-12-09", hour=21),
+        Plan(user_id=3, day="2026-12-09", hour=20),
+        Plan(user_id=1, day="2026-12-09", hour=19, cancelled=True),
+        Plan(user_id=99, day="2026-12-09", hour=21),
+    ]
+    away = away_by([Absence(user_id=3, first="2026-12-09", last="2026-12-09", zone=LA)])
+    ahead = week_ahead(
+        config(),
+        [usual(1, 2, 21)],
+        BoardReply(guild_id=9),
+        NAMES,
+        2,
+        "Europe/Paris",
+        NOW,
+        away=away,
+        plans=plans,
+    )
+    wednesday = date(2026, 12, 9)
+    assert who(ahead, wednesday, "21:00") == ["bob", "Alice"]
+    assert who(ahead, wednesday, "20:00") == ["Cara"]
+    assert who(ahead, wednesday, "19:00") == []
+    cell = next(c for label, c in ahead.by_date[wednesday] if label == "21:00")
+    assert [p.how for p in cell.players] == [How.REACTED, How.SCHEDULED]
+    assert cell.mine
+    assert all(who(ahead, date(2026, 12, 10), h) == [] for h in ("20:00", "21:00"))

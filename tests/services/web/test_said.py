@@ -15,6 +15,7 @@ from bus.endpoints import Endpoints
 from emulator.state import Member
 from services.scheduler.daily import MAYBE_BUTTON
 from services.scheduler.maybe import pick_id
+from services.scheduler.plan import pick_id as plan_id
 from services.scheduler.schedules import day_id, hours_id
 from tests.services.scheduler.support import World, world
 from tests.services.web.support import browser, dashboard, log_in
@@ -106,3 +107,24 @@ async def test_maybes_and_absences_show_where_members_read(
                 starts = {e.decoded("dtstart") for e in events}
                 assert datetime(2026, 3, 21, 19, tzinfo=UTC) in starts  # 20:00 in Paris
                 assert datetime(2026, 3, 14, 19, tzinfo=UTC) not in starts
+
+
+async def test_planned_hours_count_in_the_week_ahead(endpoints: Endpoints, short_tmp: Path) -> None:
+    """bob plans Saturday 14 March's 21:00 with /plan: the week ahead lists him in it,
+    marked as a click, and in no other hour of that day."""
+    async with world(endpoints, short_tmp) as w:
+        town = w.town
+        await w.configure(start=18, hours=4)
+        await w.daily_posted()
+        opened = await w.slash(town.bob, "plan set", {"day": SATURDAY})
+        assert opened.message is not None
+        start = str(int(datetime(2026, 3, 14, 20, tzinfo=UTC).timestamp()))  # 21:00 in Paris
+        day = date.fromisoformat(SATURDAY)
+        await w.emu.driver.select(town.bob, opened.message.id, plan_id(day, ""), [start])
+        async with dashboard(w, test_calendar=True) as site, browser() as http:
+            await log_in(http, site, w, town.admin)
+            week = await _page(http, f"{site.url}/g/{town.guild.id}/week")
+            planned = _hour(week, SATURDAY, "2100")
+            assert f'data-user="{town.bob.user_id}"' in planned
+            assert 'aria-label="reacted" title="reacted">👍' in planned
+            assert "bob" not in _hour(week, SATURDAY, "2000")
