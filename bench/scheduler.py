@@ -6,17 +6,25 @@ up the daily message, then N members each click two hours within S seconds. The 
 how many edits of the daily message the emulator received for the burst, against the one
 edit per click a naive bot would make (the baseline, counted in the same run), the delay
 from the last click to the last edit (the run waits until the final text lists everyone).
-The scheduler's resident memory is read from /proc once it has idled. The last line printed
-is one JSON object with the figures.
+The scheduler's resident memory is read from /proc once it has idled.
+
+Then a flood, twice, each on a fresh fleet: 200 members click all five hours at once (1,000
+clicks), recorded one at a time (``SQUADTIME_MARK_BATCH=1``, the baseline) and in batches
+(the default). The figures: seconds from the first click until the clicks were all sent to
+the gateway, until telemetry had stored all 1,000 marks (its database read, never written),
+and until the message's final text counted 200 in every hour. The last line printed is one
+JSON object with the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import sqlite3
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +39,10 @@ STEP = 30.0
 EDIT_ROUTE = "/channels/{channel_id}/messages/{message_id}"
 SERVICES = ("telemetry", "gateway", "scheduler")
 HOURS = ("🇦", "🇧", "🇨", "🇩")
+FLOOD_HOURS = ("🇦", "🇧", "🇨", "🇩", "🇪")
+FLOOD_MEMBERS = 200  # each clicks every hour: 1,000 clicks at once
+FLOOD_STEP = 300.0  # the one-at-a-time path may take minutes on a small machine
+POLL = 0.02
 
 
 async def _answer(emu: Emulator, admin: Member, text: Channel, command: str, **options: Any) -> str:
@@ -48,30 +60,37 @@ def _daily(emu: Emulator, text: Channel, viewer: Member) -> str:
     return found[-1] if found else ""
 
 
-async def _burst(
-    emu: Emulator, admin: Member, text: Channel, players: list[Member], spread: float
-) -> tuple[list[RequestRecord], int, float, float]:
-    """Set up the daily message, click; (edits of the burst, clicks, its length, last click)."""
+async def _set_up(emu: Emulator, admin: Member, text: Channel, hours: int) -> int:
+    """An admin sets the daily message up for this hour on; its id, once it has its hours."""
     driver = emu.driver
     await driver.wait_until(
         lambda: "config" in {c.name for c in emu.world.commands.values()}, timeout=STEP
     )
     hour = time.gmtime().tm_hour
-    await _answer(emu, admin, text, "config window", start=hour, hours=len(HOURS))
+    await _answer(emu, admin, text, "config window", start=hour, hours=hours)
     await _answer(emu, admin, text, "config time", time="00:00")
     await _answer(emu, admin, text, "config channel", channel=text.id)
     await driver.wait_until(lambda: bool(_daily(emu, text, admin)), timeout=STEP)
     message = next(m for m in driver.messages(text, admin) if m.content.startswith("## Who"))
     await driver.wait_until(
-        lambda: len(driver.message(message.id, admin).reactions) == len(HOURS), timeout=STEP
+        lambda: len(driver.message(message.id, admin).reactions) == hours, timeout=STEP
     )
+    return message.id
+
+
+async def _burst(
+    emu: Emulator, admin: Member, text: Channel, players: list[Member], spread: float
+) -> tuple[list[RequestRecord], int, float, float]:
+    """Set up the daily message, click; (edits of the burst, clicks, its length, last click)."""
+    driver = emu.driver
+    message = await _set_up(emu, admin, text, len(HOURS))
     before = len(emu.requests.matching("PATCH", EDIT_ROUTE))
     clicks = 2 * len(players)
     pause = spread / clicks
     started = time.monotonic()
     for player in players:
         for emoji in (HOURS[0], HOURS[2]):
-            await driver.react(player, message.id, emoji)
+            await driver.react(player, message, emoji)
             await asyncio.sleep(pause)  # pacing the burst over the spread
     last_click = time.monotonic()
     expected = f"· **{len(players)}** ·"
@@ -81,8 +100,13 @@ async def _burst(
     return edits, clicks, last_click - started, last_click
 
 
-async def measure(members: int, spread: float, runtime: Path) -> dict[str, Any]:
-    endpoints = Endpoints.ipc(runtime)
+@contextlib.asynccontextmanager
+async def _fleet(
+    runtime: Path, members: int, **settings: str
+) -> AsyncIterator[tuple[Emulator, Member, Channel, list[Member], dict[str, int]]]:
+    """The emulator with an admin and ``members`` players, a broker, and the real telemetry,
+    gateway and scheduler processes (with ``settings``); the processes' pids."""
+    endpoints = Endpoints.ipc(_private(runtime))
     broker = Broker(endpoints)
     broker.start()
     processes: dict[str, asyncio.subprocess.Process] = {}
@@ -94,14 +118,13 @@ async def measure(members: int, spread: float, runtime: Path) -> dict[str, Any]:
             text = driver.add_text_channel(guild, "general")
             admin = driver.add_member(guild, "admin", roles=[admins])
             players = [driver.add_member(guild, f"p{i:03d}") for i in range(members)]
-            env = service_env(runtime, emu.api_url, emu.token)
+            env = service_env(runtime, emu.api_url, emu.token, **settings)
             try:
                 for name in SERVICES:
                     processes[name] = await asyncio.create_subprocess_exec(
                         sys.executable, "-m", f"services.{name}", env=env
                     )
-                edits, clicks, burst, last_click = await _burst(emu, admin, text, players, spread)
-                rss = {name: rss_bytes(p.pid) for name, p in processes.items()}
+                yield emu, admin, text, players, {n: p.pid for n, p in processes.items()}
             finally:
                 # Stop the bot while the emulator still answers, so nothing reconnects.
                 for process in processes.values():
@@ -110,6 +133,14 @@ async def measure(members: int, spread: float, runtime: Path) -> dict[str, Any]:
                     await asyncio.wait_for(process.wait(), STEP)
     finally:
         broker.stop()
+
+
+async def measure(members: int, spread: float, runtime: Path) -> dict[str, Any]:
+    async with _fleet(runtime / "burst", members) as (emu, admin, text, players, pids):
+        edits, clicks, burst, last_click = await _burst(emu, admin, text, players, spread)
+        rss = {name: rss_bytes(pid) for name, pid in pids.items()}
+    flood = {batch: await _measure_flood(runtime / f"flood{batch}", batch) for batch in (1, 0)}
+    one, batched = flood[1], flood[0]
     return {
         "bench": "scheduler",
         "clicks": clicks,
@@ -121,7 +152,63 @@ async def measure(members: int, spread: float, runtime: Path) -> dict[str, Any]:
         "scheduler_idle_rss_mb": round(rss["scheduler"] / 2**20, 1),
         "telemetry_idle_rss_mb": round(rss["telemetry"] / 2**20, 1),
         "gateway_idle_rss_mb": round(rss["gateway"] / 2**20, 1),
+        "flood_clicks": FLOOD_MEMBERS * len(FLOOD_HOURS),
+        "flood_members": FLOOD_MEMBERS,
+        **{f"flood_{key}": value for key, value in batched.items()},
+        **{f"flood_one_at_a_time_{key}": value for key, value in one.items()},
+        "flood_final_text_speedup": round(one["final_text_s"] / batched["final_text_s"], 1),
+        "flood_stored_speedup": round(one["stored_s"] / batched["stored_s"], 1),
     }
+
+
+async def _measure_flood(runtime: Path, batch: int) -> dict[str, float]:
+    """The flood with ``batch`` marks per round trip (0: the scheduler's default)."""
+    settings = {"SQUADTIME_MARK_BATCH": str(batch)} if batch else {}
+    async with _fleet(runtime, FLOOD_MEMBERS, **settings) as (emu, admin, text, players, _):
+        return await _flood(emu, admin, text, players, runtime / "data" / "telemetry.db")
+
+
+async def _flood(
+    emu: Emulator, admin: Member, text: Channel, players: list[Member], db: Path
+) -> dict[str, float]:
+    """Every player clicks every hour at once; seconds from the first click until the
+    clicks were all sent, all stored by telemetry, and the message's final text."""
+    message = await _set_up(emu, admin, text, len(FLOOD_HOURS))
+    started = time.monotonic()
+    for emoji in FLOOD_HOURS:
+        for player in players:
+            await emu.driver.react(player, message, emoji)
+    sent = time.monotonic()
+    stored = final = 0.0
+    expected = f"· **{len(players)}** ·"
+    async with asyncio.timeout(FLOOD_STEP):
+        while not (stored and final):
+            if not stored and _stored(db) == len(players) * len(FLOOD_HOURS):
+                stored = time.monotonic()
+            if not final and _daily(emu, text, admin).count(expected) == len(FLOOD_HOURS):
+                final = time.monotonic()
+            await asyncio.sleep(POLL)  # the emulator and the database are read, not waited on
+    return {
+        "send_s": round(sent - started, 3),
+        "stored_s": round(stored - started, 3),
+        "final_text_s": round(final - started, 3),
+    }
+
+
+def _private(folder: Path) -> Path:
+    """``folder``, made for the bot's user only (a run's bus sockets and database)."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def _stored(db: Path) -> int:
+    """How many (member, hour) reaction marks telemetry holds, read without writing."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+            rows = connection.execute("SELECT hours FROM marks WHERE source = 0").fetchall()
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+    return sum(hours.bit_count() for (hours,) in rows)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,7 +228,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{figures['clicks']} clicks in {figures['burst_seconds']} s -> {figures['edits']} edits"
         f" (one per click: {figures['baseline_edits']}); last edit"
         f" {figures['last_click_to_last_edit_s']} s after the last click;"
-        f" scheduler idle RSS {figures['scheduler_idle_rss_mb']} MiB",
+        f" scheduler idle RSS {figures['scheduler_idle_rss_mb']} MiB\n"
+        f"{figures['flood_clicks']} simultaneous clicks -> final text in"
+        f" {figures['flood_final_text_s']} s (one at a time:"
+        f" {figures['flood_one_at_a_time_final_text_s']} s,"
+        f" x{figures['flood_final_text_speedup']}); all stored in {figures['flood_stored_s']} s"
+        f" (one at a time: {figures['flood_one_at_a_time_stored_s']} s,"
+        f" x{figures['flood_stored_speedup']}); clicks sent in {figures['flood_send_s']} s",
         figures,
     )
 

@@ -889,6 +889,38 @@ class DayStateReply(ReplyMessage, frozen=True, tag="day_state"):
     window: PostWindow | None = None
 
 
+MAX_MARKS_PER_BATCH = 1_000  # RecordMarks' bound: one bus batch of clicks, one transaction
+
+
+class DayMark(Fact, frozen=True):
+    """One mark of one guild's community day (local ISO ``date``), as RecordMarks carries it."""
+
+    guild_id: int
+    date: str
+    mark: MarkFacts
+
+
+class RecordMarks(RequestMessage, frozen=True, tag="record_marks"):
+    """Add, update or cancel many marks, of any guilds and days, in one transaction;
+    answered with MarksRecorded.
+
+    The scheduler sends the clicks that reached it together (at most
+    ``MAX_MARKS_PER_BATCH``); each mark is applied as RecordMark applies it, so a batch
+    sent again after a lost answer stores nothing twice.
+    """
+
+    marks: list[DayMark] = msgspec.field(default_factory=list)
+
+
+class MarksRecorded(ReplyMessage, frozen=True, tag="marks_recorded"):
+    """What a RecordMarks changed: the state of each day whose stored marks changed, after
+    the batch (a day the batch left as it was is not listed), and the positions in the
+    batch of the marks refused (voice marks of members who opted out of telemetry)."""
+
+    days: list[DayStateReply] = msgspec.field(default_factory=list)
+    refused: list[int] = msgspec.field(default_factory=list)
+
+
 class GetTimezones(RequestMessage, frozen=True, tag="get_timezones"):
     """The IANA timezones of these users; answered with TimezonesReply (unset ones omitted)."""
 
@@ -1250,6 +1282,7 @@ TelemetryRequest = (
     | GetDayState
     | RecordDailyPost
     | RecordMark
+    | RecordMarks
     | GetTimezones
     | SetTimezone
     | GetVoiceSessions
@@ -1275,6 +1308,7 @@ TelemetryReply = (
     GuildConfigReply
     | SchedulesReply
     | DayStateReply
+    | MarksRecorded
     | TimezonesReply
     | VoiceSessionsReply
     | PrivacyReply

@@ -19,8 +19,9 @@ that are not one of the hours, are ignored: they are conversation, not marks.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -36,11 +37,13 @@ from bus.errors import (
     log_level,
 )
 from bus.protocol import (
+    MAX_MARKS_PER_BATCH,
     Absence,
     AbsencesReply,
     ActionRow,
     AddReactions,
     Component,
+    DayMark,
     DayStateReply,
     Done,
     EditMessage,
@@ -54,6 +57,7 @@ from bus.protocol import (
     GuildConfig,
     GuildConfigReply,
     MarkFacts,
+    MarksRecorded,
     MemberFacts,
     MemberSchedule,
     MessageFetched,
@@ -66,6 +70,7 @@ from bus.protocol import (
     RecentMessages,
     RecordDailyPost,
     RecordMark,
+    RecordMarks,
     RemoveReactions,
     ReplyMessage,
     Request,
@@ -219,6 +224,10 @@ class GuildDay:
         return any(away_at(away, slot.start) for slot in self.slots()) if away else False
 
 
+type Click = tuple[GuildDay, date, MarkFacts]
+"""A mark to record, with the guild and the community day it is for."""
+
+
 class PostRefused(BusError):
     """Discord refused the daily post for want of a permission; logged once, retried."""
 
@@ -226,8 +235,17 @@ class PostRefused(BusError):
 class Days:
     """Every guild's daily message; see the module docstring."""
 
-    def __init__(self, bus: BusClient, roster: Roster, tasks: TaskSet, clock: Clock) -> None:
+    def __init__(
+        self,
+        bus: BusClient,
+        roster: Roster,
+        tasks: TaskSet,
+        clock: Clock,
+        *,
+        mark_batch: int = MAX_MARKS_PER_BATCH,
+    ) -> None:
         self._bus = bus
+        self._mark_batch = mark_batch  # marks per round trip to telemetry; 1: one at a time
         self._roster = roster
         self._tasks = tasks
         self._clock = clock
@@ -575,6 +593,7 @@ class Days:
         missing = [s.emoji for s in slots if bot not in reactions.get(s.emoji, [])]
         if missing:
             await self._react(guild, missing)
+        found: list[MarkFacts] = []
         for slot in slots:
             # A click that arrived after the message was read is newer than what was read.
             fresh = {user for user, hour in guild.clicked or () if hour == slot.hour}
@@ -584,16 +603,16 @@ class Days:
                 for m in guild.marks
                 if m.hour == slot.hour and m.source == How.REACTED and not m.cancelled
             } - fresh
-            for user in sorted(reacted - marked):
-                await self._mark(
-                    guild, guild.day, MarkFacts(user_id=user, hour=slot.hour, source=How.REACTED)
-                )
-            for user in sorted(marked - reacted):
-                await self._mark(
-                    guild,
-                    guild.day,
-                    MarkFacts(user_id=user, hour=slot.hour, source=How.REACTED, cancelled=True),
-                )
+            found += [
+                MarkFacts(user_id=user, hour=slot.hour, source=How.REACTED)
+                for user in sorted(reacted - marked)
+            ]
+            found += [
+                MarkFacts(user_id=user, hour=slot.hour, source=How.REACTED, cancelled=True)
+                for user in sorted(marked - reacted)
+            ]
+        # What the reactions say and the record missed: recorded in batches, as clicks are.
+        await self._record([(guild, guild.day, mark) for mark in found])
         # Joins missed meanwhile: whoever is in a counted channel now is in this hour.
         await self._voice_marks(guild, self._in_counted_voice(guild), self._clock.now())
         guild.shown = message.content
@@ -616,16 +635,45 @@ class Days:
             guild.marks = state.marks
             self._touch(guild)
 
-    async def on_reaction(self, event: ReactionAdded | ReactionRemoved) -> None:
-        """A member clicked (or un-clicked) an hour of the current message."""
+    async def on_reactions(self, events: Sequence[ReactionAdded | ReactionRemoved]) -> None:
+        """Members clicked (or un-clicked) hours of current messages.
+
+        The clicks that reached the scheduler together (one batch of the bus) are recorded
+        together: ``mark_batch`` marks per round trip to telemetry, stored in one
+        transaction, whose answer names the days that changed; each of those messages is
+        then edited once for the whole batch. A batch telemetry did not answer is fetched
+        again from the message's reactions (its guilds are reconciled), which telemetry
+        stores once however often it sees a mark (see ``services/telemetry/days.py``).
+        """
+        clicks = [found for event in events if (found := self._click(event)) is not None]
+        for chunk in itertools.batched(clicks, self._mark_batch):
+            live = [click for click in chunk if not click[0].missed]
+            try:
+                await self._record(live)
+            except BusError as error:
+                missed = {click[0].guild_id: click[0] for click in live}
+                log.log(
+                    log_level(error),
+                    "guilds %s: %d clicks were not recorded (%s); reconciling",
+                    sorted(missed),
+                    len(live),
+                    error,
+                )
+                for guild in missed.values():
+                    guild.stale = guild.missed = True
+                self.changed.set()
+
+    def _click(self, event: ReactionAdded | ReactionRemoved) -> Click | None:
+        """The mark a click on an hour of a current message makes; None for any other
+        reaction (another message, another emoji, a bot) or while the guild is reconciled."""
         guild = self.guilds.get(event.guild_id)
         if guild is None or guild.day is None or event.member.bot:
-            return
+            return None
         if event.message_id != guild.message_id or guild.missed:
-            return
+            return None
         hour = next((s.hour for s in guild.slots() if s.emoji == event.emoji), None)
         if hour is None:
-            return
+            return None
         if guild.clicked is not None:
             guild.clicked.add((event.member.user_id, hour))
         mark = MarkFacts(
@@ -634,17 +682,32 @@ class Days:
             source=How.REACTED,
             cancelled=isinstance(event, ReactionRemoved),
         )
-        try:
-            await self._mark(guild, guild.day, mark)
-        except BusError as error:
-            log.log(
-                log_level(error),
-                "guild %d: a reaction was not recorded (%s); reconciling",
-                guild.guild_id,
-                error,
+        return guild, guild.day, mark
+
+    async def _record(self, clicks: Sequence[Click]) -> None:
+        """Record marks in batches of ``mark_batch``, each in one round trip; the messages
+        whose day changed follow. Raises BusError when telemetry did not answer a batch."""
+        for chunk in itertools.batched(clicks, self._mark_batch):
+            now = self._clock.now()
+            request = RecordMarks(
+                marks=[
+                    DayMark(
+                        guild_id=guild.guild_id,
+                        date=day.isoformat(),
+                        mark=msgspec.structs.replace(mark, at=now),
+                    )
+                    for guild, day, mark in chunk
+                ]
             )
-            guild.stale = guild.missed = True
-            self.changed.set()
+            recorded = await self.ask("telemetry", request, MarksRecorded)
+            for state in recorded.days:
+                guild = self.guilds.get(state.guild_id)
+                if guild is not None and guild.day is not None and _is_day(guild.day, state):
+                    guild.marks = state.marks
+                    self._touch(guild)
+            for index in recorded.refused:
+                # Telemetry keeps no voice marks of members who opted out: nothing to show.
+                log.debug("the mark of %d was not kept: opted out", chunk[index][2].user_id)
 
     async def on_voice(self, event: VoiceChanged) -> None:
         """A member joining a counted voice channel is in the current hour."""
@@ -685,14 +748,13 @@ class Days:
             for m in guild.marks
             if guild.day == day and m.hour == hour and m.source == How.VOICE and not m.cancelled
         }
-        for user in users:
-            if user in known:
-                continue
-            try:
-                await self._mark(guild, day, MarkFacts(user_id=user, hour=hour, source=How.VOICE))
-            except RemoteError as error:
-                # Telemetry refuses voice marks for members who opted out: nothing to show.
-                log.debug("voice mark for %d not kept: %s", user, error)
+        await self._record(
+            [
+                (guild, day, MarkFacts(user_id=user, hour=hour, source=How.VOICE))
+                for user in users
+                if user not in known
+            ]
+        )
 
     async def not_today(self, guild_id: int, user_id: int) -> list[int]:
         """Take the member's usual hours, the hours they planned or picked from a nudge and
@@ -867,6 +929,10 @@ def _posted_with(config: GuildConfig, window: PostWindow | None) -> GuildConfig:
         window_hours=window.window_hours,
         hour_emoji=window.hour_emoji,
     )
+
+
+def _is_day(day: date, state: DayStateReply) -> bool:
+    return day.isoformat() == state.date
 
 
 def _is_bot(member: MemberFacts | None) -> bool:

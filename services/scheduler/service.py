@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from bus.client import BusClient
 from bus.errors import BusError, ErrorCode, RemoteError, RequestRefused, log_level
 from bus.protocol import (
+    MAX_MARKS_PER_BATCH,
+    Body,
     EmojisUpdated,
     Envelope,
     FetchGuilds,
@@ -68,8 +70,12 @@ class Scheduler:
     name = "scheduler"
     description = "squadtime's scheduler: the daily message, marks, schedules and configuration."
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(
+        self, clock: Clock | None = None, *, mark_batch: int = MAX_MARKS_PER_BATCH
+    ) -> None:
+        self.exit_code = 0
         self._given_clock = clock  # calendar time; the fleet's (from the settings) unless given
+        self._mark_batch = mark_batch  # marks per round trip to telemetry (1: one at a time)
         self.clock: Clock = clock or Calendar()
         self.roster = Roster()
         self.days: Days | None = None
@@ -84,7 +90,9 @@ class Scheduler:
     async def setup(self, runtime: Runtime) -> None:
         """Subscribe to the gateway's facts."""
         self.clock = self._given_clock or runtime.settings.calendar
-        self.days = Days(runtime.bus, self.roster, runtime.tasks, self.clock)
+        self.days = Days(
+            runtime.bus, self.roster, runtime.tasks, self.clock, mark_batch=self._mark_batch
+        )
         self.reminders = Reminders(self.days, self.clock)
         self.calls = Calls(self.days, self.clock, self.reminders)
         self.nudges = Nudges(self.days, self.clock)
@@ -176,32 +184,44 @@ class Scheduler:
             self.days.reconnected(guild_id)
 
     async def _events(self, batch: Sequence[Envelope]) -> None:
+        """Handle a batch of the gateway's events in order; the clicks in a row among them
+        are recorded together (``Days.on_reactions``)."""
         days = self.days
         assert days is not None
+        clicks: list[ReactionAdded | ReactionRemoved] = []
         for envelope in batch:
             event = envelope.body
+            if isinstance(event, ReactionAdded | ReactionRemoved):
+                self.roster.apply(event)
+                clicks.append(event)
+                continue
+            if clicks:
+                await days.on_reactions(clicks)
+                clicks = []
             try:
-                match event:
-                    case GuildSnapshot():
-                        await self._snapshot(event)
-                    case ReactionAdded() | ReactionRemoved():
-                        self.roster.apply(event)
-                        await days.on_reaction(event)
-                    case VoiceChanged():
-                        self.roster.apply(event)
-                        await days.on_voice(event)
-                    case MemberUpdated() | MemberLeft() | EmojisUpdated():
-                        self.roster.apply(event)
-                    case Heartbeat(service="gateway", started=started):
-                        connections = self._bus.subscriber_connections if self._bus else 0
-                        if self._pulse.beat(time.monotonic(), started, connections):
-                            log.info("gateway events may have been missed; reconciling")
-                            for guild_id in list(days.guilds):
-                                days.reconnected(guild_id)
-                    case _:
-                        pass
+                await self._event(days, event)
             except BusError as error:
                 log.log(log_level(error), "%s not handled: %s", type(event).__name__, error)
+        if clicks:
+            await days.on_reactions(clicks)
+
+    async def _event(self, days: Days, event: Body) -> None:
+        match event:
+            case GuildSnapshot():
+                await self._snapshot(event)
+            case VoiceChanged():
+                self.roster.apply(event)
+                await days.on_voice(event)
+            case MemberUpdated() | MemberLeft() | EmojisUpdated():
+                self.roster.apply(event)
+            case Heartbeat(service="gateway", started=started):
+                connections = self._bus.subscriber_connections if self._bus else 0
+                if self._pulse.beat(time.monotonic(), started, connections):
+                    log.info("gateway events may have been missed; reconciling")
+                    for guild_id in list(days.guilds):
+                        days.reconnected(guild_id)
+            case _:
+                pass
 
     async def _member_choice(
         self, request: SetReminder | SetNudge | ForgetMember | SetTelemetryOptOut

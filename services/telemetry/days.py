@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -24,6 +25,23 @@ from services.telemetry.store import ensure_guild
 
 SOURCES = ("reaction", "schedule", "voice", "picked", "maybe")  # a mark's source, by stored code
 _HOURS = range(24)
+
+
+# The marks of one guild's days are read from its own members (``CROSS JOIN`` keeps that
+# order: SQLite never reorders it), each member's by the marks' primary key (day, member):
+# the work is the guild's, whatever other guilds hold. A span of days is a list of days
+# (``json_each``) so that each member's days are looked up, never a range of every guild's.
+DAY_MARKS = (
+    "SELECT members.user_id, marks.source, marks.hours, marks.cancelled, marks.at"
+    " FROM members CROSS JOIN marks ON marks.member = members.id"
+    " WHERE members.guild_id = ? AND marks.day = ?"
+)
+DAYS_MARKS = (
+    "SELECT marks.day, members.user_id, marks.source, marks.hours, marks.cancelled, marks.at"
+    " FROM members CROSS JOIN marks ON marks.member = members.id"
+    " WHERE members.guild_id = ? AND marks.day IN (SELECT value FROM json_each(?))"
+    " AND (? = 0 OR members.user_id = ?)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +73,8 @@ def get_day(connection: sqlite3.Connection, guild_id: int, day: date) -> DayStat
                 at=float(at),
             )
             for user, source, hours, cancelled, at in connection.execute(
-                "SELECT members.user_id, marks.source, marks.hours, marks.cancelled, marks.at"
-                " FROM marks JOIN members ON members.id = marks.member"
-                " WHERE marks.day = ? AND members.guild_id = ?",
-                (number, guild_id),
+                DAY_MARKS,
+                (guild_id, number),
             )
             for hour in _HOURS
             if hours >> hour & 1
@@ -92,11 +108,8 @@ def get_days(
     }
     marks: dict[int, list[MarkFacts]] = {}
     for day, user, source, hours, cancelled, at in connection.execute(
-        "SELECT marks.day, members.user_id, marks.source, marks.hours, marks.cancelled,"
-        " marks.at FROM marks JOIN members ON members.id = marks.member"
-        " WHERE members.guild_id = ? AND marks.day BETWEEN ? AND ?"
-        " AND (? = 0 OR members.user_id = ?)",
-        (guild_id, lo, hi, user_id, user_id),
+        DAYS_MARKS,
+        (guild_id, json.dumps(list(range(lo, hi + 1))), user_id, user_id),
     ):
         marks.setdefault(day, []).extend(
             MarkFacts(
@@ -155,21 +168,46 @@ def record_post(
     return get_day(connection, guild_id, day)
 
 
+# A mark's upsert. A change older than the row (a re-send overtaken by a newer change) is
+# applied only to hours the row knows nothing of; an upsert that would leave the row as it
+# is writes nothing, so that the number of rows written says whether the day changed.
+_UPSERT_MARK = (
+    "INSERT INTO marks VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+    " hours = hours | excluded.hours,"
+    " cancelled = (cancelled & ~excluded.hours) | excluded.cancelled,"
+    " at = max(at, excluded.at)"
+    " WHERE (excluded.at >= at OR (hours & excluded.hours) = 0)"
+    " AND (hours | excluded.hours, (cancelled & ~excluded.hours) | excluded.cancelled,"
+    " max(at, excluded.at)) IS NOT (hours, cancelled, at)"
+)
+
+
 def record_mark(
     connection: sqlite3.Connection, guild_id: int, day: date, mark: MarkFacts
 ) -> DayState:
     """Add, update or cancel one mark (validated by the caller); a later ``at`` wins."""
+    with transaction(connection):
+        _upsert(connection, guild_id, day, mark)
+    return get_day(connection, guild_id, day)
+
+
+def record_marks(
+    connection: sqlite3.Connection, marks: Iterable[tuple[int, date, MarkFacts]]
+) -> set[tuple[int, date]]:
+    """Apply many marks (validated by the caller), each as ``record_mark`` does, in one
+    transaction; the (guild, day) pairs whose stored marks changed."""
+    changed = set()
+    with transaction(connection):
+        for guild_id, day, mark in marks:
+            if _upsert(connection, guild_id, day, mark):
+                changed.add((guild_id, day))
+    return changed
+
+
+def _upsert(connection: sqlite3.Connection, guild_id: int, day: date, mark: MarkFacts) -> bool:
+    """One mark into its member's row of the day; whether the row changed."""
     number, bit, at = day_number(day), 1 << mark.hour, math.floor(mark.at)
     cancelled = bit if mark.cancelled else 0
-    with transaction(connection):
-        ensure_guild(connection, guild_id)
-        key = (number, member_ref(connection, guild_id, mark.user_id), SOURCES.index(mark.source))
-        connection.execute(
-            "INSERT INTO marks VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
-            " hours = hours | excluded.hours,"
-            " cancelled = (cancelled & ~excluded.hours) | excluded.cancelled,"
-            " at = max(at, excluded.at)"
-            " WHERE excluded.at >= at OR (hours & excluded.hours) = 0",
-            (*key, bit, cancelled, at),
-        )
-    return get_day(connection, guild_id, day)
+    ensure_guild(connection, guild_id)
+    key = (number, member_ref(connection, guild_id, mark.user_id), SOURCES.index(mark.source))
+    return connection.execute(_UPSERT_MARK, (*key, bit, cancelled, at)).rowcount > 0

@@ -33,6 +33,7 @@ from bus.protocol import (
     RecordDailyPost,
     RecordDmsClosed,
     RecordMark,
+    RecordMarks,
     SetAbsence,
     SetGuildConfig,
     SetNudge,
@@ -80,7 +81,7 @@ class Requests:
                 return await settings.answer(context, request)
             case GetSchedules() | SetSchedule() | ClearSchedule():
                 return await plans.answer(context, request)
-            case GetDayState() | RecordDailyPost() | RecordMark():
+            case GetDayState() | RecordDailyPost() | RecordMark() | RecordMarks():
                 return await daily.answer(context, request)
             case GetVoiceSessions():
                 return await voice.answer(context, request)

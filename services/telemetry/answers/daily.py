@@ -7,18 +7,30 @@ from datetime import date
 from typing import assert_never
 
 from bus.errors import ErrorCode, RequestRefused
-from bus.protocol import DayStateReply, GetDayState, MarkFacts, RecordDailyPost, RecordMark
+from bus.protocol import (
+    MAX_MARKS_PER_BATCH,
+    DayStateReply,
+    GetDayState,
+    MarkFacts,
+    MarksRecorded,
+    RecordDailyPost,
+    RecordMark,
+    RecordMarks,
+)
 from services.runtime.playtime import community_date
 from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry import days, store
 from services.telemetry.answers.context import Context
 from services.telemetry.checks import check_day, check_mark, check_window
 
-DayRequest = GetDayState | RecordDailyPost | RecordMark
+DayRequest = GetDayState | RecordDailyPost | RecordMark | RecordMarks
+
+type Marks = list[tuple[int, date, MarkFacts]]
 
 
-async def answer(context: Context, request: DayRequest) -> DayStateReply:
-    """Read a day (today in the guild's zone when no date is given), record its post or a mark."""
+async def answer(context: Context, request: DayRequest) -> DayStateReply | MarksRecorded:
+    """Read a day (today in the guild's zone when no date is given), record its post, a mark
+    or a batch of marks."""
     db = context.db
     match request:
         case GetDayState(guild_id=guild_id, date=text, at=at):
@@ -35,6 +47,16 @@ async def answer(context: Context, request: DayRequest) -> DayStateReply:
             check_mark(mark)
             state = await db.call(_record_mark, context, guild_id, day, mark)
             return _day_reply(guild_id, day, state)
+        case RecordMarks(marks=marks):
+            if len(marks) > MAX_MARKS_PER_BATCH:
+                raise RequestRefused(
+                    ErrorCode.BAD_REQUEST,
+                    f"a batch holds at most {MAX_MARKS_PER_BATCH} marks, not {len(marks)}",
+                )
+            checked = [(m.guild_id, check_day(m.date), m.mark) for m in marks]
+            for _, _, mark in checked:
+                check_mark(mark)
+            return await db.call(_record_marks, context, checked)
         case _:
             assert_never(request)
 
@@ -76,6 +98,30 @@ def _record_mark(
             ErrorCode.OPTED_OUT, f"user {mark.user_id} opted out of telemetry: no voice marks"
         )
     return days.record_mark(connection, guild_id, day, mark)
+
+
+def _record_marks(connection: sqlite3.Connection, context: Context, marks: Marks) -> MarksRecorded:
+    """RecordMarks: each mark as ``_record_mark`` stores it, all in one transaction.
+
+    A voice mark of a member who opted out is refused alone (its position is in the
+    answer), not the batch: the other marks are other members' answers. The answer holds
+    the days whose marks changed, so that the scheduler edits just those messages.
+    """
+    refused = [
+        index
+        for index, (_, _, mark) in enumerate(marks)
+        if mark.source == "voice" and context.recorder.is_opted_out(mark.user_id)
+    ]
+    skipped = set(refused)
+    kept = [entry for index, entry in enumerate(marks) if index not in skipped]
+    changed = days.record_marks(connection, kept)
+    return MarksRecorded(
+        days=[
+            _day_reply(guild_id, day, days.get_day(connection, guild_id, day))
+            for guild_id, day in sorted(changed)
+        ],
+        refused=refused,
+    )
 
 
 def _day_reply(guild_id: int, day: date, state: days.DayState) -> DayStateReply:
