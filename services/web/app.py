@@ -7,9 +7,12 @@ browser's session), ``/static/`` (the style sheet, the scripts, the logo), ``/cd
 (``services.web.moderator``) and the members' own (``services.web.member``).
 
 Every answer carries a Content-Security-Policy that allows what the pages use and nothing
-more: the style sheet and the one script from this origin, the graphs' PNGs, the board's
-event stream, forms posted here; no inline script or style (the templates have none), no
-framing. It is defence in depth behind Jinja's autoescaping.
+more: the style sheet and the scripts from this origin, images from here, the board's
+event stream and the graph's SVG read again by ``static/graph.js``, forms posted here; no
+inline script or style (the templates have none, nor the graphs' SVG), no framing, no
+``<object>``. The graph's SVG, put into the page by that script rather than embedded in an
+``<object>``, needs no exception to this: one policy for every answer. It is defence in depth
+behind Jinja's autoescaping.
 """
 
 from __future__ import annotations

@@ -177,7 +177,8 @@ async def graphs_page(request: web.Request) -> web.Response:
     if graph == "week" and not member:
         note = "A member's week is drawn for one member: pick a member, then Show."
     else:
-        # SVG: it scales to the phone or the screen, and carries each value as a hover title.
+        # SVG: it scales to the phone or the screen, and carries each value as a hover title
+        # (shown once static/graph.js has put the SVG in the page; an <img> shows none).
         image = f"/g/{access.guild_id}/graphs/{graph}.svg?days={days}&member={member}"
     return site.page(
         "graphs.html",

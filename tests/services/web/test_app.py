@@ -56,6 +56,44 @@ def test_the_policy_needs_no_inline_script_or_style() -> None:
         assert not inline.search(template.read_text()), template.name
 
 
+def test_the_graph_and_its_page_keep_the_one_policy(endpoints: Endpoints, short_tmp: Path) -> None:
+    """The graphs page, its script and its SVG carry the same strict policy and deny framing:
+    graph.js puts the SVG in the page (no ``<object>``, so no frame or object exception);
+    the page keeps the ``<img>`` for a browser without JavaScript."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+            await log_in(http, site, w, w.town.admin)
+            guild = f"/g/{w.town.guild.id}"
+            svg = f"{guild}/graphs/duos.svg?days=30&amp;member=0"
+            async with http.get(f"{site.url}{guild}/graphs?graph=duos&days=30") as answer:
+                assert answer.status == 200
+                _secured(answer)
+                page = await answer.text()
+            assert f'<img class="graph" id="graph-image" src="{svg}"' in page
+            assert '<script src="/static/graph.js" defer></script>' in page
+            async with http.get(site.url + svg.replace("&amp;", "&")) as answer:
+                assert answer.status == 200
+                assert answer.content_type == "image/svg+xml"
+                _secured(answer)
+            async with http.get(f"{site.url}/static/graph.js") as answer:
+                assert answer.status == 200
+                assert answer.content_type == "text/javascript"
+                _secured(answer)
+            async with http.get(f"{site.url}{guild}/graphs?graph=week") as answer:
+                assert "graph.js" not in await answer.text(), "no graph, nothing to put in"
+
+    run(scenario())
+
+
+def test_the_policy_allows_no_frames_and_no_objects() -> None:
+    """Nothing is framed or embedded: ``object-src`` falls back to ``default-src 'none'``."""
+    assert "default-src 'none'" in CSP
+    assert "object-src" not in CSP
+    assert "frame-src" not in CSP
+    assert "child-src" not in CSP
+
+
 MALFORMED = {
     "a multipart body without its end": (
         "multipart/form-data; boundary=xyz",

@@ -191,6 +191,7 @@ def test_each_graph_is_served_as_svg_titled_with_its_values(
                     root = ET.fromstring(await answer.read())  # noqa: S314 - our own server
                 found = [title.text or "" for title in root.iter(f"{SVG}title")]
                 assert root.get("viewBox"), graph
+                assert not _blocked_in_the_page(root), graph
                 hers = [
                     t
                     for t in found
@@ -204,6 +205,23 @@ def test_each_graph_is_served_as_svg_titled_with_its_values(
                     assert [_hours(t) for t in theirs] == [1.0], graph
 
     run(scenario())
+
+
+def _blocked_in_the_page(root: ET.Element) -> list[str]:
+    """What the dashboard's policy (no inline style or script) would block once graph.js has
+    put the SVG in the page, or what would reach outside it: style and script elements,
+    style and event-handler attributes, links other than to the SVG's own ids."""
+    blocked = []
+    for element in root.iter():
+        if element.tag in (f"{SVG}style", f"{SVG}script", f"{SVG}foreignObject"):
+            blocked.append(element.tag)
+        for name, value in element.attrib.items():
+            local = name.rsplit("}", 1)[-1]
+            if local == "style" or local.startswith("on"):
+                blocked.append(f"{element.tag} {local}")
+            if local == "href" and not value.startswith("#"):
+                blocked.append(f"{element.tag} href {value}")
+    return blocked
 
 
 def _hours(title: str) -> float:

@@ -49,7 +49,8 @@ def hand_chart(kind: GraphKind) -> Chart:
 @pytest.mark.parametrize("kind", list(GraphKind))
 def test_every_graph_is_a_scalable_svg_free_of_inline_css(kind: GraphKind) -> None:
     """A viewBox and no print size; presentation attributes, never style attributes or
-    elements (the dashboard's CSP forbids inline styles); no script; every title on a group."""
+    elements (the dashboard's CSP forbids inline styles); no script; no embedded raster (its
+    ``img-src 'self'`` blocks a data: image, such as a colorbar's); every title on a group."""
     root = parsed(render(kind, hand_chart(kind), "svg"))
     assert root.tag == f"{SVG}svg"
     assert root.get("viewBox", "").startswith("0 0 432 ")
@@ -58,6 +59,7 @@ def test_every_graph_is_a_scalable_svg_free_of_inline_css(kind: GraphKind) -> No
     assert not [element for element in root.iter() if "style" in element.attrib]
     assert not list(root.iter(f"{SVG}style"))
     assert not list(root.iter(f"{SVG}script"))
+    assert not list(root.iter(f"{SVG}image"))
     parents = {child: parent for parent in root.iter() for child in parent}
     found = list(root.iter(f"{SVG}title"))
     assert found
