@@ -37,7 +37,7 @@ from tests.services.scheduler.support import World, world
 from tests.services.web.support import Dashboard, dashboard, played
 from tests.services.web.support import browser as http_browser
 from tests.services.web.support import log_in as http_log_in
-from tests.services.web.test_browser import CHROMIUM, DRAWN_MS, WAIT_MS, log_in
+from tests.services.web.test_browser import CHROMIUM, WAIT_MS, log_in
 
 WIDTHS = {"desktop": 1280, "phone": 390}
 SCHEMES: tuple[Literal["light"], Literal["dark"]] = ("light", "dark")
@@ -245,7 +245,7 @@ async def look_at(
     await page.wait_for_load_state("load")
     if await page.locator("#graph-image").count():
         # Checked as graph.js leaves it: the graph's SVG in the page, titles and all.
-        await expect(page.locator("#graph-svg")).to_be_attached(timeout=DRAWN_MS)
+        await expect(page.locator("#graph-svg")).to_be_attached()
     if answer.status != visit.status:
         f.problems.append(f"{label}: status {answer.status}, not {visit.status}")
     if visit.status != 200:  # the browser reports the refused document itself
