@@ -134,7 +134,7 @@ async def values_under_the_pointer(page: Page, graphs: str, w: World, shots: Pat
     for width in (DESKTOP, PHONE):
         await page.set_viewport_size({"width": width, "height": 900})
         await page.goto(graphs)
-        await expect(page.locator("#graph-svg")).to_be_attached(timeout=DRAWN_MS)
+        await expect(page.locator("#graph-svg")).to_be_attached()
         bar = page.locator("#graph-svg g").filter(
             has=page.locator(":scope > title", has_text=wanted)
         )
