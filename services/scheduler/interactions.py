@@ -12,7 +12,7 @@ import logging
 
 from bus.errors import RemoteError, RequestTimeout, caused_by_request, log_level
 from bus.protocol import Interaction, InteractionResponse
-from services.scheduler import admin, away, maybe, nudge, remind, schedules, timezones
+from services.scheduler import admin, ahead, away, maybe, nudge, remind, schedules, timezones
 from services.scheduler.answers import Context, Refusal, private
 from services.scheduler.daily import MAYBE_BUTTON, NOT_TODAY, OPEN_SCHEDULE
 from services.scheduler.nudges import BUTTON
@@ -70,6 +70,8 @@ async def _route(context: Context, interaction: Interaction) -> InteractionRespo
             return await nudge.command(context, interaction)
         case "command" if top == "away":
             return await away.command(context, interaction)
+        case "command" if top == "week":
+            return await ahead.command(context, interaction)
         case "component":
             return await _component(context, interaction)
         case _:

@@ -1,6 +1,6 @@
 """The week ahead page: a heatmap of who is in each hour of the next 7 days, for every
 member of the guild (moderators included), on the reader's own clock (see
-``services.web.heatmap`` for what fills each hour: usual hours less absences, today's
+``services.runtime.ahead`` for what fills each hour: usual hours less absences, today's
 board with its maybes)."""
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from bus.protocol import (
     SchedulesReply,
     TimezonesReply,
 )
+from services.runtime import ahead as heatmap
 from services.runtime.playtime import (
     community_date,
     zone,
 )
-from services.web import figures, heatmap
+from services.web import figures
 from services.web.access import member_access
 from services.web.context import web_of
 
