@@ -8,29 +8,38 @@ hours behind Paris instead of six.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from bus.client import BusClient
 from bus.endpoints import Endpoints
 from bus.protocol import DeliveriesReply, GetDeliveries, MessageSent
-from emulator.driver import Refused
+from emulator import Emulator
+from emulator.driver import Driver, Refused
 from emulator.seen import SeenMessage
 from emulator.state import Member
+from services.runtime.clock import SETTING
 from services.scheduler import once
 from services.scheduler.daily import MAYBE_BUTTON
 from services.scheduler.maybe import pick_id
 from services.scheduler.schedules import day_id, hours_id
 from services.scheduler.weekpost import KIND, WHOLE_DAY
-from tests.services.inprocess import STEP
+from services.telemetry.service import Telemetry
+from tests.emulator.support import Community, small_community
+from tests.helpers import eventually
+from tests.services.gateway.support import running_gateway
+from tests.services.inprocess import STEP, running
+from tests.services.processes import ServiceProcess
 from tests.services.scheduler.support import PARIS, World, world
 
 NEW_YORK = "America/New_York"
 A, B, C, D = "🇦", "🇧", "🇨", "🇩"
 HEADER = "## The week ahead"
 THURSDAY, SUNDAY, MONDAY = date(2026, 3, 5), date(2026, 3, 8), date(2026, 3, 9)
+AWAY_MONDAY = {"from": "2026-03-09", "until": "2026-03-09"}
 
 
 def _at(day: date, hour: int, minute: int = 0) -> float:
@@ -39,8 +48,13 @@ def _at(day: date, hour: int, minute: int = 0) -> float:
 
 async def _usual(w: World, member: Member, weekday: int, *hours: int) -> None:
     """Save usual hours on the community's clock through the editor."""
-    driver = w.emu.driver
-    editor = (await w.slash(member, "schedule edit")).message
+    await _pick_usual(w.emu.driver, w.town, member, weekday, *hours)
+
+
+async def _pick_usual(
+    driver: Driver, town: Community, member: Member, weekday: int, *hours: int
+) -> None:
+    editor = (await driver.slash(member, town.text, "schedule edit")).message
     assert editor is not None
     await driver.select(member, editor.id, day_id(), [str(weekday)])
     picked = await driver.select(member, editor.id, hours_id(weekday), [str(h) for h in hours])
@@ -57,14 +71,14 @@ async def _maybe(w: World, member: Member, posted: SeenMessage, day: date, hour:
 
 def _week_posts(w: World) -> list[SeenMessage]:
     return [
-        m
-        for m in w.emu.driver.messages(w.town.text, w.town.alice)
-        if m.content.startswith(HEADER)
+        m for m in w.emu.driver.messages(w.town.text, w.town.alice) if m.content.startswith(HEADER)
     ]
 
 
 def _day_line(message: SeenMessage, day: date) -> str:
-    return next(line for line in message.content.splitlines() if line.startswith(f"**{day:%a %d %b}**"))
+    return next(
+        line for line in message.content.splitlines() if line.startswith(f"**{day:%a %d %b}**")
+    )
 
 
 def _t(day: date, hour: int) -> str:
@@ -109,13 +123,21 @@ async def test_week_is_shown_in_the_readers_time_across_a_clock_change(
 
 async def _deliveries(w: World, day: date) -> list[tuple[str, str, int]]:
     """(kind, state, message) of ``day``'s whole-day deliveries."""
-    async with w.peer() as bus:
-        found = await bus.request(
+    return await _recorded(w.endpoints, w.town.guild.id, day)
+
+
+async def _recorded(endpoints: Endpoints, guild_id: int, day: date) -> list[tuple[str, str, int]]:
+    client = BusClient("test-peer", endpoints)
+    await client.start(timeout=STEP)
+    try:
+        found = await client.request(
             "telemetry",
-            GetDeliveries(guild_id=w.town.guild.id, date=day.isoformat()),
+            GetDeliveries(guild_id=guild_id, date=day.isoformat()),
             expect=DeliveriesReply,
             timeout=STEP,
         )
+    finally:
+        await client.close()
     return [(d.kind, d.state, d.message_id) for d in found.deliveries if d.hour == WHOLE_DAY]
 
 
@@ -145,15 +167,16 @@ async def test_the_weekly_post_comes_once_follows_answers_then_stays(
             assert await _deliveries(w, MONDAY) == [(KIND, "sent", post.id)]
             await w.say(town.bob, "away set", **{"from": "2026-03-09", "until": "2026-03-09"})
             await w.until(
-                lambda: _day_line(w.emu.driver.message(post.id, town.alice), MONDAY)
-                == "**Mon 09 Mar**: nobody yet",
+                lambda: (
+                    _day_line(w.emu.driver.message(post.id, town.alice), MONDAY)
+                    == "**Mon 09 Mar**: nobody yet"
+                ),
                 "the post to follow Bob's absence",
             )
         async with w.scheduler_running():  # a restart before the week: the same post
             await w.say(town.bob, "away cancel")
             await w.until(
-                lambda: _day_line(w.emu.driver.message(post.id, town.alice), MONDAY)
-                == lines[2],
+                lambda: _day_line(w.emu.driver.message(post.id, town.alice), MONDAY) == lines[2],
                 "the post to follow the cancel",
             )
             w.clock.set(_at(MONDAY, 12, 5))  # the week has begun
@@ -191,9 +214,10 @@ async def test_a_post_made_but_not_recorded_is_found_after_a_crash(
         async with w.scheduler_running():
             post = _week_posts(w)[0]
             await _usual(w, town.bob, 1, 19)
+            tuesday = date(2026, 3, 10)
+            expected = f"**Tue 10 Mar**: {_t(tuesday, 19)}-{_t(tuesday, 20)} **1**"
             await w.until(
-                lambda: _day_line(w.emu.driver.message(post.id, town.alice), date(2026, 3, 10))
-                == f"**Tue 10 Mar**: {_t(date(2026, 3, 10), 19)}-{_t(date(2026, 3, 10), 20)} **1**",
+                lambda: _day_line(w.emu.driver.message(post.id, town.alice), tuesday) == expected,
                 "the found post to be edited",
             )
             assert await _deliveries(w, MONDAY) == [(KIND, "sent", post.id)]
@@ -215,9 +239,7 @@ async def test_bad_week_post_settings_are_refused_and_change_nothing(
         said = await w.say(town.admin, "config week-post", day="sunday", time="25:00")
         assert said == "⚠️ '25:00' is not a time: use HH:MM, e.g. 18:00."
         said = await w.say(town.admin, "config week-post", day="sunday")
-        assert said == (
-            "⚠️ Please fill in `time`: when, on that day, the week ahead is posted."
-        )
+        assert said == ("⚠️ Please fill in `time`: when, on that day, the week ahead is posted.")
         tampered = await w.relay(
             kind="command",
             member=town.admin,
@@ -243,3 +265,90 @@ async def test_bad_week_post_settings_are_refused_and_change_nothing(
         assert await w.say(town.admin, "config show") == before
         said = await w.say(town.admin, "config week-post", day="off")
         assert "Week-ahead post: off" in said
+
+
+def _scaled_from(moment: float) -> dict[str, str]:
+    """The setting that starts a process's calendar at ``moment``, now, at real pace."""
+    start = datetime.fromtimestamp(moment, PARIS).isoformat()
+    return {SETTING: f"scaled at={time.time():.3f} from={start} speed=1"}
+
+
+@pytest.mark.fleet
+@pytest.mark.within(120.0)
+async def test_a_sigkill_as_the_week_is_posted_leaves_one_post_that_follows_answers(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """The scheduler, its own process on a calendar just before Sunday 18:00, is
+    SIGKILLed the moment the week's post shows and restarted: still one post, recorded as
+    sent, and the restarted scheduler edits it when Bob says he is away on Monday."""
+    async with Emulator() as emu:
+        town = small_community(emu)
+        driver = emu.driver
+        async with (
+            running(Telemetry(short_tmp / "telemetry.db"), endpoints, short_tmp),
+            running_gateway(emu, endpoints, short_tmp),
+        ):
+            env = _scaled_from(_at(SUNDAY, 17, 59) + 50)  # ten seconds before the post
+            process = ServiceProcess("scheduler", short_tmp, short_tmp / "data", env=env)
+            try:
+                await eventually(
+                    lambda: "week" in {c.name for c in emu.world.commands.values()},
+                    STEP,
+                    "the scheduler's commands",
+                )
+
+                async def say(member: Member, command: str, **options: str | int) -> str:
+                    outcome = await driver.slash(member, town.text, command, options)
+                    assert outcome.message is not None
+                    return outcome.message.content
+
+                for command, options in (
+                    ("config timezone", {"zone": "Europe/Paris"}),
+                    ("config window", {"start": 18, "hours": 4}),
+                    ("config channel", {"channel": town.text.id}),
+                    ("config week-post", {"day": "sunday", "time": "18:00"}),
+                ):
+                    assert (await say(town.admin, command, **options)).startswith("Saved.")
+
+                def posts() -> list[SeenMessage]:
+                    return [
+                        m
+                        for m in driver.messages(town.text, town.alice)
+                        if m.content.startswith(HEADER)
+                    ]
+
+                await _pick_usual(driver, town, town.bob, 0, 20)
+                await eventually(lambda: bool(posts()), 3 * STEP, "the week's post")
+                process.kill_and_restart()
+                post = posts()[0]
+                monday = f"**Mon 09 Mar**: {_t(MONDAY, 20)}-{_t(MONDAY, 21)} **1**"
+                assert _day_line(post, MONDAY) == monday
+                said = await _answer(driver, town, town.bob, "away set", "🏖️", **AWAY_MONDAY)
+                assert said.startswith("🏖️"), said
+                await eventually(
+                    lambda: (
+                        _day_line(driver.message(post.id, town.alice), MONDAY)
+                        == "**Mon 09 Mar**: nobody yet"
+                    ),
+                    2 * STEP,
+                    "the post to follow Bob's absence",
+                )
+                assert [m.id for m in posts()] == [post.id]
+                recorded = await _recorded(endpoints, town.guild.id, MONDAY)
+                assert recorded == [(KIND, "sent", post.id)]
+            finally:
+                process.stop()
+
+
+async def _answer(
+    driver: Driver, town: Community, member: Member, command: str, expect: str, **options: str
+) -> str:
+    """A command's private answer starting with ``expect``, asked again while a restarted
+    scheduler is starting (the gateway says to try again meanwhile)."""
+    deadline = time.monotonic() + 2 * STEP
+    while True:
+        outcome = await driver.slash(member, town.text, command, options)
+        content = outcome.message.content if outcome.message else ""
+        if content.startswith(expect) or time.monotonic() > deadline:
+            return content
+        await asyncio.sleep(0.3)  # a pause between tries, not a synchronisation
