@@ -230,6 +230,8 @@ class GuildConfig(Fact, frozen=True):
     events: bool = False  # a Discord scheduled event for each hour that reaches the quorum
     nudges: bool = False  # nudges for members who chose neither /nudges on nor off
     reliability: bool = False  # moderators see who was there in the hours members planned
+    week_post_day: int = -1  # the weekday (0 Monday) of the week-ahead post; -1 off
+    week_post_time: str = "18:00"  # its local "HH:MM" in ``timezone``
 
 
 # ==========================================================================
@@ -1053,12 +1055,13 @@ class RecordDmsClosed(RequestMessage, frozen=True, tag="record_dms_closed"):
     closed: bool = True
 
 
-type DeliveryKind = Literal["reminder", "call", "event", "nudge"]
+type DeliveryKind = Literal["reminder", "call", "event", "nudge", "week"]
 
 
 class Delivery(Fact, frozen=True):
-    """One thing the bot sends once: a reminder, an "enough players" call, a scheduled event
-    or a nudge, keyed by guild, community day, hour and member.
+    """One thing the bot sends once: a reminder, an "enough players" call, a scheduled event,
+    a nudge or a week-ahead post, keyed by guild, community day, hour and member (a week's
+    post: the week's first day, hour -1, member 0).
 
     ``state`` is ``claimed`` (recorded before Discord is asked), ``sent`` or ``dropped`` (it
     came too late to be of use). ``channel_id`` and ``message_id`` say where it went.

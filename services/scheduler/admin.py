@@ -12,6 +12,7 @@ from services.scheduler.daily import GuildDay
 from services.scheduler.names import inert
 from services.scheduler.render import shown_emoji
 from services.scheduler.roster import GuildView
+from services.scheduler.settings import WEEKDAY_VALUES
 from services.scheduler.slots import due_day, hour_emoji, next_post, posts_after_window
 
 
@@ -52,8 +53,16 @@ def describe(config: GuildConfig, view: GuildView) -> str:
             f"Discord events for those hours: {'on' if config.events else 'off'}",
             f"Nudges: {_nudges(config)}",
             f"Who was there, on the dashboard for moderators: {_there(config)}",
+            f"Week-ahead post: {_week_post(config)}",
         ]
     )
+
+
+def _week_post(config: GuildConfig) -> str:
+    if config.week_post_day < 0:
+        return "off"
+    day = WEEKDAY_VALUES[config.week_post_day].capitalize()
+    return f"{day}s at {config.week_post_time} ({config.timezone}), in the daily channel"
 
 
 def _there(config: GuildConfig) -> str:

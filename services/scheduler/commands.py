@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bus.protocol import Choice, CommandSpec, OptionSpec, SubcommandSpec
 from services.runtime.playtime import MAX_AWAY_NOTE, MAX_WINDOW_HOURS
+from services.scheduler.settings import WEEK_POST_OFF, WEEKDAY_VALUES
 
 ZONE = OptionSpec(
     name="zone", description="IANA timezone, e.g. Europe/Paris", required=True, autocomplete=True
@@ -113,6 +114,22 @@ CONFIG = CommandSpec(
             "reliability",
             "Show moderators who was there in the hours members planned",
             OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
+        ),
+        _sub(
+            "week-post",
+            "Post the week ahead in the daily channel each week (or stop)",
+            OptionSpec(
+                name="day",
+                description="The day it is posted on, or off",
+                required=True,
+                # Eight of the 25 choices Discord allows an option (Application Commands,
+                # "Application Command Option Structure": choices, max of 25).
+                choices=[
+                    *(Choice(name=day.capitalize(), value=day) for day in WEEKDAY_VALUES),
+                    Choice(name="Off", value=WEEK_POST_OFF),
+                ],
+            ),
+            OptionSpec(name="time", description="HH:MM, community time (e.g. 18:00)"),
         ),
         _sub("post-now", "Post today's message now"),
         _sub("reset", "Forget this server's setup (schedules and timezones stay)"),
@@ -249,4 +266,10 @@ PLAN = CommandSpec(
     ],
 )
 
-COMMANDS = [CONFIG, SCHEDULE, TIMEZONE, REMIND, NUDGES, AWAY, PLAN]
+WEEK = CommandSpec(
+    name="week",
+    description="Who plays in the next 7 days, in your time",
+    ephemeral=True,
+)
+
+COMMANDS = [CONFIG, SCHEDULE, TIMEZONE, REMIND, NUDGES, AWAY, PLAN, WEEK]

@@ -313,6 +313,7 @@ class Days:
         guild.config = config
         guild.stale = True  # new hours may need their reactions
         self.changed.set()
+        self.on_change()  # what acts on hours (calls, the week's post) reads the setup too
 
     def set_schedule(self, guild_id: int, schedule: MemberSchedule) -> None:
         """Use a member's new schedule (already stored); the message follows."""

@@ -12,7 +12,17 @@ import logging
 
 from bus.errors import RemoteError, RequestTimeout, caused_by_request, log_level
 from bus.protocol import Interaction, InteractionResponse
-from services.scheduler import admin, away, maybe, nudge, plan, remind, schedules, timezones
+from services.scheduler import (
+    admin,
+    ahead,
+    away,
+    maybe,
+    nudge,
+    plan,
+    remind,
+    schedules,
+    timezones,
+)
 from services.scheduler.answers import Context, Refusal, private
 from services.scheduler.daily import MAYBE_BUTTON, NOT_TODAY, OPEN_SCHEDULE
 from services.scheduler.nudges import BUTTON
@@ -74,6 +84,8 @@ async def _route(context: Context, interaction: Interaction) -> InteractionRespo
             return await away.command(context, interaction)
         case "command" if top == "plan":
             return await plan.command(context, interaction)
+        case "command" if top == "week":
+            return await ahead.command(context, interaction)
         case "component":
             return await _component(context, interaction)
         case _:

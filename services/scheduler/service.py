@@ -57,6 +57,7 @@ from services.scheduler.nudges import Nudges
 from services.scheduler.pulse import Pulse
 from services.scheduler.reminders import Reminders
 from services.scheduler.roster import Roster
+from services.scheduler.weekpost import WeekPosts
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class Scheduler:
         self.reminders: Reminders | None = None
         self.calls: Calls | None = None
         self.nudges: Nudges | None = None
+        self.week_posts: WeekPosts | None = None
         self._context: Context | None = None
         self._pulse = Pulse(interval=5.0)
         self._unloaded: set[int] = set()  # guilds seen whose state telemetry has not given yet
@@ -96,6 +98,7 @@ class Scheduler:
         self.reminders = Reminders(self.days, self.clock)
         self.calls = Calls(self.days, self.clock, self.reminders)
         self.nudges = Nudges(self.days, self.clock)
+        self.week_posts = WeekPosts(self.days, self.roster, self.clock)
         self.days.on_change = self.reminders.changed.set
         self._context = Context(self.days, self.roster, self.clock, self.reminders, self.nudges)
         self._pulse = Pulse(interval=runtime.settings.heartbeat_interval)
@@ -124,19 +127,22 @@ class Scheduler:
                     await self.clock.sleep_until(wake, days.changed)
 
     async def _act(self, runtime: Runtime) -> None:
-        """Send each reminder and nudge when it is due and keep each call in step, until the
-        service stops; woken by any change of who is in."""
-        reminders, calls, nudges = self.reminders, self.calls, self.nudges
+        """Send each reminder and nudge when it is due and keep each call and week-ahead post
+        in step, until the service stops; woken by any change of who is in."""
+        reminders, calls, nudges, week = self.reminders, self.calls, self.nudges, self.week_posts
         assert reminders is not None
         assert calls is not None
         assert nudges is not None
+        assert week is not None
         while not runtime.stopping.is_set():
             reminders.changed.clear()
             try:
                 wake, retry = await reminders.tick()
                 called, failed = await calls.tick()
                 nudged, missed = await nudges.tick()
-                wake, retry = min(wake, called, nudged), retry or failed or missed
+                posted, unsent = await week.tick()
+                wake = min(wake, called, nudged, posted)
+                retry = retry or failed or missed or unsent
             except Exception:
                 log.exception("reminders and calls failed; trying again in %.0f s", RETRY)
                 wake, retry = math.inf, True

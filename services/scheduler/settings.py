@@ -27,6 +27,10 @@ from services.scheduler.roster import TEXT_CHANNELS, VOICE_CHANNELS, GuildView
 
 Options = Mapping[str, str]
 
+WEEKDAY_VALUES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+"""``/config week-post``'s days, as its choices send them (0 Monday, as ``datetime``)."""
+WEEK_POST_OFF = "off"
+
 _TIME = re.compile(r"([01]?\d|2[0-3])[:h.]([0-5]\d)")
 _CUSTOM_EMOJI = re.compile(r"<a?:(\w{2,32}):(\d{1,20})>")
 _REGIONAL_INDICATORS = range(0x1F1E6, 0x1F1FF + 1)  # 🇦 .. 🇿: Discord's letter emoji
@@ -60,6 +64,8 @@ def changed(
             return _replace(config, nudges=bool_option(options, "enabled"))
         case "reliability":
             return _replace(config, reliability=bool_option(options, "enabled"))
+        case "week-post":
+            return week_post(config, options)
         case "reset":
             return GuildConfig(guild_id=guild_id)
         case _:
@@ -134,6 +140,23 @@ def events(config: GuildConfig, options: Options) -> GuildConfig:
     if enabled and not config.voice_channel_ids:
         raise Refusal("Count a voice channel first (/config voice): the events take place there.")
     return _replace(config, events=enabled)
+
+
+def week_post(config: GuildConfig, options: Options) -> GuildConfig:
+    """``/config week-post``: the weekday and community time of the week-ahead post, or
+    ``off``. Discord's client offers only the choices, but a client can send any text."""
+    day = text_option(options, "day").casefold()
+    if day == WEEK_POST_OFF:
+        return _replace(config, week_post_day=-1)
+    if day not in WEEKDAY_VALUES:
+        raise Refusal(
+            f"{echoed(day, initial=True)} is not a day: pick one of the suggestions"
+            f" ({', '.join(WEEKDAY_VALUES)}, or {WEEK_POST_OFF})."
+        )
+    raw = text_option(options, "time", required=False)
+    if not raw:
+        raise Refusal("Please fill in `time`: when, on that day, the week ahead is posted.")
+    return _replace(config, week_post_day=WEEKDAY_VALUES.index(day), week_post_time=parse_time(raw))
 
 
 def parse_time(text: str) -> str:

@@ -88,6 +88,16 @@ def check_config(config: GuildConfig) -> None:
             ErrorCode.BAD_QUORUM,
             f"a quorum is {MIN_QUORUM} to {MAX_QUORUM} members (0: off), not {config.quorum_size}",
         )
+    if not -1 <= config.week_post_day <= 6:
+        raise RequestRefused(
+            ErrorCode.BAD_WEEKDAY,
+            f"the week-ahead post's weekday is 0 (Monday) to 6, or -1 (off), not"
+            f" {config.week_post_day}",
+        )
+    if not _POST_TIME.fullmatch(config.week_post_time):
+        raise RequestRefused(
+            ErrorCode.BAD_POST_TIME, f"{config.week_post_time!r} is not a time like 18:30"
+        )
 
 
 def check_window(window: PostWindow) -> None:

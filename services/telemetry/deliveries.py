@@ -1,4 +1,5 @@
-"""What the bot sends once — reminders, "enough players" calls, scheduled events, nudges —
+"""What the bot sends once — reminders, "enough players" calls, scheduled events, nudges,
+week-ahead posts —
 and the members' reminder and nudge choices behind them.
 
 A delivery is claimed (a row is inserted) *before* Discord is asked, and finished (sent or
@@ -18,7 +19,7 @@ from services.telemetry.clock import day_from_number, day_number, parse_day
 from services.telemetry.database import transaction
 from services.telemetry.store import ensure_guild
 
-KINDS = ("reminder", "call", "event", "nudge")  # by stored code
+KINDS = ("reminder", "call", "event", "nudge", "week")  # by stored code
 STATES = ("claimed", "sent", "dropped")
 
 

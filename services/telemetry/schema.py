@@ -407,6 +407,32 @@ CREATE TABLE plans (
 CREATE INDEX plans_by_day ON plans (guild_id, day);
 """
 
+# Version 16: the week-ahead post. ``week_post_day`` on guilds is the weekday (0 Monday) it is
+# posted on, -1 for none (the default), at local ``week_post_time``; each week's post is a
+# delivery of a fifth kind, 4 ``week`` (keyed by the week's first day, hour -1, member 0), so
+# the deliveries' kind check is widened by copying the table, as version 12 did for marks.
+_V16_WEEK_POST = """
+ALTER TABLE guilds ADD COLUMN week_post_day INTEGER NOT NULL DEFAULT -1
+    CHECK (week_post_day BETWEEN -1 AND 6);
+ALTER TABLE guilds ADD COLUMN week_post_time TEXT NOT NULL DEFAULT '18:00';
+CREATE TABLE deliveries_v16 (
+    guild_id   INTEGER NOT NULL REFERENCES guilds ON DELETE CASCADE,
+    day        INTEGER NOT NULL,
+    hour       INTEGER NOT NULL CHECK (hour BETWEEN -1 AND 23),
+    user_id    INTEGER NOT NULL,
+    kind       INTEGER NOT NULL CHECK (kind BETWEEN 0 AND 4),
+    state      INTEGER NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 2),
+    channel_id INTEGER NOT NULL DEFAULT 0,
+    message_id INTEGER NOT NULL DEFAULT 0,
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, day, hour, user_id, kind)
+) WITHOUT ROWID;
+INSERT INTO deliveries_v16 SELECT guild_id, day, hour, user_id, kind, state, channel_id,
+    message_id, at FROM deliveries;
+DROP TABLE deliveries;
+ALTER TABLE deliveries_v16 RENAME TO deliveries;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
@@ -423,6 +449,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V13_ABSENCES,
     _V14_SCHEDULE_VERSIONS,
     _V15_PLANS,
+    _V16_WEEK_POST,
 )
 LATEST = len(MIGRATIONS)
 

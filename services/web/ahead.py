@@ -1,6 +1,6 @@
 """The week ahead page: a heatmap of who is in each hour of the next 7 days, for every
 member of the guild (moderators included), on the reader's own clock (see
-``services.web.heatmap`` for what fills each hour: usual hours less absences, the hours
+``services.runtime.ahead`` for what fills each hour: usual hours less absences, the hours
 members planned, today's board with its maybes)."""
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from bus.protocol import (
     SchedulesReply,
     TimezonesReply,
 )
+from services.runtime import ahead as heatmap
 from services.runtime.playtime import (
     community_date,
     zone,
 )
-from services.web import figures, heatmap
+from services.web import figures
 from services.web.access import member_access
 from services.web.context import web_of
 
@@ -64,7 +65,7 @@ async def week_page(request: web.Request) -> web.Response:
         clock,
         now,
         away=heatmap.away_by(absences.absences),
-        plans=planned.plans,
+        more=[heatmap.plan_source(planned.plans)],
     )
     return site.page(
         "week.html",

@@ -59,6 +59,7 @@ async def test_every_setting_is_saved_and_shown(endpoints: Endpoints, short_tmp:
             "Nudges: only for members who turned them on (/nudges on)",
             "Who was there, on the dashboard for moderators: hidden (each member sees their own"
             " only)",
+            "Week-ahead post: off",
         ]
         await w.say(admin, "config voice", channel=town.voice.id, counted=False)
         await w.say(admin, "config rank", role=town.admins.id)

@@ -16,8 +16,8 @@ from bus.protocol import (
     Plan,
     WeeklySlot,
 )
+from services.runtime.ahead import WeekAhead, away_by, week_ahead
 from services.runtime.playtime import MAYBE, How
-from services.web.heatmap import WeekAhead, away_by, week_ahead
 
 PARIS = ZoneInfo("Europe/Paris")
 LA = "America/Los_Angeles"

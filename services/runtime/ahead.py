@@ -1,21 +1,26 @@
-"""The week ahead as a heatmap: who is in each hour of the next 7 days, on the reader's clock.
+"""The week ahead: who is in each hour of the next 7 days, on the reader's clock.
 
-Pure time maths with the instant passed in. The community's window hours are the cells:
-each community day's window (``services.runtime.playtime.window_of``) read on the reader's
-clock, so a window from 18:00 in Paris shows from 09:00 for a reader in Los Angeles, and
-its hours after midnight land on the reader's date they fall on. The 7 columns are the
-reader's own dates from today; an hour already over is left out.
+Pure time maths with the instant passed in; the dashboard's heatmap, ``/week`` and the
+weekly post all count with it, so the three always agree. The community's window hours are
+the cells: each community day's window (``services.runtime.playtime.window_of``) read on the
+reader's clock, so a window from 18:00 in Paris shows from 09:00 for a reader in Los
+Angeles, and its hours after midnight land on the reader's date they fall on. The 7 columns
+are the reader's own dates from today; an hour already over is left out.
 
 Who is in an hour:
 
 - **today's posted day**: the board, as the daily message lists it (clicks, live voice,
-  usual hours not taken back, absences applied by the scheduler), so the heatmap and
+  usual hours not taken back, absences applied by the scheduler), so the week ahead and
   Discord agree; its maybes are ``Cell.maybe``, shown apart and never counted as in;
-- **every other day**: each member's usual hours for that community day, on their own clock
-  (``playtime.usual_hours``), less the hours they are ``away`` (``playtime.away_at``, the
-  rule the daily message follows), and the hours members planned for it (``/plan``, marked
-  as a click, away or not, as the daily message will list them): nothing else is known of a
-  day before it is posted, and a maybe is said on the day, for today's hours only.
+- **every other day**: what each *source* says of that community day's window. Usual
+  hours are the first source (``usual_source``: each member's usual hours on their own
+  clock, ``playtime.usual_hours``, less the hours they are ``away``, by
+  ``playtime.away_at``, the rule the daily message follows); the hours members planned for
+  a date (``plan_source``: ``/plan``, marked as a click, away or not, as the daily message
+  will list them) are the second; any other way of answering ahead of a day is one more
+  ``Source`` passed beside them.
+  A member said in by two sources is in once, by the strongest ``How``; one who said only
+  maybe is in ``Cell.maybe``.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from datetime import date, datetime, timedelta
 from bus.protocol import Absence, BoardReply, GuildConfig, MemberSchedule, Plan
 from services.runtime.playtime import (
     MAYBE,
+    STRENGTH,
     How,
+    WindowHour,
     away_at,
     community_date,
     usual_hours,
@@ -38,7 +45,8 @@ from services.runtime.playtime import (
 DAYS = 7
 HOUR = 3600.0
 LEVELS = 4
-"""Shades of the heatmap beyond "nobody": a cell's share of the busiest hour, in quarters."""
+"""Shades of the dashboard's heatmap beyond "nobody": a cell's share of the busiest hour,
+in quarters."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +123,50 @@ def away_by(absences: Iterable[Absence]) -> Away:
     return lambda user_id, at: away_at(by_user.get(user_id, ()), at)
 
 
+@dataclass(frozen=True, slots=True)
+class Said:
+    """One member's answer for one window hour of a day not posted yet: in (a ``How``) or
+    ``MAYBE``."""
+
+    user_id: int
+    start: float  # the window hour's first instant
+    how: str = How.SCHEDULED
+
+
+type Source = Callable[[date, Sequence[WindowHour]], Iterable[Said]]
+"""What one way of answering ahead says of community day ``date`` (its window given)."""
+
+
+def usual_source(schedules: Iterable[MemberSchedule], away: Away = never_away) -> Source:
+    """Members' usual hours, each on its own clock, less the hours they are ``away``."""
+    kept = list(schedules)
+
+    def said(day: date, window: Sequence[WindowHour]) -> Iterable[Said]:
+        for schedule in kept:
+            held = usual_hours(schedule, day, window)
+            for hour in window:
+                if hour.hour in held and not away(schedule.user_id, hour.start):
+                    yield Said(schedule.user_id, hour.start)
+
+    return said
+
+
+def plan_source(plans: Iterable[Plan]) -> Source:
+    """Hours members planned for a date, as clicks: a plan was said for that very day, so an
+    absence does not silence it (the daily message lists it the same way)."""
+    planned: dict[tuple[str, int], list[int]] = {}
+    for plan in plans:
+        if not plan.cancelled:
+            planned.setdefault((plan.day, plan.hour), []).append(plan.user_id)
+
+    def said(day: date, window: Sequence[WindowHour]) -> Iterable[Said]:
+        for hour in window:
+            for user_id in planned.get((day.isoformat(), hour.hour), ()):
+                yield Said(user_id, hour.start, How.REACTED)
+
+    return said
+
+
 def week_ahead(
     config: GuildConfig,
     schedules: Iterable[MemberSchedule],
@@ -124,21 +176,18 @@ def week_ahead(
     reader_zone: str,
     now: float,
     away: Away = never_away,
-    plans: Iterable[Plan] = (),
+    more: Sequence[Source] = (),
 ) -> WeekAhead:
     """The next ``DAYS`` of the reader's dates from ``now``, each window hour not yet over,
-    with who is in it. Only members in ``names`` (the guild's, bots left out) are shown."""
+    with who is in it: usual hours (less ``away``), ``more`` sources, and today's ``board``.
+    Only members in ``names`` (the guild's, bots left out) are shown."""
     tz = zone(reader_zone)
     first = datetime.fromtimestamp(now, tz).date()
     dates = tuple(first + timedelta(days=n) for n in range(DAYS))
     wanted = set(dates)
-    usual = [s for s in schedules if s.user_id in names]
+    sources = [usual_source((s for s in schedules if s.user_id in names), away), *more]
     found: dict[tuple[date, str], Cell] = {}
-    planned: dict[tuple[str, int], set[int]] = {}
-    for plan in plans:
-        if not plan.cancelled and plan.user_id in names:
-            planned.setdefault((plan.day, plan.hour), set()).add(plan.user_id)
-    for cell in _hours(config, usual, board, names, now, away, planned):
+    for cell in _hours(config, sources, board, names, now):
         local = datetime.fromtimestamp(cell.start, tz)
         if local.date() not in wanted or cell.start + HOUR <= now:
             continue
@@ -163,12 +212,10 @@ def week_ahead(
 
 def _hours(
     config: GuildConfig,
-    usual: Sequence[MemberSchedule],
+    sources: Sequence[Source],
     board: BoardReply,
     names: Mapping[int, str],
     now: float,
-    away: Away,
-    planned: Mapping[tuple[str, int], set[int]],
 ) -> Iterable[Cell]:
     """Each window hour of the community days around the next week, who is in it and who
     said maybe."""
@@ -176,33 +223,44 @@ def _hours(
     for offset in range(-1, DAYS + 1):
         day = today + timedelta(days=offset)
         if board.date == day.isoformat() and board.hours:
-            for posted in board.hours:
-                shown = [p for p in posted.players if p.user_id in names]
-                unsure = [p for p in posted.maybes if p.user_id in names]
-                yield Cell(
-                    start=posted.start,
-                    players=tuple(Player(p.user_id, names[p.user_id], How(p.how)) for p in shown),
-                    maybe=tuple(Player(p.user_id, names[p.user_id], MAYBE) for p in unsure),
-                )
+            yield from _posted(board, names)
             continue
         window = window_of(day, config)
-        held = {s.user_id: usual_hours(s, day, window) for s in usual}
+        said = [a for source in sources for a in source(day, window) if a.user_id in names]
         for hour in window:
-            said = planned.get((day.isoformat(), hour.hour), set())
-            users = sorted(
-                (
-                    u
-                    for u, hours in held.items()
-                    if hour.hour in hours and not away(u, hour.start) and u not in said
-                ),
-                key=_by_name(names),
-            )
-            clicked = sorted(said, key=_by_name(names))
-            yield Cell(
-                start=hour.start,
-                players=tuple(Player(u, names[u], How.REACTED) for u in clicked)
-                + tuple(Player(u, names[u]) for u in users),
-            )
+            yield _cell(hour.start, [a for a in said if a.start == hour.start], names)
+
+
+def _posted(board: BoardReply, names: Mapping[int, str]) -> Iterable[Cell]:
+    """The posted day's hours, as the daily message lists them."""
+    for posted in board.hours:
+        shown = [p for p in posted.players if p.user_id in names]
+        unsure = [p for p in posted.maybes if p.user_id in names]
+        yield Cell(
+            start=posted.start,
+            players=tuple(Player(p.user_id, names[p.user_id], How(p.how)) for p in shown),
+            maybe=tuple(Player(p.user_id, names[p.user_id], MAYBE) for p in unsure),
+        )
+
+
+def _cell(start: float, said: Sequence[Said], names: Mapping[int, str]) -> Cell:
+    """One hour from every source's answers: in by the strongest way, else maybe."""
+    ways: dict[int, How] = {}
+    unsure: set[int] = set()
+    for answer in said:
+        if answer.how == MAYBE:
+            unsure.add(answer.user_id)
+            continue
+        how = How(answer.how)
+        known = ways.get(answer.user_id)
+        if known is None or STRENGTH.index(how) < STRENGTH.index(known):
+            ways[answer.user_id] = how
+    by_name = _by_name(names)
+    return Cell(
+        start=start,
+        players=tuple(Player(u, names[u], ways[u]) for u in sorted(ways, key=by_name)),
+        maybe=tuple(Player(u, names[u], MAYBE) for u in sorted(unsure - set(ways), key=by_name)),
+    )
 
 
 def _by_name(names: Mapping[int, str]) -> Callable[[int], str]:
