@@ -230,6 +230,7 @@ class GuildConfig(Fact, frozen=True):
     events: bool = False  # a Discord scheduled event for each hour that reaches the quorum
     nudges: bool = False  # nudges for members who chose neither /nudges on nor off
     reliability: bool = False  # moderators see who was there in the hours members planned
+    voice_status: bool = False  # the first counted voice channel's status names an hour's squad
 
 
 # ==========================================================================
@@ -316,6 +317,17 @@ class EmojisUpdated(EventMessage, frozen=True, tag="emojis_update"):
     at: Instant
 
 
+class EventInterest(EventMessage, frozen=True, tag="event_interest"):
+    """A member clicked "Interested" on a guild scheduled event (``interested``), or un-clicked
+    it (Discord's GUILD_SCHEDULED_EVENT_USER_ADD and _REMOVE); the bot's own are not sent."""
+
+    guild_id: int
+    event_id: int
+    user_id: int
+    interested: bool = True
+    at: Instant = 0.0
+
+
 GatewayEvent = (
     ReactionAdded
     | ReactionRemoved
@@ -324,6 +336,7 @@ GatewayEvent = (
     | MemberLeft
     | GuildSnapshot
     | EmojisUpdated
+    | EventInterest
 )
 
 
@@ -820,8 +833,9 @@ class MarkFacts(Fact, frozen=True):
     """A member in (or, ``cancelled``, explicitly out of) one local hour of a community day.
 
     ``source`` is ``reaction``, ``schedule``, ``voice``, ``picked`` (an hour the member
-    added from a nudge's button) or ``maybe`` (an hour the member might play: shown apart,
-    never counted as in). ``playtime.players`` skips a source it does not know, so that a
+    added from a nudge's button), ``interested`` (the member clicked "Interested" on the
+    Discord event made for the hour) or ``maybe`` (an hour the member might play: shown
+    apart, never counted as in). ``playtime.players`` skips a source it does not know, so that a
     newer source reaches an older reader as nothing rather than as a failure.
     """
 

@@ -19,6 +19,7 @@ from bus.errors import BusError, ErrorCode, RemoteError, RequestRefused, log_lev
 from bus.protocol import (
     EmojisUpdated,
     Envelope,
+    EventInterest,
     FetchGuilds,
     ForgetMember,
     GuildsFetched,
@@ -51,6 +52,7 @@ from services.scheduler.commands import COMMANDS
 from services.scheduler.daily import Days
 from services.scheduler.dashboard import answer as answer_dashboard
 from services.scheduler.interactions import answer
+from services.scheduler.interest import on_interest
 from services.scheduler.nudges import Nudges
 from services.scheduler.pulse import Pulse
 from services.scheduler.reminders import Reminders
@@ -190,6 +192,9 @@ class Scheduler:
                     case VoiceChanged():
                         self.roster.apply(event)
                         await days.on_voice(event)
+                    case EventInterest():
+                        assert self.calls is not None
+                        await on_interest(days, self.calls, self.roster, event)
                     case MemberUpdated() | MemberLeft() | EmojisUpdated():
                         self.roster.apply(event)
                     case Heartbeat(service="gateway", started=started):

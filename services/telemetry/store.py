@@ -26,13 +26,13 @@ def get_config(connection: sqlite3.Connection, guild_id: int) -> GuildConfig:
     row = connection.execute(
         "SELECT channel_id, post_time, timezone, window_start, window_hours, hour_emoji,"
         " afk_channel_id, greetings, quorum_size, quorum_channel_id, events, nudges,"
-        " reliability FROM guilds WHERE guild_id = ? AND configured",
+        " reliability, voice_status FROM guilds WHERE guild_id = ? AND configured",
         (guild_id,),
     ).fetchone()
     if row is None:
         return GuildConfig(guild_id=guild_id)
     channel_id, post_time, timezone, start, hours, emoji, afk, greetings, *calls = row
-    quorum_size, quorum_channel_id, events, nudges, reliability = calls
+    quorum_size, quorum_channel_id, events, nudges, reliability, voice_status = calls
     voice = [
         channel
         for (channel,) in connection.execute(
@@ -62,6 +62,7 @@ def get_config(connection: sqlite3.Connection, guild_id: int) -> GuildConfig:
         events=bool(events),
         nudges=bool(nudges),
         reliability=bool(reliability),
+        voice_status=bool(voice_status),
     )
 
 
@@ -74,7 +75,7 @@ def set_config(connection: sqlite3.Connection, config: GuildConfig) -> GuildConf
             "UPDATE guilds SET configured = 1, channel_id = ?, post_time = ?, timezone = ?,"
             " window_start = ?, window_hours = ?, hour_emoji = ?, afk_channel_id = ?,"
             " greetings = ?, quorum_size = ?, quorum_channel_id = ?, events = ?, nudges = ?,"
-            " reliability = ? WHERE guild_id = ?",
+            " reliability = ?, voice_status = ? WHERE guild_id = ?",
             (
                 config.channel_id,
                 config.post_time,
@@ -89,6 +90,7 @@ def set_config(connection: sqlite3.Connection, config: GuildConfig) -> GuildConf
                 int(config.events),
                 int(config.nudges),
                 int(config.reliability),
+                int(config.voice_status),
                 guild_id,
             ),
         )
