@@ -667,6 +667,14 @@ class ScheduledEventsReply(ReplyMessage, frozen=True, tag="scheduled_events"):
     events: list[ScheduledEventFacts] = msgspec.field(default_factory=list)
 
 
+class SetVoiceStatus(RequestMessage, frozen=True, tag="set_voice_status"):
+    """Set a voice channel's status ("" clears it); answered with Done. Discord refuses it
+    without Set Voice Channel Status (50013), and one longer than 500 characters (50035)."""
+
+    channel_id: int
+    status: str = ""
+
+
 class DirectChannel(ReplyMessage, frozen=True, tag="direct_channel"):
     """The DM channel between the bot and a user."""
 
@@ -729,6 +737,7 @@ GatewayRequest = (
     | CreateScheduledEvent
     | EditScheduledEvent
     | FetchScheduledEvents
+    | SetVoiceStatus
     | EditMessage
     | DeleteMessage
     | AddReactions

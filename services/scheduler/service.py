@@ -57,6 +57,7 @@ from services.scheduler.nudges import Nudges
 from services.scheduler.pulse import Pulse
 from services.scheduler.reminders import Reminders
 from services.scheduler.roster import Roster
+from services.scheduler.squad_status import SquadStatus
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class Scheduler:
         self.reminders: Reminders | None = None
         self.calls: Calls | None = None
         self.nudges: Nudges | None = None
+        self.squads: SquadStatus | None = None
         self._context: Context | None = None
         self._pulse = Pulse(interval=5.0)
         self._unloaded: set[int] = set()  # guilds seen whose state telemetry has not given yet
@@ -90,6 +92,7 @@ class Scheduler:
         self.reminders = Reminders(self.days, self.clock)
         self.calls = Calls(self.days, self.clock, self.reminders)
         self.nudges = Nudges(self.days, self.clock)
+        self.squads = SquadStatus(self.days, self.roster, self.clock)
         self.days.on_change = self.reminders.changed.set
         self._context = Context(self.days, self.roster, self.clock, self.reminders, self.nudges)
         self._pulse = Pulse(interval=runtime.settings.heartbeat_interval)
@@ -120,17 +123,20 @@ class Scheduler:
     async def _act(self, runtime: Runtime) -> None:
         """Send each reminder and nudge when it is due and keep each call in step, until the
         service stops; woken by any change of who is in."""
-        reminders, calls, nudges = self.reminders, self.calls, self.nudges
+        reminders, calls, nudges, squads = self.reminders, self.calls, self.nudges, self.squads
         assert reminders is not None
         assert calls is not None
         assert nudges is not None
+        assert squads is not None
         while not runtime.stopping.is_set():
             reminders.changed.clear()
             try:
                 wake, retry = await reminders.tick()
                 called, failed = await calls.tick()
                 nudged, missed = await nudges.tick()
-                wake, retry = min(wake, called, nudged), retry or failed or missed
+                shown, unset = await squads.tick()
+                wake = min(wake, called, nudged, shown)
+                retry = retry or failed or missed or unset
             except Exception:
                 log.exception("reminders and calls failed; trying again in %.0f s", RETRY)
                 wake, retry = math.inf, True
@@ -192,6 +198,7 @@ class Scheduler:
                     case VoiceChanged():
                         self.roster.apply(event)
                         await days.on_voice(event)
+                        days.on_change()  # who is in voice changed: the channel's status follows
                     case EventInterest():
                         assert self.calls is not None
                         await on_interest(days, self.calls, self.roster, event)
