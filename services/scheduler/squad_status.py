@@ -80,8 +80,10 @@ class SquadStatus:
         return wake, retry
 
     async def _keep(self, guild: GuildDay, now: float) -> float:
-        if self._refused.get(guild.guild_id) == guild.config:
-            return math.inf  # told once; asked again after the configuration changes
+        if self._refused.get(guild.guild_id) is guild.config:
+            # Told once; asked again after any save of the configuration (each is a new
+            # object, even one that saves the same values: the switch turned on again).
+            return math.inf
         self._refused.pop(guild.guild_id, None)
         wanted, wake = self._wanted(guild, now)
         shown = self._shown.get(guild.guild_id)

@@ -75,7 +75,7 @@ async def test_without_the_permission_one_line_to_the_admin_and_no_retries(
     endpoints: Endpoints, short_tmp: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Discord refuses the status (50013): one warning naming the permissions, and no second
-    request while the hour goes on and members join."""
+    request while the hour goes on and members join; granted and switched on again, it is set."""
 
     async with world(endpoints, short_tmp) as w:
         town, driver = w.town, w.emu.driver
@@ -98,6 +98,11 @@ async def test_without_the_permission_one_line_to_the_admin_and_no_retries(
         assert "Set Voice Channel Status and Manage Channels" in told[0]
         assert len(w.emu.requests.matching(*ROUTE)) == 1
         assert driver.voice_status(town.voice) is None
+        allowed = Permission.SET_VOICE_CHANNEL_STATUS | Permission.MANAGE_CHANNELS
+        driver.set_overwrite(town.voice, driver.bot(town.guild), allow=allowed)
+        await w.say(town.admin, "config voice-status", enabled=True)  # granted: on again
+        squad = "20:00 · 3/3 · admin Alice bob"
+        await w.until(lambda: driver.voice_status(town.voice) == squad, "the status at last")
 
 
 def test_a_long_squad_is_cut_to_discords_length() -> None:
