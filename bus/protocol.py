@@ -232,6 +232,7 @@ class GuildConfig(Fact, frozen=True):
     reliability: bool = False  # moderators see who was there in the hours members planned
     week_post_day: int = -1  # the weekday (0 Monday) of the week-ahead post; -1 off
     week_post_time: str = "18:00"  # its local "HH:MM" in ``timezone``
+    voice_status: bool = False  # the first counted voice channel's status names an hour's squad
 
 
 # ==========================================================================
@@ -318,6 +319,17 @@ class EmojisUpdated(EventMessage, frozen=True, tag="emojis_update"):
     at: Instant
 
 
+class EventInterest(EventMessage, frozen=True, tag="event_interest"):
+    """A member clicked "Interested" on a guild scheduled event (``interested``), or un-clicked
+    it (Discord's GUILD_SCHEDULED_EVENT_USER_ADD and _REMOVE); the bot's own are not sent."""
+
+    guild_id: int
+    event_id: int
+    user_id: int
+    interested: bool = True
+    at: Instant = 0.0
+
+
 GatewayEvent = (
     ReactionAdded
     | ReactionRemoved
@@ -326,6 +338,7 @@ GatewayEvent = (
     | MemberLeft
     | GuildSnapshot
     | EmojisUpdated
+    | EventInterest
 )
 
 
@@ -656,6 +669,14 @@ class ScheduledEventsReply(ReplyMessage, frozen=True, tag="scheduled_events"):
     events: list[ScheduledEventFacts] = msgspec.field(default_factory=list)
 
 
+class SetVoiceStatus(RequestMessage, frozen=True, tag="set_voice_status"):
+    """Set a voice channel's status ("" clears it); answered with Done. Discord refuses it
+    without Set Voice Channel Status (50013), and one longer than 500 characters (50035)."""
+
+    channel_id: int
+    status: str = ""
+
+
 class DirectChannel(ReplyMessage, frozen=True, tag="direct_channel"):
     """The DM channel between the bot and a user."""
 
@@ -718,6 +739,7 @@ GatewayRequest = (
     | CreateScheduledEvent
     | EditScheduledEvent
     | FetchScheduledEvents
+    | SetVoiceStatus
     | EditMessage
     | DeleteMessage
     | AddReactions
@@ -822,8 +844,9 @@ class MarkFacts(Fact, frozen=True):
     """A member in (or, ``cancelled``, explicitly out of) one local hour of a community day.
 
     ``source`` is ``reaction``, ``schedule``, ``voice``, ``picked`` (an hour the member
-    added from a nudge's button) or ``maybe`` (an hour the member might play: shown apart,
-    never counted as in). ``playtime.players`` skips a source it does not know, so that a
+    added from a nudge's button), ``interested`` (the member clicked "Interested" on the
+    Discord event made for the hour) or ``maybe`` (an hour the member might play: shown
+    apart, never counted as in). ``playtime.players`` skips a source it does not know, so that a
     newer source reaches an older reader as nothing rather than as a failure.
     """
 

@@ -475,6 +475,15 @@ class Actions:
         self.core.gateway.dispatch(name, payloads.scheduled_event(self.world, event))
         self.core.changes.touch()
 
+    def set_voice_status(self, channel: Channel, status: str | None) -> None:
+        """A voice channel's status, and VOICE_CHANNEL_STATUS_UPDATE (``emulator.voice_status``)."""
+        channel.status = status
+        self.core.gateway.dispatch(
+            "VOICE_CHANNEL_STATUS_UPDATE",
+            {"id": str(channel.id), "guild_id": str(channel.guild_id), "status": status},
+        )
+        self.core.changes.touch()
+
     # ---------------------------------------------------------------- voice
 
     def set_voice(

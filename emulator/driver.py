@@ -377,6 +377,10 @@ class Driver:
         )
         return [see(self.world, m) for m in found]
 
+    def voice_status(self, channel: Channel) -> str | None:
+        """The status members see under a voice channel's name (None when there is none)."""
+        return self.world.channel(channel.id).status
+
     def scheduled_events(self, guild: Guild) -> list[ScheduledEvent]:
         """The guild's scheduled events, oldest first, as Discord has them now (its automation
         applied: an EXTERNAL event past its start is ACTIVE, past its end COMPLETED)."""

@@ -270,6 +270,11 @@ def dm_action() -> DiscordError:
     return DiscordError(403, 50003, "Cannot execute action on a DM channel")
 
 
+def wrong_channel_type() -> DiscordError:
+    """JSON Error Codes: 50024 "Cannot execute action on this channel type"."""
+    return DiscordError(400, 50024, "Cannot execute action on this channel type")
+
+
 def invalid_recipient() -> DiscordError:
     """Create DM with an id that is not a user Discord can DM (discordgo#953 quotes the answer)."""
     return DiscordError(400, 50033, "Invalid Recipient(s)")

@@ -37,6 +37,8 @@ class Permission(IntFlag):
     """Edit and delete anyone's scheduled events (Permissions > Bitwise Permission Flags)."""
     CREATE_EVENTS = 1 << 44
     """Create scheduled events, and edit and delete the ones one created (same table)."""
+    SET_VOICE_CHANNEL_STATUS = 1 << 48
+    """Set a voice channel's status (same table; see ``emulator.voice_status``)."""
 
 
 ALL_PERMISSIONS = (1 << 51) - 1

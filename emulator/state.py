@@ -71,6 +71,7 @@ class Channel:
     topic: str | None = None
     last_message_id: int | None = None
     overwrites: list[Overwrite] = field(default_factory=list)
+    status: str | None = None  # a voice channel's status (``emulator.voice_status``)
 
 
 @dataclass(slots=True)

@@ -20,6 +20,7 @@ from emulator.rest import (
     oauth2,
     reactions,
     scheduled_events,
+    voice_status,
     webhooks,
 )
 from emulator.rest.context import (
@@ -171,7 +172,8 @@ def _record(
 def route_table() -> RouteTable:
     """Every REST route the emulator serves, in Discord's OpenAPI spelling."""
     table = misc.routes() + commands.routes() + messages.routes() + reactions.routes()
-    return table + webhooks.routes() + scheduled_events.routes() + oauth2.routes()
+    table += webhooks.routes() + scheduled_events.routes() + voice_status.routes()
+    return table + oauth2.routes()
 
 
 def build_app(svc: Services) -> web.Application:

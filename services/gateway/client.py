@@ -2,7 +2,8 @@
 
 It asks Discord only for what the bot uses: guilds, members (privileged,
 see docs/discord-setup.md), voice states, guild message reactions and guild
-expressions (GUILD_EMOJIS_UPDATE: the hour emoji must be the guild's). It
+expressions (GUILD_EMOJIS_UPDATE: the hour emoji must be the guild's) and
+scheduled events (who clicks "Interested" on an hour's event). It
 never syncs application commands itself (the registry does, once, from the
 owners' specs) and hands every interaction to the relay.
 """
@@ -39,6 +40,10 @@ def gateway_intents() -> nextcord.Intents:
     # GUILD_EXPRESSIONS (1 << 3) carries GUILD_EMOJIS_UPDATE (Discord's docs, Gateway >
     # List of Intents); GUILD_CREATE brings each guild's emoji whatever the intents.
     intents.emojis_and_stickers = True
+    # GUILD_SCHEDULED_EVENTS (1 << 16) carries GUILD_SCHEDULED_EVENT_USER_ADD and _REMOVE, a
+    # member's "Interested" click on the events made for called hours (Discord's docs, Gateway >
+    # List of Intents; Gateway Events > Guild Scheduled Event User Add).
+    intents.scheduled_events = True
     return intents
 
 
@@ -90,6 +95,11 @@ class GatewayClient(nextcord.AutoShardedClient):
             self._chunk_arrived(data)
 
         parsers["GUILD_MEMBERS_CHUNK"] = members_chunk
+        for name, interested in (
+            ("GUILD_SCHEDULED_EVENT_USER_ADD", True),
+            ("GUILD_SCHEDULED_EVENT_USER_REMOVE", False),
+        ):
+            parsers[name] = self._interest_parser(parsers[name], interested=interested)
         parsers["RATE_LIMITED"] = self._rate_limited
 
     async def reopen(self, shard_count: int | None) -> None:
@@ -142,6 +152,19 @@ class GatewayClient(nextcord.AutoShardedClient):
 
     async def on_connect(self) -> None:
         """Skip nextcord's command sync (it would GET and rewrite Discord's command list)."""
+
+    def _interest_parser(
+        self, parse: Callable[[Any], None], *, interested: bool
+    ) -> Callable[[Any], None]:
+        """nextcord's parser, after the click is published from the raw payload: nextcord
+        drops a click on an event its cache does not hold (one created before a resume)."""
+
+        def parser(data: Any) -> None:
+            if self.publisher is not None and self.user is not None:
+                self.publisher.interest(data, self.user.id, interested=interested)
+            parse(data)
+
+        return parser
 
     def _rate_limited(self, data: Any) -> None:
         """Discord refused a member request for now: ask again once the wait is over."""

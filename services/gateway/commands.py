@@ -40,8 +40,9 @@ from bus.protocol import (
     RegisterCommands,
     RemoveReactions,
     SendMessage,
+    SetVoiceStatus,
 )
-from services.gateway import messages, scheduled_events
+from services.gateway import messages, scheduled_events, voice_status
 from services.gateway.registry import CommandRegistry, same_commands
 from services.gateway.rest import JSON, Rest
 
@@ -116,6 +117,8 @@ class Commands:
                 return await scheduled_events.edit(rest, request)
             case FetchScheduledEvents():
                 return await scheduled_events.fetch(rest, request)
+            case SetVoiceStatus():
+                return await voice_status.set_status(rest, request)
             case FetchGuilds():
                 return GuildsFetched(guilds=self._snapshots())
             case RegisterCommands():

@@ -16,6 +16,7 @@ import nextcord
 from bus.client import BusClient
 from bus.protocol import (
     EmojisUpdated,
+    EventInterest,
     MemberFacts,
     MemberLeft,
     MemberUpdated,
@@ -90,6 +91,26 @@ class EventPublisher:
                 at=self.stays.transition((member.guild.id, member.id), facts.channel_id),
             )
         )
+
+    def interest(self, data: object, own_id: int, *, interested: bool) -> None:
+        """A GUILD_SCHEDULED_EVENT_USER_ADD or _REMOVE payload (``guild_scheduled_event_id``,
+        ``user_id``, ``guild_id``: Discord's docs, Gateway Events), unless it is the bot's own:
+        the bot never marks itself in."""
+        if not isinstance(data, dict):
+            data = {}
+        try:
+            fact = EventInterest(
+                guild_id=int(data["guild_id"]),
+                event_id=int(data["guild_scheduled_event_id"]),
+                user_id=int(data["user_id"]),
+                interested=interested,
+                at=self.calendar.now(),
+            )
+        except (KeyError, TypeError, ValueError):
+            log.warning("ignoring a scheduled event user payload without ids: %r", data)
+            return
+        if fact.user_id != own_id:
+            self.bus.publish(fact)
 
     def member_changed(self, member: nextcord.Member) -> None:
         self.bus.publish(

@@ -18,7 +18,8 @@ always passed in (calendar time: see ``services.runtime.clock``):
   A schedule on the community's time (zone "") holds the community day's weekday for
   every hour of its window, also those after midnight.
 - **Who is in an hour.** A member is in when they are *in voice* then (that wins: they are
-  playing), or *reacted* with the hour, or usually play then and did not take it back
+  playing), or *reacted* with the hour, or clicked "Interested" on the Discord event made
+  for the hour (until they un-click it), or usually play then and did not take it back
   today, by removing the hour's reaction or with "Not today" (a cancelled ``schedule`` mark).
 - **Maybe.** A member may say "maybe" for an hour (a ``maybe`` mark). A maybe is not in:
   no count of players includes it. It stands beside an in from voice or a reaction (the
@@ -53,6 +54,7 @@ class How(StrEnum):
 
     VOICE = "voice"
     REACTED = "reaction"
+    INTERESTED = "interested"  # "Interested" on the Discord event squadtime made for the hour
     PICKED = "picked"  # from a nudge's button, in a DM
     SCHEDULED = "schedule"
 
@@ -60,11 +62,18 @@ class How(StrEnum):
 STRENGTH = list(How)
 _HOWS = frozenset(How)
 
-MARKS = {How.VOICE: "🎧", How.REACTED: "👍", How.PICKED: "📨", How.SCHEDULED: "📅"}
+MARKS = {
+    How.VOICE: "🎧",
+    How.REACTED: "👍",
+    How.INTERESTED: "🔔",
+    How.PICKED: "📨",
+    How.SCHEDULED: "📅",
+}
 """How each way of being in an hour is marked, in the daily message and on the dashboard."""
 MARK_MEANINGS = {
     How.VOICE: "in voice",
     How.REACTED: "reacted",
+    How.INTERESTED: "interested in the event",
     How.PICKED: "answered a nudge",
     How.SCHEDULED: "usual hours",
 }

@@ -51,6 +51,7 @@ def describe(config: GuildConfig, view: GuildView) -> str:
             f"Voice greetings: {'on' if config.greetings else 'off'}",
             f"Enough-players calls: {_quorum(config, channel)}",
             f"Discord events for those hours: {'on' if config.events else 'off'}",
+            f"Voice channel status naming their squad: {'on' if config.voice_status else 'off'}",
             f"Nudges: {_nudges(config)}",
             f"Who was there, on the dashboard for moderators: {_there(config)}",
             f"Week-ahead post: {_week_post(config)}",

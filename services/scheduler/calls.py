@@ -151,6 +151,17 @@ class Calls:
         """How many calls and events are kept in memory: about a day's, not a year's."""
         return len(self._calls) + len(self._events)
 
+    async def hour_of_event(self, guild_id: int, event_id: int) -> tuple[date, int] | None:
+        """The community day and hour the bot made event ``event_id`` for; None for any
+        other event (a moderator's own). After a start the day's events are read first."""
+        guild = self._days.guilds.get(guild_id)
+        if guild is not None and guild.day is not None and guild.config.quorum_size:
+            await self._read(guild, guild.day)
+        for (known_guild, day, hour), event in self._events.items():
+            if known_guild == guild_id and event.event_id == event_id:
+                return day, hour
+        return None
+
     async def tick(self) -> tuple[float, bool]:
         """Post, edit or leave each call; the calendar instant to look again at, and whether a
         service failed (try again soon)."""

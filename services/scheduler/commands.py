@@ -103,11 +103,16 @@ CONFIG = CommandSpec(
             OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
         ),
         _sub(
+            "voice-status",
+            "Name the squad in the voice channel's status during hours with enough players",
+            OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
+        ),
+        _sub(
             "nudges",
             "Nudges for members who chose neither /nudges on nor off",
             OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
         ),
-        # The 14th of /config's subcommands: Discord allows a command 25 options, each
+        # The 13th of /config's subcommands: Discord allows a command 25 options, each
         # subcommand being one (limits as listed in discord.net's guide to subcommands,
         # https://docs.discordnet.dev/guides/int_basics/application-commands/slash-commands/subcommands.html).
         _sub(

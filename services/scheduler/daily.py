@@ -816,6 +816,24 @@ class Days:
                 mark = MarkFacts(user_id=user_id, hour=hour, source=How.PICKED, cancelled=True)
                 await self._mark(guild, day, mark)
 
+    async def set_interest(
+        self, guild_id: int, day: date, hour: int, user_id: int, *, interested: bool
+    ) -> None:
+        """The member is in ``hour`` of ``day`` from an "Interested" click, or no longer.
+
+        A repeat of what is stored (a re-sent click) asks telemetry nothing; a mark that
+        does reach it twice is one bit set twice in the member's row of the day.
+        """
+        guild = self.guilds.get(guild_id)
+        if guild is None:
+            return
+        if guild.day == day and (hour in guild.standing(user_id, How.INTERESTED)) == interested:
+            return
+        mark = MarkFacts(
+            user_id=user_id, hour=hour, source=How.INTERESTED, cancelled=not interested
+        )
+        await self._mark(guild, day, mark)
+
     async def pick(self, guild_id: int, user_id: int, hour: int) -> None:
         """Put the member in ``hour`` of the current day, as picked from a nudge."""
         guild = self.guilds[guild_id]

@@ -80,8 +80,8 @@ def daily_text(
     """The whole message; past 2,000 characters each hour names fewer members, then "+N more"."""
 
     shown = [How.REACTED, How.SCHEDULED, How.VOICE]
-    if any(how == How.PICKED for line in lines for _, how in line.players):
-        shown.append(How.PICKED)
+    used = {how for line in lines for _, how in line.players}
+    shown += [how for how in (How.INTERESTED, How.PICKED) if how in used]  # only when used
     marks = [f"{MARKS[how]} {MARK_MEANINGS[how]}" for how in shown]
     if any(line.maybes for line in lines):
         marks.append(f"{MAYBE_MARK} {MAYBE_MEANING}")

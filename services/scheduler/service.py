@@ -21,6 +21,7 @@ from bus.protocol import (
     Body,
     EmojisUpdated,
     Envelope,
+    EventInterest,
     FetchGuilds,
     ForgetMember,
     GuildsFetched,
@@ -53,10 +54,12 @@ from services.scheduler.commands import COMMANDS
 from services.scheduler.daily import Days
 from services.scheduler.dashboard import answer as answer_dashboard
 from services.scheduler.interactions import answer
+from services.scheduler.interest import on_interest
 from services.scheduler.nudges import Nudges
 from services.scheduler.pulse import Pulse
 from services.scheduler.reminders import Reminders
 from services.scheduler.roster import Roster
+from services.scheduler.squad_status import SquadStatus
 from services.scheduler.weekpost import WeekPosts
 
 log = logging.getLogger(__name__)
@@ -84,6 +87,7 @@ class Scheduler:
         self.calls: Calls | None = None
         self.nudges: Nudges | None = None
         self.week_posts: WeekPosts | None = None
+        self.squads: SquadStatus | None = None
         self._context: Context | None = None
         self._pulse = Pulse(interval=5.0)
         self._unloaded: set[int] = set()  # guilds seen whose state telemetry has not given yet
@@ -99,6 +103,7 @@ class Scheduler:
         self.calls = Calls(self.days, self.clock, self.reminders)
         self.nudges = Nudges(self.days, self.clock)
         self.week_posts = WeekPosts(self.days, self.roster, self.clock)
+        self.squads = SquadStatus(self.days, self.roster, self.clock)
         self.days.on_change = self.reminders.changed.set
         self._context = Context(self.days, self.roster, self.clock, self.reminders, self.nudges)
         self._pulse = Pulse(interval=runtime.settings.heartbeat_interval)
@@ -127,13 +132,15 @@ class Scheduler:
                     await self.clock.sleep_until(wake, days.changed)
 
     async def _act(self, runtime: Runtime) -> None:
-        """Send each reminder and nudge when it is due and keep each call and week-ahead post
-        in step, until the service stops; woken by any change of who is in."""
-        reminders, calls, nudges, week = self.reminders, self.calls, self.nudges, self.week_posts
+        """Send each reminder and nudge when it is due and keep each call, week-ahead post and
+        voice status in step, until the service stops; woken by any change of who is in."""
+        reminders, calls, nudges = self.reminders, self.calls, self.nudges
+        week, squads = self.week_posts, self.squads
         assert reminders is not None
         assert calls is not None
         assert nudges is not None
         assert week is not None
+        assert squads is not None
         while not runtime.stopping.is_set():
             reminders.changed.clear()
             try:
@@ -141,8 +148,9 @@ class Scheduler:
                 called, failed = await calls.tick()
                 nudged, missed = await nudges.tick()
                 posted, unsent = await week.tick()
-                wake = min(wake, called, nudged, posted)
-                retry = retry or failed or missed or unsent
+                shown, unset = await squads.tick()
+                wake = min(wake, called, nudged, posted, shown)
+                retry = retry or failed or missed or unsent or unset
             except Exception:
                 log.exception("reminders and calls failed; trying again in %.0f s", RETRY)
                 wake, retry = math.inf, True
@@ -218,6 +226,10 @@ class Scheduler:
             case VoiceChanged():
                 self.roster.apply(event)
                 await days.on_voice(event)
+                days.on_change()  # who is in voice changed: the channel's status follows
+            case EventInterest():
+                assert self.calls is not None
+                await on_interest(days, self.calls, self.roster, event)
             case MemberUpdated() | MemberLeft() | EmojisUpdated():
                 self.roster.apply(event)
             case Heartbeat(service="gateway", started=started):

@@ -62,6 +62,8 @@ def changed(
             return events(config, options)
         case "nudges":
             return _replace(config, nudges=bool_option(options, "enabled"))
+        case "voice-status":
+            return voice_status(config, options)
         case "reliability":
             return _replace(config, reliability=bool_option(options, "enabled"))
         case "week-post":
@@ -157,6 +159,19 @@ def week_post(config: GuildConfig, options: Options) -> GuildConfig:
     if not raw:
         raise Refusal("Please fill in `time`: when, on that day, the week ahead is posted.")
     return _replace(config, week_post_day=WEEKDAY_VALUES.index(day), week_post_time=parse_time(raw))
+
+
+def voice_status(config: GuildConfig, options: Options) -> GuildConfig:
+    """``/config voice-status``: the counted voice channel's status names an hour's squad,
+    for the hours that reach the quorum."""
+    enabled = bool_option(options, "enabled")
+    if enabled and not config.voice_channel_ids:
+        raise Refusal("Count a voice channel first (/config voice): its status names the squad.")
+    if enabled and not config.quorum_size:
+        raise Refusal(
+            "Set a quorum first (/config quorum): the status is for hours with enough players."
+        )
+    return _replace(config, voice_status=enabled)
 
 
 def parse_time(text: str) -> str:

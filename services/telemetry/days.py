@@ -23,7 +23,14 @@ from services.telemetry.database import transaction
 from services.telemetry.sessions import member_ref
 from services.telemetry.store import ensure_guild
 
-SOURCES = ("reaction", "schedule", "voice", "picked", "maybe")  # a mark's source, by stored code
+SOURCES = (
+    "reaction",
+    "schedule",
+    "voice",
+    "picked",
+    "maybe",
+    "interested",
+)  # a mark's source, by stored code
 _HOURS = range(24)
 
 

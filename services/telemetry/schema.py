@@ -433,6 +433,27 @@ DROP TABLE deliveries;
 ALTER TABLE deliveries_v16 RENAME TO deliveries;
 """
 
+# Version 17: the hour's surfaces on Discord. A sixth mark source, 5 ``interested``: the
+# member clicked "Interested" on the Discord event squadtime made for the hour (un-clicked, the
+# mark is cancelled); like ``picked`` it is never reconciled with the message's reactions.
+# ``voice_status`` on guilds: whether the first counted voice channel's status names the squad
+# of an hour that reached the quorum (off by default).
+_V17_SURFACES = """
+CREATE TABLE marks_v17 (
+    day       INTEGER NOT NULL,
+    member    INTEGER NOT NULL REFERENCES members ON DELETE CASCADE,
+    source    INTEGER NOT NULL CHECK (source BETWEEN 0 AND 5),
+    hours     INTEGER NOT NULL CHECK (hours BETWEEN 1 AND 16777215),
+    cancelled INTEGER NOT NULL DEFAULT 0 CHECK (cancelled & ~hours = 0),
+    at        INTEGER NOT NULL,
+    PRIMARY KEY (day, member, source)
+) WITHOUT ROWID;
+INSERT INTO marks_v17 SELECT day, member, source, hours, cancelled, at FROM marks;
+DROP TABLE marks;
+ALTER TABLE marks_v17 RENAME TO marks;
+ALTER TABLE guilds ADD COLUMN voice_status INTEGER NOT NULL DEFAULT 0;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_CONFIG_AND_PLANNING,
     _V2_VOICE,
@@ -450,6 +471,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V14_SCHEDULE_VERSIONS,
     _V15_PLANS,
     _V16_WEEK_POST,
+    _V17_SURFACES,
 )
 LATEST = len(MIGRATIONS)
 

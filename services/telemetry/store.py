@@ -26,13 +26,15 @@ def get_config(connection: sqlite3.Connection, guild_id: int) -> GuildConfig:
     row = connection.execute(
         "SELECT channel_id, post_time, timezone, window_start, window_hours, hour_emoji,"
         " afk_channel_id, greetings, quorum_size, quorum_channel_id, events, nudges,"
-        " reliability, week_post_day, week_post_time FROM guilds WHERE guild_id = ? AND configured",
+        " reliability, week_post_day, week_post_time, voice_status FROM guilds"
+        " WHERE guild_id = ? AND configured",
         (guild_id,),
     ).fetchone()
     if row is None:
         return GuildConfig(guild_id=guild_id)
     channel_id, post_time, timezone, start, hours, emoji, afk, greetings, *calls = row
-    quorum_size, quorum_channel_id, events, nudges, reliability, week_day, week_time = calls
+    quorum_size, quorum_channel_id, events, nudges, reliability, *later = calls
+    week_day, week_time, voice_status = later
     voice = [
         channel
         for (channel,) in connection.execute(
@@ -64,6 +66,7 @@ def get_config(connection: sqlite3.Connection, guild_id: int) -> GuildConfig:
         reliability=bool(reliability),
         week_post_day=week_day,
         week_post_time=week_time,
+        voice_status=bool(voice_status),
     )
 
 
@@ -76,7 +79,8 @@ def set_config(connection: sqlite3.Connection, config: GuildConfig) -> GuildConf
             "UPDATE guilds SET configured = 1, channel_id = ?, post_time = ?, timezone = ?,"
             " window_start = ?, window_hours = ?, hour_emoji = ?, afk_channel_id = ?,"
             " greetings = ?, quorum_size = ?, quorum_channel_id = ?, events = ?, nudges = ?,"
-            " reliability = ?, week_post_day = ?, week_post_time = ? WHERE guild_id = ?",
+            " reliability = ?, week_post_day = ?, week_post_time = ?, voice_status = ?"
+            " WHERE guild_id = ?",
             (
                 config.channel_id,
                 config.post_time,
@@ -93,6 +97,7 @@ def set_config(connection: sqlite3.Connection, config: GuildConfig) -> GuildConf
                 int(config.reliability),
                 config.week_post_day,
                 config.week_post_time,
+                int(config.voice_status),
                 guild_id,
             ),
         )

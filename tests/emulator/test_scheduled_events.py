@@ -3,6 +3,7 @@ accepts per entity type, the status transitions, the permissions, the gateway ev
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ import nextcord
 import pytest
 
 from emulator import Emulator
+from emulator.driver import Refused
 from emulator.permissions import Permission
 from emulator.scheduled_events import EventFields, fields_of
 from emulator.simclock import SimClock
@@ -433,6 +435,43 @@ async def test_gateway_events_need_the_scheduled_events_intent() -> None:
             )
             [other] = [s for s in t.emu.gateway.sessions.values() if s.intents == without.value]
             assert not [f for _, f in other.backlog if "GUILD_SCHEDULED_EVENT" in f]
+
+
+async def test_interested_clicks_reach_scheduled_events_sessions_only() -> None:
+    """A member's "Interested" and its removal are GUILD_SCHEDULED_EVENT_USER_ADD / _REMOVE
+    (Discord's docs, Gateway Events) to GUILD_SCHEDULED_EVENTS sessions only; a repeat sends
+    nothing; a finished event or another guild's member is refused."""
+    async with town() as t:
+        with_intent = nextcord.Intents(guilds=True, scheduled_events=True)
+        without = nextcord.Intents(guilds=True)
+        async with running(t.emu, make_client(with_intent)), running(t.emu, make_client(without)):
+            event = moderators_event(t, "Tournament")
+            alice = t.community.alice
+            await t.emu.driver.mark_interested(alice, event)
+            await t.emu.driver.mark_interested(alice, event)  # already interested: nothing
+            await t.emu.driver.mark_interested(alice, event, interested=False)
+            sessions = list(t.emu.gateway.sessions.values())
+            [listening] = [s for s in sessions if s.intents == with_intent.value]
+            [deaf] = [s for s in sessions if s.intents == without.value]
+
+            def clicks(session: Any) -> list[str]:
+                frames = [json.loads(frame) for _, frame in session.backlog]
+                return [f["t"] for f in frames if f["t"].startswith("GUILD_SCHEDULED_EVENT_USER")]
+
+            await eventually(lambda: len(clicks(listening)) == 2, STEP, "the two clicks")
+            assert clicks(listening) == [
+                "GUILD_SCHEDULED_EVENT_USER_ADD",
+                "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+            ]
+            assert clicks(deaf) == []
+            stranger_guild = t.emu.driver.add_guild("elsewhere")
+            stranger = t.emu.driver.add_member(stranger_guild, "stranger")
+            with pytest.raises(Refused):
+                await t.emu.driver.mark_interested(stranger, event)
+            finished = replace(fields_of(event), status=EventStatus.CANCELED)
+            t.emu.actions.update_scheduled_event(event, finished)
+            with pytest.raises(Refused):
+                await t.emu.driver.mark_interested(alice, event)
 
 
 async def test_nextcord_creates_edits_starts_ends_and_cancels_events() -> None:

@@ -16,7 +16,7 @@ from bus.protocol import (
     Plan,
     WeeklySlot,
 )
-from services.runtime.ahead import WeekAhead, away_by, week_ahead
+from services.runtime.ahead import WeekAhead, away_by, plan_source, week_ahead
 from services.runtime.playtime import MAYBE, How
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -145,7 +145,7 @@ def test_a_plan_counts_as_a_click_on_its_day_away_or_not() -> None:
         "Europe/Paris",
         NOW,
         away=away,
-        plans=plans,
+        more=[plan_source(plans)],
     )
     wednesday = date(2026, 12, 9)
     assert who(ahead, wednesday, "21:00") == ["bob", "Alice"]

@@ -74,4 +74,4 @@ def test_a_maybe_is_never_in_and_takes_a_usual_hour_back_while_it_stands() -> No
     assert players(21, [_mark(1, "maybe", cancelled=True)], usual=[1]) == {1: How.SCHEDULED}
     both = [_mark(1, "maybe"), _mark(1, "reaction")]
     assert players(21, both, usual=[]) == {1: How.REACTED}
-    assert players(21, [_mark(2, "interested")], usual=[]) == {}
+    assert players(21, [_mark(2, "carrier-pigeon")], usual=[]) == {}

@@ -56,6 +56,7 @@ async def test_every_setting_is_saved_and_shown(endpoints: Endpoints, short_tmp:
             "Voice greetings: on",
             "Enough-players calls: off",
             "Discord events for those hours: off",
+            "Voice channel status naming their squad: off",
             "Nudges: only for members who turned them on (/nudges on)",
             "Who was there, on the dashboard for moderators: hidden (each member sees their own"
             " only)",

@@ -1,0 +1,76 @@
+""" "Interested" on an hour's Discord event end to end: the real gateway's nextcord client,
+telemetry and the scheduler against the emulator. Tuesday 10 March in Paris, 🇨 is 20:00."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bus.endpoints import Endpoints
+from bus.protocol import DayStateReply, GetDayState
+from emulator.scheduled_events import EventFields
+from emulator.state import EventEntityType
+from tests.services.inprocess import STEP
+from tests.services.scheduler.support import World, world
+from tests.services.scheduler.test_calls import C, _events_on
+from tests.services.scheduler.test_maybe import TODAY
+
+
+async def _interested(w: World) -> list[tuple[int, int, bool]]:
+    """(member, hour, cancelled) of today's ``interested`` marks, as telemetry stores them."""
+    async with w.peer() as bus:
+        day = await bus.request(
+            "telemetry",
+            GetDayState(guild_id=w.town.guild.id, date=TODAY.isoformat()),
+            expect=DayStateReply,
+            timeout=STEP,
+        )
+    return [(m.user_id, m.hour, m.cancelled) for m in day.marks if m.source == "interested"]
+
+
+async def test_an_interested_click_is_an_in_and_un_clicking_takes_it_back(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """Alice and Bob in 20:00 make its event; the admin clicks "Interested": in, with 🔔, and
+    the event's name follows; the bot's own edits and its own click mark nobody; a click on a
+    moderator's event is no in; un-clicking takes the admin out again, clicking puts them back:
+    one mark, stored once."""
+
+    async with world(endpoints, short_tmp, discord_follows=True) as w:
+        town, driver, actions = w.town, w.emu.driver, w.emu.actions
+        posted = await _events_on(w)
+        for member in (town.alice, town.bob):
+            await driver.react(member, posted.id, C)
+        await w.until(lambda: len(driver.scheduled_events(town.guild)) == 1, "the event")
+        [event] = driver.scheduled_events(town.guild)
+        theirs = actions.create_scheduled_event(
+            town.guild.id,
+            EventFields(
+                name="Tournament",
+                entity_type=EventEntityType.EXTERNAL,
+                scheduled_start_time=event.scheduled_start_time,
+                scheduled_end_time=event.scheduled_start_time + timedelta(hours=2),
+                channel_id=None,
+                location="Online",
+                description=None,
+                image=None,
+            ),
+            creator_id=town.admin.user_id,
+        )
+        await driver.mark_interested(town.alice, theirs)  # a moderator's event: no in
+        actions.mark_interested(event, w.emu.bot_id, interested=True)  # the bot's own: none
+        await driver.mark_interested(town.admin, event)
+        posted = await w.daily_says("· **3** · Alice 👍, bob 👍, admin 🔔", "🔔 interested")
+        await w.until(
+            lambda: driver.scheduled_events(town.guild)[0].name.startswith("🎮 3 players"),
+            "the bot's edit of its event",
+        )
+        hour = 20
+        assert await _interested(w) == [(town.admin.user_id, hour, False)]
+        await driver.mark_interested(town.admin, event, interested=False)
+        await w.daily_says("· **2** · Alice 👍, bob 👍\n")
+        assert "🔔" not in w.posted().content
+        assert await _interested(w) == [(town.admin.user_id, hour, True)]
+        await driver.mark_interested(town.admin, event)  # again: the same row, in once more
+        await w.daily_says("· **3** · Alice 👍, bob 👍, admin 🔔")
+        assert await _interested(w) == [(town.admin.user_id, hour, False)]
