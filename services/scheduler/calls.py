@@ -24,6 +24,8 @@ crash by the reference at the end of its description.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
 from collections.abc import Sequence
@@ -56,6 +58,9 @@ log = logging.getLogger(__name__)
 
 IDLE = 300.0  # calendar seconds between looks when nothing is about to start
 KEPT = 86_400.0  # calendar seconds a started hour's call and finished event are remembered
+MAKING_WAIT = 10.0
+"""Real seconds an "Interested" on an unknown event waits for the event being made to be
+known (its own requests are bounded too: this only keeps the events' queue from a stall)."""
 KIND: Final = "call"
 EVENT: Final = "event"
 # Discord's Guild Scheduled Event Status.
@@ -145,6 +150,10 @@ class Calls:
         self._calls: dict[tuple[int, date, int], _Call] = {}
         self._events: dict[tuple[int, date, int], _Event] = {}
         self._known: dict[int, date] = {}  # guild -> the day whose calls were read
+        # Clear while an event is being made: Discord may tell of a member's "Interested" on
+        # it before the bot has its id back and stored (see ``hour_of_event``).
+        self._made = asyncio.Event()
+        self._made.set()
 
     @property
     def remembered(self) -> int:
@@ -157,6 +166,15 @@ class Calls:
         guild = self._days.guilds.get(guild_id)
         if guild is not None and guild.day is not None and guild.config.quorum_size:
             await self._read(guild, guild.day)
+        found = self._known_event(guild_id, event_id)
+        if found is None and not self._made.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(MAKING_WAIT):
+                    await self._made.wait()
+            found = self._known_event(guild_id, event_id)
+        return found
+
+    def _known_event(self, guild_id: int, event_id: int) -> tuple[date, int] | None:
         for (known_guild, day, hour), event in self._events.items():
             if known_guild == guild_id and event.event_id == event_id:
                 return day, hour
@@ -257,10 +275,14 @@ class Calls:
             voice = guild.config.voice_channel_ids
             if len(players) < size or not voice:
                 return
-            event = await self._create_event(guild, day, slot, voice[0], name, description, ref)
-            if event is None:
-                return
-            self._events[key] = event
+            self._made.clear()
+            try:
+                event = await self._create_event(guild, day, slot, voice[0], name, description, ref)
+                if event is None:
+                    return
+                self._events[key] = event
+            finally:
+                self._made.set()
         if event.status != SCHEDULED:
             return
         if len(players) < size:
