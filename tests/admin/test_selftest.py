@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.admin.conftest import admin
 
 
+@pytest.mark.timeout(600)  # two pytest runs, each importing its plugins, on a loaded machine
 def test_passing_and_failing_tests_give_the_right_status(short_tmp: Path) -> None:
     """A passing test file: 'tests passed', status 0; a failing one: 'tests failed', status 1."""
     good = short_tmp / "test_good.py"

@@ -115,6 +115,10 @@ async def test_an_unprocessable_welcome_is_recovered_and_the_greeting_heard(
         assert heard.plain_voiced_packets == 0
 
 
+IN_FLIGHT_AT_RESET = 25
+"""Frames (20 ms each: half a second) that may still leave under the old group's keys."""
+
+
 async def test_the_greeting_survives_a_new_group_after_a_sole_member_reset(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
@@ -132,7 +136,9 @@ async def test_the_greeting_survives_a_new_group_after_a_sole_member_reset(
         after_reset = w.emu.voice.commits[1]
         assert after_reset.epoch == 1  # a new group, not the next epoch of the old one
         heard = w.heard()
-        assert heard.undecryptable <= 2  # at most what was in flight at the reset
+        # At most what was in flight as the connection dropped: a frame or two on an idle
+        # machine, more when a loaded one delays the bot's hearing of the reset.
+        assert heard.undecryptable <= IN_FLIGHT_AT_RESET
         assert heard.seconds - before >= await _said_seconds(90) - before - 0.5
         assert heard.plain_voiced_after_transition == 0  # withheld while it had no keys
         assert heard.plain_packets == 0

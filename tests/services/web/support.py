@@ -23,7 +23,9 @@ from tests.helpers import eventually, until_answered
 from tests.services.inprocess import STEP, running
 from tests.services.scheduler.support import World
 
-TIMEOUT = aiohttp.ClientTimeout(total=STEP)
+# A bound on any one page: met at once on an idle machine; a graph drawn for the first time
+# waits for telemetry's worker to import matplotlib, seconds on two loaded cores.
+TIMEOUT = aiohttp.ClientTimeout(total=6 * STEP)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import pytest
 from icalendar import Calendar
 
 from bus.endpoints import Endpoints
@@ -69,6 +70,7 @@ def test_the_board_changes_when_a_member_clicks(endpoints: Endpoints, short_tmp:
     run(scenario())
 
 
+@pytest.mark.timeout(300)
 def test_graphs_are_drawn_once_per_data_and_follow_the_pickers(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
@@ -137,7 +139,7 @@ def test_graphs_are_drawn_once_per_data_and_follow_the_pickers(
                 rows = list(csv.DictReader(io.StringIO(await answer.text())))
             assert {r["user_id"] for r in rows} == {str(town.bob.user_id)}
 
-    run(scenario())
+    run(scenario(), timeout=240)  # eight graphs drawn, some for the first time
 
 
 async def reliability_only_when_the_server_says(
