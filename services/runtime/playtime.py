@@ -92,6 +92,8 @@ AWAY_MARK = "🏖️"
 
 MAX_WINDOW_HOURS = 20  # Discord allows 20 distinct reactions on a message
 MIN_QUORUM, MAX_QUORUM = 2, 20  # members in an hour for an "enough players" call
+MIN_REMINDER, MAX_REMINDER = 5, 120  # minutes a reminder comes before the hour
+DEFAULT_REMINDER = 15  # minutes, when a member does not say
 
 
 @functools.cache

@@ -9,7 +9,15 @@ under the everyone-command ``/timezone`` and is guarded by the scheduler's check
 from __future__ import annotations
 
 from bus.protocol import Choice, CommandSpec, OptionSpec, SubcommandSpec
-from services.runtime.playtime import MAX_AWAY_NOTE, MAX_WINDOW_HOURS
+from services.runtime.playtime import (
+    DEFAULT_REMINDER,
+    MAX_AWAY_NOTE,
+    MAX_QUORUM,
+    MAX_REMINDER,
+    MAX_WINDOW_HOURS,
+    MIN_QUORUM,
+    MIN_REMINDER,
+)
 from services.scheduler.settings import WEEK_POST_OFF, WEEKDAY_VALUES
 
 ZONE = OptionSpec(
@@ -87,11 +95,13 @@ CONFIG = CommandSpec(
             "Call the players when an hour has enough of them",
             OptionSpec(
                 name="size",
-                description="Members in an hour for a call, 2-20 (0: no calls)",
+                description=(
+                    f"Members in an hour for a call, {MIN_QUORUM}-{MAX_QUORUM} (0: no calls)"
+                ),
                 kind="integer",
                 required=True,
                 min_value=0,
-                max_value=20,
+                max_value=MAX_QUORUM,
             ),
             OptionSpec(
                 name="channel", description="Where (default: the daily channel)", kind="channel"
@@ -183,10 +193,13 @@ REMIND = CommandSpec(
             "Remind me before each run of hours I am in today",
             OptionSpec(
                 name="minutes",
-                description="How long before the hour, 5-120 (default 15)",
+                description=(
+                    f"How long before the hour, {MIN_REMINDER}-{MAX_REMINDER}"
+                    f" (default {DEFAULT_REMINDER})"
+                ),
                 kind="integer",
-                min_value=5,
-                max_value=120,
+                min_value=MIN_REMINDER,
+                max_value=MAX_REMINDER,
             ),
             OptionSpec(
                 name="where",

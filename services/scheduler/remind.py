@@ -7,24 +7,24 @@ bounds are not trusted): minutes 5 to 120, where ``dm`` or ``channel``.
 from __future__ import annotations
 
 from bus.protocol import Interaction, InteractionResponse, ReminderChoice
+from services.runtime.playtime import DEFAULT_REMINDER, MAX_REMINDER, MIN_REMINDER
 from services.scheduler.answers import Context, Refusal, echoed, private
-from services.scheduler.reminders import DEFAULT_MINUTES, Reminders
+from services.scheduler.reminders import Reminders
 
-MIN_MINUTES, MAX_MINUTES = 5, 120
 PLACES = {"dm": False, "channel": True}  # option value -> by mention in the channel
 
 
 def _minutes(interaction: Interaction) -> int:
     raw = interaction.options.get("minutes", "").strip()
     if not raw:
-        return DEFAULT_MINUTES
+        return DEFAULT_REMINDER
     if not (raw.isascii() and raw.lstrip("-").isdigit()):
         raise Refusal(f"`minutes` must be a whole number of minutes, not {echoed(raw)}.")
-    bounds = f"A reminder comes {MIN_MINUTES} to {MAX_MINUTES} minutes before the hour"
+    bounds = f"A reminder comes {MIN_REMINDER} to {MAX_REMINDER} minutes before the hour"
     if len(raw) > 4:  # checked first: int() refuses over 4,300 digits (sys.int_info)
         raise Refusal(f"{bounds}, not {echoed(raw)}.")
     minutes = int(raw)
-    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+    if not MIN_REMINDER <= minutes <= MAX_REMINDER:
         raise Refusal(f"{bounds}, not {minutes}.")
     return minutes
 

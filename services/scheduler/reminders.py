@@ -49,7 +49,6 @@ from services.scheduler.slots import Slot
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MINUTES = 15
 IDLE = 300.0  # calendar seconds between looks when nothing is due
 PARALLEL = 8  # reminders in flight at once; the gateway waits out Discord's rate limits
 KIND: Final = "reminder"

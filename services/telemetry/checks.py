@@ -26,8 +26,10 @@ from bus.protocol import (
 from services.runtime.playtime import (
     MAX_AWAY_NOTE,
     MAX_QUORUM,
+    MAX_REMINDER,
     MAX_WINDOW_HOURS,
     MIN_QUORUM,
+    MIN_REMINDER,
     timezone_named,
 )
 from services.telemetry import days
@@ -40,7 +42,6 @@ FIRST_DAY = date(1970, 1, 2)
 LAST_DAY = date(2098, 12, 31)
 MARK_SOURCES = frozenset(days.SOURCES)
 _POST_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
-MIN_REMINDER, MAX_REMINDER = 5, 120  # minutes before the hour
 MAX_REGULAR_WEEKS, MAX_PARTNERS = 12, 25
 
 

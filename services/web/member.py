@@ -46,7 +46,7 @@ from bus.protocol import (
     TimezonesReply,
     VoiceSessionsReply,
 )
-from services.runtime.playtime import community_date, zone
+from services.runtime.playtime import DEFAULT_REMINDER, community_date, zone
 from services.web import exports, figures
 from services.web.access import check_csrf, member_access
 from services.web.context import Web, web_of
@@ -54,7 +54,6 @@ from services.web.names import Names
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 EXPORT_DAYS = 366
-REMINDER_MINUTES = 15
 
 
 async def me_page(request: web.Request) -> web.Response:
@@ -134,7 +133,7 @@ async def set_reminders(request: web.Request) -> web.Response:
     access = await member_access(request, site.bus)
     form = await check_csrf(request, access.visitor)
     user_id = access.visitor.user_id
-    choice = ReminderChoice(user_id=user_id, minutes=REMINDER_MINUTES)
+    choice = ReminderChoice(user_id=user_id, minutes=DEFAULT_REMINDER)
     on = form.get("on") == "1"
     # Through the scheduler, which sends the reminders: it stores the choice and uses it.
     await site.ask(
