@@ -12,18 +12,10 @@ import logging
 
 from bus.errors import RemoteError, RequestTimeout, caused_by_request, log_level
 from bus.protocol import Interaction, InteractionResponse
-from services.scheduler import (
-    admin,
-    ahead,
-    away,
-    maybe,
-    nudge,
-    plan,
-    remind,
-    schedules,
-    timezones,
-)
+from services.scheduler import maybe
 from services.scheduler.answers import Context, Refusal, private
+from services.scheduler.commands import BY_NAME, plan, schedule, timezone
+from services.scheduler.commands.nudges import button as nudge_button
 from services.scheduler.daily import MAYBE_BUTTON, NOT_TODAY, OPEN_SCHEDULE
 from services.scheduler.nudges import BUTTON
 
@@ -60,36 +52,16 @@ async def _route(context: Context, interaction: Interaction) -> InteractionRespo
     if interaction.guild_id == 0:
         # A DM: only a nudge's button lives there; it names its server itself.
         if interaction.kind == "component" and interaction.custom_id.startswith(f"{BUTTON}:"):
-            return await nudge.button(context, interaction)
+            return await nudge_button(context, interaction)
         raise Refusal("squadtime works in servers only.")
-    top = interaction.command.partition(" ")[0]
-    match interaction.kind:
-        case "autocomplete" if top == "away":
-            return await away.autocomplete(context, interaction)
-        case "autocomplete" if top == "plan":
-            return await plan.autocomplete(context, interaction)
-        case "autocomplete":
-            return timezones.autocomplete(interaction)
-        case "command" if top == "config":
-            return await admin.configure(context, interaction)
-        case "command" if top == "schedule":
-            return await schedules.command(context, interaction)
-        case "command" if top == "timezone":
-            return await timezones.command(context, interaction)
-        case "command" if top == "remind":
-            return await remind.command(context, interaction)
-        case "command" if top == "nudges":
-            return await nudge.command(context, interaction)
-        case "command" if top == "away":
-            return await away.command(context, interaction)
-        case "command" if top == "plan":
-            return await plan.command(context, interaction)
-        case "command" if top == "week":
-            return await ahead.command(context, interaction)
-        case "component":
-            return await _component(context, interaction)
-        case _:
-            raise Refusal(f"squadtime does not know {interaction.command or interaction.kind!r}.")
+    if interaction.kind == "component":
+        return await _component(context, interaction)
+    found = BY_NAME.get(interaction.command.partition(" ")[0])
+    if found is not None and interaction.kind == "command":
+        return await found.run(context, interaction)
+    if found is not None and found.complete is not None and interaction.kind == "autocomplete":
+        return await found.complete(context, interaction)
+    raise Refusal(f"squadtime does not know {interaction.command or interaction.kind!r}.")
 
 
 async def _component(context: Context, interaction: Interaction) -> InteractionResponse:
@@ -100,7 +72,7 @@ async def _component(context: Context, interaction: Interaction) -> InteractionR
             raise Refusal(OLD_MESSAGE)
         user = interaction.member.user_id
         if custom_id == OPEN_SCHEDULE:
-            return await schedules.open_editor(context, guild, user)
+            return await schedule.open_editor(context, guild, user)
         if custom_id == MAYBE_BUTTON:
             return await maybe.open_menu(context, guild, user)
         hours = await context.days.not_today(interaction.guild_id, user)
@@ -117,6 +89,6 @@ async def _component(context: Context, interaction: Interaction) -> InteractionR
         return await maybe.pick(context, interaction)
     if custom_id.startswith(plan.PICK):
         return await plan.pick(context, interaction)
-    if custom_id in (timezones.KEEP_LOCAL, timezones.KEEP_COMMUNITY):
-        return await timezones.keep(context, interaction)
-    return await schedules.component(context, interaction)
+    if custom_id in (timezone.KEEP_LOCAL, timezone.KEEP_COMMUNITY):
+        return await timezone.keep(context, interaction)
+    return await schedule.component(context, interaction)

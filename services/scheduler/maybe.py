@@ -34,8 +34,8 @@ from bus.protocol import (
 )
 from services.runtime.playtime import MAYBE, MAYBE_MARK, How, zone
 from services.scheduler.answers import Context, Refusal, private, update
+from services.scheduler.commands.schedule import member_clock
 from services.scheduler.daily import GuildDay
-from services.scheduler.schedules import member_clock
 from services.scheduler.slots import Slot
 
 PICK = "scheduler:maybe:"  # + the community day, ISO

@@ -3,7 +3,7 @@ until they begin.
 
 With ``/config week-post day time`` set, at that weekday and time of the community's zone
 the bot posts the week that begins the next day (the 7 community days from tomorrow), as
-``services.scheduler.ahead`` writes it: players and maybes in each hour, hours in each
+``services.scheduler.commands.week`` writes it: players and maybes in each hour, hours in each
 reader's time. As answers change (usual hours, absences, anything the counting reads) the
 message is edited to match, until the week's first midnight; then it is left as it is. A
 scheduler that was down at the post time posts when it is back, if the week has not begun.
@@ -26,8 +26,8 @@ from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, log_level
 from bus.protocol import EditMessage, GuildConfig, MessageSent
 from services.runtime.playtime import local_midnight, zone
 from services.scheduler import once
-from services.scheduler.ahead import post_text, week_of
 from services.scheduler.clock import Clock
+from services.scheduler.commands.week import post_text, week_of
 from services.scheduler.daily import Days, GuildDay
 from services.scheduler.roster import Roster
 from services.scheduler.slots import community_date

@@ -33,7 +33,8 @@ from emulator import Emulator
 from emulator.recorder import RequestRecord
 from services.gateway import commands as gateway_commands
 from services.gateway.service import Gateway
-from services.scheduler.commands import COMMANDS, CONFIG
+from services.scheduler.commands import COMMANDS
+from services.scheduler.commands.config import CONFIG
 from services.telemetry.stats import stats_command
 from tests.emulator.support import api, load_contract, run, small_community
 from tests.emulator.test_contract import unexplained

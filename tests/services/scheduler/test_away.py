@@ -24,8 +24,8 @@ from bus.protocol import (
 from emulator import Emulator
 from emulator.state import Member
 from services.scheduler.answers import Refusal
-from services.scheduler.away import parse_date, suggestions
-from services.scheduler.schedules import day_id, hours_id
+from services.scheduler.commands.away import parse_date, suggestions
+from services.scheduler.commands.schedule import day_id, hours_id
 from services.telemetry.ingest import Recorder
 from tests.emulator.support import Community
 from tests.services.inprocess import STEP

@@ -14,8 +14,8 @@ from bus.endpoints import Endpoints
 from bus.errors import RequestTimeout
 from bus.protocol import FetchMessage, ReplyMessage, Request, SendMessage
 from emulator.permissions import Permission
+from services.scheduler.commands.schedule import hours_id
 from services.scheduler.daily import NOT_TODAY, OPEN_SCHEDULE
-from services.scheduler.schedules import hours_id
 from tests.helpers import eventually
 from tests.services.scheduler.support import PARIS, World, world
 

@@ -10,9 +10,9 @@ from bus.endpoints import Endpoints
 from bus.protocol import DayStateReply, GetDayState
 from emulator.seen import SeenMessage
 from emulator.state import Member
+from services.scheduler.commands.schedule import hours_id
 from services.scheduler.daily import MAYBE_BUTTON, NOT_TODAY, OPEN_SCHEDULE
 from services.scheduler.maybe import STALE, pick_id
-from services.scheduler.schedules import hours_id
 from tests.services.inprocess import STEP
 from tests.services.scheduler.support import PARIS, World, world
 

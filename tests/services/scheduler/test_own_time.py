@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from bus.endpoints import Endpoints
 from emulator.seen import SeenMessage
 from emulator.state import Member
-from services.scheduler.schedules import day_id, hours_id
-from services.scheduler.timezones import KEEP_COMMUNITY, KEEP_LOCAL
+from services.scheduler.commands.schedule import day_id, hours_id
+from services.scheduler.commands.timezone import KEEP_COMMUNITY, KEEP_LOCAL
 from tests.services.scheduler.support import PARIS, World, world
 
 NEW_YORK = ZoneInfo("America/New_York")

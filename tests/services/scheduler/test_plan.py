@@ -13,8 +13,8 @@ from bus.endpoints import Endpoints
 from bus.protocol import GetPlans, Interaction, InteractionAnswer, MemberFacts, PlansReply
 from emulator.seen import SeenMessage
 from emulator.state import Member
+from services.scheduler.commands.plan import pick_id
 from services.scheduler.daily import NOT_TODAY
-from services.scheduler.plan import pick_id
 from tests.services.inprocess import STEP
 from tests.services.scheduler.support import PARIS, World, world
 from tests.services.scheduler.test_reminders import _day

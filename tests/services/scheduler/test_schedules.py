@@ -8,7 +8,7 @@ from pathlib import Path
 from bus.endpoints import Endpoints
 from emulator.seen import SeenMessage
 from emulator.state import Member
-from services.scheduler.schedules import CLEAR, PICK_DAY, PICK_HOURS, STALE, hours_id
+from services.scheduler.commands.schedule import CLEAR, PICK_DAY, PICK_HOURS, STALE, hours_id
 from tests.services.scheduler.support import World, world
 
 TUESDAY = 1

@@ -23,9 +23,9 @@ from emulator.seen import SeenMessage
 from emulator.state import Member
 from services.runtime.clock import SETTING
 from services.scheduler import once
+from services.scheduler.commands.schedule import day_id, hours_id
 from services.scheduler.daily import MAYBE_BUTTON
 from services.scheduler.maybe import pick_id
-from services.scheduler.schedules import day_id, hours_id
 from services.scheduler.weekpost import KIND, WHOLE_DAY
 from services.telemetry.service import Telemetry
 from tests.emulator.support import Community, small_community

@@ -10,7 +10,7 @@ import pytest
 
 from bus.protocol import BoardReply, GuildConfig, MemberSchedule, WeeklySlot
 from services.runtime.ahead import week_ahead
-from services.scheduler.ahead import post_text, reply_text
+from services.scheduler.commands.week import post_text, reply_text
 from services.scheduler.render import MAX_CONTENT
 from services.scheduler.weekpost import last_post, next_post, week_after
 

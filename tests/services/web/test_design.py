@@ -31,7 +31,7 @@ from playwright.async_api import (
 )
 
 from bus.endpoints import Endpoints
-from services.scheduler.schedules import day_id, hours_id
+from services.scheduler.commands.schedule import day_id, hours_id
 from tests.helpers import run
 from tests.services.scheduler.support import World, world
 from tests.services.web.support import Dashboard, dashboard, played

@@ -13,10 +13,10 @@ from icalendar import Calendar
 
 from bus.endpoints import Endpoints
 from emulator.state import Member
+from services.scheduler.commands.plan import pick_id as plan_id
+from services.scheduler.commands.schedule import day_id, hours_id
 from services.scheduler.daily import MAYBE_BUTTON
 from services.scheduler.maybe import pick_id
-from services.scheduler.plan import pick_id as plan_id
-from services.scheduler.schedules import day_id, hours_id
 from tests.services.scheduler.support import World, world
 from tests.services.web.support import browser, dashboard, log_in
 

@@ -16,16 +16,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bus.protocol import Interaction, InteractionResponse
+from bus.protocol import CommandSpec, Interaction, InteractionResponse
 from services.runtime import ahead
 from services.runtime.ahead import Cell, WeekAhead
 from services.runtime.playtime import zone
 from services.scheduler.answers import Context, private
+from services.scheduler.commands.schedule import member_clock
 from services.scheduler.daily import Days, GuildDay
 from services.scheduler.dashboard import board
 from services.scheduler.render import MAX_CONTENT
 from services.scheduler.roster import Roster
-from services.scheduler.schedules import member_clock
+from services.scheduler.slash import Slash
 
 HOUR = 3600.0
 NOBODY = "nobody yet"
@@ -145,3 +146,12 @@ async def command(context: Context, interaction: Interaction) -> InteractionResp
     clock = own or guild.config.timezone
     week = week_of(context.days, context.roster, guild, clock, context.clock.now())
     return private(reply_text(week, bool(own)))
+
+
+WEEK = CommandSpec(
+    name="week",
+    description="Who plays in the next 7 days, in your time",
+    ephemeral=True,
+)
+
+COMMAND = Slash(spec=WEEK, run=command)

@@ -25,16 +25,19 @@ from bus.protocol import (
     AbsencesReply,
     CancelAbsence,
     Choice,
+    CommandSpec,
     GetAbsences,
     Interaction,
     InteractionResponse,
+    OptionSpec,
     SetAbsence,
 )
 from services.runtime.playtime import AWAY_MARK, MAX_AWAY_DAYS, MAX_AWAY_NOTE, community_date, zone
 from services.scheduler.answers import Context, Refusal, echoed, private, text_option
+from services.scheduler.commands.schedule import member_clock
 from services.scheduler.daily import GuildDay
 from services.scheduler.names import inert
-from services.scheduler.schedules import member_clock
+from services.scheduler.slash import Slash, sub
 
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 EXAMPLE = "2026-07-14"
@@ -262,3 +265,41 @@ async def autocomplete(context: Context, interaction: Interaction) -> Interactio
         with contextlib.suppress(Refusal):  # no start picked yet: offer from today
             first = max(today, parse_date(interaction.options.get("from", ""), "from"))
     return InteractionResponse(kind="autocomplete", choices=suggestions(typed, first, today))
+
+
+AWAY = CommandSpec(
+    name="away",
+    description="Days your usual hours do not count",
+    ephemeral=True,
+    subcommands=[
+        sub(
+            "set",
+            "Say you are away from one day to another (your time)",
+            OptionSpec(
+                name="from",
+                description="Your first day away, e.g. 2026-07-14",
+                required=True,
+                autocomplete=True,
+            ),
+            OptionSpec(
+                name="until",
+                description="Your last day away (included)",
+                required=True,
+                autocomplete=True,
+            ),
+            OptionSpec(name="note", description=f"A word on why, up to {MAX_AWAY_NOTE} characters"),
+        ),
+        sub("show", "Show when you are away"),
+        sub(
+            "cancel",
+            "Take an absence back",
+            OptionSpec(
+                name="from",
+                description="Its first day (default: your current or next one)",
+                autocomplete=True,
+            ),
+        ),
+    ],
+)
+
+COMMAND = Slash(spec=AWAY, run=command, complete=autocomplete)

@@ -11,10 +11,11 @@ and the hour must not have ended. Anything else is refused with a private reason
 
 from __future__ import annotations
 
-from bus.protocol import Interaction, InteractionResponse, NudgeChoice
+from bus.protocol import CommandSpec, Interaction, InteractionResponse, NudgeChoice, OptionSpec
 from services.scheduler.answers import Context, Refusal, echoed, private
 from services.scheduler.names import inert
 from services.scheduler.nudges import QUIET_END, QUIET_START, Nudges, parse_button, wants
+from services.scheduler.slash import Slash, sub
 
 NOT_A_NUDGE = "That button is not one of squadtime's nudges."
 
@@ -102,3 +103,26 @@ async def button(context: Context, interaction: Interaction) -> InteractionRespo
         f"You're in at <t:{int(slot.start)}:t> today in **{name}**: {context.days.link(guild)}"
         "\nChanged your mind? The daily message's 🚫 Not today takes it back."
     )
+
+
+def _quiet(name: str, description: str) -> OptionSpec:
+    return OptionSpec(name=name, description=description, kind="integer", min_value=0, max_value=23)
+
+
+NUDGES = CommandSpec(
+    name="nudges",
+    description="A DM on days you usually play, when your usual co-players are in",
+    ephemeral=True,
+    subcommands=[
+        sub(
+            "on",
+            "Nudge me on days I usually play and have not answered",
+            _quiet("quiet_from", "No nudges from this hour, your time (default 23)"),
+            _quiet("quiet_until", "... until this hour, your time (default 9)"),
+        ),
+        sub("off", "No nudges"),
+        sub("show", "Show my nudges"),
+    ],
+)
+
+COMMAND = Slash(spec=NUDGES, run=command)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from bus.protocol import (
     ActionRow,
     ClearSchedule,
+    CommandSpec,
     Component,
     ComponentType,
     GetTimezones,
@@ -33,6 +34,7 @@ from bus.protocol import (
 from services.runtime.playtime import timezone_named, weekly_hour, zone
 from services.scheduler.answers import Context, Refusal, echoed, private, update
 from services.scheduler.daily import GuildDay
+from services.scheduler.slash import Slash, sub
 from services.scheduler.week import (
     WEEKDAYS,
     clock_name,
@@ -236,3 +238,17 @@ def _weekday(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 6:
         raise Refusal(STALE)
     return int(text)
+
+
+SCHEDULE = CommandSpec(
+    name="schedule",
+    description="Your usual playing hours",
+    ephemeral=True,
+    subcommands=[
+        sub("edit", "Pick your usual hours, day by day"),
+        sub("show", "Show your usual hours"),
+        sub("clear", "Forget your usual hours"),
+    ],
+)
+
+COMMAND = Slash(spec=SCHEDULE, run=command)

@@ -6,10 +6,18 @@ bounds are not trusted): minutes 5 to 120, where ``dm`` or ``channel``.
 
 from __future__ import annotations
 
-from bus.protocol import Interaction, InteractionResponse, ReminderChoice
+from bus.protocol import (
+    Choice,
+    CommandSpec,
+    Interaction,
+    InteractionResponse,
+    OptionSpec,
+    ReminderChoice,
+)
 from services.runtime.playtime import DEFAULT_REMINDER, MAX_REMINDER, MIN_REMINDER
 from services.scheduler.answers import Context, Refusal, echoed, private
 from services.scheduler.reminders import Reminders
+from services.scheduler.slash import Slash, sub
 
 PLACES = {"dm": False, "channel": True}  # option value -> by mention in the channel
 
@@ -72,3 +80,35 @@ async def command(context: Context, interaction: Interaction) -> InteractionResp
             return private(describe(await reminders.choice(guild_id, user), reminders))
         case other:
             raise Refusal(f"Unknown /remind action {echoed(other)}.")
+
+
+REMIND = CommandSpec(
+    name="remind",
+    description="A reminder before the hours you play",
+    ephemeral=True,
+    subcommands=[
+        sub(
+            "on",
+            "Remind me before each run of hours I am in today",
+            OptionSpec(
+                name="minutes",
+                description=(
+                    f"How long before the hour, {MIN_REMINDER}-{MAX_REMINDER}"
+                    f" (default {DEFAULT_REMINDER})"
+                ),
+                kind="integer",
+                min_value=MIN_REMINDER,
+                max_value=MAX_REMINDER,
+            ),
+            OptionSpec(
+                name="where",
+                description="By DM (default) or as a mention in the daily channel",
+                choices=[Choice(name="DM", value="dm"), Choice(name="channel", value="channel")],
+            ),
+        ),
+        sub("off", "No more reminders"),
+        sub("show", "Show my reminders"),
+    ],
+)
+
+COMMAND = Slash(spec=REMIND, run=command)

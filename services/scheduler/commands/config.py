@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bus.protocol import GuildConfig, GuildConfigReply, Interaction, InteractionResponse
+from bus.protocol import (
+    Choice,
+    CommandSpec,
+    GuildConfig,
+    GuildConfigReply,
+    Interaction,
+    InteractionResponse,
+    OptionSpec,
+)
 from bus.protocol import SetGuildConfig as SaveConfig
+from services.runtime.playtime import MAX_QUORUM, MAX_WINDOW_HOURS, MIN_QUORUM
 from services.scheduler import settings
 from services.scheduler.answers import Context, Refusal, private, require_admin
+from services.scheduler.commands.timezone import autocomplete
 from services.scheduler.daily import GuildDay
 from services.scheduler.names import inert
 from services.scheduler.render import shown_emoji
 from services.scheduler.roster import GuildView
-from services.scheduler.settings import WEEKDAY_VALUES
+from services.scheduler.settings import WEEK_POST_OFF, WEEKDAY_VALUES
+from services.scheduler.slash import ZONE, Slash, sub
 from services.scheduler.slots import due_day, hour_emoji, next_post, posts_after_window
 
 
@@ -133,3 +144,128 @@ async def _save(
         elif guild.day != due:
             later = "\nToday's message is posted now."
     return private(f"Saved.{later}\n{describe(saved.config, view)}")
+
+
+CONFIG = CommandSpec(
+    name="config",
+    description="Set up squadtime for this server",
+    admin=True,
+    ephemeral=True,
+    subcommands=[
+        sub("show", "Show the current setup"),
+        sub(
+            "channel",
+            "Where the daily message is posted",
+            OptionSpec(name="channel", description="A text channel", kind="channel", required=True),
+        ),
+        sub(
+            "time",
+            "When the daily message is posted (community time)",
+            OptionSpec(name="time", description="HH:MM, e.g. 18:00", required=True),
+        ),
+        sub("timezone", "The community's timezone", ZONE),
+        sub(
+            "window",
+            "The hours members can pick (community time)",
+            OptionSpec(
+                name="start",
+                description="First hour, 0-23",
+                kind="integer",
+                required=True,
+                min_value=0,
+                max_value=23,
+            ),
+            OptionSpec(
+                name="hours",
+                description=f"How many hours, 1-{MAX_WINDOW_HOURS}",
+                kind="integer",
+                required=True,
+                min_value=1,
+                max_value=MAX_WINDOW_HOURS,
+            ),
+            OptionSpec(
+                name="emoji",
+                description="One emoji per hour, separated by spaces (default: letters)",
+            ),
+        ),
+        sub(
+            "voice",
+            "Count (or stop counting) a voice channel",
+            OptionSpec(
+                name="channel", description="A voice channel", kind="channel", required=True
+            ),
+            OptionSpec(name="counted", description="Count it?", kind="boolean", required=True),
+        ),
+        sub(
+            "rank",
+            "Show an emoji before the names of a role's members",
+            OptionSpec(name="role", description="The role", kind="role", required=True),
+            OptionSpec(name="emoji", description="The emoji; leave out to remove"),
+        ),
+        sub(
+            "greetings",
+            "Voice greetings on or off",
+            OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
+        ),
+        sub(
+            "quorum",
+            "Call the players when an hour has enough of them",
+            OptionSpec(
+                name="size",
+                description=(
+                    f"Members in an hour for a call, {MIN_QUORUM}-{MAX_QUORUM} (0: no calls)"
+                ),
+                kind="integer",
+                required=True,
+                min_value=0,
+                max_value=MAX_QUORUM,
+            ),
+            OptionSpec(
+                name="channel", description="Where (default: the daily channel)", kind="channel"
+            ),
+        ),
+        sub(
+            "events",
+            "A Discord event for each hour with enough players",
+            OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
+        ),
+        sub(
+            "voice-status",
+            "Name the squad in the voice channel's status during hours with enough players",
+            OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
+        ),
+        sub(
+            "nudges",
+            "Nudges for members who chose neither /nudges on nor off",
+            OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
+        ),
+        # The 13th of /config's subcommands: Discord allows a command 25 options, each
+        # subcommand being one (limits as listed in discord.net's guide to subcommands,
+        # https://docs.discordnet.dev/guides/int_basics/application-commands/slash-commands/subcommands.html).
+        sub(
+            "reliability",
+            "Show moderators who was there in the hours members planned",
+            OptionSpec(name="enabled", description="On?", kind="boolean", required=True),
+        ),
+        sub(
+            "week-post",
+            "Post the week ahead in the daily channel each week (or stop)",
+            OptionSpec(
+                name="day",
+                description="The day it is posted on, or off",
+                required=True,
+                # Eight of the 25 choices Discord allows an option (Application Commands,
+                # "Application Command Option Structure": choices, max of 25).
+                choices=[
+                    *(Choice(name=day.capitalize(), value=day) for day in WEEKDAY_VALUES),
+                    Choice(name="Off", value=WEEK_POST_OFF),
+                ],
+            ),
+            OptionSpec(name="time", description="HH:MM, community time (e.g. 18:00)"),
+        ),
+        sub("post-now", "Post today's message now"),
+        sub("reset", "Forget this server's setup (schedules and timezones stay)"),
+    ],
+)
+
+COMMAND = Slash(spec=CONFIG, run=configure, complete=autocomplete)

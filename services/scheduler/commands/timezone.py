@@ -7,12 +7,14 @@ import msgspec
 from bus.protocol import (
     ActionRow,
     Choice,
+    CommandSpec,
     Component,
     GetTimezones,
     GuildConfig,
     Interaction,
     InteractionResponse,
     MemberSchedule,
+    OptionSpec,
     SchedulesReply,
     SetSchedule,
     SetTimezone,
@@ -29,9 +31,10 @@ from services.scheduler.answers import (
     text_option,
     update,
 )
+from services.scheduler.commands.schedule import member_clock
 from services.scheduler.names import inert
 from services.scheduler.roster import GuildView
-from services.scheduler.schedules import member_clock
+from services.scheduler.slash import ZONE, Slash, sub
 from services.scheduler.week import on_clock, week_text
 from services.scheduler.zones import local_time, most_common, suggest
 
@@ -87,7 +90,7 @@ async def keep(context: Context, interaction: Interaction) -> InteractionRespons
     return update(f"{said}.\n{week_text(moved, guild.config, now)}")
 
 
-def autocomplete(interaction: Interaction) -> InteractionResponse:
+async def autocomplete(context: Context, interaction: Interaction) -> InteractionResponse:
     """Zone names matching what the member typed so far (at most 25)."""
     typed = interaction.options.get(interaction.focused, "")
     choices = [Choice(name=name, value=name) for name in suggest(typed)]
@@ -165,3 +168,27 @@ async def command(context: Context, interaction: Interaction) -> InteractionResp
             return private("\n".join(lines))
         case other:
             raise Refusal(f"Unknown /timezone action {echoed(other)}.")
+
+
+TIMEZONE = CommandSpec(
+    name="timezone",
+    description="Members' timezones",
+    ephemeral=True,
+    subcommands=[
+        sub("set", "Set your timezone", ZONE),
+        sub(
+            "set-for",
+            "Set a member's timezone (admins)",
+            OptionSpec(name="member", description="The member", kind="user", required=True),
+            ZONE,
+        ),
+        sub(
+            "show",
+            "Show a member's timezone and local time",
+            OptionSpec(name="member", description="The member (default: you)", kind="user"),
+        ),
+        sub("voice", "Local time of everyone in your voice channel"),
+    ],
+)
+
+COMMAND = Slash(spec=TIMEZONE, run=command, complete=autocomplete)

@@ -33,12 +33,14 @@ from zoneinfo import ZoneInfo
 
 from bus.protocol import (
     ActionRow,
+    CommandSpec,
     Component,
     ComponentType,
     GetPlans,
     GuildConfig,
     Interaction,
     InteractionResponse,
+    OptionSpec,
     Plan,
     PlansReply,
     SelectChoice,
@@ -46,9 +48,10 @@ from bus.protocol import (
 )
 from services.runtime.playtime import MARKS, How, community_date, zone
 from services.scheduler.answers import Context, Refusal, echoed, private, text_option, update
-from services.scheduler.away import MAX_CHOICES, day_text, parse_date, suggestions
+from services.scheduler.commands.away import MAX_CHOICES, day_text, parse_date, suggestions
+from services.scheduler.commands.schedule import member_clock
 from services.scheduler.daily import GuildDay
-from services.scheduler.schedules import member_clock
+from services.scheduler.slash import Slash, sub
 from services.scheduler.slots import day_slots
 from services.scheduler.week import hours_text, planned_days
 
@@ -305,3 +308,21 @@ async def autocomplete(context: Context, interaction: Interaction) -> Interactio
         planned = planned_days(guild.plans.get(user, []), guild.config, clock.name, now)
         choices = [c for c in choices if date.fromisoformat(c.value) in planned]
     return InteractionResponse(kind="autocomplete", choices=choices[:MAX_CHOICES])
+
+
+def _day(description: str) -> OptionSpec:
+    return OptionSpec(name="day", description=description, required=True, autocomplete=True)
+
+
+PLAN = CommandSpec(
+    name="plan",
+    description="Hours you will play on another of the next 14 days",
+    ephemeral=True,
+    subcommands=[
+        sub("set", "Pick your hours on a day (your time)", _day("The day, e.g. 2026-07-14")),
+        sub("show", "Show the hours you planned"),
+        sub("cancel", "Clear the hours you planned on a day", _day("The day to clear")),
+    ],
+)
+
+COMMAND = Slash(spec=PLAN, run=command, complete=autocomplete)
