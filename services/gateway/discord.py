@@ -2,7 +2,7 @@
 
 From Discord's documentation (Interactions: "Interaction Type", "Interaction Callback
 Type"; Application Commands: "Application Command Option Type"). The numbers that bus
-messages carry (channel and component types) are in ``bus/protocol.py``.
+messages carry (channel and component types) are in ``bus.protocol``.
 """
 
 from __future__ import annotations

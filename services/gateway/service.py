@@ -179,7 +179,7 @@ class Gateway:
             await close_session(self.client)
 
     async def handle_request(self, envelope: Envelope, request: Request) -> Reply:
-        """Carry out a command from another service (see bus/protocol.py, gateway: commands)."""
+        """Carry out a command from another service (see bus/protocol/gateway.py)."""
         assert self.commands is not None
         if not isinstance(request, GatewayRequest):  # the union: a new command is served
             raise RequestRefused(
