@@ -156,8 +156,9 @@ async def test_new_session_publishes_a_fresh_snapshot(
 async def test_session_asks_only_for_the_intents_the_bot_uses(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
-    """Guilds, members, voice states, reactions and expressions (the guild's emoji): no
-    messages, contents or presences."""
+    """Guilds, members, voice states, reactions, expressions (the guild's emoji) and
+    scheduled events (a member's "Interested" on the hour's event): no messages, contents
+    or presences."""
 
     async with Emulator() as emu:
         small_community(emu)
@@ -168,6 +169,7 @@ async def test_session_asks_only_for_the_intents_the_bot_uses(
                 | Intent.GUILD_MEMBERS
                 | Intent.GUILD_VOICE_STATES
                 | Intent.GUILD_MESSAGE_REACTIONS
+                | Intent.GUILD_SCHEDULED_EVENTS
                 | Intent.GUILD_EXPRESSIONS
             )
 
