@@ -444,6 +444,20 @@ class FetchScheduledEvents(RequestMessage, frozen=True, tag="fetch_scheduled_eve
     guild_id: int
 
 
+class FetchEventInterested(RequestMessage, frozen=True, tag="fetch_event_interested"):
+    """The members who clicked "Interested" on one of the guild's events, the bot aside;
+    answered with EventInterestedReply."""
+
+    guild_id: int
+    event_id: int
+
+
+class EventInterestedReply(ReplyMessage, frozen=True, tag="event_interested"):
+    """Who is interested in an event now (user ids, ascending)."""
+
+    user_ids: list[int] = msgspec.field(default_factory=list)
+
+
 class ScheduledEventReply(ReplyMessage, frozen=True, tag="scheduled_event"):
     """One event after a change."""
 
@@ -526,6 +540,7 @@ GatewayRequest = (
     | CreateScheduledEvent
     | EditScheduledEvent
     | FetchScheduledEvents
+    | FetchEventInterested
     | SetVoiceStatus
     | EditMessage
     | DeleteMessage
@@ -543,6 +558,7 @@ GatewayReply = (
     | DirectChannel
     | ScheduledEventReply
     | ScheduledEventsReply
+    | EventInterestedReply
     | MessageFetched
     | RecentMessages
     | GuildsFetched

@@ -1,4 +1,5 @@
-"""Guild scheduled events: list, create, get, modify, delete (Guild Scheduled Event resource).
+"""Guild scheduled events: list, create, get, modify, delete, and the users interested in one
+(Guild Scheduled Event resource).
 
 The rules are :mod:`emulator.scheduled_events`. A body is checked whole first (50035, or 180000
 for a finished event), then the bot's permissions for that kind of event in its channel or guild
@@ -9,6 +10,7 @@ up to date with Discord's automation (an EXTERNAL event starts and ends on its o
 from aiohttp import web
 
 from emulator import errors, payloads
+from emulator.jsontypes import JSONArray, JSONObject
 from emulator.permissions import Permission
 from emulator.rest.context import (
     RouteTable,
@@ -19,10 +21,12 @@ from emulator.rest.context import (
     services,
     snowflake,
 )
+from emulator.rest.query import limit_param, snowflake_param
 from emulator.scheduled_events import CreateEventBody, ModifyEventBody, check_create, check_modify
 from emulator.scheduled_events import may_act as allowed
 from emulator.state import EventEntityType, Guild, ScheduledEvent
 
+INTERESTED = 1  # Discord's OpenAPI description: GuildScheduledEventUserResponses
 TRUE = frozenset({"True", "true", "1"})
 """Reference > Boolean Query Strings: "True, true, or 1 for true" (anything else reads as false)."""
 
@@ -115,6 +119,39 @@ async def delete_event(request: web.Request) -> web.Response:
     return no_content()
 
 
+async def event_users(request: web.Request) -> web.Response:
+    """Get Guild Scheduled Event Users: ``limit`` 1-100 (default 100), ``with_member``, and
+    ``before`` or ``after`` a user id (with both, only ``before`` counts); users in ascending
+    order of id (Discord's Guild Scheduled Event resource; twilight-http documents the order
+    and the precedence). Each holds ``user_id`` and ``response``, as Discord's OpenAPI
+    description requires."""
+    svc = services(request)
+    event = _event(svc, request)
+    limit = limit_param(request, default=100)
+    before = snowflake_param(request, "before")
+    after = snowflake_param(request, "after")
+    users = sorted(event.interested)
+    if before is not None:
+        users = [u for u in users if u < before][-limit:]
+    else:
+        users = [u for u in users if after is None or u > after][:limit]
+    world = svc.core.world
+    guild = world.guild(event.guild_id)
+    members = request.query.get("with_member") in TRUE
+    found: JSONArray = []
+    for user_id in users:
+        item: JSONObject = {
+            "guild_scheduled_event_id": str(event.id),
+            "user_id": str(user_id),
+            "user": payloads.user(world.user(user_id)),
+            "response": INTERESTED,
+        }
+        if members and user_id in guild.members:
+            item["member"] = payloads.member(world, guild.members[user_id])
+        found.append(item)
+    return json_response(found)
+
+
 def routes() -> RouteTable:
     base = "/guilds/{guild_id}/scheduled-events"
     one = base + "/{guild_scheduled_event_id}"
@@ -124,4 +161,5 @@ def routes() -> RouteTable:
         ("GET", one, get_event),
         ("PATCH", one, modify_event),
         ("DELETE", one, delete_event),
+        ("GET", one + "/users", event_users),
     ]

@@ -25,6 +25,7 @@ from bus.protocol import (
     Done,
     EditMessage,
     EditScheduledEvent,
+    FetchEventInterested,
     FetchGuilds,
     FetchMessage,
     FetchRecentMessages,
@@ -117,6 +118,8 @@ class Commands:
                 return await scheduled_events.edit(rest, request)
             case FetchScheduledEvents():
                 return await scheduled_events.fetch(rest, request)
+            case FetchEventInterested():
+                return await scheduled_events.interested(rest, request, self._bot_id())
             case SetVoiceStatus():
                 return await voice_status.set_status(rest, request)
             case FetchGuilds():

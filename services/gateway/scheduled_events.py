@@ -1,4 +1,5 @@
-"""Discord Scheduled Events for called hours: created, edited and listed for the bus."""
+"""Discord Scheduled Events for called hours: created, edited and listed for the bus, and
+who is interested in one (for the scheduler to find clicks it missed)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import UTC, datetime
 from bus.protocol import (
     CreateScheduledEvent,
     EditScheduledEvent,
+    EventInterestedReply,
+    FetchEventInterested,
     FetchScheduledEvents,
     ScheduledEventFacts,
     ScheduledEventReply,
@@ -59,6 +62,31 @@ async def fetch(rest: Rest, request: FetchScheduledEvents) -> ScheduledEventsRep
     """Every scheduled event of the guild, as Discord lists them."""
     found = await rest.call("GET", "/guilds/{guild_id}/scheduled-events", guild_id=request.guild_id)
     return ScheduledEventsReply(events=[_event(item) for item in found])
+
+
+PAGE = 100  # Get Guild Scheduled Event Users: ``limit`` is at most 100 (Discord's docs)
+
+
+async def interested(
+    rest: Rest, request: FetchEventInterested, own_id: int
+) -> EventInterestedReply:
+    """Every user interested in the event, a page of ``PAGE`` at a time (``after`` the last
+    id of the page before: Discord lists them in ascending order of id), the bot aside."""
+    found: list[int] = []
+    params: dict[str, int] = {"limit": PAGE}
+    while True:
+        page = await rest.call(
+            "GET",
+            "/guilds/{guild_id}/scheduled-events/{event_id}/users",
+            params=dict(params),
+            guild_id=request.guild_id,
+            event_id=request.event_id,
+        )
+        ids = [int(item["user_id"]) for item in page]
+        found += [user for user in ids if user != own_id]
+        if len(ids) < PAGE:
+            return EventInterestedReply(user_ids=found)
+        params["after"] = ids[-1]
 
 
 def _iso(instant: float) -> str:

@@ -39,6 +39,8 @@ from bus.protocol import (
     DeliveriesReply,
     EditMessage,
     EditScheduledEvent,
+    EventInterestedReply,
+    FetchEventInterested,
     FetchScheduledEvents,
     GetDeliveries,
     MessageSent,
@@ -192,6 +194,7 @@ class Calls:
                 continue
             try:
                 await self._read(guild, guild.day)
+                await self._find_interest(guild, guild.day)
                 for line in self._days.lines(guild):
                     if line.slot.start <= now:
                         continue  # the hour has started: its call stays as it is
@@ -375,6 +378,31 @@ class Calls:
                     (facts.name, facts.description),
                 )
         self._known[guild.guild_id] = day
+
+    async def _find_interest(self, guild: GuildDay, day: date) -> None:
+        """Read who is interested in each of today's hour events from Discord, when clicks
+        may have been missed (``GuildDay.interest_stale``): a click comes as a gateway event
+        that a killed scheduler, gateway or telemetry never handled, and only Discord's list
+        still holds it. Telemetry stores a mark once however often it is recorded."""
+        if not guild.interest_stale:
+            return
+        # Cleared first: a reason to read again that comes up meanwhile brings another round.
+        guild.interest_stale = False
+        guild.interest_seen = set()
+        try:
+            for (guild_id, known_day, hour), event in list(self._events.items()):
+                if guild_id != guild.guild_id or known_day != day:
+                    continue
+                if event.status not in (SCHEDULED, ACTIVE):
+                    continue  # Discord's list of a finished event is kept as it ended
+                request = FetchEventInterested(guild_id=guild_id, event_id=event.event_id)
+                found = await self._days.ask("gateway", request, EventInterestedReply)
+                await self._days.match_interest(guild, hour, set(found.user_ids))
+        except BaseException:
+            guild.interest_stale = True
+            raise
+        finally:
+            guild.interest_seen = None
 
     async def _keep(self, guild: GuildDay, day: date, line: HourLine, size: int) -> None:
         slot, maybes = line.slot, line.maybes

@@ -164,6 +164,10 @@ class GuildDay:
     clicked: set[tuple[int, int]] | None = None  # (member, hour) clicked while reconciling
     refused_in: int = 0  # the channel Discord refused the post in, already told to the admin
     drawn: Drawn | None = None  # the latest ``Days.lines``, while its state is unchanged
+    # "Interested" clicks may have been missed (a start, a reconnect, telemetry not answering):
+    # the hour events' interested members are read from Discord again (``Calls``).
+    interest_stale: bool = True
+    interest_seen: set[tuple[int, int]] | None = None  # (member, hour) clicked meanwhile
 
     @property
     def guild_id(self) -> int:
@@ -373,8 +377,9 @@ class Days:
         """The gateway reconnected: reactions may have been missed meanwhile."""
         guild = self.guilds.get(guild_id)
         if guild is not None:
-            guild.stale = True
+            guild.stale = guild.interest_stale = True
             self.changed.set()
+            self.on_change()
 
     # ------------------------------------------------------------- the clock
 
@@ -827,12 +832,32 @@ class Days:
         guild = self.guilds.get(guild_id)
         if guild is None:
             return
+        if guild.interest_seen is not None:
+            guild.interest_seen.add((user_id, hour))
         if guild.day == day and (hour in guild.standing(user_id, How.INTERESTED)) == interested:
             return
         mark = MarkFacts(
             user_id=user_id, hour=hour, source=How.INTERESTED, cancelled=not interested
         )
         await self._mark(guild, day, mark)
+
+    async def match_interest(self, guild: GuildDay, hour: int, users: set[int]) -> None:
+        """Make the current day's ``interested`` marks of ``hour`` those of ``users``, as
+        Discord lists them for the hour's event, save for the members whose click came in
+        while the list was read (``interest_seen``): theirs is newer than the list."""
+        assert guild.day is not None
+        fresh = {user for user, seen in guild.interest_seen or () if seen == hour}
+        marked = {
+            m.user_id
+            for m in guild.marks
+            if m.hour == hour and m.source == How.INTERESTED and not m.cancelled
+        }
+        members = self._roster.guild(guild.guild_id).members
+        wanted = {user for user in users if not _is_bot(members.get(user))}
+        for user in sorted((wanted - marked) - fresh):
+            await self.set_interest(guild.guild_id, guild.day, hour, user, interested=True)
+        for user in sorted((marked - wanted) - fresh):
+            await self.set_interest(guild.guild_id, guild.day, hour, user, interested=False)
 
     async def pick(self, guild_id: int, user_id: int, hour: int) -> None:
         """Put the member in ``hour`` of the current day, as picked from a nudge."""

@@ -233,6 +233,11 @@ async def scheduled_events(emu: Emulator, client: nextcord.Client, town: Communi
     )
     await asyncio.wait_for(guild.fetch_scheduled_event(tonight.id), STEP)
     _ = [e async for e in guild.fetch_scheduled_events()]
+    clicked = emu.world.scheduled_event(town.guild.id, tonight.id)
+    await emu.driver.mark_interested(town.alice, clicked)
+    await asyncio.wait_for(
+        client.http.get_event_users(town.guild.id, tonight.id, limit=100, with_member=True), STEP
+    )
     started = await asyncio.wait_for(
         tonight.edit(name="19:00 squad (5 in)", status=nextcord.ScheduledEventStatus.active), STEP
     )
@@ -270,6 +275,7 @@ def test_whole_session_matches_discords_description() -> None:
         "GET /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}",
         "PATCH /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}",
         "DELETE /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}",
+        "GET /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}/users",
     } <= covered
 
 

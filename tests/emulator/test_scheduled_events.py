@@ -526,3 +526,39 @@ async def test_nextcord_creates_edits_starts_ends_and_cancels_events() -> None:
             "19:00 squad (5 in)": EventStatus.COMPLETED,
             "LAN": EventStatus.CANCELED,
         }
+
+
+async def test_the_interested_users_are_listed_by_id_a_page_at_a_time() -> None:
+    """Get Guild Scheduled Event Users: who clicked "Interested", ascending by id, at most
+    ``limit`` (1-100, default 100) after or before a user id (``before`` wins), members
+    only when asked; a bad limit or id is 50035, an unknown event 10070."""
+    async with town() as t:
+        event = moderators_event(t, "Tournament")
+        c = t.community
+        members = sorted([c.alice, c.bob, c.admin], key=lambda m: m.user_id)
+        for member in reversed(members):
+            await t.emu.driver.mark_interested(member, event)
+        users = f"{t.events_path}/{event.id}/users"
+
+        async def ids(query: str = "") -> list[int]:
+            answer = await t.rest.call("GET", users + query)
+            assert answer.status == 200, answer.body
+            return [int(item["user"]["id"]) for item in answer.body]
+
+        everyone = [m.user_id for m in members]
+        assert await ids() == everyone
+        assert await ids("?limit=2") == everyone[:2]
+        assert await ids(f"?after={everyone[0]}") == everyone[1:]
+        assert await ids(f"?before={everyone[2]}&limit=1") == everyone[1:2]
+        assert await ids(f"?before={everyone[1]}&after={everyone[0]}") == everyone[:1]
+        plain = await t.rest.call("GET", users)
+        assert "member" not in plain.body[0]
+        with_member = await t.rest.call("GET", users + "?with_member=true")
+        assert with_member.body[0]["member"]["user"]["id"] == str(everyone[0])
+        await t.emu.driver.mark_interested(c.alice, event, interested=False)
+        assert c.alice.user_id not in await ids()
+        for query in ("?limit=0", "?limit=101", "?limit=many", "?after=someone"):
+            answer = await t.rest.call("GET", users + query)
+            assert (answer.status, answer.code) == (400, 50035), (query, answer.body)
+        missing = await t.rest.call("GET", f"{t.events_path}/{event.id + 1}/users")
+        assert (missing.status, missing.code) == (404, 10070)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from bus.protocol import (
     DeleteMessage,
     Done,
     EditMessage,
+    EventInterestedReply,
+    FetchEventInterested,
     FetchMessage,
     FileUpload,
     MessageFetched,
@@ -31,6 +34,8 @@ from bus.protocol import (
 )
 from emulator import Emulator
 from emulator.recorder import RequestRecord
+from emulator.scheduled_events import EventFields
+from emulator.state import EventEntityType
 from services.gateway import commands as gateway_commands
 from services.gateway.service import Gateway
 from services.scheduler.commands import COMMANDS
@@ -356,3 +361,51 @@ async def test_an_owner_restarted_later_finds_deleted_commands_again(
                 assert (await rest.call("DELETE", path)).status == 204
         await register(endpoints, "scheduler", COMMANDS)
         assert held(emu) == EVERY_COMMAND
+
+
+async def test_who_is_interested_in_an_event_is_read_a_page_at_a_time(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """150 members and the bot clicked "Interested": the gateway reads Discord's pages of 100
+    and answers with the 150 members, the bot aside; an unknown event is Discord's 10070."""
+    async with Emulator() as emu:
+        town = small_community(emu)
+        crowd = [emu.driver.add_member(town.guild, f"m{n:03d}") for n in range(150)]
+        fields = EventFields(
+            name="Tournament",
+            entity_type=EventEntityType.EXTERNAL,
+            scheduled_start_time=datetime.now(UTC) + timedelta(days=1),
+            scheduled_end_time=datetime.now(UTC) + timedelta(days=1, hours=2),
+            channel_id=None,
+            location="Online",
+            description=None,
+            image=None,
+        )
+        event = emu.actions.create_scheduled_event(
+            town.guild.id, fields, creator_id=town.admin.user_id
+        )
+        for member in crowd:
+            await emu.driver.mark_interested(member, event)
+        emu.actions.mark_interested(event, emu.bot_id, interested=True)
+        async with peer(endpoints) as me, running_gateway(emu, endpoints, short_tmp):
+            found = await me.client.request(
+                "gateway",
+                FetchEventInterested(guild_id=town.guild.id, event_id=event.id),
+                expect=EventInterestedReply,
+                timeout=STEP,
+            )
+            assert found.user_ids == sorted(m.user_id for m in crowd)
+            with pytest.raises(RemoteError) as refused:
+                await me.client.request(
+                    "gateway",
+                    FetchEventInterested(guild_id=town.guild.id, event_id=event.id + 1),
+                    expect=EventInterestedReply,
+                    timeout=STEP,
+                )
+            assert refused.value.code == discord_error(10070)
+        pages = [r.query for r in emu.requests.records if r.path.endswith("/users")]
+        assert len(pages) == 3  # two for the event, one for the unknown one
+        assert "after" not in pages[0]
+        assert pages[0]["limit"] == pages[1]["limit"] == "100"
+        everyone = sorted([emu.bot_id, *(m.user_id for m in crowd)])
+        assert pages[1]["after"] == str(everyone[99])

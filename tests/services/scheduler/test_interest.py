@@ -74,3 +74,33 @@ async def test_an_interested_click_is_an_in_and_un_clicking_takes_it_back(
         await driver.mark_interested(town.admin, event)  # again: the same row, in once more
         await w.daily_says("· **3** · Alice 👍, bob 👍, admin 🔔")
         assert await _interested(w) == [(town.admin.user_id, hour, False)]
+
+
+async def test_clicks_made_while_the_scheduler_is_down_are_found_on_discord(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """The scheduler stops; meanwhile m00000 clicks "Interested" on 20:00's event and Bob,
+    interested before, takes his click back: the next scheduler reads the event's list on
+    Discord and the message shows m00000's 🔔, not Bob's; each stored once."""
+
+    async with world(endpoints, short_tmp, scheduler=False, discord_follows=True, crowd=1) as w:
+        town, driver = w.town, w.emu.driver
+        users = w.emu.world.users
+        members = w.emu.world.guilds[town.guild.id].members.values()
+        [late] = [m for m in members if users[m.user_id].username == "m00000"]
+        async with w.scheduler_running():
+            posted = await _events_on(w)
+            for member in (town.alice, town.admin):
+                await driver.react(member, posted.id, C)
+            await w.until(lambda: len(driver.scheduled_events(town.guild)) == 1, "the event")
+            [event] = driver.scheduled_events(town.guild)
+            await driver.mark_interested(town.bob, event)
+            await w.daily_says("· **3** · admin 👍, Alice 👍, bob 🔔")
+        await driver.mark_interested(late, event)
+        await driver.mark_interested(town.bob, event, interested=False)
+        async with w.scheduler_running():
+            await w.daily_says("· **3** · admin 👍, Alice 👍, m00000 🔔")
+            assert "bob" not in w.posted().content
+            assert sorted(await _interested(w)) == sorted(
+                [(late.user_id, 20, False), (town.bob.user_id, 20, True)]
+            )

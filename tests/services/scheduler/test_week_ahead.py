@@ -274,7 +274,7 @@ def _scaled_from(moment: float) -> dict[str, str]:
 
 
 @pytest.mark.fleet
-@pytest.mark.within(120.0)
+@pytest.mark.within(180.0)
 async def test_a_sigkill_as_the_week_is_posted_leaves_one_post_that_follows_answers(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
@@ -330,7 +330,7 @@ async def test_a_sigkill_as_the_week_is_posted_leaves_one_post_that_follows_answ
                         _day_line(driver.message(post.id, town.alice), MONDAY)
                         == "**Mon 09 Mar**: nobody yet"
                     ),
-                    2 * STEP,
+                    3 * STEP,
                     "the post to follow Bob's absence",
                 )
                 assert [m.id for m in posts()] == [post.id]
@@ -344,8 +344,9 @@ async def _answer(
     driver: Driver, town: Community, member: Member, command: str, expect: str, **options: str
 ) -> str:
     """A command's private answer starting with ``expect``, asked again while a restarted
-    scheduler is starting (the gateway says to try again meanwhile)."""
-    deadline = time.monotonic() + 2 * STEP
+    scheduler is starting (the gateway says to try again meanwhile): 30 s at least, a
+    restart on a loaded machine."""
+    deadline = time.monotonic() + 3 * STEP
     while True:
         outcome = await driver.slash(member, town.text, command, options)
         content = outcome.message.content if outcome.message else ""
