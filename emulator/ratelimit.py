@@ -24,6 +24,9 @@ class RouteLimit:
     bucket: str | None = None
 
 
+# Discord publishes no per-route figures (its "Rate Limits" page says to read the headers,
+# whose X-RateLimit-Reset-After has millisecond decimals); one reaction per 0.25 s per
+# channel is what bots see (Javacord's "Ratelimits" wiki page; Discord.Net issue #401).
 _REACTIONS = RouteLimit(1, 0.25, bucket="reactions")
 _WEBHOOK = RouteLimit(5, 2.0)
 

@@ -64,7 +64,7 @@ from services.scheduler.weekpost import WeekPosts
 
 log = logging.getLogger(__name__)
 
-RETRY = 5.0
+RETRY = 5.0  # real seconds before trying again what a service or Discord refused
 FORGET_TIMEOUT = 30.0  # deleting a member's years of history is one long transaction
 
 
@@ -75,11 +75,16 @@ class Scheduler:
     description = "squadtime's scheduler: the daily message, marks, schedules and configuration."
 
     def __init__(
-        self, clock: Clock | None = None, *, mark_batch: int = MAX_MARKS_PER_BATCH
+        self,
+        clock: Clock | None = None,
+        *,
+        mark_batch: int = MAX_MARKS_PER_BATCH,
+        retry: float = RETRY,
     ) -> None:
         self.exit_code = 0
         self._given_clock = clock  # calendar time; the fleet's (from the settings) unless given
         self._mark_batch = mark_batch  # marks per round trip to telemetry (1: one at a time)
+        self._retry = retry  # real seconds between tries (a test waiting for one may shorten it)
         self.clock: Clock = clock or Calendar()
         self.roster = Roster()
         self.days: Days | None = None
@@ -124,11 +129,11 @@ class Scheduler:
             try:
                 wake, retry = await days.tick()
             except Exception:
-                log.exception("the daily tick failed; trying again in %.0f s", RETRY)
+                log.exception("the daily tick failed; trying again in %.1f s", self._retry)
                 wake, retry = math.inf, True
             # A retry is a timer (real seconds); the next post or hour is calendar time.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(RETRY if retry or self._unloaded else None):
+                async with asyncio.timeout(self._retry if retry or self._unloaded else None):
                     await self.clock.sleep_until(wake, days.changed)
 
     async def _act(self, runtime: Runtime) -> None:
@@ -152,10 +157,10 @@ class Scheduler:
                 wake = min(wake, called, nudged, posted, shown)
                 retry = retry or failed or missed or unsent or unset
             except Exception:
-                log.exception("reminders and calls failed; trying again in %.0f s", RETRY)
+                log.exception("reminders and calls failed; trying again in %.1f s", self._retry)
                 wake, retry = math.inf, True
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(RETRY if retry else None):
+                async with asyncio.timeout(self._retry if retry else None):
                     await self.clock.sleep_until(wake, reminders.changed)
 
     async def _learn_guilds(self, runtime: Runtime) -> None:

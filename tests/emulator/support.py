@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -14,7 +14,7 @@ import nextcord
 import pytest
 from nextcord.http import Route
 
-from emulator import Emulator
+from emulator import Emulator, EmulatorConfig, RateLimitConfig
 from emulator.contract import SPEC_ENV, Contract, spec_path
 from emulator.state import Channel, Guild, Member, Role
 from services.runtime.discord import close_session
@@ -25,6 +25,27 @@ STEP = 10.0
 
 
 type Handler = Callable[..., Awaitable[None]]
+
+REACTIONS_AT_ONCE = 50
+"""More reactions than a daily message has hours (Discord allows 20 distinct ones)."""
+
+
+def reactions_at_once() -> EmulatorConfig:
+    """Discord's limits, but the bot may add a message's reactions all at once.
+
+    Discord paces a channel's reactions at one per quarter of a second, and says so to the
+    millisecond in X-RateLimit-Reset-After (the emulator's default does too). nextcord
+    3.2 waits out any exhausted bucket for at least a whole second, though: its
+    ``RateLimit`` starts its reset time at 1.0 s and only ever raises it. So a daily
+    message's hours cost a second each, for the bot and for every test that waits for
+    them. Tests of what members see, not of that pacing, take this Discord; the twenty-hour
+    window in ``tests/services/scheduler/test_daily.py`` still waits out Discord's own.
+    """
+    limits = RateLimitConfig()
+    for route, limit in limits.routes.items():
+        if limit.bucket == "reactions":
+            limits.routes[route] = replace(limit, limit=REACTIONS_AT_ONCE)
+    return EmulatorConfig(limits=limits)
 
 
 async def respond_again(

@@ -7,10 +7,18 @@ import nextcord
 
 from emulator import Emulator, EmulatorConfig, RateLimitConfig, RouteLimit
 from emulator.ratelimit import RateLimiter
-from tests.emulator.support import STEP, make_client, running, small_community
+from tests.emulator.support import (
+    STEP,
+    make_client,
+    reactions_at_once,
+    running,
+    small_community,
+)
 
 EDIT = "PATCH /channels/{channel_id}/messages/{message_id}"
 POST = "POST /channels/{channel_id}/messages"
+REACT = "PUT /channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me"
+UNREACT = "DELETE /channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me"
 
 
 class FakeTime:
@@ -44,6 +52,33 @@ def test_bucket_counts_down_then_refuses_until_reset() -> None:
     assert third.headers["X-RateLimit-Reset"] == "1001.000"
     time.now += 1.0
     assert not limits.check(POST, "/channels/1/messages", "1", "Bot t").limited
+
+
+def test_reactions_share_one_quarter_second_bucket_told_to_the_millisecond() -> None:
+    """One reaction per 0.25 s per channel, adding and removing alike, the reset given to
+    the millisecond in X-RateLimit-Reset-After (Discord's "Rate Limits" page, Header
+    Format: it may have decimals, to the millisecond); Retry-After is whole seconds."""
+    limits, time = limiter(RateLimitConfig())
+    added = limits.check(REACT, "/channels/1/messages/2/reactions/a/@me", "1", "Bot t")
+    assert added.headers["X-RateLimit-Remaining"] == "0"
+    assert added.headers["X-RateLimit-Reset-After"] == "0.250"
+    time.now += 0.1
+    removed = limits.check(UNREACT, "/channels/1/messages/2/reactions/a/@me", "1", "Bot t")
+    assert removed.limited
+    assert removed.headers["X-RateLimit-Reset-After"] == "0.150"
+    assert removed.headers["Retry-After"] == "1"
+    assert removed.headers["X-RateLimit-Bucket"] == added.headers["X-RateLimit-Bucket"]
+    time.now += 0.15
+    assert not limits.check(UNREACT, "/channels/1/messages/2/reactions/a/@me", "1", "Bot t").limited
+
+
+def test_the_tests_discord_takes_a_whole_message_of_reactions_at_once() -> None:
+    """``reactions_at_once``: twenty reactions (Discord's most per message) in a row, every
+    other limit Discord's own."""
+    limits, _ = limiter(reactions_at_once().limits)
+    path = "/channels/1/messages/2/reactions/a/@me"
+    assert not any(limits.check(REACT, path, "1", "Bot t").limited for _ in range(20))
+    assert limits.config.for_route(POST) == RateLimitConfig().for_route(POST)
 
 
 def test_major_parameters_have_separate_buckets() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 from datetime import datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -27,7 +26,7 @@ from emulator.snowflakes import DISCORD_EPOCH_MS
 from emulator.state import Member
 from services.runtime.clock import SETTING, Calendar, Pace, wall_time
 from tests.faults.support import HEADER, STEP, SupervisedFleet, Town, build_town
-from tests.helpers import eventually
+from tests.helpers import eventually, until_answered
 
 pytestmark = [pytest.mark.fleet, pytest.mark.timeout(420)]
 
@@ -45,14 +44,17 @@ LEAD = timedelta(minutes=15)
 async def _answer(
     emu: Emulator, town: Town, member: Member, command: str, **options: object
 ) -> str:
-    """A command's private answer, asked again while the fleet is still starting."""
-    deadline = time.monotonic() + 2 * STEP
-    while True:
+    """A command's private answer, asked again while the fleet is still starting (its
+    answer is then a warning, or none)."""
+    said = [""]
+
+    async def answered() -> bool:
         outcome = await emu.driver.slash(member, town.text, command, options)  # type: ignore[arg-type]
-        content = outcome.message.content if outcome.message else ""
-        if (not content.startswith("⚠️") and content) or time.monotonic() > deadline:
-            return content
-        await asyncio.sleep(0.3)
+        said[0] = outcome.message.content if outcome.message else ""
+        return bool(said[0]) and not said[0].startswith("⚠️")
+
+    await until_answered(answered, 2 * STEP, f"an answer to /{command}")
+    return said[0]
 
 
 def _hour(index: int) -> datetime:

@@ -35,7 +35,7 @@ from tests.faults.support import (
     integrity,
     sessions,
 )
-from tests.helpers import eventually, midday_zone
+from tests.helpers import eventually, midday_zone, until_answered
 
 pytestmark = pytest.mark.fleet
 
@@ -44,15 +44,15 @@ CLICKERS = range(8, 16)  # react with hours, some take a click back
 KILL_AT = 2.5  # seconds into the busy hour
 
 
-async def _command(emu: Emulator, town: Town, command: str, **options: object) -> str:
-    """An admin's command, asked again while the fleet is still starting."""
-    deadline = time.monotonic() + 2 * STEP
-    while True:
+async def _saved(emu: Emulator, town: Town, command: str, **options: object) -> None:
+    """An admin's command, asked again until saved: the scheduler or telemetry may still be
+    starting."""
+
+    async def saved() -> bool:
         outcome = await emu.driver.slash(town.admin, town.text, command, options)  # type: ignore[arg-type]
-        content = outcome.message.content if outcome.message else ""
-        if content.startswith("Saved.") or time.monotonic() > deadline:
-            return content
-        await asyncio.sleep(0.3)  # the scheduler or telemetry is still starting
+        return bool(outcome.message and outcome.message.content.startswith("Saved."))
+
+    await until_answered(saved, 2 * STEP, f"/{command} saved")
 
 
 async def _set_up(emu: Emulator, town: Town) -> SeenMessage:
@@ -69,7 +69,7 @@ async def _set_up(emu: Emulator, town: Town) -> SeenMessage:
         ("config voice", {"channel": town.ranked.id, "counted": True}),
         ("config channel", {"channel": town.text.id}),
     ):
-        assert (await _command(emu, town, command, **options)).startswith("Saved."), command
+        await _saved(emu, town, command, **options)
 
     def daily() -> list[SeenMessage]:
         return [

@@ -30,10 +30,10 @@ from emulator.driver import Outcome
 from emulator.options import OptionValue
 from emulator.seen import SeenMessage
 from emulator.state import Member
-from services.scheduler.service import Scheduler
+from services.scheduler.service import RETRY, Scheduler
 from services.telemetry.database import connect
 from services.telemetry.service import Telemetry
-from tests.emulator.support import Community, small_community
+from tests.emulator.support import Community, reactions_at_once, small_community
 from tests.helpers import eventually
 from tests.services.gateway.support import running_gateway
 from tests.services.inprocess import STEP, running
@@ -103,6 +103,7 @@ class World:
     scheduler: Scheduler
     endpoints: Endpoints
     data: Path
+    retry: float = RETRY
 
     async def slash(
         self,
@@ -172,7 +173,7 @@ class World:
     @contextlib.asynccontextmanager
     async def scheduler_running(self) -> AsyncIterator[Scheduler]:
         """A fresh scheduler (a restarted process) until the block ends."""
-        self.scheduler = Scheduler(self.clock)
+        self.scheduler = Scheduler(self.clock, retry=self.retry)
         async with running(self.scheduler, self.endpoints, self.data):
             await _commands_registered(self.emu)
             yield self.scheduler
@@ -237,6 +238,8 @@ async def world(
     crowd: int = 0,
     discord_follows: bool = False,
     history: Callable[[Emulator, Community, sqlite3.Connection], None] | None = None,
+    paced_reactions: bool = False,
+    retry: float = RETRY,
 ) -> AsyncIterator[World]:
     """The emulator with a small community, and the gateway, telemetry and scheduler on the bus.
 
@@ -245,10 +248,13 @@ async def world(
     before the bot logs in. With ``discord_follows`` the emulator's clock follows the test's
     (for what Discord checks against its own time, such as an event's start). ``history``
     writes what telemetry knows before it starts (past voice sessions, say), and may add
-    members.
+    members. The bot adds its reactions at once (``reactions_at_once``) unless
+    ``paced_reactions`` asks for Discord's pace, a second each through nextcord. ``retry``
+    is the scheduler's pause before it tries again what was refused (real seconds).
     """
     clock = ManualClock(start)
-    async with Emulator(clock=EmulatorTime(clock) if discord_follows else None) as emu:
+    config = None if paced_reactions else reactions_at_once()
+    async with Emulator(config, clock=EmulatorTime(clock) if discord_follows else None) as emu:
         town = small_community(emu)
         for n in range(crowd):
             emu.driver.add_member(town.guild, f"m{n:05d}")
@@ -259,7 +265,7 @@ async def world(
             running(Telemetry(data / "telemetry.db"), endpoints, data),
             running_gateway(emu, endpoints, data),
         ):
-            w = World(emu, town, clock, Scheduler(clock), endpoints, data)
+            w = World(emu, town, clock, Scheduler(clock, retry=retry), endpoints, data, retry)
             if not scheduler:
                 yield w
                 return

@@ -3,7 +3,6 @@ whatever is killed meanwhile."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Iterator
@@ -14,12 +13,13 @@ import pytest
 from bus.endpoints import Endpoints
 from bus.protocol import MAX_MARKS_PER_BATCH
 from emulator import Emulator
+from emulator.options import OptionValue
 from emulator.state import Member
 from services.runtime.service import EXIT_CONFIG
 from services.runtime.settings import SettingsError
 from services.scheduler.__main__ import MARK_BATCH_ENV, main, mark_batch
 from tests.emulator.support import Community, small_community
-from tests.helpers import eventually, midday_zone
+from tests.helpers import eventually, midday_zone, until_answered
 from tests.services.gateway.support import running_gateway
 from tests.services.inprocess import STEP
 from tests.services.processes import ServiceProcess
@@ -163,20 +163,20 @@ async def _posted(emu: Emulator, town: Community) -> int:
         2 * STEP,
         "the scheduler's commands",
     )
-    for command, options in (
+    steps: list[tuple[str, dict[str, OptionValue]]] = [
         ("config timezone", {"zone": midday_zone()}),
         ("config window", {"start": 12, "hours": len(HOURS)}),
         ("config time", {"time": "00:00"}),
         ("config channel", {"channel": town.text.id}),
-    ):
-        deadline = asyncio.get_running_loop().time() + STEP
-        while True:  # telemetry may still be starting: "busy", asked again
+    ]
+    for command, options in steps:
+
+        async def saved(command: str = command, options: dict[str, OptionValue] = options) -> bool:
+            # Telemetry may still be starting: "busy", asked again.
             outcome = await emu.driver.slash(town.admin, town.text, command, options)
-            content = outcome.message.content if outcome.message else ""
-            if content.startswith("Saved.") or asyncio.get_running_loop().time() > deadline:
-                break
-            await asyncio.sleep(0.2)  # the services are still starting
-        assert content.startswith("Saved."), (command, content)
+            return bool(outcome.message and outcome.message.content.startswith("Saved."))
+
+        await until_answered(saved, STEP, f"/{command} saved")
 
     def daily() -> list[int]:
         return [

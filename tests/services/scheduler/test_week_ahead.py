@@ -29,7 +29,7 @@ from services.scheduler.maybe import pick_id
 from services.scheduler.weekpost import KIND, WHOLE_DAY
 from services.telemetry.service import Telemetry
 from tests.emulator.support import Community, small_community
-from tests.helpers import eventually
+from tests.helpers import eventually, until_answered
 from tests.services.gateway.support import running_gateway
 from tests.services.inprocess import STEP, running
 from tests.services.processes import ServiceProcess
@@ -346,10 +346,12 @@ async def _answer(
     """A command's private answer starting with ``expect``, asked again while a restarted
     scheduler is starting (the gateway says to try again meanwhile): 30 s at least, a
     restart on a loaded machine."""
-    deadline = time.monotonic() + 3 * STEP
-    while True:
+    said = [""]
+
+    async def answered() -> bool:
         outcome = await driver.slash(member, town.text, command, options)
-        content = outcome.message.content if outcome.message else ""
-        if content.startswith(expect) or time.monotonic() > deadline:
-            return content
-        await asyncio.sleep(0.3)  # a pause between tries, not a synchronisation
+        said[0] = outcome.message.content if outcome.message else ""
+        return said[0].startswith(expect)
+
+    await until_answered(answered, 3 * STEP, f"/{command} to answer {expect!r}")
+    return said[0]
