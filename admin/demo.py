@@ -565,18 +565,12 @@ async def _graphs(
 
 
 def month_calendar(today: date, settings: DemoSettings, spec: CommunitySpec) -> Calendar:
-    """The demo's calendar, from now: two days to set up, the month, then today, watchable,
-    and from the end of today's window the real pace: the bot that keeps running afterwards,
-    and its dashboard, stay on the demo's evening instead of racing through empty days."""
+    """The demo's calendar, from now: two days to set up, the month, then today, watchable."""
     zone = ZoneInfo(spec.timezone)
     began = datetime.combine(today - timedelta(days=settings.days + SETUP_DAYS), time(0), zone)
     slows = datetime.combine(today, time(spec.post_hour), zone) - TODAY_LEAD
     return Calendar(
-        [
-            Pace(began.timestamp(), settings.month_speed),
-            Pace(slows.timestamp(), settings.speed),
-            Pace(window_end(spec, today).timestamp(), 1.0),
-        ],
+        [Pace(began.timestamp(), settings.month_speed), Pace(slows.timestamp(), settings.speed)],
         at=wall_time(),
     )
 
