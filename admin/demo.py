@@ -16,8 +16,8 @@ the first days their message), the members with usual hours save them with
 ``/schedule edit``, and the community plays each day of the month, one line printed per
 day. Before today the admin switches on greetings, "enough players" calls and their events,
 and two members opt in to reminders and nudges. Today is the community simulator's showcase
-evening (``emulator.community.showcase``): whatever the date, a crew meets at one hour, its
-first member alone an hour early, while a regular stays silent. It is played with the daily
+evening (``emulator.simulator.community.showcase``): whatever the date, a crew meets at one hour,
+its first member alone an hour early, while a regular stays silent. It is played with the daily
 message shown each time it changes and a line for each thing the bot does besides (a
 reminder, a nudge, a call, an event, a greeting heard in voice: see :class:`Transcript`).
 When today's window is over, telemetry takes a backup, every graph is written to a folder,
@@ -47,8 +47,12 @@ from admin.errors import AdminError, Exit
 from admin.fleet import CONFIG, tool
 from admin.stats import ProgressBar
 from emulator import Emulator
-from emulator.clock import CalendarClock
-from emulator.community import (
+from emulator.engine.config import EmulatorConfig
+from emulator.rules.clock import CalendarClock
+from emulator.rules.options import OptionValue
+from emulator.rules.snowflakes import DISCORD_EPOCH_MS
+from emulator.rules.state import EventStatus, Member
+from emulator.simulator.community import (
     Action,
     Community,
     CommunitySpec,
@@ -58,13 +62,9 @@ from emulator.community import (
     showcase,
     stays,
 )
-from emulator.config import EmulatorConfig
-from emulator.driver import Driver, Outcome, Refused
-from emulator.hearing import Heard
-from emulator.options import OptionValue
-from emulator.seen import SeenMessage
-from emulator.snowflakes import DISCORD_EPOCH_MS
-from emulator.state import EventStatus, Member
+from emulator.simulator.driver import Driver, Outcome, Refused
+from emulator.simulator.seen import SeenMessage
+from emulator.voice.hearing import Heard
 from services.runtime.clock import SETTING as CLOCK_SETTING
 from services.runtime.clock import Calendar, Pace, wall_time
 from services.telemetry.dataset import render_database

@@ -31,7 +31,7 @@ from bus.client import BusClient
 from bus.endpoints import Endpoints
 from bus.protocol import Envelope, GuildSnapshot, ReactionAdded
 from emulator import Emulator
-from emulator.state import Member
+from emulator.rules.state import Member
 
 STEP = 60.0  # a bound on each step, met quickly when the machine is idle
 EMOJIS = [chr(0x1F600 + i) for i in range(20)]

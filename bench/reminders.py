@@ -51,11 +51,11 @@ from bench.common import Figures, in_private_dir, report, rss_bytes, service_env
 from bus.broker import Broker
 from bus.endpoints import Endpoints
 from emulator import Emulator
-from emulator.clock import CalendarClock
-from emulator.ratelimit import GLOBAL_EXEMPT_PREFIXES
-from emulator.seen import SeenMessage
-from emulator.snowflakes import DISCORD_EPOCH_MS
-from emulator.state import Channel, Member
+from emulator.rules.clock import CalendarClock
+from emulator.rules.ratelimit import GLOBAL_EXEMPT_PREFIXES
+from emulator.rules.snowflakes import DISCORD_EPOCH_MS
+from emulator.rules.state import Channel, Member
+from emulator.simulator.seen import SeenMessage
 from services.runtime.clock import SETTING, Calendar, Pace, wall_time
 
 SERVICES = ("telemetry", "gateway", "scheduler")

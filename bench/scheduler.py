@@ -39,9 +39,9 @@ from bench.common import in_private_dir, report, rss_bytes, service_env
 from bus.broker import Broker
 from bus.endpoints import Endpoints
 from emulator import Emulator
-from emulator.components import StringSelect
-from emulator.recorder import RequestRecord
-from emulator.state import Channel, Member
+from emulator.engine.recorder import RequestRecord
+from emulator.rules.components import StringSelect
+from emulator.rules.state import Channel, Member
 from services.runtime.playtime import MAYBE_MARK
 from services.scheduler.daily import MAYBE_BUTTON
 

@@ -53,7 +53,8 @@ from admin.demo import Screen, configure, daily_message
 from admin.fleet import CONFIG, PROGRAMS, Supervisor, tool
 from bench.common import Figures, descendants, in_private_dir, pss_bytes, report, rss_bytes
 from emulator import Emulator
-from emulator.community import (
+from emulator.rules.options import OptionValue
+from emulator.simulator.community import (
     Action,
     Community,
     CommunitySpec,
@@ -62,9 +63,8 @@ from emulator.community import (
     consecutive_hours,
     plan_day,
 )
-from emulator.driver import Driver, Refused
-from emulator.options import OptionValue
-from emulator.simclock import SimClock
+from emulator.simulator.driver import Driver, Refused
+from emulator.simulator.simclock import SimClock
 
 GOAL_MB = 200.0
 READY_TIMEOUT = 120.0

@@ -50,9 +50,9 @@ from bus.protocol import (
     WeeklySlot,
 )
 from emulator import Emulator
-from emulator.dave.participant import DAVE_VERSION
-from emulator.hearing import Heard
-from emulator.state import Channel, Guild, Member
+from emulator.rules.state import Channel, Guild, Member
+from emulator.voice.dave.participant import DAVE_VERSION
+from emulator.voice.hearing import Heard
 
 STEP = 60.0  # a bound on each step, met quickly when the machine is idle
 TONE = b"".join(

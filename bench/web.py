@@ -55,7 +55,7 @@ from bus.client import BusClient
 from bus.endpoints import Endpoints
 from bus.protocol import MemberFacts, VoiceChanged, VoiceFacts
 from emulator import Emulator
-from emulator.state import Channel, Member
+from emulator.rules.state import Channel, Member
 
 SERVICES = ("telemetry", "gateway", "scheduler", "web")
 STEP = 60.0

@@ -9,16 +9,22 @@
         outcome = await emu.driver.slash(alice, general, "timezone", {"zone": "Europe/Paris"})
 
 ``emu.requests`` logs every REST exchange, ``emu.ratelimits`` tunes and forces 429s,
-``emu.gateway`` forces RESUME / INVALID_SESSION / outages, and ``emulator.community``
+``emu.gateway`` forces RESUME / INVALID_SESSION / outages, and ``emulator.simulator.community``
 plays a seeded community on an accelerated clock.
 """
 
-from emulator.config import EmulatorConfig
-from emulator.driver import INTERACTION_FAILED, Driver, InteractionFailed, Outcome, Refused
-from emulator.ratelimit import RateLimitConfig, RouteLimit
-from emulator.rules import Rules
-from emulator.seen import SeenMessage
+from emulator.engine.config import EmulatorConfig
+from emulator.rules.limits import Rules
+from emulator.rules.ratelimit import RateLimitConfig, RouteLimit
 from emulator.server import Emulator
+from emulator.simulator.driver import (
+    INTERACTION_FAILED,
+    Driver,
+    InteractionFailed,
+    Outcome,
+    Refused,
+)
+from emulator.simulator.seen import SeenMessage
 
 __all__ = [
     "INTERACTION_FAILED",

@@ -17,10 +17,10 @@ import signal
 import sys
 from dataclasses import dataclass
 
-from emulator.clock import CalendarClock
-from emulator.community import Community, CommunitySpec
-from emulator.config import EmulatorConfig
+from emulator.engine.config import EmulatorConfig
+from emulator.rules.clock import CalendarClock
 from emulator.server import Emulator
+from emulator.simulator.community import Community, CommunitySpec
 from services.runtime.clock import (
     SETTING,
     Calendar,

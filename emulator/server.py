@@ -7,24 +7,24 @@ from typing import Self
 from aiohttp import web
 
 from bus.tasks import TaskSet
-from emulator.actions import Actions
-from emulator.clock import CalendarClock, Clock
-from emulator.config import EmulatorConfig
-from emulator.core import Core
-from emulator.driver import Driver
-from emulator.gateway import Gateway, GatewaySession, GatewaySettings
-from emulator.interactions import Interactions
-from emulator.jsontypes import JSONObject
-from emulator.oauth import OAuthApp
-from emulator.permissions import Permission, allows
-from emulator.ratelimit import RateLimiter
-from emulator.recorder import RequestLog
+from emulator.engine.actions import Actions
+from emulator.engine.config import EmulatorConfig
+from emulator.engine.core import Core
+from emulator.engine.interactions import Interactions
+from emulator.engine.recorder import RequestLog
+from emulator.gateway.sessions import Gateway, GatewaySession, GatewaySettings
 from emulator.rest.app import Services, build_app
-from emulator.snowflakes import Snowflakes
-from emulator.state import User, World
-from emulator.tls import CertificateError
-from emulator.voice import EmulatedVoice, VoiceServer
-from emulator.watch import Changes
+from emulator.rules.clock import CalendarClock, Clock
+from emulator.rules.jsontypes import JSONObject
+from emulator.rules.oauth import OAuthApp
+from emulator.rules.permissions import Permission, allows
+from emulator.rules.ratelimit import RateLimiter
+from emulator.rules.snowflakes import Snowflakes
+from emulator.rules.state import User, World
+from emulator.rules.watch import Changes
+from emulator.simulator.driver import Driver
+from emulator.voice.certificate import CertificateError
+from emulator.voice.voice_gateway import EmulatedVoice, VoiceServer
 
 log = logging.getLogger(__name__)
 

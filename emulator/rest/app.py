@@ -7,11 +7,8 @@ import time
 from aiohttp import web
 from aiohttp.web_urldispatcher import MatchInfoError
 
-from emulator import errors
-from emulator.core import Core
-from emulator.jsontypes import JSONValue
-from emulator.ratelimit import Verdict, major_of
-from emulator.recorder import RequestRecord
+from emulator.engine.core import Core
+from emulator.engine.recorder import RequestRecord
 from emulator.rest import (
     cdn,
     commands,
@@ -33,6 +30,9 @@ from emulator.rest.context import (
     json_response,
     read_body,
 )
+from emulator.rules import errors
+from emulator.rules.jsontypes import JSONValue
+from emulator.rules.ratelimit import Verdict, major_of
 
 log = logging.getLogger(__name__)
 

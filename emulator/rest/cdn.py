@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulator import images
+from emulator.rest import images
 from emulator.rest.context import services
 
 SOURCE = 256

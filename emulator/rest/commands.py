@@ -1,24 +1,14 @@
 """Application commands, global and per guild: list, create (upsert), overwrite, edit, delete.
 
-What Discord accepts and how it keeps a command is :mod:`emulator.commands`; a bulk overwrite
-is checked whole before anything changes, so one bad command leaves the old set in place. A
-create that would add a command past its type's limit in the scope, or an overwrite holding
+What Discord accepts and how it keeps a command is :mod:`emulator.rules.application_commands`; a
+bulk overwrite is checked whole before anything changes, so one bad command leaves the old set in
+place. A create that would add a command past its type's limit in the scope, or an overwrite holding
 more than that many, is 30032 (an upsert of a command already there adds none).
 """
 
 import msgspec
 from aiohttp import web
 
-from emulator import errors, payloads
-from emulator.commands import (
-    CommandBody,
-    check_command,
-    check_overwrite,
-    count_limit,
-    normalised,
-    permission_bits,
-)
-from emulator.errors import FormErrors
 from emulator.rest.context import (
     RouteTable,
     Services,
@@ -29,7 +19,17 @@ from emulator.rest.context import (
     snowflake,
     validation_error,
 )
-from emulator.state import Command
+from emulator.rules import errors, payloads
+from emulator.rules.application_commands import (
+    CommandBody,
+    check_command,
+    check_overwrite,
+    count_limit,
+    normalised,
+    permission_bits,
+)
+from emulator.rules.errors import FormErrors
+from emulator.rules.state import Command
 
 
 def _scope(svc: Services, request: web.Request) -> int | None:

@@ -20,13 +20,13 @@ from aiohttp.multipart import (
     parse_content_disposition,
 )
 
-from emulator import errors
-from emulator.actions import Actions, Upload
-from emulator.core import Core
-from emulator.interactions import Interactions
-from emulator.jsontypes import JSONValue
-from emulator.permissions import Permission, allows
-from emulator.recorder import UploadRecord
+from emulator.engine.actions import Actions, Upload
+from emulator.engine.core import Core
+from emulator.engine.interactions import Interactions
+from emulator.engine.recorder import UploadRecord
+from emulator.rules import errors
+from emulator.rules.jsontypes import JSONValue
+from emulator.rules.permissions import Permission, allows
 
 API_PREFIX = "/api/v10"
 

@@ -2,10 +2,7 @@
 
 from aiohttp import web
 
-from emulator import errors, payloads
-from emulator.actions import Authorship
-from emulator.bodies import CreateMessageBody, MessageBody
-from emulator.permissions import Permission, allows
+from emulator.engine.actions import Authorship
 from emulator.rest.context import (
     RouteTable,
     Services,
@@ -18,7 +15,10 @@ from emulator.rest.context import (
     snowflake,
 )
 from emulator.rest.query import limit_param, snowflake_param
-from emulator.state import Message
+from emulator.rules import errors, payloads
+from emulator.rules.bodies import CreateMessageBody, MessageBody
+from emulator.rules.permissions import Permission, allows
+from emulator.rules.state import Message
 
 HISTORY = Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY
 
@@ -74,7 +74,7 @@ async def list_messages(request: web.Request) -> web.Response:
 
 async def create_message(request: web.Request) -> web.Response:
     """In a guild channel or a DM alike; a DM that cannot reach its recipient is 403 50007 or
-    50278 (``emulator.dms``)."""
+    50278 (``emulator.rules.dms``)."""
     svc = services(request)
     channel = svc.core.world.any_channel(snowflake(request, "channel_id"))
     uploads = body(request).uploads

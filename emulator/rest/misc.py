@@ -3,7 +3,6 @@
 import msgspec
 from aiohttp import web
 
-from emulator import errors, payloads
 from emulator.rest.context import (
     RouteTable,
     decode,
@@ -12,6 +11,7 @@ from emulator.rest.context import (
     services,
     snowflake,
 )
+from emulator.rules import errors, payloads
 
 
 class CreateDMBody(msgspec.Struct, kw_only=True):

@@ -1,4 +1,4 @@
-"""Discord's OAuth2 endpoints (see ``emulator.oauth`` for the facts and their sources):
+"""Discord's OAuth2 endpoints (see ``emulator.rules.oauth`` for the facts and their sources):
 the authorize page, where whoever opens it picks which emulated member they are; the token
 exchange; and what a bearer token may read (``/users/@me``, ``/users/@me/guilds``)."""
 
@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from emulator import payloads
-from emulator.jsontypes import JSONObject
-from emulator.oauth import Grant, OAuthApp, OAuthError
 from emulator.rest.context import FORM, RouteTable, body, json_response, services
-from emulator.state import World
+from emulator.rules import payloads
+from emulator.rules.jsontypes import JSONObject
+from emulator.rules.oauth import Grant, OAuthApp, OAuthError
+from emulator.rules.state import World
 
 AUTHORIZE_PATH = "/oauth2/authorize"
 GRANT = web.RequestKey("oauth_grant", Grant)

@@ -7,8 +7,8 @@ snowflake.").
 
 from aiohttp import web
 
-from emulator import errors
 from emulator.rest.context import parse_snowflake
+from emulator.rules import errors
 
 
 def snowflake_param(request: web.Request, name: str) -> int | None:

@@ -2,9 +2,6 @@
 
 from aiohttp import web
 
-from emulator import errors, payloads
-from emulator.emoji import reaction_emoji
-from emulator.permissions import Permission
 from emulator.rest.context import (
     RouteTable,
     Services,
@@ -15,7 +12,10 @@ from emulator.rest.context import (
     snowflake,
 )
 from emulator.rest.query import limit_param, snowflake_param
-from emulator.state import Emoji, Message
+from emulator.rules import errors, payloads
+from emulator.rules.emoji import reaction_emoji
+from emulator.rules.permissions import Permission
+from emulator.rules.state import Emoji, Message
 
 
 def _target(svc: Services, request: web.Request) -> tuple[Message, Emoji]:

@@ -1,17 +1,14 @@
 """Guild scheduled events: list, create, get, modify, delete, and the users interested in one
 (Guild Scheduled Event resource).
 
-The rules are :mod:`emulator.scheduled_events`. A body is checked whole first (50035, or 180000
-for a finished event), then the bot's permissions for that kind of event in its channel or guild
-(403 50013; 50001 for a channel it cannot see). Every handler first brings the guild's events
+The rules are :mod:`emulator.rules.scheduled_event_rules`. A body is checked whole first (50035, or
+180000 for a finished event), then the bot's permissions for that kind of event in its channel or
+guild (403 50013; 50001 for a channel it cannot see). Every handler first brings the guild's events
 up to date with Discord's automation (an EXTERNAL event starts and ends on its own).
 """
 
 from aiohttp import web
 
-from emulator import errors, payloads
-from emulator.jsontypes import JSONArray, JSONObject
-from emulator.permissions import Permission
 from emulator.rest.context import (
     RouteTable,
     Services,
@@ -22,9 +19,17 @@ from emulator.rest.context import (
     snowflake,
 )
 from emulator.rest.query import limit_param, snowflake_param
-from emulator.scheduled_events import CreateEventBody, ModifyEventBody, check_create, check_modify
-from emulator.scheduled_events import may_act as allowed
-from emulator.state import EventEntityType, Guild, ScheduledEvent
+from emulator.rules import errors, payloads
+from emulator.rules.jsontypes import JSONArray, JSONObject
+from emulator.rules.permissions import Permission
+from emulator.rules.scheduled_event_rules import (
+    CreateEventBody,
+    ModifyEventBody,
+    check_create,
+    check_modify,
+)
+from emulator.rules.scheduled_event_rules import may_act as allowed
+from emulator.rules.state import EventEntityType, Guild, ScheduledEvent
 
 INTERESTED = 1  # Discord's OpenAPI description: GuildScheduledEventUserResponses
 TRUE = frozenset({"True", "true", "1"})

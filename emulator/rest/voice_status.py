@@ -1,13 +1,13 @@
 """Set Voice Channel Status: ``PUT /channels/{channel_id}/voice-status``.
 
-The rules are :mod:`emulator.voice_status`: the body is checked first (50035), then the
+The rules are :mod:`emulator.rules.voice_status_rules`: the body is checked first (50035), then the
 channel's type (50024) and the bot's permissions there (50001, 50013); Discord answers 204.
 """
 
 from aiohttp import web
 
 from emulator.rest.context import RouteTable, decode, no_content, services, snowflake
-from emulator.voice_status import StatusBody, check_status, require_may_set
+from emulator.rules.voice_status_rules import StatusBody, check_status, require_may_set
 
 
 async def set_voice_status(request: web.Request) -> web.Response:

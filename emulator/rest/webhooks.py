@@ -2,9 +2,7 @@
 
 from aiohttp import web
 
-from emulator import errors, payloads
-from emulator.bodies import CallbackBody, MessageBody
-from emulator.interactions import PendingInteraction
+from emulator.engine.interactions import PendingInteraction
 from emulator.rest.context import (
     RouteTable,
     Services,
@@ -15,7 +13,9 @@ from emulator.rest.context import (
     services,
     snowflake,
 )
-from emulator.state import Message
+from emulator.rules import errors, payloads
+from emulator.rules.bodies import CallbackBody, MessageBody
+from emulator.rules.state import Message
 
 
 async def callback(request: web.Request) -> web.Response:

@@ -9,9 +9,9 @@ joins and leaves during the hour (each change one request, and none when the tex
 and is cleared when the hour is over.
 
 Discord refuses a status without Set Voice Channel Status, and without Manage Channels from a
-bot that is not in the channel (``emulator.voice_status`` cites the documents): the admin is
-told once, in one log line, and the guild is not asked again until its configuration changes
-(an admin who granted the permissions turns the switch on again). Any other failure is tried
+bot that is not in the channel (``emulator.rules.voice_status_rules`` cites the documents): the
+admin is told once, in one log line, and the guild is not asked again until its configuration
+changes (an admin who granted the permissions turns the switch on again). Any other failure is tried
 again at the next tick.
 """
 

@@ -16,7 +16,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from emulator.community import HABIT_WEEKS, CommunitySpec, Kind, personas, plan_day, showcase
+from emulator.simulator.community import (
+    HABIT_WEEKS,
+    CommunitySpec,
+    Kind,
+    personas,
+    plan_day,
+    showcase,
+)
 from tests.admin.conftest import REPO
 from tests.helpers import wait_until
 

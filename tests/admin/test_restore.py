@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from emulator import Emulator
-from emulator.options import OptionValue
-from emulator.seen import SeenMessage
+from emulator.rules.options import OptionValue
+from emulator.simulator.seen import SeenMessage
 from services.telemetry.database import connect
 from services.telemetry.schema import LATEST
 from tests.admin.conftest import admin

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from admin.demo import DemoSettings, month_calendar
-from emulator.community import CommunitySpec
+from emulator.simulator.community import CommunitySpec
 from tests.admin.conftest import REPO
 from tests.helpers import not_private, wait_until
 

@@ -15,8 +15,8 @@ import pytest
 from nextcord.http import Route
 
 from emulator import Emulator, EmulatorConfig, RateLimitConfig
-from emulator.contract import SPEC_ENV, Contract, spec_path
-from emulator.state import Channel, Guild, Member, Role
+from emulator.rest.contract import SPEC_ENV, Contract, spec_path
+from emulator.rules.state import Channel, Guild, Member, Role
 from services.runtime.discord import close_session
 from tests.helpers import run as run  # the emulator tests' bounded runner
 

@@ -5,9 +5,10 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from emulator import Emulator
-from emulator.actions import Authorship
-from emulator.bodies import MessageBody
-from emulator.community import (
+from emulator.engine.actions import Authorship
+from emulator.rules.bodies import MessageBody
+from emulator.rules.state import Emoji
+from emulator.simulator.community import (
     Action,
     Community,
     CommunitySpec,
@@ -19,9 +20,8 @@ from emulator.community import (
     plan_day,
     stays,
 )
-from emulator.seen import SeenMessage
-from emulator.simclock import SimClock
-from emulator.state import Emoji
+from emulator.simulator.seen import SeenMessage
+from emulator.simulator.simclock import SimClock
 from tests.emulator.support import run
 
 DAY = date(2025, 3, 29)

@@ -9,9 +9,9 @@ import nextcord
 import pytest
 
 from emulator import Emulator
-from emulator.contract import SPEC_ENV, Violation
-from emulator.permissions import Permission
-from emulator.recorder import RequestRecord
+from emulator.engine.recorder import RequestRecord
+from emulator.rest.contract import SPEC_ENV, Violation
+from emulator.rules.permissions import Permission
 from tests.emulator.support import (
     STEP,
     Community,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dave
 
-from emulator.dave import mls
-from emulator.dave.group import Call
-from emulator.dave.participant import DAVE_VERSION, Listener
+from emulator.voice.dave import mls
+from emulator.voice.dave.group import Call
+from emulator.voice.dave.participant import DAVE_VERSION, Listener
 
 CHANNEL = 1_300_000_000_000_000_001
 BOT, OTHER_BOT = 1_100_000_000_000_000_002, 1_100_000_000_000_000_009

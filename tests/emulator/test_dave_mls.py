@@ -7,8 +7,8 @@ import dave
 import davey
 import pytest
 
-from emulator.dave import mls
-from emulator.dave.tls import Malformed, Reader, varint
+from emulator.voice.dave import mls
+from emulator.voice.dave.tls_codec import Malformed, Reader, varint
 
 CHANNEL = 1_300_000_000_000_000_001
 BOT = 1_100_000_000_000_000_002

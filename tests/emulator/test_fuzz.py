@@ -22,14 +22,14 @@ from schemathesis.core.result import Ok
 from schemathesis.schemas import APIOperation
 
 from emulator import Emulator
-from emulator.config import EmulatorConfig
-from emulator.contract import Violation
-from emulator.interactions import InteractionType, PendingInteraction
-from emulator.permissions import Permission
-from emulator.ratelimit import RateLimitConfig, RouteLimit
+from emulator.engine.config import EmulatorConfig
+from emulator.engine.interactions import InteractionType, PendingInteraction
 from emulator.rest.app import route_table
-from emulator.rules import Rules
-from emulator.simclock import SimClock
+from emulator.rest.contract import Violation
+from emulator.rules.limits import Rules
+from emulator.rules.permissions import Permission
+from emulator.rules.ratelimit import RateLimitConfig, RouteLimit
+from emulator.simulator.simclock import SimClock
 from tests.emulator.support import STEP, Api, api, load_contract, small_community
 
 EXAMPLES_PER_OPERATION = 12

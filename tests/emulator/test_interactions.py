@@ -7,7 +7,7 @@ import nextcord
 import pytest
 
 from emulator import INTERACTION_FAILED, Emulator, EmulatorConfig, Refused, Rules
-from emulator.interactions import CallbackType
+from emulator.engine.interactions import CallbackType
 from tests.emulator.support import (
     STEP,
     add_slash,

@@ -4,7 +4,7 @@ import nextcord
 import pytest
 
 from emulator import Emulator
-from emulator.permissions import Permission
+from emulator.rules.permissions import Permission
 from tests.emulator.support import STEP, api, make_client, running, small_community
 
 

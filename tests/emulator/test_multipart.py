@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from emulator import Emulator
-from emulator.config import EmulatorConfig
-from emulator.ratelimit import RateLimitConfig, RouteLimit
+from emulator.engine.config import EmulatorConfig
+from emulator.rules.ratelimit import RateLimitConfig, RouteLimit
 from tests.emulator.support import STEP, api, small_community
 
 BOUNDARY = "squadtime-chunks"

@@ -4,8 +4,8 @@ through, and DMs, decided once when it is sent (Message resource, "Allowed Menti
 import nextcord
 
 from emulator import Emulator
-from emulator.permissions import Permission
-from emulator.state import MessageFlag
+from emulator.rules.permissions import Permission
+from emulator.rules.state import MessageFlag
 from tests.emulator.support import STEP, api, make_client, running, small_community
 
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import aiohttp
 
 from emulator import Emulator
-from emulator.permissions import Permission
+from emulator.rules.permissions import Permission
 from tests.emulator.support import STEP, load_contract, run, small_community
 
 REDIRECT = "http://127.0.0.1:1/callback"

@@ -5,7 +5,7 @@ import nextcord
 import pytest
 
 from emulator import Emulator, Refused
-from emulator.permissions import (
+from emulator.rules.permissions import (
     ALL_PERMISSIONS,
     EVERYONE_DEFAULT,
     Overwrite,

@@ -6,7 +6,7 @@ import aiohttp
 import nextcord
 
 from emulator import Emulator, EmulatorConfig, RateLimitConfig, RouteLimit
-from emulator.ratelimit import RateLimiter
+from emulator.rules.ratelimit import RateLimiter
 from tests.emulator.support import (
     STEP,
     make_client,

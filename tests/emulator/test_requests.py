@@ -7,7 +7,7 @@ import aiohttp
 import pytest
 
 from emulator import Emulator
-from emulator.interactions import InteractionType, PendingInteraction
+from emulator.engine.interactions import InteractionType, PendingInteraction
 from tests.emulator.support import Community, api, small_community
 
 MIB = 1024 * 1024

@@ -13,11 +13,11 @@ import nextcord
 import pytest
 
 from emulator import Emulator
-from emulator.driver import Refused
-from emulator.permissions import Permission
-from emulator.scheduled_events import EventFields, fields_of
-from emulator.simclock import SimClock
-from emulator.state import EventEntityType, EventStatus, ScheduledEvent
+from emulator.rules.permissions import Permission
+from emulator.rules.scheduled_event_rules import EventFields, fields_of
+from emulator.rules.state import EventEntityType, EventStatus, ScheduledEvent
+from emulator.simulator.driver import Refused
+from emulator.simulator.simclock import SimClock
 from tests.emulator.support import (
     STEP,
     Api,

@@ -11,9 +11,9 @@ import aiohttp
 import nextcord
 
 from emulator import Emulator, EmulatorConfig
-from emulator.jsontypes import JSONObject, as_array, as_object
-from emulator.shards import ShardingConfig, shard_of
-from emulator.state import Guild
+from emulator.gateway.shards import ShardingConfig, shard_of
+from emulator.rules.jsontypes import JSONObject, as_array, as_object
+from emulator.rules.state import Guild
 from tests.emulator.support import STEP, QuickClient, api, running
 from tests.helpers import eventually
 

@@ -3,7 +3,7 @@
 import nextcord
 
 from emulator import Emulator
-from emulator.hearing import SILENCE_DBFS
+from emulator.voice.hearing import SILENCE_DBFS
 from tests.emulator.support import STEP, make_client, running, small_community
 from tests.emulator.voice_support import (
     join,

@@ -6,8 +6,8 @@ import nextcord
 import pytest
 
 from emulator import Emulator
-from emulator.dave.participant import Listener
-from emulator.voice import Close, VoiceOp
+from emulator.voice.dave.participant import Listener
+from emulator.voice.voice_gateway import Close, VoiceOp
 from tests.emulator.support import STEP, running, small_community
 from tests.emulator.voice_support import (
     can_encrypt,

@@ -1,5 +1,5 @@
 """Set Voice Channel Status as Discord serves it: the body, the channel, the permissions and the
-gateway event (``emulator.voice_status`` names the documents each rule comes from)."""
+gateway event (``emulator.rules.voice_status_rules`` names the documents each rule comes from)."""
 
 import contextlib
 import json
@@ -10,7 +10,7 @@ import nextcord
 import pytest
 
 from emulator import Emulator
-from emulator.permissions import Permission
+from emulator.rules.permissions import Permission
 from tests.emulator.support import STEP, Api, Community, api, make_client, running, small_community
 from tests.helpers import eventually
 

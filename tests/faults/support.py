@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emulator import Emulator
-from emulator.state import Channel, Guild, Member, Role
+from emulator.rules.state import Channel, Guild, Member, Role
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from emulator import Emulator
-from emulator.config import EmulatorConfig
-from emulator.rules import Rules
-from emulator.state import Member
+from emulator.engine.config import EmulatorConfig
+from emulator.rules.limits import Rules
+from emulator.rules.state import Member
 from services.scheduler.commands.schedule import day_id, hours_id
 from services.scheduler.daily import MAYBE_BUTTON
 from services.scheduler.maybe import pick_id

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from emulator import Emulator
-from emulator.clock import CalendarClock
-from emulator.snowflakes import DISCORD_EPOCH_MS
-from emulator.state import Member
+from emulator.rules.clock import CalendarClock
+from emulator.rules.snowflakes import DISCORD_EPOCH_MS
+from emulator.rules.state import Member
 from services.runtime.clock import SETTING, Calendar, Pace, wall_time
 from tests.faults.support import HEADER, STEP, SupervisedFleet, Town, build_town
 from tests.helpers import eventually, until_answered

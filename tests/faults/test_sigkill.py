@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from emulator import Emulator
-from emulator.config import EmulatorConfig
-from emulator.rules import Rules
-from emulator.seen import SeenMessage
+from emulator.engine.config import EmulatorConfig
+from emulator.rules.limits import Rules
+from emulator.simulator.seen import SeenMessage
 from tests.faults.support import (
     HEADER,
     HOURS,

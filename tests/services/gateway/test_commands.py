@@ -33,9 +33,9 @@ from bus.protocol import (
     SendMessage,
 )
 from emulator import Emulator
-from emulator.recorder import RequestRecord
-from emulator.scheduled_events import EventFields
-from emulator.state import EventEntityType
+from emulator.engine.recorder import RequestRecord
+from emulator.rules.scheduled_event_rules import EventFields
+from emulator.rules.state import EventEntityType
 from services.gateway import commands as gateway_commands
 from services.gateway.service import Gateway
 from services.scheduler.commands import COMMANDS

@@ -20,7 +20,7 @@ from bus.protocol import (
     VoiceChanged,
 )
 from emulator import Emulator
-from emulator.intents import Intent
+from emulator.rules.intents import Intent
 from tests.emulator.support import small_community
 from tests.services.gateway.support import STEP, peer, running_gateway
 

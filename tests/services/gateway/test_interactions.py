@@ -38,8 +38,8 @@ from bus.protocol import (
     SubcommandSpec,
 )
 from emulator import Emulator
-from emulator.interactions import CallbackType
-from emulator.recorder import RequestRecord
+from emulator.engine.interactions import CallbackType
+from emulator.engine.recorder import RequestRecord
 from services.gateway.interactions import TRY_AGAIN
 from tests.emulator.support import Community, load_contract, run, small_community
 from tests.emulator.test_contract import unexplained

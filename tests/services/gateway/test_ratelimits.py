@@ -21,7 +21,7 @@ from bus.protocol import (
     SendMessage,
 )
 from emulator import Emulator, EmulatorConfig, RateLimitConfig, RouteLimit
-from emulator.recorder import RequestRecord
+from emulator.engine.recorder import RequestRecord
 from tests.emulator.support import small_community
 from tests.services.gateway.support import STEP, Peer, gateway_process, peer
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from bus.endpoints import Endpoints
 from bus.protocol import GuildSnapshot
 from emulator import Emulator, EmulatorConfig
-from emulator.gateway import GatewaySession
-from emulator.jsontypes import JSONObject
-from emulator.shards import ShardingConfig, shard_of
-from emulator.state import Guild
+from emulator.gateway.sessions import GatewaySession
+from emulator.gateway.shards import ShardingConfig, shard_of
+from emulator.rules.jsontypes import JSONObject
+from emulator.rules.state import Guild
 from services.gateway.shards import MembersRateLimited, retry_after_rate_limit
 from services.runtime.service import EXIT_CONFIG
 from tests.emulator.support import run

@@ -26,10 +26,10 @@ from bus.protocol import (
     MemberFacts,
 )
 from emulator import Emulator
-from emulator.driver import Outcome
-from emulator.options import OptionValue
-from emulator.seen import SeenMessage
-from emulator.state import Member
+from emulator.rules.options import OptionValue
+from emulator.rules.state import Member
+from emulator.simulator.driver import Outcome
+from emulator.simulator.seen import SeenMessage
 from services.scheduler.service import RETRY, Scheduler
 from services.telemetry.database import connect
 from services.telemetry.service import Telemetry

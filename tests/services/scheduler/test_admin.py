@@ -10,7 +10,7 @@ import pytest
 
 from bus.endpoints import Endpoints
 from bus.protocol import EmojiFacts
-from emulator.driver import Refused
+from emulator.simulator.driver import Refused
 from services.scheduler.answers import Refusal
 from services.scheduler.roster import GuildView
 from services.scheduler.settings import the_guilds_own

@@ -22,7 +22,7 @@ from bus.protocol import (
     MemberFacts,
 )
 from emulator import Emulator
-from emulator.state import Member
+from emulator.rules.state import Member
 from services.scheduler.answers import Refusal
 from services.scheduler.commands.away import parse_date, suggestions
 from services.scheduler.commands.schedule import day_id, hours_id

@@ -13,8 +13,8 @@ import pytest
 from bus.endpoints import Endpoints
 from bus.protocol import MAX_MARKS_PER_BATCH
 from emulator import Emulator
-from emulator.options import OptionValue
-from emulator.state import Member
+from emulator.rules.options import OptionValue
+from emulator.rules.state import Member
 from services.runtime.service import EXIT_CONFIG
 from services.runtime.settings import SettingsError
 from services.scheduler.__main__ import MARK_BATCH_ENV, main, mark_batch

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bus.endpoints import Endpoints
-from emulator.seen import SeenMessage
+from emulator.simulator.seen import SeenMessage
 from tests.services.scheduler.support import PARIS, World, world
 from tests.services.scheduler.test_reminders import _day, _recorded
 

@@ -13,7 +13,7 @@ import pytest
 from bus.endpoints import Endpoints
 from bus.errors import RequestTimeout
 from bus.protocol import FetchMessage, ReplyMessage, Request, SendMessage
-from emulator.permissions import Permission
+from emulator.rules.permissions import Permission
 from services.scheduler.commands.schedule import hours_id
 from services.scheduler.daily import NOT_TODAY, OPEN_SCHEDULE
 from tests.helpers import eventually

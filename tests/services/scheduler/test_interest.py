@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bus.endpoints import Endpoints
 from bus.protocol import DayStateReply, GetDayState
-from emulator.scheduled_events import EventFields
-from emulator.state import EventEntityType
+from emulator.rules.scheduled_event_rules import EventFields
+from emulator.rules.state import EventEntityType
 from tests.services.inprocess import STEP
 from tests.services.scheduler.support import World, world
 from tests.services.scheduler.test_calls import C, _events_on

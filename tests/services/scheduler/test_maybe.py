@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bus.endpoints import Endpoints
 from bus.protocol import DayStateReply, GetDayState
-from emulator.seen import SeenMessage
-from emulator.state import Member
+from emulator.rules.state import Member
+from emulator.simulator.seen import SeenMessage
 from services.scheduler.commands.schedule import hours_id
 from services.scheduler.daily import MAYBE_BUTTON, NOT_TODAY, OPEN_SCHEDULE
 from services.scheduler.maybe import STALE, pick_id

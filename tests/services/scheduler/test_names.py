@@ -11,7 +11,7 @@ import pytest
 
 from bus.endpoints import Endpoints
 from emulator import Emulator
-from emulator.state import Member
+from emulator.rules.state import Member
 from services.scheduler.names import MAX_NAME, NO_NAME, inert, plain, visible
 from tests.emulator.support import Community
 from tests.services.scheduler.support import PARIS, World, world

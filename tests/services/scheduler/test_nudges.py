@@ -23,9 +23,9 @@ from bus.protocol import (
     SetTelemetryOptOut,
 )
 from emulator import Emulator
-from emulator.components import Button
-from emulator.seen import SeenMessage
-from emulator.state import Member
+from emulator.rules.components import Button
+from emulator.rules.state import Member
+from emulator.simulator.seen import SeenMessage
 from services.runtime.playtime import How
 from services.scheduler.board import HourLine
 from services.scheduler.nudges import (

@@ -11,8 +11,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bus.endpoints import Endpoints
-from emulator.seen import SeenMessage
-from emulator.state import Member
+from emulator.rules.state import Member
+from emulator.simulator.seen import SeenMessage
 from services.scheduler.commands.schedule import day_id, hours_id
 from services.scheduler.commands.timezone import KEEP_COMMUNITY, KEEP_LOCAL
 from tests.services.scheduler.support import PARIS, World, world

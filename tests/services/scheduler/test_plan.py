@@ -11,8 +11,8 @@ from pathlib import Path
 
 from bus.endpoints import Endpoints
 from bus.protocol import GetPlans, Interaction, InteractionAnswer, MemberFacts, PlansReply
-from emulator.seen import SeenMessage
-from emulator.state import Member
+from emulator.rules.state import Member
+from emulator.simulator.seen import SeenMessage
 from services.scheduler.commands.plan import pick_id
 from services.scheduler.daily import NOT_TODAY
 from tests.services.inprocess import STEP

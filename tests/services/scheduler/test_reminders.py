@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bus.endpoints import Endpoints
 from bus.protocol import DeliveriesReply, GetDeliveries
-from emulator.seen import SeenMessage
-from emulator.state import Member
+from emulator.rules.state import Member
+from emulator.simulator.seen import SeenMessage
 from tests.helpers import until_answered
 from tests.services.inprocess import STEP
 from tests.services.scheduler.support import PARIS, World, world

@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from bus.endpoints import Endpoints
-from emulator.seen import SeenMessage
-from emulator.state import Member
+from emulator.rules.state import Member
+from emulator.simulator.seen import SeenMessage
 from services.scheduler.commands.schedule import CLEAR, PICK_DAY, PICK_HOURS, STALE, hours_id
 from tests.services.scheduler.support import World, world
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bus.endpoints import Endpoints
-from emulator.permissions import Permission
-from emulator.seen import SeenMessage
+from emulator.rules.permissions import Permission
+from emulator.simulator.seen import SeenMessage
 from services.scheduler.squad_status import MAX_STATUS, status_text
 from tests.services.scheduler.support import World, world
 from tests.services.scheduler.test_calls import C, _at

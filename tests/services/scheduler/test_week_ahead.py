@@ -18,9 +18,9 @@ from bus.client import BusClient
 from bus.endpoints import Endpoints
 from bus.protocol import DeliveriesReply, GetDeliveries, MessageSent
 from emulator import Emulator
-from emulator.driver import Driver, Refused
-from emulator.seen import SeenMessage
-from emulator.state import Member
+from emulator.rules.state import Member
+from emulator.simulator.driver import Driver, Refused
+from emulator.simulator.seen import SeenMessage
 from services.runtime.clock import SETTING
 from services.scheduler import once
 from services.scheduler.commands.schedule import day_id, hours_id

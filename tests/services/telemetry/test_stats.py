@@ -44,8 +44,8 @@ from bus.protocol import (
 )
 from bus.tasks import TaskSet
 from emulator import Emulator
-from emulator.driver import Refused
-from emulator.interactions import CallbackType
+from emulator.engine.interactions import CallbackType
+from emulator.simulator.driver import Refused
 from services.runtime.service import Runtime
 from services.telemetry import stats as stats_service
 from services.telemetry.analytics.charts import GraphKind, VoiceTimeChart

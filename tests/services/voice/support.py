@@ -26,8 +26,8 @@ from bus.protocol import (
     WeeklySlot,
 )
 from emulator import Emulator
-from emulator.hearing import Heard
-from emulator.state import Channel, Member
+from emulator.rules.state import Channel, Member
+from emulator.voice.hearing import Heard
 from services.telemetry.service import Telemetry
 from services.voice.config import VoiceConfig
 from services.voice.service import Voice

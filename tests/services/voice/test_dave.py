@@ -10,7 +10,7 @@ import nextcord
 import pytest
 
 from bus.endpoints import Endpoints
-from emulator.voice import Close
+from emulator.voice.voice_gateway import Close
 from services.voice.speech import Voice as SpeakingVoice
 from services.voice.speech import synthesise
 from tests.services.voice.support import Town, town

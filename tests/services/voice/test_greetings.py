@@ -9,8 +9,8 @@ import pytest
 
 from bus.endpoints import Endpoints
 from bus.protocol import Absence, AbsencesReply, Ping, Pong, SetAbsence
-from emulator.permissions import Permission
-from emulator.state import Member, Role
+from emulator.rules.permissions import Permission
+from emulator.rules.state import Member, Role
 from services.voice.speech import Voice as SpeakingVoice
 from services.voice.speech import synthesise
 from tests.helpers import run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from emulator import Emulator, EmulatorConfig
-from emulator.shards import ShardingConfig
+from emulator.gateway.shards import ShardingConfig
 from services.runtime.identify import IDENTIFY_WINDOW, IdentifyPacer
 from services.voice.client import VoiceSessionClient
 from tests.emulator.support import running

@@ -14,7 +14,7 @@ import aiohttp
 from bus.client import BusClient
 from bus.protocol import MemberFacts, VoiceChanged, VoiceFacts
 from emulator import Emulator
-from emulator.state import Member
+from emulator.rules.state import Member
 from services.web.config import CALLBACK_PATH, WebConfig
 from services.web.connections import ConnectionLimits, Gate
 from services.web.context import Web

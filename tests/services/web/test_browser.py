@@ -15,7 +15,7 @@ from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from bus.endpoints import Endpoints
 from bus.protocol import GRAPH_DEFAULT_DAYS
-from emulator.state import Member
+from emulator.rules.state import Member
 from tests.helpers import run
 from tests.services.scheduler.support import World, world
 from tests.services.web.support import Dashboard, dashboard, played

@@ -12,7 +12,7 @@ import aiohttp
 from icalendar import Calendar
 
 from bus.endpoints import Endpoints
-from emulator.state import Member
+from emulator.rules.state import Member
 from services.scheduler.commands.plan import pick_id as plan_id
 from services.scheduler.commands.schedule import day_id, hours_id
 from services.scheduler.daily import MAYBE_BUTTON

@@ -23,7 +23,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from bus.protocol import ALL_HISTORY
-from emulator.community import CommunitySpec, Stay, personas, plan_day, stays
+from emulator.simulator.community import CommunitySpec, Stay, personas, plan_day, stays
 from services.telemetry.analytics.report import TIMELINE_MEMBERS, GuildReport
 from services.telemetry.analytics.sessions import (
     GuildClock,
