@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from bus.protocol import ActionRow, Interaction, InteractionResponse
 from services.runtime import permissions
-from services.scheduler.clock import Clock
+from services.runtime.clock import Clock
 from services.scheduler.daily import Days
 from services.scheduler.names import inert, visible
 from services.scheduler.nudges import Nudges

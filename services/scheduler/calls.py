@@ -48,9 +48,9 @@ from bus.protocol import (
     ScheduledEventReply,
     ScheduledEventsReply,
 )
+from services.runtime.clock import Clock
 from services.scheduler import once
 from services.scheduler.board import HourLine
-from services.scheduler.clock import Clock
 from services.scheduler.daily import Days, GuildDay
 from services.scheduler.names import inert, plain
 from services.scheduler.reminders import Reminders

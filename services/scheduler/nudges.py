@@ -54,10 +54,10 @@ from bus.protocol import (
     SetNudge,
     TimezonesReply,
 )
+from services.runtime.clock import Clock
 from services.runtime.playtime import community_date, zone
 from services.scheduler import once
 from services.scheduler.board import HourLine
-from services.scheduler.clock import Clock
 from services.scheduler.daily import Days, GuildDay
 from services.scheduler.names import inert
 from services.scheduler.once import finish, post_once, reference

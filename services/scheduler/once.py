@@ -28,7 +28,7 @@ from bus.protocol import (
     RecentMessages,
     SendMessage,
 )
-from services.scheduler.clock import Clock
+from services.runtime.clock import Clock
 from services.scheduler.daily import Days
 
 SEND_TIMEOUT = 10.0  # real seconds; a retry after it is harmless (the nonce, the reference)

@@ -44,12 +44,11 @@ from bus.protocol import (
     SetTelemetryOptOut,
     VoiceChanged,
 )
-from services.runtime.clock import Calendar
+from services.runtime.clock import AlarmClock, Calendar
 from services.runtime.commands import offer_commands
 from services.runtime.service import Runtime
 from services.scheduler.answers import Context
 from services.scheduler.calls import Calls
-from services.scheduler.clock import Clock
 from services.scheduler.commands import COMMANDS
 from services.scheduler.daily import Days
 from services.scheduler.dashboard import answer as answer_dashboard
@@ -76,7 +75,7 @@ class Scheduler:
 
     def __init__(
         self,
-        clock: Clock | None = None,
+        clock: AlarmClock | None = None,
         *,
         mark_batch: int = MAX_MARKS_PER_BATCH,
         retry: float = RETRY,
@@ -85,7 +84,7 @@ class Scheduler:
         self._given_clock = clock  # calendar time; the fleet's (from the settings) unless given
         self._mark_batch = mark_batch  # marks per round trip to telemetry (1: one at a time)
         self._retry = retry  # real seconds between tries (a test waiting for one may shorten it)
-        self.clock: Clock = clock or Calendar()
+        self.clock: AlarmClock = clock or Calendar()
         self.roster = Roster()
         self.days: Days | None = None
         self.reminders: Reminders | None = None

@@ -24,9 +24,9 @@ from typing import Final
 
 from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, log_level
 from bus.protocol import EditMessage, GuildConfig, MessageSent
+from services.runtime.clock import Clock
 from services.runtime.playtime import local_midnight, zone
 from services.scheduler import once
-from services.scheduler.clock import Clock
 from services.scheduler.commands.week import post_text, week_of
 from services.scheduler.daily import Days, GuildDay
 from services.scheduler.roster import Roster

@@ -9,7 +9,6 @@ without an arm (``assert_never``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import assert_never
 
 from bus.protocol import (
@@ -45,6 +44,7 @@ from bus.protocol import (
     TelemetryReply,
     TelemetryRequest,
 )
+from services.runtime.clock import Clock
 from services.telemetry.answers import (
     absences,
     backup,
@@ -69,7 +69,7 @@ class Requests:
         self,
         db: DatabaseThread,
         recorder: Recorder,
-        clock: Callable[[], float],
+        clock: Clock,
     ) -> None:
         self._context = Context(db, recorder, clock)
 

@@ -21,7 +21,6 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from bus.protocol import (
     OptionSpec,
 )
 from bus.tasks import TaskSet
+from services.runtime.clock import Clock
 from services.runtime.permissions import is_admin
 from services.telemetry.analytics.charts import GraphKind
 from services.telemetry.analytics.options import (
@@ -199,7 +199,7 @@ class StatsCommand:
         worker: GraphWorker,
         tasks: TaskSet,
         *,
-        clock: Callable[[], float],
+        clock: Clock,
     ) -> None:
         self._bus = bus
         self._database = database
@@ -242,7 +242,7 @@ class StatsCommand:
 
     async def _draw(self, guild_id: int, request: StatsRequest) -> InteractionResponse:
         """The follow-up: the PNG, or a message saying why there is none."""
-        now = datetime.fromtimestamp(self._clock(), UTC)
+        now = datetime.fromtimestamp(self._clock.now(), UTC)
         began = time.perf_counter()
         try:
             png = await self._worker.call(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import nextcord
 
@@ -24,6 +24,7 @@ from bus.protocol import (
     MemberUpdated,
     VoiceChanged,
 )
+from services.runtime.clock import Clock
 from services.runtime.discord import close_session, hold_session
 from services.runtime.service import EXIT_CONFIG, RequestsNotServed, Runtime
 from services.voice.client import VoiceSessionClient
@@ -44,7 +45,7 @@ class Voice(RequestsNotServed):
     name = "voice"
     description = "squadtime's voice: says in voice who is expected this hour."
 
-    def __init__(self, config: VoiceConfig, *, clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, config: VoiceConfig, *, clock: Clock | None = None) -> None:
         self.config = config
         self._clock = clock  # calendar time; the fleet's (from the settings) unless given
         self.facts = Facts()
@@ -75,7 +76,7 @@ class Voice(RequestsNotServed):
             SpeakingVoice(self.config.espeak, self.config.voice, self.config.speed),
             cooldown=self.config.cooldown,
             connect_timeout=self.config.connect_timeout,
-            clock=self._clock or runtime.settings.calendar.now,
+            clock=self._clock or runtime.settings.calendar,
             tasks=runtime.tasks,
         )
 

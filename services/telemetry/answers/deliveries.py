@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import assert_never
 
 import msgspec
@@ -24,6 +23,7 @@ from bus.protocol import (
     SetNudge,
     SetReminder,
 )
+from services.runtime.clock import Clock
 from services.telemetry import deliveries
 from services.telemetry.answers.context import Context
 from services.telemetry.checks import check_day, check_delivery, check_nudge, check_reminder
@@ -81,5 +81,5 @@ async def sends(context: Context, request: DeliveryRequest) -> DeliveryReply | D
             assert_never(request)
 
 
-def _stamped(delivery: Delivery, clock: Callable[[], float]) -> Delivery:
-    return delivery if delivery.at else msgspec.structs.replace(delivery, at=clock())
+def _stamped(delivery: Delivery, clock: Clock) -> Delivery:
+    return delivery if delivery.at else msgspec.structs.replace(delivery, at=clock.now())

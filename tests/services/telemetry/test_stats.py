@@ -46,6 +46,7 @@ from bus.tasks import TaskSet
 from emulator import Emulator
 from emulator.driver import Refused
 from emulator.interactions import CallbackType
+from services.runtime.clock import WALL
 from services.runtime.service import Runtime
 from services.telemetry import stats as stats_service
 from services.telemetry.analytics.charts import GraphKind, VoiceTimeChart
@@ -454,7 +455,7 @@ async def test_drawing_failures_are_told_never_swallowed(
     tasks = TaskSet()
     async with fake_gateway(endpoints) as gateway, BusClient("telemetry", endpoints) as bus:
         async with GraphWorker() as worker:
-            stats = StatsCommand(bus, database, worker, tasks, clock=time.time)
+            stats = StatsCommand(bus, database, worker, tasks, clock=WALL)
             answer = await stats.answer(stats_interaction({"graph": "duos"}, guild_id=999))
             assert answer.response.kind == "deferred"
             response = await gateway.follow_up()
@@ -463,7 +464,7 @@ async def test_drawing_failures_are_told_never_swallowed(
         gateway.follow_ups.clear()
         gateway.arrived.clear()
         async with GraphWorker(timeout=0.01) as hasty:
-            stats = StatsCommand(bus, database, hasty, tasks, clock=time.time)
+            stats = StatsCommand(bus, database, hasty, tasks, clock=WALL)
             await stats.answer(stats_interaction({"graph": "community"}, guild_id=1000))
             response = await gateway.follow_up()
             assert response.content.startswith("The graph could not be drawn: drawing")
