@@ -8,7 +8,7 @@ through the emulator's driver, which lives in its process. The bot itself is the
 fleet under supervisord, pointed at the emulator by ``SQUADTIME_DISCORD_API``.
 
 The whole fleet and the emulator share one scaled calendar (``SQUADTIME_CLOCK``, see
-``services.runtime.clock``), fixed before anything starts: it begins two days before the
+``bus.clock``), fixed before anything starts: it begins two days before the
 month, runs a month of days in about two minutes (``month_speed``), and slows to a
 watchable pace (``speed``) just before today's post. Meanwhile the admin sets the guild up
 (during those two days, so the month's first message is on time; a slow start only costs
@@ -46,6 +46,8 @@ from admin.backup import backup_name, request_backup
 from admin.errors import AdminError, Exit
 from admin.fleet import CONFIG, tool
 from admin.stats import ProgressBar
+from bus.clock import SETTING as CLOCK_SETTING
+from bus.clock import Calendar, Pace, wall_time
 from emulator import Emulator
 from emulator.clock import CalendarClock
 from emulator.community import (
@@ -65,8 +67,6 @@ from emulator.options import OptionValue
 from emulator.seen import SeenMessage
 from emulator.snowflakes import DISCORD_EPOCH_MS
 from emulator.state import EventStatus, Member
-from services.runtime.clock import SETTING as CLOCK_SETTING
-from services.runtime.clock import Calendar, Pace, wall_time
 from services.telemetry.dataset import render_database
 from services.web.config import CALLBACK_PATH
 from services.web.service import URL_FILE as WEB_URL_FILE

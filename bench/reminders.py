@@ -49,6 +49,7 @@ from typing import Any
 
 from bench.common import Figures, in_private_dir, report, rss_bytes, service_env
 from bus.broker import Broker
+from bus.clock import SETTING, Calendar, Pace, wall_time
 from bus.endpoints import Endpoints
 from emulator import Emulator
 from emulator.clock import CalendarClock
@@ -56,7 +57,6 @@ from emulator.ratelimit import GLOBAL_EXEMPT_PREFIXES
 from emulator.seen import SeenMessage
 from emulator.snowflakes import DISCORD_EPOCH_MS
 from emulator.state import Channel, Member
-from services.runtime.clock import SETTING, Calendar, Pace, wall_time
 
 SERVICES = ("telemetry", "gateway", "scheduler")
 STEP = 30.0

@@ -17,11 +17,7 @@ import signal
 import sys
 from dataclasses import dataclass
 
-from emulator.clock import CalendarClock
-from emulator.community import Community, CommunitySpec
-from emulator.config import EmulatorConfig
-from emulator.server import Emulator
-from services.runtime.clock import (
+from bus.clock import (
     SETTING,
     Calendar,
     ClockSettingError,
@@ -29,6 +25,10 @@ from services.runtime.clock import (
     calendar_from_env,
     wall_time,
 )
+from emulator.clock import CalendarClock
+from emulator.community import Community, CommunitySpec
+from emulator.config import EmulatorConfig
+from emulator.server import Emulator
 
 log = logging.getLogger("emulator")
 

@@ -8,7 +8,7 @@ and the bot agrees. In-process tests use :class:`~emulator.simclock.SimClock` in
 from datetime import UTC, datetime
 from typing import Protocol
 
-from services.runtime.clock import Calendar
+from bus.clock import Calendar
 
 
 class Clock(Protocol):

@@ -79,7 +79,7 @@ def midday_zone(now: float | None = None) -> str:
 
 @dataclass
 class HandClock:
-    """A ``Clock`` (``services.runtime.clock``) that reads ``t``, moved only by the test."""
+    """A ``Clock`` (``bus.clock``) that reads ``t``, moved only by the test."""
 
     t: float = 0.0
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import msgspec
 
-from services.runtime.clock import WALL, Clock
+from bus.clock import WALL, Clock
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from services.runtime.clock import STEADY, Clock
+from bus.clock import STEADY, Clock
 
 log = logging.getLogger(__name__)
 

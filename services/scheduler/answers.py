@@ -11,9 +11,9 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bus.clock import Clock
 from bus.protocol import ActionRow, Interaction, InteractionResponse
 from services.runtime import permissions
-from services.runtime.clock import Clock
 from services.scheduler.daily import Days
 from services.scheduler.names import inert, visible
 from services.scheduler.nudges import Nudges

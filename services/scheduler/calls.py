@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from bus.clock import Clock
 from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, discord_error, log_level
 from bus.protocol import (
     CreateScheduledEvent,
@@ -48,7 +49,6 @@ from bus.protocol import (
     ScheduledEventReply,
     ScheduledEventsReply,
 )
-from services.runtime.clock import Clock
 from services.scheduler import once
 from services.scheduler.board import HourLine
 from services.scheduler.daily import Days, GuildDay

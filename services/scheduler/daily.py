@@ -28,6 +28,7 @@ from datetime import date, timedelta
 import msgspec
 
 from bus.client import BusClient
+from bus.clock import AlarmClock
 from bus.errors import (
     UNKNOWN_MESSAGE,
     BusError,
@@ -80,7 +81,6 @@ from bus.protocol import (
     VoiceChanged,
 )
 from bus.tasks import TaskSet
-from services.runtime.clock import AlarmClock
 from services.runtime.playtime import (
     MAYBE,
     MAYBE_MARK,

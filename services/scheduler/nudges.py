@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from bus.clock import Clock
 from bus.errors import BusError, log_level
 from bus.protocol import (
     ActionRow,
@@ -54,7 +55,6 @@ from bus.protocol import (
     SetNudge,
     TimezonesReply,
 )
-from services.runtime.clock import Clock
 from services.runtime.playtime import community_date, zone
 from services.scheduler import once
 from services.scheduler.board import HourLine

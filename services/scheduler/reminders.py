@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
+from bus.clock import Clock
 from bus.errors import CANNOT_MESSAGE_USER, BusError, RemoteError, log_level
 from bus.protocol import (
     DeliveriesReply,
@@ -39,7 +40,6 @@ from bus.protocol import (
     RemindersReply,
     SetReminder,
 )
-from services.runtime.clock import Clock
 from services.scheduler import once
 from services.scheduler.board import HourLine
 from services.scheduler.daily import Days, GuildDay

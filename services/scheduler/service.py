@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 
 from bus.client import BusClient
+from bus.clock import AlarmClock, Calendar
 from bus.errors import BusError, ErrorCode, RemoteError, RequestRefused, log_level
 from bus.protocol import (
     MAX_MARKS_PER_BATCH,
@@ -44,7 +45,6 @@ from bus.protocol import (
     SetTelemetryOptOut,
     VoiceChanged,
 )
-from services.runtime.clock import AlarmClock, Calendar
 from services.runtime.commands import offer_commands
 from services.runtime.service import Runtime
 from services.scheduler.answers import Context

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.runtime.clock import WALL, Clock
+from bus.clock import WALL, Clock
 from services.runtime.settings import SettingsError, number
 from services.telemetry.backup import BackupError, backup_database
 

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import assert_never
 
+from bus.clock import Clock, wall_time
 from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     DashboardTelemetryReply,
@@ -46,7 +47,6 @@ from bus.protocol import (
     PrivacyReply,
     WebSessionReply,
 )
-from services.runtime.clock import Clock, wall_time
 from services.runtime.playtime import WindowHour, usual_hours, window_of
 from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry import days as stored_days

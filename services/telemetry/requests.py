@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
+from bus.clock import Clock
 from bus.protocol import (
     Backup,
     CancelAbsence,
@@ -44,7 +45,6 @@ from bus.protocol import (
     TelemetryReply,
     TelemetryRequest,
 )
-from services.runtime.clock import Clock
 from services.telemetry.answers import (
     absences,
     backup,

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bus.client import BusClient
+from bus.clock import Clock
 from bus.errors import BusError
 from bus.protocol import (
     ALL_HISTORY,
@@ -40,7 +41,6 @@ from bus.protocol import (
     OptionSpec,
 )
 from bus.tasks import TaskSet
-from services.runtime.clock import Clock
 from services.runtime.permissions import is_admin
 from services.telemetry.analytics.charts import GraphKind
 from services.telemetry.analytics.options import (

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 import nextcord
 
 from bus.client import BusClient
+from bus.clock import Clock
 from bus.errors import BusError
 from bus.protocol import (
     AbsencesReply,
@@ -33,7 +34,6 @@ from bus.protocol import (
     VoiceChanged,
 )
 from bus.tasks import TaskSet
-from services.runtime.clock import Clock
 from services.voice import sentence
 from services.voice.connection import (
     CALL_TERMINATED,

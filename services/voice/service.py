@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import nextcord
 
+from bus.clock import Clock
 from bus.errors import BusError
 from bus.protocol import (
     Envelope,
@@ -24,7 +25,6 @@ from bus.protocol import (
     MemberUpdated,
     VoiceChanged,
 )
-from services.runtime.clock import Clock
 from services.runtime.discord import close_session, hold_session
 from services.runtime.service import EXIT_CONFIG, RequestsNotServed, Runtime
 from services.voice.client import VoiceSessionClient

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
-from services.runtime.clock import STEADY, Clock
+from bus.clock import STEADY, Clock
 from services.web.quietlog import QuietLog
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ import jinja2
 from aiohttp import web
 
 from bus.client import BusClient
+from bus.clock import Clock
 from bus.errors import BusError, RemoteError, caused_by_request
 from bus.protocol import ReplyMessage, Request
-from services.runtime.clock import Clock
 from services.web import figures
 from services.web.access import Access, Visitor
 from services.web.config import WebConfig

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from services.runtime.clock import STEADY, Clock
+from bus.clock import STEADY, Clock
 
 INTERVAL = 60.0
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from services.runtime.clock import Clock
+from bus.clock import Clock
 from services.runtime.service import RequestsNotServed, Runtime
 from services.web.app import build_app, session_key
 from services.web.config import WebConfig

@@ -462,7 +462,7 @@ async def test_a_timeout_tells_a_heartbeating_service_slow_and_a_silent_one_down
 
     gateway.on_requests(stall)
     await gateway.start()
-    scheduler = BusClient("scheduler", endpoints, liveness=Liveness(window=15.0, clock=hand.now))
+    scheduler = BusClient("scheduler", endpoints, liveness=Liveness(window=15.0, clock=hand))
     received: list[Envelope] = []
 
     async def keep(batch: Sequence[Envelope]) -> None:

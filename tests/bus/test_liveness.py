@@ -19,7 +19,7 @@ def clock() -> HandClock:
 
 @pytest.fixture
 def liveness(clock: HandClock) -> Liveness:
-    return Liveness(window=15.0, report_every=60.0, clock=clock.now)
+    return Liveness(window=15.0, report_every=60.0, clock=clock)
 
 
 def told(caplog: pytest.LogCaptureFixture, level: int = logging.INFO) -> list[str]:

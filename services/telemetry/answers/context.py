@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.runtime.clock import Clock
+from bus.clock import Clock
 from services.telemetry.database import DatabaseThread
 from services.telemetry.ingest import Recorder
 

@@ -6,6 +6,7 @@ from typing import assert_never
 
 import msgspec
 
+from bus.clock import Clock
 from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     ClaimDelivery,
@@ -23,7 +24,6 @@ from bus.protocol import (
     SetNudge,
     SetReminder,
 )
-from services.runtime.clock import Clock
 from services.telemetry import deliveries
 from services.telemetry.answers.context import Context
 from services.telemetry.checks import check_day, check_delivery, check_nudge, check_reminder

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bus.clock import Calendar, wall_time
 from bus.endpoints import Endpoints
 from emulator import Emulator
-from services.runtime.clock import Calendar, wall_time
 from services.telemetry.service import Telemetry
 from tests.emulator.support import small_community
 from tests.helpers import HandClock, eventually

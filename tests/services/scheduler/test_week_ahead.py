@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from bus.client import BusClient
+from bus.clock import SETTING
 from bus.endpoints import Endpoints
 from bus.protocol import DeliveriesReply, GetDeliveries, MessageSent
 from emulator import Emulator
 from emulator.driver import Driver, Refused
 from emulator.seen import SeenMessage
 from emulator.state import Member
-from services.runtime.clock import SETTING
 from services.scheduler import once
 from services.scheduler.commands.schedule import day_id, hours_id
 from services.scheduler.daily import MAYBE_BUTTON

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bus.client import BusClient
+from bus.clock import WALL
 from bus.endpoints import Endpoints
 from bus.protocol import (
     GRAPH_TITLES,
@@ -46,7 +47,6 @@ from bus.tasks import TaskSet
 from emulator import Emulator
 from emulator.driver import Refused
 from emulator.interactions import CallbackType
-from services.runtime.clock import WALL
 from services.runtime.service import Runtime
 from services.telemetry import stats as stats_service
 from services.telemetry.analytics.charts import GraphKind, VoiceTimeChart

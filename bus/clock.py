@@ -1,5 +1,8 @@
 """The fleet's clocks: calendar time, and the real wall clock.
 
+They live in ``bus/``, the library the services and the emulator both import, because the
+emulator reads the same calendar as the bot and never imports a service.
+
 squadtime reads two kinds of time, never mixed:
 
 - **Calendar time** says what instant it is *for the community*: the stamp of an event, the

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from services.runtime.clock import (
+from bus.clock import (
     Calendar,
     ClockSettingError,
     Pace,
@@ -171,8 +171,8 @@ def test_a_wall_clock_step_during_a_calendar_sleep_moves_its_end_by_under_a_minu
     assert slept == pytest.approx(4 * HOUR - step, abs=60)
 
 
-def test_services_read_time_only_through_the_runtime_clock() -> None:
-    """No bare time.time() in services/ outside services/runtime/."""
+def test_services_read_time_only_through_the_fleet_clocks() -> None:
+    """No bare time.time() in services/ outside services/runtime/: they read bus.clock."""
     found = subprocess.run(
         ["git", "grep", "-n", r"time\.time()", "--", "services/*.py", ":!services/runtime/*"],
         cwd=REPO,
