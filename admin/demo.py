@@ -92,7 +92,7 @@ REMIND_MINUTES = 30
 an hour is three real seconds, room for the reminder to go out before its hour."""
 NUDGE_HISTORY_DAYS = 14
 """Days of play before a member can be nudged: a regular is in voice on the weekday in two of
-the four weeks before (``services.scheduler.nudges``)."""
+the four weeks before (``services.scheduler.engines.nudges``)."""
 LOOK_EVERY = 1.0
 """Real seconds between looks at what the emulator cannot signal (the voice program's log)."""
 GREETING_SAID = re.compile(r"greeting in guild (\d+), channel (\d+): (.+)$")

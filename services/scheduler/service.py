@@ -48,18 +48,18 @@ from bus.protocol import (
 from services.runtime.commands import offer_commands
 from services.runtime.service import Runtime
 from services.scheduler.answers import Context
-from services.scheduler.calls import Calls
 from services.scheduler.commands import COMMANDS
 from services.scheduler.daily import Days
 from services.scheduler.dashboard import answer as answer_dashboard
+from services.scheduler.engines.calls import Calls
+from services.scheduler.engines.interest import on_interest
+from services.scheduler.engines.nudges import Nudges
+from services.scheduler.engines.reminders import Reminders
+from services.scheduler.engines.squad_status import SquadStatus
+from services.scheduler.engines.weekpost import WeekPosts
 from services.scheduler.interactions import answer
-from services.scheduler.interest import on_interest
-from services.scheduler.nudges import Nudges
 from services.scheduler.pulse import Pulse
-from services.scheduler.reminders import Reminders
 from services.scheduler.roster import Roster
-from services.scheduler.squad_status import SquadStatus
-from services.scheduler.weekpost import WeekPosts
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from emulator.state import Member
 from services.scheduler import once
 from services.scheduler.commands.schedule import day_id, hours_id
 from services.scheduler.daily import MAYBE_BUTTON
+from services.scheduler.engines.weekpost import KIND, WHOLE_DAY
 from services.scheduler.maybe import pick_id
-from services.scheduler.weekpost import KIND, WHOLE_DAY
 from services.telemetry.service import Telemetry
 from tests.emulator.support import Community, small_community
 from tests.helpers import eventually, until_answered

@@ -52,8 +52,8 @@ from bus.protocol import (
 from services.scheduler import once
 from services.scheduler.board import HourLine
 from services.scheduler.daily import Days, GuildDay
+from services.scheduler.engines.reminders import Reminders
 from services.scheduler.names import inert, plain
-from services.scheduler.reminders import Reminders
 from services.scheduler.slots import Slot
 
 log = logging.getLogger(__name__)
