@@ -13,6 +13,8 @@ sent exactly once (``services.scheduler.once``):
 - ``squad_status``: the counted voice channel's status naming the hour's squad;
 - ``weekpost``: the week ahead, posted once a week and kept up to date.
 
+``choices`` is what members chose for reminders and nudges, read once per guild.
+
 ``commands/`` beside it holds what members ask for; an engine is what the scheduler does
 by itself. ``service.py`` builds each engine and wakes it.
 """
