@@ -8,7 +8,7 @@ through the emulator's driver, which lives in its process. The bot itself is the
 fleet under supervisord, pointed at the emulator by ``SQUADTIME_DISCORD_API``.
 
 The whole fleet and the emulator share one scaled calendar (``SQUADTIME_CLOCK``, see
-``services.runtime.clock``), fixed before anything starts: it begins two days before the
+``bus.clock``), fixed before anything starts: it begins two days before the
 month, runs a month of days in about two minutes (``month_speed``), and slows to a
 watchable pace (``speed``) just before today's post. Meanwhile the admin sets the guild up
 (during those two days, so the month's first message is on time; a slow start only costs
@@ -46,6 +46,8 @@ from admin.backup import backup_name, request_backup
 from admin.errors import AdminError, Exit
 from admin.fleet import CONFIG, tool
 from admin.stats import ProgressBar
+from bus.clock import SETTING as CLOCK_SETTING
+from bus.clock import Calendar, Pace, wall_time
 from emulator import Emulator
 from emulator.engine.config import EmulatorConfig
 from emulator.rules.clock import CalendarClock
@@ -65,8 +67,6 @@ from emulator.simulator.community import (
 from emulator.simulator.driver import Driver, Outcome, Refused
 from emulator.simulator.seen import SeenMessage
 from emulator.voice.hearing import Heard
-from services.runtime.clock import SETTING as CLOCK_SETTING
-from services.runtime.clock import Calendar, Pace, wall_time
 from services.telemetry.dataset import render_database
 from services.web.config import CALLBACK_PATH
 from services.web.service import URL_FILE as WEB_URL_FILE
@@ -92,7 +92,7 @@ REMIND_MINUTES = 30
 an hour is three real seconds, room for the reminder to go out before its hour."""
 NUDGE_HISTORY_DAYS = 14
 """Days of play before a member can be nudged: a regular is in voice on the weekday in two of
-the four weeks before (``services.scheduler.nudges``)."""
+the four weeks before (``services.scheduler.engines.nudges``)."""
 LOOK_EVERY = 1.0
 """Real seconds between looks at what the emulator cannot signal (the voice program's log)."""
 GREETING_SAID = re.compile(r"greeting in guild (\d+), channel (\d+): (.+)$")

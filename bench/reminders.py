@@ -49,6 +49,7 @@ from typing import Any
 
 from bench.common import Figures, in_private_dir, report, rss_bytes, service_env
 from bus.broker import Broker
+from bus.clock import SETTING, Calendar, Pace, wall_time
 from bus.endpoints import Endpoints
 from emulator import Emulator
 from emulator.rules.clock import CalendarClock
@@ -56,7 +57,6 @@ from emulator.rules.ratelimit import GLOBAL_EXEMPT_PREFIXES
 from emulator.rules.snowflakes import DISCORD_EPOCH_MS
 from emulator.rules.state import Channel, Member
 from emulator.simulator.seen import SeenMessage
-from services.runtime.clock import SETTING, Calendar, Pace, wall_time
 
 SERVICES = ("telemetry", "gateway", "scheduler")
 STEP = 30.0

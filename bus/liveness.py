@@ -20,10 +20,9 @@ again after it was said to be down.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from bus.clock import STEADY, Clock
 from bus.errors import RequestTimeout, Verdict
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,7 @@ class Liveness:
         window: float = WINDOW,
         *,
         report_every: float = REPORT_EVERY,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = STEADY,
     ) -> None:
         self.window = window
         self._report_every = report_every
@@ -60,12 +59,12 @@ class Liveness:
         """Note that heartbeats from ``service`` are now received; False if they already were."""
         if service in self._listening:
             return False
-        self._listening[service] = self._clock()
+        self._listening[service] = self._clock.now()
         return True
 
     def heard(self, service: str) -> None:
         """``service`` sent a heartbeat or an answer: it is running."""
-        now = self._clock()
+        now = self._clock.now()
         last = self._heard.get(service)
         self._heard[service] = now
         told = self._told.get(service)
@@ -77,14 +76,14 @@ class Liveness:
     def silent_for(self, service: str) -> float | None:
         """Seconds since ``service`` was last heard from; None if it never was."""
         last = self._heard.get(service)
-        return None if last is None else self._clock() - last
+        return None if last is None else self._clock.now() - last
 
     def verdict(self, service: str) -> Verdict:
         """What a timeout of a request to ``service`` says about it now."""
         silent = self.silent_for(service)
         if silent is not None:
             return Verdict.SLOW if silent <= self.window else Verdict.DOWN
-        listening = self._clock() - self._listening.get(service, self._clock())
+        listening = self._clock.now() - self._listening.get(service, self._clock.now())
         return Verdict.STARTING if listening < self.window else Verdict.DOWN
 
     def timed_out(self, target: str, request: str, timeout: float) -> RequestTimeout:
@@ -92,7 +91,7 @@ class Liveness:
         ``report_every`` for the same verdict; the error to raise to the requester."""
         verdict = self.verdict(target)
         error = RequestTimeout(target, request, timeout, self.silent_for(target), verdict)
-        now = self._clock()
+        now = self._clock.now()
         told = self._told.get(target)
         if told is not None and told.verdict is verdict and now - told.at < self._report_every:
             told.since += 1

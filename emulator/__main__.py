@@ -3,7 +3,7 @@
 The first line on stdout is the emulator's base URL (``http://host:port``); point
 ``nextcord.http.Route.BASE`` at ``<url>/api/v10``. It runs until SIGINT or SIGTERM.
 
-Its timestamps and snowflakes follow ``SQUADTIME_CLOCK`` (see ``services.runtime.clock``),
+Its timestamps and snowflakes follow ``SQUADTIME_CLOCK`` (see ``bus.clock``),
 the calendar the bot's processes read. With ``--members`` and no ``SQUADTIME_CLOCK``, the
 community plays on a clock ``--speed`` times as fast as real time from now, and the line
 to give the fleet so it shares that clock is logged.
@@ -17,11 +17,7 @@ import signal
 import sys
 from dataclasses import dataclass
 
-from emulator.engine.config import EmulatorConfig
-from emulator.rules.clock import CalendarClock
-from emulator.server import Emulator
-from emulator.simulator.community import Community, CommunitySpec
-from services.runtime.clock import (
+from bus.clock import (
     SETTING,
     Calendar,
     ClockSettingError,
@@ -29,6 +25,10 @@ from services.runtime.clock import (
     calendar_from_env,
     wall_time,
 )
+from emulator.engine.config import EmulatorConfig
+from emulator.rules.clock import CalendarClock
+from emulator.server import Emulator
+from emulator.simulator.community import Community, CommunitySpec
 
 log = logging.getLogger("emulator")
 

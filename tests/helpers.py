@@ -6,6 +6,7 @@ import asyncio
 import stat
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +75,13 @@ def midday_zone(now: float | None = None) -> str:
     if offset == 0:
         return "Etc/GMT"
     return f"Etc/GMT-{offset}" if offset > 0 else f"Etc/GMT+{-offset}"
+
+
+@dataclass
+class HandClock:
+    """A ``Clock`` (``bus.clock``) that reads ``t``, moved only by the test."""
+
+    t: float = 0.0
+
+    def now(self) -> float:
+        return self.t

@@ -23,10 +23,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from admin.demo import DAILY_HEADING, Screen, configure, posts_of, save_usual_hours
+from bus.clock import SETTING, Calendar, Pace, wall_time
 from emulator import Emulator
 from emulator.rules.clock import CalendarClock
 from emulator.simulator.community import Community, CommunitySpec, Kind, Stay, plan_day, stays
-from services.runtime.clock import SETTING, Calendar, Pace, wall_time
 from tests.faults.support import STEP, SupervisedFleet, sessions
 from tests.helpers import eventually, run
 

@@ -1,4 +1,5 @@
-"""The house's shape: no function of the program grows past what a reader takes in at once."""
+"""The house's shape: no function of the program grows past what a reader takes in at once,
+and the layers import downwards only."""
 
 from __future__ import annotations
 
@@ -36,3 +37,29 @@ def test_no_function_outside_bench_and_tests_is_over_60_lines() -> None:
     files = program_files()
     assert len(files) > 100  # the listing found the program
     assert [found for path in files for found in long_functions(path)] == []
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The modules ``path`` imports, by their full dotted names."""
+    tree = ast.parse(path.read_text(), str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+def test_the_emulator_and_the_bus_never_import_a_service() -> None:
+    """``emulator/`` and ``bus/`` import nothing from ``services/``: what both the bot and
+    the emulator need (the calendar, background tasks) lives in ``bus/``."""
+    files = [path for top in ("emulator", "bus") for path in (REPO / top).rglob("*.py")]
+    assert len(files) > 40  # the walk found both packages
+    offenders = [
+        f"{path.relative_to(REPO)} imports {name}"
+        for path in files
+        for name in sorted(imported_modules(path))
+        if name == "services" or name.startswith("services.")
+    ]
+    assert offenders == []

@@ -6,6 +6,6 @@ message bodies, components, embeds, emoji, mentions, replies, DMs, application c
 their options, scheduled events and voice channel statuses; each module cites the documents
 its rules come from.
 
-May import: ``emulator.rules`` only (plus the calendar in ``services.runtime.clock``): never
+May import: ``emulator.rules`` only (plus the calendar in ``bus.clock``): never
 the gateway, REST, voice, the engine or the simulator, which are all built on it.
 """

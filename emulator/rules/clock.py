@@ -1,14 +1,14 @@
 """The emulator's time for timestamps and snowflakes, and for pacing a simulated community.
 
 In a fleet it follows the same ``SQUADTIME_CLOCK`` calendar as every squadtime process
-(``services.runtime.clock``), so a message posted at simulated noon carries simulated noon
+(``bus.clock``), so a message posted at simulated noon carries simulated noon
 and the bot agrees. In-process tests use :class:`~emulator.simulator.simclock.SimClock` instead.
 """
 
 from datetime import UTC, datetime
 from typing import Protocol
 
-from services.runtime.clock import Calendar
+from bus.clock import Calendar
 
 
 class Clock(Protocol):

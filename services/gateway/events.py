@@ -14,6 +14,7 @@ import msgspec
 import nextcord
 
 from bus.client import BusClient
+from bus.clock import Calendar
 from bus.protocol import (
     EmojisUpdated,
     EventInterest,
@@ -32,7 +33,6 @@ from services.gateway.snapshot import (
     voice_facts,
 )
 from services.gateway.stays import VoiceStamps
-from services.runtime.clock import Calendar
 
 log = logging.getLogger(__name__)
 

@@ -26,6 +26,7 @@ import msgspec
 import nextcord
 
 from bus.client import BusClient
+from bus.clock import Calendar
 from bus.errors import (
     INVALID_WEBHOOK_TOKEN,
     BusError,
@@ -51,7 +52,6 @@ from services.gateway.pending import OpenInteractions
 from services.gateway.registry import CommandRegistry
 from services.gateway.rest import EPHEMERAL, Rest, choice_value, message_json
 from services.gateway.snapshot import user_facts
-from services.runtime.clock import Calendar
 
 log = logging.getLogger(__name__)
 

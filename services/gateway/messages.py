@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from bus.clock import wall_time
 from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     AddReactions,
@@ -28,7 +29,6 @@ from bus.protocol import (
     SendMessage,
 )
 from services.gateway.rest import JSON, Rest
-from services.runtime.clock import wall_time
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,11 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
 
-from services.runtime.clock import wall_time
+from bus.clock import WALL, Clock
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ class _Stored(msgspec.Struct, kw_only=True):
 class OpenInteractions:
     """Interactions whose tokens still work, persisted at ``path`` (mode 0600)."""
 
-    def __init__(self, path: Path, clock: Callable[[], float] = wall_time) -> None:
+    def __init__(self, path: Path, clock: Clock = WALL) -> None:
         self._path = path
         self._clock = clock
         self._open: dict[int, OpenInteraction] = {}
@@ -63,14 +62,14 @@ class OpenInteractions:
         """Remember a new interaction for as long as its token lives."""
         self._drop_expired()
         self._open[interaction_id] = OpenInteraction(
-            token=token, channel_id=channel_id, expires=self._clock() + TOKEN_LIFETIME
+            token=token, channel_id=channel_id, expires=self._clock.now() + TOKEN_LIFETIME
         )
         self._save()
 
     def get(self, interaction_id: int) -> OpenInteraction | None:
         """The interaction, unless it is unknown or its token has expired."""
         found = self._open.get(interaction_id)
-        if found is None or found.expires <= self._clock():
+        if found is None or found.expires <= self._clock.now():
             return None
         return found
 
@@ -85,7 +84,7 @@ class OpenInteractions:
         return len(self._open)
 
     def _drop_expired(self) -> bool:
-        now = self._clock()
+        now = self._clock.now()
         expired = [i for i, found in self._open.items() if found.expires <= now]
         for interaction_id in expired:
             del self._open[interaction_id]

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import nextcord
 
+from bus.clock import wall_time
 from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     Envelope,
@@ -39,7 +40,6 @@ from services.gateway.shards import (
     shard_count_after_4011,
 )
 from services.gateway.snapshot import guild_snapshot
-from services.runtime.clock import wall_time
 from services.runtime.discord import close_session, hold_session
 from services.runtime.identify import IdentifyPacer
 from services.runtime.service import EXIT_CONFIG, Runtime

@@ -8,7 +8,7 @@ gains or loses the whole step: 15 minutes in voice across a +10 h step were stor
 10.2 hours.
 
 So while this process knows where a member is in voice, each of their transitions is
-stamped from a *mark* (``services.runtime.clock.Mark``) taken when it learnt so (their join,
+stamped from a *mark* (``bus.clock.Mark``) taken when it learnt so (their join,
 or the snapshot that found them there) plus the time elapsed since on the monotonic clock:
 the stay starts at the calendar instant of its beginning and lasts as long as it really
 did. A member's next join, once they have left, is stamped from the wall clock again, so
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from services.runtime.clock import Calendar, Mark
+from bus.clock import Calendar, Mark
 
 Member = tuple[int, int]  # (guild id, user id)
 

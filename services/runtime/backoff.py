@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from services.runtime.clock import wall_time
+from bus.clock import wall_time
 
 WINDOW = 600.0  # starts older than this no longer count
 FREE_STARTS = 3  # this many recent starts cost nothing

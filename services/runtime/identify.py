@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+from bus.clock import STEADY, Clock
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class IdentifyPacer:
 
     window: float = IDENTIFY_WINDOW
     max_concurrency: int = 1
-    monotonic: Callable[[], float] = time.monotonic
+    monotonic: Clock = STEADY
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _last: dict[int, float] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -45,8 +46,8 @@ class IdentifyPacer:
         async with self._lock:  # buckets start in order, one caller at a time
             previous = self._last.get(key)
             if previous is not None:
-                left = previous + self.window - self.monotonic()
+                left = previous + self.window - self.monotonic.now()
                 if left > 0:
                     log.debug("shard %s waits %.2fs for its IDENTIFY bucket", shard_id, left)
                     await self.sleep(left)
-            self._last[key] = self.monotonic()
+            self._last[key] = self.monotonic.now()

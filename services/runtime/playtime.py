@@ -1,7 +1,7 @@
 """Community time: the one home of the community's zone, days, hours and play window.
 
 The scheduler, telemetry and the voice service all call these. Pure rules, with the instant
-always passed in (calendar time: see ``services.runtime.clock``):
+always passed in (calendar time: see ``bus.clock``):
 
 - **Zones.** A community has an IANA timezone; a name that tzdata no longer knows means UTC.
 - **Community days** are local dates in that zone, computed with ``zoneinfo``: a

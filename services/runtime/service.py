@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bus.client import BusClient
+from bus.clock import wall_time
 from bus.errors import BusUnavailable, ErrorCode, RequestRefused
 from bus.liveness import Liveness
 from bus.protocol import Envelope, Heartbeat, Ping, Pong, Reply, Request, tag_of
 from bus.rpc import RequestHandler
 from bus.tasks import TaskSet
 from services.runtime.backoff import note_start
-from services.runtime.clock import wall_time
 from services.runtime.logs import RedactingFilter, configure_logging
 from services.runtime.private import keep_private
 from services.runtime.settings import Settings, SettingsError

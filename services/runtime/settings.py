@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bus.clock import Calendar, ClockSettingError, calendar_from_env
 from bus.endpoints import EndpointError, Endpoints, endpoints_from_env, runtime_dir_from_env
-from services.runtime.clock import Calendar, ClockSettingError, calendar_from_env
 
 
 class SettingsError(Exception):
@@ -56,7 +56,7 @@ class Settings:
     drain_timeout: float = 5.0
     bus_timeout: float = 30.0
     calendar: Calendar = field(default_factory=Calendar)
-    """Calendar time for the whole fleet (``SQUADTIME_CLOCK``; see ``services.runtime.clock``)."""
+    """Calendar time for the whole fleet (``SQUADTIME_CLOCK``; see ``bus.clock``)."""
 
     @classmethod
     def from_env(cls, service: str, env: Mapping[str, str]) -> Settings:

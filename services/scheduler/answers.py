@@ -11,13 +11,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bus.clock import Clock
 from bus.protocol import ActionRow, Interaction, InteractionResponse
 from services.runtime import permissions
-from services.scheduler.clock import Clock
 from services.scheduler.daily import Days
+from services.scheduler.engines.nudges import Nudges
+from services.scheduler.engines.reminders import Reminders
 from services.scheduler.names import inert, visible
-from services.scheduler.nudges import Nudges
-from services.scheduler.reminders import Reminders
 from services.scheduler.render import MAX_CONTENT
 from services.scheduler.roster import GuildView, Roster
 

@@ -28,6 +28,7 @@ from datetime import date, timedelta
 import msgspec
 
 from bus.client import BusClient
+from bus.clock import AlarmClock
 from bus.errors import (
     UNKNOWN_MESSAGE,
     BusError,
@@ -89,7 +90,6 @@ from services.runtime.playtime import (
     window_hour,
 )
 from services.scheduler.board import HourLine, attendance
-from services.scheduler.clock import Clock
 from services.scheduler.coalesce import Coalescer
 from services.scheduler.render import daily_text, day_marker
 from services.scheduler.roster import Roster
@@ -244,7 +244,7 @@ class Days:
         bus: BusClient,
         roster: Roster,
         tasks: TaskSet,
-        clock: Clock,
+        clock: AlarmClock,
         *,
         mark_batch: int = MAX_MARKS_PER_BATCH,
     ) -> None:

@@ -17,7 +17,7 @@ from services.scheduler.answers import Context, Refusal, private
 from services.scheduler.commands import BY_NAME, plan, schedule, timezone
 from services.scheduler.commands.nudges import button as nudge_button
 from services.scheduler.daily import MAYBE_BUTTON, NOT_TODAY, OPEN_SCHEDULE
-from services.scheduler.nudges import BUTTON
+from services.scheduler.engines.nudges import BUTTON
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import date
 
+from bus.clock import Clock
 from bus.errors import CANNOT_MESSAGE_USER, RemoteError
 from bus.protocol import (
     ActionRow,
@@ -28,7 +29,6 @@ from bus.protocol import (
     RecentMessages,
     SendMessage,
 )
-from services.scheduler.clock import Clock
 from services.scheduler.daily import Days
 
 SEND_TIMEOUT = 10.0  # real seconds; a retry after it is harmless (the nonce, the reference)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 
 from bus.client import BusClient
+from bus.clock import AlarmClock, Calendar
 from bus.errors import BusError, ErrorCode, RemoteError, RequestRefused, log_level
 from bus.protocol import (
     MAX_MARKS_PER_BATCH,
@@ -44,23 +45,21 @@ from bus.protocol import (
     SetTelemetryOptOut,
     VoiceChanged,
 )
-from services.runtime.clock import Calendar
 from services.runtime.commands import offer_commands
 from services.runtime.service import Runtime
 from services.scheduler.answers import Context
-from services.scheduler.calls import Calls
-from services.scheduler.clock import Clock
 from services.scheduler.commands import COMMANDS
 from services.scheduler.daily import Days
 from services.scheduler.dashboard import answer as answer_dashboard
+from services.scheduler.engines.calls import Calls
+from services.scheduler.engines.interest import on_interest
+from services.scheduler.engines.nudges import Nudges
+from services.scheduler.engines.reminders import Reminders
+from services.scheduler.engines.squad_status import SquadStatus
+from services.scheduler.engines.weekpost import WeekPosts
 from services.scheduler.interactions import answer
-from services.scheduler.interest import on_interest
-from services.scheduler.nudges import Nudges
 from services.scheduler.pulse import Pulse
-from services.scheduler.reminders import Reminders
 from services.scheduler.roster import Roster
-from services.scheduler.squad_status import SquadStatus
-from services.scheduler.weekpost import WeekPosts
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +75,7 @@ class Scheduler:
 
     def __init__(
         self,
-        clock: Clock | None = None,
+        clock: AlarmClock | None = None,
         *,
         mark_batch: int = MAX_MARKS_PER_BATCH,
         retry: float = RETRY,
@@ -85,7 +84,7 @@ class Scheduler:
         self._given_clock = clock  # calendar time; the fleet's (from the settings) unless given
         self._mark_batch = mark_batch  # marks per round trip to telemetry (1: one at a time)
         self._retry = retry  # real seconds between tries (a test waiting for one may shorten it)
-        self.clock: Clock = clock or Calendar()
+        self.clock: AlarmClock = clock or Calendar()
         self.roster = Roster()
         self.days: Days | None = None
         self.reminders: Reminders | None = None

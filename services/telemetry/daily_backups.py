@@ -24,12 +24,12 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.runtime.clock import wall_time
+from bus.clock import WALL, Clock
 from services.runtime.settings import SettingsError, number
 from services.telemetry.backup import BackupError, backup_database
 
@@ -167,21 +167,21 @@ def take_backup(database: Path, folder: Path, policy: BackupPolicy, moment: floa
 
 
 async def keep_backing_up(
-    database: Path, folder: Path, policy: BackupPolicy, wall: Callable[[], float] = wall_time
+    database: Path, folder: Path, policy: BackupPolicy, wall: Clock = WALL
 ) -> None:
     """Take a backup into ``folder`` whenever one is due, until cancelled."""
     if policy.every <= 0:
         return
-    due = next_due(folder, policy, wall())
+    due = next_due(folder, policy, wall.now())
     while True:
-        delay = due - wall()
+        delay = due - wall.now()
         if delay > 0:
             await asyncio.sleep(min(delay, RECHECK))
             continue
         try:
-            await asyncio.to_thread(take_backup, database, folder, policy, wall())
+            await asyncio.to_thread(take_backup, database, folder, policy, wall.now())
         except BackupError as error:
             log.error("the daily backup failed: %s; trying again in an hour", error)  # noqa: TRY400 -- the reason is the whole story
-            due = wall() + min(3600.0, policy.every)
+            due = wall.now() + min(3600.0, policy.every)
             continue
-        due = next_due(folder, policy, wall())
+        due = next_due(folder, policy, wall.now())

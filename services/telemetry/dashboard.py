@@ -12,11 +12,12 @@ import logging
 import math
 import secrets
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import assert_never
 
+from bus.clock import Clock, wall_time
 from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     DashboardTelemetryReply,
@@ -46,7 +47,6 @@ from bus.protocol import (
     PrivacyReply,
     WebSessionReply,
 )
-from services.runtime.clock import wall_time
 from services.runtime.playtime import WindowHour, usual_hours, window_of
 from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry import days as stored_days
@@ -166,7 +166,7 @@ class Dashboard:
         db: DatabaseThread,
         recorder: Recorder,
         worker: GraphWorker,
-        clock: Callable[[], float],
+        clock: Clock,
     ) -> None:
         self._db = db
         self._recorder = recorder
@@ -177,14 +177,14 @@ class Dashboard:
         db = self._db
         match request:
             case GetDataVersion(guild_id=guild_id):
-                version = await db.call(data_version, guild_id, self._clock())
+                version = await db.call(data_version, guild_id, self._clock.now())
                 return DataVersionReply(guild_id=guild_id, version=version)
             case GetGraph():
                 return await self._graph(request)
             case GetMembersGlance(guild_id=guild_id):
-                return await db.call(self._glance, guild_id, self._clock())
+                return await db.call(self._glance, guild_id, self._clock.now())
             case GetMyMonth(guild_id=guild_id, user_id=user_id):
-                return await db.call(self._month, guild_id, user_id, self._clock())
+                return await db.call(self._month, guild_id, user_id, self._clock.now())
             case GetPrivacy(user_id=user_id):
                 return PrivacyReply(user_id=user_id, opted_out=self._recorder.is_opted_out(user_id))
             case GetMemberMarks(guild_id=guild_id, user_id=user_id, first_day=text, days=count):
@@ -224,7 +224,7 @@ class Dashboard:
         if isinstance(checked, OptionsError):
             code = ErrorCode.BAD_PERIOD if "days" in checked.message else ErrorCode.BAD_REQUEST
             raise RequestRefused(code, checked.message.replace("`", ""))
-        now = self._clock()
+        now = self._clock.now()
         version = await self._db.call(data_version, request.guild_id, now)
         hidden = frozenset(await self._db.call(store.opted_out_users))
         try:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.runtime.clock import wall_time
+from bus.clock import wall_time
 from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry.analytics.export import RenderProgress, render_all
 from services.telemetry.analytics.sessions import (

@@ -9,9 +9,9 @@ without an arm (``assert_never``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import assert_never
 
+from bus.clock import Clock
 from bus.protocol import (
     Backup,
     CancelAbsence,
@@ -69,7 +69,7 @@ class Requests:
         self,
         db: DatabaseThread,
         recorder: Recorder,
-        clock: Callable[[], float],
+        clock: Clock,
     ) -> None:
         self._context = Context(db, recorder, clock)
 

@@ -74,11 +74,11 @@ class Telemetry:
         recorder = await db.call(Recorder)
         self._db = db
         calendar = runtime.settings.calendar
-        self._requests = Requests(db, recorder, calendar.now)
-        self._dashboard = Dashboard(db, recorder, self._worker, calendar.now)
+        self._requests = Requests(db, recorder, calendar)
+        self._dashboard = Dashboard(db, recorder, self._worker, calendar)
         log.info("recording to %s", path)
         bus = runtime.bus
-        self._stats = StatsCommand(bus, path, self._worker, runtime.tasks, clock=calendar.now)
+        self._stats = StatsCommand(bus, path, self._worker, runtime.tasks, clock=calendar)
 
         health = StoreHealth(runtime, path)
 

@@ -21,11 +21,11 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bus.client import BusClient
+from bus.clock import Clock
 from bus.errors import BusError
 from bus.protocol import (
     ALL_HISTORY,
@@ -199,7 +199,7 @@ class StatsCommand:
         worker: GraphWorker,
         tasks: TaskSet,
         *,
-        clock: Callable[[], float],
+        clock: Clock,
     ) -> None:
         self._bus = bus
         self._database = database
@@ -242,7 +242,7 @@ class StatsCommand:
 
     async def _draw(self, guild_id: int, request: StatsRequest) -> InteractionResponse:
         """The follow-up: the PNG, or a message saying why there is none."""
-        now = datetime.fromtimestamp(self._clock(), UTC)
+        now = datetime.fromtimestamp(self._clock.now(), UTC)
         began = time.perf_counter()
         try:
             png = await self._worker.call(

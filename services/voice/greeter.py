@@ -13,13 +13,13 @@ import contextlib
 import io
 import logging
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import nextcord
 
 from bus.client import BusClient
+from bus.clock import Clock
 from bus.errors import BusError
 from bus.protocol import (
     AbsencesReply,
@@ -79,7 +79,7 @@ class Greeter:
         *,
         cooldown: float,
         connect_timeout: float,
-        clock: Callable[[], float],
+        clock: Clock,
         tasks: TaskSet,
     ) -> None:
         self.bus = bus
@@ -116,7 +116,7 @@ class Greeter:
             self._decide("busy")
             return
         last = self._last_greeted.get((event.guild_id, user))
-        if last is not None and self.clock() - last < self.cooldown:
+        if last is not None and self.clock.now() - last < self.cooldown:
             self._decide("cooldown")
             return
         greeting = Greeting(event.guild_id, channel, user)
@@ -144,7 +144,7 @@ class Greeter:
             return "no_facts"
         if text is None:
             return "nobody_expected"
-        now = self.clock()
+        now = self.clock.now()
         # The same person is not greeted again within the cool-down, in whichever channel.
         self._last_greeted = {
             key: at for key, at in self._last_greeted.items() if now - at < self.cooldown
@@ -175,7 +175,7 @@ class Greeter:
         ).config
         if not config.greetings or greeting.channel_id not in config.voice_channel_ids:
             return None
-        now = self.clock()
+        now = self.clock.now()
         hours = this_and_next_hour(now, config)
         if not hours:
             return None

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import nextcord
 
+from bus.clock import Clock
 from bus.errors import BusError
 from bus.protocol import (
     Envelope,
@@ -44,7 +45,7 @@ class Voice(RequestsNotServed):
     name = "voice"
     description = "squadtime's voice: says in voice who is expected this hour."
 
-    def __init__(self, config: VoiceConfig, *, clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, config: VoiceConfig, *, clock: Clock | None = None) -> None:
         self.config = config
         self._clock = clock  # calendar time; the fleet's (from the settings) unless given
         self.facts = Facts()
@@ -75,7 +76,7 @@ class Voice(RequestsNotServed):
             SpeakingVoice(self.config.espeak, self.config.voice, self.config.speed),
             cooldown=self.config.cooldown,
             connect_timeout=self.config.connect_timeout,
-            clock=self._clock or runtime.settings.calendar.now,
+            clock=self._clock or runtime.settings.calendar,
             tasks=runtime.tasks,
         )
 

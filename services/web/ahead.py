@@ -47,7 +47,7 @@ async def week_page(request: web.Request) -> web.Response:
     names = {m.user_id: m.display_name for m in roster.members}
     own = zones.timezones.get(user_id, "")
     clock = heatmap.zone_of(own, config.config.timezone)
-    now = site.clock()
+    now = site.clock.now()
     # From yesterday's community day: its window may reach into the reader's today.
     since = community_date(now, zone(config.config.timezone)) - timedelta(days=1)
     absences = await site.ask(

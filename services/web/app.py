@@ -29,9 +29,9 @@ from aiohttp_session import get_session, new_session
 from aiohttp_session import setup as setup_session
 from cryptography.fernet import Fernet
 
+from bus.clock import wall_time
 from bus.errors import BusError
 from bus.protocol import EndWebSessions, GetMember, MemberReply, OpenWebSession, WebSessionReply
-from services.runtime.clock import wall_time
 from services.web import ahead, login, member, moderator, pictures
 from services.web.access import (
     CSRF,

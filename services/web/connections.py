@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
+from bus.clock import STEADY, Clock
 from services.web.quietlog import QuietLog
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class _Open:
 class Gate:
     """Which connections are open, from where, and whether each is answering a request."""
 
-    def __init__(self, limits: ConnectionLimits, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, limits: ConnectionLimits, clock: Clock = STEADY):
         self.limits = limits
         self.budget = limits.budget()
         self._clock = clock
@@ -104,7 +104,7 @@ class Gate:
         if len(self._open) >= self.budget and not self._evict_one():
             self.refused.note()
             return False
-        self._open[transport] = _Open(address, self._clock())
+        self._open[transport] = _Open(address, self._clock.now())
         self._per_address[address] += 1
         return True
 
@@ -132,7 +132,7 @@ class Gate:
     def idle(self, transport: asyncio.BaseTransport | None) -> None:
         if transport is not None and (found := self._open.get(transport)) is not None:
             found.busy -= 1
-            found.idle_since = self._clock()
+            found.idle_since = self._clock.now()
 
 
 GATE = web.AppKey("gate", Gate)

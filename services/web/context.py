@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +10,7 @@ import jinja2
 from aiohttp import web
 
 from bus.client import BusClient
+from bus.clock import Clock
 from bus.errors import BusError, RemoteError, caused_by_request
 from bus.protocol import ReplyMessage, Request
 from services.web import figures
@@ -45,7 +45,7 @@ class Web:
     config: WebConfig
     http: aiohttp.ClientSession
     graphs: GraphCache
-    clock: Callable[[], float]
+    clock: Clock
     """Calendar time (the fleet's clock): what "today" is for the community."""
     pages: jinja2.Environment = field(default_factory=templates)
     pictures: Pictures = field(default_factory=lambda: Pictures(DISCORD_CDN))

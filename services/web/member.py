@@ -91,7 +91,7 @@ async def me_page(request: web.Request) -> web.Response:
         timezone=zones.timezones.get(user_id, ""),
         community_zone=config.config.timezone,
         usual=lines,
-        away=[_away_text(a) for a in away if a.last >= _today_in(a.zone, site.clock())],
+        away=[_away_text(a) for a in away if a.last >= _today_in(a.zone, site.clock.now())],
         month=month,
         partners=[(names.get(p.user_id, f"member {p.user_id}"), p.hours) for p in month.co_players],
         reminders=any(c.user_id == user_id for c in reminders.choices),
@@ -106,7 +106,7 @@ async def _absences(site: Web, guild_id: int, user_id: int, community: str) -> l
     """The member's absences that may still stand: from the community's yesterday, since
     each is dated on its own zone's calendar, which may be a day behind (``_today_in``
     tells which of them still do)."""
-    since = community_date(site.clock(), zone(community)) - timedelta(days=1)
+    since = community_date(site.clock.now(), zone(community)) - timedelta(days=1)
     request = GetAbsences(guild_id=guild_id, user_ids=[user_id], since=since.isoformat())
     return (await site.ask("telemetry", request, AbsencesReply)).absences
 
@@ -207,7 +207,7 @@ async def renew_feed(request: web.Request) -> web.Response:
 
 async def _today(site: Web, guild_id: int) -> tuple[GuildConfigReply, str]:
     config = await site.ask("telemetry", GetGuildConfig(guild_id=guild_id), GuildConfigReply)
-    return config, community_date(site.clock(), zone(config.config.timezone)).isoformat()
+    return config, community_date(site.clock.now(), zone(config.config.timezone)).isoformat()
 
 
 async def my_sessions_csv(request: web.Request) -> web.Response:
@@ -286,7 +286,7 @@ async def feed(request: web.Request) -> web.Response:
         guild_name=member.guild_name,
         today=playing,
         usual=ahead,
-        stamp=site.clock(),
+        stamp=site.clock.now(),
     )
     return web.Response(body=body, content_type="text/calendar", charset="utf-8")
 

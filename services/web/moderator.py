@@ -307,7 +307,7 @@ async def guild_sessions_csv(request: web.Request) -> web.Response:
     days = _days(request.query.get("days"))
     guild_id = access.guild_id
     config = await site.ask("telemetry", GetGuildConfig(guild_id=guild_id), GuildConfigReply)
-    today = community_date(site.clock(), zone(config.config.timezone))
+    today = community_date(site.clock.now(), zone(config.config.timezone))
     first = today - timedelta(days=days - 1)
     found = await site.ask(
         "telemetry",

@@ -7,8 +7,8 @@ request: a line per request lets anyone fill the log (and the Pi's card) at will
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
+
+from bus.clock import STEADY, Clock
 
 INTERVAL = 60.0
 
@@ -22,7 +22,7 @@ class QuietLog:
         logger: logging.Logger,
         message: str,
         interval: float = INTERVAL,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = STEADY,
     ) -> None:
         self._logger = logger
         self._message = message
@@ -35,7 +35,7 @@ class QuietLog:
 
     def note(self, level: int = logging.WARNING) -> None:
         self.total += 1
-        now = self._clock()
+        now = self._clock.now()
         if now - self._last < self._interval:
             self._since += 1
             return

@@ -9,12 +9,12 @@ moment and nobody notices but a request that was in flight. Its connections are 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
+from bus.clock import Clock
 from services.runtime.service import RequestsNotServed, Runtime
 from services.web.app import build_app, session_key
 from services.web.config import WebConfig
@@ -35,7 +35,7 @@ class WebService(RequestsNotServed):
     name = "web"
     description = "squadtime's dashboard: moderators' and members' pages, with Discord login."
 
-    def __init__(self, config: WebConfig, clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, config: WebConfig, clock: Clock | None = None) -> None:
         self.config = config
         self.exit_code = 0
         self._clock = clock  # calendar time; the fleet's (from the settings) unless given
@@ -59,7 +59,7 @@ class WebService(RequestsNotServed):
                 config=self.config,
                 http=http,
                 graphs=GraphCache(runtime.bus),
-                clock=self._clock or settings.calendar.now,
+                clock=self._clock or settings.calendar,
                 pictures=Pictures(self.config.cdn_base),
             )
             self.site = site

@@ -31,7 +31,7 @@ from bus.protocol import (
     Request,
     VoiceChanged,
 )
-from tests.helpers import eventually, run
+from tests.helpers import HandClock, eventually, run
 from tests.services.telemetry.events import voice
 
 
@@ -452,7 +452,7 @@ async def test_a_timeout_tells_a_heartbeating_service_slow_and_a_silent_one_down
     """Over a real bus: a gateway whose heartbeats arrive but which does not answer is 'slow';
     with its heartbeats gone past the window it is 'not running'. Heartbeats followed for
     liveness alone never reach the requester's event handler."""
-    hand = [0.0]
+    hand = HandClock()
     gateway = BusClient("gateway", endpoints)
     never = asyncio.Event()
 
@@ -462,9 +462,7 @@ async def test_a_timeout_tells_a_heartbeating_service_slow_and_a_silent_one_down
 
     gateway.on_requests(stall)
     await gateway.start()
-    scheduler = BusClient(
-        "scheduler", endpoints, liveness=Liveness(window=15.0, clock=lambda: hand[0])
-    )
+    scheduler = BusClient("scheduler", endpoints, liveness=Liveness(window=15.0, clock=hand))
     received: list[Envelope] = []
 
     async def keep(batch: Sequence[Envelope]) -> None:
@@ -486,7 +484,7 @@ async def test_a_timeout_tells_a_heartbeating_service_slow_and_a_silent_one_down
     with pytest.raises(RequestTimeout, match="it is slow") as slow:
         await scheduler.request("gateway", Ping(), expect=Pong, timeout=0.3)
     assert slow.value.verdict is Verdict.SLOW
-    hand[0] += 16.0  # no heartbeat for longer than the window
+    hand.t += 16.0  # no heartbeat for longer than the window
     with pytest.raises(RequestTimeout, match="it is not running") as down:
         await scheduler.request("gateway", Ping(), expect=Pong, timeout=0.3)
     assert down.value.verdict is Verdict.DOWN

@@ -8,25 +8,17 @@ import pytest
 
 from bus.errors import BusError, RemoteError, RequestTimeout, Verdict, log_level
 from bus.liveness import Liveness
-
-
-class Clock:
-    """A monotonic clock moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.helpers import HandClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> HandClock:
+    """The monotonic clock, moved by hand."""
+    return HandClock(1_000.0)
 
 
 @pytest.fixture
-def liveness(clock: Clock) -> Liveness:
+def liveness(clock: HandClock) -> Liveness:
     return Liveness(window=15.0, report_every=60.0, clock=clock)
 
 
@@ -38,13 +30,13 @@ def told(caplog: pytest.LogCaptureFixture, level: int = logging.INFO) -> list[st
 
 
 def test_a_timeout_from_a_service_heard_lately_is_slow_with_its_figures(
-    liveness: Liveness, clock: Clock, caplog: pytest.LogCaptureFixture
+    liveness: Liveness, clock: HandClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A heartbeat 2 s ago: the timeout is 'slow', at INFO, with the deadline and the age."""
     caplog.set_level(logging.DEBUG)
     liveness.listen("gateway")
     liveness.heard("gateway")
-    clock.now += 2.0
+    clock.t += 2.0
     error = liveness.timed_out("gateway", "add_reactions", 4.3)
     assert error.verdict is Verdict.SLOW
     assert told(caplog) == [
@@ -56,12 +48,12 @@ def test_a_timeout_from_a_service_heard_lately_is_slow_with_its_figures(
 
 
 def test_a_timeout_from_a_silent_service_says_it_is_not_running(
-    liveness: Liveness, clock: Clock, caplog: pytest.LogCaptureFixture
+    liveness: Liveness, clock: HandClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """No heartbeat for longer than the window: a WARNING that it is not running."""
     liveness.listen("telemetry")
     liveness.heard("telemetry")
-    clock.now += 31.0
+    clock.t += 31.0
     error = liveness.timed_out("telemetry", "get_day_state", 2.0)
     assert error.verdict is Verdict.DOWN
     assert told(caplog, logging.WARNING) == [
@@ -71,14 +63,14 @@ def test_a_timeout_from_a_silent_service_says_it_is_not_running(
 
 
 def test_a_service_never_heard_is_starting_then_down(
-    liveness: Liveness, clock: Clock, caplog: pytest.LogCaptureFixture
+    liveness: Liveness, clock: HandClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Never heard: 'may be starting' while listened for less than a window, then down."""
     liveness.listen("gateway")
-    clock.now += 5.0
+    clock.t += 5.0
     assert liveness.timed_out("gateway", "fetch_guilds", 5.0).verdict is Verdict.STARTING
     assert told(caplog, logging.WARNING) == []
-    clock.now += 15.0
+    clock.t += 15.0
     error = liveness.timed_out("gateway", "fetch_guilds", 5.0)
     assert error.verdict is Verdict.DOWN
     assert told(caplog, logging.WARNING) == [
@@ -88,17 +80,17 @@ def test_a_service_never_heard_is_starting_then_down(
 
 
 def test_a_burst_of_slow_answers_gives_one_line_then_one_per_interval(
-    liveness: Liveness, clock: Clock, caplog: pytest.LogCaptureFixture
+    liveness: Liveness, clock: HandClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """29 timeouts while the gateway beats: one INFO line; the next, a minute on, counts them."""
     caplog.set_level(logging.INFO)
     liveness.listen("gateway")
     for _ in range(29):
         liveness.heard("gateway")  # its heartbeats keep coming
-        clock.now += 1.0
+        clock.t += 1.0
         liveness.timed_out("gateway", "add_reactions", 4.3)
     assert len(told(caplog)) == 1
-    clock.now += 60.0
+    clock.t += 60.0
     liveness.heard("gateway")
     liveness.timed_out("gateway", "add_reactions", 4.3)
     lines = told(caplog)
@@ -107,7 +99,7 @@ def test_a_burst_of_slow_answers_gives_one_line_then_one_per_interval(
 
 
 def test_each_service_and_each_change_of_verdict_is_told(
-    liveness: Liveness, clock: Clock, caplog: pytest.LogCaptureFixture
+    liveness: Liveness, clock: HandClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Slow gateway and slow telemetry each get their line; the gateway falling silent is told
     at once, and so is its first sign of life after that."""
@@ -116,9 +108,9 @@ def test_each_service_and_each_change_of_verdict_is_told(
         liveness.listen(service)
         liveness.heard(service)
         liveness.timed_out(service, "ping", 2.0)
-    clock.now += 20.0
+    clock.t += 20.0
     liveness.timed_out("gateway", "ping", 2.0)
-    clock.now += 10.0
+    clock.t += 10.0
     liveness.heard("gateway")
     lines = told(caplog)
     assert [line.split(":")[1].strip() for line in lines[:3]] == [

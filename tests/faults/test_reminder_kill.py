@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bus.clock import SETTING, Calendar, Pace, wall_time
 from emulator import Emulator
 from emulator.rules.clock import CalendarClock
 from emulator.rules.snowflakes import DISCORD_EPOCH_MS
 from emulator.rules.state import Member
-from services.runtime.clock import SETTING, Calendar, Pace, wall_time
 from tests.faults.support import HEADER, STEP, SupervisedFleet, Town, build_town
 from tests.helpers import eventually, until_answered
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from bus.protocol import CommandSpec, Interaction, InteractionResponse, NudgeChoice, OptionSpec
 from services.scheduler.answers import Context, Refusal, echoed, private
+from services.scheduler.engines.nudges import QUIET_END, QUIET_START, Nudges, parse_button, wants
 from services.scheduler.names import inert
-from services.scheduler.nudges import QUIET_END, QUIET_START, Nudges, parse_button, wants
 from services.scheduler.slash import Slash, sub
 
 NOT_A_NUDGE = "That button is not one of squadtime's nudges."

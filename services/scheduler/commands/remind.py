@@ -16,7 +16,7 @@ from bus.protocol import (
 )
 from services.runtime.playtime import DEFAULT_REMINDER, MAX_REMINDER, MIN_REMINDER
 from services.scheduler.answers import Context, Refusal, echoed, private
-from services.scheduler.reminders import Reminders
+from services.scheduler.engines.reminders import Reminders
 from services.scheduler.slash import Slash, sub
 
 PLACES = {"dm": False, "channel": True}  # option value -> by mention in the channel

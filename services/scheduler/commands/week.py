@@ -1,11 +1,12 @@
 """``/week``: who plays in the next 7 days, counted as the dashboard's heatmap counts them
 (``services.runtime.ahead``), written as text.
 
-Both the private answer and the weekly post (``services.scheduler.weekpost``) are drawn here
-from what the scheduler keeps in memory: the guild's usual hours, absences and plans, today's
-board and the roster's names, so they cost no request. ``/week`` is shown on the reader's own clock
-(their timezone, else the community's), with hours as plain text since it names that clock;
-the post is read by everyone, so its hours are Discord timestamps, each reader's own time.
+Both the private answer and the weekly post (``services.scheduler.engines.weekpost``) are
+drawn here from what the scheduler keeps in memory: the guild's usual hours, absences and
+plans, today's board and the roster's names, so they cost no request. ``/week`` is shown on
+the reader's own clock (their timezone, else the community's), with hours as plain text
+since it names that clock; the post is read by everyone, so its hours are Discord
+timestamps, each reader's own time.
 A day's hours with the same counts one after another are one run (``19:00-22:00 **3**``),
 so that seven days fit in a message.
 """

@@ -25,14 +25,14 @@ async def answer(context: Context, request: AbsenceRequest) -> AbsencesReply:
         case SetAbsence(guild_id=guild_id, absence=absence):
             check_absence(absence)
             stamped = (
-                absence if absence.at else msgspec.structs.replace(absence, at=context.clock())
+                absence if absence.at else msgspec.structs.replace(absence, at=context.clock.now())
             )
             stored = await db.call(absences.set_absence, guild_id, stamped)
             return AbsencesReply(guild_id=guild_id, absences=stored)
         case CancelAbsence(guild_id=guild_id, user_id=user_id, first=first, at=at):
             day = check_day(first)
             taken = await db.call(
-                absences.cancel_absence, guild_id, user_id, day, at or context.clock()
+                absences.cancel_absence, guild_id, user_id, day, at or context.clock.now()
             )
             return AbsencesReply(guild_id=guild_id, absences=taken)
         case _:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from bus.clock import Clock
 from services.telemetry.database import DatabaseThread
 from services.telemetry.ingest import Recorder
 
@@ -15,4 +15,4 @@ class Context:
 
     db: DatabaseThread
     recorder: Recorder
-    clock: Callable[[], float]
+    clock: Clock

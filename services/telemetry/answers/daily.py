@@ -38,7 +38,7 @@ async def answer(context: Context, request: DayRequest) -> DayStateReply | Marks
                 day = check_day(text)
             else:
                 zone = zone_or_utc(await db.call(store.guild_timezone, guild_id))
-                day = community_date(at or context.clock(), zone)
+                day = community_date(at or context.clock.now(), zone)
             return _day_reply(guild_id, day, await db.call(days.get_day, guild_id, day))
         case RecordDailyPost():
             return await _record_post(context, request)
@@ -73,7 +73,7 @@ async def _record_post(context: Context, request: RecordDailyPost) -> DayStateRe
         day,
         request.channel_id,
         request.message_id,
-        request.posted_at or context.clock(),
+        request.posted_at or context.clock.now(),
         request.window,
     )
     return _day_reply(request.guild_id, day, state)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import assert_never
 
 import msgspec
 
+from bus.clock import Clock
 from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     ClaimDelivery,
@@ -81,5 +81,5 @@ async def sends(context: Context, request: DeliveryRequest) -> DeliveryReply | D
             assert_never(request)
 
 
-def _stamped(delivery: Delivery, clock: Callable[[], float]) -> Delivery:
-    return delivery if delivery.at else msgspec.structs.replace(delivery, at=clock())
+def _stamped(delivery: Delivery, clock: Clock) -> Delivery:
+    return delivery if delivery.at else msgspec.structs.replace(delivery, at=clock.now())

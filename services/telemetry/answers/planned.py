@@ -25,7 +25,7 @@ async def answer(context: Context, request: PlanRequest) -> PlansReply:
         case SetPlans(guild_id=guild_id, user_id=user_id, plans=plans):
             for plan in plans:
                 check_plan(plan, user_id)
-            now = context.clock()
+            now = context.clock.now()
             stamped = [p if p.at else msgspec.structs.replace(p, at=now) for p in plans]
             stored = await db.call(planned.set_plans, guild_id, user_id, stamped)
             return PlansReply(guild_id=guild_id, plans=stored)

@@ -21,10 +21,10 @@ async def answer(context: Context, request: ScheduleRequest) -> SchedulesReply:
             return SchedulesReply(guild_id=guild_id, schedules=found)
         case SetSchedule(guild_id=guild_id, schedule=schedule):
             check_schedule(schedule)
-            saved = await db.call(schedules.set_schedule, guild_id, schedule, context.clock())
+            saved = await db.call(schedules.set_schedule, guild_id, schedule, context.clock.now())
             return SchedulesReply(guild_id=guild_id, schedules=saved)
         case ClearSchedule(guild_id=guild_id, user_id=user_id):
-            await db.call(schedules.clear_schedule, guild_id, user_id, context.clock())
+            await db.call(schedules.clear_schedule, guild_id, user_id, context.clock.now())
             return SchedulesReply(guild_id=guild_id, schedules=[])
         case _:
             assert_never(request)

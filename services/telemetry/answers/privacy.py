@@ -18,7 +18,7 @@ async def answer(context: Context, request: PrivacyRequest) -> PrivacyReply:
     recorder = context.recorder
     match request:
         case SetTelemetryOptOut(user_id=user_id, opted_out=opted_out):
-            await context.db.call(recorder.set_opt_out, user_id, opted_out, context.clock())
+            await context.db.call(recorder.set_opt_out, user_id, opted_out, context.clock.now())
             return PrivacyReply(user_id=user_id, opted_out=opted_out)
         case ForgetMember(user_id=user_id):
             deleted = await context.db.call(_forget, recorder, user_id)

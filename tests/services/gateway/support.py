@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from bus.client import BusClient
+from bus.clock import Calendar
 from bus.endpoints import Endpoints
 from bus.protocol import Envelope, EventMessage, Ping, Pong, Reply, Request
 from emulator import Emulator
 from services.gateway.config import GatewayConfig
 from services.gateway.service import Gateway
-from services.runtime.clock import Calendar
 from services.runtime.logs import RedactingFilter
 from services.runtime.service import Runtime
 from services.runtime.settings import Settings

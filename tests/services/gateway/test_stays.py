@@ -5,15 +5,15 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bus.clock import Calendar, wall_time
 from bus.endpoints import Endpoints
 from emulator import Emulator
-from services.runtime.clock import Calendar, wall_time
 from services.telemetry.service import Telemetry
 from tests.emulator.support import small_community
-from tests.helpers import eventually
+from tests.helpers import HandClock, eventually
 from tests.services.gateway.support import STEP, running_gateway
 from tests.services.inprocess import running
 
@@ -27,15 +27,15 @@ Stay = tuple[int, int | None]  # start, seconds (None while open)
 class Machine:
     """The gateway's wall and monotonic clocks, moved only by the test."""
 
-    wall: float
-    steady: float = 0.0
+    wall: HandClock
+    steady: HandClock = field(default_factory=HandClock)
 
     def passes(self, seconds: float) -> None:
-        self.wall += seconds
-        self.steady += seconds
+        self.wall.t += seconds
+        self.steady.t += seconds
 
     def calendar(self) -> Calendar:
-        return Calendar(wall=lambda: self.wall, steady=lambda: self.steady)
+        return Calendar(wall=self.wall, steady=self.steady)
 
 
 def stays(database: Path) -> list[Stay]:
@@ -67,15 +67,15 @@ async def test_a_stay_across_a_forward_step_is_stored_with_its_true_length(
 ) -> None:
     """Bob is in voice 15 minutes while NTP sets the clock 10 h ahead: his stay is stored
     as 15 minutes from his join, not 10.25 hours."""
-    machine = Machine(wall=float(int(wall_time())))
-    joined = int(machine.wall)
+    machine = Machine(wall=HandClock(float(int(wall_time()))))
+    joined = int(machine.wall.t)
     async with Emulator() as emu:
         town = small_community(emu)
         async with recorded(emu, endpoints, short_tmp, machine) as database:
             await emu.driver.join_voice(town.bob, town.voice)
             await until_stored(database, [(joined, None)])
             machine.passes(5 * MINUTE)
-            machine.wall += 10 * HOUR
+            machine.wall.t += 10 * HOUR
             machine.passes(10 * MINUTE)
             await emu.driver.leave_voice(town.bob)
             await until_stored(database, [(joined, 15 * 60)])
@@ -86,15 +86,15 @@ async def test_after_a_backward_step_a_rejoin_comes_after_the_stay_before_it(
 ) -> None:
     """Bob stays 15 minutes while the clock is set an hour back, and comes back 5 minutes
     later for 10: both stays keep their length, the second after the first."""
-    machine = Machine(wall=float(int(wall_time())))
-    joined = int(machine.wall)
+    machine = Machine(wall=HandClock(float(int(wall_time()))))
+    joined = int(machine.wall.t)
     async with Emulator() as emu:
         town = small_community(emu)
         async with recorded(emu, endpoints, short_tmp, machine) as database:
             await emu.driver.join_voice(town.bob, town.voice)
             await until_stored(database, [(joined, None)])
             machine.passes(5 * MINUTE)
-            machine.wall -= HOUR
+            machine.wall.t -= HOUR
             machine.passes(10 * MINUTE)
             await emu.driver.leave_voice(town.bob)
             await until_stored(database, [(joined, 15 * 60)])

@@ -28,7 +28,7 @@ from emulator.rules.state import Member
 from emulator.simulator.seen import SeenMessage
 from services.runtime.playtime import How
 from services.scheduler.board import HourLine
-from services.scheduler.nudges import (
+from services.scheduler.engines.nudges import (
     Pick,
     button_id,
     is_quiet,

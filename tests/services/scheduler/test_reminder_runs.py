@@ -7,8 +7,8 @@ from datetime import date
 from bus.protocol import ReminderChoice
 from services.runtime.playtime import How
 from services.scheduler.board import HourLine
+from services.scheduler.engines.reminders import due_reminders, runs
 from services.scheduler.once import reference
-from services.scheduler.reminders import due_reminders, runs
 from services.scheduler.slots import Slot
 
 T = 1_800_000_000.0

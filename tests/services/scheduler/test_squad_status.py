@@ -11,7 +11,7 @@ import pytest
 from bus.endpoints import Endpoints
 from emulator.rules.permissions import Permission
 from emulator.simulator.seen import SeenMessage
-from services.scheduler.squad_status import MAX_STATUS, status_text
+from services.scheduler.engines.squad_status import MAX_STATUS, status_text
 from tests.services.scheduler.support import World, world
 from tests.services.scheduler.test_calls import C, _at
 from tests.services.scheduler.test_reminders import _day
@@ -92,7 +92,8 @@ async def test_without_the_permission_one_line_to_the_admin_and_no_retries(
             told = [
                 r.getMessage()
                 for r in caplog.records
-                if r.name == "services.scheduler.squad_status" and r.levelno >= logging.WARNING
+                if r.name == "services.scheduler.engines.squad_status"
+                and r.levelno >= logging.WARNING
             ]
         assert len(told) == 1
         assert "Set Voice Channel Status and Manage Channels" in told[0]

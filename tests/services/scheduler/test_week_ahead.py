@@ -15,18 +15,18 @@ from pathlib import Path
 import pytest
 
 from bus.client import BusClient
+from bus.clock import SETTING
 from bus.endpoints import Endpoints
 from bus.protocol import DeliveriesReply, GetDeliveries, MessageSent
 from emulator import Emulator
 from emulator.rules.state import Member
 from emulator.simulator.driver import Driver, Refused
 from emulator.simulator.seen import SeenMessage
-from services.runtime.clock import SETTING
 from services.scheduler import once
 from services.scheduler.commands.schedule import day_id, hours_id
 from services.scheduler.daily import MAYBE_BUTTON
+from services.scheduler.engines.weekpost import KIND, WHOLE_DAY
 from services.scheduler.maybe import pick_id
-from services.scheduler.weekpost import KIND, WHOLE_DAY
 from services.telemetry.service import Telemetry
 from tests.emulator.support import Community, small_community
 from tests.helpers import eventually, until_answered

@@ -11,8 +11,8 @@ import pytest
 from bus.protocol import BoardReply, GuildConfig, MemberSchedule, WeeklySlot
 from services.runtime.ahead import week_ahead
 from services.scheduler.commands.week import post_text, reply_text
+from services.scheduler.engines.weekpost import last_post, next_post, week_after
 from services.scheduler.render import MAX_CONTENT
-from services.scheduler.weekpost import last_post, next_post, week_after
 
 PARIS = ZoneInfo("Europe/Paris")
 

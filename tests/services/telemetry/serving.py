@@ -10,6 +10,7 @@ from pathlib import Path
 from services.telemetry.database import DatabaseThread
 from services.telemetry.ingest import Recorder
 from services.telemetry.requests import Requests
+from tests.helpers import HandClock
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,6 @@ async def serving(path: Path, now: float = 1_800_000_000.0) -> AsyncIterator[Ser
     await db.open()
     try:
         recorder = await db.call(Recorder)
-        yield Served(Requests(db, recorder, clock=lambda: now), recorder, db)
+        yield Served(Requests(db, recorder, clock=HandClock(now)), recorder, db)
     finally:
         await db.close()

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bus.client import BusClient
+from bus.clock import WALL
 from bus.endpoints import Endpoints
 from bus.protocol import (
     GRAPH_TITLES,
@@ -454,7 +455,7 @@ async def test_drawing_failures_are_told_never_swallowed(
     tasks = TaskSet()
     async with fake_gateway(endpoints) as gateway, BusClient("telemetry", endpoints) as bus:
         async with GraphWorker() as worker:
-            stats = StatsCommand(bus, database, worker, tasks, clock=time.time)
+            stats = StatsCommand(bus, database, worker, tasks, clock=WALL)
             answer = await stats.answer(stats_interaction({"graph": "duos"}, guild_id=999))
             assert answer.response.kind == "deferred"
             response = await gateway.follow_up()
@@ -463,7 +464,7 @@ async def test_drawing_failures_are_told_never_swallowed(
         gateway.follow_ups.clear()
         gateway.arrived.clear()
         async with GraphWorker(timeout=0.01) as hasty:
-            stats = StatsCommand(bus, database, hasty, tasks, clock=time.time)
+            stats = StatsCommand(bus, database, hasty, tasks, clock=WALL)
             await stats.answer(stats_interaction({"graph": "community"}, guild_id=1000))
             response = await gateway.follow_up()
             assert response.content.startswith("The graph could not be drawn: drawing")

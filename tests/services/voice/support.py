@@ -136,7 +136,7 @@ async def town(endpoints: Endpoints, data: Path, **overrides: object) -> AsyncIt
         community = small_community(emu)
         carol = emu.driver.add_member(community.guild, "carol", global_name="Carol")
         lounge = emu.driver.add_voice_channel(community.guild, "Lounge")
-        voice = Voice(voice_config(emu, **overrides), clock=clock.now)
+        voice = Voice(voice_config(emu, **overrides), clock=clock)
         async with (
             running(Telemetry(data / "telemetry.db"), endpoints, data),
             running_gateway(emu, endpoints, data),

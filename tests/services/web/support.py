@@ -69,7 +69,7 @@ async def dashboard(
     default)."""
     data = w.data / "web"
     data.mkdir(exist_ok=True)
-    service = WebService(web_config(w, data, limits), w.clock.now if test_calendar else None)
+    service = WebService(web_config(w, data, limits), w.clock if test_calendar else None)
     async with running(service, w.endpoints, data):
         address = data / URL_FILE
         await eventually(address.exists, STEP, "the dashboard's address")

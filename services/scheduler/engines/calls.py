@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from bus.clock import Clock
 from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, discord_error, log_level
 from bus.protocol import (
     CreateScheduledEvent,
@@ -50,10 +51,9 @@ from bus.protocol import (
 )
 from services.scheduler import once
 from services.scheduler.board import HourLine
-from services.scheduler.clock import Clock
 from services.scheduler.daily import Days, GuildDay
+from services.scheduler.engines.reminders import Reminders
 from services.scheduler.names import inert, plain
-from services.scheduler.reminders import Reminders
 from services.scheduler.slots import Slot
 
 log = logging.getLogger(__name__)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
+from bus.clock import Clock
 from bus.errors import CANNOT_MESSAGE_USER, BusError, RemoteError, log_level
 from bus.protocol import (
     DeliveriesReply,
@@ -41,8 +42,8 @@ from bus.protocol import (
 )
 from services.scheduler import once
 from services.scheduler.board import HourLine
-from services.scheduler.clock import Clock
 from services.scheduler.daily import Days, GuildDay
+from services.scheduler.engines.choices import ChoiceCache
 from services.scheduler.names import inert
 from services.scheduler.once import finish, post_once, reference
 from services.scheduler.slots import Slot
@@ -89,7 +90,6 @@ def due_reminders(lines: Sequence[HourLine], choices: Iterable[ReminderChoice]) 
 
 @dataclass(slots=True)
 class _Guild:
-    choices: dict[int, ReminderChoice] = field(default_factory=dict)
     day: date | None = None  # the day ``finished`` is about
     finished: set[tuple[int, int]] = field(default_factory=set)  # (hour, member) sent/dropped
 
@@ -100,6 +100,7 @@ class Reminders:
     def __init__(self, days: Days, clock: Clock) -> None:
         self._days = days
         self._clock = clock
+        self._choices = ChoiceCache(self._fetch)
         self._guilds: dict[int, _Guild] = {}
         self._closed: set[int] = set()  # members whose DMs Discord refuses
         self._flying: set[tuple[int, date, int, int]] = set()
@@ -108,42 +109,30 @@ class Reminders:
 
     # ------------------------------------------------------------- choices
 
-    async def _load(self, guild_id: int) -> _Guild:
-        known = self._guilds.get(guild_id)
-        if known is not None:
-            return known
+    async def _fetch(self, guild_id: int) -> list[ReminderChoice]:
         found = await self._days.ask("telemetry", GetReminders(guild_id=guild_id), RemindersReply)
-        guild = self._guilds.setdefault(guild_id, _Guild())
-        guild.choices = {choice.user_id: choice for choice in found.choices}
         self._closed.update(found.dms_closed)
-        return guild
+        return found.choices
 
     async def choose(self, guild_id: int, user_id: int, choice: ReminderChoice | None) -> None:
         """Store a member's choice (None: off) and use it from now on."""
         request = SetReminder(guild_id=guild_id, user_id=user_id, choice=choice)
         await self._days.ask("telemetry", request, RemindersReply)
-        guild = await self._load(guild_id)
-        if choice is None:
-            guild.choices.pop(user_id, None)
-        else:
-            guild.choices[user_id] = choice
-            if user_id in self._closed:
-                # The member asked again: maybe they opened their DMs. One more try, and a
-                # refusal is remembered again.
-                await self._days.ask(
-                    "telemetry", RecordDmsClosed(user_id=user_id, closed=False), Done
-                )
-                self._closed.discard(user_id)
+        await self._choices.put(guild_id, user_id, choice)
+        if choice is not None and user_id in self._closed:
+            # The member asked again: maybe they opened their DMs. One more try, and a
+            # refusal is remembered again.
+            await self._days.ask("telemetry", RecordDmsClosed(user_id=user_id, closed=False), Done)
+            self._closed.discard(user_id)
         self.changed.set()
 
     async def choice(self, guild_id: int, user_id: int) -> ReminderChoice | None:
         """A member's reminders, if on."""
-        return (await self._load(guild_id)).choices.get(user_id)
+        return await self._choices.get(guild_id, user_id)
 
     def forget(self, user_id: int) -> None:
         """The member's data was deleted: no reminders for them any more."""
-        for guild in self._guilds.values():
-            guild.choices.pop(user_id, None)
+        self._choices.forget(user_id)
         self._closed.discard(user_id)
 
     def dms_closed(self, user_id: int) -> bool:
@@ -163,13 +152,14 @@ class Reminders:
             if guild_day.day is None or not guild_day.message_id:
                 continue
             try:
-                guild = await self._load(guild_day.guild_id)
+                choices = await self._choices.of(guild_day.guild_id)
+                guild = self._guilds.setdefault(guild_day.guild_id, _Guild())
                 await self._today(guild_day, guild)
             except BusError as error:
                 log.log(log_level(error), "guild %d: reminders wait: %s", guild_day.guild_id, error)
                 retry = True
                 continue
-            for due in due_reminders(self._days.lines(guild_day), guild.choices.values()):
+            for due in due_reminders(self._days.lines(guild_day), choices.values()):
                 key = (guild_day.guild_id, guild_day.day, due.slot.hour, due.user_id)
                 if (due.slot.hour, due.user_id) in guild.finished or key in self._flying:
                     continue
@@ -241,7 +231,7 @@ class Reminders:
             )
             return await finish(self._days, self._clock, claim, "dropped")
         ref = reference(guild_day.guild_id, day, due.slot.hour, due.user_id, KIND)
-        choice = (await self._load(guild_day.guild_id)).choices.get(due.user_id)
+        choice = await self._choices.get(guild_day.guild_id, due.user_id)
         wants_dm = choice is None or not choice.channel
         if wants_dm and due.user_id not in self._closed:
             opened = await ask("gateway", OpenDirectMessage(user_id=due.user_id), DirectChannel)

@@ -20,8 +20,8 @@ import logging
 
 from bus.errors import BusError, log_level
 from bus.protocol import EventInterest
-from services.scheduler.calls import Calls
 from services.scheduler.daily import Days
+from services.scheduler.engines.calls import Calls
 from services.scheduler.roster import Roster
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,8 @@
 """The fleet's clocks: calendar time, and the real wall clock.
 
+They live in ``bus/``, the library the services and the emulator both import, because the
+emulator reads the same calendar as the bot and never imports a service.
+
 squadtime reads two kinds of time, never mixed:
 
 - **Calendar time** says what instant it is *for the community*: the stamp of an event, the
@@ -16,6 +19,11 @@ squadtime reads two kinds of time, never mixed:
 Timers inside one process (a debounce, a retry, a heartbeat, Discord's 3-second rule) are
 neither: they are durations on the event loop's monotonic clock (``asyncio.sleep``,
 ``loop.time()``).
+
+Whoever reads one of these clocks takes a :class:`Clock`, whose one method, ``now()``, is all
+a reader needs and all a test must fake; which clock it is (a :class:`Calendar`,
+:data:`WALL` or :data:`STEADY`) is said where it is taken. A service that also waits for
+calendar instants takes an :class:`AlarmClock`.
 
 The wall clock jumps. A Raspberry Pi has no real-time clock: it boots with the time it
 saved at shutdown, and NTP later steps it by hours, either way (and NTP may step it again).
@@ -46,9 +54,10 @@ import asyncio
 import itertools
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Final, Protocol
 
 SETTING = "SQUADTIME_CLOCK"
 
@@ -57,9 +66,48 @@ class ClockSettingError(ValueError):
     """``SQUADTIME_CLOCK`` is malformed; the message says how."""
 
 
+class Clock(Protocol):
+    """A clock's reading now, in seconds: calendar, wall or monotonic, as its taker says."""
+
+    def now(self) -> float: ...
+
+
+class AlarmClock(Clock, Protocol):
+    """Calendar time now, and a wait for a calendar instant that ``wake`` cuts short: what a
+    service that acts at due times takes (a :class:`Calendar`, or a test's hand-moved clock)."""
+
+    def real_delay(self, instant: float) -> float:
+        """Real seconds until the calendar reads ``instant`` (inf for a clock moved by hand)."""
+        ...
+
+    async def sleep_until(self, instant: float, wake: asyncio.Event) -> None: ...
+
+
 def wall_time() -> float:
     """The real wall clock, in unix seconds, for instants compared across processes."""
     return time.time()
+
+
+class _Wall:
+    """The machine's wall clock as a :class:`Clock`."""
+
+    def now(self) -> float:
+        return wall_time()
+
+
+class _Steady:
+    """The machine's monotonic clock as a :class:`Clock`: seconds from an arbitrary start,
+    never stepped, for durations within one process."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+
+WALL: Final[Clock] = _Wall()
+"""The real wall clock, for instants another process compares with its own."""
+
+STEADY: Final[Clock] = _Steady()
+"""The monotonic clock, for timers and durations within one process."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +134,7 @@ class Pace:
 class Calendar:
     """Calendar time: the real clock, or a scaled one (see the module docstring).
 
-    ``wall`` and ``steady`` read the machine's wall clock and monotonic clock (the event
+    ``wall`` and ``steady`` are the machine's wall clock and monotonic clock (the event
     loop's own, ``time.monotonic``); a test passes its own to step the wall clock.
     """
 
@@ -98,8 +146,8 @@ class Calendar:
         paces: Sequence[Pace] = (),
         *,
         at: float = 0.0,
-        wall: Callable[[], float] = wall_time,
-        steady: Callable[[], float] = time.monotonic,
+        wall: Clock = WALL,
+        steady: Clock = STEADY,
     ) -> None:
         for earlier, later in itertools.pairwise(paces):
             if later.begins <= earlier.begins:
@@ -118,11 +166,11 @@ class Calendar:
 
     def now(self) -> float:
         """The calendar instant, in unix seconds."""
-        return self.calendar_at(self.wall())
+        return self.calendar_at(self.wall.now())
 
     def mark(self) -> Mark:
         """The machine's wall and monotonic clocks now, to measure a span from."""
-        return Mark(self.wall(), self.steady())
+        return Mark(self.wall.now(), self.steady.now())
 
     def calendar_at(self, real: float) -> float:
         """The calendar instant at real instant ``real``."""
@@ -156,7 +204,7 @@ class Calendar:
 
     def real_delay(self, instant: float) -> float:
         """Real seconds from now until the calendar reads ``instant`` (0 if it has)."""
-        return max(self.real_at(instant) - self.wall(), 0.0)
+        return max(self.real_at(instant) - self.wall.now(), 0.0)
 
     async def sleep_until(self, instant: float, wake: asyncio.Event | None = None) -> None:
         """Wait until the calendar reads ``instant``, or until ``wake`` is set.

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
 
+from bus.clock import Clock
 from bus.errors import UNKNOWN_MESSAGE, BusError, RemoteError, log_level
 from bus.protocol import EditMessage, GuildConfig, MessageSent
 from services.runtime.playtime import local_midnight, zone
 from services.scheduler import once
-from services.scheduler.clock import Clock
 from services.scheduler.commands.week import post_text, week_of
 from services.scheduler.daily import Days, GuildDay
 from services.scheduler.roster import Roster

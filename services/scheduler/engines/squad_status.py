@@ -22,10 +22,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bus.clock import Clock
 from bus.errors import BusError, RemoteError, log_level
 from bus.protocol import Done, GuildConfig, SetVoiceStatus
 from services.scheduler.board import HourLine
-from services.scheduler.clock import Clock
 from services.scheduler.daily import NOT_ALLOWED, Days, GuildDay
 from services.scheduler.names import plain
 from services.scheduler.roster import Roster

@@ -26,7 +26,7 @@ time it is sent (its hours ended) is dropped, never sent stale. Discord refusing
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Final
@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from bus.clock import Clock
 from bus.errors import BusError, log_level
 from bus.protocol import (
     ActionRow,
@@ -57,8 +58,8 @@ from bus.protocol import (
 from services.runtime.playtime import community_date, zone
 from services.scheduler import once
 from services.scheduler.board import HourLine
-from services.scheduler.clock import Clock
 from services.scheduler.daily import Days, GuildDay
+from services.scheduler.engines.choices import ChoiceCache
 from services.scheduler.names import inert
 from services.scheduler.once import finish, post_once, reference
 from services.scheduler.slots import Slot
@@ -164,7 +165,6 @@ def parse_button(custom_id: str) -> Pick | None:
 
 @dataclass(slots=True)
 class _Guild:
-    choices: dict[int, NudgeChoice] = field(default_factory=dict)
     day: date | None = None  # the day the rest is about
     regulars: list[Regular] = field(default_factory=list)
     zones: dict[int, str] = field(default_factory=dict)  # regulars' own timezones
@@ -177,31 +177,27 @@ class Nudges:
     def __init__(self, days: Days, clock: Clock) -> None:
         self._days = days
         self._clock = clock
+        self._choices = ChoiceCache(self._fetch)
         self._guilds: dict[int, _Guild] = {}
         self._flying: set[tuple[int, date, int]] = set()
 
-    async def _load(self, guild_id: int) -> _Guild:
-        known = self._guilds.get(guild_id)
-        if known is not None:
-            return known
+    async def _fetch(self, guild_id: int) -> list[NudgeChoice]:
         found = await self._days.ask("telemetry", GetNudges(guild_id=guild_id), NudgesReply)
-        guild = self._guilds.setdefault(guild_id, _Guild())
-        guild.choices = {choice.user_id: choice for choice in found.choices}
-        return guild
+        return found.choices
 
     async def choose(self, guild_id: int, choice: NudgeChoice) -> None:
         """Store a member's choice and use it from now on."""
         request = SetNudge(guild_id=guild_id, user_id=choice.user_id, choice=choice)
         await self._days.ask("telemetry", request, NudgesReply)
-        (await self._load(guild_id)).choices[choice.user_id] = choice
+        await self._choices.put(guild_id, choice.user_id, choice)
         self._days.on_change()  # look again: this member may be due now
 
     def forget(self, user_id: int, *, choices: bool = True) -> None:
         """The member's data was deleted (their choice goes too), or they opted out of
         telemetry: today's regulars lose them, as a regular and as anyone's co-player."""
+        if choices:
+            self._choices.forget(user_id)
         for guild in self._guilds.values():
-            if choices:
-                guild.choices.pop(user_id, None)
             guild.regulars = [
                 msgspec.structs.replace(r, partners=[p for p in r.partners if p != user_id])
                 for r in guild.regulars
@@ -210,7 +206,7 @@ class Nudges:
 
     async def choice(self, guild_id: int, user_id: int) -> NudgeChoice | None:
         """A member's own choice, if they made one."""
-        return (await self._load(guild_id)).choices.get(user_id)
+        return await self._choices.get(guild_id, user_id)
 
     async def sent_today(self, guild_id: int, user_id: int, day: date, message_id: int) -> bool:
         """Whether the nudge of ``message_id`` is the one sent to this member for that day."""
@@ -238,9 +234,10 @@ class Nudges:
             if day != community_date(now, zone(guild_day.window.timezone)):
                 continue  # yesterday's message is still current: it is not today
             try:
-                guild = await self._load(guild_day.guild_id)
+                choices = await self._choices.of(guild_day.guild_id)
+                guild = self._guilds.setdefault(guild_day.guild_id, _Guild())
                 await self._today(guild_day, guild, day)
-                wake = min(wake, await self._guild_tick(guild_day, guild, day, now))
+                wake = min(wake, await self._guild_tick(guild_day, guild, choices, day, now))
             except BusError as error:
                 log.log(log_level(error), "guild %d: nudges wait: %s", guild_day.guild_id, error)
                 retry = True
@@ -273,7 +270,14 @@ class Nudges:
         }
         guild.day = day
 
-    async def _guild_tick(self, guild_day: GuildDay, guild: _Guild, day: date, now: float) -> float:
+    async def _guild_tick(
+        self,
+        guild_day: GuildDay,
+        guild: _Guild,
+        choices: Mapping[int, NudgeChoice],
+        day: date,
+        now: float,
+    ) -> float:
         wake = now + IDLE
         lines = self._days.lines(guild_day)
         members = self._days.member_ids(guild_day.guild_id)
@@ -282,7 +286,7 @@ class Nudges:
             key = (guild_day.guild_id, day, user)
             if user in guild.finished or key in self._flying or user not in members:
                 continue
-            choice = guild.choices.get(user)
+            choice = choices.get(user)
             if not wants(choice, guild_day.config.nudges) or guild_day.away_during(user):
                 continue
             if not offers(lines, regular, now):
