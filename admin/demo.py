@@ -8,17 +8,18 @@ through the emulator's driver, which lives in its process. The bot itself is the
 fleet under supervisord, pointed at the emulator by ``SQUADTIME_DISCORD_API``.
 
 The whole fleet and the emulator share one scaled calendar (``SQUADTIME_CLOCK``, see
-``bus.clock``), fixed before anything starts: it begins two days before the
-month, runs a month of days in about two minutes (``month_speed``), and slows to a
-watchable pace (``speed``) just before today's post. Meanwhile the admin sets the guild up
-(during those two days, so the month's first message is on time; a slow start only costs
-the first days their message), the members with usual hours save them with
-``/schedule edit``, and the community plays each day of the month, one line printed per
-day. Before today the admin switches on greetings, "enough players" calls and their events,
-and two members opt in to reminders and nudges. Today is the community simulator's showcase
-evening (``emulator.simulator.community.showcase``): whatever the date, a crew meets at one hour,
-its first member alone an hour early, while a regular stays silent. It is played with the daily
-message shown each time it changes and a line for each thing the bot does besides (a
+``bus.clock``), which they follow from a file in the runtime folder. It begins on the eve of
+the month, after its play window, at the real pace, while the fleet starts and the admin
+sets the guild up, however long the machine takes (the members with usual hours save them
+with ``/schedule edit`` then too); once that is done the demo writes the rest of it: the
+month of days in about two minutes (``month_speed``), a watchable pace (``speed``) from just
+before today's post, and the real pace again once today's window is over. The community
+plays each day of the month, one line printed per day. Before today the admin switches on
+greetings, "enough players" calls and their events, and two members opt in to reminders and
+nudges. Today is the community simulator's showcase evening
+(``emulator.simulator.community.showcase``): whatever the date, a crew meets at one hour,
+its first member alone an hour early, while a regular stays silent. It is played with the
+daily message shown each time it changes and a line for each thing the bot does besides (a
 reminder, a nudge, a call, an event, a greeting heard in voice: see :class:`Transcript`).
 When today's window is over, telemetry takes a backup, every graph is written to a folder,
 drawn from a month of play, and a summary says where the graphs and the dashboard are; the
@@ -47,7 +48,7 @@ from admin.errors import AdminError, Exit
 from admin.fleet import CONFIG, tool
 from admin.stats import ProgressBar
 from bus.clock import SETTING as CLOCK_SETTING
-from bus.clock import Calendar, Pace, wall_time
+from bus.clock import Calendar, FollowedCalendar, Pace, wall_time, write_calendar
 from emulator import Emulator
 from emulator.engine.config import EmulatorConfig
 from emulator.rules.clock import CalendarClock
@@ -81,8 +82,8 @@ STOP_TIMEOUT = 90.0
 """supervisord stops the programs one after another, each allowed 10 s."""
 RANK_EMOJI = ("💎", "🥇", "🥈", "🥉")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-SETUP_DAYS = 2
-"""Simulated days before the month, for the fleet to start and the admin to set it up."""
+CLOCK_FILE = "demo-clock"
+"""The fleet's calendar, in the runtime folder: the real pace until the bot is set up."""
 TODAY_LEAD = timedelta(minutes=15)
 """Today's pace begins this long before today's post."""
 TIMESTAMP = re.compile(r"<t:(\d+):([tTdDfFR])>")
@@ -564,14 +565,31 @@ async def _graphs(
     return sorted({path.parent for path in written})
 
 
-def month_calendar(today: date, settings: DemoSettings, spec: CommunitySpec) -> Calendar:
-    """The demo's calendar, from now: two days to set up, the month, then today, watchable."""
+def setup_calendar(today: date, settings: DemoSettings, spec: CommunitySpec) -> Calendar:
+    """The demo's calendar while the fleet starts and the admin sets it up: the real pace,
+    from the end of the play window on the eve of the month, so that the channel set then
+    waits for the first day's post instead of posting a message for the eve."""
+    eve = today - timedelta(days=settings.days + 1)
+    return Calendar([Pace(window_end(spec, eve).timestamp(), 1.0)], at=wall_time())
+
+
+def month_calendar(
+    setup: Calendar, today: date, settings: DemoSettings, spec: CommunitySpec
+) -> Calendar:
+    """The demo's calendar once the bot is set up: set-up as it went, then from this instant
+    the month at the month's pace, today watchable from before its post, and the real pace
+    once today's window is over, so the bot left running and its dashboard stay on the
+    demo's evening instead of racing through empty days."""
     zone = ZoneInfo(spec.timezone)
-    began = datetime.combine(today - timedelta(days=settings.days + SETUP_DAYS), time(0), zone)
     slows = datetime.combine(today, time(spec.post_hour), zone) - TODAY_LEAD
     return Calendar(
-        [Pace(began.timestamp(), settings.month_speed), Pace(slows.timestamp(), settings.speed)],
-        at=wall_time(),
+        [
+            setup.paces[0],
+            Pace(max(setup.now(), setup.paces[0].begins + 1), settings.month_speed),
+            Pace(slows.timestamp(), settings.speed),
+            Pace(window_end(spec, today).timestamp(), 1.0),
+        ],
+        at=setup.at,
     )
 
 
@@ -602,7 +620,8 @@ async def play(
     community: Community,
     settings: DemoSettings,
     screen: Screen,
-    calendar: Calendar,
+    calendar: FollowedCalendar,
+    today: date,
     hearing: Hearing | None = None,
     dashboard: Dashboard | None = None,
 ) -> None:
@@ -610,16 +629,14 @@ async def play(
     today live, draw the graphs and sum up."""
     spec, roster, clock = community.spec, community.roster, community.clock
     zone = ZoneInfo(spec.timezone)
-    today = datetime.fromtimestamp(calendar.paces[-1].begins, zone).date()
     first = today - timedelta(days=settings.days)
     screen.say("waiting for the bot to log in to the emulator and register its commands")
     await _bot_ready(driver)
     await configure(driver, spec, roster, screen)
     await save_usual_hours(driver, community, screen)
+    write_calendar(calendar.path, month_calendar(calendar, today, settings, spec))
     ready = clock.now().astimezone(zone)
     screen.say(f"set up at {ready:%a %d %b %H:%M} community time")
-    if ready >= datetime.combine(first, time(spec.post_hour), zone):
-        screen.say("(the bot started late: the first days of the month have no message)")
     screen.say(
         f"{spec.members} simulated members play {settings.days} days"
         f" at {settings.month_speed:g}x speed"
@@ -674,7 +691,10 @@ def summary(
     else:
         screen.say("dashboard: not listening yet (squadtime-admin logs web)")
     screen.say(f"logs: {env['SQUADTIME_LOG_DIR']}")
-    screen.say("the bot keeps running (the screen stays as it is); Ctrl-C stops it")
+    screen.say(
+        "the bot keeps running at the real pace from here (the screen stays as it is);"
+        " Ctrl-C stops it"
+    )
 
 
 async def _stop_fleet(process: asyncio.subprocess.Process, screen: Screen) -> int:
@@ -740,7 +760,9 @@ async def run_demo(env: Mapping[str, str], settings: DemoSettings, out: TextIO) 
     zone = ZoneInfo(spec.timezone)
     today = datetime.fromtimestamp(wall_time(), zone).date()
     spec = replace(spec, drift_from=today - timedelta(days=settings.days // 2), showcase=today)
-    calendar = month_calendar(today, settings, spec)
+    clock_file = Path(env["SQUADTIME_RUNTIME_DIR"]) / CLOCK_FILE
+    write_calendar(clock_file, setup_calendar(today, settings, spec))
+    calendar = FollowedCalendar(clock_file)
     clock = CalendarClock(calendar)
     async with Emulator(EmulatorConfig(token=token), clock=clock) as emu:
         community = Community(emu.driver, spec, clock)
@@ -755,7 +777,7 @@ async def run_demo(env: Mapping[str, str], settings: DemoSettings, out: TextIO) 
         announcing = asyncio.create_task(announce_dashboard(emu, address, screen, dashboard))
         hearing = emu.voice.heard if emu.voice_server is not None else None
         demo = asyncio.create_task(
-            play(env, emu.driver, community, settings, screen, calendar, hearing, dashboard)
+            play(env, emu.driver, community, settings, screen, calendar, today, hearing, dashboard)
         )
         stopped = asyncio.create_task(stop.wait())
         exited = asyncio.create_task(supervisord.wait())

@@ -46,6 +46,11 @@ before it, calendar time stands still at the first pace's start. The setting rea
                            from=2026-11-30T11:45:00+01:00 speed=600
 
 (one line; later ``from``/``speed`` pairs change the pace at that calendar instant).
+
+A calendar may also be *followed* from a file that holds such a line, with
+``SQUADTIME_CLOCK=follow /path/to/file``: the demo starts the fleet on a clock at the real
+pace and only writes the month's fast paces once the bot is set up, which takes as long as
+the machine needs (see :class:`FollowedCalendar`).
 """
 
 from __future__ import annotations
@@ -53,10 +58,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Final, Protocol
 
 SETTING = "SQUADTIME_CLOCK"
@@ -252,13 +259,84 @@ async def _pause(seconds: float, wake: asyncio.Event | None) -> bool:
     return True
 
 
+class FollowedCalendar(Calendar):
+    """A calendar read from a file that its writer may extend while the fleet runs.
+
+    The demo's month must begin only once the bot is logged in and set up, and how long
+    that takes depends on the machine (seconds here, longer on a loaded machine or a Pi):
+    a month fixed in advance at 20,000x lost its first weeks, and with them the habits the
+    evening's nudge needs. So the fleet starts on a calendar at the real pace, and the demo
+    rewrites the file with the fast paces once set-up is done. A new calendar agrees with the
+    old one up to the moment it is written (its writer keeps the first paces and starts the
+    next at the instant it reads), so calendar time only ever moves forward.
+
+    Each reading looks at the file at most every :attr:`look` real seconds, and a sleep
+    wakes every :attr:`recheck` to see a change: a sleep computed at the real pace must not
+    outlast the switch to a fast one. The writer replaces the file whole (a rename), so a
+    reader never sees half of one.
+    """
+
+    recheck = 0.5
+    look = 0.1
+    """The most real seconds a reading goes without looking for a new calendar."""
+
+    def __init__(self, path: Path, *, wall: Clock = WALL, steady: Clock = STEADY) -> None:
+        super().__init__(wall=wall, steady=steady)
+        self.path = path
+        self._text = ""
+        self._looked = -math.inf
+        self._follow()
+
+    def _follow(self) -> None:
+        # The file is read, not just stat-ed: two writes in one tick of the kernel's file
+        # clock, into a reused inode, would look unchanged. It is one short line.
+        looked = self.steady.now()
+        if looked - self._looked < self.look:
+            return
+        self._looked = looked
+        try:
+            text = self.path.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ClockSettingError(f"{SETTING}: cannot read {self.path}: {error}") from None
+        if text != self._text:
+            if text.startswith("follow"):
+                raise ClockSettingError(f"{SETTING}: {self.path} follows another file")
+            calendar = parse_calendar(text)
+            self.paces, self.at, self._text = calendar.paces, calendar.at, text
+
+    def calendar_at(self, real: float) -> float:
+        self._follow()
+        return super().calendar_at(real)
+
+    def real_at(self, instant: float) -> float:
+        self._follow()
+        return super().real_at(instant)
+
+    def setting(self) -> str:
+        return f"follow {self.path}"
+
+
+def write_calendar(path: Path, calendar: Calendar) -> None:
+    """Write ``calendar`` for a :class:`FollowedCalendar` to read, whole or not at all, and
+    private (0600) like every file the fleet writes."""
+    partial = path.with_name(f".{path.name}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(calendar.setting() + "\n")
+    os.replace(partial, path)
+
+
 def parse_calendar(text: str) -> Calendar:
     """The calendar that ``SQUADTIME_CLOCK``'s value ``text`` names."""
     words = text.split()
     if not words or words == ["real"]:
         return Calendar()
+    if words[0] == "follow" and len(words) == 2 and Path(words[1]).is_absolute():
+        return FollowedCalendar(Path(words[1]))
     if words[0] != "scaled":
-        raise ClockSettingError(f"{SETTING} must be 'real' or 'scaled at=... from=... speed=...'")
+        raise ClockSettingError(
+            f"{SETTING} must be 'real', 'scaled at=... from=... speed=...' or 'follow /a/file'"
+        )
     at: float | None = None
     paces: list[Pace] = []
     begins: float | None = None

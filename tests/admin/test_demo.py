@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from admin.demo import CLOCK_FILE
+from bus.clock import Calendar, FollowedCalendar
 from emulator.simulator.community import (
     HABIT_WEEKS,
     CommunitySpec,
@@ -96,6 +98,11 @@ def posted_days(state: Path) -> list[str]:
     return re.findall(r"posted the (\d{4}-\d\d-\d\d) message", text)
 
 
+def fleet_calendar(state: Path) -> Calendar:
+    """The calendar the demo's fleet follows (``SQUADTIME_CLOCK=follow <file>``)."""
+    return FollowedCalendar(state / "run" / CLOCK_FILE)
+
+
 def lines_between(text: str, first: str, last: str) -> list[str]:
     """The lines after the first one starting with ``first``, up to the one starting with
     ``last``."""
@@ -115,8 +122,7 @@ def test_today_shows_every_act_then_a_summary_that_stays(short_tmp: Path) -> Non
     process = start_demo(short_tmp, terminal)
     try:
         wait_until(lambda: SUMMARY in terminal.text, 300, "today's summary")
-        before = len(posted_days(short_tmp))
-        wait_until(lambda: len(posted_days(short_tmp)) > before, 120, "the next day's post")
+        calendar = fleet_calendar(short_tmp)
         process.send_signal(signal.SIGINT)
         assert process.wait(120) == 0, terminal.text
     finally:
@@ -145,6 +151,10 @@ def test_today_shows_every_act_then_a_summary_that_stays(short_tmp: Path) -> Non
     assert CLEAR in text[: text.index(SUMMARY)]  # a terminal: the message was redrawn...
     assert CLEAR not in kept  # ...and is not any more once today is over
     assert "--- daily message" not in kept
+    # The bot left running stays on the demo's evening: its clock goes at the real pace now.
+    now = calendar.now()
+    assert calendar.real_at(now + 3600) - calendar.real_at(now) == pytest.approx(3600)
+    assert 0 <= now - calendar.paces[-1].begins < 600  # minutes after today's window ended
     assert kept.rstrip().endswith("stopped")
 
 

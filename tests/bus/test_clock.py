@@ -14,10 +14,12 @@ import pytest
 from bus.clock import (
     Calendar,
     ClockSettingError,
+    FollowedCalendar,
     Pace,
     calendar_from_env,
     parse_calendar,
     wall_time,
+    write_calendar,
 )
 from services.runtime.settings import Settings, SettingsError
 from tests.helpers import run
@@ -115,6 +117,9 @@ def test_the_setting_round_trips_and_every_process_reads_the_same_instant() -> N
         "scaled at=1 from=2026-03-28T12:00:00+00:00 speed=2 from=2026-03-28T11:00:00+00:00 speed=2",
         "scaled at=1 from=2026-03-28T12:00:00+00:00",
         "scaled at=1 at=2 from=2026-03-28T12:00:00+00:00 speed=2",
+        "follow",
+        "follow relative/demo-clock",
+        "follow /nonexistent/demo-clock",
     ],
 )
 def test_a_malformed_setting_is_refused_with_its_reason(text: str) -> None:
@@ -169,6 +174,49 @@ def test_a_wall_clock_step_during_a_calendar_sleep_moves_its_end_by_under_a_minu
         woke_at, slept = runner.run(asyncio.wait_for(scenario(), timeout=24 * HOUR))
     assert NOON + 4 * HOUR <= woke_at < NOON + 4 * HOUR + 60
     assert slept == pytest.approx(4 * HOUR - step, abs=60)
+
+
+def test_a_followed_calendar_takes_its_rewritten_file_and_a_sleep_meets_the_new_pace(
+    tmp_path: Path,
+) -> None:
+    """The demo's fleet follows its calendar from a file: the real pace while it is set up,
+    then the month's pace once the file is rewritten. Calendar time never moves back, and a
+    day's sleep begun at the real pace wakes at the new one, within a recheck."""
+    path = tmp_path / "demo-clock"
+    rewritten_after = 30.0
+
+    async def scenario() -> float:
+        loop = asyncio.get_running_loop()
+        wall = SteppedWall(1000.0)
+        write_calendar(path, Calendar([Pace(NOON, 1.0)], at=1000.0))
+        calendar = FollowedCalendar(path, wall=wall, steady=LoopTime())
+        started = loop.time()
+        sleeper = asyncio.create_task(calendar.sleep_until(NOON + 24 * HOUR))
+        await asyncio.sleep(rewritten_after)
+        before = calendar.now()
+        assert before == pytest.approx(NOON + rewritten_after)
+        month = Pace(NOON + rewritten_after, 3600.0)
+        write_calendar(path, Calendar([Pace(NOON, 1.0), month], at=1000.0))
+        await asyncio.sleep(calendar.look)
+        assert calendar.now() >= before
+        assert calendar.real_at(NOON + 24 * HOUR) < wall.now() + 30  # 24 s away, not a day
+        await sleeper
+        return loop.time() - started
+
+    with asyncio.Runner(loop_factory=VirtualTimeLoop) as runner:
+        slept = runner.run(asyncio.wait_for(scenario(), timeout=24 * HOUR))
+    expected = rewritten_after + (24 * HOUR - rewritten_after) / 3600.0
+    assert expected - 1e-6 <= slept <= expected + FollowedCalendar.recheck
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert parse_calendar(f"follow {path}").now() > NOON  # the setting names the file
+
+
+def test_a_followed_file_that_follows_another_is_refused(tmp_path: Path) -> None:
+    """A calendar file holds a calendar, not another file's name."""
+    path = tmp_path / "demo-clock"
+    path.write_text(f"follow {path}\n")
+    with pytest.raises(ClockSettingError, match="follows another file"):
+        FollowedCalendar(path)
 
 
 def test_services_read_time_only_through_the_fleet_clocks() -> None:
