@@ -6,7 +6,8 @@ their access was checked) and offers the ways on.
 An unexpected exception (a bug) is the same page with status 500: its traceback goes to the
 web program's log, once, where the admin reads it with ``squadtime-admin logs web``; the
 visitor is told what to do, never shown the traceback (it may name files, settings or other
-members' data)."""
+members' data). A stream already under way (the live board's) cannot become a page: it
+ends, and aiohttp logs the traceback."""
 
 from __future__ import annotations
 
@@ -75,6 +76,10 @@ async def pages_of_errors(request: web.Request, handler: Handler) -> web.StreamR
     except ConnectionError:
         raise  # the browser left: nobody to show a page to
     except Exception:
+        if request.writer.output_size:
+            # A stream already under way (the live board): too late for a page in it, so
+            # aiohttp ends the connection and logs the traceback itself.
+            raise
         log.exception("unexpected error answering %s %s", request.method, request.path)
         return error_page(request, 500, TITLES[500], UNEXPECTED)
 

@@ -3,15 +3,18 @@ answered 400 rather than 500, and a real 500 that is still a page with a way on.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 
 from bus.endpoints import Endpoints
+from bus.protocol import BoardReply
 from services.web import moderator
 from services.web.app import CSP
 from tests.helpers import run
@@ -176,3 +179,41 @@ def test_an_unexpected_error_is_a_page_with_the_navigation(
     assert len(logged) == 1, [r.getMessage() for r in caplog.records]
     assert "/graphs" in logged[0].getMessage()
     assert "Traceback" in caplog.text
+
+
+def test_a_stream_that_fails_ends_without_a_page_in_it(
+    endpoints: Endpoints, short_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live board's stream failing after its first event ends the stream: no error page
+    is written into it (the browser would read it as events), and the dashboard still
+    answers."""
+    drawn = 0
+    values = moderator._board_values
+
+    def fails_the_second_time(board: BoardReply) -> dict[str, Any]:
+        nonlocal drawn
+        drawn += 1
+        if drawn > 1:
+            raise RuntimeError("a bug in the board's second drawing")
+        return values(board)
+
+    monkeypatch.setattr(moderator, "_board_values", fails_the_second_time)
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+            await w.configure(start=18, hours=4)
+            await w.daily_posted()
+            await log_in(http, site, w, w.town.admin)
+            guild = f"{site.url}/g/{w.town.guild.id}"
+            received = bytearray()
+            async with http.get(f"{guild}/board/events") as stream:
+                assert stream.status == 200
+                with contextlib.suppress(aiohttp.ClientPayloadError):  # the stream cut short
+                    async for chunk in stream.content.iter_any():  # until the server ends it
+                        received += chunk
+            assert b"event: board" in received
+            assert b"Something went wrong" not in received
+            async with http.get(f"{guild}/config") as page:
+                assert page.status == 200
+
+    run(scenario())
