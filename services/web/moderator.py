@@ -297,6 +297,12 @@ async def config_page(request: web.Request) -> web.Response:
         ("Voice greetings", "on" if c.greetings else "off"),
         ("Enough players call", f"from {c.quorum_size} members" if c.quorum_size else "off"),
         ("Scheduled events", "on" if c.events else "off"),
+        (
+            "Reliability",
+            "on: moderators see who was there"
+            if c.reliability
+            else "off: each member sees only their own",
+        ),
     ]
     return site.page("config.html", "Configuration", access=access, rows=rows)
 

@@ -1,14 +1,21 @@
-"""Every answer's security headers, a policy that the pages keep, and bodies that do not
-parse answered 400 rather than 500."""
+"""Every answer's security headers, a policy that the pages keep, bodies that do not parse
+answered 400 rather than 500, and a real 500 that is still a page with a way on."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import aiohttp
+import pytest
+from aiohttp import web
 
 from bus.endpoints import Endpoints
+from bus.protocol import BoardReply
+from services.web import moderator
 from services.web.app import CSP
 from tests.helpers import run
 from tests.services.scheduler.support import world
@@ -129,6 +136,84 @@ def test_malformed_forms_are_400_not_500(endpoints: Endpoints, short_tmp: Path) 
                         assert answer.status == 400, (what, path, answer.status)
                         assert "could not be read" in await answer.text(), what
             async with http.get(f"{guild}/me", allow_redirects=False) as page:
+                assert page.status == 200
+
+    run(scenario())
+
+
+def test_an_unexpected_error_is_a_page_with_the_navigation(
+    endpoints: Endpoints,
+    short_tmp: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A handler that fails unexpectedly answers the designed 500 page: the server's
+    navigation, what to do (try again; the admin reads ``squadtime-admin logs web``), no
+    traceback; the traceback is in the log, once."""
+
+    async def broken(request: web.Request, guild_id: int) -> dict[int, str]:
+        raise RuntimeError("a bug deep in the graphs page")
+
+    monkeypatch.setattr(moderator, "_pickable", broken)
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+            await log_in(http, site, w, w.town.admin)
+            guild = w.town.guild.id
+            async with http.get(f"{site.url}/g/{guild}/graphs") as answer:
+                assert answer.status == 500
+                assert answer.content_type == "text/html"
+                _secured(answer)
+                page = await answer.text()
+        assert "Something went wrong" in page
+        assert "squadtime-admin logs web" in page
+        for nav in ("nav-me", "nav-week", "nav-board", "nav-graphs", "nav-members"):
+            assert f'id="{nav}"' in page, nav
+        assert f'href="/g/{guild}/me"' in page
+        assert "a bug deep" not in page
+        assert "Traceback" not in page
+
+    with caplog.at_level(logging.ERROR):
+        run(scenario())
+    logged = [r for r in caplog.records if r.exc_info and "a bug deep" in str(r.exc_info[1])]
+    assert len(logged) == 1, [r.getMessage() for r in caplog.records]
+    assert "/graphs" in logged[0].getMessage()
+    assert "Traceback" in caplog.text
+
+
+def test_a_stream_that_fails_ends_without_a_page_in_it(
+    endpoints: Endpoints, short_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live board's stream failing after its first event ends the stream: no error page
+    is written into it (the browser would read it as events), and the dashboard still
+    answers."""
+    drawn = 0
+    values = moderator._board_values
+
+    def fails_the_second_time(board: BoardReply) -> dict[str, Any]:
+        nonlocal drawn
+        drawn += 1
+        if drawn > 1:
+            raise RuntimeError("a bug in the board's second drawing")
+        return values(board)
+
+    monkeypatch.setattr(moderator, "_board_values", fails_the_second_time)
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+            await w.configure(start=18, hours=4)
+            await w.daily_posted()
+            await log_in(http, site, w, w.town.admin)
+            guild = f"{site.url}/g/{w.town.guild.id}"
+            received = bytearray()
+            async with http.get(f"{guild}/board/events") as stream:
+                assert stream.status == 200
+                with contextlib.suppress(aiohttp.ClientPayloadError):  # the stream cut short
+                    async for chunk in stream.content.iter_any():  # until the server ends it
+                        received += chunk
+            assert b"event: board" in received
+            assert b"Something went wrong" not in received
+            async with http.get(f"{guild}/config") as page:
                 assert page.status == 200
 
     run(scenario())

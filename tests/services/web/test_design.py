@@ -2,7 +2,9 @@
 and as a member, at a desktop's and a phone's width, in the light and the dark theme. No
 page scrolls sideways, none logs a console error, axe-core finds no serious or critical
 accessibility violation, and a page weighs under 150 KB before its graph. Screenshots of
-each are saved under the test's ``tmp_path``.
+each are kept in ``var/artifacts/screenshots/`` (``<page>-<role>-<width>-<theme>.png``, the
+folder 0700 and the files 0600, as everything the project writes), where the next run
+replaces them; the tests print the folder.
 
 One browser and one community serve every page: starting them is most of the time."""
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -33,12 +36,14 @@ from playwright.async_api import (
 from bus.endpoints import Endpoints
 from services.scheduler.commands.schedule import day_id, hours_id
 from tests.helpers import run
-from tests.services.scheduler.support import World, world
-from tests.services.web.support import Dashboard, dashboard, played
+from tests.services.scheduler.support import PARIS, World, world
+from tests.services.web.support import Dashboard, answers, dashboard, played
 from tests.services.web.support import browser as http_browser
 from tests.services.web.support import log_in as http_log_in
 from tests.services.web.test_browser import CHROMIUM, WAIT_MS, log_in
 
+SHOTS = Path(__file__).resolve().parents[3] / "var" / "artifacts" / "screenshots"
+"""Where the screenshots stay after the run (``var/`` is ignored by git)."""
 WIDTHS = {"desktop": 1280, "phone": 390}
 SCHEMES: tuple[Literal["light"], Literal["dark"]] = ("light", "dark")
 MOST_BYTES = 150_000
@@ -92,14 +97,14 @@ def member_visits(guild_id: int) -> list[Visit]:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(270)  # 65 page views, each checked by axe
-def test_every_page_reads_well_everywhere(
-    endpoints: Endpoints, short_tmp: Path, tmp_path: Path
-) -> None:
-    """Every page, both roles, both widths, both themes: no sideways scrolling, no console
-    error, no serious axe violation, under 150 KB; names, not ids; the board redraws its
-    day by itself; the week ahead reads in a Los Angeles member's time; the theme switch is
-    remembered."""
+@pytest.mark.timeout(300)  # 68 page views, each checked by axe
+def test_every_page_reads_well_everywhere(endpoints: Endpoints, short_tmp: Path) -> None:
+    """Every page, both roles, both widths, both themes, and the login page: no sideways
+    scrolling, no console error, no serious axe violation, under 150 KB; names, not ids;
+    the board redraws its day by itself; the week ahead reads in a Los Angeles member's
+    time; the theme switch is remembered. The screenshots are in
+    ``var/artifacts/screenshots/``."""
+    shots = screenshots_folder()
 
     async def scenario() -> None:
         async with world(endpoints, short_tmp) as w, dashboard(w) as site:
@@ -111,14 +116,69 @@ def test_every_page_reads_well_everywhere(
                     executable_path=CHROMIUM, args=["--no-sandbox"]
                 )
                 try:
-                    await every_page(browser, site, w, tmp_path)
-                    await board_follows_the_day(browser, site, w, tmp_path)
-                    await week_in_los_angeles(browser, site, w, planned, tmp_path)
+                    await every_page(browser, site, w, shots)
+                    await board_follows_the_day(browser, site, w, shots)
+                    await week_in_los_angeles(browser, site, w, planned, shots)
                     await theme_is_remembered(browser, site, w)
                 finally:
                     await browser.close()
 
-    run(scenario(), timeout=260)
+    run(scenario(), timeout=290)
+    print(f"screenshots in {shots}")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(150)  # four page views checked by axe, and the week ahead
+def test_reliability_and_my_own_hours_in_the_browser(endpoints: Endpoints, short_tmp: Path) -> None:
+    """With reliability switched on, the members page shows who was there (Alice, who
+    clicked yesterday's 19:00 and played it) and reads well at both widths in both themes;
+    a member's week ahead marks exactly their own hours."""
+    shots = screenshots_folder()
+    # The scheduler's day is yesterday's (real) evening, so that telemetry, on the real
+    # clock, counts yesterday's hours as past.
+    yesterday = datetime.now(PARIS).date() - timedelta(days=1)
+    evening = datetime(yesterday.year, yesterday.month, yesterday.day, 17, 30, tzinfo=PARIS)
+
+    async def scenario() -> None:
+        async with (
+            world(endpoints, short_tmp, start=evening.timestamp()) as w,
+            dashboard(w) as site,
+        ):
+            await alice_kept_her_hour(w, evening + timedelta(minutes=90))
+            planned = await plan_the_week(w)
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=["--no-sandbox"]
+                )
+                try:
+                    await who_was_there(browser, site, w, shots)
+                    await my_own_hours_marked(browser, site, w, planned, shots)
+                finally:
+                    await browser.close()
+
+    run(scenario(), timeout=140)
+    print(f"screenshots in {shots}")
+
+
+def screenshots_folder() -> Path:
+    """``SHOTS``, made private (0700) like every folder the project writes."""
+    SHOTS.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for folder in (SHOTS, SHOTS.parent):
+        folder.chmod(0o700)
+    return SHOTS
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """``data`` in ``path``, readable by its owner only (0600), even over an older file."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+
+
+async def screenshot(page: Page, path: Path, *, full_page: bool = True) -> None:
+    """The page as it looks, kept in ``path`` (0600)."""
+    write_private(path, await page.screenshot(full_page=full_page))
 
 
 async def community_with_names(w: World) -> None:
@@ -188,7 +248,7 @@ async def week_in_los_angeles(
     await expect(page.locator("#who .player")).to_have_count(1)
     await cell.locator("a").click()
     await expect(entry).to_be_in_viewport()
-    await page.screenshot(path=shots / "week-los-angeles.png", full_page=True)
+    await screenshot(page, shots / "week-member-los-angeles.png")
     await page.context.close()
 
 
@@ -212,17 +272,102 @@ async def every_page(browser: Browser, site: Dashboard, w: World, shots: Path) -
                 context.set_default_timeout(WAIT_MS)
                 try:
                     for visit in visits:
-                        label = f"{who}-{visit.name}-{width_name}-{scheme}"
+                        label = f"{visit.name}-{who}-{width_name}-{scheme}"
                         await look_at(context, site, visit, label, shots, findings)
                 finally:
                     await context.close()
-    logged_out = await browser.new_context(viewport={"width": 390, "height": 900})
-    try:
-        await look_at(logged_out, site, Visit("login", "/login"), "login-phone", shots, findings)
-    finally:
-        await logged_out.close()
-    (shots / "weights.json").write_text(json.dumps(findings.weights, indent=1))
+    await logged_out_pages(browser, site, shots, findings)
+    write_private(shots / "weights.json", json.dumps(findings.weights, indent=1).encode())
     assert not findings.problems, "\n".join(findings.problems)
+
+
+async def logged_out_pages(browser: Browser, site: Dashboard, shots: Path, f: Findings) -> None:
+    """The login page, the first a new member sees, at both widths in both themes."""
+    for width_name, width in WIDTHS.items():
+        for scheme in SCHEMES:
+            context = await browser.new_context(
+                viewport={"width": width, "height": 900}, color_scheme=scheme
+            )
+            context.set_default_timeout(WAIT_MS)
+            try:
+                label = f"login-visitor-{width_name}-{scheme}"
+                await look_at(context, site, Visit("login", "/login"), label, shots, f)
+            finally:
+                await context.close()
+
+
+async def alice_kept_her_hour(w: World, hour: datetime) -> None:
+    """Alice clicks ``hour`` (19:00) on the day's message and is in voice for most of it."""
+    await w.configure(start=18, hours=4)
+    posted = await w.daily_posted()
+    await w.emu.driver.react(w.town.alice, posted.id, B)
+    await w.daily_says("Alice")
+    start = hour.timestamp()
+    await played(w, [(w.town.alice, start + 60, start + 3000)])
+
+
+async def who_was_there(browser: Browser, site: Dashboard, w: World, shots: Path) -> None:
+    """With ``/config reliability`` switched on, the members page shows who was there (not
+    the hidden note): Alice at 19:00; and it still reads well at both widths in both
+    themes."""
+    said = await w.say(w.town.admin, "config reliability", enabled=True)
+    assert "shown" in said, said
+    async with http_browser() as http:
+        await http_log_in(http, site, w, w.town.admin)
+
+        async def alice_there() -> bool:
+            async with http.get(f"{site.url}/g/{w.town.guild.id}/members") as answer:
+                there = (await answer.text()).split('id="there"', 1)[1]
+            return '<li class="player">Alice</li>' in there
+
+        await answers(alice_there, "Alice among who was there")
+    findings = Findings()
+    first = await log_in(browser, site, w.town.admin)
+    state = await first.context.storage_state()
+    await first.context.close()
+    visit = Visit("members", f"/g/{w.town.guild.id}/members")
+    for width_name, width in WIDTHS.items():
+        for scheme in SCHEMES:
+            context = await browser.new_context(
+                viewport={"width": width, "height": 900},
+                color_scheme=scheme,
+                storage_state=state,
+            )
+            context.set_default_timeout(WAIT_MS)
+            try:
+                label = f"members-reliability-admin-{width_name}-{scheme}"
+                await look_at(context, site, visit, label, shots, findings)
+                page = await context.new_page()
+                await page.goto(site.url + visit.path)
+                there = page.locator("#there")
+                await expect(there.locator("h2")).to_have_text("Who was there")
+                await expect(there).not_to_contain_text("Hidden")
+                await expect(there).to_contain_text("who were in voice for 15 minutes")
+                entry = there.locator(".who-list > li")
+                await expect(entry).to_have_count(1)
+                await expect(entry.locator(".hour")).to_contain_text("19:00")
+                await expect(entry.locator(".player")).to_have_text(["Alice"])
+            finally:
+                await context.close()
+    assert not findings.problems, "\n".join(findings.problems)
+
+
+async def my_own_hours_marked(
+    browser: Browser, site: Dashboard, w: World, day: date, shots: Path
+) -> None:
+    """Alice's week ahead marks her own hours, and only them: the one cell of her usual
+    21:00 (Paris, her clock too) on its date, and its entry in the list below."""
+    page = await log_in(browser, site, w.town.alice)
+    await page.goto(f"{site.url}/g/{w.town.guild.id}/week")
+    mine = page.locator("#heatmap td.mine")
+    await expect(mine).to_have_count(1)
+    await expect(mine).to_have_attribute("data-date", day.isoformat())
+    row = page.locator("#heatmap tr").filter(has=page.locator("td.mine"))
+    await expect(row).to_have_attribute("data-hour", "21:00")
+    await expect(page.locator("#who li.mine")).to_have_count(1)
+    await expect(page.locator(f"#c-{day}-2100")).to_have_class("mine")
+    await screenshot(page, shots / "week-member-own-hours.png")
+    await page.context.close()
 
 
 async def look_at(
@@ -256,7 +401,7 @@ async def look_at(
     if errors:
         f.problems.append(f"{label}: console errors {errors}")
     await accessible(page, label, f)
-    await page.screenshot(path=shots / f"{label}.png", full_page=True)
+    await screenshot(page, shots / f"{label}.png")
     f.weights[label] = await weight.total()
     if f.weights[label] > MOST_BYTES:
         f.problems.append(f"{label}: weighs {f.weights[label]} bytes")
@@ -309,7 +454,7 @@ async def board_follows_the_day(browser: Browser, site: Dashboard, w: World, sho
     w.clock.advance(24 * 3600)  # Wednesday, after the post time: the next message is posted
     await expect(page.locator("#board-day")).to_contain_text("Wednesday 11 March 2026")
     assert await page.evaluate("window.stayed === true"), "the page was reloaded"
-    await page.screenshot(path=shots / "board-next-day.png")
+    await screenshot(page, shots / "board-admin-next-day.png", full_page=False)
     await page.click("#nav-me")
     await expect(page.locator("h1")).to_have_text("My page")
     assert not errors, errors
@@ -328,3 +473,87 @@ async def theme_is_remembered(browser: Browser, site: Dashboard, w: World) -> No
     background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(49, 51, 56)", background
     await page.context.close()
+
+
+TABBABLE = """() => {
+    const all = document.querySelectorAll(
+        'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]');
+    const shown = [...all].filter(el => !el.disabled && el.tabIndex >= 0
+        && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden');
+    shown.forEach((el, i) => { el.dataset.tab = String(i); });
+    return shown.map(el => el.id || el.textContent.trim().slice(0, 30));
+}"""
+RING = """(el) => {
+    const s = getComputedStyle(el);
+    return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow].join(' | ');
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(200)
+def test_the_keyboard_reaches_everything_with_a_visible_focus(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """From the top of a page, Tab reaches the skip link first, then every nav link and
+    control in the page's order, each drawn with a focus ring it does not have unfocused,
+    in the light and the dark theme; Enter on a nav link follows it."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site:
+            await w.configure(start=18, hours=4)
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=["--no-sandbox"]
+                )
+                try:
+                    first = await log_in(browser, site, w.town.admin)
+                    state = await first.context.storage_state()
+                    await first.context.close()
+                    for scheme in SCHEMES:
+                        context = await browser.new_context(
+                            color_scheme=scheme, storage_state=state
+                        )
+                        context.set_default_timeout(WAIT_MS)
+                        try:
+                            page = await context.new_page()
+                            for path in ("me", "graphs"):
+                                await tab_through(page, f"{site.url}/g/{w.town.guild.id}/{path}")
+                            await enter_follows_a_link(page)
+                        finally:
+                            await context.close()
+                finally:
+                    await browser.close()
+
+    run(scenario(), timeout=190)
+
+
+async def tab_through(page: Page, url: str) -> None:
+    """Tab from the top of ``url``: each stop is the next control in the page's order,
+    the skip link first and the nav links among them, each with a visible focus ring."""
+    await page.goto(url)
+    await page.wait_for_load_state("load")
+    if await page.locator("#graph-image").count():
+        # Tabbed as graph.js leaves it: the graph's SVG in the page.
+        await expect(page.locator("#graph-svg")).to_be_attached()
+    order: list[str] = await page.evaluate(TABBABLE)
+    assert order[0] == "Skip to the content", order
+    navs = [name for name in order if name.startswith("nav-")]
+    assert navs == ["nav-me", "nav-week", "nav-board", "nav-graphs", "nav-members", "nav-config"]
+    unfocused = [await page.locator(f"[data-tab='{i}']").evaluate(RING) for i in range(len(order))]
+    for i, name in enumerate(order):
+        await page.keyboard.press("Tab")
+        focused = page.locator(":focus")
+        await expect(focused).to_have_attribute("data-tab", str(i))
+        ring = await focused.evaluate(RING)
+        style, width, _, shadow = ring.split(" | ")
+        outlined = style != "none" and width != "0px"
+        assert outlined or shadow != "none", f"{url}: no focus ring on {name}: {ring}"
+        assert ring != unfocused[i], f"{url}: {name} looks the same focused: {ring}"
+
+
+async def enter_follows_a_link(page: Page) -> None:
+    """Enter on a focused nav link opens its page."""
+    await page.locator("#nav-week").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("h1")).to_contain_text("Week ahead")
+    await expect(page.locator("#nav-week")).to_have_attribute("aria-current", "page")

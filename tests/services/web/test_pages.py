@@ -146,7 +146,9 @@ async def reliability_only_when_the_server_says(
     w: World, http: aiohttp.ClientSession, guild: str
 ) -> None:
     """Moderators see no reliability, of anyone, until an admin runs /config reliability;
-    then who was there, never a score per member."""
+    then who was there, never a score per member. The configuration page says which."""
+    async with http.get(f"{guild}/config") as page:
+        assert "<dt>Reliability</dt><dd>off: each member sees only their own" in await page.text()
     async with http.get(f"{guild}/members") as page:
         text = await page.text()
     hidden = text.split('id="there"', 1)[1]
@@ -159,6 +161,8 @@ async def reliability_only_when_the_server_says(
     assert "Hidden" not in shown
     assert "who were in voice for 15 minutes" in shown or "Nobody who said" in shown
     assert "%" not in shown
+    async with http.get(f"{guild}/config") as page:
+        assert "<dt>Reliability</dt><dd>on: moderators see who was there" in await page.text()
 
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -348,5 +352,47 @@ def test_the_calendar_feed_holds_my_hours_in_utc(endpoints: Endpoints, short_tmp
                 assert answer.status == 404
             async with http.get(renewed) as answer:
                 assert answer.status == 200
+
+    run(scenario())
+
+
+AVATAR = re.compile(r'<img class="avatar" src="(/cdn/[^"]+)"')
+
+
+def test_avatars_come_from_the_dashboards_own_address(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """A member's avatar on their page is served by the dashboard under ``/cdn/``: the
+    bytes and the type the CDN (the emulator's) gives; a path outside the shapes of
+    Discord's CDN is refused, and a visitor not logged in sees no picture."""
+
+    async def scenario() -> None:
+        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+            await log_in(http, site, w, w.town.alice)
+            async with http.get(f"{site.url}/g/{w.town.guild.id}/me") as page:
+                found = AVATAR.search(await page.text())
+            assert found is not None, "no avatar on My page"
+            path = found.group(1)
+            async with http.get(site.url + path) as answer:
+                assert answer.status == 200
+                assert answer.content_type == "image/png"
+                served = await answer.read()
+            cdn = site.site.pictures.cdn + path.removeprefix("/cdn")
+            async with http.get(cdn, params={"size": "64"}) as answer:
+                assert answer.content_type == "image/png"
+                assert served == await answer.read()
+            assert served.startswith(PNG)
+            for outside in (
+                "/cdn/attachments/1/2/file.png",
+                "/cdn/embed/avatars/9.png",
+                "/cdn/avatars/1/not-a-hash.png",
+                "/cdn/embed/avatars/%2e%2e/%2e%2e/api/v10/users/@me",
+                f"/cdn/icons/{w.town.guild.id}/{'0' * 32}.svg",
+            ):
+                async with http.get(site.url + outside, allow_redirects=False) as answer:
+                    assert answer.status == 404, (outside, answer.status)
+                    assert "image" not in answer.content_type, outside
+            async with browser() as stranger, stranger.get(site.url + path) as answer:
+                assert answer.status == 403
 
     run(scenario())
