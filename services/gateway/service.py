@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import nextcord
 
@@ -20,6 +20,7 @@ from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     Envelope,
     GatewayRequest,
+    GuildSnapshot,
     Reply,
     Request,
 )
@@ -62,6 +63,7 @@ class Gateway:
         self.commands: Commands | None = None
         self.relay: InteractionRelay | None = None
         self.ready = asyncio.Event()
+        self._connections = 0  # the cache's generation, for FetchGuilds' epoch
 
     async def setup(self, runtime: Runtime) -> None:
         """Keep tokens out of the log and build the client before requests can arrive."""
@@ -90,8 +92,9 @@ class Gateway:
             rest,
             registry,
             self.relay.follow_up,
-            lambda: [guild_snapshot(g, calendar.now()) for g in client.guilds],
+            lambda after: _snapshots_after(client, after, calendar.now()),
             lambda: client.user.id if client.user is not None else 0,
+            lambda: f"{runtime.bus.instance}/{self._connections}",
         )
         client.publisher = EventPublisher(runtime.bus, client, calendar)
         client.relay = self.relay
@@ -147,6 +150,7 @@ class Gateway:
             )
 
         while True:
+            self._connections += 1
             try:
                 await hold_session(
                     client,
@@ -200,3 +204,10 @@ class Gateway:
             raise RequestRefused(
                 ErrorCode.NOT_READY, "the gateway is still connecting to Discord; try again"
             ) from None
+
+
+def _snapshots_after(client: nextcord.Client, after: int, now: float) -> Iterator[GuildSnapshot]:
+    """The cache's guilds above ``after`` in id order (FetchGuilds' cursor), each snapshot
+    made only when a page takes it."""
+    for guild in sorted((g for g in client.guilds if g.id > after), key=lambda g: g.id):
+        yield guild_snapshot(guild, now)

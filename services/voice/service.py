@@ -17,14 +17,13 @@ import nextcord
 from bus.errors import BusError
 from bus.protocol import (
     Envelope,
-    FetchGuilds,
-    GuildsFetched,
     GuildSnapshot,
     MemberLeft,
     MemberUpdated,
     VoiceChanged,
 )
 from services.runtime.discord import close_session, hold_session
+from services.runtime.guilds import fetch_guilds
 from services.runtime.service import EXIT_CONFIG, RequestsNotServed, Runtime
 from services.voice.client import VoiceSessionClient
 from services.voice.config import VoiceConfig
@@ -107,12 +106,12 @@ class Voice(RequestsNotServed):
     async def _catch_up(self, runtime: Runtime) -> None:
         """Snapshots of every guild, for a voice service started after the gateway."""
         try:
-            reply = await runtime.bus.request("gateway", FetchGuilds(), expect=GuildsFetched)
+            found = await fetch_guilds(runtime.bus, timeout=2.0)
         except BusError as error:
             # Usual at start (the gateway still logging in); its snapshots come as events.
             log.info("no guild facts yet (%s): waiting for the gateway's snapshots", error)
             return
-        for snapshot in reply.guilds:
+        for snapshot in found:
             if snapshot.guild_id not in self.facts.guilds:
                 self.facts.snapshot(snapshot)
 
