@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import nextcord
 
@@ -26,24 +26,19 @@ from bus.protocol import (
 )
 from services.gateway.client import GatewayClient
 from services.gateway.commands import Commands
-from services.gateway.config import SHARDS_ENV, GatewayConfig
+from services.gateway.config import GatewayConfig
 from services.gateway.events import EventPublisher
 from services.gateway.interactions import InteractionRelay
 from services.gateway.pending import OpenInteractions
 from services.gateway.redact import redact_interaction_tokens
 from services.gateway.registry import CommandRegistry
 from services.gateway.rest import Rest
-from services.gateway.shards import (
-    INVALID_SHARD,
-    SHARDING_REQUIRED,
-    gateway_bot,
-    shard_count_after_4011,
-)
 from services.gateway.snapshot import guild_snapshot
 from services.runtime.clock import wall_time
-from services.runtime.discord import close_session, hold_session
-from services.runtime.identify import IdentifyPacer
+from services.runtime.discord import close_session
+from services.runtime.identify import IDENTIFY_LEDGER, IdentifyPacer
 from services.runtime.service import EXIT_CONFIG, Runtime
+from services.runtime.sharding import INVALID_SHARD, SHARDS_ENV, Login, hold_sharded
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +58,6 @@ class Gateway:
         self.commands: Commands | None = None
         self.relay: InteractionRelay | None = None
         self.ready = asyncio.Event()
-        self._connections = 0  # the cache's generation, for FetchGuilds' epoch
 
     async def setup(self, runtime: Runtime) -> None:
         """Keep tokens out of the log and build the client before requests can arrive."""
@@ -78,7 +72,10 @@ class Gateway:
         client = GatewayClient(
             guild_ready_timeout=self.config.guild_ready_timeout,
             on_rate_limit=count_retry,
-            pacer=IdentifyPacer(window=self.config.identify_window),
+            pacer=IdentifyPacer(
+                window=self.config.identify_window,
+                ledger=runtime.settings.runtime_dir / IDENTIFY_LEDGER,
+            ),
             tasks=runtime.tasks,
             shard_count=self.config.shards or None,
         )
@@ -94,7 +91,7 @@ class Gateway:
             self.relay.follow_up,
             lambda after: _snapshots_after(client, after, calendar.now()),
             lambda: client.user.id if client.user is not None else 0,
-            lambda: f"{runtime.bus.instance}/{self._connections}",
+            lambda: f"{runtime.bus.instance}/{client.generation}",
         )
         client.publisher = EventPublisher(runtime.bus, client, calendar)
         client.relay = self.relay
@@ -111,7 +108,8 @@ class Gateway:
             rest.application_id = client.application_id or client.user.id
 
         try:
-            await self._hold(client, logged_in)
+            login = Login(self.config.token, self.config.api_base, "gateway")
+            await hold_sharded(client, login, self.ready, logged_in)
         except nextcord.LoginFailure:
             self._refuse(runtime, "Discord refused the bot token (check DISCORD_TOKEN)")
         except nextcord.PrivilegedIntentsRequired:
@@ -131,47 +129,6 @@ class Gateway:
             )
         finally:
             await asyncio.shield(self._close())
-
-    async def _hold(self, client: GatewayClient, logged_in: Callable[[], None]) -> None:
-        """Hold the sessions; when Discord closes one with 4011 (the session would hold too
-        many guilds), connect again with Discord's recommended shard count."""
-        refused = 0
-
-        async def plan() -> None:
-            bot = await gateway_bot(client.http)
-            client.pacer.max_concurrency = bot.max_concurrency
-            if client.shard_count is None:
-                client.shard_count = shard_count_after_4011(bot.shards, refused)
-            log.info(
-                "gateway: %s shard(s), max_concurrency %s, %s session starts left today",
-                client.shard_count,
-                bot.max_concurrency,
-                bot.remaining,
-            )
-
-        while True:
-            self._connections += 1
-            try:
-                await hold_session(
-                    client,
-                    self.config.token,
-                    self.config.api_base,
-                    self.ready,
-                    name="gateway",
-                    logged_in=logged_in,
-                    prepare=plan,
-                )
-            except nextcord.ConnectionClosed as closed:
-                if closed.code != SHARDING_REQUIRED:
-                    raise
-                refused = client.shard_count or 1
-                log.warning(
-                    "Discord requires sharding (close 4011) with %s shard(s): connecting again",
-                    refused,
-                )
-                await client.reopen(None)
-            else:
-                return
 
     def _refuse(self, runtime: Runtime, reason: str) -> None:
         log.error("cannot start: %s", reason)
