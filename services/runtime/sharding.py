@@ -28,7 +28,7 @@ import nextcord
 from nextcord.http import HTTPClient, Route
 
 from services.runtime.discord import hold_session
-from services.runtime.identify import IdentifyPacer
+from services.runtime.identify import IDENTIFY_WINDOW, IdentifyPacer
 from services.runtime.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -142,6 +142,41 @@ class ShardedSession(nextcord.AutoShardedClient):
         await self.pacer.wait(shard_id or 0)
 
 
+async def plan_shards(client: ShardedSession, name: str, refused: int = 0) -> None:
+    """Set the shard count and ``max_concurrency`` from ``GET /gateway/bot``, once the bot's
+    daily session starts cover every shard of this program.
+
+    *Session Start Limit Object*: ``remaining`` is what the bot (both programs: the count is
+    the token's) may still start today, ``reset_after`` when that refills; *Identifying*:
+    past the limit Discord resets the bot's token. So a program that would need more starts
+    than are left waits for the refill instead of spending the last ones, and asks again.
+    """
+    while True:
+        bot = await gateway_bot(client.http)
+        count = client.shard_count or shard_count_after_4011(bot.shards, refused)
+        if bot.remaining >= count:
+            break
+        wait = max(bot.reset_after, IDENTIFY_WINDOW)  # never a busy loop on a 0 answer
+        log.error(
+            "%s: %s session start(s) left today for %s shard(s): waiting %.0f s for Discord's"
+            " daily reset (a crash loop spent them?)",
+            name,
+            bot.remaining,
+            count,
+            wait,
+        )
+        await asyncio.sleep(wait)
+    client.pacer.max_concurrency = bot.max_concurrency
+    client.shard_count = count
+    log.info(
+        "%s: %s shard(s), max_concurrency %s, %s session starts left today",
+        name,
+        count,
+        bot.max_concurrency,
+        bot.remaining,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Login:
     """How to log a session in: the token, the Discord at ``api_base``, the name for logs."""
@@ -166,17 +201,7 @@ async def hold_sharded(
     refused = 0
 
     async def plan() -> None:
-        bot = await gateway_bot(client.http)
-        client.pacer.max_concurrency = bot.max_concurrency
-        if client.shard_count is None:
-            client.shard_count = shard_count_after_4011(bot.shards, refused)
-        log.info(
-            "%s: %s shard(s), max_concurrency %s, %s session starts left today",
-            login.name,
-            client.shard_count,
-            bot.max_concurrency,
-            bot.remaining,
-        )
+        await plan_shards(client, login.name, refused)
 
     while True:
         try:
