@@ -356,10 +356,19 @@ class FetchRecentMessages(RequestMessage, frozen=True, tag="fetch_recent_message
 
 
 class FetchGuilds(RequestMessage, frozen=True, tag="fetch_guilds"):
-    """A snapshot of every guild the bot is in, from the cache; answered with GuildsFetched.
+    """One page of the snapshots of the guilds the bot is in, from the cache; answered with
+    GuildsFetched.
 
-    For a service that starts after the gateway and so missed its snapshots.
+    For a service that starts after the gateway and so missed its snapshots. The guilds come
+    in id order from the first one after ``after``, as many as fit in ``page_bytes`` of
+    encoded snapshots (always at least one, so a guild bigger than a page still comes, alone);
+    the reply's ``next_after`` is the cursor of the next page. ``page_bytes`` 0 is every guild
+    in one frame: the message's first contract, kept for an asker started before paging
+    (``services/runtime/guilds.py`` is how a service asks).
     """
+
+    after: int = 0
+    page_bytes: int = 0
 
 
 class RegisterCommands(RequestMessage, frozen=True, tag="register_commands"):
@@ -519,9 +528,17 @@ class RecentMessages(ReplyMessage, frozen=True, tag="recent_messages"):
 
 
 class GuildsFetched(ReplyMessage, frozen=True, tag="guilds_fetched"):
-    """Every guild the gateway's cache holds, as snapshots."""
+    """A page of the guilds the gateway's cache holds, as snapshots, in id order.
+
+    ``next_after``: the ``after`` that asks for the next page; 0 when this page is the last.
+    ``epoch``: which cache the page was read from (one per gateway process and connection);
+    pages of different epochs must not be joined, as a restarted gateway's cache may hold
+    other guilds: the asker starts over.
+    """
 
     guilds: list[GuildSnapshot] = msgspec.field(default_factory=list)
+    next_after: int = 0
+    epoch: str = ""
 
 
 class Done(ReplyMessage, frozen=True, tag="done"):

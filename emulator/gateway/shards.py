@@ -106,18 +106,20 @@ class IdentifyGate:
     monotonic: Callable[[], float] = time.monotonic
     last: dict[int, float] = field(default_factory=dict)
     refused: int = 0
+    admitted: list[tuple[int, float]] = field(default_factory=list)
+    """Every IDENTIFY let through, ``(shard_id, when)``, whichever session sent it."""
 
     def admit(self, shard_id: int) -> bool:
         window = self.config.identify_window
-        if window <= 0:
-            return True
-        key = shard_id % self.config.max_concurrency
         now = self.monotonic()
-        previous = self.last.get(key)
-        if previous is not None and now - previous < window:
-            self.refused += 1
-            return False
-        self.last[key] = now
+        if window > 0:
+            key = shard_id % self.config.max_concurrency
+            previous = self.last.get(key)
+            if previous is not None and now - previous < window:
+                self.refused += 1
+                return False
+            self.last[key] = now
+        self.admitted.append((shard_id, now))
         return True
 
 

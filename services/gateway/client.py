@@ -10,7 +10,6 @@ owners' specs) and hands every interaction to the relay.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -21,12 +20,9 @@ import nextcord
 from bus.tasks import TaskSet
 from services.gateway.events import EventPublisher
 from services.gateway.interactions import InteractionRelay
-from services.gateway.shards import (
-    SHARD_REFUSALS,
-    MembersRateLimited,
-    retry_after_rate_limit,
-)
+from services.gateway.shards import MembersRateLimited, retry_after_rate_limit
 from services.runtime.identify import IdentifyPacer
+from services.runtime.sharding import ShardedSession
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +43,13 @@ def gateway_intents() -> nextcord.Intents:
     return intents
 
 
-class GatewayClient(nextcord.AutoShardedClient):
+class GatewayClient(ShardedSession):
     """A nextcord client whose events become bus messages, over one session per shard.
 
-    Why nextcord's sharded client in one process rather than one process per shard range:
-    the bot has one member cache, one interaction relay and one REST rate limiter (Discord's
-    global limit is per bot, so shards in one process share it without coordination), and
-    nextcord routes each guild's voice and member requests to its shard's socket. One Pi
-    holds a few thousand guilds at most, a handful of shards; a shard range per process is
-    the path past one host (docs/scaling.md), where the global limit must be shared.
+    Sharded in one process (``ShardedSession`` says why): the bot has one member cache, one
+    interaction relay and one REST rate limiter (Discord's global limit is per bot, so shards
+    in one process share it without coordination). A shard range per process is the path
+    past one host (docs/scaling.md), where the global limit must be shared.
     ``shard_count`` None asks Discord (``GET /gateway/bot``) for the recommended count.
     """
 
@@ -69,6 +63,7 @@ class GatewayClient(nextcord.AutoShardedClient):
         shard_count: int | None = None,
     ) -> None:
         super().__init__(
+            pacer=pacer,
             intents=gateway_intents(),
             shard_count=shard_count,
             guild_ready_timeout=guild_ready_timeout,
@@ -82,11 +77,9 @@ class GatewayClient(nextcord.AutoShardedClient):
         )
         self.publisher: EventPublisher | None = None
         self.relay: InteractionRelay | None = None
-        self.pacer = pacer
         self._on_rate_limit = on_rate_limit
         self._tasks = tasks
         self._announced: set[int] = set()
-        self._refused: asyncio.Future[nextcord.ConnectionClosed] | None = None
         parsers = self._connection.parsers
         chunk = parsers["GUILD_MEMBERS_CHUNK"]
 
@@ -101,54 +94,6 @@ class GatewayClient(nextcord.AutoShardedClient):
         ):
             parsers[name] = self._interest_parser(parsers[name], interested=interested)
         parsers["RATE_LIMITED"] = self._rate_limited
-
-    async def reopen(self, shard_count: int | None) -> None:
-        """Make the client usable again after nextcord closed it for a close code (4011).
-
-        ``clear`` resets the state and recreates the HTTP session; nextcord's close also
-        left a "clean close" item in its shard event queue and its "shards launched" flag
-        set, which would end the next ``connect`` at once and announce READY before every
-        shard is up: both are reset here.
-        """
-        await self.clear()
-        self._AutoShardedClient__queue: asyncio.PriorityQueue[Any] = asyncio.PriorityQueue()
-        self._connection.shards_launched.clear()
-        self.shard_count = shard_count
-
-    async def connect(self, *, reconnect: bool = True) -> None:
-        """nextcord's ``connect``, ended as soon as Discord refuses the shard count.
-
-        nextcord launches every shard, each after its IDENTIFY wait, before it reads the
-        first shard's close: told 4010 or 4011 by shard 0, it would still identify the
-        others (5 s apart with ``max_concurrency`` 1), each to be refused as well, before
-        raising. Here the refusal ends the launch at once and is raised as nextcord would.
-        """
-        self._refused = refused = asyncio.get_running_loop().create_future()
-        session = asyncio.create_task(super().connect(reconnect=reconnect), name="gateway.shards")
-        either: set[asyncio.Future[Any]] = {session, refused}
-        try:
-            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            if not session.done():
-                session.cancel()
-                await asyncio.wait({session})
-        if not session.cancelled():
-            return session.result()
-        await self.close()
-        raise refused.result()
-
-    async def on_shard_disconnect(self, shard_id: int) -> None:
-        """Note a close that no shard count survives (see ``connect``)."""
-        socket = self._get_websocket(shard_id=shard_id).socket
-        refused = self._refused
-        if socket.close_code in SHARD_REFUSALS and refused is not None and not refused.done():
-            refused.set_result(
-                nextcord.ConnectionClosed(socket, shard_id=shard_id, code=socket.close_code)
-            )
-
-    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        """Pace IDENTIFYs by Discord's ``max_concurrency`` buckets (``shards.py``)."""
-        await self.pacer.wait(shard_id or 0)
 
     async def on_connect(self) -> None:
         """Skip nextcord's command sync (it would GET and rewrite Discord's command list)."""

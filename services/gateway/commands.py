@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import assert_never
 
@@ -32,7 +32,6 @@ from bus.protocol import (
     FetchScheduledEvents,
     GatewayReply,
     GatewayRequest,
-    GuildsFetched,
     GuildSnapshot,
     Interaction,
     InteractionFollowUp,
@@ -44,6 +43,7 @@ from bus.protocol import (
     SetVoiceStatus,
 )
 from services.gateway import messages, scheduled_events, voice_status
+from services.gateway.pages import guild_page, page_budget
 from services.gateway.registry import CommandRegistry, same_commands
 from services.gateway.rest import JSON, Rest
 
@@ -56,7 +56,8 @@ enough for every owner of one start, short enough that an owner restarted later 
 Discord again (commands may have been deleted there meanwhile)."""
 
 FollowUp = Callable[[InteractionFollowUp], Awaitable[MessageSent]]
-Snapshots = Callable[[], list[GuildSnapshot]]
+Snapshots = Callable[[int], Iterable[GuildSnapshot]]
+"""The cache's guilds with an id above the one given, in id order, snapshot by snapshot."""
 BotId = Callable[[], int]
 
 
@@ -80,14 +81,16 @@ class Commands:
         rest: Rest,
         registry: CommandRegistry,
         follow_up: FollowUp,
-        snapshots: Snapshots = list,
+        snapshots: Snapshots = lambda _after: (),
         bot_id: BotId = int,
+        epoch: Callable[[], str] = str,
     ) -> None:
         self.rest = rest
         self.registry = registry
         self._follow_up = follow_up
         self._snapshots = snapshots
         self._bot_id = bot_id
+        self._epoch = epoch
         self._held: _Held | None = None  # Discord's global commands, as last seen
         self._syncing = asyncio.Lock()
 
@@ -123,7 +126,8 @@ class Commands:
             case SetVoiceStatus():
                 return await voice_status.set_status(rest, request)
             case FetchGuilds():
-                return GuildsFetched(guilds=self._snapshots())
+                budget = page_budget(request)
+                return guild_page(self._snapshots(request.after), budget, self._epoch())
             case RegisterCommands():
                 return await self.register(request)
             case InteractionFollowUp():

@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.runtime.identify import IDENTIFY_WINDOW
-from services.runtime.settings import DISCORD_API, SettingsError, discord_api
+from services.runtime.settings import DISCORD_API, discord_api
+from services.runtime.sharding import shard_setting
 from services.runtime.token import load_token
-
-SHARDS_ENV = "SQUADTIME_GATEWAY_SHARDS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +41,4 @@ class GatewayConfig:
     def from_env(cls, env: Mapping[str, str]) -> GatewayConfig:
         """Read the token, ``SQUADTIME_DISCORD_API`` and ``SQUADTIME_GATEWAY_SHARDS``; raise
         SettingsError."""
-        raw = env.get(SHARDS_ENV, "0").strip() or "0"
-        if not raw.isdigit():
-            raise SettingsError(
-                f"{SHARDS_ENV}={raw!r} must be a whole number (0: Discord's advice)"
-            )
-        return cls(token=load_token(env), api_base=discord_api(env), shards=int(raw))
+        return cls(token=load_token(env), api_base=discord_api(env), shards=shard_setting(env))

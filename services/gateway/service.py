@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Iterator
 
 import nextcord
 
@@ -21,28 +21,24 @@ from bus.errors import ErrorCode, RequestRefused
 from bus.protocol import (
     Envelope,
     GatewayRequest,
+    GuildSnapshot,
     Reply,
     Request,
 )
 from services.gateway.client import GatewayClient
 from services.gateway.commands import Commands
-from services.gateway.config import SHARDS_ENV, GatewayConfig
+from services.gateway.config import GatewayConfig
 from services.gateway.events import EventPublisher
 from services.gateway.interactions import InteractionRelay
 from services.gateway.pending import OpenInteractions
 from services.gateway.redact import redact_interaction_tokens
 from services.gateway.registry import CommandRegistry
 from services.gateway.rest import Rest
-from services.gateway.shards import (
-    INVALID_SHARD,
-    SHARDING_REQUIRED,
-    gateway_bot,
-    shard_count_after_4011,
-)
 from services.gateway.snapshot import guild_snapshot
-from services.runtime.discord import close_session, hold_session
-from services.runtime.identify import IdentifyPacer
+from services.runtime.discord import close_session
+from services.runtime.identify import IDENTIFY_LEDGER, IdentifyPacer
 from services.runtime.service import EXIT_CONFIG, Runtime
+from services.runtime.sharding import INVALID_SHARD, SHARDS_ENV, Login, hold_sharded
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +72,10 @@ class Gateway:
         client = GatewayClient(
             guild_ready_timeout=self.config.guild_ready_timeout,
             on_rate_limit=count_retry,
-            pacer=IdentifyPacer(window=self.config.identify_window),
+            pacer=IdentifyPacer(
+                window=self.config.identify_window,
+                ledger=runtime.settings.runtime_dir / IDENTIFY_LEDGER,
+            ),
             tasks=runtime.tasks,
             shard_count=self.config.shards or None,
         )
@@ -90,8 +89,9 @@ class Gateway:
             rest,
             registry,
             self.relay.follow_up,
-            lambda: [guild_snapshot(g, calendar.now()) for g in client.guilds],
+            lambda after: _snapshots_after(client, after, calendar.now()),
             lambda: client.user.id if client.user is not None else 0,
+            lambda: f"{runtime.bus.instance}/{client.generation}",
         )
         client.publisher = EventPublisher(runtime.bus, client, calendar)
         client.relay = self.relay
@@ -108,7 +108,8 @@ class Gateway:
             rest.application_id = client.application_id or client.user.id
 
         try:
-            await self._hold(client, logged_in)
+            login = Login(self.config.token, self.config.api_base, "gateway")
+            await hold_sharded(client, login, self.ready, logged_in)
         except nextcord.LoginFailure:
             self._refuse(runtime, "Discord refused the bot token (check DISCORD_TOKEN)")
         except nextcord.PrivilegedIntentsRequired:
@@ -128,46 +129,6 @@ class Gateway:
             )
         finally:
             await asyncio.shield(self._close())
-
-    async def _hold(self, client: GatewayClient, logged_in: Callable[[], None]) -> None:
-        """Hold the sessions; when Discord closes one with 4011 (the session would hold too
-        many guilds), connect again with Discord's recommended shard count."""
-        refused = 0
-
-        async def plan() -> None:
-            bot = await gateway_bot(client.http)
-            client.pacer.max_concurrency = bot.max_concurrency
-            if client.shard_count is None:
-                client.shard_count = shard_count_after_4011(bot.shards, refused)
-            log.info(
-                "gateway: %s shard(s), max_concurrency %s, %s session starts left today",
-                client.shard_count,
-                bot.max_concurrency,
-                bot.remaining,
-            )
-
-        while True:
-            try:
-                await hold_session(
-                    client,
-                    self.config.token,
-                    self.config.api_base,
-                    self.ready,
-                    name="gateway",
-                    logged_in=logged_in,
-                    prepare=plan,
-                )
-            except nextcord.ConnectionClosed as closed:
-                if closed.code != SHARDING_REQUIRED:
-                    raise
-                refused = client.shard_count or 1
-                log.warning(
-                    "Discord requires sharding (close 4011) with %s shard(s): connecting again",
-                    refused,
-                )
-                await client.reopen(None)
-            else:
-                return
 
     def _refuse(self, runtime: Runtime, reason: str) -> None:
         log.error("cannot start: %s", reason)
@@ -200,3 +161,10 @@ class Gateway:
             raise RequestRefused(
                 ErrorCode.NOT_READY, "the gateway is still connecting to Discord; try again"
             ) from None
+
+
+def _snapshots_after(client: nextcord.Client, after: int, now: float) -> Iterator[GuildSnapshot]:
+    """The cache's guilds above ``after`` in id order (FetchGuilds' cursor), each snapshot
+    made only when a page takes it."""
+    for guild in sorted((g for g in client.guilds if g.id > after), key=lambda g: g.id):
+        yield guild_snapshot(guild, now)

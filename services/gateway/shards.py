@@ -1,13 +1,7 @@
-"""How the gateway shards: how many shards, when each may IDENTIFY, and member requests.
+"""The gateway's member requests on a sharded session (the shards themselves, their count
+and their IDENTIFYs are ``services/runtime/sharding.py``, shared with the voice service).
 
-Discord's rules (discord/discord-api-docs, ``developers/events/gateway.mdx``):
-- *Get Gateway Bot* recommends a shard count and tells ``session_start_limit``, whose
-  ``max_concurrency`` is the "Number of identify requests allowed per 5 seconds";
-- *Sharding > Max Concurrency*: a shard's bucket is ``shard_id % max_concurrency``, buckets
-  start in order; beyond that Discord answers op 9 (*Identifying*), which nextcord meets by
-  identifying again, through ``services/runtime/identify.py``'s pacer once more;
-- close 4011 "Sharding required" (*Opcodes and Status Codes*): the session would hold more
-  than 2,500 guilds; the gateway then asks again for the recommended count;
+Discord's rule (discord/discord-api-docs, ``developers/events/gateway.mdx``):
 - the change log's *Introducing Rate Limit When Requesting All Guild Members* (in force
   since 2025-10-01): one request for all members per guild every 30 s, else a
   ``RATE_LIMITED`` dispatch with ``retry_after``. nextcord 3.2 does not know that event: its
@@ -22,42 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from nextcord.http import HTTPClient, Route
-
 log = logging.getLogger(__name__)
-
-INVALID_SHARD = 4010
-SHARDING_REQUIRED = 4011
-SHARD_REFUSALS = frozenset({INVALID_SHARD, SHARDING_REQUIRED})
-"""Closes that every shard of the same count would meet too."""
-
-
-@dataclass(frozen=True, slots=True)
-class GatewayBot:
-    """What ``GET /gateway/bot`` says about starting sessions."""
-
-    shards: int
-    max_concurrency: int
-    remaining: int
-    reset_after: float
-
-
-async def gateway_bot(http: HTTPClient) -> GatewayBot:
-    """Ask Discord (nextcord's own call keeps only the shard count and the URL)."""
-    data: dict[str, Any] = await http.request(Route("GET", "/gateway/bot"))
-    limit = data.get("session_start_limit") or {}
-    return GatewayBot(
-        shards=max(int(data.get("shards", 1)), 1),
-        max_concurrency=max(int(limit.get("max_concurrency", 1)), 1),
-        remaining=int(limit.get("remaining", 1)),
-        reset_after=float(limit.get("reset_after", 0)) / 1000,
-    )
-
-
-def shard_count_after_4011(recommended: int, refused: int) -> int:
-    """The count to try after ``refused`` shards met 4011: Discord's recommendation, or one
-    more than what was refused when the recommendation is not yet larger."""
-    return max(recommended, refused + 1)
 
 
 @dataclass(frozen=True, slots=True)

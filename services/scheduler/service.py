@@ -23,9 +23,7 @@ from bus.protocol import (
     EmojisUpdated,
     Envelope,
     EventInterest,
-    FetchGuilds,
     ForgetMember,
-    GuildsFetched,
     GuildSnapshot,
     Heartbeat,
     Interaction,
@@ -46,6 +44,7 @@ from bus.protocol import (
     VoiceChanged,
 )
 from services.runtime.commands import offer_commands
+from services.runtime.guilds import fetch_guilds
 from services.runtime.service import Runtime
 from services.scheduler.answers import Context
 from services.scheduler.commands import COMMANDS
@@ -167,9 +166,7 @@ class Scheduler:
         delay = 0.5
         while not runtime.stopping.is_set():
             try:
-                found = await runtime.bus.request(
-                    "gateway", FetchGuilds(), expect=GuildsFetched, timeout=5.0
-                )
+                found = await fetch_guilds(runtime.bus, timeout=5.0)
             except BusError as error:
                 log.log(
                     log_level(error, logging.INFO),
@@ -180,7 +177,7 @@ class Scheduler:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
                 continue
-            for snapshot in found.guilds:
+            for snapshot in found:
                 await self._snapshot(snapshot)
             return
 

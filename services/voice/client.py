@@ -1,8 +1,9 @@
-"""The voice service's own Discord session: only what a voice connection needs.
+"""The voice service's own Discord sessions: only what a voice connection needs.
 
 Discord ties a voice connection to a gateway session, so the voice service logs in with the
-bot's token too, asking for guilds and voice states only. It handles none of the session's
-events (its facts come from the bus) and never touches application commands.
+bot's token too (one session per shard), asking for guilds and voice states only. It handles
+none of the sessions' events (its facts come from the bus) and never touches application
+commands.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import aiohttp
 import nextcord
 
 from services.runtime.identify import IdentifyPacer
+from services.runtime.sharding import ShardedSession
 
 
 def voice_intents() -> nextcord.Intents:
@@ -31,17 +33,26 @@ def voice_connector(ca_file: str) -> aiohttp.TCPConnector | None:
     return aiohttp.TCPConnector(ssl=context)
 
 
-class VoiceSessionClient(nextcord.Client):
-    """A nextcord client that only holds voice connections."""
+class VoiceSessionClient(ShardedSession):
+    """A nextcord client that only holds voice connections, sharded as the gateway is.
+
+    Discord closes a session that would hold more than 2,500 guilds (4011), whatever it is
+    for, so the voice service shards too: the same count as the gateway, IDENTIFYs paced in
+    the same buckets through the shared ledger (``services/runtime/identify.py``). A guild's
+    voice connection is asked for over its shard's session (nextcord routes it).
+    """
 
     def __init__(
         self,
         *,
         guild_ready_timeout: float,
+        pacer: IdentifyPacer,
         ca_file: str = "",
-        pacer: IdentifyPacer | None = None,
+        shard_count: int | None = None,
     ) -> None:
         super().__init__(
+            pacer=pacer,
+            shard_count=shard_count,
             intents=voice_intents(),
             guild_ready_timeout=guild_ready_timeout,
             max_messages=None,
@@ -53,18 +64,6 @@ class VoiceSessionClient(nextcord.Client):
             rollout_update_known=False,
             lazy_load_commands=False,
         )
-        self.pacer = pacer or IdentifyPacer()
 
     async def on_connect(self) -> None:
         """Skip nextcord's command sync: the gateway service owns the bot's commands."""
-
-    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        """The first IDENTIFY goes at once (the process's start back-off paces restarts);
-        any other waits for shard 0's bucket.
-
-        The session identifies as shard 0, as the gateway's first shard does: when both
-        start within Discord's window with ``max_concurrency`` 1, one is answered op 9
-        (Gateway > Identifying). nextcord identifies again at once after an op 9 unless
-        this hook waits, and each try is one of the bot's 1,000 IDENTIFYs a day.
-        """
-        await self.pacer.wait(shard_id or 0)

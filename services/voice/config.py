@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.runtime.identify import IDENTIFY_WINDOW
 from services.runtime.settings import DISCORD_API, SettingsError, discord_api, number
+from services.runtime.sharding import shard_setting
 from services.runtime.token import load_token
 
 
@@ -21,6 +23,8 @@ class VoiceConfig:
     ``espeak``: the espeak-ng program; ``voice`` and ``speed`` (words per minute) are its
     ``-v`` and ``-s``. ``cooldown``: seconds before the same member is greeted again, in any
     channel. ``ca_file``: an extra certificate to trust for the voice gateway (the emulator's).
+    ``shards`` and ``identify_window``: the gateway's own (``SQUADTIME_GATEWAY_SHARDS``, one
+    count for both programs; see ``services/runtime/sharding.py``).
     """
 
     token: str
@@ -32,6 +36,8 @@ class VoiceConfig:
     connect_timeout: float = 15.0
     ca_file: str = ""
     guild_ready_timeout: float = 2.0
+    shards: int = 0
+    identify_window: float = IDENTIFY_WINDOW
 
     def __repr__(self) -> str:
         return f"VoiceConfig(api_base={self.api_base!r}, voice={self.voice!r}, token=[redacted])"
@@ -51,4 +57,5 @@ class VoiceConfig:
             speed=int(number(env, "SQUADTIME_VOICE_SPEED", 160, 80, 450)),
             cooldown=number(env, "SQUADTIME_VOICE_COOLDOWN_SECONDS", 1800.0, 0, 86_400),
             ca_file=ca_file,
+            shards=shard_setting(env),
         )

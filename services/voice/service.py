@@ -18,15 +18,16 @@ from bus.clock import Clock
 from bus.errors import BusError
 from bus.protocol import (
     Envelope,
-    FetchGuilds,
-    GuildsFetched,
     GuildSnapshot,
     MemberLeft,
     MemberUpdated,
     VoiceChanged,
 )
-from services.runtime.discord import close_session, hold_session
+from services.runtime.discord import close_session
+from services.runtime.guilds import fetch_guilds
+from services.runtime.identify import IDENTIFY_LEDGER, IdentifyPacer
 from services.runtime.service import EXIT_CONFIG, RequestsNotServed, Runtime
+from services.runtime.sharding import INVALID_SHARD, SHARDS_ENV, Login, hold_sharded
 from services.voice.client import VoiceSessionClient
 from services.voice.config import VoiceConfig
 from services.voice.facts import Facts
@@ -66,8 +67,15 @@ class Voice(RequestsNotServed):
             )
         runtime.bus.subscribe("gateway.")
         runtime.bus.on_events(self._events)
+        pacer = IdentifyPacer(
+            window=self.config.identify_window,
+            ledger=runtime.settings.runtime_dir / IDENTIFY_LEDGER,
+        )
         self.client = VoiceSessionClient(
-            guild_ready_timeout=self.config.guild_ready_timeout, ca_file=self.config.ca_file
+            guild_ready_timeout=self.config.guild_ready_timeout,
+            pacer=pacer,
+            ca_file=self.config.ca_file,
+            shard_count=self.config.shards or None,
         )
         self.greeter = Greeter(
             runtime.bus,
@@ -85,15 +93,25 @@ class Voice(RequestsNotServed):
         assert self.client is not None
         await self._catch_up(runtime)
         try:
-            await hold_session(
-                self.client, self.config.token, self.config.api_base, self.ready, name="voice"
-            )
+            login = Login(self.config.token, self.config.api_base, "voice")
+            await hold_sharded(self.client, login, self.ready)
         except nextcord.LoginFailure:
-            log.error("cannot start: Discord refused the bot token (check DISCORD_TOKEN)")  # noqa: TRY400
-            self.exit_code = EXIT_CONFIG
-            runtime.stopping.set()
+            self._refuse(runtime, "Discord refused the bot token (check DISCORD_TOKEN)")
+        except nextcord.ConnectionClosed as closed:
+            if closed.code != INVALID_SHARD:
+                raise
+            self._refuse(
+                runtime,
+                f"Discord refused {self.client.shard_count} shard(s) (close 4010, invalid"
+                f" shard): set {SHARDS_ENV} to 0 to take Discord's count",
+            )
         finally:
             await asyncio.shield(self._close())
+
+    def _refuse(self, runtime: Runtime, reason: str) -> None:
+        log.error("cannot start: %s", reason)
+        self.exit_code = EXIT_CONFIG
+        runtime.stopping.set()
 
     async def _close(self) -> None:
         if self.client is None:
@@ -108,12 +126,12 @@ class Voice(RequestsNotServed):
     async def _catch_up(self, runtime: Runtime) -> None:
         """Snapshots of every guild, for a voice service started after the gateway."""
         try:
-            reply = await runtime.bus.request("gateway", FetchGuilds(), expect=GuildsFetched)
+            found = await fetch_guilds(runtime.bus, timeout=2.0)
         except BusError as error:
             # Usual at start (the gateway still logging in); its snapshots come as events.
             log.info("no guild facts yet (%s): waiting for the gateway's snapshots", error)
             return
-        for snapshot in reply.guilds:
+        for snapshot in found:
             if snapshot.guild_id not in self.facts.guilds:
                 self.facts.snapshot(snapshot)
 

@@ -29,7 +29,14 @@ STEP = 10.0
 
 def config_for(emu: Emulator, **overrides: float) -> GatewayConfig:
     """A gateway configuration pointing at ``emu``, tuned for a local server."""
-    base = GatewayConfig(token=emu.token, api_base=emu.api_url, guild_ready_timeout=0.1)
+    base = GatewayConfig(
+        token=emu.token,
+        api_base=emu.api_url,
+        guild_ready_timeout=0.1,
+        # The emulator enforces no IDENTIFY window unless a test sets one (and then this too):
+        # Discord's 5 s would hold every restart, and the voice session after the gateway's.
+        identify_window=0.05,
+    )
     changes: dict[str, Any] = dict(overrides)  # timings only: every one a float field
     return dataclasses.replace(base, **changes)
 

@@ -124,6 +124,7 @@ def voice_config(emu: Emulator, **overrides: object) -> VoiceConfig:
         "guild_ready_timeout": 0.1,
         "connect_timeout": STEP,
         "cooldown": 600.0,
+        "identify_window": 0.05,  # as the gateway's in tests (its support says why)
     } | overrides
     return VoiceConfig(**values)  # type: ignore[arg-type]
 
