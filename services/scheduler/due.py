@@ -41,6 +41,10 @@ class DueGuilds:
         for guild_id in guild_ids:
             self.touch(guild_id)
 
+    def pending(self, guild_id: int) -> bool:
+        """Whether ``guild_id`` was touched and not looked at since."""
+        return guild_id in self._touched
+
     def due_at(self, guild_id: int, at: float) -> None:
         """Look at ``guild_id`` again at calendar instant ``at`` (``inf``: only on a change)."""
         if self._due.get(guild_id) == at:
