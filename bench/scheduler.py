@@ -20,7 +20,9 @@ button and its private select, says maybe for the third. The figures: the edits 
 daily message for those 2N answers, and the seconds from the last answer to the last edit
 and to the final text (N in the first hour, N maybes in the third), beside the click
 burst's own (``last_click_to_final_text_s``). ``--no-flood`` skips the floods (a quick
-run). The last line printed is one JSON object with the figures.
+run). ``--guilds N`` runs only the posts of N guilds due at the same minute, in lanes and
+one guild after another (``bench/guild_posts.py``). The last line printed is one JSON
+object with the figures.
 """
 
 from __future__ import annotations
@@ -325,7 +327,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"members answering in and maybe at once (default {MIXED_MEMBERS})",
     )
     parser.add_argument("--no-flood", action="store_true", help="skip the 1,000-click floods")
+    parser.add_argument(
+        "--guilds",
+        type=int,
+        default=0,
+        help="only the daily posts of N guilds due at the same minute, in lanes and not",
+    )
     args = parser.parse_args(argv)
+    if args.guilds:
+        return _guilds(args.guilds)
     if args.members < 1 or args.mixed < 1:
         parser.error("--members and --mixed must be at least 1")
     if args.spread <= 0:
@@ -354,6 +364,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" x{figures['flood_final_text_speedup']}); all stored in {figures['flood_stored_s']} s"
         f" (one at a time: {figures['flood_one_at_a_time_stored_s']} s,"
         f" x{figures['flood_stored_speedup']}); clicks sent in {figures['flood_send_s']} s",
+        figures,
+    )
+
+
+def _guilds(guilds: int) -> int:
+    """``--guilds N``: the daily posts of N guilds due together (``bench/guild_posts.py``)."""
+    from bench.guild_posts import measure_guilds  # imports this module: loaded when asked
+
+    figures = in_private_dir(lambda runtime: measure_guilds(guilds, runtime))
+    return report(
+        f"{guilds} guilds' posts due at the same minute, {figures['hours']} hours each: the last"
+        f" complete after {figures['lanes_last_post_complete_s']} s in lanes,"
+        f" {figures['one_after_another_last_post_complete_s']} s one guild after another"
+        f" (x{figures['speedup']}); 429s: {figures['lanes_rate_limited']} and"
+        f" {figures['one_after_another_rate_limited']}",
         figures,
     )
 

@@ -27,6 +27,7 @@ from bus.protocol import (
     FileUpload,
     InteractionResponse,
 )
+from services.gateway.buckets import per_resource
 from services.gateway.global_limit import GlobalLimit
 
 EPHEMERAL = 1 << 6
@@ -140,6 +141,7 @@ class Rest:
         self, http: HTTPClient, application_id: int, closed: Callable[[], bool] = lambda: False
     ) -> None:
         self.http = http
+        per_resource(http)  # a route's limit per channel (guild, webhook), as Discord's
         self.application_id = application_id
         self.limit = GlobalLimit()
         # nextcord opens a new HTTP session for any request made after the client closed,

@@ -91,6 +91,7 @@ from services.runtime.playtime import (
 )
 from services.scheduler.board import HourLine, attendance
 from services.scheduler.coalesce import Coalescer
+from services.scheduler.lanes import LANES, in_lanes
 from services.scheduler.render import daily_text, day_marker
 from services.scheduler.roster import Roster
 from services.scheduler.slots import (
@@ -247,15 +248,18 @@ class Days:
         clock: AlarmClock,
         *,
         mark_batch: int = MAX_MARKS_PER_BATCH,
+        lanes: int = LANES,
     ) -> None:
         self._bus = bus
+        self._lanes = lanes  # guilds at work at once (``lanes.py``); 1: one after another
         self._mark_batch = mark_batch  # marks per round trip to telemetry; 1: one at a time
         self._roster = roster
         self._tasks = tasks
         self._clock = clock
         self.guilds: dict[int, GuildDay] = {}
         self.changed = asyncio.Event()  # wakes the ticking loop early
-        self.on_change: Callable[[], None] = lambda: None  # who is in changed somewhere
+        # Who is in (or what acts on it reads) changed in a guild: the engines look at it.
+        self.on_change: Callable[[int], None] = lambda guild_id: None
 
     # ------------------------------------------------------------- peers
 
@@ -307,6 +311,7 @@ class Days:
         )
         self.guilds[guild_id] = guild
         self.changed.set()
+        self.on_change(guild_id)  # a guild the engines have not seen yet
         return guild
 
     def set_config(self, config: GuildConfig) -> None:
@@ -317,7 +322,8 @@ class Days:
         guild.config = config
         guild.stale = True  # new hours may need their reactions
         self.changed.set()
-        self.on_change()  # what acts on hours (calls, the week's post) reads the setup too
+        # What acts on hours (calls, the week's post) reads the setup too.
+        self.on_change(config.guild_id)
 
     def set_schedule(self, guild_id: int, schedule: MemberSchedule) -> None:
         """Use a member's new schedule (already stored); the message follows."""
@@ -379,30 +385,34 @@ class Days:
         if guild is not None:
             guild.stale = guild.interest_stale = True
             self.changed.set()
-            self.on_change()
+            self.on_change(guild_id)
 
     # ------------------------------------------------------------- the clock
 
     async def tick(self) -> tuple[float, bool]:
-        """Post what is due, reconcile what is stale, mark voice hours.
+        """Post what is due, reconcile what is stale, mark voice hours: each guild in its own
+        lane (``lanes.py``), so that many guilds' posts and reactions go out together.
 
         Returns the calendar instant to tick again at, and whether a guild wants a retry
         soon (in real seconds: a service was unreachable).
         """
         wake = self._clock.now() + IDLE_WAKE
+        results = await in_lanes(list(self.guilds.values()), self._lane, self._lanes)
+        return min([wake, *(at for at, _ in results)]), any(retry for _, retry in results)
+
+    async def _lane(self, guild: GuildDay) -> tuple[float, bool]:
+        """One guild's tick: when it wants the next, and whether to retry soon."""
+        now = self._clock.now()
         retry = False
-        for guild in list(self.guilds.values()):
-            now = self._clock.now()
-            try:
-                await self._tick_guild(guild, now)
-            except PostRefused:
-                retry = True  # said once when first refused: an admin must grant it
-            except BusError as error:
-                log.log(log_level(error), "guild %d: %s; trying again soon", guild.guild_id, error)
-                retry = True
-            config = guild.config
-            wake = min(wake, next_post(now, config), next_hour_start(now, config))
-        return wake, retry
+        try:
+            await self._tick_guild(guild, now)
+        except PostRefused:
+            retry = True  # said once when first refused: an admin must grant it
+        except BusError as error:
+            log.log(log_level(error), "guild %d: %s; trying again soon", guild.guild_id, error)
+            retry = True
+        config = guild.config
+        return min(next_post(now, config), next_hour_start(now, config)), retry
 
     async def _tick_guild(self, guild: GuildDay, now: float) -> None:
         async with guild.lock:
@@ -538,6 +548,7 @@ class Days:
         if guild.day != day or guild.message_id != state.message_id:
             guild.shown = ""
             guild.posted_with = _posted_with(guild.config, state.window)
+            self.on_change(guild.guild_id)  # a new current message: its hours act
         guild.day = day
         guild.channel_id = state.channel_id
         guild.message_id = state.message_id
@@ -924,7 +935,7 @@ class Days:
     def _touch(self, guild: GuildDay) -> None:
         if guild.coalescer is not None and guild.message_id:
             guild.coalescer.poke()
-        self.on_change()
+        self.on_change(guild.guild_id)
 
     async def _flush(self, guild: GuildDay) -> bool:
         """Edit the message if its text changed; False to be called again later."""

@@ -48,8 +48,9 @@ from services.runtime.guilds import fetch_guilds
 from services.runtime.service import Runtime
 from services.scheduler.answers import Context
 from services.scheduler.commands import COMMANDS
-from services.scheduler.daily import Days
+from services.scheduler.daily import Days, GuildDay
 from services.scheduler.dashboard import answer as answer_dashboard
+from services.scheduler.due import DueGuilds
 from services.scheduler.engines.calls import Calls
 from services.scheduler.engines.interest import on_interest
 from services.scheduler.engines.nudges import Nudges
@@ -57,6 +58,7 @@ from services.scheduler.engines.reminders import Reminders
 from services.scheduler.engines.squad_status import SquadStatus
 from services.scheduler.engines.weekpost import WeekPosts
 from services.scheduler.interactions import answer
+from services.scheduler.lanes import LANES, in_lanes
 from services.scheduler.pulse import Pulse
 from services.scheduler.roster import Roster
 
@@ -77,11 +79,13 @@ class Scheduler:
         clock: AlarmClock | None = None,
         *,
         mark_batch: int = MAX_MARKS_PER_BATCH,
+        lanes: int = LANES,
         retry: float = RETRY,
     ) -> None:
         self.exit_code = 0
         self._given_clock = clock  # calendar time; the fleet's (from the settings) unless given
         self._mark_batch = mark_batch  # marks per round trip to telemetry (1: one at a time)
+        self._lanes = lanes  # guilds at work at once (1: one guild after another)
         self._retry = retry  # real seconds between tries (a test waiting for one may shorten it)
         self.clock: AlarmClock = clock or Calendar()
         self.roster = Roster()
@@ -91,6 +95,7 @@ class Scheduler:
         self.nudges: Nudges | None = None
         self.week_posts: WeekPosts | None = None
         self.squads: SquadStatus | None = None
+        self.due = DueGuilds()  # the guilds reminders, calls and nudges must look at, and when
         self._context: Context | None = None
         self._pulse = Pulse(interval=5.0)
         self._unloaded: set[int] = set()  # guilds seen whose state telemetry has not given yet
@@ -100,14 +105,19 @@ class Scheduler:
         """Subscribe to the gateway's facts."""
         self.clock = self._given_clock or runtime.settings.calendar
         self.days = Days(
-            runtime.bus, self.roster, runtime.tasks, self.clock, mark_batch=self._mark_batch
+            runtime.bus,
+            self.roster,
+            runtime.tasks,
+            self.clock,
+            mark_batch=self._mark_batch,
+            lanes=self._lanes,
         )
         self.reminders = Reminders(self.days, self.clock)
         self.calls = Calls(self.days, self.clock, self.reminders)
         self.nudges = Nudges(self.days, self.clock)
         self.week_posts = WeekPosts(self.days, self.roster, self.clock)
         self.squads = SquadStatus(self.days, self.roster, self.clock)
-        self.days.on_change = self.reminders.changed.set
+        self.days.on_change = self.due.touch
         self._context = Context(self.days, self.roster, self.clock, self.reminders, self.nudges)
         self._pulse = Pulse(interval=runtime.settings.heartbeat_interval)
         self._bus = runtime.bus
@@ -136,30 +146,49 @@ class Scheduler:
 
     async def _act(self, runtime: Runtime) -> None:
         """Send each reminder and nudge when it is due and keep each call, week-ahead post and
-        voice status in step, until the service stops; woken by any change of who is in."""
-        reminders, calls, nudges = self.reminders, self.calls, self.nudges
-        week, squads = self.week_posts, self.squads
-        assert reminders is not None
-        assert calls is not None
-        assert nudges is not None
-        assert week is not None
-        assert squads is not None
+        voice status in step, until the service stops. Only the guilds that changed or fell
+        due are looked at (``due.py``), each in its own lane."""
+        due, days = self.due, self.days
+        assert days is not None
         while not runtime.stopping.is_set():
-            reminders.changed.clear()
-            try:
-                wake, retry = await reminders.tick()
-                called, failed = await calls.tick()
-                nudged, missed = await nudges.tick()
-                posted, unsent = await week.tick()
-                shown, unset = await squads.tick()
-                wake = min(wake, called, nudged, posted, shown)
-                retry = retry or failed or missed or unsent or unset
-            except Exception:
-                log.exception("reminders and calls failed; trying again in %.1f s", self._retry)
-                wake, retry = math.inf, True
+            due.changed.clear()
+            guilds = [days.guilds[g] for g in due.take(self.clock.now()) if g in days.guilds]
+            looks = await in_lanes(guilds, self._look, self._lanes)
+            retrying = []
+            for guild, (wake, retry) in zip(guilds, looks, strict=True):
+                due.due_at(guild.guild_id, wake)
+                if retry:
+                    retrying.append(guild.guild_id)
+            # A retry is a timer (real seconds); the next due time is calendar time.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._retry if retry else None):
-                    await self.clock.sleep_until(wake, reminders.changed)
+                async with asyncio.timeout(self._retry if retrying else None):
+                    await self.clock.sleep_until(due.next_due(), due.changed)
+            due.touch_all(retrying)
+
+    async def _look(self, guild: GuildDay) -> tuple[float, bool]:
+        """Reminders, calls, nudges, the week-ahead post and the voice status of one guild:
+        when to look at it again (calendar time), and whether to retry soon."""
+        assert self.reminders is not None
+        assert self.calls is not None
+        assert self.nudges is not None
+        assert self.week_posts is not None
+        assert self.squads is not None
+        try:
+            looks = [
+                await self.reminders.tick(guild),
+                await self.calls.tick(guild),
+                await self.nudges.tick(guild),
+                await self.week_posts.tick(guild),
+                await self.squads.tick(guild),
+            ]
+        except Exception:
+            log.exception(
+                "guild %d: reminders and calls failed; trying again in %.1f s",
+                guild.guild_id,
+                self._retry,
+            )
+            return math.inf, True
+        return min(at for at, _ in looks), any(retry for _, retry in looks)
 
     async def _learn_guilds(self, runtime: Runtime) -> None:
         """The gateway's guilds, for a scheduler that started after its snapshots."""
@@ -227,7 +256,7 @@ class Scheduler:
             case VoiceChanged():
                 self.roster.apply(event)
                 await days.on_voice(event)
-                days.on_change()  # who is in voice changed: the channel's status follows
+                days.on_change(event.guild_id)  # who is in voice: the channel's status follows
             case EventInterest():
                 assert self.calls is not None
                 await on_interest(days, self.calls, self.roster, event)

@@ -182,55 +182,61 @@ class Calls:
                 return day, hour
         return None
 
-    async def tick(self) -> tuple[float, bool]:
-        """Post, edit or leave each call; the calendar instant to look again at, and whether a
-        service failed (try again soon)."""
+    async def tick(self, guild: GuildDay) -> tuple[float, bool]:
+        """Post, edit or leave one guild's calls and move its events on; the calendar instant
+        to look at it again, and whether a service failed (try again soon)."""
         now = self._clock.now()
         wake = now + IDLE
         retry = False
-        for guild in list(self._days.guilds.values()):
-            size = guild.config.quorum_size
-            if not size or guild.day is None or not guild.message_id:
-                continue
+        size = guild.config.quorum_size
+        if size and guild.day is not None and guild.message_id:
             try:
-                await self._read(guild, guild.day)
-                await self._find_interest(guild, guild.day)
-                for line in self._days.lines(guild):
-                    if line.slot.start <= now:
-                        continue  # the hour has started: its call stays as it is
-                    wake = min(wake, line.slot.start)
-                    players = [user for user, _ in line.players]
-                    await self._keep(guild, guild.day, line, size)
-                    if guild.config.events:
-                        await self._keep_event(guild, guild.day, line.slot, players, size)
+                wake = min(wake, await self._keep_hours(guild, guild.day, size, now))
             except BusError as error:
                 log.log(log_level(error), "guild %d: calls wait: %s", guild.guild_id, error)
                 retry = True
-        for event in list(self._events.values()):
+        for event in [e for e in self._events.values() if e.guild_id == guild.guild_id]:
             try:
                 wake = min(wake, await self._advance(event, now))
             except BusError as error:
                 log.log(log_level(error), "guild %d: the event waits: %s", event.guild_id, error)
                 retry = True
-        self._forget_before(now - KEPT)
+        self._forget_before(guild, now - KEPT)
         return wake, retry
 
-    def _forget_before(self, moment: float) -> None:
-        """Drop what is done with: calls of hours that started before ``moment``, and
-        finished events of such hours (the record stays in telemetry)."""
-        starts = {
-            (guild.guild_id, guild.day, slot.hour): slot.start
-            for guild in self._days.guilds.values()
+    async def _keep_hours(self, guild: GuildDay, day: date, size: int, now: float) -> float:
+        """Keep each call and event of the hours not started in step; the first such hour."""
+        wake = math.inf
+        await self._read(guild, day)
+        await self._find_interest(guild, day)
+        for line in self._days.lines(guild):
+            if line.slot.start <= now:
+                continue  # the hour has started: its call stays as it is
+            wake = min(wake, line.slot.start)
+            players = [user for user, _ in line.players]
+            await self._keep(guild, day, line, size)
+            if guild.config.events:
+                await self._keep_event(guild, day, line.slot, players, size)
+        return wake
+
+    def _forget_before(self, guild: GuildDay, moment: float) -> None:
+        """Drop what the guild is done with: calls of hours that started before ``moment``,
+        and finished events of such hours (the record stays in telemetry)."""
+        mine = guild.guild_id
+        starts = (
+            {(mine, guild.day, slot.hour): slot.start for slot in guild.slots()}
             if guild.day is not None
-            for slot in guild.slots()
-        }
+            else {}
+        )
         self._calls = {
-            key: call for key, call in self._calls.items() if starts.get(key, 0.0) >= moment
+            key: call
+            for key, call in self._calls.items()
+            if key[0] != mine or starts.get(key, 0.0) >= moment
         }
         self._events = {
             key: event
             for key, event in self._events.items()
-            if event.start >= moment or event.status in (SCHEDULED, ACTIVE)
+            if key[0] != mine or event.start >= moment or event.status in (SCHEDULED, ACTIVE)
         }
 
     async def _advance(self, event: _Event, now: float) -> float:

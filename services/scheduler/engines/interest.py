@@ -60,4 +60,4 @@ def _read_again(days: Days, guild_id: int) -> None:
     guild = days.guilds.get(guild_id)
     if guild is not None:
         guild.interest_stale = True
-        days.on_change()  # wakes the calls
+        days.on_change(guild_id)  # wakes the calls

@@ -190,7 +190,7 @@ class Nudges:
         request = SetNudge(guild_id=guild_id, user_id=choice.user_id, choice=choice)
         await self._days.ask("telemetry", request, NudgesReply)
         await self._choices.put(guild_id, choice.user_id, choice)
-        self._days.on_change()  # look again: this member may be due now
+        self._days.on_change(guild_id)  # look again: this member may be due now
 
     def forget(self, user_id: int, *, choices: bool = True) -> None:
         """The member's data was deleted (their choice goes too), or they opted out of
@@ -222,26 +222,24 @@ class Nudges:
 
     # ------------------------------------------------------------- the clock
 
-    async def tick(self) -> tuple[float, bool]:
-        """Send the nudges that are due; the calendar instant to look again at, and whether
-        to retry soon (a service did not answer)."""
+    async def tick(self, guild_day: GuildDay) -> tuple[float, bool]:
+        """Send one guild's nudges that are due; the calendar instant to look at it again,
+        and whether to retry soon (a service did not answer)."""
         now = self._clock.now()
-        wake, retry = now + IDLE, False
-        for guild_day in list(self._days.guilds.values()):
-            day = guild_day.day
-            if day is None or not guild_day.message_id:
-                continue
-            if day != community_date(now, zone(guild_day.window.timezone)):
-                continue  # yesterday's message is still current: it is not today
-            try:
-                choices = await self._choices.of(guild_day.guild_id)
-                guild = self._guilds.setdefault(guild_day.guild_id, _Guild())
-                await self._today(guild_day, guild, day)
-                wake = min(wake, await self._guild_tick(guild_day, guild, choices, day, now))
-            except BusError as error:
-                log.log(log_level(error), "guild %d: nudges wait: %s", guild_day.guild_id, error)
-                retry = True
-        return wake, retry
+        wake = now + IDLE
+        day = guild_day.day
+        if day is None or not guild_day.message_id:
+            return wake, False
+        if day != community_date(now, zone(guild_day.window.timezone)):
+            return wake, False  # yesterday's message is still current: it is not today
+        try:
+            choices = await self._choices.of(guild_day.guild_id)
+            guild = self._guilds.setdefault(guild_day.guild_id, _Guild())
+            await self._today(guild_day, guild, day)
+            return min(wake, await self._guild_tick(guild_day, guild, choices, day, now)), False
+        except BusError as error:
+            log.log(log_level(error), "guild %d: nudges wait: %s", guild_day.guild_id, error)
+            return wake, True
 
     async def _today(self, guild_day: GuildDay, guild: _Guild, day: date) -> None:
         """Know the day's regulars, their clocks and who was nudged (read once per day)."""

@@ -105,7 +105,6 @@ class Reminders:
         self._closed: set[int] = set()  # members whose DMs Discord refuses
         self._flying: set[tuple[int, date, int, int]] = set()
         self._gate = asyncio.Semaphore(PARALLEL)
-        self.changed = asyncio.Event()
 
     # ------------------------------------------------------------- choices
 
@@ -124,7 +123,7 @@ class Reminders:
             # refusal is remembered again.
             await self._days.ask("telemetry", RecordDmsClosed(user_id=user_id, closed=False), Done)
             self._closed.discard(user_id)
-        self.changed.set()
+        self._days.on_change(guild_id)
 
     async def choice(self, guild_id: int, user_id: int) -> ReminderChoice | None:
         """A member's reminders, if on."""
@@ -141,37 +140,33 @@ class Reminders:
 
     # ------------------------------------------------------------- the clock
 
-    async def tick(self) -> tuple[float, bool]:
-        """Send what is due; the calendar instant to look again at, and whether to retry soon
-        (a service did not answer)."""
+    async def tick(self, guild_day: GuildDay) -> tuple[float, bool]:
+        """Send what is due in one guild; the calendar instant to look at it again, and
+        whether to retry soon (a service did not answer). Only the guild that changed or
+        fell due is looked at (``due.py``)."""
         now = self._clock.now()
         wake = now + IDLE
-        retry = False
+        if guild_day.day is None or not guild_day.message_id:
+            return wake, False
+        try:
+            choices = await self._choices.of(guild_day.guild_id)
+            guild = self._guilds.setdefault(guild_day.guild_id, _Guild())
+            await self._today(guild_day, guild)
+        except BusError as error:
+            log.log(log_level(error), "guild %d: reminders wait: %s", guild_day.guild_id, error)
+            return wake, True
         sends = []
-        for guild_day in list(self._days.guilds.values()):
-            if guild_day.day is None or not guild_day.message_id:
+        for due in due_reminders(self._days.lines(guild_day), choices.values()):
+            key = (guild_day.guild_id, guild_day.day, due.slot.hour, due.user_id)
+            if (due.slot.hour, due.user_id) in guild.finished or key in self._flying:
                 continue
-            try:
-                choices = await self._choices.of(guild_day.guild_id)
-                guild = self._guilds.setdefault(guild_day.guild_id, _Guild())
-                await self._today(guild_day, guild)
-            except BusError as error:
-                log.log(log_level(error), "guild %d: reminders wait: %s", guild_day.guild_id, error)
-                retry = True
+            if due.at > now:
+                wake = min(wake, due.at)
                 continue
-            for due in due_reminders(self._days.lines(guild_day), choices.values()):
-                key = (guild_day.guild_id, guild_day.day, due.slot.hour, due.user_id)
-                if (due.slot.hour, due.user_id) in guild.finished or key in self._flying:
-                    continue
-                if due.at > now:
-                    wake = min(wake, due.at)
-                    continue
-                self._flying.add(key)
-                sends.append(self._deliver(guild_day, guild, guild_day.day, due, key))
-        if sends:
-            results = await asyncio.gather(*sends)
-            retry = retry or not all(results)
-        return wake, retry
+            self._flying.add(key)
+            sends.append(self._deliver(guild_day, guild, guild_day.day, due, key))
+        results = await asyncio.gather(*sends)
+        return wake, not all(results)
 
     async def _today(self, guild_day: GuildDay, guild: _Guild) -> None:
         """Know which of the current day's reminders are finished (read once per day)."""

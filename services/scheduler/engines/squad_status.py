@@ -63,21 +63,17 @@ class SquadStatus:
         self._shown: dict[int, _Status] = {}  # guild -> what Discord shows now
         self._refused: dict[int, GuildConfig] = {}  # guild -> the configuration refused under
 
-    async def tick(self) -> tuple[float, bool]:
-        """Set, update or clear each guild's status; the calendar instant to look again at,
+    async def tick(self, guild: GuildDay) -> tuple[float, bool]:
+        """Set, update or clear one guild's status; the calendar instant to look at it again,
         and whether a request failed (try again soon)."""
-        now = self._clock.now()
-        wake, retry = math.inf, False
-        for guild in list(self._days.guilds.values()):
-            try:
-                wake = min(wake, await self._keep(guild, now))
-            except BusError as error:
-                if isinstance(error, RemoteError) and error.code in NOT_ALLOWED:
-                    self._refuse(guild, error)
-                    continue
-                log.log(log_level(error), "guild %d: the status waits: %s", guild.guild_id, error)
-                retry = True
-        return wake, retry
+        try:
+            return await self._keep(guild, self._clock.now()), False
+        except BusError as error:
+            if isinstance(error, RemoteError) and error.code in NOT_ALLOWED:
+                self._refuse(guild, error)
+                return math.inf, False
+            log.log(log_level(error), "guild %d: the status waits: %s", guild.guild_id, error)
+            return math.inf, True
 
     async def _keep(self, guild: GuildDay, now: float) -> float:
         if self._refused.get(guild.guild_id) is guild.config:

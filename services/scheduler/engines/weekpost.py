@@ -94,23 +94,18 @@ class WeekPosts:
         self._clock = clock
         self._posts: dict[int, _Post] = {}  # guild -> its latest week's post
 
-    async def tick(self) -> tuple[float, bool]:
-        """Post what is due and keep each post of a week not begun in step; the calendar
-        instant to look again at, and whether a service failed (try again soon)."""
+    async def tick(self, guild: GuildDay) -> tuple[float, bool]:
+        """Post one guild's week ahead when due and keep it in step until its week begins;
+        the calendar instant to look at it again, and whether a service failed (try again
+        soon)."""
         now = self._clock.now()
-        wake = now + IDLE
-        retry = False
-        for guild in list(self._days.guilds.values()):
-            if guild.config.week_post_day < 0 or not guild.config.channel_id:
-                continue
-            try:
-                wake = min(wake, await self._keep(guild, now))
-            except BusError as error:
-                log.log(
-                    log_level(error), "guild %d: the week post waits: %s", guild.guild_id, error
-                )
-                retry = True
-        return wake, retry
+        if guild.config.week_post_day < 0 or not guild.config.channel_id:
+            return now + IDLE, False
+        try:
+            return await self._keep(guild, now), False
+        except BusError as error:
+            log.log(log_level(error), "guild %d: the week post waits: %s", guild.guild_id, error)
+            return now + IDLE, True
 
     async def _keep(self, guild: GuildDay, now: float) -> float:
         """Post or edit the guild's post of the week to come; when to look again."""

@@ -7,12 +7,15 @@ import contextlib
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
 from bus.endpoints import Endpoints
 from bus.protocol import (
+    AddReactions,
     DirectChannel,
+    Done,
     EditMessage,
     GuildSnapshot,
     Heartbeat,
@@ -27,6 +30,9 @@ from tests.services.gateway.support import STEP, Peer, gateway_process, peer
 
 EDIT = "PATCH /channels/{channel_id}/messages/{message_id}"
 EDIT_PATH = EDIT.split(" ")[1]
+REACT = "PUT /channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me"
+HELD = 6.0  # seconds Discord holds one channel's reactions back: longer than three reactions
+# nextcord keeps a bucket's longest reset for later waits: three held reactions take 3 HELDs.
 EDITS = 4
 SLACK = 0.005
 """Seconds between the emulator's rate-limit check and its log entry, at most."""
@@ -167,6 +173,41 @@ async def test_edit_burst_waits_out_429s_and_counts_them(
                 shown = emu.driver.message(message_id, town.alice).content
                 assert shown == last["content"]
             assert await _retried_reaches(seen, refused) == refused
+
+
+async def test_a_channel_held_back_does_not_hold_back_another(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
+    """Discord counts the reaction bucket per channel: while Discord holds one channel's
+    reactions back (429s for a while), another channel's go on, each in order; with one
+    bucket shared by every channel they would all wait for the first channel's."""
+
+    async with Emulator() as emu:
+        town = small_community(emu)
+        plans = emu.driver.add_text_channel(town.guild, "plans")
+        async with _gateway_on_the_bus(emu, endpoints, short_tmp) as seen:
+            posted = await _post_one_each(seen, [town.text.id, plans.id])
+            emu.ratelimits.throttle(REACT, major=town.text.id, seconds=HELD)
+            emojis = ["🇦", "🇧", "🇨"]
+            await asyncio.gather(
+                *(
+                    seen.client.request(
+                        "gateway",
+                        AddReactions(channel_id=channel, message_id=message, emojis=emojis),
+                        expect=Done,
+                        timeout=STEP + 3 * HELD,
+                    )
+                    for channel, message in posted.items()
+                )
+            )
+            added = [r for r in emu.requests.records if r.method == "PUT" and r.status == 204]
+            held = [i for i, r in enumerate(added) if r.params["channel_id"] == str(town.text.id)]
+            free = [i for i, r in enumerate(added) if r.params["channel_id"] == str(plans.id)]
+            assert len(held) == len(free) == len(emojis)
+            assert max(free) < min(held), "the free channel waited for the held one"
+            for channel in (town.text.id, plans.id):
+                mine = [r for r in added if r.params["channel_id"] == str(channel)]
+                assert [unquote(r.params["emoji_name"]) for r in mine] == emojis
 
 
 async def test_global_limit_is_waited_out_and_counted(
