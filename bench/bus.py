@@ -35,7 +35,7 @@ import zmq
 import zmq.asyncio
 
 from admin.fleet import PROGRAMS
-from bench.common import Figures, in_private_dir, report, rss_bytes
+from bench.common import BenchFailed, Figures, in_private_dir, report, rss_bytes
 from bench.soak import READY_TIMEOUT, Fleet, fleet_pss, mb
 from bus.client import BusClient
 from bus.endpoints import Endpoints, endpoints_from_env
@@ -58,10 +58,6 @@ COMMANDS = frozenset({"config", "stats"})
 PAYLOAD = b"x" * 64
 WARM_UP = 1000
 """Round trips of each kind before the rounds begin."""
-
-
-class BenchFailed(Exception):
-    """A helper or the fleet did not do its part in time."""
 
 
 # ------------------------------------------------------------ helper processes

@@ -10,7 +10,11 @@ import tarfile
 import tempfile
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emulator import Emulator
+    from emulator.rules.state import Channel, Member
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -101,3 +105,32 @@ def baseline_tree(ref: str, into: Path) -> Path:
     with tarfile.open(archive) as tar:
         tar.extractall(tree, filter="data")
     return tree
+
+
+class BenchFailed(Exception):
+    """The fleet or a helper did not do its part in time, or set-up overran its lead."""
+
+
+async def slash_answer(
+    emu: Emulator, member: Member, text: Channel, command: str, *, within: float, **options: Any
+) -> str:
+    """A slash command's answer as its member reads it, asked again while the fleet is still
+    starting or busy ("squadtime is ...", "⚠️ ..."), for at most ``within`` seconds."""
+    content = outcome_error = ""
+    try:
+        async with asyncio.timeout(within):
+            while True:
+                outcome = await emu.driver.slash(member, text, command, options)
+                shown = outcome.message
+                if shown is not None and shown.loading:  # deferred: the answer follows
+                    shown = await emu.driver.settle(outcome, timeout=within)
+                content = shown.content if shown is not None else ""
+                outcome_error = outcome.error or ""
+                if content and not content.startswith(("⚠️", "squadtime is")):
+                    return content
+                await asyncio.sleep(0.3)  # a pause before asking again, not a synchronisation
+    except TimeoutError:
+        last = content or outcome_error or "nothing"
+        raise BenchFailed(
+            f"/{command} got no answer within {within:.0f} s (the last: {last!r})"
+        ) from None

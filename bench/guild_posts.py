@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import service_env
-from bench.scheduler import SERVICES, STEP, _private
+from bench.scheduler import SERVICES, STEP, _private, answer
 from bus.broker import Broker
 from bus.endpoints import Endpoints
 from emulator import Emulator
@@ -38,13 +38,7 @@ type Community = tuple[Member, Channel]
 
 async def _say(emu: Emulator, admin: Member, text: Channel, command: str, **options: Any) -> None:
     """Run an admin's slash command; the benchmark stops on anything but "Saved."."""
-    async with asyncio.timeout(STEP):
-        while True:
-            outcome = await emu.driver.slash(admin, text, command, options)
-            content = outcome.message.content if outcome.message else ""
-            if not content.startswith("squadtime is busy"):
-                break
-            await asyncio.sleep(0.2)  # the scheduler is still starting
+    content = await answer(emu, admin, text, command, **options)
     if not content.startswith("Saved."):
         raise RuntimeError(f"/{command} answered {content!r}")
 

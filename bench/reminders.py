@@ -47,7 +47,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import Figures, in_private_dir, report, rss_bytes, service_env
+from bench.common import (
+    BenchFailed,
+    Figures,
+    in_private_dir,
+    report,
+    rss_bytes,
+    service_env,
+    slash_answer,
+)
 from bus.broker import Broker
 from bus.clock import SETTING, Calendar, Pace, wall_time
 from bus.endpoints import Endpoints
@@ -77,10 +85,6 @@ SETTLE = 3.0
 SEND_ROUTE = "POST /channels/{channel_id}/messages"
 
 
-class BenchFailed(Exception):
-    """The fleet did not do its part in time, or set-up overran the lead."""
-
-
 @dataclass(frozen=True, slots=True)
 class Town:
     """The guild the benchmark plays in."""
@@ -100,30 +104,6 @@ def _build(emu: Emulator, members: int) -> Town:
 
 
 # ------------------------------------------------------------------ set-up
-
-
-async def _answer(
-    emu: Emulator, member: Member, text: Channel, command: str, **options: Any
-) -> str:
-    """A command's private answer, asked again while the fleet is busy or still starting."""
-    content = outcome_error = ""
-    try:
-        async with asyncio.timeout(STEP):
-            while True:
-                outcome = await emu.driver.slash(member, text, command, options)
-                shown = outcome.message
-                if shown is not None and shown.loading:  # deferred: the answer follows
-                    shown = await emu.driver.settle(outcome, timeout=STEP)
-                content = shown.content if shown is not None else ""
-                outcome_error = outcome.error or ""
-                if content and not content.startswith(("⚠️", "squadtime is")):
-                    return content
-                await asyncio.sleep(0.3)  # a pause before asking again, not a synchronisation
-    except TimeoutError:
-        last = content or outcome_error or "nothing"
-        raise BenchFailed(
-            f"/{command} got no answer within {STEP:.0f} s (the last: {last!r})"
-        ) from None
 
 
 async def _in_batches[T](
@@ -162,7 +142,7 @@ async def _set_up(emu: Emulator, town: Town, batch: int, say: Callable[[str], No
         ("config time", {"time": "00:00"}),
         ("config channel", {"channel": town.text.id}),
     ):
-        said = await _answer(emu, town.admin, town.text, command, **options)
+        said = await slash_answer(emu, town.admin, town.text, command, within=STEP, **options)
         if not said.startswith("Saved."):
             raise BenchFailed(f"/{command}: {said}")
     await _until(emu, lambda: _daily(emu, town) is not None, "the daily message")
@@ -173,7 +153,7 @@ async def _set_up(emu: Emulator, town: Town, batch: int, say: Callable[[str], No
     )
 
     async def remind(member: Member) -> None:
-        said = await _answer(emu, member, town.text, "remind on")
+        said = await slash_answer(emu, member, town.text, "remind on", within=STEP)
         if not said.startswith("Reminders are on"):
             raise BenchFailed(f"/remind on for {member.user_id}: {said}")
 

@@ -37,7 +37,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import in_private_dir, report, rss_bytes, service_env
+from bench.common import in_private_dir, report, rss_bytes, service_env, slash_answer
 from bus.broker import Broker
 from bus.endpoints import Endpoints
 from emulator import Emulator
@@ -60,14 +60,9 @@ MIXED_MEMBERS = 100  # members answering in and maybe at once
 MAYBE_HOUR = 2  # the window's hour the mixed burst says maybe for: 🇨
 
 
-async def _answer(emu: Emulator, admin: Member, text: Channel, command: str, **options: Any) -> str:
-    async with asyncio.timeout(STEP):
-        while True:
-            outcome = await emu.driver.slash(admin, text, command, options)
-            content = outcome.message.content if outcome.message else ""
-            if not content.startswith("squadtime is busy"):
-                return content
-            await asyncio.sleep(0.2)  # the scheduler is still starting
+async def answer(emu: Emulator, admin: Member, text: Channel, command: str, **options: Any) -> str:
+    """An admin's slash command and its answer, asked again while the scheduler is starting."""
+    return await slash_answer(emu, admin, text, command, within=STEP, **options)
 
 
 def _daily(emu: Emulator, text: Channel, viewer: Member) -> str:
@@ -82,9 +77,9 @@ async def _set_up(emu: Emulator, admin: Member, text: Channel, hours: int) -> in
         lambda: "config" in {c.name for c in emu.world.commands.values()}, timeout=STEP
     )
     hour = time.gmtime().tm_hour
-    await _answer(emu, admin, text, "config window", start=hour, hours=hours)
-    await _answer(emu, admin, text, "config time", time="00:00")
-    await _answer(emu, admin, text, "config channel", channel=text.id)
+    await answer(emu, admin, text, "config window", start=hour, hours=hours)
+    await answer(emu, admin, text, "config time", time="00:00")
+    await answer(emu, admin, text, "config channel", channel=text.id)
     await driver.wait_until(lambda: bool(_daily(emu, text, admin)), timeout=STEP)
     message = next(m for m in driver.messages(text, admin) if m.content.startswith("## Who"))
     await driver.wait_until(
