@@ -83,9 +83,19 @@ class IdentifyPacer:
         The ledger's lock is held for one read and one write of a few bytes, never across
         an await: the other program's wait is on its own loop, in ``sleep``.
         """
-        if self.ledger is None:
-            return claim(self._last, key, self.monotonic.now(), self.window)
-        fd = os.open(self.ledger, os.O_RDWR | os.O_CREAT, 0o600)
+        if self.ledger is not None:
+            try:
+                return self._claim_shared(self.ledger, key)
+            except OSError as error:
+                # Never a reason not to connect: this program paces alone from here on,
+                # and the worst is one op 9 from Discord, which the pacer waits out.
+                log.warning("IDENTIFY pacing is not shared any more (%s: %s)", self.ledger, error)
+                self.ledger = None
+        return claim(self._last, key, self.monotonic.now(), self.window)
+
+    def _claim_shared(self, ledger: Path, key: str) -> float:
+        ledger.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(ledger, os.O_RDWR | os.O_CREAT, 0o600)
         with os.fdopen(fd, "r+", encoding="utf-8") as file:
             fcntl.flock(file, fcntl.LOCK_EX)  # released by close, or by the kernel at death
             stamps = _read_stamps(file.read())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from services.runtime.identify import IDENTIFY_LEDGER, IdentifyPacer, claim
 
 
@@ -47,6 +49,25 @@ async def test_the_second_program_waits_out_the_first_ones_bucket(short_tmp: Pat
     await voice.wait(0)
     assert time.waited == [3.0]
     assert oct(ledger.stat().st_mode & 0o777) == "0o600"
+
+
+async def test_a_ledger_in_a_missing_folder_makes_it_and_an_unusable_one_paces_alone(
+    short_tmp: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A runtime folder not there yet is made (0700); a ledger that cannot be opened never
+    stops a shard from connecting: the program paces its own IDENTIFYs and says so once."""
+    time = FakeTime()
+    ledger = short_tmp / "run" / IDENTIFY_LEDGER
+    await _pacer(time, ledger).wait(0)
+    assert oct(ledger.parent.stat().st_mode & 0o777) == "0o700"
+    blocked = short_tmp / "a file" / IDENTIFY_LEDGER
+    blocked.parent.write_text("not a folder")
+    pacer = _pacer(time, blocked)
+    await pacer.wait(0)
+    await pacer.wait(0)
+    assert time.waited == [5.0]  # still paced, by itself
+    said = [r.getMessage() for r in caplog.records if "not shared" in r.getMessage()]
+    assert len(said) == 1, said
 
 
 async def test_without_a_ledger_each_pacer_knows_only_its_own() -> None:
