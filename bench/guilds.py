@@ -57,6 +57,7 @@ from bus.clock import SETTING, Calendar, Pace, wall_time
 from emulator import Emulator
 from emulator.rules.clock import CalendarClock
 from emulator.rules.state import Channel, Guild, Member
+from services.scheduler.lanes import LANES
 
 PROGRAMS = ("bus", "telemetry", "gateway", "scheduler", "voice", "web")
 MODULES = {name: "bus" if name == "bus" else f"services.{name}" for name in PROGRAMS}
@@ -128,11 +129,12 @@ class Settings:
         return self.lead if self.lead is not None else 90.0 + 0.6 * guilds
 
     def busy_for(self, guilds: int) -> float:
-        """Real seconds at real pace after the post time: the posts, their reactions (about a
-        second each, nextcord waiting out Discord's bucket in whole seconds), the clicks."""
+        """Real seconds at real pace after the post time: the posts and their reactions (about
+        a second each, at Discord's pace per channel), ``LANES`` guilds at a time, then the
+        clicks."""
         if self.busy is not None:
             return self.busy
-        return 20.0 + 1.3 * guilds * self.hours
+        return 20.0 + 1.3 * math.ceil(guilds / LANES) * self.hours
 
 
 @dataclass(slots=True)
@@ -496,6 +498,17 @@ def ratios(sizes: list[Figures]) -> dict[str, dict[str, float | None]]:
     return found
 
 
+def largest_to_ten(sizes: list[Figures]) -> dict[str, float | None]:
+    """The largest size's cost per guild-day over 10 guilds' (the issue's 1,000 : 10): what
+    one more guild costs once a fleet serves several, without 1 guild's idle work shared."""
+    by_count = {size["guilds"]: size for size in sizes}
+    largest = max(by_count)
+    if 10 not in by_count or largest <= 10:
+        return {}
+    ten, most = by_count[10]["per_guild_day"], by_count[largest]["per_guild_day"]
+    return {cost: round(most[cost] / ten[cost], 3) if ten[cost] > 0 else None for cost in COSTS}
+
+
 def over_bound(found: dict[str, dict[str, float | None]]) -> list[str]:
     return [
         f"{guilds} guilds: {what} x{ratio}"
@@ -511,6 +524,9 @@ async def measure(settings: Settings, runtime: Path) -> Figures:
         sizes.append(await one_size(settings, guilds, runtime / f"guilds{guilds}"))
         print(table([sizes[-1]]).splitlines()[-1], file=sys.stderr)
     found = ratios(sizes)
+    headline = largest_to_ten(sizes)
+    if headline:
+        found[f"{max(s['guilds'] for s in sizes)}:10"] = headline
     return {
         "bench": "guilds",
         "members_per_guild": settings.members,
