@@ -66,8 +66,6 @@ from bus.protocol.common import (
 )
 from bus.protocol.dashboard import (
     ALL_HISTORY,
-    GRAPH_DEFAULT_DAYS,
-    GRAPH_TITLES,
     CoPlayer,
     DashboardTelemetryReply,
     DashboardTelemetryRequest,
@@ -299,8 +297,6 @@ def message_types() -> list[type[Message]]:
 
 __all__ = [
     "ALL_HISTORY",
-    "GRAPH_DEFAULT_DAYS",
-    "GRAPH_TITLES",
     "INSTANT_MAX",
     "INSTANT_MIN",
     "MAX_MARKS_PER_BATCH",

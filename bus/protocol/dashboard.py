@@ -10,10 +10,10 @@ import msgspec
 from bus.protocol.common import Fact, Instant, ReplyMessage, RequestMessage
 from bus.protocol.telemetry import MarkFacts, PrivacyReply
 
-type GraphName = Literal[
-    "community", "duos", "voice-time", "inactive", "weekdays", "months", "timeline", "week"
-]
-"""The graphs of ``/stats``, by the names it gives them (``GraphKind``'s values)."""
+type GraphName = str
+"""A graph of ``/stats`` by its name: one of the values of telemetry's ``GraphKind``, whose
+table (``analytics.charts.GRAPHS``) is the one place a graph is listed. Telemetry checks the
+name and refuses any other with ``bad_request``, as it does a name typed in ``/stats``."""
 
 type GraphFormat = Literal["png", "svg"]
 """How a graph is drawn: PNG for Discord and files, SVG for the dashboard (it scales to the
@@ -21,33 +21,6 @@ screen and carries each drawn value as a hover title)."""
 
 ALL_HISTORY = 0
 """A graph's ``days`` that means everything recorded, not the last so many days."""
-
-GRAPH_TITLES: dict[GraphName, str] = {
-    "community": "Community network",
-    "duos": "Duo time",
-    "voice-time": "Time in voice",
-    "inactive": "Inactive members",
-    "weekdays": "Day of week",
-    "months": "Hours per month",
-    "timeline": "Weekly timeline",
-    "week": "A member's week",
-}
-"""What each graph is called in ``/stats``, on the dashboard and in the admin CLI: the one
-place a graph's title is spelled, so the three never drift apart."""
-
-GRAPH_DEFAULT_DAYS: dict[GraphName, int] = {
-    "community": 30,
-    "duos": 30,
-    "voice-time": 30,
-    "inactive": 84,
-    "weekdays": 91,
-    "months": ALL_HISTORY,
-    "timeline": 84,
-    "week": 7,
-}
-"""Each graph's period when none is asked for, fitted to its question: who plays with whom is
-this month's story, drift needs months (all the history), a trend needs twelve weeks, a
-day-of-week habit thirteen of each weekday. ``week`` always draws the current local week."""
 
 
 class GetDataVersion(RequestMessage, frozen=True, tag="get_data_version"):
@@ -74,7 +47,7 @@ class GetGraph(RequestMessage, frozen=True, tag="get_graph"):
     guild_id: int
     graph: GraphName = "voice-time"
     days: int = 28
-    """The last so many local days, or ``ALL_HISTORY``; ``GRAPH_DEFAULT_DAYS`` has each
+    """The last so many local days, or ``ALL_HISTORY``; ``GraphKind.default_days`` has each
     graph's own default."""
     member: int = 0
     format: GraphFormat = "png"

@@ -15,8 +15,6 @@ from aiohttp import web
 from bus.errors import BusError, ErrorCode, RemoteError, caused_by_request
 from bus.protocol import (
     ALL_HISTORY,
-    GRAPH_DEFAULT_DAYS,
-    GRAPH_TITLES,
     BoardReply,
     GetBoard,
     GetGuildConfig,
@@ -37,6 +35,7 @@ from services.runtime.playtime import (
     community_date,
     zone,
 )
+from services.telemetry.analytics.charts import GraphKind
 from services.web import exports, figures
 from services.web.access import moderator_access
 from services.web.context import web_of
@@ -122,7 +121,7 @@ def _graph_days(raw: str | None, graph: GraphName) -> int:
     """The period of a graph; by default the graph's own, the same as ``/stats``'s."""
     if raw == str(ALL_HISTORY):
         return ALL_HISTORY
-    return _days(raw, GRAPH_DEFAULT_DAYS[graph])
+    return _days(raw, GraphKind(graph).default_days)
 
 
 def period_label(days: int) -> str:
@@ -133,14 +132,13 @@ def period_label(days: int) -> str:
 
 
 def _graph(raw: str | None) -> GraphName:
-    for name in GRAPH_TITLES:
-        if raw == name:
-            return name
+    for kind in GraphKind:
+        if raw == kind:
+            return kind.value
     if raw is None or raw == "":
-        return "voice-time"
-    raise web.HTTPBadRequest(
-        text=f"There is no graph called {raw[:30]!r}; choose one of {', '.join(GRAPH_TITLES)}."
-    )
+        return GraphKind.VOICE_TIME.value
+    names = ", ".join(kind.value for kind in GraphKind)
+    raise web.HTTPBadRequest(text=f"There is no graph called {raw[:30]!r}; choose one of {names}.")
 
 
 async def _pickable(request: web.Request, guild_id: int) -> dict[int, str]:
@@ -184,9 +182,9 @@ async def graphs_page(request: web.Request) -> web.Response:
         "graphs.html",
         f"Graphs of {access.guild_name}",
         access=access,
-        graphs=list(GRAPH_TITLES.items()),
+        graphs=[(kind.value, kind.label) for kind in GraphKind],
         graph=graph,
-        label=GRAPH_TITLES[graph],
+        label=GraphKind(graph).label,
         periods=[(d, period_label(d)) for d in sorted({*PERIODS, days})],
         days=days,
         members=sorted(members.items(), key=lambda item: item[1].lower()),

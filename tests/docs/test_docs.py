@@ -1,4 +1,5 @@
-"""The project's own documentation: every setting in the table, no link out of the project."""
+"""The project's own documentation: every setting in the table, every graph described, no link
+out of the project."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import re
 import subprocess
 from pathlib import Path
 
+from services.telemetry.analytics.charts import GraphKind
+
 REPO = Path(__file__).resolve().parents[2]
 OPERATIONS = REPO / "docs" / "operations.md"
+USING = REPO / "docs" / "using.md"
 SETTING = re.compile(r"\bSQUADTIME_[A-Z0-9_]*[A-Z0-9]_?")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
@@ -49,6 +53,12 @@ def test_every_setting_read_anywhere_is_in_the_settings_table() -> None:
         and not (name.endswith("_") and any(d.startswith(name) for d in documented))
     }
     assert missing == set()
+
+
+def test_every_graph_is_described_in_the_stats_row() -> None:
+    """docs/using.md's ``/stats graph`` row names each graph by its title, in bold."""
+    row = next(line for line in USING.read_text().splitlines() if line.startswith("| `/stats"))
+    assert [kind.label for kind in GraphKind if f"**{kind.label}**" not in row] == []
 
 
 def test_no_document_links_outside_the_project() -> None:

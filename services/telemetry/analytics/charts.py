@@ -1,4 +1,5 @@
-"""The seven graphs: their names and the ready-to-draw data each renderer takes.
+"""The graphs: their names, the one table of what each is, and the ready-to-draw data each
+renderer takes.
 
 Chart data holds display strings and plain numbers only, so it pickles cheaply to the render
 worker and a renderer never needs the roster or the timezone.
@@ -9,17 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-from bus.protocol import GRAPH_DEFAULT_DAYS, GRAPH_TITLES
+from bus.protocol import ALL_HISTORY
 
 
 class GraphKind(StrEnum):
-    """A graph the bot can draw; the value is its name in ``/stats`` and in file names.
-
-    The values are ``bus.protocol.GraphName``'s (a test holds the two equal); titles and
-    default periods live beside that name, shared with the dashboard.
-    """
+    """A graph the bot can draw; the value is its name in ``/stats``, on the dashboard, on the
+    bus (``GetGraph.graph``) and in file names. Everything else about it is its row in
+    ``GRAPHS``."""
 
     NETWORK = "community"
     DUOS = "duos"
@@ -33,12 +32,58 @@ class GraphKind(StrEnum):
     @property
     def label(self) -> str:
         """The graph's name for people (``/stats`` choices, captions, the dashboard)."""
-        return GRAPH_TITLES[self.value]
+        return GRAPHS[self].title
 
     @property
     def default_days(self) -> int:
         """The period drawn when none is asked for (``ALL_HISTORY`` for everything)."""
-        return GRAPH_DEFAULT_DAYS[self.value]
+        return GRAPHS[self].default_days
+
+
+type Scope = Literal["members", "community", "member"]
+"""Whose hours a graph shows: ``members``, the community member by member (a row, bar or
+node titled with each member's own hours); ``community``, the community as a whole or by
+pairs (no member's own total); ``member``, one member's, who must be named (drawn per member
+by exports, never among the guild's graphs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """One row of ``GRAPHS``: what a graph is called, what it covers and how it is drawn."""
+
+    title: str
+    """Its name for people in ``/stats``, on the dashboard and in the admin CLI."""
+    default_days: int
+    """Its period when none is asked for, or ``ALL_HISTORY``."""
+    drawer: str
+    """``module.function`` under ``analytics.render`` that draws its chart on a ``Sheet``:
+    named, not imported, so that this table stays free of matplotlib (see ``render``)."""
+    scope: Scope = "members"
+    height_inches: float = 6.5
+    """Its height; every graph has the same width (``render.sizes``)."""
+
+
+GRAPHS: dict[GraphKind, Graph] = {
+    GraphKind.NETWORK: Graph("Community network", 30, "network.draw_network"),
+    GraphKind.DUOS: Graph("Duo time", 30, "bars.draw_duos", scope="community", height_inches=5.0),
+    GraphKind.VOICE_TIME: Graph("Time in voice", 30, "bars.draw_voice_time"),
+    GraphKind.INACTIVE: Graph("Inactive members", 84, "inactive.draw_inactive"),
+    GraphKind.WEEKDAYS: Graph("Day of week", 91, "weekdays.draw_weekdays", height_inches=8.5),
+    GraphKind.MONTHS: Graph("Hours per month", ALL_HISTORY, "bars.draw_months", height_inches=6.0),
+    GraphKind.TIMELINE: Graph("Weekly timeline", 84, "timeline.draw_timeline", height_inches=7.5),
+    GraphKind.WEEK: Graph(
+        "A member's week", 7, "week.draw_week", scope="member", height_inches=5.0
+    ),
+}
+"""Every graph, one row each: the one place a graph's title, default period, scope, drawer
+and height are spelled, shared by ``/stats``, the dashboard, exports and the admin CLI.
+
+Default periods are fitted to each graph's question: who plays with whom is this month's
+story, drift needs months (all the history), a trend needs twelve weeks, a day-of-week habit
+thirteen of each weekday; ``week`` always draws the current local week. Heights are tall
+enough for one readable row per member at the smallest font: the graphs with up to 25 or 30
+rows (time in voice, inactive, timeline, day of week's two panels) are taller than wide,
+which is also how a phone holds them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from services.telemetry.analytics.charts import GraphKind
+from services.telemetry.analytics.charts import GRAPHS, GraphKind
 from services.telemetry.analytics.render import render_png
 from services.telemetry.analytics.report import GuildReport
 from services.telemetry.analytics.sessions import GuildDataset
 
 log = logging.getLogger(__name__)
 
-GUILD_GRAPHS = tuple(kind for kind in GraphKind if kind is not GraphKind.WEEK)
-"""The seven graphs of the whole guild; ``week`` is drawn per member."""
+GUILD_GRAPHS = tuple(kind for kind in GraphKind if GRAPHS[kind].scope != "member")
+"""The graphs of the whole guild; a graph of one member (``week``) is drawn per member."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ def render_all(
     week_members: Sequence[int] | None = None,
     progress: Callable[[RenderProgress], None] | None = None,
 ) -> list[Path]:
-    """Write ``<graph>.png`` for each of the seven guild graphs and ``week-<name>.png`` per
+    """Write ``<graph>.png`` for each guild graph and ``week-<name>.png`` per
     member (``week_file``).
 
     Each graph covers its own default period unless ``days`` is given. Weeks are drawn for

@@ -21,7 +21,6 @@ from bus.client import BusClient
 from bus.clock import WALL
 from bus.endpoints import Endpoints
 from bus.protocol import (
-    GRAPH_TITLES,
     Done,
     Envelope,
     ErrorReply,
@@ -228,7 +227,7 @@ def test_the_command_offers_the_seven_graphs_to_moderators() -> None:
     graph, days, member = spec.options
     assert graph.required
     assert [choice.value for choice in graph.choices] == [kind.value for kind in GraphKind]
-    assert [choice.name for choice in graph.choices] == list(GRAPH_TITLES.values())
+    assert [choice.name for choice in graph.choices] == [kind.label for kind in GraphKind]
     assert (days.kind, days.min_value, days.max_value) == ("integer", 0, 365)
     assert member.kind == "user"
 

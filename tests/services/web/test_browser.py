@@ -14,8 +14,8 @@ from icalendar import Calendar
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from bus.endpoints import Endpoints
-from bus.protocol import GRAPH_DEFAULT_DAYS
 from emulator.rules.state import Member
+from services.telemetry.analytics.charts import GraphKind
 from tests.helpers import run
 from tests.services.scheduler.support import World, world
 from tests.services.web.support import Dashboard, dashboard, played
@@ -90,7 +90,7 @@ async def as_admin(
     await page.click("#nav-graphs")
     # The page opens on its first graph's own period; the period shown then stays as the
     # graph changes (it is the form's choice, not the graph's).
-    days = GRAPH_DEFAULT_DAYS["duos"]
+    days = GraphKind.DUOS.default_days
     for graph in ("duos", "weekdays"):
         await page.select_option("#graph", graph)
         await page.click("#show")

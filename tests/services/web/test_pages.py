@@ -20,7 +20,7 @@ from icalendar import Calendar
 
 from bus.endpoints import Endpoints
 from bus.protocol import MemberSchedule, SchedulesReply, SetSchedule, WeeklySlot
-from services.telemetry.analytics.charts import GraphKind
+from services.telemetry.analytics.charts import GRAPHS, GraphKind
 from services.telemetry.analytics.export import GUILD_GRAPHS
 from tests.helpers import run
 from tests.services.inprocess import STEP
@@ -172,8 +172,8 @@ HOURS = re.compile(r": (\d+\.\d\d) h")
 def test_each_graph_is_served_as_svg_titled_with_its_values(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
-    """Each of the seven graphs comes as an SVG that parses; its titled bars, cells, edges and
-    nodes add up to Alice's two hours (one with Bob, one alone) and the pair's one hour."""
+    """Each guild graph comes as an SVG that parses; its titled bars, cells, edges and nodes
+    add up to Alice's two hours (one with Bob, one alone) and the pair's one hour."""
 
     async def scenario() -> None:
         async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
@@ -204,7 +204,7 @@ def test_each_graph_is_served_as_svg_titled_with_its_values(
                     if t.startswith((f"{alice}:", f"{alice},", f"{alice} (")) and "no data" not in t
                 ]
                 theirs = [t for t in found if alice in t and bob in t and "together" in t]
-                if graph is not GraphKind.DUOS:  # the duos draw pairs only
+                if GRAPHS[graph].scope == "members":  # not pairs, not the community's total
                     alone = sum(_hours(t) for t in hers if " & " not in t)
                     assert abs(alone - 2.0) < 0.011, graph  # each title rounds to 36 s
                 if graph in (GraphKind.DUOS, GraphKind.NETWORK):

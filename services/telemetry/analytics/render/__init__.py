@@ -10,27 +10,18 @@ Discord and files, SVG for the dashboard (see ``render.svg``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, assert_never
+from collections.abc import Callable
+from importlib import import_module
+from typing import TYPE_CHECKING, cast
 
 from bus.protocol import GraphFormat
-from services.telemetry.analytics.charts import (
-    Chart,
-    DuoChart,
-    GraphKind,
-    InactiveChart,
-    MonthlyChart,
-    NetworkChart,
-    TimelineChart,
-    VoiceTimeChart,
-    WeekChart,
-    WeekdayChart,
-)
+from services.telemetry.analytics.charts import GRAPHS, Chart, GraphKind
 from services.telemetry.analytics.render.sizes import DPI, PIXEL_SIZES
 
 if TYPE_CHECKING:
     from services.telemetry.analytics.render.figure import Sheet
 
-__all__ = ["DPI", "PIXEL_SIZES", "draw", "render", "render_png"]
+__all__ = ["DPI", "PIXEL_SIZES", "draw", "drawer", "render", "render_png"]
 
 
 def render(kind: GraphKind, chart: Chart, fmt: GraphFormat = "png") -> bytes:
@@ -51,30 +42,15 @@ def render_png(kind: GraphKind, chart: Chart) -> bytes:
 
 
 def draw(sheet: Sheet, chart: Chart) -> None:
-    """Draw ``chart`` on ``sheet``'s blank figure."""
-    from services.telemetry.analytics.render.bars import draw_duos, draw_months, draw_voice_time
-    from services.telemetry.analytics.render.inactive import draw_inactive
-    from services.telemetry.analytics.render.network import draw_network
-    from services.telemetry.analytics.render.timeline import draw_timeline
-    from services.telemetry.analytics.render.week import draw_week
-    from services.telemetry.analytics.render.weekdays import draw_weekdays
+    """Draw ``chart`` on ``sheet``'s blank figure, with the drawer its graph's row names."""
+    drawer(chart.kind)(sheet, chart)
 
-    match chart:
-        case NetworkChart():
-            draw_network(sheet, chart)
-        case DuoChart():
-            draw_duos(sheet, chart)
-        case VoiceTimeChart():
-            draw_voice_time(sheet, chart)
-        case InactiveChart():
-            draw_inactive(sheet, chart)
-        case WeekdayChart():
-            draw_weekdays(sheet, chart)
-        case MonthlyChart():
-            draw_months(sheet, chart)
-        case TimelineChart():
-            draw_timeline(sheet, chart)
-        case WeekChart():
-            draw_week(sheet, chart)
-        case _:
-            assert_never(chart)
+
+def drawer(kind: GraphKind) -> Callable[[Sheet, Chart], None]:
+    """The function that draws ``kind``, imported from the module ``GRAPHS`` names for it.
+
+    Each drawer takes its own chart type; ``render`` has checked that the chart is ``kind``'s.
+    """
+    module, _, name = GRAPHS[kind].drawer.rpartition(".")
+    found = getattr(import_module(f"{__name__}.{module}"), name)
+    return cast("Callable[[Sheet, Chart], None]", found)

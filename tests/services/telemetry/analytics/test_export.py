@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.telemetry.analytics.charts import GraphKind
-from services.telemetry.analytics.export import RenderProgress, render_all, week_file
+from services.telemetry.analytics.export import (
+    GUILD_GRAPHS,
+    RenderProgress,
+    render_all,
+    week_file,
+)
 from services.telemetry.analytics.render import PIXEL_SIZES
 from services.telemetry.analytics.report import GuildReport
 
@@ -15,9 +20,9 @@ from .pngs import assert_png
 NOW = local(PARIS, 2025, 6, 1, 12)
 
 
-def test_render_all_writes_seven_graphs_with_progress(tmp_path: Path) -> None:
-    """The seven guild graphs and the requested member's week are written, progress reported
-    per graph."""
+def test_render_all_writes_every_guild_graph_with_progress(tmp_path: Path) -> None:
+    """Each guild graph and the requested member's week are written, progress reported per
+    graph."""
     dataset = community(seed=3)
     member = GuildReport(dataset, NOW, 30).members_in_voice_this_week()[0]
     seen: list[RenderProgress] = []
@@ -25,17 +30,13 @@ def test_render_all_writes_seven_graphs_with_progress(tmp_path: Path) -> None:
         dataset, NOW, tmp_path / "graphs", week_members=[member], progress=seen.append
     )
     names = [path.name for path in written]
+    assert names[0] == "community.png"  # a graph's name is its file's
     assert names == [
-        "community.png",
-        "duos.png",
-        "voice-time.png",
-        "inactive.png",
-        "weekdays.png",
-        "months.png",
-        "timeline.png",
+        *(f"{kind}.png" for kind in GUILD_GRAPHS),
         week_file(dataset.roster.name(member), member, set()),
     ]
-    assert [(step.done, step.total) for step in seen] == [(n, 8) for n in range(1, 9)]
+    total = len(GUILD_GRAPHS) + 1
+    assert [(step.done, step.total) for step in seen] == [(n, total) for n in range(1, total + 1)]
     assert [step.path for step in seen] == written
     for path, step in zip(written, seen, strict=True):
         assert_png(path.read_bytes(), PIXEL_SIZES[step.kind])
