@@ -63,3 +63,24 @@ def test_the_emulator_and_the_bus_never_import_a_service() -> None:
         if name == "services" or name.startswith("services.")
     ]
     assert offenders == []
+
+
+SERVICES = ("gateway", "scheduler", "voice", "telemetry", "web")
+
+
+def test_services_never_import_each_other() -> None:
+    """A service imports ``bus/``, the shared runtime and itself, never another service: what
+    two services both need lives in ``services/runtime/`` or travels on the bus (the
+    dashboard asks telemetry which graphs it draws, for one)."""
+    offenders = []
+    for service in SERVICES:
+        files = list((REPO / "services" / service).rglob("*.py"))
+        assert files, service
+        others = [f"services.{other}" for other in SERVICES if other != service]
+        offenders += [
+            f"{path.relative_to(REPO)} imports {name}"
+            for path in files
+            for name in sorted(imported_modules(path))
+            if any(name == other or name.startswith(f"{other}.") for other in others)
+        ]
+    assert offenders == []

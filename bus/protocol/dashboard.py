@@ -12,8 +12,9 @@ from bus.protocol.telemetry import MarkFacts, PrivacyReply
 
 type GraphName = str
 """A graph of ``/stats`` by its name: one of the values of telemetry's ``GraphKind``, whose
-table (``analytics.charts.GRAPHS``) is the one place a graph is listed. Telemetry checks the
-name and refuses any other with ``bad_request``, as it does a name typed in ``/stats``."""
+table (``analytics.charts.GRAPHS``) is the one place a graph is listed; others learn the list
+with ``GetGraphKinds``. Telemetry checks the name and refuses any other with
+``bad_request``, as it does a name typed in ``/stats``."""
 
 type GraphFormat = Literal["png", "svg"]
 """How a graph is drawn: PNG for Discord and files, SVG for the dashboard (it scales to the
@@ -36,6 +37,27 @@ class DataVersionReply(ReplyMessage, frozen=True, tag="data_version"):
 
     guild_id: int
     version: str = ""
+
+
+class GraphInfo(Fact, frozen=True):
+    """One graph telemetry draws, as a reader offers it: the name ``GetGraph`` takes, its
+    title, its default period (``ALL_HISTORY`` for everything), and whether it is drawn for
+    one member, who must then be named."""
+
+    name: GraphName
+    title: str
+    default_days: int
+    one_member: bool = False
+
+
+class GetGraphKinds(RequestMessage, frozen=True, tag="get_graph_kinds"):
+    """Which graphs telemetry draws, in the order they are offered; answered with
+    GraphKindsReply. The list changes only with telemetry's code, so a reader may keep it:
+    the dashboard learns it from telemetry rather than spell the graphs again."""
+
+
+class GraphKindsReply(ReplyMessage, frozen=True, tag="graph_kinds"):
+    graphs: list[GraphInfo] = msgspec.field(default_factory=list)
 
 
 class GetGraph(RequestMessage, frozen=True, tag="get_graph"):
@@ -238,6 +260,7 @@ class WebSessionReply(ReplyMessage, frozen=True, tag="web_session"):
 
 DashboardTelemetryRequest = (
     GetDataVersion
+    | GetGraphKinds
     | GetGraph
     | GetMembersGlance
     | GetMyMonth
@@ -251,6 +274,7 @@ DashboardTelemetryRequest = (
 )
 DashboardTelemetryReply = (
     DataVersionReply
+    | GraphKindsReply
     | GraphReply
     | MembersGlanceReply
     | MyMonthReply

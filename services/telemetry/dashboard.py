@@ -31,11 +31,14 @@ from bus.protocol import (
     GetDataVersion,
     GetFeed,
     GetGraph,
+    GetGraphKinds,
     GetMemberMarks,
     GetMembersGlance,
     GetMyMonth,
     GetPrivacy,
     GraphFormat,
+    GraphInfo,
+    GraphKindsReply,
     GraphReply,
     GuildConfig,
     HourThere,
@@ -51,6 +54,7 @@ from services.runtime.playtime import WindowHour, usual_hours, window_of
 from services.runtime.playtime import zone as zone_or_utc
 from services.telemetry import days as stored_days
 from services.telemetry import glance, schedules, store, websessions
+from services.telemetry.analytics.charts import GRAPHS
 from services.telemetry.analytics.options import OptionsError, StatsRequest, parse_stats_options
 from services.telemetry.analytics.render import render
 from services.telemetry.analytics.report import build_chart
@@ -179,6 +183,8 @@ class Dashboard:
             case GetDataVersion(guild_id=guild_id):
                 version = await db.call(data_version, guild_id, self._clock.now())
                 return DataVersionReply(guild_id=guild_id, version=version)
+            case GetGraphKinds():
+                return GraphKindsReply(graphs=graph_kinds())
             case GetGraph():
                 return await self._graph(request)
             case GetMembersGlance(guild_id=guild_id):
@@ -371,3 +377,16 @@ def _check_period(text: str, count: int) -> date:
             ErrorCode.BAD_PERIOD, f"a period is 1 to {MAX_PERIOD_DAYS} days, not {count}"
         )
     return first
+
+
+def graph_kinds() -> list[GraphInfo]:
+    """Every graph of ``GRAPHS`` as the dashboard offers it."""
+    return [
+        GraphInfo(
+            name=kind.value,
+            title=row.title,
+            default_days=row.default_days,
+            one_member=row.scope == "member",
+        )
+        for kind, row in GRAPHS.items()
+    ]

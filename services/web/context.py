@@ -12,7 +12,7 @@ from aiohttp import web
 from bus.client import BusClient
 from bus.clock import Clock
 from bus.errors import BusError, RemoteError, caused_by_request
-from bus.protocol import ReplyMessage, Request
+from bus.protocol import GetGraphKinds, GraphInfo, GraphKindsReply, ReplyMessage, Request
 from services.web import figures
 from services.web.access import Access, Visitor
 from services.web.config import WebConfig
@@ -52,6 +52,7 @@ class Web:
     bound_url: str = ""
     board_poll: float = 0.5
     """How often a live board asks the scheduler for changes (real seconds)."""
+    _graph_kinds: list[GraphInfo] | None = None
 
     @property
     def base_url(self) -> str:
@@ -79,6 +80,13 @@ class Web:
             **values,
         )
         return web.Response(text=html, status=status, content_type="text/html")
+
+    async def graph_kinds(self) -> list[GraphInfo]:
+        """The graphs telemetry draws, asked once: the list changes only with its code."""
+        if self._graph_kinds is None:
+            reply = await self.ask("telemetry", GetGraphKinds(), GraphKindsReply)
+            self._graph_kinds = reply.graphs
+        return self._graph_kinds
 
     async def ask[R: ReplyMessage](
         self, service: str, request: Request, expect: type[R], timeout: float = ASK_TIMEOUT

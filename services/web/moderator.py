@@ -23,6 +23,7 @@ from bus.protocol import (
     GetSchedules,
     GetVoiceSessions,
     GraphFormat,
+    GraphInfo,
     GraphName,
     GuildConfigReply,
     MemberFacts,
@@ -35,7 +36,6 @@ from services.runtime.playtime import (
     community_date,
     zone,
 )
-from services.telemetry.analytics.charts import GraphKind
 from services.web import exports, figures
 from services.web.access import moderator_access
 from services.web.context import web_of
@@ -106,6 +106,11 @@ def _listening(request: web.Request) -> bool:
     return transport is not None and not transport.is_closing()
 
 
+OPENING_GRAPH: GraphName = "voice-time"
+"""The graph the graphs page opens on: each member's time in voice, the one every moderator
+reads first."""
+
+
 def _days(raw: str | None, default: int = CSV_DAYS) -> int:
     if raw is None or raw == "":
         return default
@@ -117,11 +122,11 @@ def _days(raw: str | None, default: int = CSV_DAYS) -> int:
     return int(raw)
 
 
-def _graph_days(raw: str | None, graph: GraphName) -> int:
+def _graph_days(raw: str | None, graph: GraphInfo) -> int:
     """The period of a graph; by default the graph's own, the same as ``/stats``'s."""
     if raw == str(ALL_HISTORY):
         return ALL_HISTORY
-    return _days(raw, GraphKind(graph).default_days)
+    return _days(raw, graph.default_days)
 
 
 def period_label(days: int) -> str:
@@ -131,13 +136,14 @@ def period_label(days: int) -> str:
     return "1 day" if days == 1 else f"{days} days"
 
 
-def _graph(raw: str | None) -> GraphName:
-    for kind in GraphKind:
-        if raw == kind:
-            return kind.value
+def _graph(raw: str | None, kinds: list[GraphInfo]) -> GraphInfo:
+    """The graph asked for by name; with none, ``OPENING_GRAPH``."""
     if raw is None or raw == "":
-        return GraphKind.VOICE_TIME.value
-    names = ", ".join(kind.value for kind in GraphKind)
+        raw = OPENING_GRAPH
+    for kind in kinds:
+        if raw == kind.name:
+            return kind
+    names = ", ".join(kind.name for kind in kinds)
     raise web.HTTPBadRequest(text=f"There is no graph called {raw[:30]!r}; choose one of {names}.")
 
 
@@ -150,41 +156,42 @@ async def _pickable(request: web.Request, guild_id: int) -> dict[int, str]:
     return {m.user_id: m.display_name for m in roster.members if m.user_id not in hidden}
 
 
-def _member(raw: str | None, members: dict[int, str], graph: GraphName) -> int:
+def _member(raw: str | None, members: dict[int, str], graph: GraphInfo) -> int:
     if raw is None or raw == "":
-        if graph == "week":
-            raise web.HTTPBadRequest(text="A week is drawn for one member: pick a member.")
+        if graph.one_member:
+            raise web.HTTPBadRequest(text=f"{graph.title} is drawn for one member: pick a member.")
         return 0
     if not raw.isascii() or not raw.isdigit() or int(raw) not in members:
         raise web.HTTPBadRequest(
             text=f"{raw[:30]!r} is not a member of this server whose history is recorded."
         )
-    return int(raw) if graph == "week" else 0
+    return int(raw) if graph.one_member else 0
 
 
 async def graphs_page(request: web.Request) -> web.Response:
     site = web_of(request)
     access = await moderator_access(request, site.bus)
     query = request.query
-    graph = _graph(query.get("graph"))
+    kinds = await site.graph_kinds()
+    graph = _graph(query.get("graph"), kinds)
     days = _graph_days(query.get("days"), graph)
     members = await _pickable(request, access.guild_id)
     picked = query.get("member", "")
     member = _member(picked, members, graph) if picked else 0
     image, note = "", ""
-    if graph == "week" and not member:
-        note = "A member's week is drawn for one member: pick a member, then Show."
+    if graph.one_member and not member:
+        note = f"{graph.title} is drawn for one member: pick a member, then Show."
     else:
         # SVG: it scales to the phone or the screen, and carries each value as a hover title
         # (shown once static/graph.js has put the SVG in the page; an <img> shows none).
-        image = f"/g/{access.guild_id}/graphs/{graph}.svg?days={days}&member={member}"
+        image = f"/g/{access.guild_id}/graphs/{graph.name}.svg?days={days}&member={member}"
     return site.page(
         "graphs.html",
         f"Graphs of {access.guild_name}",
         access=access,
-        graphs=[(kind.value, kind.label) for kind in GraphKind],
-        graph=graph,
-        label=GraphKind(graph).label,
+        graphs=[(kind.name, kind.title) for kind in kinds],
+        graph=graph.name,
+        label=graph.title,
         periods=[(d, period_label(d)) for d in sorted({*PERIODS, days})],
         days=days,
         members=sorted(members.items(), key=lambda item: item[1].lower()),
@@ -198,15 +205,15 @@ async def graph_image(request: web.Request) -> web.Response:
     """A graph as SVG (what the graphs page shows) or PNG (``.png``, as ``/stats`` draws it)."""
     site = web_of(request)
     access = await moderator_access(request, site.bus)
-    graph = _graph(request.match_info["graph"])
+    graph = _graph(request.match_info["graph"], await site.graph_kinds())
     fmt: GraphFormat = "svg" if request.match_info["format"] == "svg" else "png"
     days = _graph_days(request.query.get("days"), graph)
     raw_member = request.query.get("member", "")
     member = 0
-    if graph == "week" or raw_member not in ("", "0"):
+    if graph.one_member or raw_member not in ("", "0"):
         member = _member(raw_member, await _pickable(request, access.guild_id), graph)
     try:
-        image = await site.graphs.image(access.guild_id, graph, days, member, fmt)
+        image = await site.graphs.image(access.guild_id, graph.name, days, member, fmt)
     except RemoteError as error:
         if error.code == ErrorCode.NO_DATA:
             raise web.HTTPNotFound(text=error.message) from None
