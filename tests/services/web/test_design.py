@@ -32,7 +32,6 @@ from playwright.async_api import (
 
 from bus.endpoints import Endpoints
 from services.scheduler.commands.schedule import day_id, hours_id
-from tests.helpers import run
 from tests.services.scheduler.support import World, world
 from tests.services.web.support import Dashboard, dashboard, played
 from tests.services.web.support import browser as http_browser
@@ -91,34 +90,31 @@ def member_visits(guild_id: int) -> list[Visit]:
     ]
 
 
+@pytest.mark.within(260)
 @pytest.mark.slow
 @pytest.mark.timeout(270)  # 65 page views, each checked by axe
-def test_every_page_reads_well_everywhere(
+async def test_every_page_reads_well_everywhere(
     endpoints: Endpoints, short_tmp: Path, tmp_path: Path
 ) -> None:
     """Every page, both roles, both widths, both themes: no sideways scrolling, no console
     error, no serious axe violation, under 150 KB; names, not ids; the board redraws its
     day by itself; the week ahead reads in a Los Angeles member's time; the theme switch is
     remembered."""
-
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w, dashboard(w) as site:
-            await community_with_names(w)
-            await names_not_ids(w, site)
-            planned = await plan_the_week(w)
-            async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=["--no-sandbox"]
-                )
-                try:
-                    await every_page(browser, site, w, tmp_path)
-                    await board_follows_the_day(browser, site, w, tmp_path)
-                    await week_in_los_angeles(browser, site, w, planned, tmp_path)
-                    await theme_is_remembered(browser, site, w)
-                finally:
-                    await browser.close()
-
-    run(scenario(), timeout=260)
+    async with world(endpoints, short_tmp) as w, dashboard(w) as site:
+        await community_with_names(w)
+        await names_not_ids(w, site)
+        planned = await plan_the_week(w)
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox"]
+            )
+            try:
+                await every_page(browser, site, w, tmp_path)
+                await board_follows_the_day(browser, site, w, tmp_path)
+                await week_in_los_angeles(browser, site, w, planned, tmp_path)
+                await theme_is_remembered(browser, site, w)
+            finally:
+                await browser.close()
 
 
 async def community_with_names(w: World) -> None:
