@@ -28,7 +28,7 @@ from emulator import Emulator
 from emulator.rules.clock import CalendarClock
 from emulator.simulator.community import Community, CommunitySpec, Kind, Stay, plan_day, stays
 from tests.faults.support import STEP, SupervisedFleet, sessions
-from tests.helpers import eventually, run
+from tests.helpers import eventually
 
 pytestmark = [pytest.mark.fleet, pytest.mark.timeout(600)]
 
@@ -111,7 +111,8 @@ def planned(community: Community, played: list[Stay]) -> list[Interval]:
     ]
 
 
-def test_a_week_on_the_scaled_clock_is_recorded_as_played(short_tmp: Path) -> None:
+@pytest.mark.within(540)
+async def test_a_week_on_the_scaled_clock_is_recorded_as_played(short_tmp: Path) -> None:
     """Voice time per member and per pair, and one post a day, match the simulator's plan."""
     spec = CommunitySpec(members=12, seed=5)
     week = [FIRST_DAY + timedelta(days=n) for n in range(DAYS)]
@@ -119,54 +120,49 @@ def test_a_week_on_the_scaled_clock_is_recorded_as_played(short_tmp: Path) -> No
     clock = CalendarClock(calendar)
     zone = ZoneInfo(spec.timezone)
 
-    async def scenario() -> None:
-        async with Emulator(clock=clock) as emu:
-            community = Community(emu.driver, spec, clock)
-            roster = community.build()
-            fleet = SupervisedFleet(short_tmp, emu)
-            fleet.env[SETTING] = calendar.setting()
-            await fleet.start()
-            try:
-                driver = emu.driver
-                await driver.wait_until(
-                    lambda: "config" in {c.name for c in driver.world.commands.values()},
-                    timeout=120,
-                )
-                screen = Screen(io.StringIO())
-                await configure(driver, spec, roster, screen)
-                await save_usual_hours(driver, community, screen)
-                ready = clock.now().astimezone(zone)
-                first_post = datetime.combine(FIRST_DAY, time(spec.post_hour), zone)
-                assert ready < first_post, f"set up only at {ready}: the fleet was slow"
-                played = [a for day in week for a in await community.play_day(day)]
-                voice = (Kind.JOIN, Kind.MOVE, Kind.LEAVE)
-                assert not [a for a in community.skipped if a.kind in voice]
-                assert not [a for a in played if a.kind in voice and a.at.second], "day-end leave"
-                expected = planned(community, stays(played))
-                members = {m.user_id for m in roster.members.values()}
+    async with Emulator(clock=clock) as emu:
+        community = Community(emu.driver, spec, clock)
+        roster = community.build()
+        fleet = SupervisedFleet(short_tmp, emu)
+        fleet.env[SETTING] = calendar.setting()
+        await fleet.start()
+        try:
+            driver = emu.driver
+            await driver.wait_until(
+                lambda: "config" in {c.name for c in driver.world.commands.values()},
+                timeout=120,
+            )
+            screen = Screen(io.StringIO())
+            await configure(driver, spec, roster, screen)
+            await save_usual_hours(driver, community, screen)
+            ready = clock.now().astimezone(zone)
+            first_post = datetime.combine(FIRST_DAY, time(spec.post_hour), zone)
+            assert ready < first_post, f"set up only at {ready}: the fleet was slow"
+            played = [a for day in week for a in await community.play_day(day)]
+            voice = (Kind.JOIN, Kind.MOVE, Kind.LEAVE)
+            assert not [a for a in community.skipped if a.kind in voice]
+            assert not [a for a in played if a.kind in voice and a.at.second], "day-end leave"
+            expected = planned(community, stays(played))
+            members = {m.user_id for m in roster.members.values()}
 
-                def recorded() -> list[Interval]:
-                    return [
-                        (s.user_id, s.channel_id, to_minute(s.start), to_minute(s.end))
-                        for s in sessions(fleet.database, roster.guild.id)
-                        if s.end is not None and s.user_id in members
-                    ]
+            def recorded() -> list[Interval]:
+                return [
+                    (s.user_id, s.channel_id, to_minute(s.start), to_minute(s.end))
+                    for s in sessions(fleet.database, roster.guild.id)
+                    if s.end is not None and s.user_id in members
+                ]
 
-                await eventually(
-                    lambda: len(recorded()) >= len(expected), STEP, "every stay recorded"
-                )
-                got = recorded()
-                assert per_member(got) == per_member(expected)
-                assert per_pair(got) == per_pair(expected)
-                assert sorted(got) == sorted(expected)
-                for day in week:
-                    assert posts_of(driver, roster, day) == 1, f"{day}: not exactly one post"
-                assert all(
-                    m.content.startswith(DAILY_HEADING)
-                    for m in driver.messages(roster.text, roster.admin)
-                    if m.author_id == driver.core.bot_id and not m.ephemeral
-                )
-            finally:
-                await fleet.close()
-
-    run(scenario(), timeout=540)
+            await eventually(lambda: len(recorded()) >= len(expected), STEP, "every stay recorded")
+            got = recorded()
+            assert per_member(got) == per_member(expected)
+            assert per_pair(got) == per_pair(expected)
+            assert sorted(got) == sorted(expected)
+            for day in week:
+                assert posts_of(driver, roster, day) == 1, f"{day}: not exactly one post"
+            assert all(
+                m.content.startswith(DAILY_HEADING)
+                for m in driver.messages(roster.text, roster.admin)
+                if m.author_id == driver.core.bot_id and not m.ephemeral
+            )
+        finally:
+            await fleet.close()

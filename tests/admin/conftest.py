@@ -13,9 +13,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,6 +69,28 @@ def admin(
     )
 
 
+def demo_process(state: Path, options: Sequence[str], **streams: Any) -> subprocess.Popen[Any]:
+    """``squadtime-admin run`` without a token (the demo on the emulator) kept in ``state``.
+
+    Its runtime folder is ``state/run``, heartbeats come every second so a stopped program
+    shows soon, and the dashboard takes any free port: tests run side by side. ``streams``
+    are Popen's own (where its output goes, ``text``, ``umask``).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_TOKEN")}
+    env |= {
+        "SQUADTIME_RUNTIME_DIR": str(state / "run"),
+        "SQUADTIME_HEARTBEAT_SECONDS": "1",
+        "SQUADTIME_WEB_PORT": "0",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "admin", "--state-dir", str(state), "run", *options],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        **streams,
+    )
+
+
 def here(pi: Pi) -> dict[str, str]:
     """The environment of a shell on the Pi (its settings file loaded)."""
     return {**os.environ, **pi.settings}
@@ -82,6 +105,56 @@ def make_tools(root: Path) -> None:
     tools = root / "tools"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tools)], check=True)
     (tools / "bin" / "uv").symlink_to(Path(sys.executable).parent / "uv")
+
+
+def write_settings(base: Path, discord_url: str) -> tuple[dict[str, str], Path]:
+    """The Pi's settings, and its settings file (0600) as install.sh leaves it."""
+    settings = {
+        "SQUADTIME_RUNTIME_DIR": str(base / "run"),
+        "SQUADTIME_DATA_DIR": str(base / "data"),
+        "SQUADTIME_LOG_DIR": str(base / "log"),
+        "SQUADTIME_HEARTBEAT_SECONDS": "0.5",
+        "SQUADTIME_DISCORD_API": f"{discord_url}/api/v10",
+        "DISCORD_TOKEN": TOKEN,
+        "SQUADTIME_WEB_PORT": "0",  # the dashboard on any free port: tests run side by side
+    }
+    for folder in ("run", "data", "log"):
+        (base / folder).mkdir(mode=0o700)
+    env_file = base / "squadtime.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+    env_file.chmod(0o600)
+    return settings, env_file
+
+
+def start_supervisord(pi: Pi) -> subprocess.Popen[bytes]:
+    """supervisord from the current release, as deploy/squadtime.service starts it."""
+    current = pi.root / "current"
+    return subprocess.Popen(
+        [
+            str(current / ".venv" / "bin" / "python"),
+            "-m",
+            "supervisor.supervisord",
+            "-c",
+            str(current / "supervisord.conf"),
+        ],
+        env=here(pi),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        umask=0o077,  # as deploy/squadtime.service's UMask=0077 starts it
+    )
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Each process terminated, killed if it does not stop within a minute."""
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 @pytest.fixture(scope="package")
@@ -103,50 +176,16 @@ def pi() -> Iterator[Pi]:
         root = base / "opt"
         root.mkdir()
         make_tools(root)
-        settings = {
-            "SQUADTIME_RUNTIME_DIR": str(base / "run"),
-            "SQUADTIME_DATA_DIR": str(base / "data"),
-            "SQUADTIME_LOG_DIR": str(base / "log"),
-            "SQUADTIME_HEARTBEAT_SECONDS": "0.5",
-            "SQUADTIME_DISCORD_API": f"{url}/api/v10",
-            "DISCORD_TOKEN": TOKEN,
-            "SQUADTIME_WEB_PORT": "0",  # the dashboard on any free port: tests run side by side
-        }
-        for folder in ("run", "data", "log"):
-            (base / folder).mkdir(mode=0o700)
-        env_file = base / "squadtime.env"
-        env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
-        env_file.chmod(0o600)
+        settings, env_file = write_settings(base, url)
         first = Pi(base, root, env_file, settings, ssh, subprocess.CompletedProcess([], 0))
         first.first_deploy = admin("deploy", "--offline", *first.ssh_args())
         assert first.first_deploy.returncode == 0, first.first_deploy.stderr
-        supervisord = subprocess.Popen(
-            [
-                str(root / "current" / ".venv" / "bin" / "python"),
-                "-m",
-                "supervisor.supervisord",
-                "-c",
-                str(root / "current" / "supervisord.conf"),
-            ],
-            env=here(first),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            umask=0o077,  # as deploy/squadtime.service's UMask=0077 starts it
-        )
-        processes.insert(0, supervisord)
+        processes.insert(0, start_supervisord(first))
         healthy = admin("status", "--wait", "60", env=here(first))
         assert healthy.returncode == 0, healthy.stdout + healthy.stderr
         first.processes = processes
         yield first
     finally:
-        for process in processes:
-            process.terminate()
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
-            if process.stdout is not None:
-                process.stdout.close()
+        stop(processes)
         ssh.close()
         shutil.rmtree(base, ignore_errors=True)

@@ -8,7 +8,6 @@ import pty
 import re
 import signal
 import subprocess
-import sys
 import threading
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -26,7 +25,7 @@ from emulator.simulator.community import (
     plan_day,
     showcase,
 )
-from tests.admin.conftest import REPO
+from tests.admin.conftest import demo_process
 from tests.helpers import wait_until
 
 CLEAR = "\x1b[2J"
@@ -72,21 +71,8 @@ class Terminal:
 def start_demo(state: Path, terminal: Terminal) -> subprocess.Popen[bytes]:
     """``python -m admin run`` without a token, on a terminal: eight members, three weeks
     played fast (the nudge needs the same weekday in two of them), today at 900x."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_TOKEN")}
-    env |= {
-        "SQUADTIME_RUNTIME_DIR": str(state / "run"),
-        "SQUADTIME_HEARTBEAT_SECONDS": "1",
-        "SQUADTIME_WEB_PORT": "0",  # any free port: tests run side by side
-    }
     options = ["--members", "8", "--days", "22", "--month-speed", "40000", "--speed", "900"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "admin", "--state-dir", str(state), "run", *options],
-        cwd=REPO,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=terminal.slave,
-        stderr=terminal.slave,
-    )
+    process = demo_process(state, options, stdout=terminal.slave, stderr=terminal.slave)
     terminal.start()
     return process
 

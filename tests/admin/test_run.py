@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -17,7 +16,7 @@ import pytest
 from admin.demo import DemoSettings, month_calendar, setup_calendar
 from bus.clock import Calendar
 from emulator.simulator.community import CommunitySpec
-from tests.admin.conftest import REPO
+from tests.admin.conftest import REPO, demo_process
 from tests.helpers import not_private, wait_until
 
 pytestmark = [pytest.mark.fleet, pytest.mark.timeout(400)]
@@ -54,30 +53,10 @@ class Output:
 def start_run(state: Path) -> subprocess.Popen[str]:
     """``python -m admin run`` without a token in ``state``: eight members, two quick days,
     and today at ``TODAY_SPEED``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_TOKEN")}
-    env |= {
-        "SQUADTIME_RUNTIME_DIR": str(state / "run"),
-        "SQUADTIME_HEARTBEAT_SECONDS": "1",
-        "SQUADTIME_WEB_PORT": "0",  # any free port: tests run side by side
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "admin",
-            "--state-dir",
-            str(state),
-            "run",
-            "--members",
-            "8",
-            "--days",
-            "2",
-            "--speed",
-            TODAY_SPEED,
-        ],
-        cwd=REPO,
-        env=env,
-        stdin=subprocess.DEVNULL,
+    options = ["--members", "8", "--days", "2", "--speed", TODAY_SPEED]
+    return demo_process(
+        state,
+        options,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

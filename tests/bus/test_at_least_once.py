@@ -17,7 +17,7 @@ from bus.client import BusClient
 from bus.codec import encode
 from bus.endpoints import Endpoints
 from bus.protocol import Note
-from tests.helpers import eventually, run
+from tests.helpers import eventually
 
 pytestmark = pytest.mark.fleet
 
@@ -78,30 +78,27 @@ def stored(db: Path, of: str | None = None) -> tuple[int, int, int]:
     return rows, values, repeats
 
 
-def test_ten_thousand_records_survive_recorder_and_broker_kills(
+@pytest.mark.within(110)
+async def test_ten_thousand_records_survive_recorder_and_broker_kills(
     processes: Processes, short_tmp: Path
 ) -> None:
     """10,000 records while the recorder is SIGKILLed twice and the broker once: all stored once."""
-
-    async def scenario() -> BusClient:
-        publisher = BusClient("load", Endpoints.ipc(short_tmp), retry_after=0.3, retry_cap=1.0)
-        await publisher.start()
-        harm = {
-            2_000: processes.kill_recorder,
-            5_000: processes.kill_broker,
-            8_000: processes.kill_recorder,
-        }
-        for value in range(TOTAL):
-            if value in harm:
-                harm[value]()
-            publisher.record(Note(key="load", value=value))
-            if value % 100 == 99:
-                await asyncio.sleep(0.01)  # a busy hour, not one burst
-        await eventually(lambda: publisher.unacked == 0, 90, "every record acknowledged")
-        await publisher.close()
-        return publisher
-
-    publisher = run(scenario(), timeout=110)
+    publisher = BusClient("load", Endpoints.ipc(short_tmp), retry_after=0.3, retry_cap=1.0)
+    await publisher.start()
+    harm = {
+        2_000: processes.kill_recorder,
+        5_000: processes.kill_broker,
+        8_000: processes.kill_recorder,
+    }
+    for value in range(TOTAL):
+        if value in harm:
+            harm[value]()
+        publisher.record(Note(key="load", value=value))
+        if value % 100 == 99:
+            await asyncio.sleep(0.01)  # a busy hour, not one burst
+    await eventually(lambda: publisher.unacked == 0, 90, "every record acknowledged")
+    await publisher.close()
+    publisher = publisher
     rows, values, repeats = stored(processes.db)
     assert (rows, values) == (TOTAL, TOTAL)
     assert publisher.counters.retried > 0  # the kills really cost deliveries
@@ -111,30 +108,26 @@ def test_ten_thousand_records_survive_recorder_and_broker_kills(
     )
 
 
-def test_repeated_event_is_recognised_by_id(processes: Processes, short_tmp: Path) -> None:
+@pytest.mark.within(70)
+async def test_repeated_event_is_recognised_by_id(processes: Processes, short_tmp: Path) -> None:
     """The same envelope delivered twice (an ack lost with the broker) is stored once."""
-
-    async def scenario() -> tuple[str, int]:
-        publisher = BusClient("load", Endpoints.ipc(short_tmp), retry_after=0.2)
-        await publisher.start()
-        # A subscription takes a moment to reach a publisher: what is sent before is dropped and
-        # later re-sent. A first note acknowledged means both hops are subscribed, so from here
-        # every delivery arrives and each re-send below is a repeat the recorder must recognise.
-        publisher.record(Note(key="warm", value=0))
-        await eventually(lambda: publisher.unacked == 0, 20, "the path subscribed")
-        before = publisher.counters.retried
-        envelope = publisher.record(Note(key="once", value=7))
-        await eventually(lambda: publisher.unacked == 0, 20, "the first delivery acked")
-        resent = publisher.counters.retried - before  # a slow ack (a busy machine) re-sends
-        publisher._send_raw("load.note", encode(envelope))  # the repeat, same id
-        await eventually(
-            lambda: stored(processes.db, of=envelope.id)[2] >= 1 + resent,
-            20,
-            "the repeat recognised",
-        )
-        await publisher.close()
-        return envelope.id, resent
-
-    once, resent = run(scenario(), timeout=70)
+    publisher = BusClient("load", Endpoints.ipc(short_tmp), retry_after=0.2)
+    await publisher.start()
+    # A subscription takes a moment to reach a publisher: what is sent before is dropped and
+    # later re-sent. A first note acknowledged means both hops are subscribed, so from here
+    # every delivery arrives and each re-send below is a repeat the recorder must recognise.
+    publisher.record(Note(key="warm", value=0))
+    await eventually(lambda: publisher.unacked == 0, 20, "the path subscribed")
+    before = publisher.counters.retried
+    envelope = publisher.record(Note(key="once", value=7))
+    await eventually(lambda: publisher.unacked == 0, 20, "the first delivery acked")
+    resent = publisher.counters.retried - before  # a slow ack (a busy machine) re-sends
+    publisher._send_raw("load.note", encode(envelope))  # the repeat, same id
+    await eventually(
+        lambda: stored(processes.db, of=envelope.id)[2] >= 1 + resent,
+        20,
+        "the repeat recognised",
+    )
+    await publisher.close()
     assert stored(processes.db)[:2] == (2, 2)
-    assert stored(processes.db, of=once)[2] == 1 + resent
+    assert stored(processes.db, of=envelope.id)[2] == 1 + resent

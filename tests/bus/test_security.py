@@ -24,7 +24,7 @@ from bus.endpoints import (
     load_curve_keys,
 )
 from bus.protocol import Envelope, Note, Ping, Pong, Reply, Request
-from tests.helpers import eventually, run
+from tests.helpers import eventually
 
 
 def test_runtime_dir_is_created_private(short_tmp: Path) -> None:
@@ -77,7 +77,7 @@ def test_missing_keys_are_a_clear_error(short_tmp: Path) -> None:
         load_curve_keys(short_tmp, role="client")
 
 
-def test_tcp_client_without_right_keys_receives_nothing(short_tmp: Path) -> None:
+async def test_tcp_client_without_right_keys_receives_nothing(short_tmp: Path) -> None:
     """Over CurveZMQ TCP, the keyed client gets every event; plain and wrong-key peers get none."""
     keys = short_tmp / "keys"
     create_curve_keys(keys)
@@ -97,7 +97,7 @@ def test_tcp_client_without_right_keys_receives_nothing(short_tmp: Path) -> None
         spy.subscribe(b"")
         spy.connect(broker.bound.subscribe)
 
-    async def scenario() -> int:
+    try:
         received: list[Envelope] = []
         listener = BusClient("telemetry", client_endpoints)
         listener.subscribe("gateway.")
@@ -118,10 +118,7 @@ def test_tcp_client_without_right_keys_receives_nothing(short_tmp: Path) -> None
             while spy.poll(0):
                 spy.recv_multipart()
                 leaked += 1
-        return leaked
-
-    try:
-        assert run(scenario()) == 0
+        assert leaked == 0
     finally:
         plain.close()
         stranger.close()
@@ -129,7 +126,7 @@ def test_tcp_client_without_right_keys_receives_nothing(short_tmp: Path) -> None
         broker.stop()
 
 
-def test_tcp_requests_need_the_right_keys(short_tmp: Path) -> None:
+async def test_tcp_requests_need_the_right_keys(short_tmp: Path) -> None:
     """Over CurveZMQ TCP, a keyed requester is answered; a plain one never reaches the service."""
     keys = short_tmp / "keys"
     create_curve_keys(keys)
@@ -145,7 +142,7 @@ def test_tcp_requests_need_the_right_keys(short_tmp: Path) -> None:
     plain = context.socket(zmq.DEALER)
     plain.linger = 0
 
-    async def scenario() -> int:
+    try:
         service = BusClient("telemetry", serving)
 
         async def answer(envelope: Envelope, request: Request) -> Reply:
@@ -162,10 +159,7 @@ def test_tcp_requests_need_the_right_keys(short_tmp: Path) -> None:
                 for _ in range(3):
                     pong = await keyed.request("telemetry", Ping(), expect=Pong, timeout=5)
                     assert pong.pid == 3
-        return plain.poll(0)
-
-    try:
-        assert run(scenario()) == 0
+        assert plain.poll(0) == 0
     finally:
         plain.close()
         context.term()

@@ -10,7 +10,6 @@ import nextcord
 
 from emulator import Emulator
 from tests.emulator.support import make_client, running, small_community
-from tests.helpers import run
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -21,32 +20,28 @@ def _width(body: bytes) -> int:
     return width
 
 
-def test_pictures_at_discords_paths() -> None:
+async def test_pictures_at_discords_paths() -> None:
     """nextcord's guild icon and default avatar URLs, moved to the emulator, give PNGs; a
     wrong hash, an unknown index and a size that is no power of two do not."""
-
-    async def scenario() -> None:
-        async with Emulator() as emu:
-            town = small_community(emu)
-            async with running(emu, make_client()) as client:
-                guild = client.get_guild(town.guild.id)
-                assert guild is not None
-                assert guild.icon is not None
-                icon = guild.icon.url.replace("https://cdn.discordapp.com", emu.url)
-                member = guild.get_member(town.alice.user_id)
-                assert isinstance(member, nextcord.Member)
-                avatar = member.display_avatar.url.replace("https://cdn.discordapp.com", emu.url)
-            async with aiohttp.ClientSession() as http:
-                for url, size in ((icon.split("?")[0] + "?size=64", 64), (avatar, 128)):
-                    async with http.get(url) as answer:
-                        assert answer.status == 200, url
-                        assert answer.content_type == "image/png"
-                        assert _width(await answer.read()) == size
-                async with http.get(avatar + "?size=4096") as answer:
-                    assert _width(await answer.read()) == 256  # never enlarged past its source
-                wrong = f"{emu.url}/icons/{town.guild.id}/{'0' * 32}.png"
-                for url in (wrong, f"{emu.url}/embed/avatars/6.png", avatar + "?size=100"):
-                    async with http.get(url) as answer:
-                        assert answer.status in (400, 404), url
-
-    run(scenario())
+    async with Emulator() as emu:
+        town = small_community(emu)
+        async with running(emu, make_client()) as client:
+            guild = client.get_guild(town.guild.id)
+            assert guild is not None
+            assert guild.icon is not None
+            icon = guild.icon.url.replace("https://cdn.discordapp.com", emu.url)
+            member = guild.get_member(town.alice.user_id)
+            assert isinstance(member, nextcord.Member)
+            avatar = member.display_avatar.url.replace("https://cdn.discordapp.com", emu.url)
+        async with aiohttp.ClientSession() as http:
+            for url, size in ((icon.split("?")[0] + "?size=64", 64), (avatar, 128)):
+                async with http.get(url) as answer:
+                    assert answer.status == 200, url
+                    assert answer.content_type == "image/png"
+                    assert _width(await answer.read()) == size
+            async with http.get(avatar + "?size=4096") as answer:
+                assert _width(await answer.read()) == 256  # never enlarged past its source
+            wrong = f"{emu.url}/icons/{town.guild.id}/{'0' * 32}.png"
+            for url in (wrong, f"{emu.url}/embed/avatars/6.png", avatar + "?size=100"):
+                async with http.get(url) as answer:
+                    assert answer.status in (400, 404), url

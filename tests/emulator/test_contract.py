@@ -9,7 +9,6 @@ import nextcord
 import pytest
 
 from emulator import Emulator
-from emulator.engine.recorder import RequestRecord
 from emulator.rest.contract import SPEC_ENV, Violation
 from emulator.rules.permissions import Permission
 from tests.emulator.support import (
@@ -20,7 +19,6 @@ from tests.emulator.support import (
     load_contract,
     make_client,
     respond_again,
-    run,
     running,
     small_community,
 )
@@ -136,59 +134,75 @@ async def record_session(emu: Emulator) -> None:
     install_commands(client, town, codes)
     async with running(emu, client):
         await commands_synced(emu, "zone", "menu", "graph", "twice")
-        http = client.http
-        await asyncio.wait_for(http.get_bot_gateway(), STEP)
-        await asyncio.wait_for(http.get_global_commands(emu.application_id), STEP)
-        overwrite = [{"name": "about", "description": "About the bot", "type": 1}]
-        await asyncio.wait_for(
-            http.bulk_upsert_global_commands(emu.application_id, overwrite), STEP
-        )
-        emu.ratelimits.throttle("GET /channels/{channel_id}", major=town.text.id, seconds=0.2)
-        await asyncio.wait_for(client.fetch_channel(town.text.id), STEP)
-        guild = client.get_guild(town.guild.id)
-        assert guild is not None
-        await asyncio.wait_for(guild.fetch_member(town.alice.user_id), STEP)
-
-        channel = client.get_channel(town.text.id)
-        assert isinstance(channel, nextcord.TextChannel)
-        sent = await asyncio.wait_for(
-            channel.send("daily", file=nextcord.File(io.BytesIO(b"hi"), "hi.txt")), STEP
-        )
-        await asyncio.wait_for(sent.edit(content="daily (edited)"), STEP)
-        await asyncio.wait_for(sent.add_reaction("🎮"), STEP)
-        await emu.driver.react(town.alice, sent.id, "🎮")
-        fetched = await asyncio.wait_for(channel.fetch_message(sent.id), STEP)
-        _ = [u async for u in fetched.reactions[0].users()]
-        alice = await asyncio.wait_for(guild.fetch_member(town.alice.user_id), STEP)
-        await asyncio.wait_for(sent.remove_reaction("🎮", alice), STEP)
-        await asyncio.wait_for(sent.remove_reaction("🎮", guild.me), STEP)
-        _ = [m async for m in channel.history(limit=5)]
-        with pytest.raises(nextcord.HTTPException):
-            await asyncio.wait_for(channel.send("x" * 2001), STEP)
-        await asyncio.wait_for(sent.edit(content="daily (again)"), STEP)
-        await asyncio.wait_for(sent.delete(), STEP)
-
-        await emu.driver.autocomplete(town.alice, town.text, "zone", {"name": "Eu"}, focused="name")
-        await emu.driver.slash(town.alice, town.text, "zone", {"name": "Europe/Paris"})
-        menu = await emu.driver.slash(town.bob, town.text, "menu")
-        assert menu.message is not None
-        await emu.driver.select(town.bob, menu.message.id, "pick", ["1"])
-        later = await emu.driver.click(town.bob, menu.message.id, "later")
-        await emu.driver.settle(later, timeout=STEP)
-        graph = await emu.driver.slash(town.admin, town.text, "graph")
-        await emu.driver.slash(town.alice, town.text, "twice")
-        assert await asyncio.wait_for(codes.get(), STEP) in (0, 40060)
-        assert await asyncio.wait_for(codes.get(), STEP) in (0, 40060)
-        emu.driver.advance(16 * 60)
-        with pytest.raises(nextcord.HTTPException):
-            await asyncio.wait_for(
-                http.get_original_interaction_response(
-                    emu.application_id, _token(emu, graph.interaction_id)
-                ),
-                STEP,
-            )
+        guild = await start_up(emu, client, town)
+        await a_message_s_life(emu, client, town, guild)
+        await interactions(emu, client, town, codes)
         await direct_messages(emu, client, town)
         await scheduled_events(emu, client, town)
+
+
+async def start_up(emu: Emulator, client: nextcord.Client, town: Community) -> nextcord.Guild:
+    """The gateway's address, the commands overwritten, a channel and a member fetched."""
+    http = client.http
+    await asyncio.wait_for(http.get_bot_gateway(), STEP)
+    await asyncio.wait_for(http.get_global_commands(emu.application_id), STEP)
+    overwrite = [{"name": "about", "description": "About the bot", "type": 1}]
+    await asyncio.wait_for(http.bulk_upsert_global_commands(emu.application_id, overwrite), STEP)
+    emu.ratelimits.throttle("GET /channels/{channel_id}", major=town.text.id, seconds=0.2)
+    await asyncio.wait_for(client.fetch_channel(town.text.id), STEP)
+    guild = client.get_guild(town.guild.id)
+    assert guild is not None
+    await asyncio.wait_for(guild.fetch_member(town.alice.user_id), STEP)
+    return guild
+
+
+async def a_message_s_life(
+    emu: Emulator, client: nextcord.Client, town: Community, guild: nextcord.Guild
+) -> None:
+    """Sent with a file, edited, reacted to, fetched, refused when too long, deleted."""
+    channel = client.get_channel(town.text.id)
+    assert isinstance(channel, nextcord.TextChannel)
+    sent = await asyncio.wait_for(
+        channel.send("daily", file=nextcord.File(io.BytesIO(b"hi"), "hi.txt")), STEP
+    )
+    await asyncio.wait_for(sent.edit(content="daily (edited)"), STEP)
+    await asyncio.wait_for(sent.add_reaction("🎮"), STEP)
+    await emu.driver.react(town.alice, sent.id, "🎮")
+    fetched = await asyncio.wait_for(channel.fetch_message(sent.id), STEP)
+    _ = [u async for u in fetched.reactions[0].users()]
+    alice = await asyncio.wait_for(guild.fetch_member(town.alice.user_id), STEP)
+    await asyncio.wait_for(sent.remove_reaction("🎮", alice), STEP)
+    await asyncio.wait_for(sent.remove_reaction("🎮", guild.me), STEP)
+    _ = [m async for m in channel.history(limit=5)]
+    with pytest.raises(nextcord.HTTPException):
+        await asyncio.wait_for(channel.send("x" * 2001), STEP)
+    await asyncio.wait_for(sent.edit(content="daily (again)"), STEP)
+    await asyncio.wait_for(sent.delete(), STEP)
+
+
+async def interactions(
+    emu: Emulator, client: nextcord.Client, town: Community, codes: asyncio.Queue[int]
+) -> None:
+    """Autocomplete, commands, a menu and a button, an answer given twice, an expired token."""
+    await emu.driver.autocomplete(town.alice, town.text, "zone", {"name": "Eu"}, focused="name")
+    await emu.driver.slash(town.alice, town.text, "zone", {"name": "Europe/Paris"})
+    menu = await emu.driver.slash(town.bob, town.text, "menu")
+    assert menu.message is not None
+    await emu.driver.select(town.bob, menu.message.id, "pick", ["1"])
+    later = await emu.driver.click(town.bob, menu.message.id, "later")
+    await emu.driver.settle(later, timeout=STEP)
+    graph = await emu.driver.slash(town.admin, town.text, "graph")
+    await emu.driver.slash(town.alice, town.text, "twice")
+    assert await asyncio.wait_for(codes.get(), STEP) in (0, 40060)
+    assert await asyncio.wait_for(codes.get(), STEP) in (0, 40060)
+    emu.driver.advance(16 * 60)
+    with pytest.raises(nextcord.HTTPException):
+        await asyncio.wait_for(
+            client.http.get_original_interaction_response(
+                emu.application_id, _token(emu, graph.interaction_id)
+            ),
+            STEP,
+        )
 
 
 async def direct_messages(emu: Emulator, client: nextcord.Client, town: Community) -> None:
@@ -251,16 +265,13 @@ def _token(emu: Emulator, interaction_id: int) -> str:
     return emu.interactions.by_id[interaction_id].token
 
 
-def test_whole_session_matches_discords_description() -> None:
+async def test_whole_session_matches_discords_description() -> None:
     """Requests the client sent and answers the emulator gave all validate against the spec."""
     contract = load_contract()
 
-    async def scenario() -> list[RequestRecord]:
-        async with Emulator() as emu:
-            await record_session(emu)
-            return list(emu.requests.records)
-
-    records = run(scenario())
+    async with Emulator() as emu:
+        await record_session(emu)
+        records = list(emu.requests.records)
     violations = unexplained([v for r in records for v in contract.check(r)])
     assert not violations, "\n".join(str(v) for v in violations)
     covered = {r.key for r in records}

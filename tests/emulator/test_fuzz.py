@@ -127,12 +127,8 @@ def event_is_gone(emu: Emulator, bound: dict[str, str]) -> bool:
     return event is None or event.finished
 
 
-async def restore(emu: Emulator, bound: dict[str, str]) -> None:
-    """Post the bot's message (with a reaction), the commands and the scheduled event again if a
-    case deleted them (or finished the event)."""
-    channel_id = bound["channel_id"]
-    commands_path = f"/applications/{emu.core.application_id}"
-    guild_commands_path = f"{commands_path}/guilds/{bound['guild_id']}/commands"
+def gone_from(emu: Emulator, bound: dict[str, str]) -> set[str]:
+    """The keys of ``bound`` whose object a case deleted, answered or finished."""
     gone = {
         key
         for key, kept in (
@@ -150,21 +146,22 @@ async def restore(emu: Emulator, bound: dict[str, str]) -> None:
         gone.add("answered_id")
     if event_is_gone(emu, bound):
         gone.add("guild_scheduled_event_id")
+    return gone
+
+
+async def restore(emu: Emulator, bound: dict[str, str]) -> None:
+    """Post the bot's message (with a reaction), the commands and the scheduled event again if a
+    case deleted them (or finished the event)."""
+    gone = gone_from(emu, bound)
     if not gone:
         return
+    commands_path = f"/applications/{emu.core.application_id}"
     async with api(emu) as rest:
         if "message_id" in gone:
-            posted = await rest.post_message(int(channel_id), {"content": "fuzz me"})
-            assert posted.status == 200, posted.body
-            bound["message_id"] = str(posted.body["id"])
-            added = await rest.call(
-                "PUT",
-                f"/channels/{channel_id}/messages/{bound['message_id']}/reactions/{EMOJI}/@me",
-            )
-            assert added.status == 204, added.body
+            bound["message_id"] = await repost(rest, bound["channel_id"])
         for key, where in (
             ("global_command_id", f"{commands_path}/commands"),
-            ("guild_command_id", guild_commands_path),
+            ("guild_command_id", f"{commands_path}/guilds/{bound['guild_id']}/commands"),
         ):
             if key in gone:
                 body = {"name": "fuzz", "description": "A fuzzed command"}
@@ -177,19 +174,36 @@ async def restore(emu: Emulator, bound: dict[str, str]) -> None:
             fresh = open_interaction(emu, bound)
             bound |= {"interaction_id": str(fresh.id), "interaction_token": fresh.token}
         if "answered_id" in gone:
-            # Its token serves the webhook routes: @original and its id exist.
-            done = open_interaction(emu, bound)
-            reply = {"type": 4, "data": {"content": "fuzzed"}}
-            called = await rest.call(
-                "POST", f"/interactions/{done.id}/{done.token}/callback", json_body=reply
-            )
-            assert called.status == 204, called.body
-            assert done.original_message_id is not None
-            bound |= {
-                "answered_id": str(done.id),
-                "webhook_token": done.token,
-                "original_id": str(done.original_message_id),
-            }
+            bound |= await answered_interaction(emu, rest, bound)
+
+
+async def repost(rest: Api, channel_id: str) -> str:
+    """The bot's message posted again, with its reaction; its id."""
+    posted = await rest.post_message(int(channel_id), {"content": "fuzz me"})
+    assert posted.status == 200, posted.body
+    message_id = str(posted.body["id"])
+    added = await rest.call(
+        "PUT", f"/channels/{channel_id}/messages/{message_id}/reactions/{EMOJI}/@me"
+    )
+    assert added.status == 204, added.body
+    return message_id
+
+
+async def answered_interaction(emu: Emulator, rest: Api, bound: dict[str, str]) -> dict[str, str]:
+    """An interaction answered with a message: its token serves the webhook routes, where
+    @original and its id exist."""
+    done = open_interaction(emu, bound)
+    reply = {"type": 4, "data": {"content": "fuzzed"}}
+    called = await rest.call(
+        "POST", f"/interactions/{done.id}/{done.token}/callback", json_body=reply
+    )
+    assert called.status == 204, called.body
+    assert done.original_message_id is not None
+    return {
+        "answered_id": str(done.id),
+        "webhook_token": done.token,
+        "original_id": str(done.original_message_id),
+    }
 
 
 async def recreate_event(emu: Emulator, rest: Api, guild_id: str) -> str:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emulator import Emulator
+from emulator.engine.config import EmulatorConfig
+from emulator.rules.limits import Rules
 from emulator.rules.state import Channel, Guild, Member, Role
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,6 +49,16 @@ def build_town(emu: Emulator, players: int = 16) -> Town:
     admin = driver.add_member(guild, "admin", roles=[admins])
     members = [driver.add_member(guild, f"player{n:02d}") for n in range(players)]
     return Town(guild, admins, text, lobby, ranked, admin, members)
+
+
+def patient_discord() -> EmulatorConfig:
+    """A Discord that waits 6 s for an interaction's first answer instead of 3.
+
+    The fault tests count that every answer arrives, the kill notwithstanding; how soon is
+    ``tests/services/gateway/test_interactions.py``'s to check: a program restarting on two
+    loaded cores may take the second between the gateway's deferral (2 s) and Discord's 3 s.
+    """
+    return EmulatorConfig(rules=Rules(interaction_deadline=6.0))
 
 
 class SupervisedFleet:

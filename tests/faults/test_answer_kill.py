@@ -26,13 +26,19 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from emulator import Emulator
-from emulator.engine.config import EmulatorConfig
-from emulator.rules.limits import Rules
 from emulator.rules.state import Member
 from services.scheduler.commands.schedule import day_id, hours_id
 from services.scheduler.daily import MAYBE_BUTTON
 from services.scheduler.maybe import pick_id
-from tests.faults.support import HEADER, HOURS, STEP, SupervisedFleet, Town, build_town
+from tests.faults.support import (
+    HEADER,
+    HOURS,
+    STEP,
+    SupervisedFleet,
+    Town,
+    build_town,
+    patient_discord,
+)
 from tests.helpers import eventually, midday_zone
 
 pytestmark = pytest.mark.fleet
@@ -43,12 +49,6 @@ PAUSE = 0.5  # between a member's tries: a person's pace, not a synchronisation
 
 type Answer = Callable[[], Coroutine[Any, Any, bool]]
 """A member's answer; whether they were told it was saved."""
-
-
-def _patient() -> EmulatorConfig:
-    # Every answer is counted, the kill notwithstanding; how soon is test_interactions.py's
-    # to check (a restarting program on two loaded cores may take more than Discord's 3 s).
-    return EmulatorConfig(rules=Rules(interaction_deadline=6.0))
 
 
 async def _command(emu: Emulator, town: Town, member: Member, command: str, **options: Any) -> str:
@@ -157,7 +157,7 @@ async def _until_saved(answer: Answer, what: str) -> None:
 async def test_a_kill_as_a_maybe_arrives_counts_it_once(short_tmp: Path, program: str) -> None:
     """A member picks 13:00 in the maybe menu as ``program`` is killed: afterwards the
     message shows their ❔ once and telemetry holds one maybe row, for 13:00 only."""
-    async with Emulator(_patient()) as emu:
+    async with Emulator(patient_discord()) as emu:
         town = build_town(emu, players=1)
         member = town.players[0]
         fleet = SupervisedFleet(short_tmp, emu)
@@ -195,7 +195,7 @@ async def test_a_kill_as_an_absence_arrives_keeps_it_once(short_tmp: Path, progr
     """A member whose usual hours are 13:00 and 14:00 says they are away today as
     ``program`` is killed: afterwards the message shows no 📅 for them and telemetry holds
     one absence, for today."""
-    async with Emulator(_patient()) as emu:
+    async with Emulator(patient_discord()) as emu:
         town = build_town(emu, players=1)
         member = town.players[0]
         fleet = SupervisedFleet(short_tmp, emu)
@@ -257,7 +257,7 @@ async def test_a_kill_as_an_interested_click_arrives_counts_it_once(
     """Two members make 14:00's event (quorum 2, events on); a third clicks "Interested" on
     it as ``program`` is killed, once and never again: afterwards the message shows their 🔔
     once and telemetry holds one interested mark, for 14:00."""
-    async with Emulator(_patient()) as emu:
+    async with Emulator(patient_discord()) as emu:
         town = build_town(emu, players=3)
         first, second, third = town.players
         fleet = SupervisedFleet(short_tmp, emu)

@@ -10,7 +10,6 @@ falls due a few real seconds later.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from datetime import datetime, timedelta
 from datetime import time as dtime
@@ -108,122 +107,120 @@ async def _daily_message(emu: Emulator, town: Town, *setup: tuple[str, dict[str,
     return message
 
 
+@pytest.mark.within(400)
 @pytest.mark.parametrize("program", ["scheduler", "gateway", "telemetry"])
-def test_a_kill_when_a_reminder_is_due_sends_exactly_one(short_tmp: Path, program: str) -> None:
+async def test_a_kill_when_a_reminder_is_due_sends_exactly_one(
+    short_tmp: Path, program: str
+) -> None:
     """Killed as the reminder falls due: one DM, before the hour, recorded as sent once."""
     calendar = Calendar([Pace(START.timestamp(), SPEED)], at=wall_time())
     clock = CalendarClock(calendar)
 
-    async def scenario() -> None:
-        async with Emulator(clock=clock) as emu:
-            town = build_town(emu, players=2)
-            member = town.players[0]
-            fleet = SupervisedFleet(short_tmp, emu)
-            fleet.env[SETTING] = calendar.setting()
-            await fleet.start()
-            try:
-                message = await _daily_message(emu, town)
-                # The next hour far enough ahead, and a reminder that falls due soon before it.
-                soon = clock.now() + LEAD
-                index = next(
-                    (
-                        n
-                        for n in range(WINDOW[1])
-                        if _hour(n) - MARGIN >= soon and _hour(n) - soon <= timedelta(hours=2)
-                    ),
-                    None,
-                )
-                if index is None:
-                    pytest.fail(f"set up only at {clock.now()}: the fleet was slow")
-                hour = _hour(index)
-                minutes = int((hour - soon).total_seconds() // 60)
-                due = hour - timedelta(minutes=minutes)
-                said = await _answer(emu, town, member, "remind on", minutes=minutes)
-                assert said.startswith("Reminders are on"), said
-                await emu.driver.react(member, message, chr(0x1F1E6 + index))
-                await eventually(
-                    lambda: "player00" in emu.driver.message(message, town.admin).content,
-                    STEP,
-                    "the click in the daily message",
-                )
-                assert clock.now() < due, f"clicked only at {clock.now()}: the fleet was slow"
-                await clock.sleep_until(due)
-                await fleet.kill(program)
-                # Sent and recorded as sent: no later try sends it again.
-                await eventually(
-                    lambda: _deliveries(fleet.database) == [(0, hour.hour, member.user_id, 1)],
-                    2 * STEP,
-                    "the reminder recorded as sent, once",
-                )
-                dms = emu.driver.dms(member)
-                assert len(dms) == 1, [m.content for m in dms]
-                assert f"<t:{int(hour.timestamp())}:t>" in dms[0].content
-                sent_ms = (dms[0].id >> 22) + DISCORD_EPOCH_MS  # a snowflake holds its time
-                assert sent_ms / 1000 < hour.timestamp(), "the reminder came after its hour"
-            finally:
-                await fleet.close()
-
-    asyncio.run(asyncio.wait_for(scenario(), 400))
+    async with Emulator(clock=clock) as emu:
+        town = build_town(emu, players=2)
+        member = town.players[0]
+        fleet = SupervisedFleet(short_tmp, emu)
+        fleet.env[SETTING] = calendar.setting()
+        await fleet.start()
+        try:
+            message = await _daily_message(emu, town)
+            # The next hour far enough ahead, and a reminder that falls due soon before it.
+            soon = clock.now() + LEAD
+            index = next(
+                (
+                    n
+                    for n in range(WINDOW[1])
+                    if _hour(n) - MARGIN >= soon and _hour(n) - soon <= timedelta(hours=2)
+                ),
+                None,
+            )
+            if index is None:
+                pytest.fail(f"set up only at {clock.now()}: the fleet was slow")
+            hour = _hour(index)
+            minutes = int((hour - soon).total_seconds() // 60)
+            due = hour - timedelta(minutes=minutes)
+            said = await _answer(emu, town, member, "remind on", minutes=minutes)
+            assert said.startswith("Reminders are on"), said
+            await emu.driver.react(member, message, chr(0x1F1E6 + index))
+            await eventually(
+                lambda: "player00" in emu.driver.message(message, town.admin).content,
+                STEP,
+                "the click in the daily message",
+            )
+            assert clock.now() < due, f"clicked only at {clock.now()}: the fleet was slow"
+            await clock.sleep_until(due)
+            await fleet.kill(program)
+            # Sent and recorded as sent: no later try sends it again.
+            await eventually(
+                lambda: _deliveries(fleet.database) == [(0, hour.hour, member.user_id, 1)],
+                2 * STEP,
+                "the reminder recorded as sent, once",
+            )
+            dms = emu.driver.dms(member)
+            assert len(dms) == 1, [m.content for m in dms]
+            assert f"<t:{int(hour.timestamp())}:t>" in dms[0].content
+            sent_ms = (dms[0].id >> 22) + DISCORD_EPOCH_MS  # a snowflake holds its time
+            assert sent_ms / 1000 < hour.timestamp(), "the reminder came after its hour"
+        finally:
+            await fleet.close()
 
 
+@pytest.mark.within(400)
 @pytest.mark.parametrize("program", ["scheduler", "gateway", "telemetry"])
-def test_a_kill_as_an_hour_reaches_the_quorum_calls_once(short_tmp: Path, program: str) -> None:
+async def test_a_kill_as_an_hour_reaches_the_quorum_calls_once(
+    short_tmp: Path, program: str
+) -> None:
     """Killed as the second player clicks an hour (quorum 2, events on): one call that
     mentions both, one scheduled event, each recorded as sent once."""
     calendar = Calendar([Pace(START.timestamp(), SPEED)], at=wall_time())
     clock = CalendarClock(calendar)
 
-    async def scenario() -> None:
-        async with Emulator(clock=clock) as emu:
-            town = build_town(emu, players=2)
-            fleet = SupervisedFleet(short_tmp, emu)
-            fleet.env[SETTING] = calendar.setting()
-            await fleet.start()
-            try:
-                message = await _daily_message(
-                    emu,
-                    town,
-                    ("config voice", {"channel": town.lobby.id, "counted": True}),
-                    ("config quorum", {"size": 2}),
-                    ("config events", {"enabled": True}),
-                )
-                index = next(
-                    (n for n in range(WINDOW[1]) if _hour(n) - MARGIN >= clock.now()), None
-                )
-                if index is None:
-                    pytest.fail(f"set up only at {clock.now()}: the fleet was slow")
-                hour, emoji = _hour(index), chr(0x1F1E6 + index)
-                first, second = town.players
-                await emu.driver.react(first, message, emoji)
-                await eventually(
-                    lambda: "player00" in emu.driver.message(message, town.admin).content,
-                    STEP,
-                    "the first click in the daily message",
-                )
-                await emu.driver.react(second, message, emoji)
-                await fleet.kill(program)
-                await eventually(
-                    lambda: (
-                        _deliveries(fleet.database, (1, 2))
-                        == [
-                            (1, hour.hour, 0, 1),
-                            (2, hour.hour, 0, 1),
-                        ]
-                    ),
-                    2 * STEP,
-                    "the call and the event recorded as sent, once",
-                )
-                calls = [
-                    m
-                    for m in emu.driver.messages(town.text, town.admin)
-                    if "Enough players" in m.content
-                ]
-                assert len(calls) == 1, [m.content for m in calls]
-                assert f"<t:{int(hour.timestamp())}:t>" in calls[0].content
-                assert calls[0].notified == {first.user_id, second.user_id}
-                assert len(emu.driver.scheduled_events(town.guild)) == 1
-                assert clock.now() < hour, "the hour started before the call was checked"
-            finally:
-                await fleet.close()
-
-    asyncio.run(asyncio.wait_for(scenario(), 400))
+    async with Emulator(clock=clock) as emu:
+        town = build_town(emu, players=2)
+        fleet = SupervisedFleet(short_tmp, emu)
+        fleet.env[SETTING] = calendar.setting()
+        await fleet.start()
+        try:
+            message = await _daily_message(
+                emu,
+                town,
+                ("config voice", {"channel": town.lobby.id, "counted": True}),
+                ("config quorum", {"size": 2}),
+                ("config events", {"enabled": True}),
+            )
+            index = next((n for n in range(WINDOW[1]) if _hour(n) - MARGIN >= clock.now()), None)
+            if index is None:
+                pytest.fail(f"set up only at {clock.now()}: the fleet was slow")
+            hour, emoji = _hour(index), chr(0x1F1E6 + index)
+            first, second = town.players
+            await emu.driver.react(first, message, emoji)
+            await eventually(
+                lambda: "player00" in emu.driver.message(message, town.admin).content,
+                STEP,
+                "the first click in the daily message",
+            )
+            await emu.driver.react(second, message, emoji)
+            await fleet.kill(program)
+            await eventually(
+                lambda: (
+                    _deliveries(fleet.database, (1, 2))
+                    == [
+                        (1, hour.hour, 0, 1),
+                        (2, hour.hour, 0, 1),
+                    ]
+                ),
+                2 * STEP,
+                "the call and the event recorded as sent, once",
+            )
+            calls = [
+                m
+                for m in emu.driver.messages(town.text, town.admin)
+                if "Enough players" in m.content
+            ]
+            assert len(calls) == 1, [m.content for m in calls]
+            assert f"<t:{int(hour.timestamp())}:t>" in calls[0].content
+            assert calls[0].notified == {first.user_id, second.user_id}
+            assert len(emu.driver.scheduled_events(town.guild)) == 1
+            assert clock.now() < hour, "the hour started before the call was checked"
+        finally:
+            await fleet.close()

@@ -20,8 +20,6 @@ from pathlib import Path
 import pytest
 
 from emulator import Emulator
-from emulator.engine.config import EmulatorConfig
-from emulator.rules.limits import Rules
 from emulator.simulator.seen import SeenMessage
 from tests.faults.support import (
     HEADER,
@@ -33,6 +31,7 @@ from tests.faults.support import (
     Town,
     build_town,
     integrity,
+    patient_discord,
     sessions,
 )
 from tests.helpers import eventually, midday_zone, until_answered
@@ -181,11 +180,7 @@ def _consistent(stored: list[Session]) -> list[str]:
 @pytest.mark.within(240.0)
 async def test_a_sigkill_mid_stream_costs_nothing(victim: str, short_tmp: Path) -> None:
     """Kill one program mid-stream; the message, the post and the voice record stay right."""
-    # Every command is answered, the kill notwithstanding: that is what is counted here. How
-    # soon is test_interactions.py's to check; a restarting program on two loaded cores may
-    # take the second between the gateway's deferral (2 s) and Discord's 3 s.
-    patient = EmulatorConfig(rules=Rules(interaction_deadline=6.0))
-    async with Emulator(patient) as emu:
+    async with Emulator(patient_discord()) as emu:
         town = build_town(emu)
         fleet = SupervisedFleet(short_tmp, emu)
         await fleet.start()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bus.client import BusClient
 from bus.endpoints import Endpoints
 from bus.errors import RemoteError, RequestRefused, discord_error
 from bus.protocol import (
@@ -29,11 +31,12 @@ from bus.protocol import (
     MessageSent,
     RegisterCommands,
     RemoveReactions,
+    ReplyMessage,
+    Request,
     SelectChoice,
     SendMessage,
 )
 from emulator import Emulator
-from emulator.engine.recorder import RequestRecord
 from emulator.rules.scheduled_event_rules import EventFields
 from emulator.rules.state import EventEntityType
 from services.gateway import commands as gateway_commands
@@ -41,7 +44,7 @@ from services.gateway.service import Gateway
 from services.scheduler.commands import COMMANDS
 from services.scheduler.commands.config import CONFIG
 from services.telemetry.stats import stats_command
-from tests.emulator.support import api, load_contract, run, small_community
+from tests.emulator.support import Community, api, load_contract, small_community
 from tests.emulator.test_contract import unexplained
 from tests.services.gateway.support import STEP, peer, running_gateway
 
@@ -53,145 +56,83 @@ LIST = ("GET", "/applications/{application_id}/commands")
 OVERWRITE = ("PUT", "/applications/{application_id}/commands")
 
 
+@dataclass
+class Asking:
+    """Requests to the gateway as a service makes them, each bounded by ``STEP``."""
+
+    client: BusClient
+
+    async def __call__[R: ReplyMessage](self, body: Request, expect: type[R]) -> R:
+        return await self.client.request("gateway", body, expect=expect, timeout=STEP)
+
+
+async def send_with_a_file(ask: Asking, town: Community, content: str, part: Component) -> int:
+    """A message with one component and a PNG sent through the gateway; its id."""
+    png = FileUpload(filename="g.png", data=base64.b64encode(b"png").decode())
+    rows = [ActionRow(components=[part])]
+    body = SendMessage(channel_id=town.text.id, content=content, components=rows, files=[png])
+    return (await ask(body, MessageSent)).message_id
+
+
 async def test_message_commands_reach_discord(endpoints: Endpoints, short_tmp: Path) -> None:
     """Send (with a select and a file), edit, react in order, fetch and delete all work."""
-
+    picker = Component(
+        kind=3, custom_id="scheduler:pick", options=[SelectChoice(label="16:00", value="16")]
+    )
     async with Emulator() as emu:
         town = small_community(emu)
         async with peer(endpoints) as me, running_gateway(emu, endpoints, short_tmp):
-            ask = me.client.request
-            picker = Component(
-                kind=3,
-                custom_id="scheduler:pick",
-                options=[SelectChoice(label="16:00", value="16")],
-            )
-            png = FileUpload(filename="g.png", data=base64.b64encode(b"png").decode())
-            sent = await ask(
-                "gateway",
-                SendMessage(
-                    channel_id=town.text.id,
-                    content="Who plays today?",
-                    components=[ActionRow(components=[picker])],
-                    files=[png],
-                ),
-                expect=MessageSent,
-                timeout=STEP,
-            )
-            shown = emu.driver.message(sent.message_id, town.alice)
+            ask = Asking(me.client)
+            m = await send_with_a_file(ask, town, "Who plays today?", picker)
+            c = town.text.id
+            shown = emu.driver.message(m, town.alice)
             assert shown.content == "Who plays today?"
             assert [a.filename for a in shown.attachments] == ["g.png"]
             assert [a.content_type for a in shown.attachments] == ["image/png"]
-            c, m = town.text.id, sent.message_id
-            await ask(
-                "gateway",
-                EditMessage(channel_id=c, message_id=m, content="16:00 Alice"),
-                expect=MessageSent,
-            )
-            await ask(
-                "gateway",
-                AddReactions(channel_id=c, message_id=m, emojis=HOURS),
-                expect=Done,
-                timeout=STEP,
-            )
-            await emu.driver.react(town.alice, sent.message_id, "🕔")
-            fetched = await ask(
-                "gateway",
-                FetchMessage(channel_id=c, message_id=m),
-                expect=MessageFetched,
-                timeout=STEP,
-            )
+            await ask(EditMessage(channel_id=c, message_id=m, content="16:00 Alice"), MessageSent)
+            await ask(AddReactions(channel_id=c, message_id=m, emojis=HOURS), Done)
+            await emu.driver.react(town.alice, m, "🕔")
+            fetched = await ask(FetchMessage(channel_id=c, message_id=m), MessageFetched)
             assert fetched.content == "16:00 Alice"
             assert [r.emoji for r in fetched.reactions] == HOURS
             users = {r.emoji: set(r.user_ids) for r in fetched.reactions}
             assert users["🕔"] == {emu.bot_id, town.alice.user_id}
             assert users["🕓"] == {emu.bot_id}
-            await ask(
-                "gateway",
-                RemoveReactions(channel_id=c, message_id=m, emojis=["🕔", "🕓"]),
-                expect=Done,
-                timeout=STEP,
-            )
+            await ask(RemoveReactions(channel_id=c, message_id=m, emojis=["🕔", "🕓"]), Done)
             left = emu.driver.message(m, town.alice).reactions
             assert [(r.emoji, r.users) for r in left if r.count] == [
                 ("🕔", (town.alice.user_id,)),
                 ("🕕", (emu.bot_id,)),
             ]  # only the bot's own reactions go, only those named
-            await ask(
-                "gateway", DeleteMessage(channel_id=c, message_id=m), expect=Done, timeout=STEP
-            )
+            await ask(DeleteMessage(channel_id=c, message_id=m), Done)
             with pytest.raises(RemoteError) as refused:
-                await ask(
-                    "gateway",
-                    FetchMessage(channel_id=c, message_id=m),
-                    expect=MessageFetched,
-                    timeout=STEP,
-                )
+                await ask(FetchMessage(channel_id=c, message_id=m), MessageFetched)
             assert refused.value.code == "discord_10008"
             assert "Unknown Message" in refused.value.message
 
 
-def test_every_request_body_matches_discords_description(
+async def test_every_request_body_matches_discords_description(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Each REST exchange the gateway caused validates against Discord's OpenAPI description."""
     contract = load_contract()
-
-    async def scenario() -> list[RequestRecord]:
-        async with Emulator() as emu:
-            town = small_community(emu)
-            async with peer(endpoints) as me, running_gateway(emu, endpoints, short_tmp):
-                ask = me.client.request
-                button = Component(kind=2, custom_id="scheduler:later", label="Later")
-                png = FileUpload(filename="g.png", data=base64.b64encode(b"png").decode())
-                sent = await ask(
-                    "gateway",
-                    SendMessage(
-                        channel_id=town.text.id,
-                        content="daily",
-                        components=[ActionRow(components=[button])],
-                        files=[png],
-                    ),
-                    expect=MessageSent,
-                    timeout=STEP,
-                )
-                c, m = town.text.id, sent.message_id
-                await ask(
-                    "gateway",
-                    EditMessage(channel_id=c, message_id=m, content="edited", files=[png]),
-                    expect=MessageSent,
-                    timeout=STEP,
-                )
-                await ask(
-                    "gateway",
-                    AddReactions(channel_id=c, message_id=m, emojis=HOURS),
-                    expect=Done,
-                    timeout=STEP,
-                )
-                await ask(
-                    "gateway",
-                    FetchMessage(channel_id=c, message_id=m),
-                    expect=MessageFetched,
-                    timeout=STEP,
-                )
-                await ask(
-                    "gateway",
-                    RemoveReactions(channel_id=c, message_id=m, emojis=HOURS[:1]),
-                    expect=Done,
-                    timeout=STEP,
-                )
-                await ask(
-                    "gateway", DeleteMessage(channel_id=c, message_id=m), expect=Done, timeout=STEP
-                )
-                with pytest.raises(RemoteError):
-                    await ask(
-                        "gateway",
-                        DeleteMessage(channel_id=c, message_id=m),
-                        expect=Done,
-                        timeout=STEP,
-                    )
-            return list(emu.requests.records)
-
-    records = run(scenario())
+    button = Component(kind=2, custom_id="scheduler:later", label="Later")
+    png = FileUpload(filename="g.png", data=base64.b64encode(b"png").decode())
+    async with Emulator() as emu:
+        town = small_community(emu)
+        async with peer(endpoints) as me, running_gateway(emu, endpoints, short_tmp):
+            ask = Asking(me.client)
+            m = await send_with_a_file(ask, town, "daily", button)
+            c = town.text.id
+            edit = EditMessage(channel_id=c, message_id=m, content="edited", files=[png])
+            await ask(edit, MessageSent)
+            await ask(AddReactions(channel_id=c, message_id=m, emojis=HOURS), Done)
+            await ask(FetchMessage(channel_id=c, message_id=m), MessageFetched)
+            await ask(RemoveReactions(channel_id=c, message_id=m, emojis=HOURS[:1]), Done)
+            await ask(DeleteMessage(channel_id=c, message_id=m), Done)
+            with pytest.raises(RemoteError):
+                await ask(DeleteMessage(channel_id=c, message_id=m), Done)
+        records = list(emu.requests.records)
     violations = unexplained([v for r in records for v in contract.check(r)])
     assert not violations, "\n".join(str(v) for v in violations)
     assert len(records) >= 8

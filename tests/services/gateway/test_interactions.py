@@ -6,7 +6,6 @@ import asyncio
 import os
 import re
 import signal
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -39,9 +38,8 @@ from bus.protocol import (
 )
 from emulator import Emulator
 from emulator.engine.interactions import CallbackType
-from emulator.engine.recorder import RequestRecord
 from services.gateway.interactions import TRY_AGAIN
-from tests.emulator.support import Community, load_contract, run, small_community
+from tests.emulator.support import Community, load_contract, small_community
 from tests.emulator.test_contract import unexplained
 from tests.services.gateway.support import (
     STEP,
@@ -152,7 +150,6 @@ async def owned(
 
 async def test_commands_are_registered_as_described(endpoints: Endpoints, short_tmp: Path) -> None:
     """The owners' specs become Discord commands; admin ones need Manage Server."""
-
     async with Emulator() as emu, owned(emu, endpoints, short_tmp, Owner()):
         commands = {c.name: c for c in emu.world.commands.values()}
         assert set(commands) == {"timezone", "config", "slow", "later", "hasty"}
@@ -164,7 +161,6 @@ async def test_slash_command_and_autocomplete_reach_the_owner(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """The owner gets member, guild, channel and options; the member sees its answer."""
-
     owner = Owner()
     async with Emulator() as emu, owned(emu, endpoints, short_tmp, owner) as (town, _):
         choices = await emu.driver.autocomplete(
@@ -187,7 +183,6 @@ async def test_component_is_relayed_by_custom_id_prefix(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """A select whose custom id starts with ``scheduler:`` reaches the scheduler."""
-
     owner = Owner()
     async with Emulator() as emu, owned(emu, endpoints, short_tmp, owner) as (town, me):
         pick = Component(
@@ -218,7 +213,6 @@ async def test_slow_owner_is_deferred_then_followed_up(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """An owner slower than the defer delay gets a "thinking" placeholder filled in later."""
-
     owner = Owner()
     async with (
         Emulator() as emu,
@@ -234,7 +228,6 @@ async def test_slow_owner_is_deferred_then_followed_up(
 
 async def test_owner_may_defer_and_follow_up_itself(endpoints: Endpoints, short_tmp: Path) -> None:
     """An owner that answers "deferred" fills the placeholder with InteractionFollowUp."""
-
     owner = Owner()
     async with Emulator() as emu, owned(emu, endpoints, short_tmp, owner) as (town, me):
         outcome = await emu.driver.slash(town.alice, town.text, "later")
@@ -256,7 +249,6 @@ async def test_a_follow_up_sent_with_the_deferral_fills_the_placeholder(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """An owner that follows up before its deferral reached Discord: one message, no "thinking"."""
-
     owner = Owner()
     async with Emulator() as emu, owned(emu, endpoints, short_tmp, owner) as (town, _):
         outcome = await emu.driver.slash(town.alice, town.text, "hasty")
@@ -271,7 +263,6 @@ async def test_dead_owner_gets_a_clear_private_answer_in_time(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """With the owner down, the member reads "try again" privately, within 3 s."""
-
     async with Emulator() as emu:
         town = small_community(emu)
         async with running_gateway(emu, endpoints, short_tmp):
@@ -282,10 +273,8 @@ async def test_dead_owner_gets_a_clear_private_answer_in_time(
                     expect=Done,
                     timeout=STEP,
                 )
-            started = time.monotonic()
             outcome = await emu.driver.slash(town.alice, town.text, "timezone", {"zone": "UTC"})
-            assert time.monotonic() - started < 3.0
-            assert not outcome.failed
+            assert not outcome.failed  # answered within Discord's 3 s, on the emulator's clock
             assert outcome.message is not None
             assert outcome.message.content == TRY_AGAIN
             assert outcome.ephemeral
@@ -295,7 +284,6 @@ async def test_follow_up_after_a_gateway_restart_reaches_the_member(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """A gateway restarted between the defer and the owner's follow-up still fills "thinking..."."""
-
     async with Emulator() as emu:
         town = small_community(emu)
         async with peer(endpoints, "scheduler", Owner().answer) as me:
@@ -337,7 +325,6 @@ async def test_interaction_tokens_never_appear_in_the_log(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Two DEBUG gateway processes, deferring then following up across a restart, never print it."""
-
     async with Emulator() as emu:
         town = small_community(emu)
         async with peer(endpoints, "scheduler", Owner().answer) as me:
@@ -383,56 +370,50 @@ async def test_interaction_tokens_never_appear_in_the_log(
         assert token[-16:] not in output
 
 
-def test_every_interaction_response_matches_discords_description(
+async def _bob_picks_in_a_menu(emu: Emulator, town: Community, me: Peer) -> None:
+    """A message with a select menu, sent through the gateway; Bob picks 16:00 in it."""
+    pick = Component(
+        kind=3, custom_id="scheduler:pick", options=[SelectChoice(label="16:00", value="16")]
+    )
+    body = SendMessage(
+        channel_id=town.text.id, content="Your schedule", components=[ActionRow(components=[pick])]
+    )
+    sent = await me.client.request("gateway", body, expect=MessageSent, timeout=STEP)
+    await emu.driver.select(town.bob, sent.message_id, "scheduler:pick", ["16"])
+
+
+async def _follow_up(me: Peer, interaction_id: int, text: str) -> None:
+    """The owner's private follow-up ``text`` to a deferred interaction."""
+    body = InteractionFollowUp(
+        interaction_id=interaction_id, response=InteractionResponse(content=text, ephemeral=True)
+    )
+    await me.client.request("gateway", body, expect=MessageSent, timeout=STEP)
+
+
+async def test_every_interaction_response_matches_discords_description(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Answers, private answers, choices, updates, defers and follow-ups all validate."""
     contract = load_contract()
 
-    async def scenario() -> list[RequestRecord]:
-        owner = Owner()
-        async with (
-            Emulator() as emu,
-            owned(emu, endpoints, short_tmp, owner, defer_after=0.5) as (town, me),
-        ):
-            await emu.driver.autocomplete(
-                town.alice, town.text, "timezone", {"zone": "Eu"}, focused="zone"
-            )
-            await emu.driver.slash(town.admin, town.text, "config window", {"hours": 8})
-            pick = Component(
-                kind=3,
-                custom_id="scheduler:pick",
-                options=[SelectChoice(label="16:00", value="16")],
-            )
-            sent = await me.client.request(
-                "gateway",
-                SendMessage(
-                    channel_id=town.text.id,
-                    content="Your schedule",
-                    components=[ActionRow(components=[pick])],
-                ),
-                expect=MessageSent,
-                timeout=STEP,
-            )
-            await emu.driver.select(town.bob, sent.message_id, "scheduler:pick", ["16"])
-            later = await emu.driver.slash(town.alice, town.text, "later")
-            for text in ("first", "second"):  # fills the placeholder, then posts a follow-up
-                await me.client.request(
-                    "gateway",
-                    InteractionFollowUp(
-                        interaction_id=later.interaction_id,
-                        response=InteractionResponse(content=text, ephemeral=True),
-                    ),
-                    expect=MessageSent,
-                    timeout=STEP,
-                )
-            slow = await emu.driver.slash(town.alice, town.text, "slow")
-            owner.release.set()
-            await emu.driver.settle(slow, timeout=STEP)
-            assert [m.content for m in emu.driver.followups(later)] == ["second"]
-            return list(emu.requests.records)
-
-    records = run(scenario())
+    owner = Owner()
+    async with (
+        Emulator() as emu,
+        owned(emu, endpoints, short_tmp, owner, defer_after=0.5) as (town, me),
+    ):
+        await emu.driver.autocomplete(
+            town.alice, town.text, "timezone", {"zone": "Eu"}, focused="zone"
+        )
+        await emu.driver.slash(town.admin, town.text, "config window", {"hours": 8})
+        await _bob_picks_in_a_menu(emu, town, me)
+        later = await emu.driver.slash(town.alice, town.text, "later")
+        for text in ("first", "second"):  # fills the placeholder, then posts a follow-up
+            await _follow_up(me, later.interaction_id, text)
+        slow = await emu.driver.slash(town.alice, town.text, "slow")
+        owner.release.set()
+        await emu.driver.settle(slow, timeout=STEP)
+        assert [m.content for m in emu.driver.followups(later)] == ["second"]
+        records = list(emu.requests.records)
     routes = {r.route for r in records}
     assert "/interactions/{interaction_id}/{interaction_token}/callback" in routes
     assert "/webhooks/{webhook_id}/{webhook_token}" in routes

@@ -18,7 +18,7 @@ from bus.protocol import GuildSnapshot, MessageSent, ReactionAdded, SendMessage
 from emulator import Emulator, EmulatorConfig
 from services.gateway.rest import Rest
 from services.runtime.service import EXIT_CONFIG
-from tests.emulator.support import run, small_community
+from tests.emulator.support import small_community
 from tests.services.gateway.support import STEP, gateway_process, peer, running_gateway
 
 EMOJIS = [chr(0x1F600 + i) for i in range(20)]
@@ -29,7 +29,6 @@ async def test_a_thousand_reactions_cost_no_rest_call(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """1,000 reactions become 1,000 bus events and not a single Discord request."""
-
     async with Emulator() as emu:
         town = small_community(emu)
         members = [emu.driver.add_member(town.guild, f"m{i}") for i in range(50)]
@@ -52,7 +51,6 @@ async def test_a_thousand_reactions_cost_no_rest_call(
 
 async def test_restart_publishes_a_fresh_snapshot(endpoints: Endpoints, short_tmp: Path) -> None:
     """Each start of the gateway publishes the guild again, with what changed meanwhile."""
-
     async with Emulator() as emu:
         town = small_community(emu)
         async with peer(endpoints) as seen:
@@ -67,89 +65,71 @@ async def test_restart_publishes_a_fresh_snapshot(endpoints: Endpoints, short_tm
             assert second.at > first.at
 
 
-def test_bad_token_exits_with_config_code(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_bad_token_exits_with_config_code(endpoints: Endpoints, short_tmp: Path) -> None:
     """A token Discord refuses ends the process with code 2 and a one-line reason."""
-
-    async def scenario() -> tuple[int, str]:
-        async with Emulator() as emu:
-            process = await gateway_process(short_tmp, emu, "not-the-token")
-            output, _ = await asyncio.wait_for(process.communicate(), 30)
-            return process.returncode or 0, output.decode()
-
-    code, output = run(scenario())
+    async with Emulator() as emu:
+        process = await gateway_process(short_tmp, emu, "not-the-token")
+        raw, _ = await asyncio.wait_for(process.communicate(), 30)
+    code, output = process.returncode or 0, raw.decode()
     assert code == EXIT_CONFIG
     assert "cannot start: Discord refused the bot token" in output
     assert "not-the-token" not in output
 
 
-def test_missing_members_intent_exits_with_config_code(
+async def test_missing_members_intent_exits_with_config_code(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Without the Server Members intent enabled, the process says where to enable it."""
-
-    async def scenario() -> tuple[int, str]:
-        async with Emulator(EmulatorConfig(allowed_privileged_intents=0)) as emu:
-            small_community(emu)
-            process = await gateway_process(short_tmp, emu, emu.token)
-            output, _ = await asyncio.wait_for(process.communicate(), 30)
-            return process.returncode or 0, output.decode()
-
-    code, output = run(scenario())
+    async with Emulator(EmulatorConfig(allowed_privileged_intents=0)) as emu:
+        small_community(emu)
+        process = await gateway_process(short_tmp, emu, emu.token)
+        raw, _ = await asyncio.wait_for(process.communicate(), 30)
+    code, output = process.returncode or 0, raw.decode()
     assert code == EXIT_CONFIG
     assert "Server Members intent" in output
     assert "docs/discord-setup.md" in output
 
 
-def test_missing_token_exits_with_config_code(short_tmp: Path) -> None:
+async def test_missing_token_exits_with_config_code(short_tmp: Path) -> None:
     """With neither DISCORD_TOKEN nor DISCORD_TOKEN_FILE the process refuses to start."""
-
-    async def scenario() -> tuple[int, str]:
-        env = {
-            k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "DISCORD_TOKEN_FILE")
-        }
-        env["SQUADTIME_RUNTIME_DIR"] = str(short_tmp)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "services.gateway",
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        output, _ = await asyncio.wait_for(process.communicate(), 30)
-        return process.returncode or 0, output.decode()
-
-    code, output = run(scenario())
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "DISCORD_TOKEN_FILE")}
+    env["SQUADTIME_RUNTIME_DIR"] = str(short_tmp)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.gateway",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    raw, _ = await asyncio.wait_for(process.communicate(), 30)
+    code, output = process.returncode or 0, raw.decode()
     assert code == EXIT_CONFIG
     assert "no bot token: set DISCORD_TOKEN or DISCORD_TOKEN_FILE" in output
 
 
-def test_token_never_appears_in_the_log(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_token_never_appears_in_the_log(endpoints: Endpoints, short_tmp: Path) -> None:
     """A whole session at DEBUG level, start to SIGTERM, never prints the token."""
-
-    async def scenario() -> str:
-        async with Emulator(EmulatorConfig(token=SECRET)) as emu:
-            town = small_community(emu)
-            async with peer(endpoints) as seen:
-                process = await gateway_process(short_tmp, emu, SECRET)
-                try:
-                    await seen.wait_for(GuildSnapshot)
-                    await seen.client.request(
-                        "gateway",
-                        SendMessage(channel_id=town.text.id, content="hi"),
-                        expect=MessageSent,
-                        timeout=STEP,
-                    )
-                    process.send_signal(signal.SIGTERM)
-                    output, _ = await asyncio.wait_for(process.communicate(), 30)
-                finally:
-                    if process.returncode is None:
-                        process.kill()
-                        await process.wait()
-                assert process.returncode == 0
-                return output.decode()
-
-    output = run(scenario())
+    async with Emulator(EmulatorConfig(token=SECRET)) as emu:
+        town = small_community(emu)
+        async with peer(endpoints) as seen:
+            process = await gateway_process(short_tmp, emu, SECRET)
+            try:
+                await seen.wait_for(GuildSnapshot)
+                await seen.client.request(
+                    "gateway",
+                    SendMessage(channel_id=town.text.id, content="hi"),
+                    expect=MessageSent,
+                    timeout=STEP,
+                )
+                process.send_signal(signal.SIGTERM)
+                raw, _ = await asyncio.wait_for(process.communicate(), 30)
+            finally:
+                if process.returncode is None:
+                    process.kill()
+                    await process.wait()
+            assert process.returncode == 0
+    output = raw.decode()
     assert "gateway up" in output
     assert "connected to Discord" in output
     assert SECRET not in output

@@ -54,7 +54,6 @@ async def test_three_shards_serve_thirty_guilds_paced_by_max_concurrency(
 ) -> None:
     """30 guilds, Discord recommending 3 shards with max_concurrency 1: every guild announced,
     each guild's events on its shard only, and no IDENTIFY refused for coming too soon."""
-
     async with _emulator(guilds_per_shard=10, max_concurrency=1, identify_window=0.2) as emu:
         guilds = _guilds(emu, 30)
         async with (
@@ -79,7 +78,6 @@ async def test_a_session_told_4011_comes_back_sharded(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Set to one shard, the gateway meets 4011 and reconnects with Discord's count."""
-
     async with _emulator(max_guilds_per_session=8, guilds_per_shard=4, identify_window=0.05) as emu:
         guilds = _guilds(emu, 12)
         async with (
@@ -97,7 +95,6 @@ async def test_members_arrive_in_chunks_and_a_rate_limited_request_is_retried(
 ) -> None:
     """A guild past ``large_threshold`` comes without members: the gateway asks for them,
     meets RATE_LIMITED, asks again after the wait, and publishes the whole roster."""
-
     async with _emulator(member_request_window=0.2) as emu:
         [guild] = _guilds(emu, 1)
         for i in range(1_100):
@@ -116,20 +113,16 @@ async def test_members_arrive_in_chunks_and_a_rate_limited_request_is_retried(
         assert len(chunks) == 2  # 1,102 members: 1,000 and 102
 
 
-def test_an_invalid_shard_count_is_logged_once_and_ends_the_process(
+async def test_an_invalid_shard_count_is_logged_once_and_ends_the_process(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """A shard count Discord refuses (4010) is one error line and exit 2, no shard more tried."""
-
-    async def scenario() -> tuple[int, str]:
-        async with _emulator(shard_multiple=2) as emu:
-            _guilds(emu, 1)
-            env = {"SQUADTIME_GATEWAY_SHARDS": "3"}
-            process = await gateway_process(short_tmp, emu, emu.token, **env)
-            output, _ = await asyncio.wait_for(process.communicate(), 30)
-            return process.returncode or 0, output.decode()
-
-    code, output = run(scenario())
+    async with _emulator(shard_multiple=2) as emu:
+        _guilds(emu, 1)
+        env = {"SQUADTIME_GATEWAY_SHARDS": "3"}
+        process = await gateway_process(short_tmp, emu, emu.token, **env)
+        raw, _ = await asyncio.wait_for(process.communicate(), 30)
+    code, output = process.returncode or 0, raw.decode()
     assert code == EXIT_CONFIG
     errors = [line for line in output.splitlines() if " ERROR " in line]
     assert len(errors) == 1, errors

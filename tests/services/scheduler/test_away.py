@@ -254,6 +254,44 @@ async def test_dates_are_offered_in_the_member_s_own_time(
         )
 
 
+async def _refused(w: World, member: Member, command: str, **options: str) -> str:
+    """The private answer ``member`` reads to ``command``."""
+    outcome = await w.slash(member, command, options)
+    assert outcome.message is not None
+    assert outcome.ephemeral
+    return outcome.message.content
+
+
+REFUSED_ABSENCES = [
+    (
+        {"from": "2026-03-20", "until": "2026-03-18"},
+        "⚠️ Your absence would end (Wed 18 Mar 2026) before it starts (Fri 20 Mar 2026).",
+    ),
+    (
+        {"from": "2026-03-09", "until": "2026-03-12"},
+        "⚠️ Mon 09 Mar 2026 is in the past: an absence starts today (Tue 10 Mar 2026,"
+        " your time) or later.",
+    ),
+    (
+        {"from": "2026-03-20", "until": "2027-03-12"},
+        "⚠️ Fri 12 Mar 2027 is more than a year ahead: an absence ends by Thu 11 Mar 2027.",
+    ),
+    (
+        {"from": "next friday", "until": "2026-03-20"},
+        "⚠️ `from` must be a date like 2026-07-14 (pick one of the suggestions), not 'next friday'.",
+    ),
+    (
+        {"from": "2026-03-20", "until": "2026-W12-6"},
+        "⚠️ `until` must be a date like 2026-07-14 (pick one of the suggestions), not '2026-W12-6'.",
+    ),
+    (
+        {"from": "2026-03-20", "until": "2026-03-21", "note": "x" * 101},
+        "⚠️ `note` holds at most 100 characters; yours has 101.",
+    ),
+]
+"""Options of /away set that are refused whoever asks, and the reason given."""
+
+
 async def test_bad_input_is_refused_privately_and_changes_nothing(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
@@ -264,54 +302,19 @@ async def test_bad_input_is_refused_privately_and_changes_nothing(
         town = w.town
         await w.say(town.bob, "away set", **{"from": "2026-03-14", "until": "2026-03-15"})
         before = await _absences(w)
-
-        async def refused(member: Member, command: str, **options: str) -> str:
-            outcome = await w.slash(member, command, options)
-            assert outcome.message is not None
-            assert outcome.ephemeral
-            return outcome.message.content
-
-        cases = [
-            (
-                {"from": "2026-03-20", "until": "2026-03-18"},
-                "⚠️ Your absence would end (Wed 18 Mar 2026) before it starts (Fri 20 Mar 2026).",
-            ),
-            (
-                {"from": "2026-03-09", "until": "2026-03-12"},
-                "⚠️ Mon 09 Mar 2026 is in the past: an absence starts today (Tue 10 Mar 2026,"
-                " your time) or later.",
-            ),
-            (
-                {"from": "2026-03-20", "until": "2027-03-12"},
-                "⚠️ Fri 12 Mar 2027 is more than a year ahead: an absence ends by Thu 11 Mar 2027.",
-            ),
-            (
-                {"from": "next friday", "until": "2026-03-20"},
-                "⚠️ `from` must be a date like 2026-07-14 (pick one of the suggestions),"
-                " not 'next friday'.",
-            ),
-            (
-                {"from": "2026-03-20", "until": "2026-W12-6"},
-                "⚠️ `until` must be a date like 2026-07-14 (pick one of the suggestions),"
-                " not '2026-W12-6'.",
-            ),
-            (
-                {"from": "2026-03-20", "until": "2026-03-21", "note": "x" * 101},
-                "⚠️ `note` holds at most 100 characters; yours has 101.",
-            ),
-        ]
-        for options, reason in cases:
-            assert await refused(town.alice, "away set", **options) == reason
-        overlap = await refused(
-            town.bob, "away set", **{"from": "2026-03-15", "until": "2026-03-16"}
+        for options, reason in REFUSED_ABSENCES:
+            assert await _refused(w, town.alice, "away set", **options) == reason
+        overlap = await _refused(
+            w, town.bob, "away set", **{"from": "2026-03-15", "until": "2026-03-16"}
         )
         assert overlap == (
             "⚠️ You are already away Sat 14 Mar 2026 to Sun 15 Mar 2026: /away cancel it first,"
             " or choose other days."
         )
-        tampered = await refused(town.alice, "away cancel", **{"from": "2026-03-14"})
+        tampered = await _refused(w, town.alice, "away cancel", **{"from": "2026-03-14"})
         assert tampered == "⚠️ You have no absence starting Sat 14 Mar 2026: /away show lists yours."
-        assert await refused(town.alice, "away cancel") == "⚠️ You are not away: nothing to cancel."
+        nothing = await _refused(w, town.alice, "away cancel")
+        assert nothing == "⚠️ You are not away: nothing to cancel."
         unknown = await w.relay(kind="command", command="away forever")
         assert unknown.content == "⚠️ Unknown /away action 'forever'."
         assert unknown.ephemeral

@@ -142,6 +142,60 @@ async def test_a_plan_counts_for_a_reminder_and_a_call_like_a_click(
         assert await _plans(w) == []
 
 
+async def _refused(w: World, command: str, **options: str) -> str:
+    """The private answer Alice reads to ``command``."""
+    outcome = await w.slash(w.town.alice, command, options)
+    assert outcome.message is not None
+    assert outcome.ephemeral
+    return outcome.message.content
+
+
+async def _picked(w: World, custom_id: str, *values: str) -> str:
+    """The private answer to a pick in the menu ``custom_id``."""
+    answer = await w.relay(custom_id=custom_id, values=list(values))
+    assert answer.ephemeral
+    return answer.content
+
+
+async def _bad_days_are_refused(w: World) -> None:
+    assert await _refused(w, "plan set", day="2026-03-09") == (
+        "⚠️ Mon 09 Mar 2026 is in the past: plan today (Tue 10 Mar 2026, your time) or a later day."
+    )
+    assert await _refused(w, "plan set", day="2026-03-24") == (
+        "⚠️ Tue 24 Mar 2026 is more than 14 days ahead: plan up to Mon 23 Mar 2026."
+    )
+    assert await _refused(w, "plan set", day="next tuesday") == (
+        "⚠️ `day` must be a date like 2026-07-14 (pick one of the suggestions), not 'next tuesday'."
+    )
+    assert await _refused(w, "plan cancel", day="2026-03-17") == (
+        "⚠️ You have no hours planned on Tue 17 Mar 2026: /plan show lists yours."
+    )
+
+
+async def _bad_picks_are_refused(w: World) -> None:
+    """Picks of an hour over, of another day, tampered values and stale or tampered menus."""
+    assert await _picked(w, pick_id(TODAY, ""), _value(TODAY, 20)) == (
+        "⚠️ 20:00 on Tue 10 Mar 2026 is over. Nothing was changed."
+    )
+    menu = pick_id(NEXT_TUESDAY, "")
+    assert await _picked(w, menu, _value(date(2026, 3, 16), 21)) == (
+        f"⚠️ '{_value(date(2026, 3, 16), 21)}' is not an hour offered on Tue 17 Mar 2026."
+        " Nothing was changed."
+    )
+    assert await _picked(w, menu, "21") == (
+        "⚠️ '21' is not an hour offered on Tue 17 Mar 2026. Nothing was changed."
+    )
+    assert await _picked(w, pick_id(date(2026, 3, 30), ""), _value(date(2026, 3, 30), 21)) == (
+        "⚠️ Mon 30 Mar 2026 is more than 14 days ahead: plan up to Mon 23 Mar 2026."
+    )
+    assert await _picked(w, pick_id(NEXT_TUESDAY, LA), _value(NEXT_TUESDAY, 21)) == (
+        "⚠️ That menu is out of date: run /plan set again."
+    )
+    assert await _picked(w, "scheduler:plan:soon:", "1") == (
+        "⚠️ That menu is out of date: run /plan set again."
+    )
+
+
 async def test_bad_input_is_refused_privately_and_writes_nothing(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
@@ -149,61 +203,14 @@ async def test_bad_input_is_refused_privately_and_writes_nothing(
     day, a tampered value, a tampered or stale custom id, nothing to cancel and an unknown
     action: each gets a private reason and no row is written."""
     async with world(endpoints, short_tmp) as w:
-        town = w.town
         await w.configure(start=18, hours=4)
         await w.daily_posted()
-
-        async def refused(command: str, **options: str) -> str:
-            outcome = await w.slash(town.alice, command, options)
-            assert outcome.message is not None
-            assert outcome.ephemeral
-            return outcome.message.content
-
-        assert await refused("plan set", day="2026-03-09") == (
-            "⚠️ Mon 09 Mar 2026 is in the past: plan today (Tue 10 Mar 2026, your time)"
-            " or a later day."
-        )
-        assert await refused("plan set", day="2026-03-24") == (
-            "⚠️ Tue 24 Mar 2026 is more than 14 days ahead: plan up to Mon 23 Mar 2026."
-        )
-        assert await refused("plan set", day="next tuesday") == (
-            "⚠️ `day` must be a date like 2026-07-14 (pick one of the suggestions),"
-            " not 'next tuesday'."
-        )
-        assert await refused("plan cancel", day="2026-03-17") == (
-            "⚠️ You have no hours planned on Tue 17 Mar 2026: /plan show lists yours."
-        )
+        await _bad_days_are_refused(w)
         w.clock.set(_at(TODAY, 22, 30))
-        assert await refused("plan set", day="2026-03-10") == (
+        assert await _refused(w, "plan set", day="2026-03-10") == (
             "⚠️ No hour of the play window is left on Tue 10 Mar 2026 (your time)."
         )
-
-        async def picked(custom_id: str, *values: str) -> str:
-            answer = await w.relay(custom_id=custom_id, values=list(values))
-            assert answer.ephemeral
-            return answer.content
-
-        today_menu = pick_id(TODAY, "")
-        assert await picked(today_menu, _value(TODAY, 20)) == (
-            "⚠️ 20:00 on Tue 10 Mar 2026 is over. Nothing was changed."
-        )
-        menu = pick_id(NEXT_TUESDAY, "")
-        assert await picked(menu, _value(date(2026, 3, 16), 21)) == (
-            f"⚠️ '{_value(date(2026, 3, 16), 21)}' is not an hour offered on Tue 17 Mar 2026."
-            " Nothing was changed."
-        )
-        assert await picked(menu, "21") == (
-            "⚠️ '21' is not an hour offered on Tue 17 Mar 2026. Nothing was changed."
-        )
-        assert await picked(pick_id(date(2026, 3, 30), ""), _value(date(2026, 3, 30), 21)) == (
-            "⚠️ Mon 30 Mar 2026 is more than 14 days ahead: plan up to Mon 23 Mar 2026."
-        )
-        assert await picked(pick_id(NEXT_TUESDAY, LA), _value(NEXT_TUESDAY, 21)) == (
-            "⚠️ That menu is out of date: run /plan set again."
-        )
-        assert await picked("scheduler:plan:soon:", "1") == (
-            "⚠️ That menu is out of date: run /plan set again."
-        )
+        await _bad_picks_are_refused(w)
         unknown = await w.relay(kind="command", command="plan forever")
         assert unknown.content == "⚠️ Unknown /plan action 'forever'."
         assert await _plans(w) == []

@@ -12,7 +12,7 @@ from bus.protocol import DayStateReply
 from emulator import Emulator
 from services.scheduler.daily import Days, GuildDay
 from services.telemetry.service import Telemetry
-from tests.emulator.support import small_community
+from tests.emulator.support import Community, small_community
 from tests.helpers import eventually, midday_zone
 from tests.services.gateway.support import running_gateway
 from tests.services.inprocess import STEP, running
@@ -82,13 +82,36 @@ async def test_a_post_made_but_not_recorded_is_found_after_a_crash(
         assert len(_dailies(w)) == 1
 
 
+async def _config(emu: Emulator, town: Community, command: str, **options: int | str) -> None:
+    """The admin's ``command``, saved (deferred on a busy machine, then edited in)."""
+    outcome = await emu.driver.slash(town.admin, town.text, command, options)
+    assert outcome.message is not None
+    shown = outcome.message
+    if shown.loading:
+        shown = await emu.driver.settle(outcome, timeout=STEP)
+    assert shown.content.startswith("Saved."), shown
+
+
+def _daily_ids(emu: Emulator, town: Community) -> list[int]:
+    return [
+        m.id for m in emu.driver.messages(town.text, town.admin) if m.content.startswith(HEADER)
+    ]
+
+
+def _three_in_each_hour(emu: Emulator, town: Community, message: int) -> bool:
+    return all(
+        "· **3** ·" in line
+        for line in emu.driver.message(message, town.admin).content.splitlines()
+        if line[:1] in (A, B, C, D)
+    )
+
+
 @pytest.mark.fleet
 @pytest.mark.within(120.0)
 async def test_sigkill_at_any_moment_leaves_one_post_with_the_right_text(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """The scheduler is SIGKILLed while posting and during a burst of clicks, then restarted."""
-
     async with Emulator() as emu:
         town = small_community(emu)
         players = [emu.driver.add_member(town.guild, f"p{n}") for n in range(12)]
@@ -103,32 +126,17 @@ async def test_sigkill_at_any_moment_leaves_one_post_with_the_right_text(
                     3 * STEP,  # a cold process: imports, the bus, the commands' upload
                     "the scheduler's commands",
                 )
-
-                async def config(command: str, **options: int | str) -> None:
-                    outcome = await emu.driver.slash(town.admin, town.text, command, options)
-                    assert outcome.message is not None
-                    shown = outcome.message
-                    if shown.loading:  # deferred on a busy machine, then edited in
-                        shown = await emu.driver.settle(outcome, timeout=STEP)
-                    assert shown.content.startswith("Saved."), shown
-
-                await config("config timezone", zone=midday_zone())
-                await config("config window", start=12, hours=4)
-                await config("config time", time="00:00")
-                await config("config channel", channel=town.text.id)
+                await _config(emu, town, "config timezone", zone=midday_zone())
+                await _config(emu, town, "config window", start=12, hours=4)
+                await _config(emu, town, "config time", time="00:00")
+                await _config(emu, town, "config channel", channel=town.text.id)
                 for delay in (0.02, 0.3):  # while posting, and while reacting
                     await asyncio.sleep(delay)
                     process.kill_and_restart()
-
-                def daily_ids() -> list[int]:
-                    return [
-                        m.id
-                        for m in emu.driver.messages(town.text, town.admin)
-                        if m.content.startswith(HEADER)
-                    ]
-
-                await eventually(lambda: len(daily_ids()) == 1, 3 * STEP, "the daily message")
-                message = daily_ids()[0]
+                await eventually(
+                    lambda: len(_daily_ids(emu, town)) == 1, 3 * STEP, "the daily message"
+                )
+                message = _daily_ids(emu, town)[0]
                 await eventually(
                     lambda: len(emu.driver.message(message, town.admin).reactions) == 4,
                     3 * STEP,
@@ -140,14 +148,10 @@ async def test_sigkill_at_any_moment_leaves_one_post_with_the_right_text(
                         process.kill_and_restart()
                     await asyncio.sleep(0.05)  # pacing the clicks around the kill
                 await eventually(
-                    lambda: all(
-                        "· **3** ·" in line
-                        for line in emu.driver.message(message, town.admin).content.splitlines()
-                        if line[:1] in (A, B, C, D)
-                    ),
+                    lambda: _three_in_each_hour(emu, town, message),
                     3 * STEP,
                     "three players in each hour",
                 )
-                assert len(daily_ids()) == 1
+                assert len(_daily_ids(emu, town)) == 1
             finally:
                 process.stop()

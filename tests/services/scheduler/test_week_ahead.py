@@ -273,6 +273,24 @@ def _scaled_from(moment: float) -> dict[str, str]:
     return {SETTING: f"scaled at={time.time():.3f} from={start} speed=1"}
 
 
+async def _week_posted_on_sundays(driver: Driver, town: Community) -> None:
+    """The admin sets the community up, the week ahead posted on Sundays at 18:00."""
+    for command, options in (
+        ("config timezone", {"zone": "Europe/Paris"}),
+        ("config window", {"start": 18, "hours": 4}),
+        ("config channel", {"channel": town.text.id}),
+        ("config week-post", {"day": "sunday", "time": "18:00"}),
+    ):
+        outcome = await driver.slash(town.admin, town.text, command, options)
+        assert outcome.message is not None
+        assert outcome.message.content.startswith("Saved."), outcome.message.content
+
+
+def _posts(driver: Driver, town: Community) -> list[SeenMessage]:
+    """The week-ahead posts Alice sees."""
+    return [m for m in driver.messages(town.text, town.alice) if m.content.startswith(HEADER)]
+
+
 @pytest.mark.fleet
 @pytest.mark.within(180.0)
 async def test_a_sigkill_as_the_week_is_posted_leaves_one_post_that_follows_answers(
@@ -296,31 +314,11 @@ async def test_a_sigkill_as_the_week_is_posted_leaves_one_post_that_follows_answ
                     STEP,
                     "the scheduler's commands",
                 )
-
-                async def say(member: Member, command: str, **options: str | int) -> str:
-                    outcome = await driver.slash(member, town.text, command, options)
-                    assert outcome.message is not None
-                    return outcome.message.content
-
-                for command, options in (
-                    ("config timezone", {"zone": "Europe/Paris"}),
-                    ("config window", {"start": 18, "hours": 4}),
-                    ("config channel", {"channel": town.text.id}),
-                    ("config week-post", {"day": "sunday", "time": "18:00"}),
-                ):
-                    assert (await say(town.admin, command, **options)).startswith("Saved.")
-
-                def posts() -> list[SeenMessage]:
-                    return [
-                        m
-                        for m in driver.messages(town.text, town.alice)
-                        if m.content.startswith(HEADER)
-                    ]
-
+                await _week_posted_on_sundays(driver, town)
                 await _pick_usual(driver, town, town.bob, 0, 20)
-                await eventually(lambda: bool(posts()), 3 * STEP, "the week's post")
+                await eventually(lambda: bool(_posts(driver, town)), 3 * STEP, "the week's post")
                 process.kill_and_restart()
-                post = posts()[0]
+                post = _posts(driver, town)[0]
                 monday = f"**Mon 09 Mar**: {_t(MONDAY, 20)}-{_t(MONDAY, 21)} **1**"
                 assert _day_line(post, MONDAY) == monday
                 said = await _answer(driver, town, town.bob, "away set", "🏖️", **AWAY_MONDAY)
@@ -333,7 +331,7 @@ async def test_a_sigkill_as_the_week_is_posted_leaves_one_post_that_follows_answ
                     3 * STEP,
                     "the post to follow Bob's absence",
                 )
-                assert [m.id for m in posts()] == [post.id]
+                assert [m.id for m in _posts(driver, town)] == [post.id]
                 recorded = await _recorded(endpoints, town.guild.id, MONDAY)
                 assert recorded == [(KIND, "sent", post.id)]
             finally:

@@ -11,7 +11,6 @@ import pytest
 from bus.protocol import GetVoiceSessions, GuildConfig, SetGuildConfig, VoiceSessionsReply
 from services.runtime.playtime import community_date
 from services.telemetry.clock import local_days
-from tests.helpers import run
 from tests.services.telemetry.events import envelope, voice
 from tests.services.telemetry.serving import serving
 
@@ -45,29 +44,27 @@ def test_fall_back_hour_belongs_to_one_day() -> None:
     assert community_date(end, PARIS) == date(2026, 10, 26)
 
 
-def test_voice_sessions_of_a_spring_forward_day(db_path: Path) -> None:
+@pytest.mark.within(10)
+async def test_voice_sessions_of_a_spring_forward_day(db_path: Path) -> None:
     """Sessions of a 23-hour local day: bounds from local midnights, edges included by overlap."""
     start, end = local_days(date(2026, 3, 29), 1, PARIS)
 
-    async def scenario() -> VoiceSessionsReply:
-        async with serving(db_path, now=end + 60) as served:
-            await served.requests.answer(
-                SetGuildConfig(config=GuildConfig(guild_id=1000, timezone="Europe/Paris"))
-            )
-            batch = [
-                envelope(voice(1, 0, 11, start - 600)),  # from the day before
-                envelope(voice(1, 11, 0, start + 600)),
-                envelope(voice(2, 0, 11, end - 60)),  # into the next day, still open
-                envelope(voice(3, 0, 11, end + 1)),  # the next day only
-            ]
-            await served.db.call(served.recorder.ingest, batch, end + 60)
-            reply = await served.requests.answer(
-                GetVoiceSessions(guild_id=1000, first_day="2026-03-29")
-            )
-            assert isinstance(reply, VoiceSessionsReply)
-            return reply
-
-    reply = run(scenario(), timeout=10)
+    async with serving(db_path, now=end + 60) as served:
+        await served.requests.answer(
+            SetGuildConfig(config=GuildConfig(guild_id=1000, timezone="Europe/Paris"))
+        )
+        batch = [
+            envelope(voice(1, 0, 11, start - 600)),  # from the day before
+            envelope(voice(1, 11, 0, start + 600)),
+            envelope(voice(2, 0, 11, end - 60)),  # into the next day, still open
+            envelope(voice(3, 0, 11, end + 1)),  # the next day only
+        ]
+        await served.db.call(served.recorder.ingest, batch, end + 60)
+        reply = await served.requests.answer(
+            GetVoiceSessions(guild_id=1000, first_day="2026-03-29")
+        )
+        assert isinstance(reply, VoiceSessionsReply)
+        reply = reply
     assert (reply.start, reply.end) == (start, end)
     assert reply.end - reply.start == 23 * 3600
     assert [(s.user_id, s.end) for s in reply.sessions] == [(1, start + 600), (2, 0.0)]

@@ -12,7 +12,7 @@ import pytest
 
 from bus.client import BusClient
 from bus.endpoints import Endpoints
-from tests.helpers import eventually, run
+from tests.helpers import eventually
 from tests.services.processes import ServiceProcess
 from tests.services.telemetry.events import voice
 
@@ -41,35 +41,32 @@ def counts(db: Path) -> tuple[int, int, int]:
     return sessions, closed, processed
 
 
-def test_sigkill_mid_stream_stores_every_voice_event_once(
+@pytest.mark.within(110)
+async def test_sigkill_mid_stream_stores_every_voice_event_once(
     telemetry: ServiceProcess, endpoints: Endpoints
 ) -> None:
     """10,000 joins and leaves with telemetry SIGKILLed mid-stream: each session stored once."""
-
-    async def scenario() -> BusClient:
-        gateway = BusClient("gateway", endpoints, retry_after=0.3, retry_cap=1.0)
-        start = time.time() - TOTAL * 10  # recent: within the repair window
-        await gateway.start()
-        # Every member joins then leaves, one second of event time apart, round after round.
-        for n in range(TOTAL // 2):
-            user = n % MEMBERS
-            at = start + n * 10
-            if n == TOTAL // 4:
-                await eventually(
-                    lambda: (telemetry.data_dir / "telemetry.db").exists(),
-                    30,
-                    "the database created",
-                )
-                telemetry.kill_and_restart()
-            gateway.record(voice(user, 0, 10 + user % 3, at))
-            gateway.record(voice(user, 10 + user % 3, 0, at + 5))
-            if n % 100 == 99:
-                await asyncio.sleep(0.01)  # a busy evening, not one burst
-        await eventually(lambda: gateway.unacked == 0, 90, "every voice event acknowledged")
-        await gateway.close()
-        return gateway
-
-    gateway = run(scenario(), timeout=110)
+    gateway = BusClient("gateway", endpoints, retry_after=0.3, retry_cap=1.0)
+    start = time.time() - TOTAL * 10  # recent: within the repair window
+    await gateway.start()
+    # Every member joins then leaves, one second of event time apart, round after round.
+    for n in range(TOTAL // 2):
+        user = n % MEMBERS
+        at = start + n * 10
+        if n == TOTAL // 4:
+            await eventually(
+                lambda: (telemetry.data_dir / "telemetry.db").exists(),
+                30,
+                "the database created",
+            )
+            telemetry.kill_and_restart()
+        gateway.record(voice(user, 0, 10 + user % 3, at))
+        gateway.record(voice(user, 10 + user % 3, 0, at + 5))
+        if n % 100 == 99:
+            await asyncio.sleep(0.01)  # a busy evening, not one burst
+    await eventually(lambda: gateway.unacked == 0, 90, "every voice event acknowledged")
+    await gateway.close()
+    gateway = gateway
     assert counts(telemetry.data_dir / "telemetry.db") == (TOTAL // 2, TOTAL // 2, TOTAL)
     assert gateway.counters.retried > 0  # the kill really cost deliveries
     with sqlite3.connect(telemetry.data_dir / "telemetry.db") as connection:

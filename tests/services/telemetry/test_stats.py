@@ -69,7 +69,7 @@ from services.telemetry.stats import (
     stats_command,
 )
 from services.telemetry.store import set_config
-from tests.emulator.support import commands_synced, run, small_community
+from tests.emulator.support import commands_synced, small_community
 from tests.helpers import eventually
 from tests.services.gateway.support import STEP, running_gateway
 from tests.services.inprocess import running
@@ -301,7 +301,6 @@ async def test_stats_community_network_answers_with_a_png(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """A moderator's /stats community (and a member's week) comes back as a private PNG."""
-
     async with Emulator() as emu:
         town = small_community(emu)
         carol = emu.driver.add_member(town.guild, "carol")
@@ -344,7 +343,6 @@ async def test_non_moderators_are_refused_by_discord_and_by_telemetry(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Discord hides /stats from members; opened up by the owner, telemetry still refuses."""
-
     async with Emulator() as emu:
         town = small_community(emu)
         database = short_tmp / "data" / "telemetry.db"
@@ -387,7 +385,6 @@ async def _tampered(endpoints: Endpoints, options: dict[str, str], guild_id: int
 @pytest.mark.within(120)
 async def test_bad_options_get_clear_private_errors(endpoints: Endpoints, short_tmp: Path) -> None:
     """Out-of-range days, a week without member and an unknown graph are explained."""
-
     async with Emulator() as emu:
         town = small_community(emu)
         database = short_tmp / "data" / "telemetry.db"
@@ -448,7 +445,6 @@ async def test_drawing_failures_are_told_never_swallowed(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """A guild with no data, or a graph that overruns, fills the placeholder with why."""
-
     database = short_tmp / "data" / "telemetry.db"
     fill(database, 1000, [1, 2, 3], sessions=30, now=time.time())
     tasks = TaskSet()
@@ -547,47 +543,44 @@ class Latencies:
         )
 
 
-def test_ingestion_and_requests_stay_quick_while_a_graph_renders(
+@pytest.mark.within(240)
+async def test_ingestion_and_requests_stay_quick_while_a_graph_renders(
     endpoints: Endpoints, short_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Voice changes are committed and requests answered about as fast as at idle mid-render."""
     monkeypatch.setattr(stats_service, "draw_from_database", draw_until_released)
 
-    async def scenario() -> tuple[Latencies, Latencies, Latencies, InteractionResponse]:
-        database = short_tmp / "data" / "telemetry.db"
-        fill(database, 1000, list(range(100, 160)), sessions=12_000, now=time.time())
-        idle, rendering, after = Latencies(), Latencies(), Latencies()
-        async with (
-            fake_gateway(endpoints) as gateway,
-            running_telemetry(endpoints, short_tmp, database),
-        ):
-            bus = gateway.client
-            for _ in range(SAMPLES):
-                await idle.sample(bus, 7)
-            answer = await bus.request(
-                "telemetry",
-                stats_interaction({"graph": "community", "days": "365"}, guild_id=1000),
-                expect=InteractionAnswer,
-                timeout=STEP,
-            )
-            assert answer.response.kind == "deferred"
-            drawing = database.with_name(DRAWING)
-            await eventually(drawing.exists, RENDER_WAIT, "the graph worker's first draw")
-            while len(rendering.ingestion) < SAMPLES:
-                await rendering.sample(bus, 8)
-            assert not gateway.follow_ups, (
-                "the render answered before it was released (is draw_from_database still"
-                f" the worker's job?): {gateway.follow_ups[0].response.content!r}"
-            )
-            database.with_name(RELEASED).touch()
-            while not gateway.follow_ups:  # the worker finishes the draw under way
-                await rendering.sample(bus, 8)
-            response = await gateway.follow_up()
-            for _ in range(SAMPLES):  # idle again: the machine's load may have changed meanwhile
-                await after.sample(bus, 9)
-            return idle, rendering, after, response
-
-    idle, rendering, after, response = run(scenario(), timeout=240)
+    database = short_tmp / "data" / "telemetry.db"
+    fill(database, 1000, list(range(100, 160)), sessions=12_000, now=time.time())
+    idle, rendering, after = Latencies(), Latencies(), Latencies()
+    async with (
+        fake_gateway(endpoints) as gateway,
+        running_telemetry(endpoints, short_tmp, database),
+    ):
+        bus = gateway.client
+        for _ in range(SAMPLES):
+            await idle.sample(bus, 7)
+        answer = await bus.request(
+            "telemetry",
+            stats_interaction({"graph": "community", "days": "365"}, guild_id=1000),
+            expect=InteractionAnswer,
+            timeout=STEP,
+        )
+        assert answer.response.kind == "deferred"
+        drawing = database.with_name(DRAWING)
+        await eventually(drawing.exists, RENDER_WAIT, "the graph worker's first draw")
+        while len(rendering.ingestion) < SAMPLES:
+            await rendering.sample(bus, 8)
+        assert not gateway.follow_ups, (
+            "the render answered before it was released (is draw_from_database still"
+            f" the worker's job?): {gateway.follow_ups[0].response.content!r}"
+        )
+        database.with_name(RELEASED).touch()
+        while not gateway.follow_ups:  # the worker finishes the draw under way
+            await rendering.sample(bus, 8)
+        response = await gateway.follow_up()
+        for _ in range(SAMPLES):  # idle again: the machine's load may have changed meanwhile
+            await after.sample(bus, 9)
     log.info(
         "idle: %s; while rendering: %s; idle after: %s",
         idle.summary(),

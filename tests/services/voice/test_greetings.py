@@ -13,7 +13,6 @@ from emulator.rules.permissions import Permission
 from emulator.rules.state import Member, Role
 from services.voice.speech import Voice as SpeakingVoice
 from services.voice.speech import synthesise
-from tests.helpers import run
 from tests.services.voice.support import Town, town
 
 PCM_BYTES_PER_SECOND = 48_000 * 4
@@ -24,12 +23,11 @@ async def _greeted_and_gone(w: Town, count: int = 1) -> None:
     await w.until(lambda: not w.bot_in_voice(), "the bot to leave voice")
 
 
-def test_first_member_hears_who_is_expected(
+async def test_first_member_hears_who_is_expected(
     endpoints: Endpoints, short_tmp: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Alice alone in the Lobby, Bob and Carol due at 18:00: the bot says so, then leaves."""
-
-    async def scenario() -> None:
+    with caplog.at_level(logging.INFO, logger="services.voice.greeter"):
         async with town(endpoints, short_tmp) as w:
             await w.schedule(w.town.bob, 18, 19)
             await w.schedule(w.carol, 18)
@@ -42,20 +40,16 @@ def test_first_member_hears_who_is_expected(
             assert heard.first_voiced_e2ee is True
             assert heard.plain_voiced_packets == 0
             assert w.emu.voice.connections == 0
-
-    with caplog.at_level(logging.INFO, logger="services.voice.greeter"):
-        run(scenario())
     said = [r.getMessage() for r in caplog.records if r.name == "services.voice.greeter"]
     assert [s.partition(": ")[2] for s in said] == ["Hi Alice! bob and Carol are expected at 6 pm."]
 
 
-def test_a_member_away_today_is_not_named_as_expected(
+async def test_a_member_away_today_is_not_named_as_expected(
     endpoints: Endpoints, short_tmp: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Bob and Carol usually play at 18:00, but Bob is away today (he said so on Los
     Angeles' calendar, where it is still Tuesday): only Carol is named."""
-
-    async def scenario() -> None:
+    with caplog.at_level(logging.INFO, logger="services.voice.greeter"):
         async with town(endpoints, short_tmp) as w:
             await w.schedule(w.town.bob, 18, 19)
             await w.schedule(w.carol, 18)
@@ -71,16 +65,12 @@ def test_a_member_away_today_is_not_named_as_expected(
             )
             await w.emu.driver.join_voice(w.town.alice, w.town.voice)
             await _greeted_and_gone(w)
-
-    with caplog.at_level(logging.INFO, logger="services.voice.greeter"):
-        run(scenario())
     said = [r.getMessage() for r in caplog.records if r.name == "services.voice.greeter"]
     assert [s.partition(": ")[2] for s in said] == ["Hi Alice! Carol is expected at 6 pm."]
 
 
 async def test_nobody_expected_means_no_join(endpoints: Endpoints, short_tmp: Path) -> None:
     """With nobody scheduled or signed up, the bot stays out of voice and says nothing."""
-
     async with town(endpoints, short_tmp) as w:
         await w.schedule(w.town.bob, 21, weekday=4)  # Friday only
         await w.emu.driver.join_voice(w.town.alice, w.town.voice)
@@ -94,7 +84,6 @@ async def test_greetings_off_or_uncounted_channel_means_no_join(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Greetings switched off, or a channel that does not count: no greeting."""
-
     async with town(endpoints, short_tmp) as w:
         await w.schedule(w.town.bob, 18)
         await w.configure(voice_channel_ids=[w.lounge.id])
@@ -110,7 +99,6 @@ async def test_only_the_first_person_in_a_channel_is_greeted(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Someone joining a channel where a member already is gets no greeting."""
-
     async with town(endpoints, short_tmp) as w:
         await w.schedule(w.town.bob, 18)
         await w.schedule(w.carol, 18)
@@ -125,7 +113,6 @@ async def test_only_the_first_person_in_a_channel_is_greeted(
 
 async def test_cool_down_is_respected(endpoints: Endpoints, short_tmp: Path) -> None:
     """Alice rejoining within the cool-down is not greeted again; after it, she is."""
-
     async with town(endpoints, short_tmp) as w:
         await w.schedule(w.town.bob, 18, 19)
         alice, lobby = w.town.alice, w.town.voice
@@ -156,7 +143,6 @@ async def test_member_leaving_mid_sentence_stops_the_bot(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """When Alice leaves while the bot is talking, it stops at once and leaves too."""
-
     async with town(endpoints, short_tmp, speed=90) as w:
         await w.schedule(w.town.bob, 18)
         await w.schedule(w.carol, 18)
@@ -180,7 +166,6 @@ async def test_speech_failure_is_logged_and_the_service_keeps_serving(
     endpoints: Endpoints, short_tmp: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A missing espeak-ng is logged, nobody joins voice, and later joins are still handled."""
-
     async with town(endpoints, short_tmp, espeak=str(short_tmp / "no-espeak-ng")) as w:
         await w.schedule(w.town.bob, 18)
         with caplog.at_level(logging.WARNING, logger="services.voice"):
@@ -196,13 +181,12 @@ async def test_speech_failure_is_logged_and_the_service_keeps_serving(
 
 
 @pytest.mark.parametrize("missing", ["connect", "speak"])
-def test_missing_connect_or_speak_is_logged_once_and_other_channels_still_work(
+async def test_missing_connect_or_speak_is_logged_once_and_other_channels_still_work(
     endpoints: Endpoints, short_tmp: Path, caplog: pytest.LogCaptureFixture, missing: str
 ) -> None:
     """Denied Connect (for the bot) or Speak (for its role) in the Lobby: no join there, one
     warning for two joins, the Lounge still greeted; granted again, the Lobby is greeted."""
-
-    async def scenario() -> None:
+    with caplog.at_level(logging.WARNING, logger="services.voice.greeter"):
         async with town(endpoints, short_tmp) as w:
             driver, guild = w.emu.driver, w.town.guild
             bot = driver.bot(guild)
@@ -229,9 +213,6 @@ def test_missing_connect_or_speak_is_logged_once_and_other_channels_still_work(
             await driver.join_voice(w.town.alice, w.town.voice)
             await _greeted_and_gone(w, 2)
             assert w.heard().voiced_seconds >= 1.5
-
-    with caplog.at_level(logging.WARNING, logger="services.voice.greeter"):
-        run(scenario())
     refused = [r for r in caplog.records if "missing Connect or Speak" in r.getMessage()]
     assert len(refused) == 1
     assert "Lobby" in refused[0].getMessage()

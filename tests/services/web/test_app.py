@@ -32,25 +32,23 @@ def _secured(answer: aiohttp.ClientResponse) -> None:
     assert headers["X-Frame-Options"] == "DENY"
 
 
-def test_every_answer_carries_the_security_headers(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_every_answer_carries_the_security_headers(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
     """Pages, refusals, files, the live board's stream and aiohttp's own 404 all carry the
     policy, nosniff, the referrer policy and frame denial."""
-
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
-            for path in ("/login", "/nothing-here", "/static/site.css", "/static/board.js", "/"):
-                async with http.get(f"{site.url}{path}", allow_redirects=False) as answer:
-                    _secured(answer)
-            await log_in(http, site, w, w.town.admin)
-            guild = f"{site.url}/g/{w.town.guild.id}"
-            for path in ("board", "members", "sessions.csv", "graphs?days=0"):
-                async with http.get(f"{guild}/{path}", allow_redirects=False) as answer:
-                    _secured(answer)
-            async with http.get(f"{guild}/board/events") as stream:
-                assert stream.headers["Content-Type"] == "text/event-stream"
-                _secured(stream)
-
-    run(scenario())
+    async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+        for path in ("/login", "/nothing-here", "/static/site.css", "/static/board.js", "/"):
+            async with http.get(f"{site.url}{path}", allow_redirects=False) as answer:
+                _secured(answer)
+        await log_in(http, site, w, w.town.admin)
+        guild = f"{site.url}/g/{w.town.guild.id}"
+        for path in ("board", "members", "sessions.csv", "graphs?days=0"):
+            async with http.get(f"{guild}/{path}", allow_redirects=False) as answer:
+                _secured(answer)
+        async with http.get(f"{guild}/board/events") as stream:
+            assert stream.headers["Content-Type"] == "text/event-stream"
+            _secured(stream)
 
 
 def test_the_policy_needs_no_inline_script_or_style() -> None:
@@ -63,34 +61,32 @@ def test_the_policy_needs_no_inline_script_or_style() -> None:
         assert not inline.search(template.read_text()), template.name
 
 
-def test_the_graph_and_its_page_keep_the_one_policy(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_the_graph_and_its_page_keep_the_one_policy(
+    endpoints: Endpoints, short_tmp: Path
+) -> None:
     """The graphs page, its script and its SVG carry the same strict policy and deny framing:
     graph.js puts the SVG in the page (no ``<object>``, so no frame or object exception);
     the page keeps the ``<img>`` for a browser without JavaScript."""
-
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
-            await log_in(http, site, w, w.town.admin)
-            guild = f"/g/{w.town.guild.id}"
-            svg = f"{guild}/graphs/duos.svg?days=30&amp;member=0"
-            async with http.get(f"{site.url}{guild}/graphs?graph=duos&days=30") as answer:
-                assert answer.status == 200
-                _secured(answer)
-                page = await answer.text()
-            assert f'<img class="graph" id="graph-image" src="{svg}"' in page
-            assert '<script src="/static/graph.js" defer></script>' in page
-            async with http.get(site.url + svg.replace("&amp;", "&")) as answer:
-                assert answer.status == 200
-                assert answer.content_type == "image/svg+xml"
-                _secured(answer)
-            async with http.get(f"{site.url}/static/graph.js") as answer:
-                assert answer.status == 200
-                assert answer.content_type == "text/javascript"
-                _secured(answer)
-            async with http.get(f"{site.url}{guild}/graphs?graph=week") as answer:
-                assert "graph.js" not in await answer.text(), "no graph, nothing to put in"
-
-    run(scenario())
+    async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+        await log_in(http, site, w, w.town.admin)
+        guild = f"/g/{w.town.guild.id}"
+        svg = f"{guild}/graphs/duos.svg?days=30&amp;member=0"
+        async with http.get(f"{site.url}{guild}/graphs?graph=duos&days=30") as answer:
+            assert answer.status == 200
+            _secured(answer)
+            page = await answer.text()
+        assert f'<img class="graph" id="graph-image" src="{svg}"' in page
+        assert '<script src="/static/graph.js" defer></script>' in page
+        async with http.get(site.url + svg.replace("&amp;", "&")) as answer:
+            assert answer.status == 200
+            assert answer.content_type == "image/svg+xml"
+            _secured(answer)
+        async with http.get(f"{site.url}/static/graph.js") as answer:
+            assert answer.status == 200
+            assert answer.content_type == "text/javascript"
+            _secured(answer)
+        async with http.get(f"{site.url}{guild}/graphs?graph=week") as answer:
+            assert "graph.js" not in await answer.text(), "no graph, nothing to put in"
 
 
 def test_the_policy_allows_no_frames_and_no_objects() -> None:
@@ -120,25 +116,21 @@ MALFORMED = {
 }
 
 
-def test_malformed_forms_are_400_not_500(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_malformed_forms_are_400_not_500(endpoints: Endpoints, short_tmp: Path) -> None:
     """Each malformed body posted to a member's form or to the logout is a 400 with a
     reason, and the member is still logged in after."""
-
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
-            await log_in(http, site, w, w.town.alice)
-            guild = f"{site.url}/g/{w.town.guild.id}"
-            for what, (content_type, body) in MALFORMED.items():
-                for path in (f"{guild}/me/reminders", f"{guild}/me/delete", f"{site.url}/logout"):
-                    async with http.post(
-                        path, data=body, headers={"Content-Type": content_type}
-                    ) as answer:
-                        assert answer.status == 400, (what, path, answer.status)
-                        assert "could not be read" in await answer.text(), what
-            async with http.get(f"{guild}/me", allow_redirects=False) as page:
-                assert page.status == 200
-
-    run(scenario())
+    async with world(endpoints, short_tmp) as w, dashboard(w) as site, browser() as http:
+        await log_in(http, site, w, w.town.alice)
+        guild = f"{site.url}/g/{w.town.guild.id}"
+        for what, (content_type, body) in MALFORMED.items():
+            for path in (f"{guild}/me/reminders", f"{guild}/me/delete", f"{site.url}/logout"):
+                async with http.post(
+                    path, data=body, headers={"Content-Type": content_type}
+                ) as answer:
+                    assert answer.status == 400, (what, path, answer.status)
+                    assert "could not be read" in await answer.text(), what
+        async with http.get(f"{guild}/me", allow_redirects=False) as page:
+            assert page.status == 200
 
 
 def test_an_unexpected_error_is_a_page_with_the_navigation(

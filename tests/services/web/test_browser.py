@@ -16,7 +16,6 @@ from playwright.async_api import Browser, Page, Route, async_playwright, expect
 from bus.endpoints import Endpoints
 from emulator.rules.state import Member
 from services.telemetry.analytics.charts import GraphKind
-from tests.helpers import run
 from tests.services.scheduler.support import World, world
 from tests.services.web.support import Dashboard, dashboard, played
 
@@ -47,28 +46,25 @@ async def log_in(browser: Browser, site: Dashboard, member: Member) -> Page:
     return page
 
 
+@pytest.mark.within(100)
 @pytest.mark.slow
-def test_moderator_and_member_in_a_browser(
+async def test_moderator_and_member_in_a_browser(
     endpoints: Endpoints, short_tmp: Path, tmp_path: Path
 ) -> None:
     """The admin watches the board change as Alice clicks and browses the graphs; Bob is
     refused the moderators' pages and takes his own exports and calendar."""
-
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w, dashboard(w) as site:
-            await w.configure(start=18, hours=4)
-            posted = await w.daily_posted()
-            async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=["--no-sandbox"]
-                )
-                try:
-                    await as_admin(browser, site, w, posted.id, tmp_path)
-                    await as_member(browser, site, w, posted.id, tmp_path)
-                finally:
-                    await browser.close()
-
-    run(scenario(), timeout=100)
+    async with world(endpoints, short_tmp) as w, dashboard(w) as site:
+        await w.configure(start=18, hours=4)
+        posted = await w.daily_posted()
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox"]
+            )
+            try:
+                await as_admin(browser, site, w, posted.id, tmp_path)
+                await as_member(browser, site, w, posted.id, tmp_path)
+            finally:
+                await browser.close()
 
 
 async def as_admin(

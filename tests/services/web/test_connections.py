@@ -16,7 +16,7 @@ from bus.endpoints import Endpoints
 from bus.protocol import Envelope, GetBoard, Reply, Request
 from services.web.app import COOKIE
 from services.web.connections import ConnectionLimits
-from tests.helpers import eventually, run
+from tests.helpers import eventually
 from tests.services.inprocess import STEP
 from tests.services.scheduler.support import World, world
 from tests.services.web.support import TIMEOUT, Dashboard, browser, dashboard, log_in
@@ -74,88 +74,76 @@ def _copy(http: aiohttp.ClientSession) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(cookies={COOKIE: cookie.value}, timeout=TIMEOUT)
 
 
-def test_idle_connections_from_one_address_leave_room_for_members(
+async def test_idle_connections_from_one_address_leave_room_for_members(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """300 connections that say nothing (or half a request) from one address: Alice's page is
     still answered within its own time-out, and the server closes every idle one itself."""
     limits = ConnectionLimits(idle_seconds=2.0)  # the program's bounds, idle short to watch
 
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w, dashboard(w, limits) as site:
-            me = f"{site.url}/g/{w.town.guild.id}/me"
-            async with browser() as alice:
-                await log_in(alice, site, w, w.town.alice)
-                baseline = await member_page(alice, me)
-                async with idle_connections(site, IDLE) as opened:
-                    assert site.gate.count <= limits.per_address + 1
-                    async with _copy(alice) as tab:
-                        during = await member_page(tab, me)
-                    async with asyncio.timeout(limits.idle_seconds + STEP):
-                        closed = await asyncio.gather(*(closed_by_server(r) for r, _ in opened))
-                    assert all(closed)
-                print(f"Alice's page: {baseline:.3f} s alone, {during:.3f} s beside 300 idle")
-
-    run(scenario(), timeout=60)
+    async with world(endpoints, short_tmp) as w, dashboard(w, limits) as site:
+        me = f"{site.url}/g/{w.town.guild.id}/me"
+        async with browser() as alice:
+            await log_in(alice, site, w, w.town.alice)
+            baseline = await member_page(alice, me)
+            async with idle_connections(site, IDLE) as opened:
+                assert site.gate.count <= limits.per_address + 1
+                async with _copy(alice) as tab:
+                    during = await member_page(tab, me)
+                async with asyncio.timeout(limits.idle_seconds + STEP):
+                    closed = await asyncio.gather(*(closed_by_server(r) for r, _ in opened))
+                assert all(closed)
+            print(f"Alice's page: {baseline:.3f} s alone, {during:.3f} s beside 300 idle")
 
 
-def test_a_full_budget_lets_a_member_in(endpoints: Endpoints, short_tmp: Path) -> None:
+async def test_a_full_budget_lets_a_member_in(endpoints: Endpoints, short_tmp: Path) -> None:
     """300 idle connections, each allowed by the per-address cap, against a budget of 40: the
     longest idle give way to newcomers, so Alice's new tab is answered, the dashboard never
     holds more than its budget, and the idle ones were closed by the server."""
     limits = ConnectionLimits(idle_seconds=60.0, per_address=1000, most=40)
 
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w, dashboard(w, limits) as site:
-            assert site.gate.budget == limits.most
-            me = f"{site.url}/g/{w.town.guild.id}/me"
-            async with browser() as alice:
-                await log_in(alice, site, w, w.town.alice)
-                async with idle_connections(site, IDLE) as opened:
-                    assert site.gate.count <= limits.most
-                    async with _copy(alice) as tab:
-                        await member_page(tab, me)
-                    assert site.gate.count <= limits.most
-                    oldest = opened[: IDLE - limits.most]
-                    async with asyncio.timeout(STEP):
-                        closed = await asyncio.gather(*(closed_by_server(r) for r, _ in oldest))
-                    assert all(closed)
-                    assert site.gate.evicted >= IDLE - limits.most
-
-    run(scenario(), timeout=60)
+    async with world(endpoints, short_tmp) as w, dashboard(w, limits) as site:
+        assert site.gate.budget == limits.most
+        me = f"{site.url}/g/{w.town.guild.id}/me"
+        async with browser() as alice:
+            await log_in(alice, site, w, w.town.alice)
+            async with idle_connections(site, IDLE) as opened:
+                assert site.gate.count <= limits.most
+                async with _copy(alice) as tab:
+                    await member_page(tab, me)
+                assert site.gate.count <= limits.most
+                oldest = opened[: IDLE - limits.most]
+                async with asyncio.timeout(STEP):
+                    closed = await asyncio.gather(*(closed_by_server(r) for r, _ in oldest))
+                assert all(closed)
+                assert site.gate.evicted >= IDLE - limits.most
 
 
-def test_closed_board_streams_stop_asking_for_the_board(
+async def test_closed_board_streams_stop_asking_for_the_board(
     endpoints: Endpoints, short_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """10 live boards opened, then closed: a second later, no GetBoard reaches the scheduler."""
-
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w, dashboard(w) as site:
-            asked = _count_boards(w, monkeypatch)
-            await w.configure(start=18, hours=4)
-            await w.daily_posted()
-            async with browser() as admin:
-                await log_in(admin, site, w, w.town.admin)
-                events = f"{site.url}/g/{w.town.guild.id}/board/events"
-                streams = []
-                for _ in range(10):
-                    stream = await admin.get(events)
-                    async with asyncio.timeout(STEP):
-                        assert (await stream.content.readline()).startswith(b"event: board")
-                    streams.append(stream)
-                before = asked[0]
-                await eventually(lambda: asked[0] >= before + 10, STEP, "the boards to poll")
-                for stream in streams:
-                    stream.close()  # the connection too, as a closed browser tab
-                await eventually(
-                    lambda: site.gate.answering == 0, STEP, "the streams' handlers to end"
-                )
-                after = asked[0]
-                await asyncio.sleep(1.0)  # a window to watch for asks that should not come
-                assert asked[0] == after
-
-    run(scenario())
+    async with world(endpoints, short_tmp) as w, dashboard(w) as site:
+        asked = _count_boards(w, monkeypatch)
+        await w.configure(start=18, hours=4)
+        await w.daily_posted()
+        async with browser() as admin:
+            await log_in(admin, site, w, w.town.admin)
+            events = f"{site.url}/g/{w.town.guild.id}/board/events"
+            streams = []
+            for _ in range(10):
+                stream = await admin.get(events)
+                async with asyncio.timeout(STEP):
+                    assert (await stream.content.readline()).startswith(b"event: board")
+                streams.append(stream)
+            before = asked[0]
+            await eventually(lambda: asked[0] >= before + 10, STEP, "the boards to poll")
+            for stream in streams:
+                stream.close()  # the connection too, as a closed browser tab
+            await eventually(lambda: site.gate.answering == 0, STEP, "the streams' handlers to end")
+            after = asked[0]
+            await asyncio.sleep(1.0)  # a window to watch for asks that should not come
+            assert asked[0] == after
 
 
 def _count_boards(w: World, monkeypatch: pytest.MonkeyPatch) -> list[int]:

@@ -15,7 +15,6 @@ from bus.endpoints import Endpoints
 from bus.protocol import VoiceSessionFacts
 from services.web.exports import FORMULA_STARTS, inert, sessions_csv
 from services.web.names import Names
-from tests.helpers import run
 from tests.services.scheduler.support import world
 from tests.services.web.support import answers, browser, dashboard, log_in, played
 
@@ -62,48 +61,44 @@ async def _csv(http: aiohttp.ClientSession, url: str) -> list[dict[str, str]]:
         return _cells(await answer.text())
 
 
-def test_names_that_are_formulas_arrive_inert_in_every_export(
+async def test_names_that_are_formulas_arrive_inert_in_every_export(
     endpoints: Endpoints, short_tmp: Path
 ) -> None:
     """Members named ``=HYPERLINK(...)``, ``@SUM(...)``, ``-2+3...`` and ``+1...`` play; the
     moderators' CSV and each member's own CSVs show their names as text, never a formula,
     and the ids and minutes still read as numbers."""
+    async with world(endpoints, short_tmp) as w, dashboard(w) as site:
+        town, driver = w.town, w.emu.driver
+        named = [(town.alice, HYPERLINK), (town.bob, "@SUM(1+1)*cmd|' /C calc'!A0")]
+        for member, name in named:
+            driver.set_nick(member, name)
+        for name in ("-2+3+cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0"):
+            named.append((driver.add_member(town.guild, "newcomer", nick=name), name))
+        now = time.time()
+        await played(w, [(member, now - 7200, now - 3600) for member, _ in named])
+        guild = f"{site.url}/g/{town.guild.id}"
+        expected = {str(m.user_id): "'" + name for m, name in named}
+        async with browser() as admin:
+            await log_in(admin, site, w, town.admin)
+            found: list[dict[str, str]] = []
 
-    async def scenario() -> None:
-        async with world(endpoints, short_tmp) as w, dashboard(w) as site:
-            town, driver = w.town, w.emu.driver
-            named = [(town.alice, HYPERLINK), (town.bob, "@SUM(1+1)*cmd|' /C calc'!A0")]
-            for member, name in named:
-                driver.set_nick(member, name)
-            for name in ("-2+3+cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0"):
-                named.append((driver.add_member(town.guild, "newcomer", nick=name), name))
-            now = time.time()
-            await played(w, [(member, now - 7200, now - 3600) for member, _ in named])
-            guild = f"{site.url}/g/{town.guild.id}"
-            expected = {str(m.user_id): "'" + name for m, name in named}
-            async with browser() as admin:
-                await log_in(admin, site, w, town.admin)
-                found: list[dict[str, str]] = []
+            async def every_name() -> bool:
+                found[:] = await _csv(admin, f"{guild}/sessions.csv?days=2")
+                return {r["user_id"]: r["member"] for r in found} == expected
 
-                async def every_name() -> bool:
-                    found[:] = await _csv(admin, f"{guild}/sessions.csv?days=2")
-                    return {r["user_id"]: r["member"] for r in found} == expected
+            await answers(every_name, "the moderators' CSV with every member's new name")
+            assert _inert(found)
+            for row in found:
+                assert int(row["user_id"]) > 0
+                assert float(row["minutes"]) == 60.0
+        async with browser() as alice:
+            await log_in(alice, site, w, town.alice)
+            mine: list[dict[str, str]] = []
 
-                await answers(every_name, "the moderators' CSV with every member's new name")
-                assert _inert(found)
-                for row in found:
-                    assert int(row["user_id"]) > 0
-                    assert float(row["minutes"]) == 60.0
-            async with browser() as alice:
-                await log_in(alice, site, w, town.alice)
-                mine: list[dict[str, str]] = []
+            async def own_name() -> bool:
+                mine[:] = await _csv(alice, f"{guild}/me/sessions.csv")
+                return [r["member"] for r in mine] == ["'" + HYPERLINK]
 
-                async def own_name() -> bool:
-                    mine[:] = await _csv(alice, f"{guild}/me/sessions.csv")
-                    return [r["member"] for r in mine] == ["'" + HYPERLINK]
-
-                await answers(own_name, "Alice's own CSV with her new name")
-                assert _inert(mine)
-                assert _inert(await _csv(alice, f"{guild}/me/marks.csv"))
-
-    run(scenario())
+            await answers(own_name, "Alice's own CSV with her new name")
+            assert _inert(mine)
+            assert _inert(await _csv(alice, f"{guild}/me/marks.csv"))
