@@ -132,9 +132,17 @@ def check_command(spec: CommandBody, path: FieldPath, found: FormErrors) -> None
         ("contexts", spec.contexts, CONTEXT_TYPES),
         ("integration_types", spec.integration_types, INTEGRATION_TYPES),
     ):
+        seen: set[int] = set()
         for index, kind in enumerate(values or []):
             if kind not in allowed:
                 found.choices((*path, name, index), allowed)
+            elif kind in seen:
+                # Discord's OpenAPI description holds both lists to "uniqueItems" in every
+                # command request (and every answer); the code is the one Discord gives a
+                # repeated value in a set.
+                message = "The set already contains this value."
+                found.add((*path, name, index), "SET_TYPE_ALREADY_CONTAINS_VALUE", message)
+            seen.add(kind)
     if spec.kind not in COMMAND_TYPES:
         found.choices((*path, "type"), COMMAND_TYPES)
         return

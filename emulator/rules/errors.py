@@ -45,6 +45,7 @@ type FieldCode = Literal[
     "NUMBER_TYPE_MAX",
     "NUMBER_TYPE_MIN",
     "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED",
+    "SET_TYPE_ALREADY_CONTAINS_VALUE",
     "STRING_TYPE_REGEX",
 ]
 """Per-field error codes, as Discord spells them in ``_errors[].code``.

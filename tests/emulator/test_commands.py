@@ -90,6 +90,14 @@ async def stored_names(rest: Api, guild_id: int) -> list[str]:
         # Found by the fuzzer (test_fuzz.py): stored, then answered outside Discord's schema.
         ([chat("plan", contexts=[0, 2147483648])], "0.contexts.1", "BASE_TYPE_CHOICES"),
         ([chat("plan", integration_types=[2])], "0.integration_types.0", "BASE_TYPE_CHOICES"),
+        # Found by the fuzzer too: a repeated context was stored and answered twice, where
+        # Discord's schema has each list's items unique.
+        ([chat("plan", contexts=[0, 0])], "0.contexts.1", "SET_TYPE_ALREADY_CONTAINS_VALUE"),
+        (
+            [chat("plan", integration_types=[0, 1, 0])],
+            "0.integration_types.2",
+            "SET_TYPE_ALREADY_CONTAINS_VALUE",
+        ),
         (
             [chat("plan", default_member_permissions="admins")],
             "0.default_member_permissions",
